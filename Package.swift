@@ -1,0 +1,98 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// One set of settings for every target (STYLE.md).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "granary",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "granary", targets: ["granary"])
+    ],
+    dependencies: [
+        // HTTP server and its test client.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        // bcrypt password hashing (HummingbirdBcrypt only; it brings no other module of its package into the build).
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        // SQLite with migrations, WAL pools and FTS5.
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // Streaming multipart/form-data parser.
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        // SHA-256 at hardware speed for content addressing and token hashing.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        // Prometheus text exposition for swift-metrics.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CMagic",
+            path: "Sources/CMagic",
+            pkgConfig: "libmagic",
+            providers: [.apt(["libmagic-dev"])]
+        ),
+        .target(
+            name: "GranaryModel",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GranaryStore",
+            dependencies: [
+                "GranaryModel",
+                "CMagic",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GranaryHTTP",
+            dependencies: [
+                "GranaryModel",
+                "GranaryStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "granary",
+            dependencies: [
+                "GranaryHTTP",
+                "GranaryModel",
+                "GranaryStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GranaryStoreTests",
+            dependencies: ["GranaryStore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GranaryHTTPTests",
+            dependencies: [
+                "GranaryHTTP",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,77 @@
+import Foundation
+import GranaryStore
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import Prometheus
+
+/// How the service is started.
+public struct AppConfiguration: Sendable {
+    /// Address to listen on.
+    public var host: String
+    /// Port to listen on (0 picks a free one).
+    public var port: Int
+    /// Largest file accepted by an upload, in bytes.
+    public var maximumUploadSize: Int64
+    /// Where `openapi.json` and the vocabularies are.
+    public var metadataDirectory: String
+    /// Log level.
+    public var logLevel: Logger.Level
+
+    /// Creates a configuration.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        maximumUploadSize: Int64 = 2048 << 20,
+        metadataDirectory: String = "Metadata",
+        logLevel: Logger.Level = .info
+    ) {
+        self.host = host
+        self.port = port
+        self.maximumUploadSize = maximumUploadSize
+        self.metadataDirectory = metadataDirectory
+        self.logLevel = logLevel
+    }
+}
+
+/// Builds the service over an opened library: recovers from an earlier crash, then wires every route.
+/// The executable and the tests call this same function.
+public func buildApplication(library: Library, configuration: AppConfiguration) async throws -> some ApplicationProtocol {
+    var logger = Logger(label: "granary")
+    logger.logLevel = configuration.logLevel
+    let integrityProblems = try library.recoverAtStart(logger: logger)
+    let router = try buildRouter(library: library, configuration: configuration, integrityProblems: integrityProblems)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Granary"),
+        logger: logger
+    )
+}
+
+/// The router with every route of `/api/v1` and its middleware.
+func buildRouter(library: Library, configuration: AppConfiguration, integrityProblems: [String]) throws -> Router<AppRequestContext> {
+    let registry = PrometheusCollectorRegistry()
+    let openAPIPath = configuration.metadataDirectory + "/openapi.json"
+    let openAPIDocument = ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: openAPIPath)))
+
+    let router = Router(context: AppRequestContext.self)
+    // Outermost first: metrics see the final status, problems cover every error below them.
+    router.add(middleware: RequestMetrics(factory: PrometheusMetricsFactory(registry: registry)))
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: BearerAuthenticator(accounts: library.accounts))
+
+    let system = SystemController(library: library, openAPIDocument: openAPIDocument, registry: registry, integrityProblems: integrityProblems)
+    router.get("metrics", use: system.metrics)
+    let api = router.group("api/v1")
+    system.addRoutes(to: api)
+    SessionController(accounts: library.accounts, throttle: LoginThrottle()).addRoutes(to: api)
+    CatalogueController(catalogue: library.catalogue, national: library.nationalCatalogue).addRoutes(to: api)
+    ResourceController(
+        resources: library.resources,
+        blobs: library.blobs,
+        fileIO: FileIO(threadPool: .singleton),
+        maximumUploadSize: configuration.maximumUploadSize
+    ).addRoutes(to: api)
+    return router
+}

@@ -1,0 +1,194 @@
+import Foundation
+import GranaryModel
+import GranaryStore
+import HTTPTypes
+import Hummingbird
+
+/// Granular resources: upload, metadata, versions, download, life cycle.
+struct ResourceController {
+    let resources: ResourceStore
+    let blobs: BlobStore
+    let fileIO: FileIO
+    /// Largest file accepted, in bytes.
+    let maximumUploadSize: Int64
+
+    func addRoutes(to router: RouterGroup<AppRequestContext>) {
+        let group = router.group("resources", context: AuthenticatedContext.self)
+        group.post(use: self.create)
+        group.get(use: self.list)
+        group.get("{id}", use: self.get)
+        group.patch("{id}", use: self.updateMetadata)
+        group.delete("{id}", use: self.retire)
+        group.get("{id}/content", use: self.download)
+        group.head("{id}/content", use: self.download)
+        group.put("{id}/content", use: self.replaceContent)
+        group.get("{id}/versions", use: self.versions)
+        group.get("{id}/history", use: self.history)
+        group.post("{id}/submit", use: self.submit)
+    }
+
+    private static let author = LocalizedText(zh: "上传或修改资源", en: "upload or change resources")
+
+    @Sendable func create(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try context.require(.teacher, .admin, to: Self.author)
+        let upload = try await MultipartUpload.read(request, blobs: self.blobs, maximumFileSize: self.maximumUploadSize) { data in
+            _ = try ResourceMetadata.parse(data)
+        }
+        guard let file = upload.file else {
+            throw GranaryError(
+                .invalidMultipart,
+                LocalizedText(zh: "缺少 file 分段", en: "The upload has no file part"),
+                errors: [FieldError(field: "file", message: LocalizedText(zh: "必填", en: "required"))]
+            )
+        }
+        guard let metadataData = upload.metadata else {
+            file.abandon()
+            throw GranaryError(
+                .missingMetadata,
+                LocalizedText(zh: "缺少 metadata 分段", en: "The upload has no metadata part"),
+                errors: [FieldError(field: "metadata", message: LocalizedText(zh: "必填", en: "required"))]
+            )
+        }
+        let metadata: ResourceMetadata
+        do {
+            metadata = try ResourceMetadata.parse(metadataData)
+        } catch {
+            file.abandon()
+            throw error
+        }
+        let resource = try await self.resources.create(metadata: metadata, file: file, author: context.user)
+        var response = try Response.json(resource, status: .created)
+        response.headers[.location] = "/api/v1/resources/\(resource.id)"
+        return response
+    }
+
+    @Sendable func replaceContent(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try context.require(.teacher, .admin, to: Self.author)
+        let id = try Self.id(context)
+        let upload = try await MultipartUpload.read(request, blobs: self.blobs, maximumFileSize: self.maximumUploadSize)
+        guard let file = upload.file else {
+            throw GranaryError(
+                .invalidMultipart,
+                LocalizedText(zh: "缺少 file 分段", en: "The upload has no file part"),
+                errors: [FieldError(field: "file", message: LocalizedText(zh: "必填", en: "required"))]
+            )
+        }
+        return try .json(try await self.resources.replaceContent(id: id, file: file, actor: context.user))
+    }
+
+    @Sendable func updateMetadata(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try context.require(.teacher, .admin, to: Self.author)
+        let id = try Self.id(context)
+        let patch = try await request.bodyData(context: context)
+        return try .json(try await self.resources.updateMetadata(id: id, patch: patch, actor: context.user))
+    }
+
+    @Sendable func get(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let resource = try await self.resources.resource(
+            id: try Self.id(context),
+            version: try request.uri.positiveInt("version"),
+            viewer: context.user
+        )
+        return try .json(resource)
+    }
+
+    @Sendable func list(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let uri = request.uri
+        let filter = ResourceFilter(
+            major: uri.value("major"),
+            course: uri.value("course"),
+            knowledgePoint: uri.value("knowledgePoint"),
+            kind: try uri.value("kind", as: ResourceKind.self),
+            original: try uri.bool("original"),
+            status: try uri.value("status", as: ResourceStatus.self)
+        )
+        return try .json(try await self.resources.list(filter, viewer: context.user, try uri.pageRequest()))
+    }
+
+    @Sendable func versions(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let versions = try await self.resources.versions(id: try Self.id(context), viewer: context.user)
+        return try .json(Page(items: versions, total: versions.count, request: PageRequest(page: 1, pageSize: max(1, versions.count))))
+    }
+
+    @Sendable func history(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try .json(try await self.resources.history(id: try Self.id(context), viewer: context.user, try request.uri.pageRequest()))
+    }
+
+    @Sendable func submit(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try .json(try await self.resources.submit(id: try Self.id(context), actor: context.user))
+    }
+
+    @Sendable func retire(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try .json(try await self.resources.retire(id: try Self.id(context), actor: context.user))
+    }
+
+    // MARK: - Download
+
+    /// Media a browser may show in place; everything else (HTML, SVG, XML, Office files) is always an attachment,
+    /// so a resource can never run script on the service's origin.
+    private static func isSafeInline(_ mime: String) -> Bool {
+        (mime.hasPrefix("image/") && mime != "image/svg+xml") || mime.hasPrefix("video/") || mime.hasPrefix("audio/") || mime == "application/pdf"
+            || mime == "text/plain"
+    }
+
+    @Sendable func download(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let (resource, path) = try await self.resources.content(
+            id: try Self.id(context),
+            version: try request.uri.positiveInt("version"),
+            viewer: context.user
+        )
+        let etag = "\"\(resource.sha256)\""
+        var headers: HTTPFields = [
+            .eTag: etag,
+            .acceptRanges: "bytes",
+            .cacheControl: "private, no-cache",
+            .xContentTypeOptions: "nosniff",
+            .contentSecurityPolicy: "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox",
+        ]
+        let forceDownload = try request.uri.bool("download") == true
+        let inline = Self.isSafeInline(resource.mime) && !forceDownload
+        headers[.contentDisposition] = ContentDisposition.header(
+            disposition: inline ? "inline" : "attachment",
+            fileName: resource.canonicalName,
+            fallbackName: "\(resource.id).\(MediaPolicy.fileExtension(forMIME: resource.mime))"
+        )
+        headers[.contentType] = resource.mime == "text/plain" ? "text/plain; charset=utf-8" : resource.mime
+
+        if let match = request.headers[.ifNoneMatch],
+            match == "*" || match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
+        {
+            return Response(status: .notModified, headers: headers)
+        }
+        var range = ByteRange.parse(request.headers[.range], size: resource.size)
+        if let ifRange = request.headers[.ifRange], ifRange != etag { range = .whole }
+        let status: HTTPResponse.Status
+        let bytes: ClosedRange<Int64>
+        switch range {
+        case .whole:
+            status = .ok
+            bytes = 0...(resource.size - 1)
+        case .part(let part):
+            status = .partialContent
+            bytes = part
+            headers[.contentRange] = "bytes \(part.lowerBound)-\(part.upperBound)/\(resource.size)"
+        case .unsatisfiable:
+            headers[.contentRange] = "bytes */\(resource.size)"
+            throw RangeNotSatisfiable(headers: headers)
+        }
+        headers[.contentLength] = String(bytes.count)
+        if request.method == .head {
+            return Response(status: status, headers: headers)
+        }
+        let body = try await self.fileIO.loadFile(path: path, range: Int(bytes.lowerBound)...Int(bytes.upperBound), context: context)
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    private static func id(_ context: AuthenticatedContext) throws -> String {
+        try context.parameters.require("id", as: UUID.self).uuidString.lowercased()
+    }
+}
+
+/// A 416 that still carries `Content-Range: bytes */size`.
+struct RangeNotSatisfiable: Error {
+    let headers: HTTPFields
+}

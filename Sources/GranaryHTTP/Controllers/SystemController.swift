@@ -1,0 +1,49 @@
+import Foundation
+import GranaryModel
+import GranaryStore
+import Hummingbird
+import NIOCore
+import Prometheus
+
+/// Health, the OpenAPI document and Prometheus metrics.
+struct SystemController {
+    let library: Library
+    let openAPIDocument: ByteBuffer
+    let registry: PrometheusCollectorRegistry
+    let integrityProblems: [String]
+
+    func addRoutes(to router: RouterGroup<AppRequestContext>) {
+        router.get("health", use: self.health)
+        router.get("openapi.json", use: self.openAPI)
+    }
+
+    struct Health: Encodable {
+        let status: String
+        let database: String
+        let integrityProblems: [String]
+    }
+
+    @Sendable func health(request: Request, context: AppRequestContext) async throws -> Response {
+        // A trivial read proves the database answers.
+        let answers = (try? await self.library.catalogue.majors(.init(page: 1, pageSize: 1))) != nil
+        let healthy = answers && self.integrityProblems.isEmpty
+        return try .json(
+            Health(status: healthy ? "ok" : "degraded", database: answers ? "ok" : "unavailable", integrityProblems: self.integrityProblems),
+            status: answers ? .ok : .serviceUnavailable
+        )
+    }
+
+    @Sendable func openAPI(request: Request, context: AppRequestContext) async throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: self.openAPIDocument))
+    }
+
+    @Sendable func metrics(request: Request, context: AppRequestContext) async throws -> Response {
+        var bytes: [UInt8] = []
+        self.registry.emit(into: &bytes)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+        )
+    }
+}

@@ -1,0 +1,101 @@
+import GRDB
+import GranaryModel
+import GranaryStore
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Turns every error into an `application/problem+json` answer with a stable `code`.
+///
+/// Domain errors carry their own code; framework errors get one by status; anything else is logged in full and
+/// answered with a bare 500, so no stack trace, SQL or path ever reaches a client.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return Self.response(for: error, request: request, logger: context.logger)
+        }
+    }
+
+    static func response(for error: any Error, request: Request, logger: Logger) -> Response {
+        let english = request.prefersEnglish
+        switch error {
+        case let error as GranaryError:
+            var headers: HTTPFields = [:]
+            if error.code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+            return Problem(error, english: english).response(status: error.code.status, headers: headers)
+        case let error as RateLimited:
+            let problem = Problem(
+                GranaryError(
+                    .rateLimited,
+                    LocalizedText(zh: "登录失败次数过多，请 \(error.retryAfter) 秒后再试", en: "Too many failed log-ins; retry in \(error.retryAfter) s")
+                ),
+                english: english
+            )
+            return problem.response(status: .tooManyRequests, headers: [.retryAfter: String(error.retryAfter)])
+        case let error as RangeNotSatisfiable:
+            var headers: HTTPFields = [:]
+            headers[.contentRange] = error.headers[.contentRange]
+            let detail = LocalizedText(zh: "请求的字节范围超出文件大小", en: "The requested byte range lies outside the file")
+            return Problem(GranaryError(.rangeNotSatisfiable, detail), english: english).response(status: .rangeNotSatisfiable, headers: headers)
+        case let error as any HTTPResponseError:
+            return Self.problem(forStatus: error.status, english: english)
+        case let error as BlobError where error.isOutOfSpace:
+            logger.error("storage full: \(error)")
+            return Self.problem(for: .insufficientStorage, english: english)
+        case let error as DatabaseError where error.resultCode == .SQLITE_FULL:
+            logger.error("database full: \(error)")
+            return Self.problem(for: .insufficientStorage, english: english)
+        default:
+            logger.error("unexpected error: \(String(reflecting: error))")
+            return Problem(
+                code: "internal_error",
+                status: .internalServerError,
+                title: LocalizedText(zh: "服务器内部错误", en: "Internal server error"),
+                detail: LocalizedText(zh: "服务器出错了，请稍后再试；问题已记录。", en: "Something went wrong on the server; it has been logged."),
+                errors: [],
+                english: english
+            ).response(status: .internalServerError)
+        }
+    }
+
+    private static func problem(for code: GranaryError.Code, english: Bool) -> Response {
+        Problem(GranaryError(code, code.title), english: english).response(status: code.status)
+    }
+
+    /// Framework errors (no route, wrong method, malformed path parameter, body over the JSON limit).
+    private static func problem(forStatus status: HTTPResponse.Status, english: Bool) -> Response {
+        let code: GranaryError.Code? =
+            switch status.code {
+            case 400: .invalidDocument
+            case 401: .unauthorized
+            case 403: .forbidden
+            case 404: .notFound
+            case 413: .payloadTooLarge
+            case 415: .unsupportedMedia
+            case 416: .rangeNotSatisfiable
+            case 429: .rateLimited
+            default: nil
+            }
+        if let code {
+            let detail: LocalizedText =
+                code == .invalidDocument
+                ? LocalizedText(zh: "请求格式有误（例如路径中的编号格式不对）", en: "The request is malformed (for example an id in the path)") : code.title
+            return Problem(GranaryError(code, detail), english: english).response(status: code.status)
+        }
+        if status.code == 405 {
+            return Problem(
+                code: "method_not_allowed",
+                status: status,
+                title: LocalizedText(zh: "不支持此请求方法", en: "Method not allowed"),
+                detail: LocalizedText(zh: "该地址不支持此请求方法", en: "This route does not accept this method"),
+                errors: [],
+                english: english
+            ).response(status: status)
+        }
+        let word = status.code >= 500 ? "internal_error" : "bad_request"
+        let title = LocalizedText(zh: status.code >= 500 ? "服务器内部错误" : "请求有误", en: status.reasonPhrase)
+        return Problem(code: word, status: status, title: title, detail: title, errors: [], english: english).response(status: status)
+    }
+}

@@ -1,0 +1,17 @@
+/// An account's role (角色); it decides what the account may see and change.
+public enum Role: String, Codable, Sendable, CaseIterable {
+    /// Learner (学习者): students, employees and social learners; see approved content only.
+    case learner
+    /// Teacher (教师): uploads resources and writes questions.
+    case teacher
+    /// Reviewer (审核员): approves or rejects content, never their own.
+    case reviewer
+    /// Administrator: manages majors, users and institutions.
+    case admin
+
+    /// Whether this role may create and change catalogue and content.
+    public var canAuthor: Bool { self == .teacher || self == .admin }
+
+    /// Whether this role may see content that is not yet approved.
+    public var seesUnpublished: Bool { self != .learner }
+}

@@ -1,0 +1,182 @@
+import Crypto
+import Foundation
+import GRDB
+import GranaryModel
+import HummingbirdBcrypt
+import NIOPosix
+
+/// Accounts, institutions, passwords and bearer tokens.
+///
+/// Passwords are bcrypt-hashed on the thread pool; tokens are 256 random bits shown once to the client and
+/// stored only as their SHA-256, so a copy of the database opens no session.
+public struct Accounts: Sendable {
+    private let database: LibraryDatabase
+    private let bcryptCost: UInt8
+    private let tokenLifetime: TimeInterval
+    private let threadPool: NIOThreadPool
+    /// A real hash checked against when the username does not exist, so timing does not reveal which usernames exist.
+    private let decoyHash: String
+
+    /// Creates the account service over `database`.
+    public init(database: LibraryDatabase, bcryptCost: UInt8, tokenLifetime: TimeInterval, threadPool: NIOThreadPool = .singleton) {
+        self.database = database
+        self.bcryptCost = bcryptCost
+        self.tokenLifetime = tokenLifetime
+        self.threadPool = threadPool
+        self.decoyHash = Bcrypt.hash("granary-decoy-password", cost: bcryptCost)
+    }
+
+    /// A new account; `institution` is created as a participant when it does not exist yet.
+    public func createUser(
+        username: String,
+        password: String,
+        displayName: String?,
+        role: Role,
+        institution: String?,
+        actor: String?
+    ) async throws -> User {
+        var errors: [FieldError] = []
+        let username = username.trimmingCharacters(in: .whitespaces)
+        if !Self.isValidUsername(username) {
+            errors.append(
+                FieldError(
+                    field: "username",
+                    message: LocalizedText(
+                        zh: "用户名须为 2–64 个字母、数字、汉字或 . _ -",
+                        en: "username must be 2–64 letters, digits, Chinese characters or . _ -"
+                    )
+                )
+            )
+        }
+        if password.count < 8 || password.utf8.count > 72 {
+            errors.append(
+                FieldError(field: "password", message: LocalizedText(zh: "密码须为 8–72 字节", en: "password must be 8 to 72 bytes long"))
+            )
+        }
+        let displayName = (displayName?.trimmingCharacters(in: .whitespaces)).flatMap { $0.isEmpty ? nil : $0 } ?? username
+        if displayName.count > 100 {
+            errors.append(FieldError(field: "displayName", message: LocalizedText(zh: "显示名过长", en: "displayName is too long")))
+        }
+        guard errors.isEmpty else {
+            throw GranaryError(.validationFailed, LocalizedText(zh: "账户信息有误", en: "The account data is invalid"), errors: errors)
+        }
+        let cost = self.bcryptCost
+        let hash = try await self.threadPool.runIfActive { Bcrypt.hash(password, cost: cost) }
+        let user = User(
+            id: UUID().uuidString.lowercased(),
+            username: username,
+            displayName: displayName,
+            role: role,
+            institution: institution,
+            createdAt: Date()
+        )
+        try await self.database.pool.write { db in
+            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE username = ?", arguments: [username]) != 0 {
+                throw GranaryError(.conflict, LocalizedText(zh: "用户名“\(username)”已被使用", en: "The username '\(username)' is taken"))
+            }
+            if let institution {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO institutions (name, role, createdAt) VALUES (?, 'participant', ?)",
+                    arguments: [institution, user.createdAt]
+                )
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO users (id, username, displayName, passwordHash, role, institution, createdAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [user.id, username, displayName, hash, role.rawValue, institution, user.createdAt]
+            )
+            try EventLog.record(db, actor: actor ?? username, action: "user.created", itemType: "user", itemId: username, after: user)
+        }
+        return user
+    }
+
+    /// Checks a password and opens a session; nil when the username or password is wrong.
+    public func logIn(username: String, password: String) async throws -> (token: String, user: User, expiresAt: Date)? {
+        let found = try await self.database.pool.read { db -> (user: User, hash: String)? in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map {
+                (Self.user(from: $0), $0["passwordHash"])
+            }
+        }
+        let hash = found?.hash ?? self.decoyHash
+        let matches = try await self.threadPool.runIfActive { Bcrypt.verify(password, hash: hash) }
+        guard let user = found?.user, matches else {
+            try await self.database.pool.write { db in
+                try EventLog.record(db, actor: nil, action: "session.failed", itemType: "user", itemId: username)
+            }
+            return nil
+        }
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let token = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        let now = Date()
+        let expiresAt = now.addingTimeInterval(self.tokenLifetime)
+        try await self.database.pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO tokens (tokenHash, userId, createdAt, expiresAt) VALUES (?, ?, ?, ?)",
+                arguments: [Self.digest(token), user.id, now, expiresAt]
+            )
+            try EventLog.record(db, actor: user.username, action: "session.created", itemType: "user", itemId: user.username)
+        }
+        return (token, user, expiresAt)
+    }
+
+    /// The account a live token belongs to; nil when the token is unknown, expired or revoked.
+    public func user(forToken token: String, now: Date = Date()) async throws -> User? {
+        try await self.database.pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT users.* FROM tokens JOIN users ON users.id = tokens.userId
+                    WHERE tokens.tokenHash = ? AND tokens.expiresAt > ? AND tokens.revokedAt IS NULL
+                    """,
+                arguments: [Self.digest(token), now]
+            ).map(Self.user(from:))
+        }
+    }
+
+    /// Ends the session of `token` (log-out).
+    public func revoke(token: String, actor: String) async throws {
+        try await self.database.pool.write { db in
+            try db.execute(sql: "UPDATE tokens SET revokedAt = ? WHERE tokenHash = ?", arguments: [Date(), Self.digest(token)])
+            try EventLog.record(db, actor: actor, action: "session.revoked", itemType: "user", itemId: actor)
+        }
+    }
+
+    /// The account with this username.
+    public func user(named username: String) async throws -> User? {
+        try await self.database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user(from:))
+        }
+    }
+
+    /// Whether no account exists yet (a fresh store).
+    public func isEmpty() async throws -> Bool {
+        try await self.database.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") == 0 }
+    }
+
+    static func user(from row: Row) -> User {
+        User(
+            id: row["id"],
+            username: row["username"],
+            displayName: row["displayName"],
+            role: Role(rawValue: row["role"])!,
+            institution: row["institution"],
+            createdAt: row["createdAt"]
+        )
+    }
+
+    static func isValidUsername(_ name: String) -> Bool {
+        guard (2...64).contains(name.count) else { return false }
+        return name.unicodeScalars.allSatisfy { scalar in
+            ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar)
+                || (0x4E00...0x9FFF).contains(scalar.value)
+        }
+    }
+
+    static func digest(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,337 @@
+import Foundation
+import GRDB
+import GranaryModel
+
+/// The library's own majors, courses and knowledge/skill points.
+public struct CatalogueStore: Sendable {
+    /// Largest number of served majors a library may have besides its core major.
+    public static let maximumServedMajors = 5
+
+    private let database: LibraryDatabase
+    private let national: NationalCatalogue
+
+    /// Creates the store over `database`, checking major codes against `national`.
+    public init(database: LibraryDatabase, national: NationalCatalogue) {
+        self.database = database
+        self.national = national
+    }
+
+    // MARK: - Majors
+
+    /// Adds a major; its code must be in the 2021 catalogue. Name and level default to the catalogue's.
+    public func createMajor(code: String, name: String?, level: MajorLevel?, role: MajorRole, actor: String) async throws -> Major {
+        guard let entry = self.national.major(code: code) else {
+            throw GranaryError(
+                .unknownMajor,
+                LocalizedText(zh: "专业代码“\(code)”不在 2021 年职业教育专业目录中", en: "Major code '\(code)' is not in the 2021 catalogue"),
+                errors: [FieldError(field: "code", message: LocalizedText(zh: "未知的专业代码", en: "unknown major code"))]
+            )
+        }
+        if let level, level != entry.level {
+            throw GranaryError(
+                .validationFailed,
+                LocalizedText(zh: "专业“\(code)”属于\(entry.level.rawValue)层次", en: "Major '\(code)' belongs to level \(entry.level.rawValue)"),
+                errors: [FieldError(field: "level", message: LocalizedText(zh: "层次与目录不符", en: "level does not match the catalogue"))]
+            )
+        }
+        let major = Major(code: code, name: name?.isEmpty == false ? name! : entry.name, level: entry.level, role: role)
+        try await self.database.pool.write { db in
+            if try Self.fetchMajor(db, code: code) != nil {
+                throw GranaryError(.conflict, LocalizedText(zh: "专业“\(code)”已存在", en: "Major '\(code)' already exists"))
+            }
+            try Self.checkRoleLimits(db, role: role, excluding: nil)
+            let now = Date()
+            try db.execute(
+                sql: "INSERT INTO majors (code, name, level, role, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [major.code, major.name, major.level.rawValue, major.role.rawValue, now, now]
+            )
+            try EventLog.record(db, actor: actor, action: "major.created", itemType: "major", itemId: code, after: major)
+        }
+        return major
+    }
+
+    /// Changes a major's name or role.
+    public func updateMajor(code: String, name: String?, role: MajorRole?, actor: String) async throws -> Major {
+        try await self.database.pool.write { db in
+            guard let before = try Self.fetchMajor(db, code: code) else { throw GranaryError.notFound(LocalizedText(zh: "专业", en: "Major"), code) }
+            var after = before
+            if let name, !name.isEmpty { after.name = name }
+            if let role, role != before.role {
+                try Self.checkRoleLimits(db, role: role, excluding: code)
+                after.role = role
+            }
+            try db.execute(
+                sql: "UPDATE majors SET name = ?, role = ?, updatedAt = ? WHERE code = ?",
+                arguments: [after.name, after.role.rawValue, Date(), code]
+            )
+            try EventLog.record(db, actor: actor, action: "major.updated", itemType: "major", itemId: code, before: before, after: after)
+            return after
+        }
+    }
+
+    /// One major.
+    public func major(code: String) async throws -> Major? {
+        try await self.database.pool.read { db in try Self.fetchMajor(db, code: code) }
+    }
+
+    /// The library's majors, core first.
+    public func majors(_ page: PageRequest) async throws -> Page<Major> {
+        try await self.database.pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM majors") ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM majors ORDER BY role = 'served', code LIMIT ? OFFSET ?",
+                arguments: [page.pageSize, page.offset]
+            )
+            return Page(items: rows.map(Self.major(from:)), total: total, request: page)
+        }
+    }
+
+    private static func checkRoleLimits(_ db: GRDB.Database, role: MajorRole, excluding code: String?) throws {
+        let count =
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM majors WHERE role = ? AND code IS NOT ?", arguments: [role.rawValue, code]) ?? 0
+        switch role {
+        case .core where count >= 1:
+            throw GranaryError(.conflict, LocalizedText(zh: "资源库只能有一个核心专业", en: "A library has exactly one core major"))
+        case .served where count >= Self.maximumServedMajors:
+            throw GranaryError(
+                .conflict,
+                LocalizedText(zh: "资源库最多服务 \(Self.maximumServedMajors) 个专业", en: "A library serves at most \(Self.maximumServedMajors) majors")
+            )
+        default: break
+        }
+    }
+
+    static func fetchMajor(_ db: GRDB.Database, code: String) throws -> Major? {
+        try Row.fetchOne(db, sql: "SELECT * FROM majors WHERE code = ?", arguments: [code]).map(Self.major(from:))
+    }
+
+    private static func major(from row: Row) -> Major {
+        Major(code: row["code"], name: row["name"], level: MajorLevel(rawValue: row["level"])!, role: MajorRole(rawValue: row["role"])!)
+    }
+
+    // MARK: - Courses
+
+    /// Adds a course to a major of the library.
+    public func createCourse(
+        id: String?,
+        name: String,
+        major: String,
+        category: CourseCategory,
+        hours: Int?,
+        standard: String?,
+        actor: String
+    ) async throws -> Course {
+        try Self.checkIdentifier(id)
+        try Self.checkName(name)
+        if let hours, hours < 0 {
+            throw GranaryError(
+                .validationFailed,
+                LocalizedText(zh: "学时不能为负", en: "hours cannot be negative"),
+                errors: [FieldError(field: "hours", message: LocalizedText(zh: "学时不能为负", en: "must not be negative"))]
+            )
+        }
+        let course = Course(id: id ?? UUID().uuidString.lowercased(), name: name, major: major, category: category, hours: hours, standard: standard)
+        try await self.database.pool.write { db in
+            guard try Self.fetchMajor(db, code: major) != nil else {
+                throw GranaryError(
+                    .unknownMajor,
+                    LocalizedText(zh: "资源库中没有专业“\(major)”", en: "The library has no major '\(major)'"),
+                    errors: [FieldError(field: "major", message: LocalizedText(zh: "未知专业", en: "unknown major"))]
+                )
+            }
+            if try Self.fetchCourse(db, id: course.id) != nil {
+                throw GranaryError(.conflict, LocalizedText(zh: "课程编号“\(course.id)”已存在", en: "Course id '\(course.id)' already exists"))
+            }
+            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM courses WHERE major = ? AND name = ?", arguments: [major, name]) != 0 {
+                throw GranaryError(.conflict, LocalizedText(zh: "该专业已有课程“\(name)”", en: "The major already has a course '\(name)'"))
+            }
+            let now = Date()
+            try db.execute(
+                sql: "INSERT INTO courses (id, name, major, category, hours, standard, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [course.id, name, major, category.rawValue, hours, standard, now, now]
+            )
+            try EventLog.record(db, actor: actor, action: "course.created", itemType: "course", itemId: course.id, after: course)
+        }
+        return course
+    }
+
+    /// Changes a course's name, category, hours or standard.
+    public func updateCourse(
+        id: String,
+        name: String?,
+        category: CourseCategory?,
+        hours: Int?,
+        standard: String?,
+        actor: String
+    ) async throws -> Course {
+        if let name { try Self.checkName(name) }
+        return try await self.database.pool.write { db in
+            guard let before = try Self.fetchCourse(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Course"), id) }
+            var after = before
+            after.name = name ?? before.name
+            after.category = category ?? before.category
+            after.hours = hours ?? before.hours
+            after.standard = standard ?? before.standard
+            if after.name != before.name,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM courses WHERE major = ? AND name = ?", arguments: [after.major, after.name]) != 0
+            {
+                throw GranaryError(.conflict, LocalizedText(zh: "该专业已有课程“\(after.name)”", en: "The major already has a course '\(after.name)'"))
+            }
+            try db.execute(
+                sql: "UPDATE courses SET name = ?, category = ?, hours = ?, standard = ?, updatedAt = ? WHERE id = ?",
+                arguments: [after.name, after.category.rawValue, after.hours, after.standard, Date(), id]
+            )
+            try EventLog.record(db, actor: actor, action: "course.updated", itemType: "course", itemId: id, before: before, after: after)
+            return after
+        }
+    }
+
+    /// One course.
+    public func course(id: String) async throws -> Course? {
+        try await self.database.pool.read { db in try Self.fetchCourse(db, id: id) }
+    }
+
+    /// Courses, optionally of one major and one category.
+    public func courses(major: String?, category: CourseCategory?, _ page: PageRequest) async throws -> Page<Course> {
+        try await self.database.pool.read { db in
+            let filter = "WHERE (?1 IS NULL OR major = ?1) AND (?2 IS NULL OR category = ?2)"
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM courses \(filter)", arguments: [major, category?.rawValue]) ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM courses \(filter) ORDER BY major, category, name LIMIT ?3 OFFSET ?4",
+                arguments: [major, category?.rawValue, page.pageSize, page.offset]
+            )
+            return Page(items: rows.map(Self.course(from:)), total: total, request: page)
+        }
+    }
+
+    static func fetchCourse(_ db: GRDB.Database, id: String) throws -> Course? {
+        try Row.fetchOne(db, sql: "SELECT * FROM courses WHERE id = ?", arguments: [id]).map(Self.course(from:))
+    }
+
+    private static func course(from row: Row) -> Course {
+        Course(
+            id: row["id"],
+            name: row["name"],
+            major: row["major"],
+            category: CourseCategory(rawValue: row["category"])!,
+            hours: row["hours"],
+            standard: row["standard"]
+        )
+    }
+
+    // MARK: - Knowledge and skill points
+
+    /// Adds a knowledge or skill point to a course. Prerequisites must exist already, so no cycle can form.
+    public func createPoint(
+        id: String?,
+        name: String,
+        course: String,
+        kind: PointKind,
+        prerequisites: [String],
+        actor: String
+    ) async throws -> KnowledgePoint {
+        try Self.checkIdentifier(id)
+        try Self.checkName(name)
+        let point = KnowledgePoint(id: id ?? UUID().uuidString.lowercased(), name: name, course: course, kind: kind, prerequisites: prerequisites)
+        try await self.database.pool.write { db in
+            guard try Self.fetchCourse(db, id: course) != nil else {
+                throw GranaryError(
+                    .unknownCourse,
+                    LocalizedText(zh: "课程“\(course)”不存在", en: "Course '\(course)' does not exist"),
+                    errors: [FieldError(field: "course", message: LocalizedText(zh: "未知课程", en: "unknown course"))]
+                )
+            }
+            if try Self.fetchPoint(db, id: point.id) != nil {
+                throw GranaryError(.conflict, LocalizedText(zh: "知识点编号“\(point.id)”已存在", en: "Point id '\(point.id)' already exists"))
+            }
+            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM points WHERE course = ? AND name = ?", arguments: [course, name]) != 0 {
+                throw GranaryError(.conflict, LocalizedText(zh: "该课程已有知识点“\(name)”", en: "The course already has a point '\(name)'"))
+            }
+            let unknown = try prerequisites.enumerated().filter { try Self.fetchPoint(db, id: $0.element) == nil }
+            if !unknown.isEmpty {
+                throw GranaryError(
+                    .unknownKnowledgePoint,
+                    LocalizedText(
+                        zh: "先修知识点不存在：\(unknown.map(\.element).joined(separator: "、"))",
+                        en: "Unknown prerequisites: \(unknown.map(\.element).joined(separator: ", "))"
+                    ),
+                    errors: unknown.map {
+                        FieldError(field: "prerequisites[\($0.offset)]", message: LocalizedText(zh: "未知知识点", en: "unknown point"))
+                    }
+                )
+            }
+            try db.execute(
+                sql: "INSERT INTO points (id, name, course, kind, createdAt) VALUES (?, ?, ?, ?, ?)",
+                arguments: [point.id, name, course, kind.rawValue, Date()]
+            )
+            for prerequisite in Set(prerequisites) {
+                try db.execute(sql: "INSERT INTO pointPrerequisites (point, prerequisite) VALUES (?, ?)", arguments: [point.id, prerequisite])
+            }
+            try EventLog.record(db, actor: actor, action: "point.created", itemType: "point", itemId: point.id, after: point)
+        }
+        return point
+    }
+
+    /// One point.
+    public func point(id: String) async throws -> KnowledgePoint? {
+        try await self.database.pool.read { db in try Self.fetchPoint(db, id: id) }
+    }
+
+    /// Points, optionally of one course and one kind.
+    public func points(course: String?, kind: PointKind?, _ page: PageRequest) async throws -> Page<KnowledgePoint> {
+        try await self.database.pool.read { db in
+            let filter = "WHERE (?1 IS NULL OR course = ?1) AND (?2 IS NULL OR kind = ?2)"
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM points \(filter)", arguments: [course, kind?.rawValue]) ?? 0
+            let ids = try String.fetchAll(
+                db,
+                sql: "SELECT id FROM points \(filter) ORDER BY course, createdAt, id LIMIT ?3 OFFSET ?4",
+                arguments: [course, kind?.rawValue, page.pageSize, page.offset]
+            )
+            return Page(items: try ids.compactMap { try Self.fetchPoint(db, id: $0) }, total: total, request: page)
+        }
+    }
+
+    static func fetchPoint(_ db: GRDB.Database, id: String) throws -> KnowledgePoint? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM points WHERE id = ?", arguments: [id]) else { return nil }
+        let prerequisites = try String.fetchAll(
+            db,
+            sql: "SELECT prerequisite FROM pointPrerequisites WHERE point = ? ORDER BY prerequisite",
+            arguments: [id]
+        )
+        return KnowledgePoint(
+            id: row["id"],
+            name: row["name"],
+            course: row["course"],
+            kind: PointKind(rawValue: row["kind"])!,
+            prerequisites: prerequisites
+        )
+    }
+
+    // MARK: - Input checks
+
+    private static func checkIdentifier(_ id: String?) throws {
+        guard let id else { return }
+        let allowed = id.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)
+        }
+        guard (1...64).contains(id.count), allowed else {
+            throw GranaryError(
+                .validationFailed,
+                LocalizedText(zh: "编号须为 1–64 个字母、数字或 . _ -", en: "id must be 1–64 letters, digits or . _ -"),
+                errors: [FieldError(field: "id", message: LocalizedText(zh: "编号格式有误", en: "malformed id"))]
+            )
+        }
+    }
+
+    private static func checkName(_ name: String) throws {
+        guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, name.count <= 200 else {
+            throw GranaryError(
+                .validationFailed,
+                LocalizedText(zh: "名称不能为空，且不超过 200 字", en: "name must be 1 to 200 characters"),
+                errors: [FieldError(field: "name", message: LocalizedText(zh: "名称有误", en: "invalid name"))]
+            )
+        }
+    }
+}

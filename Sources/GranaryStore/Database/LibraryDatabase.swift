@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+
+/// The SQLite database: one file in WAL mode, one writer, concurrent readers, named migrations.
+public struct LibraryDatabase: Sendable {
+    /// The GRDB pool; its single writer serialises every change.
+    public let pool: DatabasePool
+
+    /// Opens (creating and migrating) the database at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // Durable commits even in WAL mode: an acknowledged change survives power loss.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(self.pool)
+    }
+
+    /// Problems `PRAGMA integrity_check` finds; empty when the file is sound.
+    public func integrityProblems() throws -> [String] {
+        let rows = try self.pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        return rows == ["ok"] ? [] : rows
+    }
+
+    /// Schema history. Migrations are never edited once landed: add a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 accounts, catalogue, resources, events") { db in
+            try db.execute(sql: Self.schemaV1)
+        }
+        return migrator
+    }
+
+    private static let schemaV1 = """
+        CREATE TABLE institutions (
+            name TEXT PRIMARY KEY NOT NULL CHECK (length(name) > 0),
+            role TEXT NOT NULL DEFAULT 'participant' CHECK (role IN ('host', 'participant')),
+            createdAt DATETIME NOT NULL
+        );
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY NOT NULL,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            displayName TEXT NOT NULL,
+            passwordHash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('learner', 'teacher', 'reviewer', 'admin')),
+            institution TEXT REFERENCES institutions(name),
+            createdAt DATETIME NOT NULL
+        );
+        CREATE TABLE tokens (
+            tokenHash TEXT PRIMARY KEY NOT NULL,
+            userId TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            createdAt DATETIME NOT NULL,
+            expiresAt DATETIME NOT NULL,
+            revokedAt DATETIME
+        );
+        CREATE INDEX tokens_user ON tokens(userId);
+
+        CREATE TABLE majors (
+            code TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            level TEXT NOT NULL CHECK (level IN ('中职', '高职专科', '职业本科')),
+            role TEXT NOT NULL CHECK (role IN ('core', 'served')),
+            createdAt DATETIME NOT NULL,
+            updatedAt DATETIME NOT NULL
+        );
+        -- One library is built around exactly one core major.
+        CREATE UNIQUE INDEX majors_single_core ON majors(role) WHERE role = 'core';
+        CREATE TABLE courses (
+            id TEXT PRIMARY KEY NOT NULL CHECK (length(id) > 0),
+            name TEXT NOT NULL CHECK (length(name) > 0),
+            major TEXT NOT NULL REFERENCES majors(code),
+            category TEXT NOT NULL CHECK (category IN ('core', 'foundation', 'extension')),
+            hours INTEGER CHECK (hours >= 0),
+            standard TEXT,
+            createdAt DATETIME NOT NULL,
+            updatedAt DATETIME NOT NULL,
+            UNIQUE (major, name)
+        );
+        CREATE TABLE points (
+            id TEXT PRIMARY KEY NOT NULL CHECK (length(id) > 0),
+            name TEXT NOT NULL CHECK (length(name) > 0),
+            course TEXT NOT NULL REFERENCES courses(id),
+            kind TEXT NOT NULL CHECK (kind IN ('knowledge', 'skill')),
+            createdAt DATETIME NOT NULL,
+            UNIQUE (course, name)
+        );
+        CREATE TABLE pointPrerequisites (
+            point TEXT NOT NULL REFERENCES points(id),
+            prerequisite TEXT NOT NULL REFERENCES points(id),
+            PRIMARY KEY (point, prerequisite),
+            CHECK (point <> prerequisite)
+        );
+
+        CREATE TABLE blobs (
+            sha256 TEXT PRIMARY KEY NOT NULL CHECK (length(sha256) = 64),
+            size INTEGER NOT NULL CHECK (size >= 0),
+            mime TEXT NOT NULL,
+            createdAt DATETIME NOT NULL
+        );
+        CREATE TABLE resources (
+            id TEXT PRIMARY KEY NOT NULL,
+            currentVersion INTEGER NOT NULL CHECK (currentVersion >= 1),
+            publishedVersion INTEGER CHECK (publishedVersion <= currentVersion),
+            status TEXT NOT NULL CHECK (status IN ('draft', 'pending', 'approved', 'rejected', 'changes_requested', 'retired')),
+            createdBy TEXT NOT NULL REFERENCES users(id),
+            createdAt DATETIME NOT NULL,
+            updatedAt DATETIME NOT NULL
+        );
+        CREATE INDEX resources_status ON resources(status);
+        CREATE TABLE resourceVersions (
+            resource TEXT NOT NULL REFERENCES resources(id),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            title TEXT NOT NULL CHECK (length(title) > 0),
+            description TEXT,
+            major TEXT NOT NULL REFERENCES majors(code),
+            course TEXT NOT NULL REFERENCES courses(id),
+            original BOOLEAN NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('text', 'image', 'audio', 'video', 'animation', 'simulation', 'document', 'courseware', 'other')),
+            sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+            canonicalName TEXT NOT NULL,
+            license TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            source TEXT,
+            createdBy TEXT NOT NULL REFERENCES users(id),
+            createdAt DATETIME NOT NULL,
+            PRIMARY KEY (resource, version)
+        );
+        CREATE INDEX resourceVersions_course ON resourceVersions(course);
+        CREATE TABLE resourceVersionPoints (
+            resource TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            point TEXT NOT NULL REFERENCES points(id),
+            position INTEGER NOT NULL,
+            PRIMARY KEY (resource, version, point),
+            FOREIGN KEY (resource, version) REFERENCES resourceVersions(resource, version)
+        );
+        CREATE INDEX resourceVersionPoints_point ON resourceVersionPoints(point);
+
+        -- The audit trail: who did what to which item, when. Append-only, enforced by the database itself.
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at DATETIME NOT NULL,
+            actor TEXT,
+            action TEXT NOT NULL,
+            itemType TEXT NOT NULL,
+            itemId TEXT NOT NULL,
+            before TEXT,
+            after TEXT
+        );
+        CREATE INDEX events_item ON events(itemType, itemId);
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        """
+}

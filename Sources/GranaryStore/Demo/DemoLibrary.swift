@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+import GranaryModel
+
+/// A small, real-looking library for trying Granary: the 高职专科 core major 460110 智能焊接技术 with four courses,
+/// sixteen knowledge and skill points, a dozen resources of several kinds in several review states, and one user
+/// of each role.
+public enum DemoLibrary {
+    /// A demo account and its password.
+    public struct Login: Sendable {
+        public let username: String
+        public let password: String
+        public let role: Role
+    }
+
+    /// The demo accounts. The password is public: the demo is for trying the service, not for real data.
+    public static let logins: [Login] = [
+        Login(username: "admin", password: "granary-demo", role: .admin),
+        Login(username: "zhang.laoshi", password: "granary-demo", role: .teacher),
+        Login(username: "li.laoshi", password: "granary-demo", role: .teacher),
+        Login(username: "wang.shenhe", password: "granary-demo", role: .reviewer),
+        Login(username: "xuesheng", password: "granary-demo", role: .learner),
+    ]
+
+    private static let displayNames = ["admin": "管理员", "zhang.laoshi": "张老师", "li.laoshi": "李老师", "wang.shenhe": "王审核", "xuesheng": "学生小陈"]
+
+    /// Loads the demo into an empty library. Returns false (and changes nothing) when the library already has accounts.
+    @discardableResult
+    public static func load(into library: Library) async throws -> Bool {
+        guard try await library.accounts.isEmpty() else { return false }
+        var users: [String: User] = [:]
+        for login in self.logins {
+            users[login.username] = try await library.accounts.createUser(
+                username: login.username,
+                password: login.password,
+                displayName: self.displayNames[login.username],
+                role: login.role,
+                institution: "示范职业技术学院",
+                actor: "demo"
+            )
+        }
+        try await library.database.pool.write { db in
+            try db.execute(sql: "UPDATE institutions SET role = 'host' WHERE name = '示范职业技术学院'")
+        }
+        let admin = users["admin"]!.username
+        let catalogue = library.catalogue
+        _ = try await catalogue.createMajor(code: "460110", name: nil, level: .associate, role: .core, actor: admin)
+
+        let courses: [(String, String, CourseCategory, Int)] = [
+            ("weld-methods", "焊接方法与设备", .core, 96),
+            ("weld-structure", "焊接结构生产", .core, 64),
+            ("weld-inspection", "焊接质量检验", .core, 64),
+            ("mech-drawing", "机械制图", .foundation, 72),
+        ]
+        for (id, name, category, hours) in courses {
+            _ = try await catalogue.createCourse(
+                id: id,
+                name: name,
+                major: "460110",
+                category: category,
+                hours: hours,
+                standard: "《\(name)》课程标准：掌握本课程的核心知识与技能，能在实训中规范操作。",
+                actor: admin
+            )
+        }
+        let points: [(String, String, String, PointKind, [String])] = [
+            ("arc", "焊接电弧", "weld-methods", .knowledge, []),
+            ("smaw", "焊条电弧焊", "weld-methods", .skill, ["arc"]),
+            ("gmaw", "熔化极气体保护焊", "weld-methods", .skill, ["arc"]),
+            ("gtaw", "钨极氩弧焊", "weld-methods", .skill, ["arc"]),
+            ("saw", "埋弧焊", "weld-methods", .knowledge, ["arc"]),
+            ("safety", "焊接安全防护", "weld-methods", .knowledge, []),
+            ("distortion", "焊接变形与应力", "weld-structure", .knowledge, []),
+            ("wps", "焊接工艺评定", "weld-structure", .knowledge, []),
+            ("fitup", "装配与定位焊", "weld-structure", .skill, ["smaw"]),
+            ("card", "焊接工艺卡编制", "weld-structure", .skill, ["wps"]),
+            ("visual", "外观检验", "weld-inspection", .skill, []),
+            ("rt", "射线检测", "weld-inspection", .knowledge, []),
+            ("ut", "超声检测", "weld-inspection", .skill, []),
+            ("defects", "焊接缺陷识别", "weld-inspection", .knowledge, ["visual"]),
+            ("views", "三视图", "mech-drawing", .knowledge, []),
+            ("symbols", "焊缝符号标注", "mech-drawing", .skill, ["views"]),
+        ]
+        for (id, name, course, kind, prerequisites) in points {
+            _ = try await catalogue.createPoint(id: id, name: name, course: course, kind: kind, prerequisites: prerequisites, actor: admin)
+        }
+
+        enum Fate { case published, pending, draft }
+        let resources: [(String, String, String, [String], Bool, ResourceKind?, [UInt8], String, Fate)] = [
+            (
+                "焊接电弧的物理本质", "weld-methods", "zhang.laoshi", ["arc"], true, nil,
+                DemoMedia.text("焊接电弧是在两电极之间的气体介质中产生的强烈而持久的放电现象。\n电弧由阴极区、弧柱区和阳极区组成，弧柱温度可达 5000–8000 K。\n"), "讲义", .published
+            ),
+            (
+                "CO2 气体保护焊操作要领", "weld-methods", "zhang.laoshi", ["gmaw"], true, nil,
+                DemoMedia.html(title: "CO2 气体保护焊操作要领", body: "<p>调整焊接电流与电压匹配，保持干伸长 10–15 mm，匀速摆动焊枪。</p>"), "课件", .published
+            ),
+            (
+                "焊缝坡口示意图", "weld-methods", "zhang.laoshi", ["smaw"], true, nil,
+                DemoMedia.svg(title: "V 形坡口对接", animated: false), "图片", .published
+            ),
+            (
+                "熔滴过渡动画", "weld-methods", "zhang.laoshi", ["gmaw"], true, .animation,
+                DemoMedia.svg(title: "短路过渡", animated: true), "动画", .published
+            ),
+            (
+                "电弧声音辨别训练", "weld-methods", "li.laoshi", ["smaw"], true, nil,
+                DemoMedia.wav(seconds: 1.5, frequency: 440), "音频", .published
+            ),
+            (
+                "焊接安全防护须知", "weld-methods", "li.laoshi", ["safety"], false, nil,
+                DemoMedia.pdf(line: "Welding safety: eye, skin, fume and fire protection"), "文档", .published
+            ),
+            (
+                "焊接变形的控制方法", "weld-structure", "zhang.laoshi", ["distortion"], true, nil,
+                DemoMedia.html(title: "焊接变形的控制方法", body: "<p>反变形法、刚性固定法、合理的焊接顺序。</p>"), "课件", .published
+            ),
+            (
+                "焊接工艺评定报告样例", "weld-structure", "li.laoshi", ["wps", "card"], true, nil,
+                DemoMedia.pdf(line: "Welding procedure qualification record (PQR) sample"), "文档", .published
+            ),
+            (
+                "超声检测仪器调校", "weld-inspection", "li.laoshi", ["ut"], true, nil,
+                DemoMedia.wav(seconds: 1.0, frequency: 880), "音频", .pending
+            ),
+            (
+                "常见焊接缺陷图谱", "weld-inspection", "zhang.laoshi", ["defects"], false, nil,
+                DemoMedia.png(width: 96, height: 64, seed: 40), "图片", .pending
+            ),
+            (
+                "射线检测底片评定", "weld-inspection", "zhang.laoshi", ["rt"], true, nil,
+                DemoMedia.pdf(line: "Radiographic film interpretation"), "文档", .draft
+            ),
+            (
+                "焊缝符号标注练习", "mech-drawing", "li.laoshi", ["symbols"], true, nil,
+                DemoMedia.html(title: "焊缝符号标注练习", body: "<p>在三视图上标注角焊缝与对接焊缝符号。</p>"), "课件", .draft
+            ),
+        ]
+        for (title, course, author, points, original, kind, bytes, tag, fate) in resources {
+            let upload = try await library.blobs.beginUpload(containing: bytes)
+            let metadata = ResourceMetadata(
+                title: title,
+                description: "\(title)（示例资源）",
+                major: "460110",
+                course: course,
+                knowledgePoints: points,
+                original: original,
+                kind: kind,
+                license: original ? "CC BY-NC 4.0" : nil,
+                tags: [tag],
+                source: original ? nil : "行业公开资料"
+            )
+            let resource = try await library.resources.create(metadata: metadata, file: upload, author: users[author]!)
+            let id = resource.id
+            if fate != .draft {
+                _ = try await library.resources.submit(id: id, actor: users[author]!)
+            }
+            if fate == .published {
+                let reviewer = users["wang.shenhe"]!.username
+                try await library.database.pool.write { db in
+                    try ResourceStore.publishCurrentVersion(db, id: id)
+                    try EventLog.record(
+                        db,
+                        actor: reviewer,
+                        action: "resource.approved",
+                        itemType: "resource",
+                        itemId: id,
+                        before: ["status": "pending"],
+                        after: ["status": "approved", "note": "demo data: approved when the demo was loaded"]
+                    )
+                }
+            }
+        }
+        return true
+    }
+}

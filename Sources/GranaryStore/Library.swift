@@ -1,0 +1,68 @@
+import Foundation
+import GranaryModel
+import Logging
+
+/// Everything one data folder holds, opened together: the database, the blobs, and the services over them.
+///
+/// The service, every command-line tool and the tests open a library the same way.
+public struct Library: Sendable {
+    /// Where the data lives: `granary.sqlite` and `blobs/`.
+    public let dataDirectory: String
+    /// The SQLite database.
+    public let database: LibraryDatabase
+    /// Content-addressed bytes.
+    public let blobs: BlobStore
+    /// libmagic.
+    public let inspector: ContentInspector
+    /// The 2021 national major catalogue.
+    public let nationalCatalogue: NationalCatalogue
+    /// Accounts and sessions.
+    public let accounts: Accounts
+    /// Majors, courses, points.
+    public let catalogue: CatalogueStore
+    /// Resources.
+    public let resources: ResourceStore
+
+    /// Settings that change how the library behaves.
+    public struct Options: Sendable {
+        /// bcrypt work factor: 12 in production, 4 in tests.
+        public var bcryptCost: UInt8
+        /// How long a log-in token lives.
+        public var tokenLifetime: TimeInterval
+
+        /// Creates options.
+        public init(bcryptCost: UInt8 = 12, tokenLifetime: TimeInterval = 12 * 3600) {
+            self.bcryptCost = bcryptCost
+            self.tokenLifetime = tokenLifetime
+        }
+    }
+
+    /// Opens the library in `dataDirectory` (created if missing, migrated), reading vocabularies from `metadataDirectory`.
+    public init(dataDirectory: String, metadataDirectory: String, options: Options = Options()) throws {
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        self.dataDirectory = dataDirectory
+        self.database = try LibraryDatabase(path: dataDirectory + "/granary.sqlite")
+        self.blobs = try BlobStore(root: dataDirectory)
+        self.inspector = ContentInspector()
+        self.nationalCatalogue = try NationalCatalogue(contentsOf: metadataDirectory + "/catalogue/majors-2021.csv")
+        self.accounts = Accounts(database: self.database, bcryptCost: options.bcryptCost, tokenLifetime: options.tokenLifetime)
+        self.catalogue = CatalogueStore(database: self.database, national: self.nationalCatalogue)
+        self.resources = ResourceStore(database: self.database, blobs: self.blobs, inspector: self.inspector)
+    }
+
+    /// What the service does before it listens: removes uploads a crash interrupted and reports integrity problems.
+    ///
+    /// Only the service calls this; a command run beside a live service must not delete its uploads in progress.
+    /// - Returns: the problems `PRAGMA integrity_check` found (empty when sound).
+    public func recoverAtStart(logger: Logger) throws -> [String] {
+        let removed = try self.blobs.removeTemporaryFiles()
+        if removed > 0 {
+            logger.notice("removed \(removed) unfinished upload(s) left by an earlier stop", metadata: ["data": .string(self.dataDirectory)])
+        }
+        let problems = try self.database.integrityProblems()
+        for problem in problems {
+            logger.error("database integrity check: \(problem)", metadata: ["data": .string(self.dataDirectory)])
+        }
+        return problems
+    }
+}

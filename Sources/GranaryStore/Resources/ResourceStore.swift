@@ -1,0 +1,600 @@
+import Foundation
+import GRDB
+import GranaryModel
+
+/// Granular resources: their versions, bytes, visibility and life cycle.
+///
+/// Every change is one write transaction that also appends its event; bytes are durably in place before it starts.
+public struct ResourceStore: Sendable {
+    private let database: LibraryDatabase
+    private let blobs: BlobStore
+    private let inspector: ContentInspector
+
+    /// Creates the store.
+    public init(database: LibraryDatabase, blobs: BlobStore, inspector: ContentInspector) {
+        self.database = database
+        self.blobs = blobs
+        self.inspector = inspector
+    }
+
+    // MARK: - Creating and changing
+
+    /// Stores a new resource from a finished upload. The upload is consumed: stored, or deleted on failure.
+    public func create(metadata: ResourceMetadata, file: BlobUpload, author: User) async throws -> Resource {
+        let (blob, mime, kind) = try await self.accept(file: file, metadata: metadata)
+        let id = UUID().uuidString.lowercased()
+        return try await self.database.pool.write { db in
+            let names = try Self.checkReferences(db, metadata: metadata)
+            let now = Date()
+            try db.execute(
+                sql: "INSERT INTO resources (id, currentVersion, status, createdBy, createdAt, updatedAt) VALUES (?, 1, 'draft', ?, ?, ?)",
+                arguments: [id, author.id, now, now]
+            )
+            try Self.insertVersion(
+                db,
+                id: id,
+                version: 1,
+                metadata: metadata,
+                kind: kind,
+                blob: blob,
+                mime: mime,
+                names: names,
+                author: author,
+                at: now
+            )
+            let resource = try Self.fetch(db, id: id, version: 1)!
+            try EventLog.record(db, actor: author.username, action: "resource.created", itemType: "resource", itemId: id, after: resource)
+            return resource
+        }
+    }
+
+    /// Replaces the bytes of a resource: a new version with the same metadata.
+    public func replaceContent(id: String, file: BlobUpload, actor: User) async throws -> Resource {
+        let current: Resource
+        do {
+            current = try await self.editable(id: id, by: actor)
+        } catch {
+            file.abandon()
+            throw error
+        }
+        var metadata = Self.metadata(of: current)
+        // A declared kind survives only if the new bytes still allow it; otherwise the bytes decide.
+        let mime = try await self.inspect(file)
+        if let declared = metadata.kind, !MediaPolicy.allowedKinds(forMIME: mime).contains(declared) { metadata.kind = nil }
+        return try await self.addVersion(to: id, metadata: metadata, file: file, actor: actor)
+    }
+
+    /// Changes a resource's metadata (a partial JSON document): a new version over the same bytes.
+    public func updateMetadata(id: String, patch: Data, actor: User) async throws -> Resource {
+        let current = try await self.editable(id: id, by: actor)
+        let metadata = try ResourceMetadata.parse(patch, base: Self.metadata(of: current))
+        if let declared = metadata.kind, !MediaPolicy.allowedKinds(forMIME: current.mime).contains(declared) {
+            throw Self.kindMismatch(declared: declared, mime: current.mime)
+        }
+        let kind = metadata.kind ?? MediaPolicy.kind(forMIME: current.mime)
+        let blob = StoredBlob(sha256: current.sha256, size: current.size, path: self.blobs.path(forSHA256: current.sha256), deduplicated: true)
+        return try await self.commitVersion(id: id, metadata: metadata, kind: kind, blob: blob, mime: current.mime, actor: actor)
+    }
+
+    /// Moves a draft (or an item sent back by review) into the review queue.
+    public func submit(id: String, actor: User) async throws -> Resource {
+        try await self.transition(id: id, actor: actor, action: "resource.submitted", allowed: [.draft, .changesRequested, .rejected], to: .pending)
+    }
+
+    /// Retires a resource: hidden everywhere, history and bytes kept.
+    public func retire(id: String, actor: User) async throws -> Resource {
+        try await self.transition(
+            id: id,
+            actor: actor,
+            action: "resource.retired",
+            allowed: Set(ResourceStatus.allCases).subtracting([.retired]),
+            to: .retired
+        )
+    }
+
+    private func addVersion(to id: String, metadata: ResourceMetadata, file: BlobUpload, actor: User) async throws -> Resource {
+        let (blob, mime, kind) = try await self.accept(file: file, metadata: metadata)
+        return try await self.commitVersion(id: id, metadata: metadata, kind: kind, blob: blob, mime: mime, actor: actor)
+    }
+
+    private func commitVersion(
+        id: String,
+        metadata: ResourceMetadata,
+        kind: ResourceKind,
+        blob: StoredBlob,
+        mime: String,
+        actor: User
+    ) async throws -> Resource {
+        try await self.database.pool.write { db in
+            guard let state = try Self.state(db, id: id) else { throw Self.notFound(id) }
+            try Self.checkEditable(state, by: actor)
+            let names = try Self.checkReferences(db, metadata: metadata)
+            let before = try Self.fetch(db, id: id, version: state.currentVersion)!
+            let version = state.currentVersion + 1
+            let now = Date()
+            try Self.insertVersion(
+                db,
+                id: id,
+                version: version,
+                metadata: metadata,
+                kind: kind,
+                blob: blob,
+                mime: mime,
+                names: names,
+                author: actor,
+                at: now
+            )
+            // An approved item keeps its published version visible and waits for review of the new one.
+            let status: ResourceStatus = [.approved, .pending].contains(state.status) ? .pending : .draft
+            try db.execute(
+                sql: "UPDATE resources SET currentVersion = ?, status = ?, updatedAt = ? WHERE id = ?",
+                arguments: [version, status.rawValue, now, id]
+            )
+            let after = try Self.fetch(db, id: id, version: version)!
+            try EventLog.record(
+                db,
+                actor: actor.username,
+                action: "resource.versioned",
+                itemType: "resource",
+                itemId: id,
+                before: before,
+                after: after
+            )
+            return after
+        }
+    }
+
+    private func transition(id: String, actor: User, action: String, allowed: Set<ResourceStatus>, to status: ResourceStatus) async throws -> Resource
+    {
+        try await self.database.pool.write { db in
+            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: actor) else { throw Self.notFound(id) }
+            guard actor.role == .admin || state.createdBy == actor.id else {
+                throw GranaryError.forbidden(LocalizedText(zh: "只能操作自己上传的资源", en: "Only the author or an admin may change this resource"))
+            }
+            guard allowed.contains(state.status) else {
+                throw GranaryError.invalidTransition(from: state.status.rawValue, action: action)
+            }
+            try db.execute(sql: "UPDATE resources SET status = ?, updatedAt = ? WHERE id = ?", arguments: [status.rawValue, Date(), id])
+            try EventLog.record(
+                db,
+                actor: actor.username,
+                action: action,
+                itemType: "resource",
+                itemId: id,
+                before: ["status": state.status.rawValue],
+                after: ["status": status.rawValue]
+            )
+            return try Self.fetch(db, id: id, version: state.currentVersion)!
+        }
+    }
+
+    /// Checks the bytes and moves them into the blob store; the upload is deleted on any failure.
+    private func accept(file: BlobUpload, metadata: ResourceMetadata) async throws -> (StoredBlob, String, ResourceKind) {
+        do {
+            let mime = try await self.inspect(file)
+            if let declared = metadata.kind, !MediaPolicy.allowedKinds(forMIME: mime).contains(declared) {
+                throw Self.kindMismatch(declared: declared, mime: mime)
+            }
+            // Fail on unknown references before the bytes are moved into place.
+            _ = try await self.database.pool.read { db in try Self.checkReferences(db, metadata: metadata) }
+            let blob = try await file.finish()
+            return (blob, mime, metadata.kind ?? MediaPolicy.kind(forMIME: mime))
+        } catch {
+            file.abandon()
+            throw error
+        }
+    }
+
+    /// Closes the upload and decides its MIME type from the bytes; refuses empty files and programs.
+    private func inspect(_ file: BlobUpload) async throws -> String {
+        try await file.close()
+        guard file.size > 0 else {
+            throw GranaryError(.emptyFile, LocalizedText(zh: "上传的文件为空", en: "The uploaded file is empty"))
+        }
+        let mime = try await self.inspector.mimeType(ofFileAt: file.temporaryPath)
+        if MediaPolicy.isRefused(mime: mime) {
+            throw GranaryError(
+                .unsupportedMedia,
+                LocalizedText(
+                    zh: "不接受此类文件（\(mime)）：可执行程序和脚本不能作为资源",
+                    en: "Files of type \(mime) are refused: programs and scripts cannot be resources"
+                )
+            )
+        }
+        return mime
+    }
+
+    private static func kindMismatch(declared: ResourceKind, mime: String) -> GranaryError {
+        let allowed = MediaPolicy.allowedKinds(forMIME: mime).map(\.rawValue).sorted().joined(separator: ", ")
+        return GranaryError(
+            .kindMismatch,
+            LocalizedText(
+                zh: "文件内容为 \(mime)，不能声明为“\(declared.chineseName)”；可选：\(allowed)",
+                en: "The bytes are \(mime) and cannot be declared '\(declared.rawValue)'; allowed: \(allowed)"
+            ),
+            errors: [FieldError(field: "kind", message: LocalizedText(zh: "与文件内容不符", en: "does not match the bytes"))]
+        )
+    }
+
+    // MARK: - Reading
+
+    /// A resource as `viewer` may see it: the current version for its author, reviewers and admins, the published
+    /// version for everyone else. `version` asks for an older one (not for learners).
+    public func resource(id: String, version: Int? = nil, viewer: User) async throws -> Resource {
+        try await self.database.pool.read { db in
+            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: viewer) else { throw Self.notFound(id) }
+            let shown = try Self.shownVersion(state, requested: version, viewer: viewer)
+            guard let resource = try Self.fetch(db, id: id, version: shown) else { throw Self.notFound(id) }
+            return Self.presented(resource, viewer: viewer)
+        }
+    }
+
+    /// Where the bytes of the resource (as `viewer` may see it) are.
+    public func content(id: String, version: Int? = nil, viewer: User) async throws -> (resource: Resource, path: String) {
+        let resource = try await self.resource(id: id, version: version, viewer: viewer)
+        return (resource, self.blobs.path(forSHA256: resource.sha256))
+    }
+
+    /// Every version of a resource, newest first.
+    public func versions(id: String, viewer: User) async throws -> [ResourceVersionSummary] {
+        try await self.database.pool.read { db in
+            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: viewer) else { throw Self.notFound(id) }
+            guard Self.seesUnpublished(state, viewer: viewer) else {
+                throw GranaryError.forbidden(LocalizedText(zh: "无权查看版本记录", en: "You may not see the version history"))
+            }
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT v.*, b.mime, b.size, u.username FROM resourceVersions v
+                    JOIN blobs b ON b.sha256 = v.sha256 JOIN users u ON u.id = v.createdBy
+                    WHERE v.resource = ? ORDER BY v.version DESC
+                    """,
+                arguments: [id]
+            )
+            return rows.map { row in
+                let version: Int = row["version"]
+                return ResourceVersionSummary(
+                    version: version,
+                    title: row["title"],
+                    kind: ResourceKind(rawValue: row["kind"])!,
+                    mime: row["mime"],
+                    size: row["size"],
+                    sha256: row["sha256"],
+                    canonicalName: row["canonicalName"],
+                    createdBy: row["username"],
+                    createdAt: row["createdAt"],
+                    current: version == state.currentVersion,
+                    published: version == state.publishedVersion
+                )
+            }
+        }
+    }
+
+    /// The audit trail of a resource, oldest first.
+    public func history(id: String, viewer: User, _ page: PageRequest) async throws -> Page<Event> {
+        try await self.database.pool.read { db in
+            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: viewer) else { throw Self.notFound(id) }
+            guard Self.seesUnpublished(state, viewer: viewer) else {
+                throw GranaryError.forbidden(LocalizedText(zh: "无权查看操作记录", en: "You may not see the history"))
+            }
+            let (items, total) = try EventLog.events(db, itemType: "resource", itemId: id, offset: page.offset, limit: page.pageSize)
+            return Page(items: items, total: total, request: page)
+        }
+    }
+
+    /// Resources `viewer` may see, newest first, narrowed by the filter.
+    public func list(_ filter: ResourceFilter, viewer: User, _ page: PageRequest) async throws -> Page<Resource> {
+        if viewer.role == .learner, let status = filter.status, status != .approved {
+            throw GranaryError.forbidden(LocalizedText(zh: "学习者只能查看已审核通过的资源", en: "Learners see approved resources only"))
+        }
+        let viewerId = viewer.id
+        let seesAll = viewer.role == .reviewer || viewer.role == .admin
+        // The version a viewer is shown: the current one of what they may see unpublished, else the published one.
+        let shown = "CASE WHEN ?1 OR r.createdBy = ?2 THEN r.currentVersion ELSE r.publishedVersion END"
+        var conditions = ["(?1 OR r.createdBy = ?2 OR (r.publishedVersion IS NOT NULL AND r.status <> 'retired'))"]
+        var arguments: [(any DatabaseValueConvertible)?] = [seesAll, viewerId]
+        func add(_ sql: String, _ value: (any DatabaseValueConvertible)?) {
+            arguments.append(value)
+            conditions.append(sql.replacingOccurrences(of: "?", with: "?\(arguments.count)"))
+        }
+        if let major = filter.major { add("v.major = ?", major) }
+        if let course = filter.course { add("v.course = ?", course) }
+        if let kind = filter.kind { add("v.kind = ?", kind.rawValue) }
+        if let original = filter.original { add("v.original = ?", original) }
+        if let status = filter.status {
+            // For what a viewer sees only as published, the shown version is approved whatever the newer one's state.
+            add("(CASE WHEN ?1 OR r.createdBy = ?2 THEN r.status ELSE 'approved' END) = ?", status.rawValue)
+        }
+        if let point = filter.knowledgePoint {
+            add("EXISTS (SELECT 1 FROM resourceVersionPoints p WHERE p.resource = v.resource AND p.version = v.version AND p.point = ?)", point)
+        }
+        let from =
+            "FROM resources r JOIN resourceVersions v ON v.resource = r.id AND v.version = \(shown) WHERE \(conditions.joined(separator: " AND "))"
+        let limit = arguments.count + 1
+        let filterArguments = StatementArguments(arguments)
+        let pageArguments = StatementArguments(arguments + [page.pageSize, page.offset])
+        return try await self.database.pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: filterArguments) ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT r.id, v.version \(from) ORDER BY r.updatedAt DESC, r.id LIMIT ?\(limit) OFFSET ?\(limit + 1)",
+                arguments: pageArguments
+            )
+            let items = try rows.compactMap { row in try Self.fetch(db, id: row["id"], version: row["version"]) }
+            return Page(items: items.map { Self.presented($0, viewer: viewer) }, total: total, request: page)
+        }
+    }
+
+    /// Learners and other teachers see the published version, with the status it had when it was approved,
+    /// whatever is happening to a newer version.
+    private static func presented(_ resource: Resource, viewer: User) -> Resource {
+        guard viewer.role != .reviewer, viewer.role != .admin, resource.createdBy != viewer.username else { return resource }
+        var shown = resource
+        shown.status = .approved
+        return shown
+    }
+
+    /// Publishes the current version: it becomes what learners see. The review decision that calls for it
+    /// records its own event in the same transaction.
+    static func publishCurrentVersion(_ db: GRDB.Database, id: String) throws {
+        try db.execute(
+            sql: "UPDATE resources SET status = 'approved', publishedVersion = currentVersion, updatedAt = ? WHERE id = ?",
+            arguments: [Date(), id.lowercased()]
+        )
+    }
+
+    // MARK: - Rows
+
+    /// The life-cycle columns of a resource.
+    struct State {
+        let currentVersion: Int
+        let publishedVersion: Int?
+        let status: ResourceStatus
+        let createdBy: String
+    }
+
+    static func state(_ db: GRDB.Database, id: String) throws -> State? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE id = ?", arguments: [id.lowercased()]) else { return nil }
+        return State(
+            currentVersion: row["currentVersion"],
+            publishedVersion: row["publishedVersion"],
+            status: ResourceStatus(rawValue: row["status"])!,
+            createdBy: row["createdBy"]
+        )
+    }
+
+    static func seesUnpublished(_ state: State, viewer: User) -> Bool {
+        viewer.role == .reviewer || viewer.role == .admin || state.createdBy == viewer.id
+    }
+
+    static func canSee(_ state: State, viewer: User) -> Bool {
+        self.seesUnpublished(state, viewer: viewer) || (state.publishedVersion != nil && state.status != .retired)
+    }
+
+    private static func shownVersion(_ state: State, requested: Int?, viewer: User) throws -> Int {
+        guard self.seesUnpublished(state, viewer: viewer) else {
+            guard requested == nil || requested == state.publishedVersion, let published = state.publishedVersion else {
+                throw GranaryError.forbidden(LocalizedText(zh: "只能查看已发布的版本", en: "Only the published version may be seen"))
+            }
+            return published
+        }
+        return requested ?? state.currentVersion
+    }
+
+    private static func checkEditable(_ state: State, by actor: User) throws {
+        guard actor.role == .admin || (actor.role == .teacher && state.createdBy == actor.id) else {
+            throw GranaryError.forbidden(LocalizedText(zh: "只能修改自己上传的资源", en: "Only the author or an admin may change this resource"))
+        }
+        guard state.status != .retired else {
+            throw GranaryError.invalidTransition(from: state.status.rawValue, action: "resource.versioned")
+        }
+    }
+
+    /// The current version, if `actor` may change the resource.
+    private func editable(id: String, by actor: User) async throws -> Resource {
+        try await self.database.pool.read { db in
+            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: actor) else { throw Self.notFound(id) }
+            try Self.checkEditable(state, by: actor)
+            return try Self.fetch(db, id: id, version: state.currentVersion)!
+        }
+    }
+
+    static func notFound(_ id: String) -> GranaryError {
+        GranaryError.notFound(LocalizedText(zh: "资源", en: "Resource"), id)
+    }
+
+    private static func metadata(of resource: Resource) -> ResourceMetadata {
+        ResourceMetadata(
+            title: resource.title,
+            description: resource.description,
+            major: resource.major,
+            course: resource.course,
+            knowledgePoints: resource.knowledgePoints,
+            original: resource.original,
+            kind: resource.kind,
+            license: resource.license,
+            tags: resource.tags,
+            source: resource.source
+        )
+    }
+
+    /// Names used in the canonical file name.
+    struct ReferenceNames {
+        let major: String
+        let course: String
+        let firstPoint: String
+    }
+
+    /// Checks that the major, course and points exist and belong together; reports every problem at once.
+    static func checkReferences(_ db: GRDB.Database, metadata: ResourceMetadata) throws -> ReferenceNames {
+        guard let major = try CatalogueStore.fetchMajor(db, code: metadata.major) else {
+            throw GranaryError(
+                .unknownMajor,
+                LocalizedText(zh: "资源库中没有专业“\(metadata.major)”", en: "The library has no major '\(metadata.major)'"),
+                errors: [FieldError(field: "major", message: LocalizedText(zh: "未知专业", en: "unknown major"))]
+            )
+        }
+        guard let course = try CatalogueStore.fetchCourse(db, id: metadata.course), course.major == major.code else {
+            throw GranaryError(
+                .unknownCourse,
+                LocalizedText(zh: "专业“\(major.name)”中没有课程“\(metadata.course)”", en: "Major '\(major.code)' has no course '\(metadata.course)'"),
+                errors: [FieldError(field: "course", message: LocalizedText(zh: "未知课程", en: "unknown course"))]
+            )
+        }
+        var names: [String] = []
+        var errors: [FieldError] = []
+        for (index, id) in metadata.knowledgePoints.enumerated() {
+            if let point = try CatalogueStore.fetchPoint(db, id: id), point.course == course.id {
+                names.append(point.name)
+            } else {
+                errors.append(
+                    FieldError(
+                        field: "knowledgePoints[\(index)]",
+                        message: LocalizedText(zh: "课程“\(course.name)”中没有知识点“\(id)”", en: "course '\(course.id)' has no point '\(id)'")
+                    )
+                )
+            }
+        }
+        guard errors.isEmpty else {
+            throw GranaryError(
+                .unknownKnowledgePoint,
+                LocalizedText(zh: "知识（技能）点不存在或不属于该课程", en: "Unknown knowledge or skill points for this course"),
+                errors: errors
+            )
+        }
+        return ReferenceNames(major: major.name, course: course.name, firstPoint: names[0])
+    }
+
+    private static func insertVersion(
+        _ db: GRDB.Database,
+        id: String,
+        version: Int,
+        metadata: ResourceMetadata,
+        kind: ResourceKind,
+        blob: StoredBlob,
+        mime: String,
+        names: ReferenceNames,
+        author: User,
+        at now: Date
+    ) throws {
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO blobs (sha256, size, mime, createdAt) VALUES (?, ?, ?, ?)",
+            arguments: [blob.sha256, blob.size, mime, now]
+        )
+        let canonicalName = CanonicalName.make(
+            major: names.major,
+            course: names.course,
+            knowledgePoint: names.firstPoint,
+            kind: kind,
+            original: metadata.original,
+            fileExtension: MediaPolicy.fileExtension(forMIME: mime)
+        )
+        let tags = String(decoding: try JSONEncoder().encode(metadata.tags), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO resourceVersions
+                (resource, version, title, description, major, course, original, kind, sha256, canonicalName, license, tags, source, createdBy, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                id, version, metadata.title, metadata.description, metadata.major, metadata.course, metadata.original, kind.rawValue,
+                blob.sha256, canonicalName, metadata.license, tags, metadata.source, author.id, now,
+            ]
+        )
+        for (position, point) in metadata.knowledgePoints.enumerated() {
+            try db.execute(
+                sql: "INSERT INTO resourceVersionPoints (resource, version, point, position) VALUES (?, ?, ?, ?)",
+                arguments: [id, version, point, position]
+            )
+        }
+    }
+
+    static func fetch(_ db: GRDB.Database, id: String, version: Int) throws -> Resource? {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT r.status, r.createdAt AS resourceCreatedAt, u.username, v.*, b.mime, b.size
+                    FROM resources r
+                    JOIN resourceVersions v ON v.resource = r.id AND v.version = ?
+                    JOIN blobs b ON b.sha256 = v.sha256
+                    JOIN users u ON u.id = r.createdBy
+                    WHERE r.id = ?
+                    """,
+                arguments: [version, id.lowercased()]
+            )
+        else { return nil }
+        let points = try String.fetchAll(
+            db,
+            sql: "SELECT point FROM resourceVersionPoints WHERE resource = ? AND version = ? ORDER BY position",
+            arguments: [id.lowercased(), version]
+        )
+        let tags = (try? JSONDecoder().decode([String].self, from: Data((row["tags"] as String).utf8))) ?? []
+        return Resource(
+            id: row["resource"],
+            version: version,
+            title: row["title"],
+            description: row["description"],
+            major: row["major"],
+            course: row["course"],
+            knowledgePoints: points,
+            original: row["original"],
+            kind: ResourceKind(rawValue: row["kind"])!,
+            mime: row["mime"],
+            size: row["size"],
+            sha256: row["sha256"],
+            canonicalName: row["canonicalName"],
+            status: ResourceStatus(rawValue: row["status"])!,
+            license: row["license"],
+            tags: tags,
+            source: row["source"],
+            createdBy: row["username"],
+            createdAt: row["resourceCreatedAt"],
+            updatedAt: row["createdAt"]
+        )
+    }
+}
+
+/// Narrows a resource list: `?major=&course=&knowledgePoint=&kind=&original=&status=`.
+public struct ResourceFilter: Sendable, Equatable {
+    public var major: String?
+    public var course: String?
+    public var knowledgePoint: String?
+    public var kind: ResourceKind?
+    public var original: Bool?
+    public var status: ResourceStatus?
+
+    /// Creates a filter; nil fields do not narrow.
+    public init(
+        major: String? = nil,
+        course: String? = nil,
+        knowledgePoint: String? = nil,
+        kind: ResourceKind? = nil,
+        original: Bool? = nil,
+        status: ResourceStatus? = nil
+    ) {
+        self.major = major
+        self.course = course
+        self.knowledgePoint = knowledgePoint
+        self.kind = kind
+        self.original = original
+        self.status = status
+    }
+}
+
+/// One line of a resource's version list.
+public struct ResourceVersionSummary: Codable, Sendable, Equatable {
+    public let version: Int
+    public let title: String
+    public let kind: ResourceKind
+    public let mime: String
+    public let size: Int64
+    public let sha256: String
+    public let canonicalName: String
+    public let createdBy: String
+    public let createdAt: Date
+    /// Whether this is the version being worked on.
+    public let current: Bool
+    /// Whether this is the version learners see.
+    public let published: Bool
+}

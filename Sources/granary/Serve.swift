@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import GranaryHTTP
+import GranaryModel
+import GranaryStore
+import Hummingbird
+import Logging
+
+/// `granary serve`: runs the HTTP service.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start the service.")
+
+    @OptionGroup var storage: StorageOptions
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port: Int = 8080
+
+    @Option(name: .customLong("max-upload-mb"), help: "Largest file an upload may carry, in MiB.")
+    var maxUploadMB: Int64 = 2048
+
+    @Option(help: "bcrypt work factor for new passwords (4–31).")
+    var bcryptCost: UInt8 = 12
+
+    @Flag(help: "Load a sample major with courses, points, resources and users into an empty store, and print the logins.")
+    var demo = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let library = try Library(
+            dataDirectory: self.storage.data,
+            metadataDirectory: self.storage.metadata,
+            options: .init(bcryptCost: self.bcryptCost)
+        )
+        if self.demo {
+            let loaded = try await DemoLibrary.load(into: library)
+            var text =
+                loaded
+                ? "Demo library loaded: 460110 智能焊接技术, 4 courses, 16 points, 12 resources.\n" : "Store not empty: demo data not loaded again.\n"
+            text += "Demo logins (password for all: \(DemoLibrary.logins[0].password)):\n"
+            for login in DemoLibrary.logins {
+                text += "  \(login.role.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(login.username)\n"
+            }
+            // Unbuffered, so the logins show at once even when standard output is a pipe or a log file.
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+        let app = try await buildApplication(
+            library: library,
+            configuration: AppConfiguration(
+                host: self.host,
+                port: self.port,
+                maximumUploadSize: self.maxUploadMB << 20,
+                metadataDirectory: self.storage.metadata,
+                logLevel: self.logLevel
+            )
+        )
+        try await app.runService()
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

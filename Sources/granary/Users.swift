@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import GranaryModel
+import GranaryStore
+
+/// `granary users ...`: account administration from the shell (works while the service runs).
+struct Users: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage accounts.", subcommands: [Add.self])
+
+    /// `granary users add`.
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a teacher, reviewer, admin or learner account.")
+
+        @OptionGroup var storage: StorageOptions
+
+        @Option(help: "Login name.")
+        var username: String
+
+        @Option(help: "teacher, reviewer, admin or learner.")
+        var role: Role
+
+        @Option(help: "Institution (院校/单位) the account belongs to; created if new.")
+        var institution: String?
+
+        @Option(help: "Name shown to others (defaults to the username).")
+        var displayName: String?
+
+        @Flag(help: "Read the password from the first line of standard input.")
+        var passwordStdin = false
+
+        @Option(help: "bcrypt work factor.")
+        var bcryptCost: UInt8 = 12
+
+        func run() async throws {
+            guard self.passwordStdin else {
+                throw ValidationError("Pass the password on standard input with --password-stdin (never on the command line).")
+            }
+            guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+                throw ValidationError("No password on standard input.")
+            }
+            let library = try Library(
+                dataDirectory: self.storage.data,
+                metadataDirectory: self.storage.metadata,
+                options: .init(bcryptCost: self.bcryptCost)
+            )
+            do {
+                let user = try await library.accounts.createUser(
+                    username: self.username,
+                    password: password,
+                    displayName: self.displayName,
+                    role: self.role,
+                    institution: self.institution,
+                    actor: "cli"
+                )
+                print("created \(user.role.rawValue) \(user.username) (\(user.id))")
+            } catch let error as GranaryError {
+                let fields = error.errors.map { "\n  \($0.field): \($0.message.en)" }.joined()
+                throw ValidationError(error.detail.en + fields)
+            }
+        }
+    }
+}
+
+extension Role: ExpressibleByArgument {}
