@@ -82,14 +82,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GranaryModelTests",
+            dependencies: ["GranaryModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GranaryStoreTests",
-            dependencies: ["GranaryStore"],
+            dependencies: [
+                "GranaryModel",
+                "GranaryStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GranaryHTTPTests",
             dependencies: [
                 "GranaryHTTP",
+                "GranaryModel",
+                "GranaryStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -15,12 +15,14 @@ public struct BlobStore: Sendable {
     /// Folder holding uploads in progress.
     public let temporaryDirectory: String
     private let threadPool: NIOThreadPool
+    private let eventLoop: any EventLoop
 
     /// Opens (and creates) the blob folders under `root`.
-    public init(root: String, threadPool: NIOThreadPool = .singleton) throws {
+    public init(root: String, threadPool: NIOThreadPool = .singleton, eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()) throws {
         self.blobsDirectory = root + "/blobs"
         self.temporaryDirectory = root + "/tmp"
         self.threadPool = threadPool
+        self.eventLoop = eventLoop
         try FileManager.default.createDirectory(atPath: self.blobsDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: self.temporaryDirectory, withIntermediateDirectories: true)
     }
@@ -75,6 +77,11 @@ public struct BlobStore: Sendable {
     fileprivate func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await self.threadPool.runIfActive(work)
     }
+
+    /// Starts `work` on the thread pool without waiting for it.
+    fileprivate func start(_ work: @escaping @Sendable () throws -> Void) -> EventLoopFuture<Void> {
+        self.threadPool.runIfActive(eventLoop: self.eventLoop, work)
+    }
 }
 
 /// A blob now durably in place.
@@ -99,11 +106,13 @@ public final class BlobUpload {
     private let store: BlobStore
     private let hasher = Hasher()
     private var closed = false
+    /// The write running on the thread pool, if any.
+    private var inFlight: EventLoopFuture<Void>?
     /// Bytes written so far.
     public private(set) var size: Int64 = 0
 
     /// The running SHA-256. swift-crypto's `SHA256` is not `Sendable`; this box is handed to one thread-pool job
-    /// at a time and each job is awaited before the next starts, so it is never touched by two threads at once.
+    /// at a time and each job finishes before the next starts, so it is never touched by two threads at once.
     private final class Hasher: @unchecked Sendable {
         var state = SHA256()
     }
@@ -119,11 +128,15 @@ public final class BlobUpload {
     }
 
     /// Appends bytes, hashing them on the way.
+    ///
+    /// Returns once the previous write has finished and this one has started, so the caller can gather the next
+    /// bytes while these are hashed and written; `close()` waits for the last.
     public func write(_ buffer: ByteBuffer) async throws {
         guard buffer.readableBytes > 0 else { return }
+        try await self.inFlight?.get()
         let fd = self.descriptor
         let hasher = self.hasher
-        try await self.store.run {
+        self.inFlight = self.store.start {
             try buffer.withUnsafeReadableBytes { bytes in
                 hasher.state.update(bufferPointer: bytes)
                 var offset = 0
@@ -140,11 +153,19 @@ public final class BlobUpload {
         self.size += Int64(buffer.readableBytes)
     }
 
-    /// fsyncs the file, closes it and returns the path of the finished temporary file, not yet in place.
+    /// Waits for the last write, fsyncs the file and closes it; the file stays in the temporary folder.
     public func close() async throws {
         guard !self.closed else { return }
         self.closed = true
         let fd = self.descriptor
+        let last = self.inFlight
+        self.inFlight = nil
+        do {
+            try await last?.get()
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
         try await self.store.run {
             defer { Glibc.close(fd) }
             guard fsync(fd) == 0 else { throw BlobError.io("fsync", errno) }
@@ -175,13 +196,19 @@ public final class BlobUpload {
         }
     }
 
-    /// Closes and deletes the temporary file; the upload is abandoned.
+    /// Deletes the temporary file and closes it; the upload is abandoned.
     public func abandon() {
-        if !self.closed {
-            self.closed = true
-            Glibc.close(self.descriptor)
-        }
         unlink(self.temporaryPath)
+        guard !self.closed else { return }
+        self.closed = true
+        let fd = self.descriptor
+        if let inFlight = self.inFlight {
+            // The descriptor stays open until the write using it is done, so its number cannot be reused under it.
+            self.inFlight = nil
+            inFlight.whenComplete { _ in Glibc.close(fd) }
+        } else {
+            Glibc.close(fd)
+        }
     }
 
     private static func syncDirectory(_ path: String) throws {

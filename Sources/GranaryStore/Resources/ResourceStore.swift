@@ -21,7 +21,7 @@ public struct ResourceStore: Sendable {
 
     /// Stores a new resource from a finished upload. The upload is consumed: stored, or deleted on failure.
     public func create(metadata: ResourceMetadata, file: BlobUpload, author: User) async throws -> Resource {
-        let (blob, mime, kind) = try await self.accept(file: file, metadata: metadata)
+        let (blob, mime, kind) = try await self.accept(file: file, metadata: metadata, mime: nil)
         let id = UUID().uuidString.lowercased()
         return try await self.database.pool.write { db in
             let names = try Self.checkReferences(db, metadata: metadata)
@@ -51,17 +51,19 @@ public struct ResourceStore: Sendable {
     /// Replaces the bytes of a resource: a new version with the same metadata.
     public func replaceContent(id: String, file: BlobUpload, actor: User) async throws -> Resource {
         let current: Resource
+        let mime: String
         do {
             current = try await self.editable(id: id, by: actor)
+            mime = try await self.inspect(file)
         } catch {
             file.abandon()
             throw error
         }
         var metadata = Self.metadata(of: current)
         // A declared kind survives only if the new bytes still allow it; otherwise the bytes decide.
-        let mime = try await self.inspect(file)
         if let declared = metadata.kind, !MediaPolicy.allowedKinds(forMIME: mime).contains(declared) { metadata.kind = nil }
-        return try await self.addVersion(to: id, metadata: metadata, file: file, actor: actor)
+        let (blob, _, kind) = try await self.accept(file: file, metadata: metadata, mime: mime)
+        return try await self.commitVersion(id: id, metadata: metadata, kind: kind, blob: blob, mime: mime, actor: actor)
     }
 
     /// Changes a resource's metadata (a partial JSON document): a new version over the same bytes.
@@ -90,11 +92,6 @@ public struct ResourceStore: Sendable {
             allowed: Set(ResourceStatus.allCases).subtracting([.retired]),
             to: .retired
         )
-    }
-
-    private func addVersion(to id: String, metadata: ResourceMetadata, file: BlobUpload, actor: User) async throws -> Resource {
-        let (blob, mime, kind) = try await self.accept(file: file, metadata: metadata)
-        return try await self.commitVersion(id: id, metadata: metadata, kind: kind, blob: blob, mime: mime, actor: actor)
     }
 
     private func commitVersion(
@@ -168,10 +165,12 @@ public struct ResourceStore: Sendable {
         }
     }
 
-    /// Checks the bytes and moves them into the blob store; the upload is deleted on any failure.
-    private func accept(file: BlobUpload, metadata: ResourceMetadata) async throws -> (StoredBlob, String, ResourceKind) {
+    /// Checks the bytes (unless `mime` says they were inspected already) and the metadata, then moves the bytes
+    /// into the blob store. The upload is deleted on any failure.
+    private func accept(file: BlobUpload, metadata: ResourceMetadata, mime known: String?) async throws -> (StoredBlob, String, ResourceKind) {
         do {
-            let mime = try await self.inspect(file)
+            let mime: String
+            if let known { mime = known } else { mime = try await self.inspect(file) }
             if let declared = metadata.kind, !MediaPolicy.allowedKinds(forMIME: mime).contains(declared) {
                 throw Self.kindMismatch(declared: declared, mime: mime)
             }
@@ -293,20 +292,21 @@ public struct ResourceStore: Sendable {
         let shown = "CASE WHEN ?1 OR r.createdBy = ?2 THEN r.currentVersion ELSE r.publishedVersion END"
         var conditions = ["(?1 OR r.createdBy = ?2 OR (r.publishedVersion IS NOT NULL AND r.status <> 'retired'))"]
         var arguments: [(any DatabaseValueConvertible)?] = [seesAll, viewerId]
+        /// Adds a condition; `@` in it stands for the new argument.
         func add(_ sql: String, _ value: (any DatabaseValueConvertible)?) {
             arguments.append(value)
-            conditions.append(sql.replacingOccurrences(of: "?", with: "?\(arguments.count)"))
+            conditions.append(sql.replacingOccurrences(of: "@", with: "?\(arguments.count)"))
         }
-        if let major = filter.major { add("v.major = ?", major) }
-        if let course = filter.course { add("v.course = ?", course) }
-        if let kind = filter.kind { add("v.kind = ?", kind.rawValue) }
-        if let original = filter.original { add("v.original = ?", original) }
+        if let major = filter.major { add("v.major = @", major) }
+        if let course = filter.course { add("v.course = @", course) }
+        if let kind = filter.kind { add("v.kind = @", kind.rawValue) }
+        if let original = filter.original { add("v.original = @", original) }
         if let status = filter.status {
             // For what a viewer sees only as published, the shown version is approved whatever the newer one's state.
-            add("(CASE WHEN ?1 OR r.createdBy = ?2 THEN r.status ELSE 'approved' END) = ?", status.rawValue)
+            add("(CASE WHEN ?1 OR r.createdBy = ?2 THEN r.status ELSE 'approved' END) = @", status.rawValue)
         }
         if let point = filter.knowledgePoint {
-            add("EXISTS (SELECT 1 FROM resourceVersionPoints p WHERE p.resource = v.resource AND p.version = v.version AND p.point = ?)", point)
+            add("EXISTS (SELECT 1 FROM resourceVersionPoints p WHERE p.resource = v.resource AND p.version = v.version AND p.point = @)", point)
         }
         let from =
             "FROM resources r JOIN resourceVersions v ON v.resource = r.id AND v.version = \(shown) WHERE \(conditions.joined(separator: " AND "))"

@@ -1,0 +1,185 @@
+import Foundation
+import GranaryModel
+import GranaryStore
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite struct CatalogueTests {
+    @Test func aMajorCodeMustBeInTheNationalCatalogueAndItsNameDefaultsToIt() async throws {
+        let lib = try TestLibrary()
+        try await lib.addUser("admin", .admin)
+        try await lib.test { client in
+            let token = try await client.logIn("admin")
+            let created = try await client.call(.post, "/api/v1/majors", token: token, json: #"{"code":"460110","role":"core"}"#)
+            #expect(created.status == .created)
+            let major = try created.decode(Major.self)
+            #expect(major.name == "智能焊接技术")
+            #expect(major.level == .associate)
+
+            let unknown = try await client.call(.post, "/api/v1/majors", token: token, json: #"{"code":"999999","role":"served"}"#)
+            #expect(unknown.status == .unprocessableContent)
+            #expect(try unknown.problem().code == "unknown_major")
+
+            let wrongLevel = try await client.call(.post, "/api/v1/majors", token: token, json: #"{"code":"460103","level":"中职","role":"served"}"#)
+            #expect(try wrongLevel.problem().code == "validation_failed")
+        }
+    }
+
+    @Test func aLibraryHasOneCoreMajorAndAtMostFiveServedOnes() async throws {
+        let lib = try TestLibrary()
+        try await lib.addUser("admin", .admin)
+        try await lib.test { client in
+            let token = try await client.logIn("admin")
+            #expect(try await client.call(.post, "/api/v1/majors", token: token, json: #"{"code":"460110","role":"core"}"#).status == .created)
+            let secondCore = try await client.call(.post, "/api/v1/majors", token: token, json: #"{"code":"460101","role":"core"}"#)
+            #expect(secondCore.status == .conflict)
+            for code in ["460101", "460102", "460103", "460104", "460105"] {
+                #expect(
+                    try await client.call(.post, "/api/v1/majors", token: token, json: #"{"code":"\#(code)","role":"served"}"#).status == .created
+                )
+            }
+            let sixth = try await client.call(.post, "/api/v1/majors", token: token, json: #"{"code":"460106","role":"served"}"#)
+            #expect(sixth.status == .conflict)
+            #expect(try sixth.problem().code == "conflict")
+            let promote = try await client.call(.patch, "/api/v1/majors/460101", token: token, json: #"{"role":"core"}"#)
+            #expect(promote.status == .conflict)
+
+            let list = try await client.call(.get, "/api/v1/majors")
+            let page = try list.decode(PageOf<Major>.self)
+            #expect(page.total == 6)
+            #expect(page.items.first?.code == "460110")
+        }
+    }
+
+    @Test func onlyTeachersAndAdminsChangeTheCatalogue() async throws {
+        let lib = try TestLibrary()
+        try await lib.addUser("learner", .learner)
+        try await lib.addUser("reviewer", .reviewer)
+        try await lib.test { client in
+            let anonymous = try await client.call(.post, "/api/v1/majors", json: #"{"code":"460110","role":"core"}"#)
+            #expect(anonymous.status == .unauthorized)
+            for user in ["learner", "reviewer"] {
+                let token = try await client.logIn(user)
+                let response = try await client.call(.post, "/api/v1/majors", token: token, json: #"{"code":"460110","role":"core"}"#)
+                #expect(response.status == .forbidden)
+                #expect(try response.problem().code == "forbidden")
+            }
+        }
+    }
+
+    @Test func coursesAndPointsMustReferToWhatExists() async throws {
+        let lib = try TestLibrary()
+        try await lib.addUser("teacher", .teacher)
+        try await lib.seedCatalogue()
+        try await lib.test { client in
+            let token = try await client.logIn("teacher")
+            let noMajor = try await client.call(.post, "/api/v1/courses", token: token, json: #"{"name":"焊接机器人","major":"460101","category":"core"}"#)
+            #expect(try noMajor.problem().code == "unknown_major")
+
+            let course = try await client.call(
+                .post,
+                "/api/v1/courses",
+                token: token,
+                json: #"{"id":"robot","name":"焊接机器人编程","major":"460110","category":"extension","hours":32}"#
+            )
+            #expect(course.status == .created)
+            #expect(try course.decode(Course.self).category == .extension)
+
+            let noCourse = try await client.call(
+                .post,
+                "/api/v1/knowledge-points",
+                token: token,
+                json: #"{"name":"示教编程","course":"nope","kind":"skill"}"#
+            )
+            #expect(noCourse.status == .unprocessableContent)
+            #expect(try noCourse.problem().code == "unknown_course")
+
+            let badPrerequisite = try await client.call(
+                .post,
+                "/api/v1/knowledge-points",
+                token: token,
+                json: #"{"name":"示教编程","course":"robot","kind":"skill","prerequisites":["arc","ghost"]}"#
+            )
+            let problem = try badPrerequisite.problem()
+            #expect(problem.code == "unknown_knowledge_point")
+            #expect(problem.errors.map(\.field) == ["prerequisites[1]"])
+
+            let point = try await client.call(
+                .post,
+                "/api/v1/knowledge-points",
+                token: token,
+                json: #"{"id":"teach","name":"示教编程","course":"robot","kind":"skill","prerequisites":["arc"]}"#
+            )
+            #expect(point.status == .created)
+            let fetched = try await client.call(.get, "/api/v1/knowledge-points/teach")
+            #expect(try fetched.decode(KnowledgePoint.self).prerequisites == ["arc"])
+
+            let duplicate = try await client.call(
+                .post,
+                "/api/v1/knowledge-points",
+                token: token,
+                json: #"{"name":"示教编程","course":"robot","kind":"skill"}"#
+            )
+            #expect(duplicate.status == .conflict)
+        }
+    }
+
+    @Test func malformedOrIncompleteBodiesAreNamed() async throws {
+        let lib = try TestLibrary()
+        try await lib.addUser("teacher", .teacher)
+        try await lib.seedCatalogue()
+        try await lib.test { client in
+            let token = try await client.logIn("teacher")
+            let malformed = try await client.call(.post, "/api/v1/courses", token: token, json: #"{"name": "#)
+            #expect(malformed.status == .badRequest)
+            #expect(try malformed.problem().code == "invalid_document")
+
+            let missing = try await client.call(.post, "/api/v1/courses", token: token, json: #"{"major":"460110","category":"core"}"#)
+            #expect(missing.status == .unprocessableContent)
+            let problem = try missing.problem()
+            #expect(problem.code == "validation_failed")
+            #expect(problem.errors.map(\.field) == ["name"])
+
+            let wrongEnum = try await client.call(
+                .post,
+                "/api/v1/courses",
+                token: token,
+                json: #"{"name":"x","major":"460110","category":"elective"}"#
+            )
+            #expect(try wrongEnum.problem().errors.map(\.field) == ["category"])
+        }
+    }
+
+    @Test func listsArePagedAndFiltered() async throws {
+        let lib = try TestLibrary()
+        try await lib.seedCatalogue()
+        try await lib.test { client in
+            let points = try await client.call(.get, "/api/v1/knowledge-points?course=weld&pageSize=1&page=2")
+            let page = try points.decode(PageOf<KnowledgePoint>.self)
+            #expect(page.total == 2)
+            #expect(page.page == 2)
+            #expect(page.items.count == 1)
+
+            let tooBig = try await client.call(.get, "/api/v1/courses?pageSize=101")
+            #expect(tooBig.status == .badRequest)
+            #expect(try tooBig.problem().code == "invalid_query")
+
+            let badKind = try await client.call(.get, "/api/v1/knowledge-points?kind=fact")
+            #expect(try badKind.problem().code == "invalid_query")
+
+            let national = try await client.call(.get, "/api/v1/catalogue/majors?q=焊接&level=高职专科")
+            let found = try national.decode(PageOf<CatalogueMajor>.self)
+            #expect(found.items.contains { $0.code == "460110" })
+            #expect(found.items.allSatisfy { $0.level == .associate })
+        }
+    }
+}
+
+/// A page of a list as a client reads it.
+struct PageOf<Item: Decodable>: Decodable {
+    let items: [Item]
+    let total: Int
+    let page: Int
+    let pageSize: Int
+}

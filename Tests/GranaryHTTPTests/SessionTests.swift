@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+import GranaryModel
+import GranaryStore
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite struct SessionTests {
+    @Test func loggingInGivesATokenThatIdentifiesTheUser() async throws {
+        let lib = try TestLibrary()
+        try await lib.addUser("zhang", .teacher)
+        try await lib.test { client in
+            let token = try await client.logIn("zhang")
+            let me = try await client.call(.get, "/api/v1/me", token: token)
+            #expect(me.status == .ok)
+            let user = try me.decode(User.self)
+            #expect(user.username == "zhang")
+            #expect(user.role == .teacher)
+            #expect(user.institution == "测试学院")
+        }
+    }
+
+    @Test func aWrongPasswordIsUnauthorizedWithAChineseProblem() async throws {
+        let lib = try TestLibrary()
+        try await lib.addUser("zhang", .teacher)
+        try await lib.test { client in
+            let response = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"not-the-password"}"#)
+            #expect(response.status == .unauthorized)
+            let problem = try response.problem()
+            #expect(problem.code == "unauthorized")
+            #expect(problem.status == 401)
+            #expect(problem.detail == "用户名或密码错误")
+        }
+    }
+
+    @Test func englishIsAnsweredWhenAcceptLanguagePrefersIt() async throws {
+        let lib = try TestLibrary()
+        try await lib.test { client in
+            let english = try await client.call(.get, "/api/v1/me", headers: [.acceptLanguage: "en-GB,en;q=0.9,zh;q=0.5"])
+            #expect(try english.problem().title == "Not logged in")
+            let chinese = try await client.call(.get, "/api/v1/me", headers: [.acceptLanguage: "zh-CN,en;q=0.5"])
+            #expect(try chinese.problem().title == "未登录或登录已失效")
+            #expect(chinese.headers[.wwwAuthenticate] == "Bearer")
+        }
+    }
+
+    @Test func repeatedFailedLogInsAreRateLimited() async throws {
+        let lib = try TestLibrary()
+        try await lib.addUser("zhang", .teacher)
+        try await lib.test { client in
+            for _ in 0..<5 {
+                let response = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"guess-guess"}"#)
+                #expect(response.status == .unauthorized)
+            }
+            // Even the right password waits now.
+            let limited = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"password123"}"#)
+            #expect(limited.status == .tooManyRequests)
+            #expect(try limited.problem().code == "rate_limited")
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 > 0)
+        }
+    }
+
+    @Test func failedLogInsAreRecordedAsEvents() async throws {
+        let lib = try TestLibrary()
+        try await lib.addUser("zhang", .teacher)
+        try await lib.test { client in
+            _ = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"wrong-password"}"#)
+        }
+        let failures = try await lib.library.database.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE action = 'session.failed' AND itemId = 'zhang'")
+        }
+        #expect(failures == 1)
+    }
+
+    @Test func learnersRegisterThemselvesAndLogIn() async throws {
+        let lib = try TestLibrary()
+        try await lib.test { client in
+            let created = try await client.call(
+                .post,
+                "/api/v1/learners/register",
+                json: #"{"username":"xiaochen","password":"long-enough-pw","displayName":"小陈"}"#
+            )
+            #expect(created.status == .created)
+            #expect(try created.decode(User.self).role == .learner)
+            _ = try await client.logIn("xiaochen", password: "long-enough-pw")
+
+            let taken = try await client.call(.post, "/api/v1/learners/register", json: #"{"username":"XiaoChen","password":"long-enough-pw"}"#)
+            #expect(taken.status == .conflict)
+            #expect(try taken.problem().code == "conflict")
+
+            let short = try await client.call(.post, "/api/v1/learners/register", json: #"{"username":"other","password":"short"}"#)
+            #expect(short.status == .unprocessableContent)
+            let problem = try short.problem()
+            #expect(problem.code == "validation_failed")
+            #expect(problem.errors.map(\.field) == ["password"])
+        }
+    }
+
+    @Test func aRevokedTokenNoLongerWorks() async throws {
+        let lib = try TestLibrary()
+        try await lib.addUser("zhang", .teacher)
+        try await lib.test { client in
+            let token = try await client.logIn("zhang")
+            #expect(try await client.call(.delete, "/api/v1/sessions", token: token).status == .noContent)
+            let after = try await client.call(.get, "/api/v1/me", token: token)
+            #expect(after.status == .unauthorized)
+            #expect(try after.problem().code == "unauthorized")
+        }
+    }
+
+    @Test func anExpiredTokenIsRefused() async throws {
+        let lib = try TestLibrary(tokenLifetime: -1)
+        try await lib.addUser("zhang", .teacher)
+        try await lib.test { client in
+            let token = try await client.logIn("zhang")
+            #expect(try await client.call(.get, "/api/v1/me", token: token).status == .unauthorized)
+            #expect(try await client.call(.get, "/api/v1/me", token: "made-up-token").status == .unauthorized)
+        }
+    }
+
+    @Test func passwordsAndTokensAreStoredOnlyAsHashes() async throws {
+        let lib = try TestLibrary()
+        try await lib.addUser("zhang", .teacher)
+        let token = try await lib.test { client in try await client.logIn("zhang") }
+        let (hash, tokenHashes) = try await lib.library.database.pool.read { db in
+            (
+                try String.fetchOne(db, sql: "SELECT passwordHash FROM users WHERE username = 'zhang'") ?? "",
+                try String.fetchAll(db, sql: "SELECT tokenHash FROM tokens")
+            )
+        }
+        #expect(hash.hasPrefix("$2"))
+        #expect(!hash.contains("password123"))
+        #expect(tokenHashes.count == 1)
+        #expect(!tokenHashes.contains(token))
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import GranaryModel
+import GranaryStore
+import Testing
+
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().path + "/Fixtures"
+let metadataDirectory =
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/Metadata"
+
+@Suite struct ContentInspectorTests {
+    @Test(arguments: [
+        ("weld-bead.png", "image/png"),
+        ("weld-demo.mp4", "video/mp4"),
+        ("wps.pdf", "application/pdf"),
+        ("process-card.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("simulation.zip", "application/zip"),
+        ("arc-notes.txt", "text/plain"),
+        ("true.elf", "application/x-pie-executable"),
+    ])
+    func libmagicNamesRealFilesFromTheirBytes(file: String, mime: String) async throws {
+        #expect(try await ContentInspector().mimeType(ofFileAt: fixtures + "/" + file) == mime)
+    }
+
+    @Test func detectionIsSafeFromManyTasksAtOnce() async throws {
+        let inspector = ContentInspector()
+        let files = ["weld-bead.png", "wps.pdf", "weld-demo.mp4", "process-card.docx"]
+        let expected = ["image/png", "application/pdf", "video/mp4", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"]
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<400 {
+                group.addTask {
+                    try await inspector.mimeType(ofFileAt: fixtures + "/" + files[index % 4]) == expected[index % 4]
+                }
+            }
+            for try await correct in group { #expect(correct) }
+        }
+    }
+}
+
+@Suite struct NationalCatalogueTests {
+    @Test func theShippedCatalogueHoldsEveryMajorOfThe2021List() throws {
+        let catalogue = try NationalCatalogue(contentsOf: metadataDirectory + "/catalogue/majors-2021.csv")
+        #expect(catalogue.majors.count == 1_349)
+        #expect(catalogue.major(code: "460110")?.name == "智能焊接技术")
+        #expect(catalogue.major(code: "460110")?.level == .associate)
+        #expect(catalogue.majors.filter { $0.level == .secondary }.count == 358)
+        #expect(catalogue.majors.filter { $0.level == .associate }.count == 744)
+        #expect(catalogue.majors.filter { $0.level == .bachelor }.count == 247)
+        #expect(catalogue.search("焊接", level: .associate).map(\.code).contains("460110"))
+    }
+}
+
+@Suite struct BlobStoreTests {
+    private func store() throws -> (BlobStore, String) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("granary-blobs-\(UUID().uuidString)").path
+        return (try BlobStore(root: root), root)
+    }
+
+    @Test func bytesLandAtTheirDigestAndIdenticalBytesAreKeptOnce() async throws {
+        let (blobs, _) = try self.store()
+        let first = try await blobs.beginUpload(containing: Array("焊接".utf8)).finish()
+        #expect(first.sha256 == "42bdfbbc8fabc676e73a7f7ad4cc199a50d22395ca13ced2a5d2f2e522926dc7")
+        #expect(first.path.hasSuffix("/blobs/\(first.sha256.prefix(2))/\(first.sha256.dropFirst(2).prefix(2))/\(first.sha256)"))
+        #expect(!first.deduplicated)
+        let second = try await blobs.beginUpload(containing: Array("焊接".utf8)).finish()
+        #expect(second.deduplicated)
+        #expect(second.sha256 == first.sha256)
+        #expect(try blobs.temporaryFiles().isEmpty)
+    }
+
+    @Test func anAbandonedUploadLeavesNothingAndLeftoversAreClearedAtStart() async throws {
+        let (blobs, _) = try self.store()
+        let abandoned = try await blobs.beginUpload(containing: [1, 2, 3])
+        abandoned.abandon()
+        #expect(try blobs.temporaryFiles().isEmpty)
+        let crashed = try await blobs.beginUpload(containing: [4, 5, 6])
+        #expect(try blobs.temporaryFiles().count == 1)
+        #expect(try blobs.removeTemporaryFiles() == 1)
+        #expect(try blobs.temporaryFiles().isEmpty)
+        _ = crashed
+    }
+}
+
+@Suite struct DemoLibraryTests {
+    @Test func theDemoIsARealLibraryAndLoadsOnlyIntoAnEmptyStore() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("granary-demo-\(UUID().uuidString)").path
+        let library = try Library(dataDirectory: directory, metadataDirectory: metadataDirectory, options: .init(bcryptCost: 4))
+        #expect(try await DemoLibrary.load(into: library))
+        #expect(try await !DemoLibrary.load(into: library))
+
+        let core = try await library.catalogue.major(code: "460110")
+        #expect(core?.role == .core)
+        #expect(try await library.catalogue.courses(major: "460110", category: nil, PageRequest()).total == 4)
+        #expect(try await library.catalogue.points(course: nil, kind: nil, PageRequest(pageSize: 100)).total >= 15)
+
+        let admin = try #require(try await library.accounts.user(named: "admin"))
+        let all = try await library.resources.list(ResourceFilter(), viewer: admin, PageRequest(pageSize: 100))
+        #expect(all.total == 12)
+        #expect(Set(all.items.map(\.kind)).count >= 6)
+        #expect(all.items.allSatisfy { $0.canonicalName.hasPrefix("智能焊接技术_") })
+        let learner = try #require(try await library.accounts.user(named: "xuesheng"))
+        #expect(try await library.resources.list(ResourceFilter(), viewer: learner, PageRequest(pageSize: 100)).total == 8)
+        for login in DemoLibrary.logins {
+            #expect(try await library.accounts.logIn(username: login.username, password: login.password) != nil)
+        }
+    }
+}
