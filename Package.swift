@@ -20,8 +20,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         // SQLite with migrations, WAL pools and FTS5.
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
-        // Streaming multipart/form-data parser.
-        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         // SHA-256 at hardware speed for content addressing and token hashing.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -62,7 +60,6 @@ let package = Package(
                 "GranaryStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

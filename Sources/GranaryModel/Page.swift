@@ -7,14 +7,18 @@ public struct PageRequest: Sendable, Equatable {
 
     /// The largest page a client may ask for.
     public static let maximumPageSize = 100
+    /// The largest page number: far past any real list, small enough that no offset overflows.
+    public static let maximumPage = 1_000_000
 
     /// Checks and builds a page request from query values (nil means the default).
     public init(page: String?, pageSize: String?) throws(GranaryError) {
         var errors: [FieldError] = []
         let number = page.map { Int($0) } ?? 1
         let size = pageSize.map { Int($0) } ?? 20
-        if number == nil || number! < 1 {
-            errors.append(FieldError(field: "page", message: LocalizedText(zh: "页码应为正整数", en: "page must be a positive integer")))
+        if number == nil || !(1...Self.maximumPage).contains(number!) {
+            errors.append(
+                FieldError(field: "page", message: LocalizedText(zh: "页码应为 1–1000000 的整数", en: "page must be an integer from 1 to 1000000"))
+            )
         }
         if size == nil || !(1...Self.maximumPageSize).contains(size!) {
             errors.append(FieldError(field: "pageSize", message: LocalizedText(zh: "每页条数应为 1–100", en: "pageSize must be 1 to 100")))
@@ -28,7 +32,7 @@ public struct PageRequest: Sendable, Equatable {
 
     /// A page request from known-good numbers.
     public init(page: Int = 1, pageSize: Int = 20) {
-        self.page = max(1, page)
+        self.page = min(max(1, page), Self.maximumPage)
         self.pageSize = min(max(1, pageSize), Self.maximumPageSize)
     }
 

@@ -161,6 +161,9 @@ import Testing
             #expect(page.page == 2)
             #expect(page.items.count == 1)
 
+            let far = try await client.call(.get, "/api/v1/knowledge-points?page=999999999999999999&pageSize=100")
+            #expect(try far.problem().code == "invalid_query")
+
             let tooBig = try await client.call(.get, "/api/v1/courses?pageSize=101")
             #expect(tooBig.status == .badRequest)
             #expect(try tooBig.problem().code == "invalid_query")

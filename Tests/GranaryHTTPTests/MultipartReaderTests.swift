@@ -82,6 +82,38 @@ import Testing
     }
 }
 
+extension MultipartReaderTests {
+    private func readRaw(_ text: [UInt8], chunkSize: Int = 3) async throws -> MultipartUpload {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("granary-multipart-\(UUID().uuidString)").path
+        return try await self.read(ByteBuffer(bytes: text), chunkSizes: [chunkSize], blobs: try BlobStore(root: root))
+    }
+
+    @Test func aPreambleAndTransportPaddingAreIgnored() async throws {
+        let body =
+            "This is a preamble.\r\n--\(Self.boundary)  \t\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{\"a\":1}\r\n--\(Self.boundary)--\r\nepilogue"
+        let upload = try await self.readRaw(Array(body.utf8))
+        #expect(upload.metadata == Data(#"{"a":1}"#.utf8))
+    }
+
+    @Test func malformedPartHeadersAreRefusedNotFatal() async throws {
+        let cases: [[UInt8]] = [
+            // A header name byte above 0x7F: MultipartKit 4.7.1 trapped on exactly this.
+            Array("--\(Self.boundary)\r\n".utf8) + [0xC3, 0xB5] + Array(": x\r\n\r\nbody\r\n--\(Self.boundary)--\r\n".utf8),
+            Array("--\(Self.boundary)\r\nõ--\(Self.boundary)--\r\n".utf8),
+            Array("--\(Self.boundary)\r\nContent-Type: text/plain\r\n\r\nno disposition\r\n--\(Self.boundary)--\r\n".utf8),
+            Array("--\(Self.boundary)\r\nX: \(String(repeating: "a", count: MultipartReader.headerLimit))\r\n\r\n".utf8),
+            Array("--\(Self.boundary)xx\r\n".utf8),
+        ]
+        for body in cases {
+            await #expect {
+                _ = try await self.readRaw(body, chunkSize: 7)
+            } throws: { error in
+                (error as? GranaryError)?.code == .invalidMultipart
+            }
+        }
+    }
+}
+
 /// A small deterministic generator (SplitMix64), so failures repeat.
 struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64

@@ -233,6 +233,16 @@ import Testing
             #expect(noFile.status == .badRequest)
             #expect(try noFile.problem().errors.map(\.field) == ["file"])
 
+            // A non-ASCII header name once stopped the whole service.
+            let hostile = try await client.executeRequest(
+                uri: "/api/v1/resources",
+                method: .post,
+                headers: [.authorization: "Bearer \(token)", .contentType: "multipart/form-data; boundary=b0"],
+                body: ByteBuffer(string: "--b0\r\nõ--b0--\r\n")
+            )
+            #expect(hostile.status == .badRequest)
+            #expect(try hostile.problem().code == "invalid_multipart")
+
             // A body cut off in the middle of the file part, as when a client dies.
             var (body, contentType) = multipart(metadata: validMetadata, file: try fixture("wps.pdf"))
             body = body.getSlice(at: 0, length: body.readableBytes - 200)!

@@ -122,6 +122,8 @@ import Testing
         #expect(throws: GranaryError.self) { try PageRequest(page: "0", pageSize: nil) }
         #expect(throws: GranaryError.self) { try PageRequest(page: nil, pageSize: "101") }
         #expect(throws: GranaryError.self) { try PageRequest(page: "x", pageSize: nil) }
+        // A page number whose offset would overflow is refused, not a crash.
+        #expect(throws: GranaryError.self) { try PageRequest(page: "999999999999999999", pageSize: "100") }
         #expect(try PageRequest(page: nil, pageSize: nil).pageSize == 20)
     }
 }

@@ -47,6 +47,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as DatabaseError where error.resultCode == .SQLITE_FULL:
             logger.error("database full: \(error)")
             return Self.problem(for: .insufficientStorage, english: english)
+        case let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT:
+            // Every rule is checked before writing; the database's own constraints are the last line, not a 500.
+            logger.warning("constraint refused a change the checks let through: \(error)")
+            return Self.problem(for: .conflict, english: english)
         default:
             logger.error("unexpected error: \(String(reflecting: error))")
             return Problem(

@@ -124,13 +124,7 @@ public struct CatalogueStore: Sendable {
     ) async throws -> Course {
         try Self.checkIdentifier(id)
         try Self.checkName(name)
-        if let hours, hours < 0 {
-            throw GranaryError(
-                .validationFailed,
-                LocalizedText(zh: "学时不能为负", en: "hours cannot be negative"),
-                errors: [FieldError(field: "hours", message: LocalizedText(zh: "学时不能为负", en: "must not be negative"))]
-            )
-        }
+        try Self.checkHours(hours)
         let course = Course(id: id ?? UUID().uuidString.lowercased(), name: name, major: major, category: category, hours: hours, standard: standard)
         try await self.database.pool.write { db in
             guard try Self.fetchMajor(db, code: major) != nil else {
@@ -166,6 +160,7 @@ public struct CatalogueStore: Sendable {
         actor: String
     ) async throws -> Course {
         if let name { try Self.checkName(name) }
+        try Self.checkHours(hours)
         return try await self.database.pool.write { db in
             guard let before = try Self.fetchCourse(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Course"), id) }
             var after = before
@@ -323,6 +318,15 @@ public struct CatalogueStore: Sendable {
                 errors: [FieldError(field: "id", message: LocalizedText(zh: "编号格式有误", en: "malformed id"))]
             )
         }
+    }
+
+    private static func checkHours(_ hours: Int?) throws {
+        guard let hours, hours < 0 || hours > 10_000 else { return }
+        throw GranaryError(
+            .validationFailed,
+            LocalizedText(zh: "学时应为 0–10000", en: "hours must be 0 to 10000"),
+            errors: [FieldError(field: "hours", message: LocalizedText(zh: "学时应为 0–10000", en: "must be 0 to 10000"))]
+        )
     }
 
     private static func checkName(_ name: String) throws {
