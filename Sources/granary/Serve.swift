@@ -24,6 +24,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "bcrypt work factor for new passwords (4–31).")
     var bcryptCost: UInt8 = 12
 
+    func validate() throws {
+        guard (4...31).contains(self.bcryptCost) else { throw ValidationError("--bcrypt-cost must be 4 to 31.") }
+    }
+
     @Flag(help: "Load a sample major with courses, points, resources and users into an empty store, and print the logins.")
     var demo = false
 

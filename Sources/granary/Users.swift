@@ -28,8 +28,12 @@ struct Users: AsyncParsableCommand {
         @Flag(help: "Read the password from the first line of standard input.")
         var passwordStdin = false
 
-        @Option(help: "bcrypt work factor.")
+        @Option(help: "bcrypt work factor (4–31).")
         var bcryptCost: UInt8 = 12
+
+        func validate() throws {
+            guard (4...31).contains(self.bcryptCost) else { throw ValidationError("--bcrypt-cost must be 4 to 31.") }
+        }
 
         func run() async throws {
             guard self.passwordStdin else {

@@ -61,6 +61,18 @@ import Testing
         }
     }
 
+    @Test func oneAccountsFailuresDoNotLockOutOthersBehindTheSameAddress() async throws {
+        let lib = try TestLibrary()
+        try await lib.addUser("zhang", .teacher)
+        try await lib.addUser("li", .teacher)
+        try await lib.test { client in
+            for _ in 0..<6 {
+                _ = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"guess-guess"}"#)
+            }
+            _ = try await client.logIn("li")
+        }
+    }
+
     @Test func failedLogInsAreRecordedAsEvents() async throws {
         let lib = try TestLibrary()
         try await lib.addUser("zhang", .teacher)

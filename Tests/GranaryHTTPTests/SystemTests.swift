@@ -2,9 +2,12 @@ import Foundation
 import GranaryModel
 import GranaryStore
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+
+@testable import GranaryHTTP
 
 @Suite struct SystemTests {
     @Test func healthSaysTheDatabaseAnswers() async throws {
@@ -38,21 +41,19 @@ import Testing
         }
     }
 
-    /// Every route the router has is in the OpenAPI document, and every documented route answers (not 404).
+    /// Every route the router has is in the OpenAPI document, and nothing else is.
     @Test func theOpenAPIDocumentDescribesEveryRoute() async throws {
         let lib = try TestLibrary()
-        let routes: [(String, String)] = [
-            ("get", "/health"), ("get", "/openapi.json"),
-            ("post", "/sessions"), ("delete", "/sessions"), ("get", "/me"), ("post", "/learners/register"),
-            ("get", "/majors"), ("post", "/majors"), ("get", "/majors/{code}"), ("patch", "/majors/{code}"),
-            ("get", "/courses"), ("post", "/courses"), ("get", "/courses/{id}"), ("patch", "/courses/{id}"),
-            ("get", "/knowledge-points"), ("post", "/knowledge-points"), ("get", "/knowledge-points/{id}"),
-            ("get", "/catalogue/majors"),
-            ("get", "/resources"), ("post", "/resources"), ("get", "/resources/{id}"), ("patch", "/resources/{id}"),
-            ("delete", "/resources/{id}"), ("get", "/resources/{id}/content"), ("head", "/resources/{id}/content"),
-            ("put", "/resources/{id}/content"), ("get", "/resources/{id}/versions"), ("get", "/resources/{id}/history"),
-            ("post", "/resources/{id}/submit"),
-        ]
+        let router = try buildRouter(library: lib.library, configuration: lib.configuration, integrityProblems: [])
+        let routed = Set(
+            router.routes.compactMap { route -> String? in
+                let path = route.path.description
+                guard path.hasPrefix("/api/v1/") else { return nil }  // /metrics is for Prometheus, not API clients
+                let components = path.dropFirst("/api/v1".count).split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+                return "\(route.method.rawValue.lowercased()) /" + components.joined(separator: "/")
+            }
+        )
+        #expect(routed.count >= 29)
         try await lib.test { client in
             let response = try await client.call(.get, "/api/v1/openapi.json")
             #expect(response.status == .ok)
@@ -60,16 +61,7 @@ import Testing
             #expect(document.openapi.hasPrefix("3."))
             #expect(document.servers.first?.url == "/api/v1")
             let documented = Set(document.paths.flatMap { path, operations in operations.keys.map { "\($0) \(path)" } })
-            let routed = Set(routes.map { "\($0.0) \($0.1)" })
             #expect(documented == routed)
-
-            for (method, path) in routes {
-                let uri =
-                    "/api/v1" + path.replacingOccurrences(of: "{code}", with: "460110").replacingOccurrences(of: "{id}", with: UUID().uuidString)
-                let answer = try await client.executeRequest(uri: uri, method: .init(method.uppercased())!, headers: [:], body: nil)
-                let routeMissing = answer.status == .notFound && answer.body.string.contains("\"detail\":\"未找到\"")
-                #expect(!routeMissing, "\(method) \(path) is documented but not routed")
-            }
         }
     }
 }

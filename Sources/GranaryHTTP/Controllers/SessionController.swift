@@ -29,13 +29,12 @@ struct SessionController {
 
     @Sendable func logIn(request: Request, context: AppRequestContext) async throws -> Response {
         let credentials = try await request.decodeJSON(as: Credentials.self, context: context)
-        let keys = ["user:" + credentials.username.lowercased(), "address:" + context.remoteAddress]
-        try await self.throttle.check(keys)
+        try await self.throttle.check(account: credentials.username, address: context.remoteAddress)
         guard let session = try await self.accounts.logIn(username: credentials.username, password: credentials.password) else {
-            await self.throttle.fail(keys)
+            await self.throttle.fail(account: credentials.username, address: context.remoteAddress)
             throw GranaryError(.unauthorized, LocalizedText(zh: "用户名或密码错误", en: "Wrong username or password"))
         }
-        await self.throttle.succeed(keys[0])
+        await self.throttle.succeed(account: credentials.username)
         return try .json(SessionBody(token: session.token, user: session.user, expiresAt: session.expiresAt), status: .created)
     }
 
