@@ -8,10 +8,4 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     case reviewer
     /// Administrator: manages majors, users and institutions.
     case admin
-
-    /// Whether this role may create and change catalogue and content.
-    public var canAuthor: Bool { self == .teacher || self == .admin }
-
-    /// Whether this role may see content that is not yet approved.
-    public var seesUnpublished: Bool { self != .learner }
 }

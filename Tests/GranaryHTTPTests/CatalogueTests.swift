@@ -69,9 +69,7 @@ import Testing
     }
 
     @Test func coursesAndPointsMustReferToWhatExists() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("teacher", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded([("teacher", .teacher)])
         try await lib.test { client in
             let token = try await client.logIn("teacher")
             let noMajor = try await client.call(.post, "/api/v1/courses", token: token, json: #"{"name":"焊接机器人","major":"460101","category":"core"}"#)
@@ -126,9 +124,7 @@ import Testing
     }
 
     @Test func malformedOrIncompleteBodiesAreNamed() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("teacher", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded([("teacher", .teacher)])
         try await lib.test { client in
             let token = try await client.logIn("teacher")
             let malformed = try await client.call(.post, "/api/v1/courses", token: token, json: #"{"name": "#)
@@ -152,8 +148,7 @@ import Testing
     }
 
     @Test func listsArePagedAndFiltered() async throws {
-        let lib = try TestLibrary()
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded([])
         try await lib.test { client in
             let points = try await client.call(.get, "/api/v1/knowledge-points?course=weld&pageSize=1&page=2")
             let page = try points.decode(PageOf<KnowledgePoint>.self)

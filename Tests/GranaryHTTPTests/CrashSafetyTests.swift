@@ -53,9 +53,7 @@ import Testing
     }
 
     @Test func everyResourceRowPointsAtBytesThatExist() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded()
         try await lib.test { client in
             let token = try await client.logIn("zhang")
             for name in ["wps.pdf", "weld-bead.png", "weld-demo.mp4", "true.elf", "arc-notes.txt"] {

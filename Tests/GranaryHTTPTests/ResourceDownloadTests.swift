@@ -9,9 +9,7 @@ import Testing
 @Suite struct ResourceDownloadTests {
     /// A library with one uploaded PDF; runs `body` with a client, the teacher's token and the resource.
     private func withPDF(_ body: @escaping @Sendable (any TestClientProtocol, String, Resource) async throws -> Void) async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded()
         try await lib.test { client in
             let token = try await client.logIn("zhang")
             let resource = try await client.upload(try fixture("wps.pdf"), metadata: validMetadata, token: token).decode(Resource.self)
@@ -84,9 +82,7 @@ import Testing
     }
 
     @Test func markupIsNeverServedInline() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded()
         try await lib.test { client in
             let token = try await client.logIn("zhang")
             let html = Array("<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>".utf8)

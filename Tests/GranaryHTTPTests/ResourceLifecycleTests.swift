@@ -9,9 +9,7 @@ import Testing
 
 @Suite struct ResourceLifecycleTests {
     @Test func newContentAndNewMetadataMakeVersionsAndKeepTheOldOnes() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded()
         try await lib.test { client in
             let token = try await client.logIn("zhang")
             let first = try await client.upload(try fixture("wps.pdf"), metadata: validMetadata, token: token).decode(Resource.self)
@@ -58,9 +56,7 @@ import Testing
     }
 
     @Test func submittingMovesADraftToPendingOnce() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded()
         try await lib.test { client in
             let token = try await client.logIn("zhang")
             let resource = try await client.upload(try fixture("wps.pdf"), metadata: validMetadata, token: token).decode(Resource.self)
@@ -73,10 +69,7 @@ import Testing
     }
 
     @Test func retiringKeepsTheBytesAndHistoryButHidesTheResource() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.addUser("learner", .learner)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("learner", .learner)])
         try await lib.test { client in
             let token = try await client.logIn("zhang")
             let resource = try await client.upload(try fixture("wps.pdf"), metadata: validMetadata, token: token).decode(Resource.self)
@@ -102,10 +95,7 @@ import Testing
     }
 
     @Test func learnersSeeOnlyApprovedContent() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.addUser("learner", .learner)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("learner", .learner)])
         try await lib.test { client in
             let teacher = try await client.logIn("zhang")
             let draft = try await client.upload(try fixture("wps.pdf"), metadata: validMetadata, token: teacher).decode(Resource.self)
@@ -139,11 +129,7 @@ import Testing
     }
 
     @Test func teachersChangeOnlyTheirOwnResourcesAndAdminsAny() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.addUser("li", .teacher)
-        try await lib.addUser("admin", .admin)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("li", .teacher), ("admin", .admin)])
         try await lib.test { client in
             let zhang = try await client.logIn("zhang")
             let li = try await client.logIn("li")
@@ -165,9 +151,7 @@ import Testing
     }
 
     @Test func listsFilterByCourseKindPointAndOriginality() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded()
         try await lib.test { client in
             let token = try await client.logIn("zhang")
             _ = try await client.upload(try fixture("wps.pdf"), metadata: validMetadata, token: token)

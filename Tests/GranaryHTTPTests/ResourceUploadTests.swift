@@ -9,9 +9,7 @@ import Testing
 
 @Suite struct ResourceUploadTests {
     @Test func anUploadIsStoredByItsHashTypedFromItsBytesAndNamedCanonically() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded()
         let png = try fixture("weld-bead.png")
         let resource = try await lib.test { client in
             let token = try await client.logIn("zhang")
@@ -50,9 +48,7 @@ import Testing
         ("arc-notes.txt", "text/plain", .text, "txt"),
     ])
     func everyKindOfFileGetsItsKindFromItsBytes(file: String, mime: String, kind: ResourceKind, fileExtension: String) async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded()
         try await lib.test { client in
             let token = try await client.logIn("zhang")
             let response = try await client.upload(try fixture(file), metadata: validMetadata, token: token)
@@ -65,9 +61,7 @@ import Testing
     }
 
     @Test func missingRequiredMetadataIsRejectedNamingEveryField() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded()
         try await lib.test { client in
             let token = try await client.logIn("zhang")
             let response = try await client.upload(try fixture("wps.pdf"), metadata: #"{"title":"没有元数据","knowledgePoints":[]}"#, token: token)
@@ -85,9 +79,7 @@ import Testing
     }
 
     @Test func wronglyTypedMetadataIsInvalidMetadata() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded()
         try await lib.test { client in
             let token = try await client.logIn("zhang")
             let metadata = #"{"title":"x","major":"460110","course":"weld","knowledgePoints":["arc"],"original":"yes","kind":"hologram"}"#
@@ -103,9 +95,7 @@ import Testing
     }
 
     @Test func unknownCoursesAndPointsAreRejected() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded()
         try await lib.test { client in
             let token = try await client.logIn("zhang")
             let pdf = try fixture("wps.pdf")
@@ -140,9 +130,7 @@ import Testing
     }
 
     @Test func executablesAreRefusedAndLeaveNothingBehind() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded()
         try await lib.test { client in
             let token = try await client.logIn("zhang")
             let elf = try await client.upload(try fixture("true.elf"), metadata: validMetadata, token: token)
@@ -160,9 +148,7 @@ import Testing
     }
 
     @Test func aFileOverTheLimitIsTooLarge() async throws {
-        let lib = try TestLibrary(maximumUploadSize: 1024)
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded(maximumUploadSize: 1024)
         try await lib.test { client in
             let token = try await client.logIn("zhang")
             let response = try await client.upload([UInt8](repeating: 0x41, count: 4096), metadata: validMetadata, token: token)
@@ -176,9 +162,7 @@ import Testing
     }
 
     @Test func aDeclaredKindMustFitTheBytes() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded()
         try await lib.test { client in
             let token = try await client.logIn("zhang")
             let animation = try await client.upload(
@@ -203,10 +187,7 @@ import Testing
     }
 
     @Test func identicalBytesAreStoredOnce() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.addUser("li", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("li", .teacher)])
         try await lib.test { client in
             let pdf = try fixture("wps.pdf")
             let first = try await client.upload(pdf, metadata: validMetadata, token: try await client.logIn("zhang")).decode(Resource.self)
@@ -220,9 +201,7 @@ import Testing
     }
 
     @Test func malformedUploadsAreBadRequests() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded()
         try await lib.test { client in
             let token = try await client.logIn("zhang")
             let json = try await client.call(.post, "/api/v1/resources", token: token, json: validMetadata)
@@ -261,11 +240,7 @@ import Testing
     }
 
     @Test func onlyTeachersAndAdminsUpload() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("learner", .learner)
-        try await lib.addUser("reviewer", .reviewer)
-        try await lib.addUser("admin", .admin)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded([("learner", .learner), ("reviewer", .reviewer), ("admin", .admin)])
         try await lib.test { client in
             for user in ["learner", "reviewer"] {
                 let response = try await client.upload(try fixture("wps.pdf"), metadata: validMetadata, token: try await client.logIn(user))
@@ -280,9 +255,7 @@ import Testing
     }
 
     @Test func aLargeUploadStreamsOverARealSocket() async throws {
-        let lib = try TestLibrary()
-        try await lib.addUser("zhang", .teacher)
-        try await lib.seedCatalogue()
+        let lib = try await TestLibrary.seeded()
         // 3 MiB of noise behind an MP4 header: enough to cross many socket reads and several write chunks.
         var generator = SystemRandomNumberGenerator()
         let bytes = try fixture("weld-demo.mp4") + (0..<(3 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }

@@ -210,3 +210,13 @@ extension TestLibrary {
         try await self.library.database.pool.write { db in try ResourceStore.publishCurrentVersion(db, id: id) }
     }
 }
+
+extension TestLibrary {
+    /// A library with the seeded catalogue and these accounts (password `password123`).
+    static func seeded(_ users: [(String, Role)] = [("zhang", .teacher)], maximumUploadSize: Int64 = 64 << 20) async throws -> TestLibrary {
+        let lib = try TestLibrary(maximumUploadSize: maximumUploadSize)
+        for (username, role) in users { try await lib.addUser(username, role) }
+        try await lib.seedCatalogue()
+        return lib
+    }
+}
