@@ -54,9 +54,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "GranaryReview",
+            dependencies: [
+                "GranaryModel",
+                "GranaryStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "GranaryHTTP",
             dependencies: [
                 "GranaryModel",
+                "GranaryReview",
                 "GranaryStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -70,6 +80,7 @@ let package = Package(
             dependencies: [
                 "GranaryHTTP",
                 "GranaryModel",
+                "GranaryReview",
                 "GranaryStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -93,10 +104,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GranaryReviewTests",
+            dependencies: [
+                "GranaryModel",
+                "GranaryReview",
+                "GranaryStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GranaryHTTPTests",
             dependencies: [
                 "GranaryHTTP",
                 "GranaryModel",
+                "GranaryReview",
                 "GranaryStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),

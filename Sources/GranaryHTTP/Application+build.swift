@@ -1,4 +1,5 @@
 import Foundation
+import GranaryReview
 import GranaryStore
 import Hummingbird
 import Logging
@@ -18,6 +19,8 @@ public struct AppConfiguration: Sendable {
     public var metadataDirectory: String
     /// Log level.
     public var logLevel: Logger.Level
+    /// How long a reviewer's claim keeps others off an item, in seconds.
+    public var claimDuration: TimeInterval
 
     /// Creates a configuration.
     public init(
@@ -25,13 +28,15 @@ public struct AppConfiguration: Sendable {
         port: Int = 8080,
         maximumUploadSize: Int64 = 2048 << 20,
         metadataDirectory: String = "Metadata",
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = .info,
+        claimDuration: TimeInterval = 30 * 60
     ) {
         self.host = host
         self.port = port
         self.maximumUploadSize = maximumUploadSize
         self.metadataDirectory = metadataDirectory
         self.logLevel = logLevel
+        self.claimDuration = claimDuration
     }
 }
 
@@ -73,5 +78,7 @@ func buildRouter(library: Library, configuration: AppConfiguration, integrityPro
         fileIO: FileIO(threadPool: .singleton),
         maximumUploadSize: configuration.maximumUploadSize
     ).addRoutes(to: api)
+    ReviewController(reviews: ReviewService(database: library.database, claimDuration: configuration.claimDuration)).addRoutes(to: api)
+    ReportController(reports: ReportService(database: library.database)).addRoutes(to: api)
     return router
 }

@@ -28,6 +28,9 @@ struct Serve: AsyncParsableCommand {
         guard (4...31).contains(self.bcryptCost) else { throw ValidationError("--bcrypt-cost must be 4 to 31.") }
     }
 
+    @Option(help: "Minutes a reviewer's claim keeps other reviewers off an item.")
+    var claimMinutes: Int = 30
+
     @Flag(help: "Load a sample major with courses, points, resources and users into an empty store, and print the logins.")
     var demo = false
 
@@ -59,7 +62,8 @@ struct Serve: AsyncParsableCommand {
                 port: self.port,
                 maximumUploadSize: self.maxUploadMB << 20,
                 metadataDirectory: self.storage.metadata,
-                logLevel: self.logLevel
+                logLevel: self.logLevel,
+                claimDuration: TimeInterval(self.claimMinutes * 60)
             )
         )
         try await app.runService()

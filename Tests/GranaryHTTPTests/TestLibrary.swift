@@ -15,7 +15,7 @@ import Testing
 struct TestLibrary {
     let directory: String
     let library: Library
-    let configuration: AppConfiguration
+    var configuration: AppConfiguration
 
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .path

@@ -25,6 +25,7 @@ struct ResourceController {
         group.get("{id}/versions", use: self.versions)
         group.get("{id}/history", use: self.history)
         group.post("{id}/submit", use: self.submit)
+        group.post("{id}/ratings", use: self.rate)
     }
 
     private static let author = LocalizedText(zh: "上传或修改资源", en: "upload or change resources")
@@ -116,6 +117,17 @@ struct ResourceController {
 
     @Sendable func submit(request: Request, context: AuthenticatedContext) async throws -> Response {
         try .json(try await self.resources.submit(id: try Self.id(context), actor: context.user))
+    }
+
+    struct RatingInput: Decodable {
+        let stars: Int
+        let comment: String?
+    }
+
+    @Sendable func rate(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let input = try await request.decodeJSON(as: RatingInput.self, context: context)
+        let rating = try await self.resources.rate(id: try Self.id(context), stars: input.stars, comment: input.comment, user: context.user)
+        return try .json(rating, status: .created)
     }
 
     @Sendable func retire(request: Request, context: AuthenticatedContext) async throws -> Response {

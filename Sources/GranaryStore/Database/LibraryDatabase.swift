@@ -31,6 +31,9 @@ public struct LibraryDatabase: Sendable {
         migrator.registerMigration("v1 accounts, catalogue, resources, events") { db in
             try db.execute(sql: Self.schemaV1)
         }
+        migrator.registerMigration("v2 review queue, reviews, ratings, question bank tables") { db in
+            try db.execute(sql: Self.schemaV2)
+        }
         return migrator
     }
 
@@ -153,5 +156,71 @@ public struct LibraryDatabase: Sendable {
         CREATE INDEX events_item ON events(itemType, itemId);
         CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
         CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        """
+
+    private static let schemaV2 = """
+        -- When an item last entered the review queue; the queue is served oldest first from this index.
+        ALTER TABLE resources ADD COLUMN submittedAt DATETIME;
+        UPDATE resources SET submittedAt = updatedAt WHERE status = 'pending';
+        CREATE INDEX resources_queue ON resources(status, submittedAt);
+
+        -- An exclusive, expiring claim of a queued item by one reviewer.
+        CREATE TABLE reviewClaims (
+            itemType TEXT NOT NULL CHECK (itemType IN ('resource', 'question')),
+            itemId TEXT NOT NULL,
+            reviewer TEXT NOT NULL REFERENCES users(id),
+            claimedAt DATETIME NOT NULL,
+            expiresAt DATETIME NOT NULL,
+            PRIMARY KEY (itemType, itemId)
+        );
+
+        -- One reviewer's decision on one version, with the four checks. Immutable.
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            itemType TEXT NOT NULL CHECK (itemType IN ('resource', 'question')),
+            itemId TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            reviewer TEXT NOT NULL REFERENCES users(id),
+            decision TEXT NOT NULL CHECK (decision IN ('approve', 'reject', 'request_changes')),
+            political BOOLEAN NOT NULL,
+            scientific BOOLEAN NOT NULL,
+            applicability BOOLEAN NOT NULL,
+            normativity BOOLEAN NOT NULL,
+            comment TEXT,
+            decidedAt DATETIME NOT NULL,
+            CHECK (decision <> 'approve' OR (political AND scientific AND applicability AND normativity))
+        );
+        CREATE INDEX reviews_item ON reviews(itemType, itemId);
+        CREATE TRIGGER reviews_no_update BEFORE UPDATE ON reviews BEGIN SELECT RAISE(ABORT, 'reviews are immutable'); END;
+        CREATE TRIGGER reviews_no_delete BEFORE DELETE ON reviews BEGIN SELECT RAISE(ABORT, 'reviews are immutable'); END;
+
+        -- Open evaluation: one rating per account and resource; a new rating replaces the account's old one.
+        CREATE TABLE ratings (
+            resource TEXT NOT NULL REFERENCES resources(id),
+            user TEXT NOT NULL REFERENCES users(id),
+            stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
+            comment TEXT,
+            ratedAt DATETIME NOT NULL,
+            PRIMARY KEY (resource, user)
+        );
+        CREATE INDEX ratings_time ON ratings(ratedAt);
+
+        -- The question bank's core: what the monitoring report counts. The question bank adds the rest.
+        CREATE TABLE questions (
+            id TEXT PRIMARY KEY NOT NULL,
+            course TEXT NOT NULL REFERENCES courses(id),
+            type TEXT NOT NULL CHECK (type IN ('single', 'multiple', 'judge', 'fill', 'short', 'practical')),
+            status TEXT NOT NULL CHECK (status IN ('draft', 'pending', 'approved', 'rejected', 'changes_requested', 'retired')),
+            createdBy TEXT NOT NULL REFERENCES users(id),
+            createdAt DATETIME NOT NULL,
+            updatedAt DATETIME NOT NULL
+        );
+        CREATE TABLE questionPoints (
+            question TEXT NOT NULL REFERENCES questions(id),
+            point TEXT NOT NULL REFERENCES points(id),
+            PRIMARY KEY (question, point)
+        );
+        CREATE INDEX questionPoints_point ON questionPoints(point);
+        CREATE INDEX events_actor_time ON events(actor, at);
         """
 }

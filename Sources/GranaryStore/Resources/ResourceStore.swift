@@ -123,8 +123,10 @@ public struct ResourceStore: Sendable {
             )
             // An approved item keeps its published version visible and waits for review of the new one.
             let status: ResourceStatus = [.approved, .pending].contains(state.status) ? .pending : .draft
+            // A version that goes straight back to the queue joins it at the end.
             try db.execute(
-                sql: "UPDATE resources SET currentVersion = ?, status = ?, updatedAt = ? WHERE id = ?",
+                sql:
+                    "UPDATE resources SET currentVersion = ?1, status = ?2, updatedAt = ?3, submittedAt = CASE WHEN ?2 = 'pending' THEN ?3 END WHERE id = ?4",
                 arguments: [version, status.rawValue, now, id]
             )
             let after = try Self.fetch(db, id: id, version: version)!
@@ -151,7 +153,10 @@ public struct ResourceStore: Sendable {
             guard allowed.contains(state.status) else {
                 throw GranaryError.invalidTransition(from: state.status.rawValue, action: action)
             }
-            try db.execute(sql: "UPDATE resources SET status = ?, updatedAt = ? WHERE id = ?", arguments: [status.rawValue, Date(), id])
+            try db.execute(
+                sql: "UPDATE resources SET status = ?1, updatedAt = ?2, submittedAt = CASE WHEN ?1 = 'pending' THEN ?2 END WHERE id = ?3",
+                arguments: [status.rawValue, Date(), id]
+            )
             try EventLog.record(
                 db,
                 actor: actor.username,
@@ -213,6 +218,33 @@ public struct ResourceStore: Sendable {
             ),
             errors: [FieldError(field: "kind", message: LocalizedText(zh: "与文件内容不符", en: "does not match the bytes"))]
         )
+    }
+
+    /// Records `user`'s rating of a published resource (open evaluation); a new rating replaces their old one.
+    public func rate(id: String, stars: Int, comment: String?, user: User) async throws -> Rating {
+        guard (1...5).contains(stars) else {
+            throw GranaryError(
+                .validationFailed,
+                LocalizedText(zh: "评分应为 1–5 星", en: "stars must be 1 to 5"),
+                errors: [FieldError(field: "stars", message: LocalizedText(zh: "应为 1–5", en: "must be 1 to 5"))]
+            )
+        }
+        return try await self.database.pool.write { db in
+            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: user) else { throw Self.notFound(id) }
+            guard state.publishedVersion != nil, state.status != .retired else {
+                throw GranaryError.invalidTransition(from: state.status.rawValue, action: "resource.rated")
+            }
+            guard state.createdBy != user.id else {
+                throw GranaryError.forbidden(LocalizedText(zh: "不能评价自己上传的资源", en: "Nobody rates their own resource"))
+            }
+            let rating = Rating(resource: id.lowercased(), user: user.username, stars: stars, comment: comment, ratedAt: Date())
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO ratings (resource, user, stars, comment, ratedAt) VALUES (?, ?, ?, ?, ?)",
+                arguments: [rating.resource, user.id, stars, comment, rating.ratedAt]
+            )
+            try EventLog.record(db, actor: user.username, action: "resource.rated", itemType: "resource", itemId: rating.resource, after: rating)
+            return rating
+        }
     }
 
     // MARK: - Reading
@@ -336,9 +368,9 @@ public struct ResourceStore: Sendable {
 
     /// Publishes the current version: it becomes what learners see. The review decision that calls for it
     /// records its own event in the same transaction.
-    static func publishCurrentVersion(_ db: GRDB.Database, id: String) throws {
+    package static func publishCurrentVersion(_ db: GRDB.Database, id: String) throws {
         try db.execute(
-            sql: "UPDATE resources SET status = 'approved', publishedVersion = currentVersion, updatedAt = ? WHERE id = ?",
+            sql: "UPDATE resources SET status = 'approved', publishedVersion = currentVersion, submittedAt = NULL, updatedAt = ? WHERE id = ?",
             arguments: [Date(), id.lowercased()]
         )
     }
@@ -597,4 +629,15 @@ public struct ResourceVersionSummary: Codable, Sendable, Equatable {
     public let current: Bool
     /// Whether this is the version learners see.
     public let published: Bool
+}
+
+/// One account's rating of a resource.
+public struct Rating: Codable, Sendable, Equatable {
+    public let resource: String
+    /// Username of who rated.
+    public let user: String
+    /// 1 to 5.
+    public let stars: Int
+    public let comment: String?
+    public let ratedAt: Date
 }

@@ -1,0 +1,312 @@
+import Foundation
+import GRDB
+import GranaryModel
+import GranaryStore
+
+/// The audit queue (审核): pending items oldest first, exclusive claims, and decisions on the four checks.
+///
+/// A decision and what it does to the item (publish, reject, send back) commit in one write transaction, so two
+/// reviewers deciding at once cannot both succeed: the second finds the item no longer pending.
+public struct ReviewService: Sendable {
+    private let database: LibraryDatabase
+    /// How long a claim keeps other reviewers off an item.
+    public let claimDuration: TimeInterval
+
+    /// Creates the service; claims last `claimDuration` seconds.
+    public init(database: LibraryDatabase, claimDuration: TimeInterval = 30 * 60) {
+        self.database = database
+        self.claimDuration = claimDuration
+    }
+
+    /// A live claim on a queued item.
+    public struct Claim: Codable, Sendable, Equatable {
+        public let itemType: ReviewItemType
+        public let itemId: String
+        /// Username of the reviewer.
+        public let reviewer: String
+        public let claimedAt: Date
+        public let expiresAt: Date
+    }
+
+    // MARK: - Queue
+
+    /// Pending items of one type, oldest first, with their age and live claim.
+    public func queue(_ type: ReviewItemType, viewer: User, _ page: PageRequest, now: Date = Date()) async throws -> Page<QueueItem> {
+        try Self.requireReviewer(viewer)
+        return try await self.database.pool.read { db in
+            let table = type == .resource ? "resources" : "questions"
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE status = 'pending'") ?? 0
+            let sql =
+                type == .resource
+                ? """
+                SELECT r.id, r.currentVersion AS version, v.title, v.kind, v.course, author.username AS author,
+                       COALESCE(r.submittedAt, r.updatedAt) AS submittedAt, claimer.username AS claimedBy, c.expiresAt
+                FROM resources r
+                JOIN resourceVersions v ON v.resource = r.id AND v.version = r.currentVersion
+                JOIN users author ON author.id = r.createdBy
+                LEFT JOIN reviewClaims c ON c.itemType = 'resource' AND c.itemId = r.id AND c.expiresAt > ?1
+                LEFT JOIN users claimer ON claimer.id = c.reviewer
+                WHERE r.status = 'pending'
+                ORDER BY r.submittedAt, r.id LIMIT ?2 OFFSET ?3
+                """
+                : """
+                SELECT q.id, 1 AS version, q.id AS title, NULL AS kind, q.course, author.username AS author,
+                       q.updatedAt AS submittedAt, claimer.username AS claimedBy, c.expiresAt
+                FROM questions q
+                JOIN users author ON author.id = q.createdBy
+                LEFT JOIN reviewClaims c ON c.itemType = 'question' AND c.itemId = q.id AND c.expiresAt > ?1
+                LEFT JOIN users claimer ON claimer.id = c.reviewer
+                WHERE q.status = 'pending'
+                ORDER BY q.updatedAt, q.id LIMIT ?2 OFFSET ?3
+                """
+            let rows = try Row.fetchAll(db, sql: sql, arguments: [now, page.pageSize, page.offset])
+            let items = rows.map { row in
+                let submittedAt: Date = row["submittedAt"]
+                return QueueItem(
+                    itemType: type,
+                    id: row["id"],
+                    version: row["version"],
+                    title: row["title"],
+                    kind: (row["kind"] as String?).flatMap(ResourceKind.init(rawValue:)),
+                    course: row["course"],
+                    author: row["author"],
+                    submittedAt: submittedAt,
+                    ageSeconds: max(0, Int(now.timeIntervalSince(submittedAt))),
+                    claimedBy: row["claimedBy"],
+                    claimExpiresAt: row["expiresAt"]
+                )
+            }
+            return Page(items: items, total: total, request: page)
+        }
+    }
+
+    // MARK: - Claims
+
+    /// Claims a pending item for `reviewer` for `claimDuration`; claiming again extends the claim.
+    public func claim(_ type: ReviewItemType, id: String, reviewer: User, now: Date = Date()) async throws -> Claim {
+        try Self.requireReviewer(reviewer)
+        let claim = Claim(
+            itemType: type,
+            itemId: id,
+            reviewer: reviewer.username,
+            claimedAt: now,
+            expiresAt: now.addingTimeInterval(self.claimDuration)
+        )
+        try await self.database.pool.write { db in
+            let item = try Self.item(db, type, id: id)
+            try Self.checkDecidable(item, by: reviewer, action: "review.claimed")
+            try Self.checkClaim(db, type, id: item.id, reviewer: reviewer, now: now)
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO reviewClaims (itemType, itemId, reviewer, claimedAt, expiresAt) VALUES (?, ?, ?, ?, ?)",
+                arguments: [type.rawValue, item.id, reviewer.id, now, claim.expiresAt]
+            )
+            try EventLog.record(
+                db,
+                actor: reviewer.username,
+                action: "review.claimed",
+                itemType: type.rawValue,
+                itemId: item.id,
+                after: claim,
+                at: now
+            )
+        }
+        return claim
+    }
+
+    // MARK: - Decisions
+
+    /// Records a decision on the item's current version and applies it, in one transaction.
+    ///
+    /// Approval needs all four checks; rejecting or asking for changes needs a comment. With `version`, the
+    /// decision only applies if that is still the version under review.
+    public func decide(
+        _ type: ReviewItemType,
+        id: String,
+        decision: ReviewDecision,
+        checks: ReviewChecks,
+        comment: String?,
+        version: Int?,
+        reviewer: User,
+        now: Date = Date()
+    ) async throws -> Review {
+        try Self.requireReviewer(reviewer)
+        let comment = comment?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        try Self.checkDecision(decision, checks: checks, comment: comment)
+        return try await self.database.pool.write { db in
+            let item = try Self.item(db, type, id: id)
+            try Self.checkDecidable(item, by: reviewer, action: "review.\(decision.rawValue)")
+            if let version, version != item.version {
+                throw GranaryError(
+                    .conflict,
+                    LocalizedText(zh: "待审版本已变为第 \(item.version) 版", en: "The version under review is now \(item.version)"),
+                    errors: [FieldError(field: "version", message: LocalizedText(zh: "不是当前待审版本", en: "not the version under review"))]
+                )
+            }
+            try Self.checkClaim(db, type, id: item.id, reviewer: reviewer, now: now)
+            try db.execute(
+                sql: """
+                    INSERT INTO reviews (itemType, itemId, version, reviewer, decision, political, scientific, applicability, normativity, comment, decidedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    type.rawValue, item.id, item.version, reviewer.id, decision.rawValue, checks.political, checks.scientific,
+                    checks.applicability, checks.normativity, comment, now,
+                ]
+            )
+            let review = Review(
+                id: db.lastInsertedRowID,
+                itemType: type,
+                itemId: item.id,
+                version: item.version,
+                reviewer: reviewer.username,
+                decision: decision,
+                checks: checks,
+                comment: comment,
+                decidedAt: now
+            )
+            switch (type, decision) {
+            case (.resource, .approve):
+                try ResourceStore.publishCurrentVersion(db, id: item.id)
+            case (.resource, _):
+                try db.execute(
+                    sql: "UPDATE resources SET status = ?, submittedAt = NULL, updatedAt = ? WHERE id = ?",
+                    arguments: [decision.resultingStatus.rawValue, now, item.id]
+                )
+            case (.question, _):
+                try db.execute(
+                    sql: "UPDATE questions SET status = ?, updatedAt = ? WHERE id = ?",
+                    arguments: [decision.resultingStatus.rawValue, now, item.id]
+                )
+            }
+            try db.execute(sql: "DELETE FROM reviewClaims WHERE itemType = ? AND itemId = ?", arguments: [type.rawValue, item.id])
+            try EventLog.record(
+                db,
+                actor: reviewer.username,
+                action: "\(type.rawValue).\(decision.resultingStatus.rawValue)",
+                itemType: type.rawValue,
+                itemId: item.id,
+                before: ["status": "pending"],
+                after: review,
+                at: now
+            )
+            return review
+        }
+    }
+
+    /// Every review of an item, oldest first: for its author, reviewers and admins.
+    public func reviews(_ type: ReviewItemType, id: String, viewer: User) async throws -> [Review] {
+        try await self.database.pool.read { db in
+            let item = try Self.item(db, type, id: id)
+            guard viewer.role == .reviewer || viewer.role == .admin || item.createdBy == viewer.id else {
+                throw GranaryError.forbidden(LocalizedText(zh: "只有作者和审核员能查看审核意见", en: "Only the author and reviewers see reviews"))
+            }
+            let rows = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT reviews.*, users.username FROM reviews JOIN users ON users.id = reviews.reviewer WHERE itemType = ? AND itemId = ? ORDER BY reviews.id",
+                arguments: [type.rawValue, item.id]
+            )
+            return rows.map { row in
+                Review(
+                    id: row["id"],
+                    itemType: type,
+                    itemId: row["itemId"],
+                    version: row["version"],
+                    reviewer: row["username"],
+                    decision: ReviewDecision(rawValue: row["decision"])!,
+                    checks: ReviewChecks(
+                        political: row["political"],
+                        scientific: row["scientific"],
+                        applicability: row["applicability"],
+                        normativity: row["normativity"]
+                    ),
+                    comment: row["comment"],
+                    decidedAt: row["decidedAt"]
+                )
+            }
+        }
+    }
+
+    // MARK: - Rules
+
+    /// The review state of a resource or question.
+    private struct Item {
+        let id: String
+        let version: Int
+        let status: ResourceStatus
+        let createdBy: String
+    }
+
+    private static func item(_ db: GRDB.Database, _ type: ReviewItemType, id: String) throws -> Item {
+        let sql =
+            type == .resource
+            ? "SELECT id, currentVersion AS version, status, createdBy FROM resources WHERE id = ?"
+            : "SELECT id, 1 AS version, status, createdBy FROM questions WHERE id = ?"
+        guard let row = try Row.fetchOne(db, sql: sql, arguments: [type == .resource ? id.lowercased() : id]) else {
+            throw GranaryError.notFound(type == .resource ? LocalizedText(zh: "资源", en: "Resource") : LocalizedText(zh: "试题", en: "Question"), id)
+        }
+        return Item(id: row["id"], version: row["version"], status: ResourceStatus(rawValue: row["status"])!, createdBy: row["createdBy"])
+    }
+
+    private static func requireReviewer(_ user: User) throws {
+        guard user.role == .reviewer || user.role == .admin else {
+            throw GranaryError.forbidden(LocalizedText(zh: "只有审核员能审核", en: "Only reviewers review"))
+        }
+    }
+
+    private static func checkDecidable(_ item: Item, by reviewer: User, action: String) throws {
+        guard item.createdBy != reviewer.id else {
+            throw GranaryError.forbidden(LocalizedText(zh: "不能审核自己提交的内容", en: "Nobody reviews their own content"))
+        }
+        guard item.status == .pending else {
+            throw GranaryError.invalidTransition(from: item.status.rawValue, action: action)
+        }
+    }
+
+    private static func checkClaim(_ db: GRDB.Database, _ type: ReviewItemType, id: String, reviewer: User, now: Date) throws {
+        let holder = try String.fetchOne(
+            db,
+            sql: """
+                SELECT users.username FROM reviewClaims JOIN users ON users.id = reviewClaims.reviewer
+                WHERE itemType = ? AND itemId = ? AND expiresAt > ? AND reviewer <> ?
+                """,
+            arguments: [type.rawValue, id, now, reviewer.id]
+        )
+        if let holder {
+            throw GranaryError(.conflict, LocalizedText(zh: "该条目已被“\(holder)”认领审核", en: "The item is claimed by '\(holder)'"))
+        }
+    }
+
+    private static func checkDecision(_ decision: ReviewDecision, checks: ReviewChecks, comment: String?) throws {
+        switch decision {
+        case .approve where !checks.allPassed:
+            let failed = [
+                ("political", checks.political, "政治性"), ("scientific", checks.scientific, "科学性"),
+                ("applicability", checks.applicability, "适用性"), ("normativity", checks.normativity, "规范性"),
+            ].filter { !$0.1 }
+            throw GranaryError(
+                .validationFailed,
+                LocalizedText(
+                    zh: "通过审核须四项检查全部合格，未合格：\(failed.map(\.2).joined(separator: "、"))",
+                    en: "Approval needs all four checks; failed: \(failed.map(\.0).joined(separator: ", "))"
+                ),
+                errors: failed.map { FieldError(field: "checks.\($0.0)", message: LocalizedText(zh: "未合格", en: "not passed")) }
+            )
+        case .reject, .requestChanges:
+            guard comment != nil else {
+                throw GranaryError(
+                    .validationFailed,
+                    LocalizedText(zh: "驳回或要求修改时须写明意见", en: "Rejecting or asking for changes needs a comment"),
+                    errors: [FieldError(field: "comment", message: LocalizedText(zh: "必填", en: "required"))]
+                )
+            }
+        default:
+            break
+        }
+    }
+}
+
+extension String {
+    /// nil for an empty string.
+    fileprivate var nilIfEmpty: String? { self.isEmpty ? nil : self }
+}

@@ -1,0 +1,297 @@
+import Foundation
+import GRDB
+import GranaryModel
+import GranaryReview
+import GranaryStore
+import NIOCore
+import Testing
+
+/// Small libraries where each rule sits just above and just below its threshold.
+@Suite struct MonitoringReportTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// A library with a core major, two core courses and a foundation course, and a teacher.
+    struct Fixture {
+        let library: Library
+        let teacher: User
+        let reports: ReportService
+
+        init() async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("granary-report-\(UUID().uuidString)").path
+            self.library = try Library(
+                dataDirectory: directory,
+                metadataDirectory: MonitoringReportTests.root + "/Metadata",
+                options: .init(bcryptCost: 4)
+            )
+            self.teacher = try await self.library.accounts.createUser(
+                username: "zhang",
+                password: "password123",
+                displayName: nil,
+                role: .teacher,
+                institution: "主持学院",
+                actor: "test"
+            )
+            self.reports = ReportService(database: self.library.database)
+            let catalogue = self.library.catalogue
+            _ = try await catalogue.createMajor(code: "460110", name: nil, level: nil, role: .core, actor: "test")
+            _ = try await catalogue.createCourse(
+                id: "weld",
+                name: "焊接方法与设备",
+                major: "460110",
+                category: .core,
+                hours: nil,
+                standard: nil,
+                actor: "test"
+            )
+            _ = try await catalogue.createCourse(
+                id: "check",
+                name: "焊接质量检验",
+                major: "460110",
+                category: .core,
+                hours: nil,
+                standard: nil,
+                actor: "test"
+            )
+            _ = try await catalogue.createCourse(
+                id: "draw",
+                name: "机械制图",
+                major: "460110",
+                category: .foundation,
+                hours: nil,
+                standard: nil,
+                actor: "test"
+            )
+            _ = try await catalogue.createPoint(id: "arc", name: "焊接电弧", course: "weld", kind: .knowledge, prerequisites: [], actor: "test")
+            _ = try await catalogue.createPoint(id: "ut", name: "超声检测", course: "check", kind: .skill, prerequisites: [], actor: "test")
+            _ = try await catalogue.createPoint(id: "views", name: "三视图", course: "draw", kind: .knowledge, prerequisites: [], actor: "test")
+        }
+
+        /// Adds a resource (text bytes for `text`, a PDF otherwise) created at `createdAt`; publishes it unless told not to.
+        @discardableResult
+        func add(
+            text: Bool,
+            original: Bool = true,
+            course: String = "weld",
+            point: String = "arc",
+            createdAt: Date = Date(),
+            publish: Bool = true
+        ) async throws -> String {
+            let bytes: [UInt8] =
+                text
+                ? Array("焊接讲义 \(UUID())".utf8)
+                : Array(try Data(contentsOf: URL(fileURLWithPath: MonitoringReportTests.root + "/Tests/Fixtures/wps.pdf")))
+            let upload = try await self.library.blobs.beginUpload(containing: bytes)
+            let metadata = ResourceMetadata(title: "资源", major: "460110", course: course, knowledgePoints: [point], original: original)
+            let resource = try await self.library.resources.create(metadata: metadata, file: upload, author: self.teacher)
+            try await self.library.database.pool.write { db in
+                try db.execute(sql: "UPDATE resources SET createdAt = ? WHERE id = ?", arguments: [createdAt, resource.id])
+                try db.execute(sql: "UPDATE resourceVersions SET createdAt = ? WHERE resource = ?", arguments: [createdAt, resource.id])
+                if publish { try ResourceStore.publishCurrentVersion(db, id: resource.id) }
+            }
+            return resource.id
+        }
+
+        func rule(_ id: String, year: Int = 2026) async throws -> MonitoringReport.Rule {
+            try #require(try await self.reports.report(year: year).rules.first { $0.id == id })
+        }
+    }
+
+    /// 2026-06-01 in Shanghai.
+    static let midYear = ISO8601DateFormatter().date(from: "2026-06-01T12:00:00+08:00")!
+    static let lastYear = ISO8601DateFormatter().date(from: "2025-06-01T12:00:00+08:00")!
+
+    @Test func threeOfTenTextOrImagePassesAndFourFails() async throws {
+        let fixture = try await Fixture()
+        for index in 0..<10 { try await fixture.add(text: index < 3) }
+        let passing = try await fixture.rule("text_image_share")
+        #expect(passing.value == 0.3)
+        #expect(passing.pass)
+        #expect(passing.items.isEmpty)
+
+        let other = try await Fixture()
+        for index in 0..<10 { try await other.add(text: index < 4) }
+        let failing = try await other.rule("text_image_share")
+        #expect(failing.value == 0.4)
+        #expect(!failing.pass)
+        #expect(failing.itemsTotal == 4)
+    }
+
+    @Test func sevenOfTenOriginalPassesAndSixFails() async throws {
+        let fixture = try await Fixture()
+        for index in 0..<10 { try await fixture.add(text: false, original: index < 7) }
+        #expect(try await fixture.rule("original_share").pass)
+        let other = try await Fixture()
+        for index in 0..<10 { try await other.add(text: false, original: index < 6) }
+        let failing = try await other.rule("original_share")
+        #expect(!failing.pass)
+        #expect(failing.items.count == 4)
+    }
+
+    @Test func onlyPublishedResourcesCount() async throws {
+        let fixture = try await Fixture()
+        try await fixture.add(text: false)
+        try await fixture.add(text: true, publish: false)
+        let retired = try await fixture.add(text: true)
+        _ = try await fixture.library.resources.retire(id: retired, actor: fixture.teacher)
+        let report = try await fixture.reports.report(year: 2026)
+        #expect(report.totals.resources == 1)
+        #expect(report.totals.byKind["document"] == 1)
+        #expect(report.totals.byKind["text"] == 0)
+    }
+
+    @Test func theYearlyUpdateCountsVersionsByTheShanghaiCalendar() async throws {
+        let fixture = try await Fixture()
+        let first = try await fixture.add(text: false, createdAt: Self.lastYear)
+        for _ in 1..<10 { try await fixture.add(text: false, createdAt: Self.lastYear) }
+        #expect(try await fixture.rule("annual_update").numerator == 0)
+        #expect(try await !fixture.rule("annual_update").pass)
+
+        // A new version at 23:30 on 31 December, Shanghai time (15:30 UTC), belongs to that year.
+        let newYearsEve = ISO8601DateFormatter().date(from: "2026-12-31T23:30:00+08:00")!
+        let upload = try await fixture.library.blobs.beginUpload(containing: Array("第二版".utf8))
+        _ = try await fixture.library.resources.replaceContent(id: first, file: upload, actor: fixture.teacher)
+        try await fixture.library.database.pool.write { db in
+            try db.execute(sql: "UPDATE resourceVersions SET createdAt = ? WHERE resource = ? AND version = 2", arguments: [newYearsEve, first])
+        }
+        let update = try await fixture.rule("annual_update")
+        #expect(update.numerator == 1)
+        #expect(update.denominator == 10)
+        #expect(update.value == 0.1)
+        #expect(update.pass)
+        #expect(try await fixture.rule("annual_update", year: 2027).numerator == 0)
+
+        // Thirty minutes later, in Shanghai, it is 2027.
+        try await fixture.library.database.pool.write { db in
+            try db.execute(
+                sql: "UPDATE resourceVersions SET createdAt = ? WHERE resource = ? AND version = 2",
+                arguments: [newYearsEve.addingTimeInterval(3600), first]
+            )
+        }
+        #expect(try await fixture.rule("annual_update").numerator == 0)
+        #expect(try await fixture.rule("annual_update", year: 2027).numerator == 1)
+    }
+
+    @Test func aNewLibraryScoresOneOnTheYearlyUpdate() async throws {
+        let fixture = try await Fixture()
+        try await fixture.add(text: false, createdAt: Self.midYear)
+        try await fixture.add(text: false, createdAt: Self.midYear)
+        let update = try await fixture.rule("annual_update")
+        #expect(update.value == 1)
+        #expect(update.pass)
+    }
+
+    @Test func coreCoursesAndPointsWithoutPublishedResourcesAreListed() async throws {
+        let fixture = try await Fixture()
+        try await fixture.add(text: false, course: "weld", point: "arc")
+        try await fixture.add(text: false, course: "check", point: "ut", publish: false)
+        let courses = try await fixture.rule("core_course_coverage")
+        #expect(courses.value == 0.5)
+        #expect(courses.items.map(\.id) == ["check"])
+        let points = try await fixture.rule("point_resource_coverage")
+        #expect(points.numerator == 1)
+        #expect(points.denominator == 3)
+        #expect(Set(points.items.map(\.id)) == ["ut", "views"])
+
+        try await fixture.add(text: false, course: "check", point: "ut")
+        #expect(try await fixture.rule("core_course_coverage").pass)
+    }
+
+    @Test func questionBankRulesReadTheQuestionTables() async throws {
+        let fixture = try await Fixture()
+        let bank = try await fixture.rule("question_bank_coverage")
+        #expect(bank.numerator == 0)
+        #expect(Set(bank.items.map(\.id)) == ["weld", "arc", "check", "ut"])
+        #expect(try await fixture.rule("practical_share").value == nil)
+
+        try await fixture.library.database.pool.write { db in
+            for (id, course, type, point) in [("q1", "weld", "single", "arc"), ("q2", "weld", "practical", "arc"), ("q3", "check", "judge", "ut")] {
+                try db.execute(
+                    sql: "INSERT INTO questions (id, course, type, status, createdBy, createdAt, updatedAt) VALUES (?, ?, ?, 'approved', ?, ?, ?)",
+                    arguments: [id, course, type, fixture.teacher.id, Date(), Date()]
+                )
+                try db.execute(sql: "INSERT INTO questionPoints (question, point) VALUES (?, ?)", arguments: [id, point])
+            }
+        }
+        #expect(try await fixture.rule("question_bank_coverage").pass)
+        let practical = try await fixture.rule("practical_share")
+        #expect(practical.numerator == 1)
+        #expect(practical.denominator == 3)
+        #expect(!practical.pass)
+    }
+
+    @Test func usageCoverageCountsHostTeachersAndLearnersActiveInTheYear() async throws {
+        let fixture = try await Fixture()
+        try await fixture.library.database.pool.write { db in
+            try db.execute(sql: "UPDATE institutions SET role = 'host' WHERE name = '主持学院'")
+        }
+        // zhang (teacher) is active: uploading writes events. Four more host accounts, one inactive; a guest elsewhere.
+        try await fixture.add(text: false)
+        for name in ["a1", "a2", "a3", "idle"] {
+            _ = try await fixture.library.accounts.createUser(
+                username: name,
+                password: "password123",
+                displayName: nil,
+                role: .learner,
+                institution: "主持学院",
+                actor: name == "idle" ? "admin" : name
+            )
+        }
+        _ = try await fixture.library.accounts.createUser(
+            username: "guest",
+            password: "password123",
+            displayName: nil,
+            role: .learner,
+            institution: "参与学院",
+            actor: "admin"
+        )
+        let usage = try await fixture.rule("usage_coverage")
+        #expect(usage.numerator == 4)
+        #expect(usage.denominator == 5)
+        #expect(usage.pass)
+        #expect(try await fixture.rule("usage_coverage", year: 2025).numerator == 0)
+
+        _ = try await fixture.library.accounts.createUser(
+            username: "idle2",
+            password: "password123",
+            displayName: nil,
+            role: .teacher,
+            institution: "主持学院",
+            actor: "admin"
+        )
+        let failing = try await fixture.rule("usage_coverage")
+        #expect(!failing.pass)
+        #expect(Set(failing.items.map(\.id)) == ["idle", "idle2"])
+    }
+
+    @Test func satisfactionIsTheShareOfFourAndFiveStars() async throws {
+        for (good, expected) in [(9, true), (8, false)] {
+            let fixture = try await Fixture()
+            let id = try await fixture.add(text: false)
+            for index in 0..<10 {
+                let learner = try await fixture.library.accounts.createUser(
+                    username: "s\(index)",
+                    password: "password123",
+                    displayName: nil,
+                    role: .learner,
+                    institution: nil,
+                    actor: nil
+                )
+                _ = try await fixture.library.resources.rate(id: id, stars: index < good ? 4 + index % 2 : 3, comment: nil, user: learner)
+            }
+            let satisfaction = try await fixture.rule("satisfaction")
+            #expect(satisfaction.denominator == 10)
+            #expect(satisfaction.pass == expected)
+        }
+    }
+
+    @Test func majorsAndCoursesGetTheirOwnFigures() async throws {
+        let fixture = try await Fixture()
+        try await fixture.add(text: true, course: "weld")
+        try await fixture.add(text: false, course: "check", point: "ut")
+        let report = try await fixture.reports.report(year: 2026)
+        #expect(report.byMajor["460110"]?.totals.resources == 2)
+        #expect(report.byCourse["weld"]?.rules.first { $0.id == "text_image_share" }?.value == 1)
+        #expect(report.byCourse["check"]?.rules.first { $0.id == "text_image_share" }?.value == 0)
+        #expect(report.byCourse["draw"]?.totals.resources == 0)
+    }
+}
