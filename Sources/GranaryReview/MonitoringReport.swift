@@ -79,10 +79,18 @@ struct Threshold {
         return self.atMost ? left <= right : left >= right
     }
 
-    /// The rule's result; the items are listed only when the rule fails.
-    func rule(_ id: String, _ title: String, count: Int, of total: Int, items: [MonitoringReport.Item] = []) -> MonitoringReport.Rule {
+    /// The rule's result; the items are listed only when the rule fails. `itemsTotal` counts items that were not
+    /// all fetched (defaults to `items.count`).
+    func rule(
+        _ id: String,
+        _ title: String,
+        count: Int,
+        of total: Int,
+        items: [MonitoringReport.Item] = [],
+        itemsTotal: Int? = nil
+    ) -> MonitoringReport.Rule {
         let pass = self.passes(count, of: total)
-        let items = pass ? [] : items
+        let listed = pass ? [] : items
         return MonitoringReport.Rule(
             id: id,
             title: title,
@@ -92,8 +100,8 @@ struct Threshold {
             threshold: Double(self.numerator) / Double(self.denominator),
             comparison: self.atMost ? "<=" : ">=",
             pass: pass,
-            items: Array(items.prefix(MonitoringReport.itemLimit)),
-            itemsTotal: items.count
+            items: Array(listed.prefix(MonitoringReport.itemLimit)),
+            itemsTotal: pass ? 0 : itemsTotal ?? items.count
         )
     }
 }

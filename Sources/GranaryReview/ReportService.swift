@@ -34,34 +34,49 @@ public struct ReportService: Sendable {
             var library = Tally()
             var majors: [String: Tally] = [:]
             var courses: [String: Tally] = [:]
-            var textOrImage: [MonitoringReport.Item] = []
-            var cited: [MonitoringReport.Item] = []
-            let rows = try Row.fetchCursor(
+            // SQLite groups the published resources by what the rules look at; Swift adds up a few hundred groups.
+            let live = "publishedVersion IS NOT NULL AND status <> 'retired'"
+            let groups = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.id, v.title, v.major, v.course, v.kind, v.original,
-                           r.createdAt < ?1 AS existedAtStart, r.createdAt < ?2 AS existedAtEnd,
-                           EXISTS (SELECT 1 FROM resourceVersions x WHERE x.resource = r.id AND x.createdAt >= ?1 AND x.createdAt < ?2) AS updated
-                    FROM resources r JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
-                    WHERE r.status <> 'retired'
+                    SELECT publishedMajor AS major, publishedCourse AS course, publishedKind AS kind, publishedOriginal AS original,
+                           createdAt < ?1 AS existedAtStart, createdAt < ?2 AS existedAtEnd, COUNT(*) AS n
+                    FROM resources WHERE \(live)
+                    GROUP BY 1, 2, 3, 4, 5, 6
                     """,
                 arguments: [start, end]
             )
-            while let row = try rows.next() {
-                let resource = Tally.Resource(
+            for row in groups {
+                let group = Tally.Group(
                     kind: ResourceKind(rawValue: row["kind"]) ?? .other,
                     original: row["original"],
                     existedAtStart: row["existedAtStart"],
                     existedAtEnd: row["existedAtEnd"],
-                    updated: row["updated"]
+                    count: row["n"]
                 )
-                library.add(resource)
-                majors[row["major"], default: Tally()].add(resource)
-                courses[row["course"], default: Tally()].add(resource)
-                let item = MonitoringReport.Item(type: "resource", id: row["id"], name: row["title"])
-                if resource.kind.countsAsTextOrImage { textOrImage.append(item) }
-                if !resource.original { cited.append(item) }
+                library.add(group)
+                majors[row["major"], default: Tally()].add(group)
+                courses[row["course"], default: Tally()].add(group)
             }
+            // Resources added or given a new version in the year, counted once each, per course (and so per major).
+            let updates = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.publishedMajor AS major, r.publishedCourse AS course, COUNT(DISTINCT r.id) AS n
+                    FROM resourceVersions x JOIN resources r ON r.id = x.resource
+                    WHERE x.createdAt >= ?1 AND x.createdAt < ?2 AND r.\(live.replacingOccurrences(of: " AND ", with: " AND r."))
+                    GROUP BY 1, 2
+                    """,
+                arguments: [start, end]
+            )
+            for row in updates {
+                let count: Int = row["n"]
+                library.updated += count
+                majors[row["major"], default: Tally()].updated += count
+                courses[row["course"], default: Tally()].updated += count
+            }
+            let textOrImage = try Self.resourceItems(db, where: "r.publishedKind IN ('text', 'image')")
+            let cited = try Self.resourceItems(db, where: "NOT r.publishedOriginal")
 
             var rules = library.resourceRules(textOrImage: textOrImage, cited: cited)
             rules += try Self.coverageRules(db)
@@ -88,17 +103,35 @@ public struct ReportService: Sendable {
         }
     }
 
+    /// The first published resources matching `condition` (as many as a rule lists), oldest first.
+    private static func resourceItems(_ db: GRDB.Database, where condition: String) throws -> [MonitoringReport.Item] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT r.id, v.title FROM resources r JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
+                WHERE r.publishedVersion IS NOT NULL AND r.status <> 'retired' AND \(condition)
+                ORDER BY r.createdAt, r.id LIMIT \(MonitoringReport.itemLimit)
+                """
+        ).map { MonitoringReport.Item(type: "resource", id: $0["id"], name: $0["title"]) }
+    }
+
     // MARK: - Coverage
 
     private static func coverageRules(_ db: GRDB.Database) throws -> [MonitoringReport.Rule] {
-        let published = """
-            SELECT DISTINCT v.course, p.point FROM resources r
-            JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
-            JOIN resourceVersionPoints p ON p.resource = r.id AND p.version = r.publishedVersion
-            WHERE r.status <> 'retired'
-            """
-        let coursesWithResources = Set(try String.fetchAll(db, sql: "SELECT DISTINCT course FROM (\(published))"))
-        let pointsWithResources = Set(try String.fetchAll(db, sql: "SELECT DISTINCT point FROM (\(published))"))
+        let coursesWithResources = Set(
+            try String.fetchAll(db, sql: "SELECT DISTINCT publishedCourse FROM resources WHERE publishedVersion IS NOT NULL AND status <> 'retired'")
+        )
+        // Asked point by point: each stops at its first published resource, instead of listing every resource's points.
+        let pointsWithResources = Set(
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM points WHERE EXISTS (
+                        SELECT 1 FROM resourceVersionPoints p JOIN resources r ON r.id = p.resource AND r.publishedVersion = p.version
+                        WHERE p.point = points.id AND r.status <> 'retired')
+                    """
+            )
+        )
         let pointsWithQuestions = Set(
             try String.fetchAll(
                 db,
@@ -205,12 +238,13 @@ public struct ReportService: Sendable {
 
 /// Counts of published resources within one scope (the library, a major, a course).
 struct Tally {
-    struct Resource {
+    /// Published resources alike in everything the rules look at, and how many there are.
+    struct Group {
         let kind: ResourceKind
         let original: Bool
         let existedAtStart: Bool
         let existedAtEnd: Bool
-        let updated: Bool
+        let count: Int
     }
 
     var count = 0
@@ -221,14 +255,13 @@ struct Tally {
     var atEnd = 0
     var updated = 0
 
-    mutating func add(_ resource: Resource) {
-        self.count += 1
-        self.byKind[resource.kind, default: 0] += 1
-        if resource.kind.countsAsTextOrImage { self.textOrImage += 1 }
-        if resource.original { self.original += 1 }
-        if resource.existedAtStart { self.atStart += 1 }
-        if resource.existedAtEnd { self.atEnd += 1 }
-        if resource.updated { self.updated += 1 }
+    mutating func add(_ group: Group) {
+        self.count += group.count
+        self.byKind[group.kind, default: 0] += group.count
+        if group.kind.countsAsTextOrImage { self.textOrImage += group.count }
+        if group.original { self.original += group.count }
+        if group.existedAtStart { self.atStart += group.count }
+        if group.existedAtEnd { self.atEnd += group.count }
     }
 
     var totals: MonitoringReport.Totals {
@@ -243,8 +276,22 @@ struct Tally {
         // A library with nothing at the start of the year is measured against what it has at the end, so it scores 1.
         let base = self.atStart > 0 ? self.atStart : self.atEnd
         return [
-            Threshold.atMost(3, 10).rule("text_image_share", "文本类和图形（图像）类资源占比不超过 30%", count: self.textOrImage, of: self.count, items: textOrImage),
-            Threshold.atLeast(7, 10).rule("original_share", "原创资源占比不低于 70%", count: self.original, of: self.count, items: cited),
+            Threshold.atMost(3, 10).rule(
+                "text_image_share",
+                "文本类和图形（图像）类资源占比不超过 30%",
+                count: self.textOrImage,
+                of: self.count,
+                items: textOrImage,
+                itemsTotal: self.textOrImage
+            ),
+            Threshold.atLeast(7, 10).rule(
+                "original_share",
+                "原创资源占比不低于 70%",
+                count: self.original,
+                of: self.count,
+                items: cited,
+                itemsTotal: self.count - self.original
+            ),
             Threshold.atLeast(1, 10).rule("annual_update", "年度更新比例不低于 10%", count: self.updated, of: base),
         ]
     }

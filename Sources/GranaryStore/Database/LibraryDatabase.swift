@@ -14,6 +14,8 @@ public struct LibraryDatabase: Sendable {
         configuration.prepareDatabase { db in
             // Durable commits even in WAL mode: an acknowledged change survives power loss.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Reads of large scans (the monitoring report) go through the OS page cache instead of copies.
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
         }
         self.pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(self.pool)
@@ -33,6 +35,9 @@ public struct LibraryDatabase: Sendable {
         }
         migrator.registerMigration("v2 review queue, reviews, ratings, question bank tables") { db in
             try db.execute(sql: Self.schemaV2)
+        }
+        migrator.registerMigration("v3 published facts on resources for the report") { db in
+            try db.execute(sql: Self.schemaV3)
         }
         return migrator
     }
@@ -222,5 +227,22 @@ public struct LibraryDatabase: Sendable {
         );
         CREATE INDEX questionPoints_point ON questionPoints(point);
         CREATE INDEX events_actor_time ON events(actor, at);
+        """
+
+    /// What the monitoring report groups by, copied from the published version when it is published, so the report
+    /// reads one table instead of joining every version.
+    private static let schemaV3 = """
+        ALTER TABLE resources ADD COLUMN publishedMajor TEXT;
+        ALTER TABLE resources ADD COLUMN publishedCourse TEXT;
+        ALTER TABLE resources ADD COLUMN publishedKind TEXT;
+        ALTER TABLE resources ADD COLUMN publishedOriginal BOOLEAN;
+        UPDATE resources SET
+            publishedMajor = (SELECT major FROM resourceVersions v WHERE v.resource = resources.id AND v.version = resources.publishedVersion),
+            publishedCourse = (SELECT course FROM resourceVersions v WHERE v.resource = resources.id AND v.version = resources.publishedVersion),
+            publishedKind = (SELECT kind FROM resourceVersions v WHERE v.resource = resources.id AND v.version = resources.publishedVersion),
+            publishedOriginal = (SELECT original FROM resourceVersions v WHERE v.resource = resources.id AND v.version = resources.publishedVersion)
+        WHERE publishedVersion IS NOT NULL;
+        CREATE INDEX resources_published ON resources(publishedCourse) WHERE publishedVersion IS NOT NULL;
+        CREATE INDEX resourceVersions_createdAt ON resourceVersions(createdAt);
         """
 }

@@ -370,7 +370,12 @@ public struct ResourceStore: Sendable {
     /// records its own event in the same transaction.
     package static func publishCurrentVersion(_ db: GRDB.Database, id: String) throws {
         try db.execute(
-            sql: "UPDATE resources SET status = 'approved', publishedVersion = currentVersion, submittedAt = NULL, updatedAt = ? WHERE id = ?",
+            sql: """
+                UPDATE resources SET status = 'approved', publishedVersion = currentVersion, submittedAt = NULL, updatedAt = ?1,
+                    publishedMajor = v.major, publishedCourse = v.course, publishedKind = v.kind, publishedOriginal = v.original
+                FROM (SELECT major, course, kind, original FROM resourceVersions WHERE resource = ?2 AND version = (SELECT currentVersion FROM resources WHERE id = ?2)) AS v
+                WHERE id = ?2
+                """,
             arguments: [Date(), id.lowercased()]
         )
     }

@@ -1,0 +1,129 @@
+import Foundation
+import GranaryModel
+import GranaryStore
+
+/// A `granary serve` child process on a scratch data folder, with one teacher logged in.
+struct BenchServer {
+    let process: Process
+    let port: Int
+    let token: String
+    let metadataFile: String
+
+    /// Starts the server on a fresh data folder after `prepare` has filled it; logs in as `bench` with `role`.
+    static func start(
+        work: String,
+        metadata: String,
+        role: Role = .teacher,
+        prepare: (Library) async throws -> Void = { _ in }
+    ) async throws -> BenchServer {
+        let data = work + "/data"
+        try? FileManager.default.removeItem(atPath: data)
+        let library = try Library(dataDirectory: data, metadataDirectory: metadata, options: .init(bcryptCost: 4))
+        _ = try await library.accounts.createUser(
+            username: "bench",
+            password: "bench-password",
+            displayName: nil,
+            role: role,
+            institution: nil,
+            actor: "bench"
+        )
+        _ = try await library.catalogue.createMajor(code: "460110", name: nil, level: nil, role: .core, actor: "bench")
+        _ = try await library.catalogue.createCourse(
+            id: "c1",
+            name: "焊接方法与设备",
+            major: "460110",
+            category: .core,
+            hours: nil,
+            standard: nil,
+            actor: "bench"
+        )
+        _ = try await library.catalogue.createPoint(id: "p1", name: "焊接电弧", course: "c1", kind: .knowledge, prerequisites: [], actor: "bench")
+        let metadataFile = work + "/metadata.json"
+        try Data(#"{"title":"基准上传","major":"460110","course":"c1","knowledgePoints":["p1"],"original":true}"#.utf8)
+            .write(to: URL(fileURLWithPath: metadataFile))
+        try await prepare(library)
+
+        let port = Int.random(in: 20_000..<60_000)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
+            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        }
+        process.arguments = [
+            "serve", "--data", data, "--metadata", metadata, "--port", String(port), "--max-upload-mb", "8192", "--log-level", "warning",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<100 {
+            if (try? runProgram("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/api/v1/health"])) != nil { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let session = try runProgram(
+            "/usr/bin/curl",
+            [
+                "-sf", "-H", "Content-Type: application/json", "-d", #"{"username":"bench","password":"bench-password"}"#,
+                "http://127.0.0.1:\(port)/api/v1/sessions",
+            ]
+        )
+        guard let object = try JSONSerialization.jsonObject(with: Data(session.utf8)) as? [String: Any], let token = object["token"] as? String else {
+            process.terminate()
+            throw BenchError("could not log in to the bench server")
+        }
+        return BenchServer(process: process, port: port, token: token, metadataFile: metadataFile)
+    }
+
+    /// Uploads one file with curl; returns the wall time and the server's peak resident memory growth during it.
+    func upload(file: String) throws -> (seconds: Double, peakGrowthKiB: Int) {
+        let pid = self.process.processIdentifier
+        // Writing 5 to clear_refs resets the peak (VmHWM) to the current resident size.
+        try? "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8)
+        let before = Self.status(pid: pid, field: "VmRSS")
+        let start = ContinuousClock.now
+        let code = try runProgram(
+            "/usr/bin/curl",
+            [
+                "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect:", "-H", "Authorization: Bearer \(self.token)",
+                "-F", "metadata=<\(self.metadataFile);type=application/json", "-F", "file=@\(file)",
+                "http://127.0.0.1:\(self.port)/api/v1/resources",
+            ]
+        )
+        let elapsed = ContinuousClock.now - start
+        guard code == "201" else { throw BenchError("upload answered \(code)") }
+        let peak = Self.status(pid: pid, field: "VmHWM")
+        return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, max(0, peak - before))
+    }
+
+    func stop() {
+        self.process.terminate()
+        self.process.waitUntilExit()
+    }
+
+    /// A `kB` field of /proc/PID/status.
+    static func status(pid: Int32, field: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
+        }
+        return 0
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs a program and returns what it printed; fails on a non-zero exit.
+@discardableResult
+func runProgram(_ executable: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw BenchError("\(executable) \(arguments.first ?? "") exited with \(process.terminationStatus)") }
+    return String(decoding: data, as: UTF8.self)
+}
