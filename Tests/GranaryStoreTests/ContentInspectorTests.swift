@@ -79,28 +79,3 @@ let metadataDirectory =
         _ = crashed
     }
 }
-
-@Suite struct DemoLibraryTests {
-    @Test func theDemoIsARealLibraryAndLoadsOnlyIntoAnEmptyStore() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("granary-demo-\(UUID().uuidString)").path
-        let library = try Library(dataDirectory: directory, metadataDirectory: metadataDirectory, options: .init(bcryptCost: 4))
-        #expect(try await DemoLibrary.load(into: library))
-        #expect(try await !DemoLibrary.load(into: library))
-
-        let core = try await library.catalogue.major(code: "460110")
-        #expect(core?.role == .core)
-        #expect(try await library.catalogue.courses(major: "460110", category: nil, PageRequest()).total == 4)
-        #expect(try await library.catalogue.points(course: nil, kind: nil, PageRequest(pageSize: 100)).total >= 15)
-
-        let admin = try #require(try await library.accounts.user(named: "admin"))
-        let all = try await library.resources.list(ResourceFilter(), viewer: admin, PageRequest(pageSize: 100))
-        #expect(all.total == 12)
-        #expect(Set(all.items.map(\.kind)).count >= 6)
-        #expect(all.items.allSatisfy { $0.canonicalName.hasPrefix("智能焊接技术_") })
-        let learner = try #require(try await library.accounts.user(named: "xuesheng"))
-        #expect(try await library.resources.list(ResourceFilter(), viewer: learner, PageRequest(pageSize: 100)).total == 8)
-        for login in DemoLibrary.logins {
-            #expect(try await library.accounts.logIn(username: login.username, password: login.password) != nil)
-        }
-    }
-}

@@ -1,0 +1,49 @@
+import Foundation
+import GranaryModel
+import GranaryReview
+import GranaryStore
+import Testing
+
+@Suite struct DemoLibraryTests {
+    @Test func theDemoIsARealLibraryAndLoadsOnlyIntoAnEmptyStore() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("granary-demo-\(UUID().uuidString)").path
+        let library = try Library(
+            dataDirectory: directory,
+            metadataDirectory: MonitoringReportTests.root + "/Metadata",
+            options: .init(bcryptCost: 4)
+        )
+        let reviews = ReviewService(database: library.database)
+        let approve: (String, User) async throws -> Void = { id, reviewer in
+            _ = try await reviews.decide(
+                .resource,
+                id: id,
+                decision: .approve,
+                checks: ReviewChecks(political: true, scientific: true, applicability: true, normativity: true),
+                comment: nil,
+                version: nil,
+                reviewer: reviewer
+            )
+        }
+        #expect(try await DemoLibrary.load(into: library, approve: approve))
+        #expect(try await !DemoLibrary.load(into: library, approve: approve))
+
+        let core = try await library.catalogue.major(code: "460110")
+        #expect(core?.role == .core)
+        #expect(try await library.catalogue.courses(major: "460110", category: nil, PageRequest()).total == 4)
+        #expect(try await library.catalogue.points(course: nil, kind: nil, PageRequest(pageSize: 100)).total >= 15)
+
+        let admin = try #require(try await library.accounts.user(named: "admin"))
+        let all = try await library.resources.list(ResourceFilter(), viewer: admin, PageRequest(pageSize: 100))
+        #expect(all.total == 12)
+        #expect(Set(all.items.map(\.kind)).count >= 6)
+        #expect(all.items.allSatisfy { $0.canonicalName.hasPrefix("智能焊接技术_") })
+        let learner = try #require(try await library.accounts.user(named: "xuesheng"))
+        #expect(try await library.resources.list(ResourceFilter(), viewer: learner, PageRequest(pageSize: 100)).total == 8)
+        let report = try await ReportService(database: library.database).report(year: Calendar.current.component(.year, from: Date()))
+        #expect(report.totals.resources == 8)
+        #expect(report.rules.first { $0.id == "text_image_share" }?.pass == true)
+        for login in DemoLibrary.logins {
+            #expect(try await library.accounts.logIn(username: login.username, password: login.password) != nil)
+        }
+    }
+}
