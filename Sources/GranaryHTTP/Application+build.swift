@@ -45,17 +45,19 @@ public struct AppConfiguration: Sendable {
 public func buildApplication(library: Library, configuration: AppConfiguration) async throws -> some ApplicationProtocol {
     var logger = Logger(label: "granary")
     logger.logLevel = configuration.logLevel
-    let integrityProblems = try library.recoverAtStart(logger: logger)
-    let router = try buildRouter(library: library, configuration: configuration, integrityProblems: integrityProblems)
+    try library.removeUnfinishedUploads(logger: logger)
+    let integrity = IntegrityCheck(library: library, logger: logger)
+    let router = try buildRouter(library: library, configuration: configuration, integrity: integrity)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Granary"),
+        services: [integrity],
         logger: logger
     )
 }
 
 /// The router with every route of `/api/v1` and its middleware.
-func buildRouter(library: Library, configuration: AppConfiguration, integrityProblems: [String]) throws -> Router<AppRequestContext> {
+func buildRouter(library: Library, configuration: AppConfiguration, integrity: IntegrityCheck) throws -> Router<AppRequestContext> {
     let registry = PrometheusCollectorRegistry()
     let openAPIPath = configuration.metadataDirectory + "/openapi.json"
     let openAPIDocument = ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: openAPIPath)))
@@ -66,7 +68,7 @@ func buildRouter(library: Library, configuration: AppConfiguration, integrityPro
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: BearerAuthenticator(accounts: library.accounts))
 
-    let system = SystemController(library: library, openAPIDocument: openAPIDocument, registry: registry, integrityProblems: integrityProblems)
+    let system = SystemController(library: library, openAPIDocument: openAPIDocument, registry: registry, integrity: integrity)
     router.get("metrics", use: system.metrics)
     let api = router.group("api/v1")
     system.addRoutes(to: api)

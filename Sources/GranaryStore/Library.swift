@@ -50,19 +50,13 @@ public struct Library: Sendable {
         self.resources = ResourceStore(database: self.database, blobs: self.blobs, inspector: self.inspector)
     }
 
-    /// What the service does before it listens: removes uploads a crash interrupted and reports integrity problems.
+    /// Removes uploads a crash interrupted; the service does this before it listens.
     ///
     /// Only the service calls this; a command run beside a live service must not delete its uploads in progress.
-    /// - Returns: the problems `PRAGMA integrity_check` found (empty when sound).
-    public func recoverAtStart(logger: Logger) throws -> [String] {
+    public func removeUnfinishedUploads(logger: Logger) throws {
         let removed = try self.blobs.removeTemporaryFiles()
         if removed > 0 {
             logger.notice("removed \(removed) unfinished upload(s) left by an earlier stop", metadata: ["data": .string(self.dataDirectory)])
         }
-        let problems = try self.database.integrityProblems()
-        for problem in problems {
-            logger.error("database integrity check: \(problem)", metadata: ["data": .string(self.dataDirectory)])
-        }
-        return problems
     }
 }

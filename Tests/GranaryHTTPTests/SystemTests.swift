@@ -4,6 +4,7 @@ import GranaryStore
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Testing
 
@@ -16,6 +17,13 @@ import Testing
             let response = try await client.call(.get, "/api/v1/health")
             #expect(response.status == .ok)
             #expect(try response.decode([String: JSONValue].self)["status"] == .string("ok"))
+            // The integrity check runs beside the service after start-up; wait (boundedly) for its verdict.
+            var integrity = JSONValue.string("checking")
+            for _ in 0..<500 where integrity == .string("checking") {
+                try await Task.sleep(for: .milliseconds(10))
+                integrity = try await client.call(.get, "/api/v1/health").decode([String: JSONValue].self)["integrity"] ?? .null
+            }
+            #expect(integrity == .string("ok"))
         }
     }
 
@@ -44,7 +52,11 @@ import Testing
     /// Every route the router has is in the OpenAPI document, and nothing else is.
     @Test func theOpenAPIDocumentDescribesEveryRoute() async throws {
         let lib = try TestLibrary()
-        let router = try buildRouter(library: lib.library, configuration: lib.configuration, integrityProblems: [])
+        let router = try buildRouter(
+            library: lib.library,
+            configuration: lib.configuration,
+            integrity: IntegrityCheck(library: lib.library, logger: Logger(label: "test"))
+        )
         let routed = Set(
             router.routes.compactMap { route -> String? in
                 let path = route.path.description

@@ -10,7 +10,7 @@ struct SystemController {
     let library: Library
     let openAPIDocument: ByteBuffer
     let registry: PrometheusCollectorRegistry
-    let integrityProblems: [String]
+    let integrity: IntegrityCheck
 
     func addRoutes(to router: RouterGroup<AppRequestContext>) {
         router.get("health", use: self.health)
@@ -20,15 +20,22 @@ struct SystemController {
     struct Health: Encodable {
         let status: String
         let database: String
+        /// `checking` until the start-up integrity check is done, then `ok` or `problems`.
+        let integrity: String
         let integrityProblems: [String]
     }
 
     @Sendable func health(request: Request, context: AppRequestContext) async throws -> Response {
         // A trivial read proves the database answers.
         let answers = (try? await self.library.catalogue.majors(.init(page: 1, pageSize: 1))) != nil
-        let healthy = answers && self.integrityProblems.isEmpty
+        let problems = await self.integrity.problems
         return try .json(
-            Health(status: healthy ? "ok" : "degraded", database: answers ? "ok" : "unavailable", integrityProblems: self.integrityProblems),
+            Health(
+                status: answers && problems?.isEmpty != false ? "ok" : "degraded",
+                database: answers ? "ok" : "unavailable",
+                integrity: problems.map { $0.isEmpty ? "ok" : "problems" } ?? "checking",
+                integrityProblems: problems ?? []
+            ),
             status: answers ? .ok : .serviceUnavailable
         )
     }

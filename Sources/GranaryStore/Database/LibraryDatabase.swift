@@ -22,8 +22,8 @@ public struct LibraryDatabase: Sendable {
     }
 
     /// Problems `PRAGMA integrity_check` finds; empty when the file is sound.
-    public func integrityProblems() throws -> [String] {
-        let rows = try self.pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    public func integrityProblems() async throws -> [String] {
+        let rows = try await self.pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
         return rows == ["ok"] ? [] : rows
     }
 
