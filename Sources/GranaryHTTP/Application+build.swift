@@ -73,6 +73,7 @@ func buildRouter(library: Library, configuration: AppConfiguration, integrity: I
     let api = router.group("api/v1")
     system.addRoutes(to: api)
     SessionController(accounts: library.accounts, throttle: LoginThrottle()).addRoutes(to: api)
+    AdminController(accounts: library.accounts).addRoutes(to: api)
     CatalogueController(catalogue: library.catalogue, national: library.nationalCatalogue).addRoutes(to: api)
     ResourceController(
         resources: library.resources,

@@ -114,6 +114,8 @@ public struct Accounts: Sendable {
         let now = Date()
         let expiresAt = now.addingTimeInterval(self.tokenLifetime)
         try await self.database.pool.write { db in
+            // Sessions that ended long ago are of no use to anyone; dropping them keeps the table small.
+            try db.execute(sql: "DELETE FROM tokens WHERE expiresAt < ?", arguments: [now.addingTimeInterval(-7 * 24 * 3600)])
             try db.execute(
                 sql: "INSERT INTO tokens (tokenHash, userId, createdAt, expiresAt) VALUES (?, ?, ?, ?)",
                 arguments: [Self.digest(token), user.id, now, expiresAt]
@@ -142,6 +144,98 @@ public struct Accounts: Sendable {
         try await self.database.pool.write { db in
             try db.execute(sql: "UPDATE tokens SET revokedAt = ? WHERE tokenHash = ?", arguments: [Date(), Self.digest(token)])
             try EventLog.record(db, actor: actor, action: "session.revoked", itemType: "user", itemId: actor)
+        }
+    }
+
+    /// Gives an account another role; its open sessions end so the new role applies at once.
+    public func changeRole(username: String, to role: Role, actor: User) async throws -> User {
+        guard actor.role == .admin else {
+            throw GranaryError.forbidden(LocalizedText(zh: "只有管理员能修改角色", en: "Only admins change roles"))
+        }
+        return try await self.database.pool.write { db in
+            guard let before = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user(from:)) else {
+                throw GranaryError.notFound(LocalizedText(zh: "用户", en: "User"), username)
+            }
+            guard before.id != actor.id else {
+                throw GranaryError.forbidden(LocalizedText(zh: "不能修改自己的角色", en: "Nobody changes their own role"))
+            }
+            try db.execute(sql: "UPDATE users SET role = ? WHERE id = ?", arguments: [role.rawValue, before.id])
+            try db.execute(sql: "UPDATE tokens SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", arguments: [Date(), before.id])
+            let after = User(
+                id: before.id,
+                username: before.username,
+                displayName: before.displayName,
+                role: role,
+                institution: before.institution,
+                createdAt: before.createdAt
+            )
+            try EventLog.record(
+                db,
+                actor: actor.username,
+                action: "user.role_changed",
+                itemType: "user",
+                itemId: before.username,
+                before: before,
+                after: after
+            )
+            return after
+        }
+    }
+
+    // MARK: - Institutions
+
+    /// How many host institutions (主持单位) a library may have.
+    public static let maximumHosts = 3
+
+    /// Every institution with its role and number of accounts.
+    public func institutions() async throws -> [Institution] {
+        try await self.database.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT i.name, i.role, (SELECT COUNT(*) FROM users u WHERE u.institution = i.name) AS accounts
+                    FROM institutions i ORDER BY i.role = 'participant', i.name
+                    """
+            ).map { Institution(name: $0["name"], role: InstitutionRole(rawValue: $0["role"])!, accounts: $0["accounts"]) }
+        }
+    }
+
+    /// Adds an institution, or changes its role; at most three are hosts.
+    public func setInstitution(name: String, role: InstitutionRole, actor: User) async throws -> Institution {
+        guard actor.role == .admin else {
+            throw GranaryError.forbidden(LocalizedText(zh: "只有管理员能维护院校", en: "Only admins manage institutions"))
+        }
+        let name = name.trimmingCharacters(in: .whitespaces)
+        guard (1...100).contains(name.count) else {
+            throw GranaryError(
+                .validationFailed,
+                LocalizedText(zh: "院校名称应为 1–100 字", en: "name must be 1 to 100 characters"),
+                errors: [FieldError(field: "name", message: LocalizedText(zh: "名称有误", en: "invalid name"))]
+            )
+        }
+        return try await self.database.pool.write { db in
+            let before = try String.fetchOne(db, sql: "SELECT role FROM institutions WHERE name = ?", arguments: [name])
+            if role == .host, before != InstitutionRole.host.rawValue {
+                let hosts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM institutions WHERE role = 'host'") ?? 0
+                guard hosts < Self.maximumHosts else {
+                    throw GranaryError(.conflict, LocalizedText(zh: "主持单位最多 3 个", en: "A library has at most 3 host institutions"))
+                }
+            }
+            try db.execute(
+                sql: "INSERT INTO institutions (name, role, createdAt) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET role = excluded.role",
+                arguments: [name, role.rawValue, Date()]
+            )
+            try EventLog.record(
+                db,
+                actor: actor.username,
+                action: before == nil ? "institution.created" : "institution.updated",
+                itemType: "institution",
+                itemId: name,
+                before: before.map { ["role": $0] },
+                after: ["role": role.rawValue]
+            )
+            let accounts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE institution = ?", arguments: [name]) ?? 0
+            return Institution(name: name, role: role, accounts: accounts)
         }
     }
 

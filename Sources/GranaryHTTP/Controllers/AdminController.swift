@@ -1,0 +1,45 @@
+import Foundation
+import GranaryModel
+import GranaryStore
+import Hummingbird
+
+/// What only admins do: institutions (主持单位 / 参与单位) and account roles.
+struct AdminController {
+    let accounts: Accounts
+
+    func addRoutes(to router: RouterGroup<AppRequestContext>) {
+        let group = router.group(context: AuthenticatedContext.self)
+        group.get("institutions", use: self.institutions)
+        group.post("institutions", use: self.setInstitution)
+        group.patch("users/{username}", use: self.changeRole)
+    }
+
+    @Sendable func institutions(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try context.require(.admin, to: LocalizedText(zh: "查看院校", en: "list institutions"))
+        let institutions = try await self.accounts.institutions()
+        return try .json(
+            Page(items: institutions, total: institutions.count, request: PageRequest(page: 1, pageSize: max(1, min(100, institutions.count))))
+        )
+    }
+
+    struct InstitutionInput: Decodable {
+        let name: String
+        let role: InstitutionRole
+    }
+
+    @Sendable func setInstitution(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let input = try await request.decodeJSON(as: InstitutionInput.self, context: context)
+        return try .json(try await self.accounts.setInstitution(name: input.name, role: input.role, actor: context.user))
+    }
+
+    struct RoleInput: Decodable {
+        let role: Role
+    }
+
+    @Sendable func changeRole(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let raw = try context.parameters.require("username")
+        let username = raw.removingPercentEncoding ?? raw
+        let input = try await request.decodeJSON(as: RoleInput.self, context: context)
+        return try .json(try await self.accounts.changeRole(username: username, to: input.role, actor: context.user))
+    }
+}
