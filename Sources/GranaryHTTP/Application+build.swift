@@ -50,6 +50,7 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
     let router = try buildRouter(library: library, configuration: configuration, integrity: integrity)
     return Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Granary"),
         services: [integrity],
         logger: logger

@@ -85,3 +85,33 @@ struct OpenAPIDocument: Decodable {
     let servers: [Server]
     let paths: [String: [String: JSONValue]]
 }
+
+@Suite struct ExpectContinueTests {
+    /// curl sends `Expect: 100-continue` for bodies over 1 MiB and waits a second for the answer before sending.
+    @Test func aClientThatExpectsContinueIsToldToGoOnAtOnce() async throws {
+        let lib = try await TestLibrary.seeded()
+        try await lib.test(.live) { client in
+            let port = try #require(client.port)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            #expect(connected == 0)
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let head =
+                "POST /api/v1/resources HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nContent-Length: 100\r\n"
+                + "Content-Type: multipart/form-data; boundary=b0\r\n\r\n"
+            _ = head.withCString { send(fd, $0, strlen($0), 0) }
+            var buffer = [UInt8](repeating: 0, count: 256)
+            let count = recv(fd, &buffer, buffer.count, 0)
+            #expect(count > 0)
+            #expect(String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).hasPrefix("HTTP/1.1 100 Continue\r\n"))
+        }
+    }
+}
