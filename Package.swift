@@ -58,6 +58,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "GranarySearch",
+            dependencies: [
+                "GranaryModel",
+                "GranaryStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "GranaryReview",
             dependencies: [
                 "GranaryModel",
@@ -71,6 +81,7 @@ let package = Package(
             dependencies: [
                 "GranaryModel",
                 "GranaryReview",
+                "GranarySearch",
                 "GranaryStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -111,6 +122,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GranarySearchTests",
+            dependencies: ["GranaryModel", "GranarySearch"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GranaryReviewTests",
             dependencies: [
                 "GranaryModel",
@@ -127,6 +143,7 @@ let package = Package(
                 "GranaryHTTP",
                 "GranaryModel",
                 "GranaryReview",
+                "GranarySearch",
                 "GranaryStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,5 +1,6 @@
 import Foundation
 import GranaryReview
+import GranarySearch
 import GranaryStore
 import Hummingbird
 import Logging
@@ -46,8 +47,12 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
     var logger = Logger(label: "granary")
     logger.logLevel = configuration.logLevel
     try library.removeUnfinishedUploads(logger: logger)
+    let search = SearchService(database: library.database)
+    let started = ContinuousClock.now
+    let indexed = try await search.rebuild()
+    logger.info("search index built: \(indexed) resources in \(ContinuousClock.now - started)")
     let integrity = IntegrityCheck(library: library, logger: logger)
-    let router = try buildRouter(library: library, configuration: configuration, integrity: integrity)
+    let router = try buildRouter(library: library, configuration: configuration, integrity: integrity, search: search)
     return Application(
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
@@ -58,7 +63,12 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
 }
 
 /// The router with every route of `/api/v1` and its middleware.
-func buildRouter(library: Library, configuration: AppConfiguration, integrity: IntegrityCheck) throws -> Router<AppRequestContext> {
+func buildRouter(
+    library: Library,
+    configuration: AppConfiguration,
+    integrity: IntegrityCheck,
+    search: SearchService
+) throws -> Router<AppRequestContext> {
     let registry = PrometheusCollectorRegistry()
     let openAPIPath = configuration.metadataDirectory + "/openapi.json"
     let openAPIDocument = ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: openAPIPath)))
@@ -79,10 +89,14 @@ func buildRouter(library: Library, configuration: AppConfiguration, integrity: I
     ResourceController(
         resources: library.resources,
         blobs: library.blobs,
+        search: search,
         fileIO: FileIO(threadPool: .singleton),
         maximumUploadSize: configuration.maximumUploadSize
     ).addRoutes(to: api)
-    ReviewController(reviews: ReviewService(database: library.database, claimDuration: configuration.claimDuration)).addRoutes(to: api)
+    ReviewController(reviews: ReviewService(database: library.database, claimDuration: configuration.claimDuration), search: search).addRoutes(
+        to: api
+    )
+    SearchController(search: search).addRoutes(to: api)
     ReportController(reports: ReportService(database: library.database)).addRoutes(to: api)
     return router
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GranaryModel
+import GranarySearch
 import GranaryStore
 import HTTPTypes
 import Hummingbird
@@ -55,7 +56,8 @@ import Testing
         let router = try buildRouter(
             library: lib.library,
             configuration: lib.configuration,
-            integrity: IntegrityCheck(library: lib.library, logger: Logger(label: "test"))
+            integrity: IntegrityCheck(library: lib.library, logger: Logger(label: "test")),
+            search: SearchService(database: lib.library.database)
         )
         let routed = Set(
             router.routes.compactMap { route -> String? in

@@ -1,5 +1,6 @@
 import Foundation
 import GranaryModel
+import GranarySearch
 import GranaryStore
 import HTTPTypes
 import Hummingbird
@@ -8,6 +9,8 @@ import Hummingbird
 struct ResourceController {
     let resources: ResourceStore
     let blobs: BlobStore
+    /// Told of every change, so the next search sees it.
+    let search: SearchService
     let fileIO: FileIO
     /// Largest file accepted, in bytes.
     let maximumUploadSize: Int64
@@ -58,6 +61,7 @@ struct ResourceController {
             throw error
         }
         let resource = try await self.resources.create(metadata: metadata, file: file, author: context.user)
+        try await self.search.refresh(resource.id)
         var response = try Response.json(resource, status: .created)
         response.headers[.location] = "/api/v1/resources/\(resource.id)"
         return response
@@ -74,14 +78,14 @@ struct ResourceController {
                 errors: [FieldError(field: "file", message: LocalizedText(zh: "必填", en: "required"))]
             )
         }
-        return try .json(try await self.resources.replaceContent(id: id, file: file, actor: context.user))
+        return try await self.changed(try await self.resources.replaceContent(id: id, file: file, actor: context.user))
     }
 
     @Sendable func updateMetadata(request: Request, context: AuthenticatedContext) async throws -> Response {
         try context.require(.teacher, .admin, to: Self.author)
         let id = try Self.id(context)
         let patch = try await request.bodyData(context: context)
-        return try .json(try await self.resources.updateMetadata(id: id, patch: patch, actor: context.user))
+        return try await self.changed(try await self.resources.updateMetadata(id: id, patch: patch, actor: context.user))
     }
 
     @Sendable func get(request: Request, context: AuthenticatedContext) async throws -> Response {
@@ -116,7 +120,7 @@ struct ResourceController {
     }
 
     @Sendable func submit(request: Request, context: AuthenticatedContext) async throws -> Response {
-        try .json(try await self.resources.submit(id: try Self.id(context), actor: context.user))
+        try await self.changed(try await self.resources.submit(id: try Self.id(context), actor: context.user))
     }
 
     struct RatingInput: Decodable {
@@ -127,11 +131,18 @@ struct ResourceController {
     @Sendable func rate(request: Request, context: AuthenticatedContext) async throws -> Response {
         let input = try await request.decodeJSON(as: RatingInput.self, context: context)
         let rating = try await self.resources.rate(id: try Self.id(context), stars: input.stars, comment: input.comment, user: context.user)
+        try await self.search.refresh(rating.resource)
         return try .json(rating, status: .created)
     }
 
     @Sendable func retire(request: Request, context: AuthenticatedContext) async throws -> Response {
-        try .json(try await self.resources.retire(id: try Self.id(context), actor: context.user))
+        try await self.changed(try await self.resources.retire(id: try Self.id(context), actor: context.user))
+    }
+
+    /// Answers with the changed resource once the search index has it too.
+    private func changed(_ resource: Resource) async throws -> Response {
+        try await self.search.refresh(resource.id)
+        return try .json(resource)
     }
 
     // MARK: - Download

@@ -1,0 +1,77 @@
+import Foundation
+import GranaryModel
+import GranarySearch
+import Hummingbird
+
+/// `GET /search`: full-text search with filters and facets.
+struct SearchController {
+    let search: SearchService
+
+    func addRoutes(to router: RouterGroup<AppRequestContext>) {
+        router.group(context: AuthenticatedContext.self).get("search", use: self.find)
+    }
+
+    struct Item: Encodable {
+        let id: String
+        let title: String
+        let snippet: String
+        let score: Double
+        let kind: ResourceKind
+        let course: String
+        let major: String
+        let knowledgePoints: [String]
+        let original: Bool
+        let status: ResourceStatus
+        let createdAt: Date
+        let ratings: Int
+        let averageStars: Double
+    }
+
+    struct Body: Encodable {
+        let total: Int
+        let page: Int
+        let pageSize: Int
+        let items: [Item]
+        let facets: SearchResults.Facets
+    }
+
+    @Sendable func find(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let uri = request.uri
+        let status = try uri.value("status", as: ResourceStatus.self)
+        if context.user.role == .learner, let status, status != .approved {
+            throw GranaryError.forbidden(LocalizedText(zh: "学习者只能检索已审核通过的资源", en: "Learners search approved resources only"))
+        }
+        let page = try uri.pageRequest()
+        let query = SearchQuery(
+            uri.value("q") ?? "",
+            viewer: context.user,
+            sort: try uri.value("sort", as: SearchQuery.Sort.self) ?? .relevance,
+            page: page,
+            major: uri.value("major"),
+            course: uri.value("course"),
+            knowledgePoint: uri.value("knowledgePoint"),
+            kind: try uri.value("kind", as: ResourceKind.self),
+            original: try uri.bool("original"),
+            status: status
+        )
+        let results = self.search.search(query)
+        let items = results.hits.map { hit in
+            Item(
+                id: hit.document.id,
+                title: hit.document.title,
+                snippet: hit.snippet,
+                score: (hit.score * 1000).rounded() / 1000,
+                kind: hit.document.kind,
+                course: hit.document.course,
+                major: hit.document.major,
+                knowledgePoints: hit.document.knowledgePoints,
+                original: hit.document.original,
+                status: hit.document.published && status == nil ? .approved : hit.document.status,
+                createdAt: hit.document.createdAt,
+                ratings: hit.document.ratings,
+                averageStars: hit.document.averageStars
+            )
+        }
+        return try .json(Body(total: results.total, page: page.page, pageSize: page.pageSize, items: items, facets: results.facets))
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import GranaryModel
+
+/// What the search index knows of one resource: the version the public sees when there is one (else the
+/// current version), its facets, and who may see it.
+public struct SearchDocument: Sendable, Equatable {
+    public let id: String
+    public let title: String
+    public let description: String?
+    /// Names of the knowledge and skill points, searched like the text.
+    public let pointNames: [String]
+    /// Ids of the knowledge and skill points, for filtering.
+    public let knowledgePoints: [String]
+    public let tags: [String]
+    public let kind: ResourceKind
+    public let course: String
+    public let major: String
+    public let original: Bool
+    /// The resource's review state (of its newest version).
+    public let status: ResourceStatus
+    /// Whether learners may see it: a version is approved and the resource is not retired.
+    public let published: Bool
+    /// Account id of the author.
+    public let author: String
+    public let createdAt: Date
+    /// Ratings: how many, and their average.
+    public let ratings: Int
+    public let averageStars: Double
+
+    /// Creates a document.
+    public init(
+        id: String,
+        title: String,
+        description: String?,
+        pointNames: [String],
+        knowledgePoints: [String],
+        tags: [String],
+        kind: ResourceKind,
+        course: String,
+        major: String,
+        original: Bool,
+        status: ResourceStatus,
+        published: Bool,
+        author: String,
+        createdAt: Date,
+        ratings: Int,
+        averageStars: Double
+    ) {
+        self.id = id
+        self.title = title
+        self.description = description
+        self.pointNames = pointNames
+        self.knowledgePoints = knowledgePoints
+        self.tags = tags
+        self.kind = kind
+        self.course = course
+        self.major = major
+        self.original = original
+        self.status = status
+        self.published = published
+        self.author = author
+        self.createdAt = createdAt
+        self.ratings = ratings
+        self.averageStars = averageStars
+    }
+
+    /// The searchable text: the title first (it weighs double), then the rest, one field a line.
+    var searchableText: (text: String, titleLength: Int) {
+        let rest = [self.description ?? "", self.pointNames.joined(separator: " "), self.tags.joined(separator: " ")]
+        return (self.title + "\n" + rest.joined(separator: "\n"), self.title.utf16.count)
+    }
+
+    /// What pinyin covers: title, point names and tags (not descriptions, to keep the index small).
+    var pinyinText: String {
+        ([self.title] + self.pointNames + self.tags).joined(separator: " ")
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import GranaryModel
+
+/// A search as a user asked it: terms that must all occur, filters, who is asking, the order and the page.
+public struct SearchQuery: Sendable {
+    /// Folded terms; every one must occur.
+    let terms: [[UInt16]]
+    public var major: String?
+    public var course: String?
+    public var knowledgePoint: String?
+    public var kind: ResourceKind?
+    public var original: Bool?
+    /// nil: published items only. Otherwise items in that state, among those the viewer may see unpublished.
+    public var status: ResourceStatus?
+    public var sort: Sort
+    public var page: PageRequest
+    /// Who is searching: decides what unpublished items they may see.
+    public let viewer: User
+
+    /// Result order.
+    public enum Sort: String, Sendable, CaseIterable {
+        case relevance
+        case newest
+        case popular
+    }
+
+    /// Parses `q`: terms are separated by spaces; "quoted text" is one term, spaces included. Any string is valid.
+    public init(
+        _ text: String,
+        viewer: User,
+        sort: Sort = .relevance,
+        page: PageRequest = PageRequest(),
+        major: String? = nil,
+        course: String? = nil,
+        knowledgePoint: String? = nil,
+        kind: ResourceKind? = nil,
+        original: Bool? = nil,
+        status: ResourceStatus? = nil
+    ) {
+        var terms: [[UInt16]] = []
+        var current: [UInt16] = []
+        var quoted = false
+        for unit in SearchText.fold(text) {
+            if unit == 0x22 || unit == 0x201C || unit == 0x201D {  // " “ ”
+                quoted.toggle()
+            } else if SearchText.isSpace(unit) && !quoted {
+                if !current.isEmpty { terms.append(current) }
+                current = []
+            } else {
+                current.append(unit)
+            }
+        }
+        if !current.isEmpty { terms.append(current) }
+        // A term that repeats adds nothing; the first ten terms are plenty.
+        var seen = Set<[UInt16]>()
+        self.terms = Array(terms.filter { seen.insert($0).inserted }.prefix(10))
+        self.viewer = viewer
+        self.sort = sort
+        self.page = page
+        self.major = major
+        self.course = course
+        self.knowledgePoint = knowledgePoint
+        self.kind = kind
+        self.original = original
+        self.status = status
+    }
+
+    /// Whether the viewer may see the document and it passes the filters.
+    func admits(_ document: SearchDocument) -> Bool {
+        if let status = self.status {
+            let mayTouchUnpublished = self.viewer.role == .reviewer || self.viewer.role == .admin || document.author == self.viewer.id
+            if status == .approved {
+                guard document.published || (mayTouchUnpublished && document.status == .approved) else { return false }
+            } else {
+                guard mayTouchUnpublished, document.status == status else { return false }
+            }
+        } else {
+            guard document.published else { return false }
+        }
+        if let major = self.major, document.major != major { return false }
+        if let course = self.course, document.course != course { return false }
+        if let kind = self.kind, document.kind != kind { return false }
+        if let original = self.original, document.original != original { return false }
+        if let point = self.knowledgePoint, !document.knowledgePoints.contains(point) { return false }
+        return true
+    }
+}
+
+/// What a search found.
+public struct SearchResults: Sendable {
+    /// How many documents matched.
+    public let total: Int
+    /// This page of them.
+    public let hits: [Hit]
+    /// Counts of the matched documents by kind, course, major and originality; each sums to `total`.
+    public let facets: Facets
+
+    /// One found document.
+    public struct Hit: Sendable {
+        public let document: SearchDocument
+        public let score: Double
+        /// A piece of the text around the first hit, HTML-escaped, hits in `<mark>`.
+        public let snippet: String
+    }
+
+    /// Facet counts.
+    public struct Facets: Sendable, Encodable, Equatable {
+        public var kind: [String: Int] = [:]
+        public var course: [String: Int] = [:]
+        public var major: [String: Int] = [:]
+        public var original: [String: Int] = [:]
+
+        mutating func count(_ document: SearchDocument) {
+            self.kind[document.kind.rawValue, default: 0] += 1
+            self.course[document.course, default: 0] += 1
+            self.major[document.major, default: 0] += 1
+            self.original[document.original ? "true" : "false", default: 0] += 1
+        }
+    }
+}

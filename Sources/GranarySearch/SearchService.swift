@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+import GranaryModel
+import GranaryStore
+
+/// Keeps the search index in step with SQLite: built from it at start, refreshed after every change.
+public struct SearchService: Sendable {
+    /// The index searches run against.
+    public let index: SearchIndex
+    private let database: LibraryDatabase
+
+    /// Creates the service with an empty index; call `rebuild()` before serving.
+    public init(database: LibraryDatabase, index: SearchIndex = SearchIndex()) {
+        self.database = database
+        self.index = index
+    }
+
+    /// Reads every resource that is not retired into a fresh index; returns how many.
+    @discardableResult
+    public func rebuild() async throws -> Int {
+        let documents = try await self.database.pool.read { db in try Self.documents(db, id: nil) }
+        self.index.upsert(contentsOf: documents)
+        return documents.count
+    }
+
+    /// Re-reads one resource after it changed (new version, review decision, retirement, rating).
+    public func refresh(_ id: String) async throws {
+        let documents = try await self.database.pool.read { db in try Self.documents(db, id: id.lowercased()) }
+        if let document = documents.first {
+            self.index.upsert(document)
+        } else {
+            self.index.remove(id: id.lowercased())
+        }
+    }
+
+    /// Runs a query.
+    public func search(_ query: SearchQuery) -> SearchResults {
+        self.index.search(query)
+    }
+
+    /// The documents of all live resources, or of one: the published version where there is one, else the current.
+    static func documents(_ db: GRDB.Database, id: String?) throws -> [SearchDocument] {
+        let only = id == nil ? "" : "AND r.id = ?"
+        let shown = "v.resource = r.id AND v.version = COALESCE(r.publishedVersion, r.currentVersion)"
+        var points: [String: [(id: String, name: String)]] = [:]
+        let pointRows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT p.resource, p.point, points.name FROM resources r
+                JOIN resourceVersions v ON \(shown)
+                JOIN resourceVersionPoints p ON p.resource = v.resource AND p.version = v.version
+                JOIN points ON points.id = p.point
+                WHERE r.status <> 'retired' \(only) ORDER BY p.resource, p.position
+                """,
+            arguments: id.map { [$0] } ?? []
+        )
+        while let row = try pointRows.next() {
+            points[row["resource"], default: []].append((row["point"], row["name"]))
+        }
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT r.id, r.status, r.publishedVersion, r.createdBy, r.createdAt, v.title, v.description, v.course, v.major,
+                       v.kind, v.original, v.tags, COUNT(ratings.stars) AS ratings, COALESCE(AVG(ratings.stars), 0) AS stars
+                FROM resources r JOIN resourceVersions v ON \(shown)
+                LEFT JOIN ratings ON ratings.resource = r.id
+                WHERE r.status <> 'retired' \(only)
+                GROUP BY r.id
+                """,
+            arguments: id.map { [$0] } ?? []
+        )
+        var documents: [SearchDocument] = []
+        let decoder = JSONDecoder()
+        while let row = try rows.next() {
+            let resource: String = row["id"]
+            let resourcePoints = points[resource] ?? []
+            documents.append(
+                SearchDocument(
+                    id: resource,
+                    title: row["title"],
+                    description: row["description"],
+                    pointNames: resourcePoints.map(\.name),
+                    knowledgePoints: resourcePoints.map(\.id),
+                    tags: (try? decoder.decode([String].self, from: Data((row["tags"] as String).utf8))) ?? [],
+                    kind: ResourceKind(rawValue: row["kind"]) ?? .other,
+                    course: row["course"],
+                    major: row["major"],
+                    original: row["original"],
+                    status: ResourceStatus(rawValue: row["status"]) ?? .draft,
+                    published: (row["publishedVersion"] as Int?) != nil,
+                    author: row["createdBy"],
+                    createdAt: row["createdAt"],
+                    ratings: row["ratings"],
+                    averageStars: row["stars"]
+                )
+            )
+        }
+        return documents
+    }
+}

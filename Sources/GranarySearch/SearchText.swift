@@ -1,0 +1,70 @@
+/// How text is prepared for search: UTF-16 code units, full-width ASCII folded to ASCII, Latin letters lowercased.
+///
+/// Every text and every query goes through the same fold, so a query matches wherever its folded form is a
+/// substring of a document's folded text. Traditional and simplified Chinese are not folded into each other.
+enum SearchText {
+    /// The folded code units of `text`.
+    static func fold(_ text: String) -> [UInt16] {
+        var units: [UInt16] = []
+        units.reserveCapacity(text.utf16.count)
+        for unit in text.utf16 {
+            units.append(Self.fold(unit))
+        }
+        return units
+    }
+
+    static func fold(_ unit: UInt16) -> UInt16 {
+        switch unit {
+        case 0x41...0x5A: unit + 0x20  // A–Z
+        case 0xFF21...0xFF3A: unit - 0xFF21 + 0x61  // Ａ–Ｚ
+        case 0xFF01...0xFF5E: unit - 0xFF01 + 0x21  // other full-width ASCII
+        case 0x3000: 0x20  // ideographic space
+        default: unit
+        }
+    }
+
+    /// Whether a code unit is a CJK ideograph (the part pinyin applies to).
+    static func isIdeograph(_ unit: UInt16) -> Bool {
+        (0x4E00...0x9FFF).contains(unit) || (0x3400...0x4DBF).contains(unit) || (0xF900...0xFAFF).contains(unit)
+    }
+
+    /// Whether a code unit separates terms in a query.
+    static func isSpace(_ unit: UInt16) -> Bool {
+        unit == 0x20 || unit == 0x09 || unit == 0x0A || unit == 0x0D
+    }
+
+    /// The key of two adjacent code units.
+    @inline(__always)
+    static func bigram(_ first: UInt16, _ second: UInt16) -> UInt32 {
+        UInt32(first) << 16 | UInt32(second)
+    }
+
+    /// Where `needle` occurs in `haystack[range]`, first to last.
+    static func occurrences(of needle: [UInt16], in haystack: [UInt16], range: Range<Int>) -> [Int] {
+        guard !needle.isEmpty, range.count >= needle.count else { return [] }
+        var found: [Int] = []
+        let first = needle[0]
+        var index = range.lowerBound
+        let last = range.upperBound - needle.count
+        while index <= last {
+            if haystack[index] == first {
+                var matched = true
+                var offset = 1
+                while offset < needle.count {
+                    if haystack[index + offset] != needle[offset] {
+                        matched = false
+                        break
+                    }
+                    offset += 1
+                }
+                if matched {
+                    found.append(index)
+                    index += needle.count
+                    continue
+                }
+            }
+            index += 1
+        }
+        return found
+    }
+}

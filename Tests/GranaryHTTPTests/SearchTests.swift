@@ -1,0 +1,111 @@
+import Foundation
+import GranaryModel
+import GranaryStore
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite struct SearchTests {
+    struct Found: Decodable {
+        struct Item: Decodable {
+            let id: String
+            let title: String
+            let snippet: String
+            let status: ResourceStatus
+        }
+
+        struct Facets: Decodable {
+            let kind: [String: Int]
+            let course: [String: Int]
+            let major: [String: Int]
+            let original: [String: Int]
+        }
+
+        let total: Int
+        let items: [Item]
+        let facets: Facets
+    }
+
+    private func approve(_ client: any TestClientProtocol, _ id: String, reviewer: String) async throws {
+        let response = try await client.call(
+            .post,
+            "/api/v1/reviews/resource/\(id)/decision",
+            token: reviewer,
+            json: #"{"decision":"approve","checks":{"political":true,"scientific":true,"applicability":true,"normativity":true}}"#
+        )
+        #expect(response.status == .created)
+    }
+
+    @Test func theIndexFollowsEveryChangeAtOnce() async throws {
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("wang", .reviewer), ("learner", .learner)])
+        try await lib.test { client in
+            let teacher = try await client.logIn("zhang")
+            let reviewer = try await client.logIn("wang")
+            let learner = try await client.logIn("learner")
+            func search(_ query: String, token: String) async throws -> Found {
+                let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                return try await client.call(.get, "/api/v1/search?q=\(encoded)", token: token).decode(Found.self)
+            }
+            let metadata =
+                #"{"title":"熔化极气体保护焊操作要领","description":"调整焊接电流与电压的匹配","major":"460110","course":"weld","knowledgePoints":["gmaw"],"original":true}"#
+            let resource = try await client.upload(try fixture("wps.pdf"), metadata: metadata, token: teacher).decode(Resource.self)
+            #expect(try await search("保护焊", token: learner).total == 0)
+            #expect(
+                try await client.call(
+                    .get,
+                    "/api/v1/search?q=保护焊&status=draft".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!,
+                    token: teacher
+                ).decode(Found.self).total == 1
+            )
+
+            _ = try await client.call(.post, "/api/v1/resources/\(resource.id)/submit", token: teacher)
+            try await self.approve(client, resource.id, reviewer: reviewer)
+            let found = try await search("保护焊", token: learner)
+            #expect(found.items.map(\.id) == [resource.id])
+            #expect(found.items[0].status == .approved)
+            #expect(try await search("baohuhan", token: learner).total == 1)
+            #expect(try await search("焊接电流", token: learner).items.first?.snippet.contains("<mark>焊接电流</mark>") == true)
+
+            // A new title waits for review; learners keep finding the approved one.
+            _ = try await client.call(.patch, "/api/v1/resources/\(resource.id)", token: teacher, json: #"{"title":"钨极氩弧焊操作要领"}"#)
+            #expect(try await search("熔化极气体保护焊操作", token: learner).total == 1)
+            #expect(try await search("氩弧焊", token: learner).total == 0)
+            try await self.approve(client, resource.id, reviewer: reviewer)
+            #expect(try await search("氩弧焊", token: learner).total == 1)
+            #expect(try await search("熔化极气体保护焊操作", token: learner).total == 0)
+
+            _ = try await client.call(.delete, "/api/v1/resources/\(resource.id)", token: teacher)
+            #expect(try await search("氩弧焊", token: learner).total == 0)
+        }
+    }
+
+    @Test func searchIsFilteredFacetedAndRefusesLearnersUnpublishedStates() async throws {
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("wang", .reviewer), ("learner", .learner)])
+        try await lib.test { client in
+            let teacher = try await client.logIn("zhang")
+            let reviewer = try await client.logIn("wang")
+            for (file, course, point) in [("wps.pdf", "weld", "arc"), ("weld-bead.png", "weld", "gmaw"), ("weld-demo.mp4", "check", "ut")] {
+                let metadata = #"{"title":"焊接资源 \#(file)","major":"460110","course":"\#(course)","knowledgePoints":["\#(point)"],"original":true}"#
+                let resource = try await client.upload(try fixture(file), metadata: metadata, token: teacher).decode(Resource.self)
+                _ = try await client.call(.post, "/api/v1/resources/\(resource.id)/submit", token: teacher)
+                try await self.approve(client, resource.id, reviewer: reviewer)
+            }
+            let learner = try await client.logIn("learner")
+            let all = try await client.call(.get, "/api/v1/search?q=%E7%84%8A%E6%8E%A5", token: learner).decode(Found.self)
+            #expect(all.total == 3)
+            for facet in [all.facets.kind, all.facets.course, all.facets.major, all.facets.original] {
+                #expect(facet.values.reduce(0, +) == 3)
+            }
+            #expect(all.facets.course == ["weld": 2, "check": 1])
+            let videos = try await client.call(.get, "/api/v1/search?q=%E7%84%8A%E6%8E%A5&kind=video", token: learner).decode(Found.self)
+            #expect(videos.total == 1)
+            let point = try await client.call(.get, "/api/v1/search?knowledgePoint=gmaw", token: learner).decode(Found.self)
+            #expect(point.total == 1)
+            let pending = try await client.call(.get, "/api/v1/search?q=x&status=pending", token: learner)
+            #expect(pending.status == .forbidden)
+            #expect(try await client.call(.get, "/api/v1/search?q=x&sort=random", token: learner).status == .badRequest)
+            #expect(try await client.call(.get, "/api/v1/search?q=%22%5C%28", token: learner).status == .ok)
+            #expect(try await client.call(.get, "/api/v1/search?q=x").status == .unauthorized)
+        }
+    }
+}

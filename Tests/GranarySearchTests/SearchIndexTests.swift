@@ -1,0 +1,211 @@
+import Foundation
+import GranaryModel
+import Testing
+
+@testable import GranarySearch
+
+@Suite struct SearchIndexTests {
+    static let learner = User(id: "learner-id", username: "learner", displayName: "学生", role: .learner, institution: nil, createdAt: Date())
+    static let reviewer = User(id: "reviewer-id", username: "reviewer", displayName: "审核", role: .reviewer, institution: nil, createdAt: Date())
+    static let teacher = User(id: "teacher-id", username: "teacher", displayName: "老师", role: .teacher, institution: nil, createdAt: Date())
+
+    static func document(
+        _ id: String,
+        _ title: String,
+        description: String? = nil,
+        points: [String] = [],
+        tags: [String] = [],
+        kind: ResourceKind = .video,
+        course: String = "weld",
+        original: Bool = true,
+        status: ResourceStatus = .approved,
+        published: Bool = true,
+        author: String = "teacher-id",
+        createdAt: Date = Date(timeIntervalSince1970: 1_700_000_000)
+    ) -> SearchDocument {
+        SearchDocument(
+            id: id,
+            title: title,
+            description: description,
+            pointNames: points,
+            knowledgePoints: points.map { "p-\($0)" },
+            tags: tags,
+            kind: kind,
+            course: course,
+            major: "460110",
+            original: original,
+            status: status,
+            published: published,
+            author: author,
+            createdAt: createdAt,
+            ratings: 0,
+            averageStars: 0
+        )
+    }
+
+    static func ids(_ index: SearchIndex, _ text: String, viewer: User = learner, status: ResourceStatus? = nil) -> Set<String> {
+        Set(index.search(SearchQuery(text, viewer: viewer, page: PageRequest(pageSize: 100), status: status)).hits.map(\.document.id))
+    }
+
+    @Test func chineseTermsOfOneToFourCharactersAreFoundExactly() {
+        let index = SearchIndex()
+        index.upsert(contentsOf: [
+            Self.document("a", "熔化极气体保护焊", description: "CO2气体保护焊的电弧特性"),
+            Self.document("b", "焊条电弧焊", description: "焊接电源与焊条"),
+            Self.document("c", "机械制图", description: "三视图，焊缝符号"),
+        ])
+        #expect(Self.ids(index, "焊") == ["a", "b", "c"])
+        #expect(Self.ids(index, "电弧") == ["a", "b"])
+        #expect(Self.ids(index, "保护焊") == ["a"])
+        #expect(Self.ids(index, "焊缝符号") == ["c"])
+        #expect(Self.ids(index, "弧焊条").isEmpty)
+        // Terms never match across punctuation: "图，焊" is in c, "图焊" is not.
+        #expect(Self.ids(index, "图焊").isEmpty)
+    }
+
+    @Test func latinAndFullWidthTextAreFoldedAlike() {
+        let index = SearchIndex()
+        index.upsert(Self.document("a", "CO2气体保护焊操作"))
+        index.upsert(Self.document("b", "ＭＩＧ焊与ＴＩＧ焊"))
+        #expect(Self.ids(index, "co2气体保护焊") == ["a"])
+        #expect(Self.ids(index, "ＣＯ２") == ["a"])
+        #expect(Self.ids(index, "mig") == ["b"])
+        #expect(Self.ids(index, "tig焊") == ["b"])
+    }
+
+    @Test func allTermsMustOccurAndQuotesKeepAPhrase() {
+        let index = SearchIndex()
+        index.upsert(contentsOf: [
+            Self.document("a", "焊接电弧", description: "电弧 温度"),
+            Self.document("b", "焊接变形", description: "反变形法"),
+        ])
+        #expect(Self.ids(index, "焊接 电弧") == ["a"])
+        #expect(Self.ids(index, "焊接 变形 电弧").isEmpty)
+        #expect(Self.ids(index, "\"电弧 温度\"") == ["a"])
+        #expect(Self.ids(index, "\"电弧温度\"").isEmpty)
+        // Any string is a query: unbalanced quotes, symbols, nothing at all.
+        #expect(Self.ids(index, "\"焊接").count == 2)
+        #expect(Self.ids(index, "*:)(\\").isEmpty)
+        #expect(Self.ids(index, "").count == 2)
+    }
+
+    @Test func pinyinAndInitialsFindTitlesPointsAndTags() {
+        let index = SearchIndex()
+        index.upsert(contentsOf: [
+            Self.document("a", "焊接工艺评定"),
+            Self.document("b", "数控编程", points: ["焊缝符号"]),
+            Self.document("c", "机械制图", description: "焊接"),
+        ])
+        #expect(Self.ids(index, "hanjie") == ["a"])
+        #expect(Self.ids(index, "hj") == ["a"])
+        #expect(Self.ids(index, "hanfeng") == ["b"])
+        #expect(Self.ids(index, "shukong") == ["b"])
+        #expect(Self.ids(index, "zzz").isEmpty)
+    }
+
+    @Test func titleHitsRankFirstAndSnippetsMarkTheHit() {
+        let index = SearchIndex()
+        index.upsert(contentsOf: [
+            Self.document("body", "机械制图基础", description: "本节讲解焊接变形的成因与控制"),
+            Self.document("title", "焊接变形控制", description: "反变形法与刚性固定法"),
+        ])
+        let results = index.search(SearchQuery("焊接变形", viewer: Self.learner))
+        #expect(results.hits.map(\.document.id) == ["title", "body"])
+        #expect(results.hits[1].snippet.contains("<mark>焊接变形</mark>"))
+    }
+
+    @Test func facetsSumToTheTotal() {
+        let index = SearchIndex()
+        let kinds: [ResourceKind] = [.video, .document, .image, .courseware]
+        for number in 0..<40 {
+            index.upsert(
+                Self.document(
+                    "d\(number)",
+                    "焊接资源\(number)",
+                    kind: kinds[number % 4],
+                    course: number % 3 == 0 ? "weld" : "check",
+                    original: number % 5 != 0
+                )
+            )
+        }
+        let results = index.search(SearchQuery("焊接", viewer: Self.learner, page: PageRequest(pageSize: 10), kind: nil))
+        #expect(results.total == 40)
+        #expect(results.hits.count == 10)
+        for facet in [results.facets.kind, results.facets.course, results.facets.major, results.facets.original] {
+            #expect(facet.values.reduce(0, +) == results.total)
+        }
+        let videos = index.search(SearchQuery("焊接", viewer: Self.learner, kind: .video))
+        #expect(videos.total == 10)
+        #expect(videos.facets.kind == ["video": 10])
+    }
+
+    @Test func learnersSeePublishedItemsAndReviewersMayAskForOthers() {
+        let index = SearchIndex()
+        index.upsert(contentsOf: [
+            Self.document("public", "焊接电弧"),
+            Self.document("waiting", "焊接电弧二", status: .pending, published: false),
+            Self.document("elsewhere", "焊接电弧三", status: .pending, published: false, author: "someone-else"),
+        ])
+        #expect(Self.ids(index, "焊接") == ["public"])
+        #expect(Self.ids(index, "焊接", viewer: Self.reviewer, status: .pending) == ["waiting", "elsewhere"])
+        #expect(Self.ids(index, "焊接", viewer: Self.teacher, status: .pending) == ["waiting"])
+        #expect(Self.ids(index, "焊接", viewer: Self.learner, status: .pending).isEmpty)
+    }
+
+    @Test func replacingAndRemovingDocumentsKeepsTheIndexExact() {
+        let index = SearchIndex()
+        index.upsert(Self.document("a", "焊接电弧"))
+        index.upsert(Self.document("a", "机械制图"))
+        #expect(Self.ids(index, "焊接").isEmpty)
+        #expect(Self.ids(index, "制图") == ["a"])
+        index.remove(id: "a")
+        #expect(Self.ids(index, "制图").isEmpty)
+        #expect(index.count == 0)
+    }
+
+    /// Whatever the query, the hits are exactly the documents whose folded text contains every term.
+    @Test func randomQueriesFindWhatAScanFinds() {
+        var random = SplitMix(seed: 7)
+        let alphabet = Array("焊接电弧气体保护熔化极钨氩数控机床编程工艺评定变形检测超声射线，。、 COMIGTab12")
+        func text(_ length: Int) -> String { String((0..<length).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }) }
+        let index = SearchIndex()
+        var documents: [SearchDocument] = []
+        for number in 0..<400 {
+            let document = Self.document("d\(number)", text(4 + Int(random.next() % 12)), description: text(Int(random.next() % 60)))
+            documents.append(document)
+        }
+        index.upsert(contentsOf: documents)
+        for _ in 0..<300 {
+            let source = documents[Int(random.next() % UInt64(documents.count))].searchableText.text
+            let units = Array(source.utf16)
+            let length = 1 + Int(random.next() % 4)
+            let start = Int(random.next() % UInt64(max(1, units.count - length)))
+            let term = String(decoding: units[start..<min(units.count, start + length)], as: UTF16.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !term.isEmpty, !term.contains("\""), !term.contains(" "), !term.contains("\n") else { continue }
+            let folded = SearchText.fold(term)
+            let expected = Set(
+                documents.filter { document in
+                    let text = SearchText.fold(document.searchableText.text)
+                    return !SearchText.occurrences(of: folded, in: text, range: 0..<text.count).isEmpty
+                }.map(\.id)
+            )
+            let found = index.search(SearchQuery(term, viewer: Self.learner, page: PageRequest(pageSize: 100)))
+            #expect(found.total == expected.count, "\(term)")
+            #expect(Set(found.hits.map(\.document.id)).isSubset(of: expected), "\(term)")
+        }
+    }
+}
+
+/// A small deterministic generator, so a failure repeats.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { self.state = seed }
+    mutating func next() -> UInt64 {
+        self.state &+= 0x9E37_79B9_7F4A_7C15
+        var z = self.state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
