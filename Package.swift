@@ -98,6 +98,7 @@ let package = Package(
                 "GranaryHTTP",
                 "GranaryModel",
                 "GranaryReview",
+                "GranarySearch",
                 "GranaryStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -6,5 +6,8 @@ import GranaryStore
 
 /// `granary bench ...`: measurements printed beside the anchors of ../shared/bench, taken in the same run.
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure Granary beside its anchors.", subcommands: [Ingest.self, Review.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Measure Granary beside its anchors.",
+        subcommands: [Ingest.self, Review.self, Search.self]
+    )
 }
