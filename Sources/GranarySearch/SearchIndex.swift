@@ -54,6 +54,12 @@ public final class SearchIndex: Sendable {
         return Entry(document: document, text: SearchText.fold(text), titleLength: titleLength, pinyin: spelled.full, initials: spelled.initials)
     }
 
+    /// A term's occurrence in one document.
+    struct Hit {
+        let slot: Int32
+        let weight: Float
+    }
+
     /// One indexed document with its folded text.
     struct Entry {
         let document: SearchDocument
@@ -66,11 +72,19 @@ public final class SearchIndex: Sendable {
     /// Documents and postings; only touched under the lock.
     struct State {
         var entries: [Entry?] = []
+        /// Each document's folded text and title length, apart from the entries so checking a term touches nothing else.
+        var texts: [[UInt16]] = []
+        var titleLengths: [Int32] = []
+        var columns = SearchColumns()
         var slots: [String: Int32] = [:]
         var live = 0
         var totalLength = 0
         var bigrams: [UInt32: [Int32]] = [:]
         var unigrams: [UInt16: [Int32]] = [:]
+        /// Beside each posting, the weight of that bigram or character in the document (title twice, capped at
+        /// 255), so one- and two-character terms are scored without reading any text.
+        var bigramWeights: [UInt32: [UInt8]] = [:]
+        var unigramWeights: [UInt16: [UInt8]] = [:]
         var pinyinBigrams: [UInt32: [Int32]] = [:]
         var initialBigrams: [UInt32: [Int32]] = [:]
 
@@ -78,12 +92,29 @@ public final class SearchIndex: Sendable {
             self.remove(id: entry.document.id)
             let slot = Int32(self.entries.count)
             self.entries.append(entry)
+            self.columns.append(entry.document, length: entry.text.count)
+            self.texts.append(entry.text)
+            self.titleLengths.append(Int32(entry.titleLength))
             self.slots[entry.document.id] = slot
             self.live += 1
             self.totalLength += entry.text.count
             // Document ids only grow, so every posting list stays sorted.
-            for key in Self.bigramKeys(entry.text) { self.bigrams[key, default: []].append(slot) }
-            for unit in Set(entry.text) { self.unigrams[unit, default: []].append(slot) }
+            var bigramCounts: [UInt32: Int] = [:]
+            var unigramCounts: [UInt16: Int] = [:]
+            for (index, unit) in entry.text.enumerated() {
+                unigramCounts[unit, default: 0] += index < entry.titleLength ? 2 : 1
+                if index + 1 < entry.text.count {
+                    bigramCounts[SearchText.bigram(unit, entry.text[index + 1]), default: 0] += index + 2 <= entry.titleLength ? 2 : 1
+                }
+            }
+            for (key, weight) in bigramCounts {
+                self.bigrams[key, default: []].append(slot)
+                self.bigramWeights[key, default: []].append(UInt8(min(weight, 255)))
+            }
+            for (unit, weight) in unigramCounts {
+                self.unigrams[unit, default: []].append(slot)
+                self.unigramWeights[unit, default: []].append(UInt8(min(weight, 255)))
+            }
             for key in Self.bigramKeys(entry.pinyin) { self.pinyinBigrams[key, default: []].append(slot) }
             for key in Self.bigramKeys(entry.initials) { self.initialBigrams[key, default: []].append(slot) }
         }
@@ -92,6 +123,9 @@ public final class SearchIndex: Sendable {
         mutating func remove(id: String) {
             guard let slot = self.slots.removeValue(forKey: id), let entry = self.entries[Int(slot)] else { return }
             self.entries[Int(slot)] = nil
+            self.columns.alive[Int(slot)] = false
+            self.columns.points[Int(slot)] = []
+            self.texts[Int(slot)] = []
             self.live -= 1
             self.totalLength -= entry.text.count
         }
@@ -106,96 +140,100 @@ public final class SearchIndex: Sendable {
         // MARK: - Querying
 
         func search(_ query: SearchQuery) -> SearchResults {
-            // Every term narrows the result; each document remembers how strongly each term hit it.
-            var matched: [Int32: [Double]]? = nil
-            var frequencies: [Int] = []
+            // Each term's hits, in document order, with the term's weight in each document.
+            var termHits: [[Hit]] = []
             for term in query.terms {
                 let hits = self.hits(for: term)
-                frequencies.append(hits.count)
-                if let current = matched {
-                    var next: [Int32: [Double]] = [:]
-                    next.reserveCapacity(min(current.count, hits.count))
-                    for (slot, weights) in current {
-                        if let weight = hits[slot] { next[slot] = weights + [weight] }
-                    }
-                    matched = next
-                } else {
-                    matched = hits.mapValues { [$0] }
-                }
-                if matched?.isEmpty == true { break }
+                if hits.isEmpty { return SearchResults(total: 0, hits: [], facets: SearchResults.Facets()) }
+                termHits.append(hits)
             }
-
-            let candidates: [(Int32, [Double])]
-            if let matched {
-                candidates = Array(matched)
-            } else {
-                // No terms: browse everything the filters allow.
-                candidates = self.entries.indices.compactMap { self.entries[$0] == nil ? nil : (Int32($0), []) }
-            }
-
             let averageLength = self.live > 0 ? Double(self.totalLength) / Double(self.live) : 1
-            var results: [(entry: Entry, score: Double)] = []
-            var facets = SearchResults.Facets()
-            for (slot, weights) in candidates {
-                guard let entry = self.entries[Int(slot)], query.admits(entry.document) else { continue }
-                var score = 0.0
-                for (index, weight) in weights.enumerated() {
-                    score += Self.bm25(
-                        weight: weight,
-                        documentFrequency: frequencies[index],
-                        documents: self.live,
-                        length: entry.text.count,
-                        averageLength: averageLength
-                    )
+            let idfs = termHits.map { Self.idf(documentFrequency: $0.count, documents: self.live) }
+
+            // One pass over the documents holding every term (walking the rarest term's list), scoring as it goes;
+            // facets count every admitted match, only the best `wanted` are kept in order.
+            let filter = CompiledFilter(query, columns: self.columns)
+            guard filter.satisfiable else { return SearchResults(total: 0, hits: [], facets: SearchResults.Facets()) }
+            let wanted = query.page.offset + query.page.pageSize
+            var best = TopK(capacity: wanted, order: query.sort, hasTerms: !query.terms.isEmpty)
+            var facets = FacetCounter(columns: self.columns)
+            var total = 0
+            let columns = self.columns
+            func consider(_ slot: Int32, _ score: Double) {
+                let index = Int(slot)
+                guard filter.admits(index, columns) else { return }
+                total += 1
+                facets.count(index, columns)
+                best.offer(
+                    Scored(slot: slot, score: score, created: columns.created[index], ratings: columns.ratings[index], stars: columns.stars[index])
+                )
+            }
+            if termHits.isEmpty {
+                for slot in columns.alive.indices where columns.alive[slot] { consider(Int32(slot), 0) }
+            } else {
+                let order = termHits.indices.sorted { termHits[$0].count < termHits[$1].count }
+                var cursors = [Int](repeating: 0, count: termHits.count)
+                let lead = order[0]
+                outer: for hit in termHits[lead] {
+                    let length = Int(columns.lengths[Int(hit.slot)])
+                    var score = idfs[lead] * Self.saturate(Double(hit.weight), length: length, averageLength: averageLength)
+                    for other in order.dropFirst() {
+                        let list = termHits[other]
+                        var cursor = cursors[other]
+                        while cursor < list.count && list[cursor].slot < hit.slot { cursor += 1 }
+                        cursors[other] = cursor
+                        guard cursor < list.count, list[cursor].slot == hit.slot else { continue outer }
+                        score += idfs[other] * Self.saturate(Double(list[cursor].weight), length: length, averageLength: averageLength)
+                    }
+                    consider(hit.slot, score)
                 }
-                results.append((entry, score))
-                facets.count(entry.document)
             }
 
-            switch query.sort {
-            case .relevance where !query.terms.isEmpty:
-                results.sort { $0.score != $1.score ? $0.score > $1.score : $0.entry.document.createdAt > $1.entry.document.createdAt }
-            case .relevance, .newest:
-                results.sort {
-                    $0.entry.document.createdAt != $1.entry.document.createdAt
-                        ? $0.entry.document.createdAt > $1.entry.document.createdAt : $0.entry.document.id < $1.entry.document.id
-                }
-            case .popular:
-                results.sort {
-                    let left = $0.entry.document
-                    let right = $1.entry.document
-                    if left.ratings != right.ratings { return left.ratings > right.ratings }
-                    if left.averageStars != right.averageStars { return left.averageStars > right.averageStars }
-                    return $0.score > $1.score
-                }
+            let page = best.sorted().dropFirst(query.page.offset)
+            let hits = page.map { scored in
+                let entry = self.entries[Int(scored.slot)]!
+                return SearchResults.Hit(document: entry.document, score: scored.score, snippet: Self.snippet(entry, terms: query.terms))
             }
-            let page = results.dropFirst(query.page.offset).prefix(query.page.pageSize)
-            let hits = page.map { result in
-                SearchResults.Hit(document: result.entry.document, score: result.score, snippet: Self.snippet(result.entry, terms: query.terms))
-            }
-            return SearchResults(total: results.count, hits: hits, facets: facets)
+            return SearchResults(total: total, hits: hits, facets: facets.facets(columns))
         }
 
-        /// Documents containing `term`, each with the term's weight there: occurrences in the title count double;
-        /// a pinyin or initials match counts as one title occurrence.
-        func hits(for term: [UInt16]) -> [Int32: Double] {
-            var hits: [Int32: Double] = [:]
-            for slot in self.candidates(term, bigrams: self.bigrams, unigrams: self.unigrams) {
-                guard let entry = self.entries[Int(slot)] else { continue }
-                let places = SearchText.occurrences(of: term, in: entry.text, range: 0..<entry.text.count)
-                guard !places.isEmpty else { continue }
-                let inTitle = places.filter { $0 + term.count <= entry.titleLength }.count
-                hits[slot] = Double(2 * inTitle + (places.count - inTitle))
+        /// Documents containing `term`, in document order, each with the term's weight there: occurrences in the
+        /// title count double; a pinyin or initials match counts as one title occurrence.
+        func hits(for term: [UInt16]) -> [Hit] {
+            var hits: [Hit] = []
+            if term.count <= 2 {
+                // The postings of a character or a bigram are the exact answer, weights included.
+                let postings = term.count == 1 ? self.unigrams[term[0]] : self.bigrams[SearchText.bigram(term[0], term[1])]
+                let weights = term.count == 1 ? self.unigramWeights[term[0]] : self.bigramWeights[SearchText.bigram(term[0], term[1])]
+                if let postings, let weights {
+                    hits.reserveCapacity(postings.count)
+                    for (index, slot) in postings.enumerated() where self.columns.alive[Int(slot)] {
+                        hits.append(Hit(slot: slot, weight: Float(weights[index])))
+                    }
+                }
+            } else {
+                hits = self.verifiedHits(for: term)
             }
             // Pinyin for plain Latin letters (`hanjie`, `hj`), when the letters themselves occur nowhere: a Latin
             // word that is in the text (`mig`, `tig`) is meant as written, not as syllables.
             guard hits.isEmpty, term.count >= 2, term.allSatisfy({ (0x61...0x7A).contains($0) }) else { return hits }
+            var spelled: Set<Int32> = []
             for (postings, field) in [(self.pinyinBigrams, \Entry.pinyin), (self.initialBigrams, \Entry.initials)] {
-                for slot in self.candidates(term, bigrams: postings, unigrams: [:]) where hits[slot] == nil {
+                for slot in self.candidates(term, bigrams: postings, unigrams: [:]) where !spelled.contains(slot) {
                     guard let entry = self.entries[Int(slot)] else { continue }
                     let text = entry[keyPath: field]
-                    if !SearchText.occurrences(of: term, in: text, range: 0..<text.count).isEmpty { hits[slot] = 2 }
+                    if !SearchText.occurrences(of: term, in: text, range: 0..<text.count).isEmpty { spelled.insert(slot) }
                 }
+            }
+            return spelled.sorted().map { Hit(slot: $0, weight: 2) }
+        }
+
+        /// Hits of a term of three or more characters: its bigrams' common documents, each checked for the term.
+        func verifiedHits(for term: [UInt16]) -> [Hit] {
+            var hits: [Hit] = []
+            for slot in self.candidates(term, bigrams: self.bigrams, unigrams: self.unigrams) where self.columns.alive[Int(slot)] {
+                let (inTitle, inBody) = SearchText.count(term, in: self.texts[Int(slot)], titleLength: Int(self.titleLengths[Int(slot)]))
+                if inTitle + inBody > 0 { hits.append(Hit(slot: slot, weight: Float(2 * inTitle + inBody))) }
             }
             return hits
         }
@@ -239,11 +277,14 @@ public final class SearchIndex: Sendable {
             return result
         }
 
-        /// Okapi BM25 with k1 = 1.2, b = 0.75.
-        static func bm25(weight: Double, documentFrequency: Int, documents: Int, length: Int, averageLength: Double) -> Double {
-            let idf = log(1 + (Double(documents) - Double(documentFrequency) + 0.5) / (Double(documentFrequency) + 0.5))
-            let norm = 1.2 * (1 - 0.75 + 0.75 * Double(length) / averageLength)
-            return idf * weight * 2.2 / (weight + norm)
+        /// BM25's inverse document frequency.
+        static func idf(documentFrequency: Int, documents: Int) -> Double {
+            log(1 + (Double(documents) - Double(documentFrequency) + 0.5) / (Double(documentFrequency) + 0.5))
+        }
+
+        /// BM25's saturated term frequency, k1 = 1.2, b = 0.75.
+        static func saturate(_ weight: Double, length: Int, averageLength: Double) -> Double {
+            weight * 2.2 / (weight + 1.2 * (1 - 0.75 + 0.75 * Double(length) / averageLength))
         }
 
         /// About 60 characters of the description around the first hit, hits marked with <mark>; HTML-escaped.

@@ -64,26 +64,6 @@ public struct SearchQuery: Sendable {
         self.original = original
         self.status = status
     }
-
-    /// Whether the viewer may see the document and it passes the filters.
-    func admits(_ document: SearchDocument) -> Bool {
-        if let status = self.status {
-            let mayTouchUnpublished = self.viewer.role == .reviewer || self.viewer.role == .admin || document.author == self.viewer.id
-            if status == .approved {
-                guard document.published || (mayTouchUnpublished && document.status == .approved) else { return false }
-            } else {
-                guard mayTouchUnpublished, document.status == status else { return false }
-            }
-        } else {
-            guard document.published else { return false }
-        }
-        if let major = self.major, document.major != major { return false }
-        if let course = self.course, document.course != course { return false }
-        if let kind = self.kind, document.kind != kind { return false }
-        if let original = self.original, document.original != original { return false }
-        if let point = self.knowledgePoint, !document.knowledgePoints.contains(point) { return false }
-        return true
-    }
 }
 
 /// What a search found.
@@ -109,12 +89,5 @@ public struct SearchResults: Sendable {
         public var course: [String: Int] = [:]
         public var major: [String: Int] = [:]
         public var original: [String: Int] = [:]
-
-        mutating func count(_ document: SearchDocument) {
-            self.kind[document.kind.rawValue, default: 0] += 1
-            self.course[document.course, default: 0] += 1
-            self.major[document.major, default: 0] += 1
-            self.original[document.original ? "true" : "false", default: 0] += 1
-        }
     }
 }

@@ -67,4 +67,32 @@ enum SearchText {
         }
         return found
     }
+
+    /// How often `needle` occurs (without overlap) within and after the first `titleLength` units of `haystack`:
+    /// the hot path of checking candidates, so it reads raw buffers.
+    static func count(_ needle: [UInt16], in haystack: [UInt16], titleLength: Int) -> (title: Int, body: Int) {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return (0, 0) }
+        return needle.withUnsafeBufferPointer { needle in
+            haystack.withUnsafeBufferPointer { text in
+                var title = 0
+                var body = 0
+                let first = needle[0]
+                let last = text.count - needle.count
+                var index = 0
+                while index <= last {
+                    if text[index] == first {
+                        var offset = 1
+                        while offset < needle.count && text[index + offset] == needle[offset] { offset += 1 }
+                        if offset == needle.count {
+                            if index + needle.count <= titleLength { title += 1 } else { body += 1 }
+                            index += needle.count
+                            continue
+                        }
+                    }
+                    index += 1
+                }
+                return (title, body)
+            }
+        }
+    }
 }
