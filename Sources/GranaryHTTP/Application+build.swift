@@ -96,7 +96,7 @@ func buildRouter(
     ReviewController(reviews: ReviewService(database: library.database, claimDuration: configuration.claimDuration), search: search).addRoutes(
         to: api
     )
-    SearchController(search: search).addRoutes(to: api)
+    SearchController(search: search, recommendations: Recommendations(database: library.database, resources: library.resources)).addRoutes(to: api)
     ReportController(reports: ReportService(database: library.database)).addRoutes(to: api)
     return router
 }

@@ -108,4 +108,40 @@ import Testing
             #expect(try await client.call(.get, "/api/v1/search?q=x").status == .unauthorized)
         }
     }
+
+    @Test func recommendationsPreferSharedPointsThenNeighboursAndCourse() async throws {
+        struct Related: Decodable {
+            let id: String
+            let score: Int
+            let reasons: [String]
+        }
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("wang", .reviewer), ("learner", .learner)])
+        try await lib.test { client in
+            let teacher = try await client.logIn("zhang")
+            let reviewer = try await client.logIn("wang")
+            var ids: [String: String] = [:]
+            // arc is gmaw's prerequisite; ut is in another course.
+            for (name, file, course, point) in [
+                ("base", "wps.pdf", "weld", "arc"), ("twin", "weld-bead.png", "weld", "arc"), ("next", "weld-demo.mp4", "weld", "gmaw"),
+                ("far", "arc-notes.txt", "check", "ut"),
+            ] {
+                let metadata = #"{"title":"\#(name)","major":"460110","course":"\#(course)","knowledgePoints":["\#(point)"],"original":true}"#
+                let resource = try await client.upload(try fixture(file), metadata: metadata, token: teacher).decode(Resource.self)
+                _ = try await client.call(.post, "/api/v1/resources/\(resource.id)/submit", token: teacher)
+                try await self.approve(client, resource.id, reviewer: reviewer)
+                ids[name] = resource.id
+            }
+            let hidden = try await client.upload(try fixture("simulation.zip"), metadata: validMetadata, token: teacher).decode(Resource.self)
+
+            let learner = try await client.logIn("learner")
+            let related = try await client.call(.get, "/api/v1/recommendations?resource=\(ids["base"]!)", token: learner).decode(PageOf<Related>.self)
+            #expect(related.items.map(\.id) == [ids["twin"]!, ids["next"]!])
+            #expect(related.items[0].reasons == ["same_course", "shared_point"])
+            #expect(related.items[1].reasons == ["neighbouring_point", "same_course"])
+            #expect(!related.items.contains { $0.id == hidden.id || $0.id == ids["far"]! })
+
+            #expect(try await client.call(.get, "/api/v1/recommendations?resource=\(hidden.id)", token: learner).status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/recommendations", token: learner).status == .badRequest)
+        }
+    }
 }

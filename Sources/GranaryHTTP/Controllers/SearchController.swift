@@ -6,9 +6,25 @@ import Hummingbird
 /// `GET /search`: full-text search with filters and facets.
 struct SearchController {
     let search: SearchService
+    let recommendations: Recommendations
 
     func addRoutes(to router: RouterGroup<AppRequestContext>) {
-        router.group(context: AuthenticatedContext.self).get("search", use: self.find)
+        let group = router.group(context: AuthenticatedContext.self)
+        group.get("search", use: self.find)
+        group.get("recommendations", use: self.recommend)
+    }
+
+    @Sendable func recommend(request: Request, context: AuthenticatedContext) async throws -> Response {
+        guard let raw = request.uri.value("resource"), let id = UUID(uuidString: raw)?.uuidString.lowercased() else {
+            throw GranaryError(
+                .invalidQuery,
+                LocalizedText(zh: "参数 resource 应为资源编号", en: "resource must be a resource id"),
+                errors: [FieldError(field: "resource", message: LocalizedText(zh: "必填，须为资源编号", en: "required, a resource id"))]
+            )
+        }
+        let limit = min(try request.uri.positiveInt("limit") ?? 10, 50)
+        let related = try await self.recommendations.related(to: id, viewer: context.user, limit: limit)
+        return try .json(Page(items: related, total: related.count, request: PageRequest(page: 1, pageSize: max(1, related.count))))
     }
 
     struct Item: Encodable {
