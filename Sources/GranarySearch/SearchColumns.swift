@@ -87,15 +87,16 @@ struct CompiledFilter {
             }
             return code
         }
-        self.status = query.status.map { UInt8(SearchColumns.statuses.firstIndex(of: $0)!) }
-        self.approved = query.status == .approved
+        let filter = query.filter
+        self.status = filter.status.map { UInt8(SearchColumns.statuses.firstIndex(of: $0)!) }
+        self.approved = filter.status == .approved
         self.seesAll = query.viewer.role == .reviewer || query.viewer.role == .admin
         self.viewer = columns.authorNames.existingCode(query.viewer.id)
-        self.kind = query.kind.map { UInt8(SearchColumns.kinds.firstIndex(of: $0)!) }
-        self.course = code(query.course, in: columns.courseNames)
-        self.major = code(query.major, in: columns.majorNames)
-        self.original = query.original
-        self.point = code(query.knowledgePoint, in: columns.pointNames)
+        self.kind = filter.kind.map { UInt8(SearchColumns.kinds.firstIndex(of: $0)!) }
+        self.course = code(filter.course, in: columns.courseNames)
+        self.major = code(filter.major, in: columns.majorNames)
+        self.original = filter.original
+        self.point = code(filter.knowledgePoint, in: columns.pointNames)
         self.satisfiable = satisfiable
     }
 

@@ -5,13 +5,9 @@ import GranaryModel
 public struct SearchQuery: Sendable {
     /// Folded terms; every one must occur.
     let terms: [[UInt16]]
-    public var major: String?
-    public var course: String?
-    public var knowledgePoint: String?
-    public var kind: ResourceKind?
-    public var original: Bool?
-    /// nil: published items only. Otherwise items in that state, among those the viewer may see unpublished.
-    public var status: ResourceStatus?
+    /// The same filters as a resource list. Its `status` nil means published items only; otherwise items in that
+    /// state among those the viewer may see unpublished.
+    public var filter: ResourceFilter
     public var sort: Sort
     public var page: PageRequest
     /// Who is searching: decides what unpublished items they may see.
@@ -30,12 +26,7 @@ public struct SearchQuery: Sendable {
         viewer: User,
         sort: Sort = .relevance,
         page: PageRequest = PageRequest(),
-        major: String? = nil,
-        course: String? = nil,
-        knowledgePoint: String? = nil,
-        kind: ResourceKind? = nil,
-        original: Bool? = nil,
-        status: ResourceStatus? = nil
+        filter: ResourceFilter = ResourceFilter()
     ) {
         var terms: [[UInt16]] = []
         var current: [UInt16] = []
@@ -57,12 +48,7 @@ public struct SearchQuery: Sendable {
         self.viewer = viewer
         self.sort = sort
         self.page = page
-        self.major = major
-        self.course = course
-        self.knowledgePoint = knowledgePoint
-        self.kind = kind
-        self.original = original
-        self.status = status
+        self.filter = filter
     }
 }
 

@@ -44,7 +44,11 @@ import Testing
     }
 
     static func ids(_ index: SearchIndex, _ text: String, viewer: User = learner, status: ResourceStatus? = nil) -> Set<String> {
-        Set(index.search(SearchQuery(text, viewer: viewer, page: PageRequest(pageSize: 100), status: status)).hits.map(\.document.id))
+        Set(
+            index.search(SearchQuery(text, viewer: viewer, page: PageRequest(pageSize: 100), filter: ResourceFilter(status: status))).hits.map(
+                \.document.id
+            )
+        )
     }
 
     @Test func chineseTermsOfOneToFourCharactersAreFoundExactly() {
@@ -128,13 +132,13 @@ import Testing
                 )
             )
         }
-        let results = index.search(SearchQuery("焊接", viewer: Self.learner, page: PageRequest(pageSize: 10), kind: nil))
+        let results = index.search(SearchQuery("焊接", viewer: Self.learner, page: PageRequest(pageSize: 10)))
         #expect(results.total == 40)
         #expect(results.hits.count == 10)
         for facet in [results.facets.kind, results.facets.course, results.facets.major, results.facets.original] {
             #expect(facet.values.reduce(0, +) == results.total)
         }
-        let videos = index.search(SearchQuery("焊接", viewer: Self.learner, kind: .video))
+        let videos = index.search(SearchQuery("焊接", viewer: Self.learner, filter: ResourceFilter(kind: .video)))
         #expect(videos.total == 10)
         #expect(videos.facets.kind == ["video": 10])
     }

@@ -99,14 +99,7 @@ struct ResourceController {
 
     @Sendable func list(request: Request, context: AuthenticatedContext) async throws -> Response {
         let uri = request.uri
-        let filter = ResourceFilter(
-            major: uri.value("major"),
-            course: uri.value("course"),
-            knowledgePoint: uri.value("knowledgePoint"),
-            kind: try uri.value("kind", as: ResourceKind.self),
-            original: try uri.bool("original"),
-            status: try uri.value("status", as: ResourceStatus.self)
-        )
+        let filter = try uri.resourceFilter()
         return try .json(try await self.resources.list(filter, viewer: context.user, try uri.pageRequest()))
     }
 

@@ -53,8 +53,8 @@ struct SearchController {
 
     @Sendable func find(request: Request, context: AuthenticatedContext) async throws -> Response {
         let uri = request.uri
-        let status = try uri.value("status", as: ResourceStatus.self)
-        if context.user.role == .learner, let status, status != .approved {
+        let filter = try uri.resourceFilter()
+        if context.user.role == .learner, let status = filter.status, status != .approved {
             throw GranaryError.forbidden(LocalizedText(zh: "学习者只能检索已审核通过的资源", en: "Learners search approved resources only"))
         }
         let page = try uri.pageRequest()
@@ -63,12 +63,7 @@ struct SearchController {
             viewer: context.user,
             sort: try uri.value("sort", as: SearchQuery.Sort.self) ?? .relevance,
             page: page,
-            major: uri.value("major"),
-            course: uri.value("course"),
-            knowledgePoint: uri.value("knowledgePoint"),
-            kind: try uri.value("kind", as: ResourceKind.self),
-            original: try uri.bool("original"),
-            status: status
+            filter: filter
         )
         let results = self.search.search(query)
         let items = results.hits.map { hit in
@@ -82,7 +77,7 @@ struct SearchController {
                 major: hit.document.major,
                 knowledgePoints: hit.document.knowledgePoints,
                 original: hit.document.original,
-                status: hit.document.published && status == nil ? .approved : hit.document.status,
+                status: hit.document.published && filter.status == nil ? .approved : hit.document.status,
                 createdAt: hit.document.createdAt,
                 ratings: hit.document.ratings,
                 averageStars: hit.document.averageStars

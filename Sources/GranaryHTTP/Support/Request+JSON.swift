@@ -124,6 +124,18 @@ extension URI {
         return value
     }
 
+    /// `?major=&course=&knowledgePoint=&kind=&original=&status=`, shared by resource lists and search.
+    func resourceFilter() throws -> ResourceFilter {
+        ResourceFilter(
+            major: self.value("major"),
+            course: self.value("course"),
+            knowledgePoint: self.value("knowledgePoint"),
+            kind: try self.value("kind", as: ResourceKind.self),
+            original: try self.bool("original"),
+            status: try self.value("status", as: ResourceStatus.self)
+        )
+    }
+
     /// `?page=&pageSize=`.
     func pageRequest() throws -> PageRequest {
         try PageRequest(page: self.value("page"), pageSize: self.value("pageSize"))

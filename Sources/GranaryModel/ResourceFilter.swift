@@ -1,0 +1,26 @@
+/// Narrows a resource list: `?major=&course=&knowledgePoint=&kind=&original=&status=`.
+public struct ResourceFilter: Sendable, Equatable {
+    public var major: String?
+    public var course: String?
+    public var knowledgePoint: String?
+    public var kind: ResourceKind?
+    public var original: Bool?
+    public var status: ResourceStatus?
+
+    /// Creates a filter; nil fields do not narrow.
+    public init(
+        major: String? = nil,
+        course: String? = nil,
+        knowledgePoint: String? = nil,
+        kind: ResourceKind? = nil,
+        original: Bool? = nil,
+        status: ResourceStatus? = nil
+    ) {
+        self.major = major
+        self.course = course
+        self.knowledgePoint = knowledgePoint
+        self.kind = kind
+        self.original = original
+        self.status = status
+    }
+}
