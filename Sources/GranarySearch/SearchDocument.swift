@@ -12,6 +12,8 @@ public struct SearchDocument: Sendable, Equatable {
     /// Ids of the knowledge and skill points, for filtering.
     public let knowledgePoints: [String]
     public let tags: [String]
+    /// Text taken from the file itself (plain text, HTML), at most 256 KiB.
+    public let fileText: String?
     public let kind: ResourceKind
     public let course: String
     public let major: String
@@ -35,6 +37,7 @@ public struct SearchDocument: Sendable, Equatable {
         pointNames: [String],
         knowledgePoints: [String],
         tags: [String],
+        fileText: String? = nil,
         kind: ResourceKind,
         course: String,
         major: String,
@@ -52,6 +55,7 @@ public struct SearchDocument: Sendable, Equatable {
         self.pointNames = pointNames
         self.knowledgePoints = knowledgePoints
         self.tags = tags
+        self.fileText = fileText
         self.kind = kind
         self.course = course
         self.major = major
@@ -66,7 +70,7 @@ public struct SearchDocument: Sendable, Equatable {
 
     /// The searchable text: the title first (it weighs double), then the rest, one field a line.
     var searchableText: (text: String, titleLength: Int) {
-        let rest = [self.description ?? "", self.pointNames.joined(separator: " "), self.tags.joined(separator: " ")]
+        let rest = [self.description ?? "", self.pointNames.joined(separator: " "), self.tags.joined(separator: " "), self.fileText ?? ""]
         return (self.title + "\n" + rest.joined(separator: "\n"), self.title.utf16.count)
     }
 

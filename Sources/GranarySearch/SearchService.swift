@@ -61,8 +61,9 @@ public struct SearchService: Sendable {
             db,
             sql: """
                 SELECT r.id, r.status, r.publishedVersion, r.createdBy, r.createdAt, v.title, v.description, v.course, v.major,
-                       v.kind, v.original, v.tags, COUNT(ratings.stars) AS ratings, COALESCE(AVG(ratings.stars), 0) AS stars
+                       v.kind, v.original, v.tags, t.text AS fileText, COUNT(ratings.stars) AS ratings, COALESCE(AVG(ratings.stars), 0) AS stars
                 FROM resources r JOIN resourceVersions v ON \(shown)
+                LEFT JOIN blobTexts t ON t.sha256 = v.sha256
                 LEFT JOIN ratings ON ratings.resource = r.id
                 WHERE r.status <> 'retired' \(only)
                 GROUP BY r.id
@@ -82,6 +83,7 @@ public struct SearchService: Sendable {
                     pointNames: resourcePoints.map(\.name),
                     knowledgePoints: resourcePoints.map(\.id),
                     tags: (try? decoder.decode([String].self, from: Data((row["tags"] as String).utf8))) ?? [],
+                    fileText: row["fileText"],
                     kind: ResourceKind(rawValue: row["kind"]) ?? .other,
                     course: row["course"],
                     major: row["major"],

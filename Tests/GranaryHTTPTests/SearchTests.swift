@@ -144,4 +144,30 @@ import Testing
             #expect(try await client.call(.get, "/api/v1/recommendations", token: learner).status == .badRequest)
         }
     }
+
+    @Test func textInsideTextAndHTMLFilesIsSearchable() async throws {
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("wang", .reviewer), ("learner", .learner)])
+        try await lib.test { client in
+            let teacher = try await client.logIn("zhang")
+            let reviewer = try await client.logIn("wang")
+            let html = Array(
+                "<!DOCTYPE html><html><head><style>.x{color:red}</style><script>var 秘密脚本 = 1</script></head><body><p>熔池&nbsp;观察</p></body></html>"
+                    .utf8
+            )
+            for bytes in [try fixture("arc-notes.txt"), html] {
+                let resource = try await client.upload(bytes, metadata: validMetadata, token: teacher).decode(Resource.self)
+                _ = try await client.call(.post, "/api/v1/resources/\(resource.id)/submit", token: teacher)
+                try await self.approve(client, resource.id, reviewer: reviewer)
+            }
+            let learner = try await client.logIn("learner")
+            func total(_ term: String) async throws -> Int {
+                let encoded = term.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                return try await client.call(.get, "/api/v1/search?q=\(encoded)", token: learner).decode(Found.self).total
+            }
+            #expect(try await total("阴极区") == 1)
+            #expect(try await total("熔池 观察") == 1)
+            #expect(try await total("秘密脚本") == 0)
+            #expect(try await total("color") == 0)
+        }
+    }
 }

@@ -39,6 +39,16 @@ public struct LibraryDatabase: Sendable {
         migrator.registerMigration("v3 published facts on resources for the report") { db in
             try db.execute(sql: Self.schemaV3)
         }
+        migrator.registerMigration("v4 text extracted from files for search") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE blobTexts (
+                        sha256 TEXT PRIMARY KEY NOT NULL REFERENCES blobs(sha256),
+                        text TEXT NOT NULL
+                    )
+                    """
+            )
+        }
         return migrator
     }
 

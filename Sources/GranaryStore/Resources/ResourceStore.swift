@@ -9,6 +9,7 @@ public struct ResourceStore: Sendable {
     private let database: LibraryDatabase
     private let blobs: BlobStore
     private let inspector: ContentInspector
+    private let extractor = TextExtractor()
 
     /// Creates the store.
     public init(database: LibraryDatabase, blobs: BlobStore, inspector: ContentInspector) {
@@ -182,10 +183,24 @@ public struct ResourceStore: Sendable {
             // Fail on unknown references before the bytes are moved into place.
             _ = try await self.database.pool.read { db in try Self.checkReferences(db, metadata: metadata) }
             let blob = try await file.finish()
+            try await self.keepText(of: blob, mime: mime)
             return (blob, mime, metadata.kind ?? MediaPolicy.kind(forMIME: mime))
         } catch {
             file.abandon()
             throw error
+        }
+    }
+
+    /// Keeps the searchable text of stored bytes once per content. The rows are keyed by the blob, so text of bytes
+    /// whose resource row never commits (a crash) stays harmless, like the bytes themselves.
+    private func keepText(of blob: StoredBlob, mime: String) async throws {
+        guard let text = try await self.extractor.text(ofFileAt: blob.path, mime: mime), !text.isEmpty else { return }
+        try await self.database.pool.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO blobs (sha256, size, mime, createdAt) VALUES (?, ?, ?, ?)",
+                arguments: [blob.sha256, blob.size, mime, Date()]
+            )
+            try db.execute(sql: "INSERT OR IGNORE INTO blobTexts (sha256, text) VALUES (?, ?)", arguments: [blob.sha256, text])
         }
     }
 
