@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GranaryModel
 import GranaryReview
 import GranaryStore
@@ -45,5 +46,22 @@ import Testing
         for login in DemoLibrary.logins {
             #expect(try await library.accounts.logIn(username: login.username, password: login.password) != nil)
         }
+    }
+}
+
+@Suite struct TextExtractionTests {
+    @Test func missingTextsAreExtractedAgain() async throws {
+        let fixture = try await MonitoringReportTests.Fixture()
+        try await fixture.add(text: true)
+        try await fixture.add(text: false)
+        try await fixture.library.database.pool.write { db in try db.execute(sql: "DELETE FROM blobTexts") }
+        var reports: [(Int, Int)] = []
+        let found = try await fixture.library.resources.extractMissingTexts { reports.append(($0, $1)) }
+        #expect(found == 1)
+        #expect(reports.last.map { $0.0 == $0.1 } == true)
+        let texts = try await fixture.library.database.pool.read { db in try String.fetchAll(db, sql: "SELECT text FROM blobTexts") }
+        #expect(texts.count == 1)
+        #expect(texts[0].hasPrefix("焊接讲义"))
+        #expect(try await fixture.library.resources.extractMissingTexts() == 0)
     }
 }

@@ -204,6 +204,27 @@ public struct ResourceStore: Sendable {
         }
     }
 
+    /// Extracts the text of every stored file that has none yet (after the extractor learned a new format);
+    /// `progress` hears (done, total) now and then. Returns how many files gave text.
+    public func extractMissingTexts(progress: (Int, Int) -> Void = { _, _ in }) async throws -> Int {
+        let missing = try await self.database.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT sha256, mime FROM blobs WHERE sha256 NOT IN (SELECT sha256 FROM blobTexts)")
+                .map { (sha256: $0["sha256"] as String, mime: $0["mime"] as String) }
+        }
+        var found = 0
+        for (index, blob) in missing.enumerated() {
+            let path = self.blobs.path(forSHA256: blob.sha256)
+            if let text = try await self.extractor.text(ofFileAt: path, mime: blob.mime), !text.isEmpty {
+                try await self.database.pool.write { db in
+                    try db.execute(sql: "INSERT OR IGNORE INTO blobTexts (sha256, text) VALUES (?, ?)", arguments: [blob.sha256, text])
+                }
+                found += 1
+            }
+            if (index + 1) % 1000 == 0 || index + 1 == missing.count { progress(index + 1, missing.count) }
+        }
+        return found
+    }
+
     /// Closes the upload and decides its MIME type from the bytes; refuses empty files and programs.
     private func inspect(_ file: BlobUpload) async throws -> String {
         try await file.close()
