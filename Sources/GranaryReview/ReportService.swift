@@ -18,6 +18,11 @@ public struct ReportService: Sendable {
     /// Where the guideline's years are cut.
     public static let timeZone = TimeZone(identifier: "Asia/Shanghai")!
 
+    /// The calendar year it is now in Asia/Shanghai: the report's default.
+    public static func currentYear(now: Date = Date()) -> Int {
+        Calendar.current.dateComponents(in: Self.timeZone, from: now).year!
+    }
+
     /// The first instant of `year` and of the year after, in Asia/Shanghai.
     public static func bounds(of year: Int) -> (start: Date, end: Date) {
         var calendar = Calendar(identifier: .gregorian)

@@ -17,7 +17,7 @@ struct Report: AsyncParsableCommand {
 
     func run() async throws {
         let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata)
-        let year = self.year ?? Calendar.current.dateComponents(in: ReportService.timeZone, from: Date()).year!
+        let year = self.year ?? ReportService.currentYear()
         let report = try await ReportService(database: library.database).report(year: year)
         if self.json {
             let encoder = JSONEncoder()

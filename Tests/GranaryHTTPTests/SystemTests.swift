@@ -47,6 +47,10 @@ import Testing
             let missing = try await client.call(.get, "/api/v1/nowhere")
             #expect(missing.status == .notFound)
             #expect(try missing.problem().code == "not_found")
+            // Hummingbird answers a known path with an unknown method as not found; it is still a problem body.
+            let wrongMethod = try await client.call(.delete, "/api/v1/health")
+            #expect(wrongMethod.status == .notFound)
+            #expect(try wrongMethod.problem().code == "not_found")
         }
     }
 

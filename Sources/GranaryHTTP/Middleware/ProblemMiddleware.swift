@@ -68,7 +68,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         Problem(GranaryError(code, code.title), english: english).response(status: code.status)
     }
 
-    /// Framework errors (no route, wrong method, malformed path parameter, body over the JSON limit).
+    /// Framework errors (no route, malformed path parameter, body over the JSON limit).
     private static func problem(forStatus status: HTTPResponse.Status, english: Bool) -> Response {
         let code: GranaryError.Code? =
             switch status.code {
@@ -87,16 +87,6 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 code == .invalidDocument
                 ? LocalizedText(zh: "请求格式有误（例如路径中的编号格式不对）", en: "The request is malformed (for example an id in the path)") : code.title
             return Problem(GranaryError(code, detail), english: english).response(status: code.status)
-        }
-        if status.code == 405 {
-            return Problem(
-                code: "method_not_allowed",
-                status: status,
-                title: LocalizedText(zh: "不支持此请求方法", en: "Method not allowed"),
-                detail: LocalizedText(zh: "该地址不支持此请求方法", en: "This route does not accept this method"),
-                errors: [],
-                english: english
-            ).response(status: status)
         }
         let word = status.code >= 500 ? "internal_error" : "bad_request"
         let title = LocalizedText(zh: status.code >= 500 ? "服务器内部错误" : "请求有误", en: status.reasonPhrase)
