@@ -195,11 +195,11 @@ public struct ResourceStore: Sendable {
     /// whose resource row never commits (a crash) stays harmless, like the bytes themselves.
     private func keepText(of blob: StoredBlob, mime: String) async throws {
         // Identical bytes uploaded again already have their text; don't read the file a second time.
-        if blob.deduplicated,
-            try await self.database.pool.read({ db in try Bool.fetchOne(db, sql: "SELECT 1 FROM blobTexts WHERE sha256 = ?", arguments: [blob.sha256])
-                }) != nil
-        {
-            return
+        if blob.deduplicated {
+            let known = try await self.database.pool.read { db in
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM blobTexts WHERE sha256 = ?", arguments: [blob.sha256]) != nil
+            }
+            if known { return }
         }
         guard let text = try await self.extractor.text(ofFileAt: blob.path, mime: mime), !text.isEmpty else { return }
         try await self.database.pool.write { db in
