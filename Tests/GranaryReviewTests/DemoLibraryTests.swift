@@ -57,11 +57,13 @@ import Testing
         try await fixture.library.database.pool.write { db in try db.execute(sql: "DELETE FROM blobTexts") }
         var reports: [(Int, Int)] = []
         let found = try await fixture.library.resources.extractMissingTexts { reports.append(($0, $1)) }
-        #expect(found == 1)
+        // The plain text and, through pdftotext, the PDF.
+        #expect(found == 2)
         #expect(reports.last.map { $0.0 == $0.1 } == true)
         let texts = try await fixture.library.database.pool.read { db in try String.fetchAll(db, sql: "SELECT text FROM blobTexts") }
-        #expect(texts.count == 1)
-        #expect(texts[0].hasPrefix("焊接讲义"))
+        #expect(texts.count == 2)
+        #expect(texts.contains { $0.hasPrefix("焊接讲义") })
+        #expect(texts.contains("Welding procedure specification"))
         #expect(try await fixture.library.resources.extractMissingTexts() == 0)
     }
 }

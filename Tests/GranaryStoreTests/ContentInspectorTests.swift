@@ -79,21 +79,3 @@ let metadataDirectory =
         _ = crashed
     }
 }
-
-@Suite struct TextExtractorTests {
-    @Test func htmlLosesItsMarkupScriptsAndStyles() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("granary-text-\(UUID().uuidString).html").path
-        let html = "<html><head><title>课件</title><STYLE>p{}</STYLE></head><body><script>alert(1)</script><p>焊接&amp;切割</p><br>熔池</body></html>"
-        FileManager.default.createFile(atPath: root, contents: Data(html.utf8))
-        let text = try await TextExtractor().text(ofFileAt: root, mime: "text/html")
-        #expect(text == "课件 焊接&切割 熔池")
-        #expect(try await TextExtractor().text(ofFileAt: root, mime: "application/pdf") == nil)
-    }
-
-    @Test func noFileCostsMoreThanTheLimit() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("granary-text-\(UUID().uuidString).txt").path
-        FileManager.default.createFile(atPath: root, contents: Data(String(repeating: "焊", count: 100_000).utf8))
-        let text = try await TextExtractor(limit: 1000).text(ofFileAt: root, mime: "text/plain")
-        #expect((text?.count ?? 0) <= 1000)
-    }
-}
