@@ -37,6 +37,8 @@ import Testing
         try await lib.test { client in
             let admin = try await client.logIn("admin")
             let teacher = try await client.logIn("zhang")
+            // Used once first, so the session is remembered in memory: the role change must end it there too.
+            #expect(try await client.call(.get, "/api/v1/me", token: teacher).status == .ok)
             let changed = try await client.call(.patch, "/api/v1/users/zhang", token: admin, json: #"{"role":"reviewer"}"#)
             #expect(changed.status == .ok)
             #expect(try changed.decode(User.self).role == .reviewer)

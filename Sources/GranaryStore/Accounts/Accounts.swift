@@ -4,6 +4,7 @@ import GRDB
 import GranaryModel
 import HummingbirdBcrypt
 import NIOPosix
+import Synchronization
 
 /// Accounts, institutions, passwords and bearer tokens.
 ///
@@ -16,6 +17,8 @@ public struct Accounts: Sendable {
     private let threadPool: NIOThreadPool
     /// A real hash checked against when the username does not exist, so timing does not reveal which usernames exist.
     private let decoyHash: String
+    /// Live sessions already looked up, so an authenticated request costs no database read.
+    private let sessions = SessionCache()
 
     /// Creates the account service over `database`.
     public init(database: LibraryDatabase, bcryptCost: UInt8, tokenLifetime: TimeInterval, threadPool: NIOThreadPool = .singleton) {
@@ -127,16 +130,21 @@ public struct Accounts: Sendable {
 
     /// The account a live token belongs to; nil when the token is unknown, expired or revoked.
     public func user(forToken token: String, now: Date = Date()) async throws -> User? {
-        try await self.database.pool.read { db in
+        let digest = Self.digest(token)
+        if let user = self.sessions.user(digest, now: now) { return user }
+        let found = try await self.database.pool.read { db in
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT users.* FROM tokens JOIN users ON users.id = tokens.userId
+                    SELECT users.*, tokens.expiresAt AS tokenExpiresAt FROM tokens JOIN users ON users.id = tokens.userId
                     WHERE tokens.tokenHash = ? AND tokens.expiresAt > ? AND tokens.revokedAt IS NULL
                     """,
-                arguments: [Self.digest(token), now]
-            ).map(Self.user(from:))
+                arguments: [digest, now]
+            ).map { (user: Self.user(from: $0), expiresAt: $0["tokenExpiresAt"] as Date) }
         }
+        guard let found else { return nil }
+        self.sessions.remember(digest, user: found.user, expiresAt: found.expiresAt, now: now)
+        return found.user
     }
 
     /// Ends the session of `token` (log-out).
@@ -145,6 +153,7 @@ public struct Accounts: Sendable {
             try db.execute(sql: "UPDATE tokens SET revokedAt = ? WHERE tokenHash = ?", arguments: [Date(), Self.digest(token)])
             try EventLog.record(db, actor: actor, action: "session.revoked", itemType: "user", itemId: actor)
         }
+        self.sessions.forget(digest: Self.digest(token))
     }
 
     /// Gives an account another role; its open sessions end so the new role applies at once.
@@ -152,6 +161,7 @@ public struct Accounts: Sendable {
         guard actor.role == .admin else {
             throw GranaryError.forbidden(LocalizedText(zh: "只有管理员能修改角色", en: "Only admins change roles"))
         }
+        defer { self.sessions.forget(username: username) }
         return try await self.database.pool.write { db in
             guard let before = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user(from:)) else {
                 throw GranaryError.notFound(LocalizedText(zh: "用户", en: "User"), username)
@@ -271,6 +281,53 @@ public struct Accounts: Sendable {
     }
 
     static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in SHA256.hash(data: Data(token.utf8)) {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Sessions this process has looked up, by token digest. An entry is trusted for at most a minute (and never past
+/// the token's expiry), so a change made by another process (`granary users ...` on the same database) applies
+/// within a minute; log-out and role changes in this process forget their entries at once.
+final class SessionCache: Sendable {
+    private struct Entry {
+        let user: User
+        let until: Date
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    static let trusted: TimeInterval = 60
+    static let capacity = 10_000
+
+    func user(_ digest: String, now: Date) -> User? {
+        self.entries.withLock { entries in
+            guard let entry = entries[digest] else { return nil }
+            guard entry.until > now else {
+                entries.removeValue(forKey: digest)
+                return nil
+            }
+            return entry.user
+        }
+    }
+
+    func remember(_ digest: String, user: User, expiresAt: Date, now: Date) {
+        self.entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[digest] = Entry(user: user, until: min(expiresAt, now.addingTimeInterval(Self.trusted)))
+        }
+    }
+
+    func forget(digest: String) {
+        _ = self.entries.withLock { $0.removeValue(forKey: digest) }
+    }
+
+    func forget(username: String) {
+        self.entries.withLock { entries in entries = entries.filter { $0.value.user.username != username } }
     }
 }
