@@ -35,7 +35,7 @@ struct SearchColumns {
     var originals: [Bool] = []
     var created: [Double] = []
     var ratings: [Int32] = []
-    var stars: [Float] = []
+    var stars: [Double] = []
     var points: [[Int32]] = []
 
     var authorNames = Interner()
@@ -58,8 +58,44 @@ struct SearchColumns {
         self.originals.append(document.original)
         self.created.append(document.createdAt.timeIntervalSince1970)
         self.ratings.append(Int32(document.ratings))
-        self.stars.append(Float(document.averageStars))
+        self.stars.append(document.averageStars)
         self.points.append(document.knowledgePoints.map { self.pointNames.code($0) })
+    }
+
+    /// Overwrites the facts of `slot` that change without a new text: review state, ratings, facets.
+    mutating func update(_ slot: Int, with document: SearchDocument) {
+        self.published[slot] = document.published
+        self.statuses[slot] = UInt8(Self.statuses.firstIndex(of: document.status)!)
+        self.authors[slot] = self.authorNames.code(document.author)
+        self.kinds[slot] = UInt8(Self.kinds.firstIndex(of: document.kind)!)
+        self.courses[slot] = self.courseNames.code(document.course)
+        self.majors[slot] = self.majorNames.code(document.major)
+        self.originals[slot] = document.original
+        self.created[slot] = document.createdAt.timeIntervalSince1970
+        self.ratings[slot] = Int32(document.ratings)
+        self.stars[slot] = document.averageStars
+        self.points[slot] = document.knowledgePoints.map { self.pointNames.code($0) }
+    }
+
+    /// The columns of the slots in `kept`, in that order, renumbered from 0; the names stay.
+    func compacted(keeping kept: [Int]) -> SearchColumns {
+        var columns = SearchColumns()
+        (columns.authorNames, columns.courseNames, columns.majorNames, columns.pointNames) =
+            (self.authorNames, self.courseNames, self.majorNames, self.pointNames)
+        columns.alive = kept.map { self.alive[$0] }
+        columns.lengths = kept.map { self.lengths[$0] }
+        columns.published = kept.map { self.published[$0] }
+        columns.statuses = kept.map { self.statuses[$0] }
+        columns.authors = kept.map { self.authors[$0] }
+        columns.kinds = kept.map { self.kinds[$0] }
+        columns.courses = kept.map { self.courses[$0] }
+        columns.majors = kept.map { self.majors[$0] }
+        columns.originals = kept.map { self.originals[$0] }
+        columns.created = kept.map { self.created[$0] }
+        columns.ratings = kept.map { self.ratings[$0] }
+        columns.stars = kept.map { self.stars[$0] }
+        columns.points = kept.map { self.points[$0] }
+        return columns
     }
 }
 
@@ -76,6 +112,18 @@ struct CompiledFilter {
     private let major: Int32?
     private let original: Bool?
     private let point: Int32?
+    /// Admits every live document, whoever asks (whether a term occurs at all).
+    private var anyLive = false
+
+    /// A filter that admits every live document.
+    static var anyLive: CompiledFilter {
+        var filter = CompiledFilter(
+            SearchQuery("", viewer: User(id: "", username: "", displayName: "", role: .admin, institution: nil, createdAt: Date())),
+            columns: SearchColumns()
+        )
+        filter.anyLive = true
+        return filter
+    }
 
     init(_ query: SearchQuery, columns: SearchColumns) {
         var satisfiable = true
@@ -105,6 +153,7 @@ struct CompiledFilter {
     /// others: their own), and for `approved` also everything published.
     func admits(_ slot: Int, _ columns: SearchColumns) -> Bool {
         guard columns.alive[slot] else { return false }
+        if self.anyLive { return true }
         if let status = self.status {
             let mayTouchUnpublished = self.seesAll || (self.viewer != nil && columns.authors[slot] == self.viewer)
             if self.approved {

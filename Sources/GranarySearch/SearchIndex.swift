@@ -1,324 +1,305 @@
 import Foundation
 import GranaryModel
-import NIOConcurrencyHelpers
 
 /// The in-process full-text index over resources: postings of every pair of adjacent characters (bigrams) and of
-/// single characters, in document order, so any query string of one or more characters is found exactly.
+/// single characters, in slot order, so any query string of one or more characters is found exactly.
 ///
-/// A term's candidates are the intersection of its bigrams' postings; each candidate is then checked for the
-/// whole term, so results are exactly the documents whose text contains every term (what a scan would find).
-/// Pinyin (`hanjie`) and initials (`hj`) are matched against the titles, point names and tags the same way, for a
-/// Latin term that occurs nowhere as written.
-/// SQLite stays the system of record: the index is built from it at start and told of every change.
+/// A term of one or two characters is answered by its postings alone, weights included. A longer term's candidates
+/// are the documents in all of its bigrams' postings, checked against the text. Pinyin (`hanjie`) and initials
+/// (`hj`) are matched against the titles, point names and tags through the characters' readings, for a Latin term
+/// that occurs nowhere as written.
+///
+/// Storage is flat: all folded text in one array of UTF-16 code units, one posting list per key allocated at its
+/// exact size, one array per facet. A document is never changed in place: a new text takes a new slot and the old
+/// slot is dead until the next compaction, which renumbers the live documents and rebuilds the postings once a
+/// quarter of the slots are dead. SQLite stays the system of record: the index is built from it at start and told of
+/// every change.
 public final class SearchIndex: Sendable {
-    private let state: NIOLockedValueBox<State>
+    private let state = ReadWriteLocked(State())
     private let pinyin = Pinyin()
 
     /// An empty index.
-    public init() {
-        self.state = NIOLockedValueBox(State())
-    }
+    public init() {}
 
     /// How many documents are indexed.
     public var count: Int {
-        self.state.withLockedValue { $0.live }
+        self.state.read { $0.live }
     }
 
     /// Adds a document, or replaces the one with the same id.
     public func upsert(_ document: SearchDocument) {
-        let entry = self.entry(for: document)
-        self.state.withLockedValue { $0.insert(entry) }
+        let prepared = Prepared(document)
+        self.state.write { $0.insert(prepared) }
     }
 
     /// Adds many documents at once (the build at start).
     public func upsert(contentsOf documents: [SearchDocument]) {
-        let entries = documents.map(self.entry(for:))
-        self.state.withLockedValue { state in
-            for entry in entries { state.insert(entry) }
+        let prepared = documents.map(Prepared.init)
+        self.state.write { state in
+            if state.ids.isEmpty {
+                state.load(prepared)
+            } else {
+                for entry in prepared { state.insert(entry) }
+            }
         }
+    }
+
+    /// Replaces the whole index with the documents `fill` hands over in batches: the new index is built beside the
+    /// old one, which answers searches until it is swapped in. Returns how many documents it holds.
+    @discardableResult
+    public func replaceAll(_ fill: (_ add: ([SearchDocument]) -> Void) throws -> Void) rethrows -> Int {
+        var fresh = State()
+        try fill { documents in
+            for document in documents { fresh.insertForLoad(Prepared(document)) }
+        }
+        fresh.rebuildPostings()
+        // The text grew by doubling; keep it at its size.
+        var text: [UInt16] = []
+        text.reserveCapacity(fresh.text.count)
+        text.append(contentsOf: fresh.text)
+        fresh.text = text
+        let count = fresh.live
+        self.state.write { $0 = fresh }
+        // The batches and the old index were freed in pieces; give the pages back so the resident size is the index.
+        Self.releaseFreePages()
+        return count
     }
 
     /// Removes a document.
     public func remove(id: String) {
-        self.state.withLockedValue { $0.remove(id: id) }
+        self.state.write { _ = $0.remove(id: id) }
+    }
+
+    /// Drops the dead slots now rather than when a quarter of the slots are dead.
+    func compact() {
+        self.state.write { $0.compact() }
     }
 
     /// Runs a query.
     public func search(_ query: SearchQuery) -> SearchResults {
-        self.state.withLockedValue { $0.search(query) }
+        let readings = query.terms.contains(where: Self.mayBePinyin) ? self.readings() : [:]
+        return self.state.read { $0.search(query, readings: readings) }
     }
 
-    private func entry(for document: SearchDocument) -> Entry {
-        let (text, titleLength) = document.searchableText
-        let spelled = self.pinyin.spell(SearchText.fold(document.pinyinText))
-        return Entry(document: document, text: SearchText.fold(text), titleLength: titleLength, pinyin: spelled.full, initials: spelled.initials)
+    /// What the index holds, for `granary bench`: documents, dead slots, code units of text, postings.
+    public var statistics: (documents: Int, deadSlots: Int, textUnits: Int, bigramKeys: Int, postings: Int) {
+        self.state.read { state in
+            (
+                state.live, state.ids.count - state.live, state.text.count, state.bigrams.lists.count,
+                state.bigrams.lists.reduce(0) { $0 + $1.count }
+            )
+        }
     }
 
-    /// A term's occurrence in one document.
-    struct Hit {
-        let slot: Int32
-        let weight: Float
+    /// glibc's `malloc_trim(0)`, looked up at run time (its header is not part of the Glibc module).
+    private static func releaseFreePages() {
+        typealias Trim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: Trim.self)(0)
     }
 
-    /// One indexed document with its folded text.
-    struct Entry {
+    /// Bytes the index's main arrays hold (capacity, not count), for `granary bench`.
+    public var footprint: [String: Int] {
+        self.state.read { state in
+            [
+                "text": state.text.capacity * 2,
+                "postings": state.bigrams.lists.reduce(0) { $0 + $1.slots.capacity * 4 + $1.weights.capacity + $1.blockBounds.capacity * 4 },
+                "ids": state.ids.capacity * 16 + state.slots.capacity * 24,
+            ]
+        }
+    }
+
+    static func mayBePinyin(_ term: [UInt16]) -> Bool {
+        term.count >= 2 && term.allSatisfy { (0x61...0x7A).contains($0) }
+    }
+
+    /// The readings of every ideograph in the index.
+    private func readings() -> [UInt16: [UInt16]] {
+        let ideographs = self.state.read { state in
+            var units: [UInt16] = []
+            for unit in state.bigrams.byUnit.keys where SearchText.isIdeograph(unit) { units.append(unit) }
+            return units
+        }
+        return self.pinyin.syllables(ideographs)
+    }
+
+    /// A document with its text folded, made before taking the lock.
+    struct Prepared {
         let document: SearchDocument
-        let text: [UInt16]
+        let folded: [UInt16]
+        /// Where folding changed a code unit, and what it was: offset << 16 | unit (snippets and titles show these).
+        let unfolded: [UInt64]?
         let titleLength: Int
-        let pinyin: [UInt16]
-        let initials: [UInt16]
+        let names: Range<Int>
+
+        init(_ document: SearchDocument) {
+            let (text, titleLength, names) = document.searchableText
+            let original = Array(text.utf16)
+            let folded = original.map(SearchText.fold)
+            self.document = document
+            self.folded = folded
+            var unfolded: [UInt64] = []
+            for index in original.indices where original[index] != folded[index] { unfolded.append(UInt64(index) << 16 | UInt64(original[index])) }
+            self.unfolded = unfolded.isEmpty ? nil : unfolded
+            self.titleLength = titleLength
+            self.names = names
+        }
     }
 
-    /// Documents and postings; only touched under the lock.
+    /// Documents and postings; read under the shared lock, changed under the exclusive one.
     struct State {
-        var entries: [Entry?] = []
-        /// Each document's folded text and title length, apart from the entries so checking a term touches nothing else.
-        var texts: [[UInt16]] = []
-        var titleLengths: [Int32] = []
-        var columns = SearchColumns()
+        /// Resource id by slot; empty for a dead slot.
+        var ids: [String] = []
         var slots: [String: Int32] = [:]
+        /// The folded text of every slot, one after another: slot `s` is `text[textStarts[s]..<textStarts[s + 1]]`.
+        var text: [UInt16] = []
+        var textStarts: [Int] = [0]
+        var titleLengths: [Int32] = []
+        /// Where each slot's point names and tags are, from its start.
+        var nameStarts: [Int32] = []
+        var nameEnds: [Int32] = []
+        /// The code units folding changed, by slot (see `Prepared.unfolded`); most texts have none.
+        var unfolded: [Int32: [UInt64]] = [:]
+        var columns = SearchColumns()
+        var bigrams = PostingTable()
         var live = 0
         var totalLength = 0
-        var bigrams: [UInt32: [Int32]] = [:]
-        var unigrams: [UInt16: [Int32]] = [:]
-        /// Beside each posting, the weight of that bigram or character in the document (title twice, capped at
-        /// 255), so one- and two-character terms are scored without reading any text.
-        var bigramWeights: [UInt32: [UInt8]] = [:]
-        var unigramWeights: [UInt16: [UInt8]] = [:]
-        var pinyinBigrams: [UInt32: [Int32]] = [:]
-        var initialBigrams: [UInt32: [Int32]] = [:]
+        /// The average length the block bounds were computed with; they hold while the real average is not above it.
+        var boundReference = 0.0
 
-        mutating func insert(_ entry: Entry) {
-            self.remove(id: entry.document.id)
-            let slot = Int32(self.entries.count)
-            self.entries.append(entry)
-            self.columns.append(entry.document, length: entry.text.count)
-            self.texts.append(entry.text)
-            self.titleLengths.append(Int32(entry.titleLength))
-            self.slots[entry.document.id] = slot
-            self.live += 1
-            self.totalLength += entry.text.count
-            // Document ids only grow, so every posting list stays sorted.
-            var bigramCounts: [UInt32: Int] = [:]
-            var unigramCounts: [UInt16: Int] = [:]
-            for (index, unit) in entry.text.enumerated() {
-                unigramCounts[unit, default: 0] += index < entry.titleLength ? 2 : 1
-                if index + 1 < entry.text.count {
-                    bigramCounts[SearchText.bigram(unit, entry.text[index + 1]), default: 0] += index + 2 <= entry.titleLength ? 2 : 1
-                }
-            }
-            for (key, weight) in bigramCounts {
-                self.bigrams[key, default: []].append(slot)
-                self.bigramWeights[key, default: []].append(UInt8(min(weight, 255)))
-            }
-            for (unit, weight) in unigramCounts {
-                self.unigrams[unit, default: []].append(slot)
-                self.unigramWeights[unit, default: []].append(UInt8(min(weight, 255)))
-            }
-            for key in Self.bigramKeys(entry.pinyin) { self.pinyinBigrams[key, default: []].append(slot) }
-            for key in Self.bigramKeys(entry.initials) { self.initialBigrams[key, default: []].append(slot) }
+        var averageLength: Double {
+            self.live > 0 ? Double(self.totalLength) / Double(self.live) : 1
         }
 
-        /// A removed document's slot stays in the postings and is skipped when read.
-        mutating func remove(id: String) {
-            guard let slot = self.slots.removeValue(forKey: id), let entry = self.entries[Int(slot)] else { return }
-            self.entries[Int(slot)] = nil
-            self.columns.alive[Int(slot)] = false
-            self.columns.points[Int(slot)] = []
-            self.texts[Int(slot)] = []
+        // MARK: - Changes
+
+        /// Loads documents into an empty state: texts first, then every posting list at its exact size.
+        mutating func load(_ entries: [Prepared]) {
+            for entry in entries { self.insertForLoad(entry) }
+            self.rebuildPostings()
+        }
+
+        /// Adds a document's text and facts but no postings: `rebuildPostings()` follows once all are in.
+        mutating func insertForLoad(_ entry: Prepared) {
+            if let slot = self.slots[entry.document.id] { self.kill(Int(slot)) }
+            self.append(entry)
+        }
+
+        mutating func insert(_ entry: Prepared) {
+            if let slot = self.slots[entry.document.id].map(Int.init), self.sameText(slot, entry) {
+                // A review decision or a rating: the text is the same, only the facts change.
+                self.columns.update(slot, with: entry.document)
+                return
+            }
+            _ = self.remove(id: entry.document.id)
+            let slot = self.append(entry)
+            if self.averageLength > self.boundReference {
+                self.boundReference = self.averageLength * 1.1
+                self.bigrams.recomputeBounds(lengths: self.columns.lengths, reference: self.boundReference)
+            }
+            let (length, reference) = (self.columns.lengths[slot], self.boundReference)
+            let (text, range, titleLength) = (self.text, self.textRange(slot), Int(self.titleLengths[slot]))
+            Self.forEachBigram(text, range, titleLength) { key, weight, position in
+                self.bigrams.add(key, slot: Int32(slot), weight: weight, position: position, length: length, reference: reference)
+            }
+            if self.ids.count - self.live > max(4096, self.live / 4) { self.compact() }
+        }
+
+        /// Marks a document's slot dead; its postings stay until the next compaction and are skipped when read.
+        mutating func remove(id: String) -> Bool {
+            guard let slot = self.slots[id] else { return false }
+            self.kill(Int(slot))
+            return true
+        }
+
+        private mutating func kill(_ slot: Int) {
+            self.slots.removeValue(forKey: self.ids[slot])
+            self.ids[slot] = ""
+            self.columns.alive[slot] = false
+            self.columns.points[slot] = []
+            self.unfolded.removeValue(forKey: Int32(slot))
             self.live -= 1
-            self.totalLength -= entry.text.count
+            self.totalLength -= Int(self.columns.lengths[slot])
         }
 
-        static func bigramKeys(_ text: [UInt16]) -> Set<UInt32> {
-            guard text.count >= 2 else { return [] }
-            var keys = Set<UInt32>(minimumCapacity: text.count)
-            for index in 0..<(text.count - 1) { keys.insert(SearchText.bigram(text[index], text[index + 1])) }
-            return keys
+        @discardableResult
+        private mutating func append(_ entry: Prepared) -> Int {
+            let slot = self.ids.count
+            self.ids.append(entry.document.id)
+            self.slots[entry.document.id] = Int32(slot)
+            self.text.append(contentsOf: entry.folded)
+            self.textStarts.append(self.text.count)
+            self.titleLengths.append(Int32(entry.titleLength))
+            self.nameStarts.append(Int32(entry.names.lowerBound))
+            self.nameEnds.append(Int32(entry.names.upperBound))
+            if let unfolded = entry.unfolded { self.unfolded[Int32(slot)] = unfolded }
+            self.columns.append(entry.document, length: entry.folded.count)
+            self.live += 1
+            self.totalLength += entry.folded.count
+            return slot
         }
 
-        // MARK: - Querying
+        private func sameText(_ slot: Int, _ entry: Prepared) -> Bool {
+            self.columns.alive[slot] && Int(self.titleLengths[slot]) == entry.titleLength
+                && Int(self.nameStarts[slot]) == entry.names.lowerBound && Int(self.nameEnds[slot]) == entry.names.upperBound
+                && self.unfolded[Int32(slot)] == entry.unfolded && self.text[self.textRange(slot)].elementsEqual(entry.folded)
+        }
 
-        func search(_ query: SearchQuery) -> SearchResults {
-            // Each term's hits, in document order, with the term's weight in each document.
-            var termHits: [[Hit]] = []
-            for term in query.terms {
-                let hits = self.hits(for: term)
-                if hits.isEmpty { return SearchResults(total: 0, hits: [], facets: SearchResults.Facets()) }
-                termHits.append(hits)
+        /// Renumbers the live documents from 0 and rebuilds every posting list, dropping the dead slots.
+        mutating func compact() {
+            let kept = self.ids.indices.filter { self.columns.alive[$0] }
+            var text: [UInt16] = []
+            text.reserveCapacity(self.totalLength)
+            var starts = [0]
+            starts.reserveCapacity(kept.count + 1)
+            var unfolded: [Int32: [UInt64]] = [:]
+            for (slot, old) in kept.enumerated() {
+                text.append(contentsOf: self.text[self.textRange(old)])
+                starts.append(text.count)
+                if let changed = self.unfolded[Int32(old)] { unfolded[Int32(slot)] = changed }
             }
-            let averageLength = self.live > 0 ? Double(self.totalLength) / Double(self.live) : 1
-            let idfs = termHits.map { Self.idf(documentFrequency: $0.count, documents: self.live) }
+            self.ids = kept.map { self.ids[$0] }
+            self.slots = Dictionary(uniqueKeysWithValues: self.ids.enumerated().map { ($1, Int32($0)) })
+            self.text = text
+            self.textStarts = starts
+            self.titleLengths = kept.map { self.titleLengths[$0] }
+            self.nameStarts = kept.map { self.nameStarts[$0] }
+            self.nameEnds = kept.map { self.nameEnds[$0] }
+            self.unfolded = unfolded
+            self.columns = self.columns.compacted(keeping: kept)
+            self.rebuildPostings()
+        }
 
-            // One pass over the documents holding every term (walking the rarest term's list), scoring as it goes;
-            // facets count every admitted match, only the best `wanted` are kept in order.
-            let filter = CompiledFilter(query, columns: self.columns)
-            guard filter.satisfiable else { return SearchResults(total: 0, hits: [], facets: SearchResults.Facets()) }
-            let wanted = query.page.offset + query.page.pageSize
-            var best = TopK(capacity: wanted, order: query.sort, hasTerms: !query.terms.isEmpty)
-            var facets = FacetCounter(columns: self.columns)
-            var total = 0
-            let columns = self.columns
-            func consider(_ slot: Int32, _ score: Double) {
-                let index = Int(slot)
-                guard filter.admits(index, columns) else { return }
-                total += 1
-                facets.count(index, columns)
-                best.offer(
-                    Scored(slot: slot, score: score, created: columns.created[index], ratings: columns.ratings[index], stars: columns.stars[index])
-                )
+        mutating func rebuildPostings() {
+            self.bigrams = PostingTable()
+            let (text, starts, titleLengths, alive) = (self.text, self.textStarts, self.titleLengths, self.columns.alive)
+            let keys: (Int, (UInt32, UInt8, Int) -> Void) -> Void = { slot, emit in
+                guard alive[slot] else { return }
+                Self.forEachBigram(text, starts[slot]..<starts[slot + 1], Int(titleLengths[slot]), emit)
             }
-            if termHits.isEmpty {
-                for slot in columns.alive.indices where columns.alive[slot] { consider(Int32(slot), 0) }
-            } else {
-                let order = termHits.indices.sorted { termHits[$0].count < termHits[$1].count }
-                var cursors = [Int](repeating: 0, count: termHits.count)
-                let lead = order[0]
-                outer: for hit in termHits[lead] {
-                    let length = Int(columns.lengths[Int(hit.slot)])
-                    var score = idfs[lead] * Self.saturate(Double(hit.weight), length: length, averageLength: averageLength)
-                    for other in order.dropFirst() {
-                        let list = termHits[other]
-                        var cursor = cursors[other]
-                        while cursor < list.count && list[cursor].slot < hit.slot { cursor += 1 }
-                        cursors[other] = cursor
-                        guard cursor < list.count, list[cursor].slot == hit.slot else { continue outer }
-                        score += idfs[other] * Self.saturate(Double(list[cursor].weight), length: length, averageLength: averageLength)
-                    }
-                    consider(hit.slot, score)
+            // A little above the average, so the bounds survive the next documents without being computed again.
+            self.boundReference = self.averageLength * 1.1
+            self.bigrams = PostingTable.build(slots: self.ids.count, lengths: self.columns.lengths, reference: self.boundReference, keys: keys)
+        }
+
+        func textRange(_ slot: Int) -> Range<Int> {
+            self.textStarts[slot]..<self.textStarts[slot + 1]
+        }
+
+        /// Calls `emit(key, weight, position)` for every bigram of `text[range]`, weight 2 within the first
+        /// `titleLength` units and 1 after, position from the start of the range. Pairs with a field's end (a line break) count too, so every character is in some bigram: a
+        /// one-character term is found through them. A pair of two line breaks (an empty field) is left out.
+        static func forEachBigram(_ text: [UInt16], _ range: Range<Int>, _ titleLength: Int, _ emit: (UInt32, UInt8, Int) -> Void) {
+            guard range.count >= 2 else { return }
+            let titleEnd = range.lowerBound + titleLength
+            text.withUnsafeBufferPointer { text in
+                for index in range.lowerBound..<(range.upperBound - 1) {
+                    let first = text[index]
+                    let second = text[index + 1]
+                    if first == 0x0A && second == 0x0A { continue }
+                    emit(SearchText.bigram(first, second), index + 2 <= titleEnd ? 2 : 1, index - range.lowerBound)
                 }
             }
-
-            let page = best.sorted().dropFirst(query.page.offset)
-            let hits = page.map { scored in
-                let entry = self.entries[Int(scored.slot)]!
-                return SearchResults.Hit(document: entry.document, score: scored.score, snippet: Self.snippet(entry, terms: query.terms))
-            }
-            return SearchResults(total: total, hits: hits, facets: facets.facets(columns))
-        }
-
-        /// Documents containing `term`, in document order, each with the term's weight there: occurrences in the
-        /// title count double; a pinyin or initials match counts as one title occurrence.
-        func hits(for term: [UInt16]) -> [Hit] {
-            var hits: [Hit] = []
-            if term.count <= 2 {
-                // The postings of a character or a bigram are the exact answer, weights included.
-                let postings = term.count == 1 ? self.unigrams[term[0]] : self.bigrams[SearchText.bigram(term[0], term[1])]
-                let weights = term.count == 1 ? self.unigramWeights[term[0]] : self.bigramWeights[SearchText.bigram(term[0], term[1])]
-                if let postings, let weights {
-                    hits.reserveCapacity(postings.count)
-                    for (index, slot) in postings.enumerated() where self.columns.alive[Int(slot)] {
-                        hits.append(Hit(slot: slot, weight: Float(weights[index])))
-                    }
-                }
-            } else {
-                hits = self.verifiedHits(for: term)
-            }
-            // Pinyin for plain Latin letters (`hanjie`, `hj`), when the letters themselves occur nowhere: a Latin
-            // word that is in the text (`mig`, `tig`) is meant as written, not as syllables.
-            guard hits.isEmpty, term.count >= 2, term.allSatisfy({ (0x61...0x7A).contains($0) }) else { return hits }
-            var spelled: Set<Int32> = []
-            for (postings, field) in [(self.pinyinBigrams, \Entry.pinyin), (self.initialBigrams, \Entry.initials)] {
-                for slot in self.candidates(term, bigrams: postings, unigrams: [:]) where !spelled.contains(slot) {
-                    guard let entry = self.entries[Int(slot)] else { continue }
-                    let text = entry[keyPath: field]
-                    if !SearchText.occurrences(of: term, in: text, range: 0..<text.count).isEmpty { spelled.insert(slot) }
-                }
-            }
-            return spelled.sorted().map { Hit(slot: $0, weight: 2) }
-        }
-
-        /// Hits of a term of three or more characters: its bigrams' common documents, each checked for the term.
-        func verifiedHits(for term: [UInt16]) -> [Hit] {
-            var hits: [Hit] = []
-            for slot in self.candidates(term, bigrams: self.bigrams, unigrams: self.unigrams) where self.columns.alive[Int(slot)] {
-                let (inTitle, inBody) = SearchText.count(term, in: self.texts[Int(slot)], titleLength: Int(self.titleLengths[Int(slot)]))
-                if inTitle + inBody > 0 { hits.append(Hit(slot: slot, weight: Float(2 * inTitle + inBody))) }
-            }
-            return hits
-        }
-
-        /// Documents that may contain `term`: the intersection of its bigrams' postings (or its one character's).
-        func candidates(_ term: [UInt16], bigrams: [UInt32: [Int32]], unigrams: [UInt16: [Int32]]) -> [Int32] {
-            if term.count == 1 { return unigrams[term[0]] ?? [] }
-            var lists: [[Int32]] = []
-            for key in Set((0..<(term.count - 1)).map { SearchText.bigram(term[$0], term[$0 + 1]) }) {
-                guard let list = bigrams[key] else { return [] }
-                lists.append(list)
-            }
-            lists.sort { $0.count < $1.count }
-            var result = lists[0]
-            for list in lists.dropFirst() {
-                result = Self.intersect(result, list)
-                if result.isEmpty { break }
-            }
-            return result
-        }
-
-        /// Sorted intersection, galloping through the longer list.
-        static func intersect(_ short: [Int32], _ long: [Int32]) -> [Int32] {
-            var result: [Int32] = []
-            var low = 0
-            for value in short {
-                var step = 1
-                var high = low
-                while high < long.count && long[high] < value {
-                    low = high
-                    high += step
-                    step *= 2
-                }
-                high = min(high, long.count)
-                while low < high {
-                    let middle = (low + high) / 2
-                    if long[middle] < value { low = middle + 1 } else { high = middle }
-                }
-                if low < long.count && long[low] == value { result.append(value) }
-            }
-            return result
-        }
-
-        /// BM25's inverse document frequency.
-        static func idf(documentFrequency: Int, documents: Int) -> Double {
-            log(1 + (Double(documents) - Double(documentFrequency) + 0.5) / (Double(documentFrequency) + 0.5))
-        }
-
-        /// BM25's saturated term frequency, k1 = 1.2, b = 0.75.
-        static func saturate(_ weight: Double, length: Int, averageLength: Double) -> Double {
-            weight * 2.2 / (weight + 1.2 * (1 - 0.75 + 0.75 * Double(length) / averageLength))
-        }
-
-        /// About 60 characters of the description around the first hit, hits marked with <mark>; HTML-escaped.
-        static func snippet(_ entry: Entry, terms: [[UInt16]]) -> String {
-            let bodyStart = min(entry.text.count, entry.titleLength + 1)
-            let body = bodyStart..<entry.text.count
-            let first = terms.compactMap { SearchText.occurrences(of: $0, in: entry.text, range: body).first }.min() ?? bodyStart
-            let start = max(bodyStart, first - 20)
-            var end = min(entry.text.count, start + 60)
-            if let newline = entry.text[start..<end].firstIndex(of: 0x0A), newline > first { end = newline }
-            var marks = [Bool](repeating: false, count: end - start)
-            for term in terms {
-                for place in SearchText.occurrences(of: term, in: entry.text, range: start..<end) {
-                    for index in place..<(place + term.count) where index < end { marks[index - start] = true }
-                }
-            }
-            // Show the original characters (folding changed case and width), marked where the folded text hit.
-            let original = Array(entry.document.searchableText.text.utf16)
-            var out = start > bodyStart ? "…" : ""
-            var runStart = start
-            while runStart < end {
-                let marked = marks[runStart - start]
-                var runEnd = runStart
-                while runEnd < end && marks[runEnd - start] == marked { runEnd += 1 }
-                let run = Self.escape(String(decoding: original[runStart..<runEnd].map { $0 == 0x0A ? 0x20 : $0 }, as: UTF16.self))
-                out += marked ? "<mark>\(run)</mark>" : run
-                runStart = runEnd
-            }
-            if end < entry.text.count && entry.text[end] != 0x0A { out += "…" }
-            return out
-        }
-
-        static func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
         }
     }
 }

@@ -10,6 +10,9 @@ public struct SearchQuery: Sendable {
     public var filter: ResourceFilter
     public var sort: Sort
     public var page: PageRequest
+    /// Whether to count every match for `total` and the facets. Without counts a query ranked by relevance may
+    /// skip documents that cannot reach the page; `total` is then the number of hits returned and facets are empty.
+    public var counts = true
     /// Who is searching: decides what unpublished items they may see.
     public let viewer: User
 
@@ -63,6 +66,7 @@ public struct SearchResults: Sendable {
 
     /// One found document.
     public struct Hit: Sendable {
+        /// The document's facts and title; its description, names, tags and file text stay in the index (nil, empty).
         public let document: SearchDocument
         public let score: Double
         /// A piece of the text around the first hit, HTML-escaped, hits in `<mark>`.

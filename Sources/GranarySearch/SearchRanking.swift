@@ -7,7 +7,7 @@ struct Scored {
     let score: Double
     let created: Double
     let ratings: Int32
-    let stars: Float
+    let stars: Double
 }
 
 /// The best `capacity` matches in the query's order, kept in a binary heap whose root is the worst kept,
@@ -35,6 +35,11 @@ struct TopK {
 
     private static func newer(_ left: Scored, _ right: Scored) -> Bool {
         left.created != right.created ? left.created > right.created : left.slot > right.slot
+    }
+
+    /// The worst kept match once `capacity` are kept: a candidate must come before it to be kept.
+    var worst: Scored? {
+        self.heap.count == self.capacity ? self.heap[0] : nil
     }
 
     /// Keeps `candidate` if it is among the best so far.

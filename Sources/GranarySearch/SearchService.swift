@@ -18,9 +18,20 @@ public struct SearchService: Sendable {
     /// Reads every resource that is not retired into a fresh index; returns how many.
     @discardableResult
     public func rebuild() async throws -> Int {
-        let documents = try await self.database.pool.read { db in try Self.documents(db, id: nil) }
-        self.index.upsert(contentsOf: documents)
-        return documents.count
+        let index = self.index
+        return try await self.database.pool.read { db in
+            try index.replaceAll { add in
+                var batch: [SearchDocument] = []
+                try Self.forEachDocument(db, id: nil) { document in
+                    batch.append(document)
+                    if batch.count == 10_000 {
+                        add(batch)
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                add(batch)
+            }
+        }
     }
 
     /// Re-reads one resource after it changed (new version, review decision, retirement, rating).
@@ -40,6 +51,13 @@ public struct SearchService: Sendable {
 
     /// The documents of all live resources, or of one: the published version where there is one, else the current.
     static func documents(_ db: GRDB.Database, id: String?) throws -> [SearchDocument] {
+        var documents: [SearchDocument] = []
+        try Self.forEachDocument(db, id: id) { documents.append($0) }
+        return documents
+    }
+
+    /// Calls `body` with the document of every live resource (or of one), one at a time.
+    static func forEachDocument(_ db: GRDB.Database, id: String?, _ body: (SearchDocument) throws -> Void) throws {
         let only = id == nil ? "" : "AND r.id = ?"
         let shown = "v.resource = r.id AND v.version = COALESCE(r.publishedVersion, r.currentVersion)"
         var points: [String: [(id: String, name: String)]] = [:]
@@ -70,12 +88,11 @@ public struct SearchService: Sendable {
                 """,
             arguments: id.map { [$0] } ?? []
         )
-        var documents: [SearchDocument] = []
         let decoder = JSONDecoder()
         while let row = try rows.next() {
             let resource: String = row["id"]
             let resourcePoints = points[resource] ?? []
-            documents.append(
+            try body(
                 SearchDocument(
                     id: resource,
                     title: row["title"],
@@ -97,6 +114,5 @@ public struct SearchService: Sendable {
                 )
             )
         }
-        return documents
     }
 }

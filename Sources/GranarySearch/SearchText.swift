@@ -39,60 +39,79 @@ enum SearchText {
         UInt32(first) << 16 | UInt32(second)
     }
 
-    /// Where `needle` occurs in `haystack[range]`, first to last.
-    static func occurrences(of needle: [UInt16], in haystack: [UInt16], range: Range<Int>) -> [Int] {
+    /// Where `needle` occurs (without overlap) in `haystack[range]`, first to last, at most `limit` places.
+    static func occurrences(of needle: [UInt16], in haystack: [UInt16], range: Range<Int>, limit: Int = .max) -> [Int] {
         guard !needle.isEmpty, range.count >= needle.count else { return [] }
         var found: [Int] = []
         let first = needle[0]
         var index = range.lowerBound
         let last = range.upperBound - needle.count
-        while index <= last {
-            if haystack[index] == first {
-                var matched = true
-                var offset = 1
-                while offset < needle.count {
-                    if haystack[index + offset] != needle[offset] {
-                        matched = false
-                        break
-                    }
-                    offset += 1
-                }
-                if matched {
-                    found.append(index)
-                    index += needle.count
-                    continue
-                }
+        while index <= last && found.count < limit {
+            if haystack[index] == first && haystack[index..<(index + needle.count)].elementsEqual(needle) {
+                found.append(index)
+                index += needle.count
+                continue
             }
             index += 1
         }
         return found
     }
 
-    /// How often `needle` occurs (without overlap) within and after the first `titleLength` units of `haystack`:
-    /// the hot path of checking candidates, so it reads raw buffers.
-    static func count(_ needle: [UInt16], in haystack: [UInt16], titleLength: Int) -> (title: Int, body: Int) {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return (0, 0) }
-        return needle.withUnsafeBufferPointer { needle in
-            haystack.withUnsafeBufferPointer { text in
-                var title = 0
-                var body = 0
-                let first = needle[0]
-                let last = text.count - needle.count
-                var index = 0
-                while index <= last {
-                    if text[index] == first {
-                        var offset = 1
-                        while offset < needle.count && text[index + offset] == needle[offset] { offset += 1 }
-                        if offset == needle.count {
-                            if index + needle.count <= titleLength { title += 1 } else { body += 1 }
-                            index += needle.count
-                            continue
-                        }
-                    }
-                    index += 1
+    /// The first index in `from..<to` holding `unit`, or `to`: sixteen code units compared at a time.
+    @inline(__always)
+    static func next(_ unit: UInt16, in text: UnsafeBufferPointer<UInt16>, from: Int, to: Int) -> Int {
+        var index = from
+        if let base = text.baseAddress {
+            let wanted = SIMD16<UInt16>(repeating: unit)
+            while index + 16 <= to {
+                let chunk = UnsafeRawPointer(base + index).loadUnaligned(as: SIMD16<UInt16>.self)
+                let hits = chunk .== wanted
+                if any(hits) {
+                    for lane in 0..<16 where hits[lane] { return index + lane }
                 }
-                return (title, body)
+                index += 16
             }
+        }
+        while index < to && text[index] != unit { index += 1 }
+        return index
+    }
+
+    /// Whether `needle` occurs in `text[range]`.
+    static func contains(_ needle: [UInt16], in text: UnsafeBufferPointer<UInt16>, range: Range<Int>) -> Bool {
+        guard !needle.isEmpty, range.count >= needle.count else { return false }
+        return needle.withUnsafeBufferPointer { needle in
+            let last = range.upperBound - needle.count
+            var index = Self.next(needle[0], in: text, from: range.lowerBound, to: last + 1)
+            while index <= last {
+                var offset = 1
+                while offset < needle.count && text[index + offset] == needle[offset] { offset += 1 }
+                if offset == needle.count { return true }
+                index = Self.next(needle[0], in: text, from: index + 1, to: last + 1)
+            }
+            return false
+        }
+    }
+
+    /// How often `needle` occurs (without overlap) in `text[range]`, before and after `titleEnd`: the hot path of
+    /// checking candidates, so it reads raw buffers.
+    static func count(_ needle: [UInt16], in text: UnsafeBufferPointer<UInt16>, range: Range<Int>, titleEnd: Int) -> (title: Int, body: Int) {
+        guard !needle.isEmpty, range.count >= needle.count else { return (0, 0) }
+        return needle.withUnsafeBufferPointer { needle in
+            var title = 0
+            var body = 0
+            let last = range.upperBound - needle.count
+            var index = Self.next(needle[0], in: text, from: range.lowerBound, to: last + 1)
+            while index <= last {
+                var offset = 1
+                while offset < needle.count && text[index + offset] == needle[offset] { offset += 1 }
+                if offset == needle.count {
+                    if index + needle.count <= titleEnd { title += 1 } else { body += 1 }
+                    index = Self.next(needle[0], in: text, from: index + needle.count, to: last + 1)
+                } else {
+                    index = Self.next(needle[0], in: text, from: index + 1, to: last + 1)
+                }
+            }
+            return (title, body)
         }
     }
 }

@@ -1,0 +1,224 @@
+/// The documents holding one key (a bigram or a character), in slot order, with the key's weight in each:
+/// occurrences in the title count twice, capped at 255.
+///
+/// Every 64 postings form a block that remembers the highest BM25 term-frequency part among its documents
+/// (`SearchIndex.State.saturate`), computed with a reference average length at least the real one, which only
+/// raises it. A ranked query skips a whole block whose best possible score cannot enter the results.
+struct PostingList {
+    private(set) var slots: [Int32] = []
+    private(set) var weights: [UInt8] = []
+    /// Where in the document the key first occurs, modulo 256: with the weights, enough to tell whether a longer
+    /// term occurs in a document shorter than 256 code units without reading its text.
+    private(set) var positions: [UInt8] = []
+    private(set) var blockBounds: [Float] = []
+    /// The highest block bound.
+    private(set) var maxBound: Float = 0
+
+    static let blockSize = 64
+
+    init() {}
+
+    /// An empty list with room for exactly `capacity` postings, for the bulk build.
+    init(capacity: Int) {
+        self.slots.reserveCapacity(capacity)
+        self.weights.reserveCapacity(capacity)
+        self.positions.reserveCapacity(capacity)
+        self.blockBounds.reserveCapacity((capacity + Self.blockSize - 1) / Self.blockSize)
+    }
+
+    var count: Int { self.slots.count }
+
+    /// BM25's saturated term frequency (k1 = 1.2, b = 0.75) of `weight` in a document of `length` code units.
+    @inline(__always)
+    static func saturate(_ weight: UInt8, length: Int32, averageLength: Double) -> Double {
+        let weight = Double(weight)
+        return weight * 2.2 / (weight + 1.2 * (1 - 0.75 + 0.75 * Double(length) / averageLength))
+    }
+
+    /// The bound a posting gives its block: never below what `saturate` gives with any average up to `reference`.
+    static func bound(_ weight: UInt8, length: Int32, reference: Double) -> Float {
+        Float(Self.saturate(weight, length: length, averageLength: reference)).nextUp
+    }
+
+    /// Adds `weight` for `slot`, the key found at `position` of its text: to its posting when it is the last one (the
+    /// same key again in the same document), else as a new posting. `slot` must not be below any slot in the list.
+    mutating func add(slot: Int32, weight: UInt8, position: Int, length: Int32, reference: Double) {
+        let last = self.slots.count - 1
+        var weight = weight
+        if last >= 0 && self.slots[last] == slot {
+            weight = UInt8(min(255, Int(self.weights[last]) + Int(weight)))
+            self.weights[last] = weight
+        } else {
+            if self.slots.count % Self.blockSize == 0 { self.blockBounds.append(0) }
+            self.slots.append(slot)
+            self.weights.append(weight)
+            self.positions.append(UInt8(truncatingIfNeeded: position))
+        }
+        let bound = Self.bound(weight, length: length, reference: reference)
+        let block = self.blockBounds.count - 1
+        self.blockBounds[block] = max(self.blockBounds[block], bound)
+        self.maxBound = max(self.maxBound, bound)
+    }
+
+    /// Computes every block bound again for a new reference average length.
+    mutating func recomputeBounds(lengths: [Int32], reference: Double) {
+        self.maxBound = 0
+        for block in self.blockBounds.indices {
+            var bound: Float = 0
+            for position in (block * Self.blockSize)..<min(self.slots.count, (block + 1) * Self.blockSize) {
+                bound = max(bound, Self.bound(self.weights[position], length: lengths[Int(self.slots[position])], reference: reference))
+            }
+            self.blockBounds[block] = bound
+            self.maxBound = max(self.maxBound, bound)
+        }
+    }
+}
+
+/// An open-addressing hash table from a 32-bit key to a list number: Swift's `Dictionary` hashes with SipHash,
+/// several times slower for the tens of millions of look-ups of a build.
+struct KeyTable {
+    private var keys: [UInt32]
+    /// List number + 1; 0 marks an empty bucket.
+    private var values: [Int32]
+    private var mask: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 1024) {
+        var size = 16
+        while size < capacity * 2 { size *= 2 }
+        self.keys = [UInt32](repeating: 0, count: size)
+        self.values = [Int32](repeating: 0, count: size)
+        self.mask = size - 1
+    }
+
+    @inline(__always)
+    private static func bucket(_ key: UInt32, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    /// The list number of `key`, if it has one.
+    @inline(__always)
+    func value(_ key: UInt32) -> Int32? {
+        var bucket = Self.bucket(key, self.mask)
+        while true {
+            let value = self.values[bucket]
+            if value == 0 { return nil }
+            if self.keys[bucket] == key { return value - 1 }
+            bucket = (bucket + 1) & self.mask
+        }
+    }
+
+    /// The list number of `key`, giving it `next()` when it has none.
+    mutating func value(_ key: UInt32, orInsert next: () -> Int32) -> Int32 {
+        var bucket = Self.bucket(key, self.mask)
+        while true {
+            let value = self.values[bucket]
+            if value == 0 { break }
+            if self.keys[bucket] == key { return value - 1 }
+            bucket = (bucket + 1) & self.mask
+        }
+        let value = next()
+        self.keys[bucket] = key
+        self.values[bucket] = value + 1
+        self.count += 1
+        if self.count * 2 > self.values.count { self.grow() }
+        return value
+    }
+
+    /// Every key with its list number.
+    func forEachEntry(_ body: (UInt32, Int32) -> Void) {
+        for bucket in self.values.indices where self.values[bucket] != 0 { body(self.keys[bucket], self.values[bucket] - 1) }
+    }
+
+    private mutating func grow() {
+        let old = (self.keys, self.values)
+        let size = self.values.count * 2
+        self.keys = [UInt32](repeating: 0, count: size)
+        self.values = [Int32](repeating: 0, count: size)
+        self.mask = size - 1
+        for bucket in old.1.indices where old.1[bucket] != 0 {
+            var target = Self.bucket(old.0[bucket], self.mask)
+            while self.values[target] != 0 { target = (target + 1) & self.mask }
+            self.keys[target] = old.0[bucket]
+            self.values[target] = old.1[bucket]
+        }
+    }
+}
+
+/// Posting lists by bigram key, and the lists of the bigrams each code unit is part of (a one-character term's
+/// documents are the union of those).
+struct PostingTable {
+    private(set) var table = KeyTable()
+    private(set) var lists: [PostingList] = []
+    private(set) var byUnit: [UInt16: [Int32]] = [:]
+
+    /// The list of `key`, if any document holds it.
+    @inline(__always)
+    func list(_ key: UInt32) -> PostingList? {
+        self.table.value(key).map { self.lists[Int($0)] }
+    }
+
+    /// Adds one occurrence of `key` in `slot` (see `PostingList.add`).
+    mutating func add(_ key: UInt32, slot: Int32, weight: UInt8, position: Int, length: Int32, reference: Double) {
+        let number = Int(self.table.value(key) { Int32(self.lists.count) })
+        if number == self.lists.count {
+            self.lists.append(PostingList())
+            self.noteUnits(of: key, number: Int32(number))
+        }
+        self.lists[number].add(slot: slot, weight: weight, position: position, length: length, reference: reference)
+    }
+
+    private mutating func noteUnits(of key: UInt32, number: Int32) {
+        let (first, second) = (UInt16(key >> 16), UInt16(truncatingIfNeeded: key))
+        self.byUnit[first, default: []].append(number)
+        if second != first { self.byUnit[second, default: []].append(number) }
+    }
+
+    /// The lists of every bigram holding `unit`.
+    func lists(holding unit: UInt16) -> [PostingList] {
+        (self.byUnit[unit] ?? []).map { self.lists[Int($0)] }
+    }
+
+    /// Computes every block bound again for a new reference average length.
+    mutating func recomputeBounds(lengths: [Int32], reference: Double) {
+        for number in self.lists.indices { self.lists[number].recomputeBounds(lengths: lengths, reference: reference) }
+    }
+
+    /// A table built in two passes over documents `0..<slots`: `keys(slot, emit)` calls `emit(key, weight, position)`
+    /// for every occurrence of a key in a document, in text order. The first pass counts the documents of each key, so every
+    /// list is allocated at its exact size and never grows.
+    static func build(slots: Int, lengths: [Int32], reference: Double, keys: (Int, (UInt32, UInt8, Int) -> Void) -> Void) -> PostingTable {
+        var table = KeyTable(capacity: 1 << 16)
+        var counts: [Int] = []
+        var lastSeen: [Int32] = []
+        for slot in 0..<slots {
+            let current = Int32(slot)
+            keys(slot) { key, _, _ in
+                let number = Int(table.value(key) { Int32(counts.count) })
+                if number == counts.count {
+                    counts.append(0)
+                    lastSeen.append(-1)
+                }
+                if lastSeen[number] != current {
+                    lastSeen[number] = current
+                    counts[number] += 1
+                }
+            }
+        }
+        lastSeen = []
+        var lists = counts.map { PostingList(capacity: $0) }
+        counts = []
+        for slot in 0..<slots {
+            let length = lengths[slot]
+            let current = Int32(slot)
+            keys(slot) { key, weight, position in
+                lists[Int(table.value(key)!)].add(slot: current, weight: weight, position: position, length: length, reference: reference)
+            }
+        }
+        var built = PostingTable()
+        built.table = table
+        built.lists = lists
+        table.forEachEntry { key, number in built.noteUnits(of: key, number: number) }
+        return built
+    }
+}

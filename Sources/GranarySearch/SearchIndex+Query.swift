@@ -1,0 +1,430 @@
+import Foundation
+import GranaryModel
+
+extension SearchIndex.State {
+    /// One term of a query: the posting lists every match is in, and whether the text must still be checked.
+    struct TermPlan {
+        var lists: [PostingList]
+        /// The term, when being in all of `lists` does not prove it occurs (three or more characters).
+        var verify: [UInt16]? = nil
+        /// Where in the term each list's bigram starts.
+        var offsets: [Int] = []
+        var idf: Double
+
+        /// Whether each bigram of the term occurs once in it, so first positions can prove or refute the term.
+        var positional: Bool {
+            guard let verify else { return false }
+            return self.lists.count == verify.count - 1
+        }
+    }
+
+    static let empty = SearchResults(total: 0, hits: [], facets: SearchResults.Facets())
+
+    func search(_ query: SearchQuery, readings: [UInt16: [UInt16]]) -> SearchResults {
+        var plans: [TermPlan] = []
+        for term in query.terms {
+            guard let plan = self.plan(term, readings: readings) else { return Self.empty }
+            plans.append(plan)
+        }
+        let filter = CompiledFilter(query, columns: self.columns)
+        guard filter.satisfiable else { return Self.empty }
+        var best = TopK(capacity: query.page.offset + query.page.pageSize, order: query.sort, hasTerms: !plans.isEmpty)
+        var facets = FacetCounter(columns: self.columns)
+        var total = 0
+        let counting = query.counts || query.sort != .relevance || plans.isEmpty
+        if plans.isEmpty {
+            for slot in self.columns.alive.indices where filter.admits(slot, self.columns) {
+                total += 1
+                facets.count(slot, self.columns)
+                best.offer(self.scored(slot, 0))
+            }
+        } else {
+            self.match(plans, filter: filter, counting: counting, byRelevance: query.sort == .relevance, best: &best, total: &total, facets: &facets)
+        }
+        let hits = best.sorted().dropFirst(query.page.offset).map { scored in
+            SearchResults.Hit(
+                document: self.document(Int(scored.slot)),
+                score: scored.score,
+                snippet: self.snippet(Int(scored.slot), terms: query.terms)
+            )
+        }
+        return SearchResults(
+            total: counting ? total : hits.count,
+            hits: Array(hits),
+            facets: counting ? facets.facets(self.columns) : SearchResults.Facets()
+        )
+    }
+
+    /// The plan of one term; nil when no document holds it.
+    func plan(_ term: [UInt16], readings: [UInt16: [UInt16]]) -> TermPlan? {
+        var plan: TermPlan?
+        if term.count == 1 {
+            plan = self.characterPlan(term[0])
+        } else if term.count == 2 {
+            plan = self.bigrams.list(SearchText.bigram(term[0], term[1])).map { TermPlan(lists: [$0], idf: self.idf($0.count)) }
+        } else {
+            var lists: [PostingList] = []
+            var offsets: [Int] = []
+            var keys = Set<UInt32>()
+            for index in 0..<(term.count - 1) where keys.insert(SearchText.bigram(term[index], term[index + 1])).inserted {
+                guard let list = self.bigrams.list(SearchText.bigram(term[index], term[index + 1])) else { break }
+                lists.append(list)
+                offsets.append(index)
+            }
+            if lists.count == keys.count {
+                // The documents holding the whole term are at most those of its rarest bigram: that idf is a floor.
+                plan = TermPlan(lists: lists, verify: term, offsets: offsets, idf: lists.map { self.idf($0.count) }.max()!)
+            }
+        }
+        // Plain Latin letters that occur nowhere as written are read as pinyin (`hanjie`, `hj`): a Latin word that is
+        // in the text (`mig`, `tig`) is meant as written.
+        if SearchIndex.mayBePinyin(term), plan.map({ !self.occursAnywhere($0) }) ?? true {
+            return self.pinyinPlan(term, readings: readings)
+        }
+        return plan
+    }
+
+    /// A one-character term: the live documents in any list of a bigram holding the character, each weighed by
+    /// counting the character in its text.
+    func characterPlan(_ unit: UInt16) -> TermPlan? {
+        let lists = self.bigrams.lists(holding: unit)
+        guard !lists.isEmpty else { return nil }
+        var seen = [UInt64](repeating: 0, count: self.ids.count / 64 + 1)
+        for list in lists {
+            for slot in list.slots { seen[Int(slot) >> 6] |= 1 << (UInt64(slot) & 63) }
+        }
+        var found = PostingList()
+        self.text.withUnsafeBufferPointer { text in
+            for (word, bits) in seen.enumerated() where bits != 0 {
+                var bits = bits
+                while bits != 0 {
+                    let slot = word << 6 + bits.trailingZeroBitCount
+                    bits &= bits - 1
+                    guard self.columns.alive[slot] else { continue }
+                    let range = self.textRange(slot)
+                    let (inTitle, inBody) = SearchText.count(
+                        [unit],
+                        in: text,
+                        range: range,
+                        titleEnd: range.lowerBound + Int(self.titleLengths[slot])
+                    )
+                    let weight = UInt8(min(255, 2 * inTitle + inBody))
+                    found.add(slot: Int32(slot), weight: weight, position: 0, length: self.columns.lengths[slot], reference: self.boundReference)
+                }
+            }
+        }
+        return found.count == 0 ? nil : TermPlan(lists: [found], idf: self.idf(found.count))
+    }
+
+    /// BM25's inverse document frequency.
+    func idf(_ documentFrequency: Int) -> Double {
+        log(1 + (Double(self.live) - Double(documentFrequency) + 0.5) / (Double(documentFrequency) + 0.5))
+    }
+
+    /// Walks the documents in every list of every term (led by the shortest list, galloping through the others),
+    /// checks longer terms, scores with BM25 and offers each match to `best`.
+    ///
+    /// A longer term is checked by the first positions of its bigrams when the document is short and each bigram
+    /// occurs there once (most documents), else against the text. Without `counting` the order is relevance and only
+    /// the best matter: a block of the leading list whose best possible score is below the worst kept is skipped
+    /// whole, and so is a document whose bound is, before it is checked. With `counting`, such a document is only
+    /// checked and counted.
+    func match(
+        _ plans: [TermPlan],
+        filter: CompiledFilter,
+        counting: Bool,
+        byRelevance: Bool,
+        best: inout TopK,
+        total: inout Int,
+        facets: inout FacetCounter
+    ) {
+        // Every list of every term, shortest first; `at[s]` is where list `s` stands at the current document.
+        var sources: [(list: PostingList, term: Int, offset: Int)] = []
+        for (term, plan) in plans.enumerated() {
+            for (index, list) in plan.lists.enumerated() { sources.append((list, term, plan.offsets.isEmpty ? 0 : plan.offsets[index])) }
+        }
+        sources.sort { $0.list.count < $1.list.count }
+        let lists = sources.map(\.list)
+        let lead = lists[0]
+        let leadTerm = sources[0].term
+        let termOf = sources.map(\.term)
+        let offsetOf = sources.map(\.offset)
+        let sourcesOf = plans.indices.map { term in sources.indices.filter { sources[$0].term == term } }
+        var at = [Int](repeating: 0, count: sources.count)
+        let averageLength = self.averageLength
+        // The block bounds were computed with an average length at least the real one, or cannot be trusted.
+        let blockBounds = byRelevance && averageLength <= self.boundReference
+        let idfs = plans.map(\.idf)
+        let maxBounds = plans.map { Double($0.lists.map(\.maxBound).min()!) }
+        var weights = [UInt8](repeating: 0, count: plans.count)
+        let columns = self.columns
+
+        func bound(_ weights: [UInt8], length: Int32) -> Double {
+            var score = 0.0
+            for term in weights.indices { score += idfs[term] * PostingList.saturate(weights[term], length: length, averageLength: averageLength) }
+            return score
+        }
+
+        /// The weight of a longer term in the current document told by its bigrams' first positions: nil when they
+        /// cannot tell, 0 when the term is not there.
+        func weightByPositions(_ term: Int, length: Int32, titleLength: Int) -> UInt8? {
+            guard length < 256, plans[term].positional else { return nil }
+            var start: Int?
+            var undecided = false
+            for source in sourcesOf[term] {
+                let weight = lists[source].weights[at[source]]
+                let position = Int(lists[source].positions[at[source]])
+                // Once only: one occurrence after the title, or one within it (which weighs 2).
+                guard weight == 1 || (weight == 2 && position + 2 <= titleLength) else {
+                    undecided = true
+                    continue
+                }
+                let termStart = position - offsetOf[source]
+                if let start, start != termStart { return 0 }
+                start = termStart
+            }
+            guard !undecided, let start else { return nil }
+            return start + plans[term].verify!.count <= titleLength ? 2 : 1
+        }
+
+        self.text.withUnsafeBufferPointer { text in
+            for block in lead.blockBounds.indices {
+                // Whether a document of this block may still enter the results; without counting, skip it if not.
+                var blockCompetitive = true
+                if blockBounds, let worst = best.worst {
+                    var blockBound = 0.0
+                    for term in idfs.indices {
+                        blockBound += idfs[term] * (term == leadTerm ? min(maxBounds[term], Double(lead.blockBounds[block])) : maxBounds[term])
+                    }
+                    if blockBound < worst.score {
+                        if !counting { continue }
+                        blockCompetitive = false
+                    }
+                }
+                let begin = block * PostingList.blockSize
+                posting: for position in begin..<min(begin + PostingList.blockSize, lead.count) {
+                    let slot = Int(lead.slots[position])
+                    guard filter.admits(slot, columns) else { continue }
+                    at[0] = position
+                    for term in weights.indices { weights[term] = 255 }
+                    weights[leadTerm] = lead.weights[position]
+                    for source in 1..<lists.count {
+                        guard let found = Self.seek(Int32(slot), in: lists[source].slots, from: at[source]) else {
+                            at[source] = lists[source].count
+                            continue posting
+                        }
+                        at[source] = found
+                        if lists[source].slots[found] != slot { continue posting }
+                        weights[termOf[source]] = min(weights[termOf[source]], lists[source].weights[found])
+                    }
+                    let length = columns.lengths[slot]
+                    // A document whose best possible score is below the worst kept only counts, when counting.
+                    var competitive = blockCompetitive
+                    if competitive, byRelevance, let worst = best.worst, bound(weights, length: length) < worst.score {
+                        if !counting { continue }
+                        competitive = false
+                    }
+                    let range = self.textRange(slot)
+                    let titleLength = Int(self.titleLengths[slot])
+                    for (term, plan) in plans.enumerated() {
+                        guard let needle = plan.verify else { continue }
+                        if let weight = weightByPositions(term, length: length, titleLength: titleLength) {
+                            if weight == 0 { continue posting }
+                            weights[term] = weight
+                        } else if competitive {
+                            let (inTitle, inBody) = SearchText.count(needle, in: text, range: range, titleEnd: range.lowerBound + titleLength)
+                            if inTitle + inBody == 0 { continue posting }
+                            weights[term] = UInt8(min(255, 2 * inTitle + inBody))
+                        } else if !SearchText.contains(needle, in: text, range: range) {
+                            continue posting
+                        }
+                    }
+                    total += 1
+                    if counting { facets.count(slot, columns) }
+                    if competitive { best.offer(self.scored(slot, bound(weights, length: length))) }
+                }
+            }
+        }
+    }
+
+    /// The first position at or after `start` whose slot is not below `slot` (galloping, then binary search); nil
+    /// when there is none.
+    @inline(__always)
+    static func seek(_ slot: Int32, in slots: [Int32], from start: Int) -> Int? {
+        guard start < slots.count else { return nil }
+        if slots[start] >= slot { return start }
+        var low = start
+        var step = 1
+        var high = start + 1
+        while high < slots.count && slots[high] < slot {
+            low = high
+            step *= 2
+            high = low + step
+        }
+        high = min(high, slots.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if slots[middle] < slot { low = middle + 1 } else { high = middle }
+        }
+        return low < slots.count ? low : nil
+    }
+
+    /// Whether any live document holds the term.
+    func occursAnywhere(_ plan: TermPlan) -> Bool {
+        if plan.verify == nil { return plan.lists[0].slots.contains { self.columns.alive[Int($0)] } }
+        var best = TopK(capacity: 1, order: .relevance, hasTerms: true)
+        var total = 0
+        var facets = FacetCounter(columns: self.columns)
+        self.match([plan], filter: .anyLive, counting: true, byRelevance: true, best: &best, total: &total, facets: &facets)
+        return total > 0
+    }
+
+    func scored(_ slot: Int, _ score: Double) -> Scored {
+        Scored(
+            slot: Int32(slot),
+            score: score,
+            created: self.columns.created[slot],
+            ratings: self.columns.ratings[slot],
+            stars: self.columns.stars[slot]
+        )
+    }
+
+    // MARK: - Pinyin
+
+    /// The documents whose title, point names or tags spell `letters` in pinyin or its initials, as one list.
+    func pinyinPlan(_ letters: [UInt16], readings: [UInt16: [UInt16]]) -> TermPlan? {
+        var found = Set<Int32>()
+        for spelling in [Pinyin.Spelling.syllables, .initials] {
+            for slot in self.pinyinCandidates(letters, spelling, readings: readings) where !found.contains(slot) && self.columns.alive[Int(slot)] {
+                let start = self.textStarts[Int(slot)]
+                let regions = [
+                    start..<(start + Int(self.titleLengths[Int(slot)])),
+                    (start + Int(self.nameStarts[Int(slot)]))..<(start + Int(self.nameEnds[Int(slot)])),
+                ]
+                let text = self.text[...]
+                let spelled = regions.contains { region in
+                    region.contains { Pinyin.spells(letters, in: text, at: $0, end: region.upperBound, spelling, readings: readings) }
+                }
+                if spelled { found.insert(slot) }
+            }
+        }
+        guard !found.isEmpty else { return nil }
+        var list = PostingList()
+        for slot in found.sorted() {
+            list.add(slot: slot, weight: 2, position: 0, length: self.columns.lengths[Int(slot)], reference: self.boundReference)
+        }
+        return TermPlan(lists: [list], idf: self.idf(list.count))
+    }
+
+    /// Documents holding a character (or a pair of characters) that starts the spelling of `letters`, sorted.
+    func pinyinCandidates(_ letters: [UInt16], _ spelling: Pinyin.Spelling, readings: [UInt16: [UInt16]]) -> [Int32] {
+        var firsts: [(unit: UInt16, used: Int)] = []
+        for (unit, syllable) in readings {
+            if let used = Pinyin.consumed(syllable, letters, from: 0, spelling) { firsts.append((unit, used)) }
+        }
+        var seconds: [Int: [UInt16]] = [:]
+        var slots: [Int32] = []
+        for (first, used) in firsts {
+            if used == letters.count {
+                for list in self.bigrams.lists(holding: first) { slots += list.slots }
+                continue
+            }
+            if seconds[used] == nil {
+                seconds[used] = readings.compactMap { Pinyin.consumed($0.value, letters, from: used, spelling) == nil ? nil : $0.key }
+            }
+            for second in seconds[used]! {
+                slots += self.bigrams.list(SearchText.bigram(first, second))?.slots ?? []
+            }
+        }
+        slots.sort()
+        var unique: [Int32] = []
+        unique.reserveCapacity(slots.count)
+        for slot in slots where unique.last != slot { unique.append(slot) }
+        return unique
+    }
+
+    // MARK: - Results
+
+    /// The unfolded code units of `range` (absolute) of a slot's text.
+    private func originalUnits(_ slot: Int, _ range: Range<Int>) -> [UInt16] {
+        var units = Array(self.text[range])
+        let start = self.textStarts[slot]
+        for change in self.unfolded[Int32(slot)] ?? [] {
+            let index = start + Int(change >> 16)
+            if range.contains(index) { units[index - range.lowerBound] = UInt16(truncatingIfNeeded: change) }
+        }
+        return units
+    }
+
+    /// What a hit shows of a document: its facts and title (the long texts stay in the index).
+    func document(_ slot: Int) -> SearchDocument {
+        let start = self.textStarts[slot]
+        let title = self.originalUnits(slot, start..<(start + Int(self.titleLengths[slot])))
+        let columns = self.columns
+        return SearchDocument(
+            id: self.ids[slot],
+            title: String(decoding: title, as: UTF16.self),
+            description: nil,
+            pointNames: [],
+            knowledgePoints: columns.points[slot].map { columns.pointNames.names[Int($0)] },
+            tags: [],
+            kind: SearchColumns.kinds[Int(columns.kinds[slot])],
+            course: columns.courseNames.names[Int(columns.courses[slot])],
+            major: columns.majorNames.names[Int(columns.majors[slot])],
+            original: columns.originals[slot],
+            status: SearchColumns.statuses[Int(columns.statuses[slot])],
+            published: columns.published[slot],
+            author: columns.authorNames.names[Int(columns.authors[slot])],
+            createdAt: Date(timeIntervalSince1970: columns.created[slot]),
+            ratings: Int(columns.ratings[slot]),
+            averageStars: columns.stars[slot]
+        )
+    }
+
+    /// About 60 characters of the text after the title around the first hit, hits marked with <mark>; HTML-escaped.
+    func snippet(_ slot: Int, terms: [[UInt16]]) -> String {
+        let range = self.textRange(slot)
+        let bodyStart = min(range.upperBound, range.lowerBound + Int(self.titleLengths[slot]) + 1)
+        let body = bodyStart..<range.upperBound
+        let first = terms.compactMap { SearchText.occurrences(of: $0, in: self.text, range: body, limit: 1).first }.min() ?? bodyStart
+        let start = max(bodyStart, first - 20)
+        var end = min(range.upperBound, start + 60)
+        if let newline = self.text[start..<end].firstIndex(of: 0x0A), newline > first { end = newline }
+        var marks = [Bool](repeating: false, count: end - start)
+        for term in terms {
+            for place in SearchText.occurrences(of: term, in: self.text, range: start..<end) {
+                for index in place..<(place + term.count) where index < end { marks[index - start] = true }
+            }
+        }
+        // Show the original characters (folding changed case and width), marked where the folded text hit; built
+        // as code units, because Foundation's string replacing costs more than the whole search.
+        let original = self.originalUnits(slot, start..<end)
+        var out: [UInt16] = start > bodyStart ? [0x2026] : []
+        out.reserveCapacity((end - start) * 2 + 32)
+        var index = start
+        while index < end {
+            let marked = marks[index - start]
+            if marked { out += Self.markOpen }
+            while index < end && marks[index - start] == marked {
+                let unit = original[index - start]
+                switch unit {
+                case 0x0A: out.append(0x20)
+                case 0x26: out += Self.ampersand
+                case 0x3C: out += Self.lessThan
+                case 0x3E: out += Self.greaterThan
+                default: out.append(unit)
+                }
+                index += 1
+            }
+            if marked { out += Self.markClose }
+        }
+        if end < range.upperBound && self.text[end] != 0x0A { out.append(0x2026) }
+        return String(decoding: out, as: UTF16.self)
+    }
+
+    static let markOpen = Array("<mark>".utf16)
+    static let markClose = Array("</mark>".utf16)
+    static let ampersand = Array("&amp;".utf16)
+    static let lessThan = Array("&lt;".utf16)
+    static let greaterThan = Array("&gt;".utf16)
+}
