@@ -27,30 +27,6 @@ struct SearchController {
         return try .json(Page(items: related, total: related.count, request: PageRequest(page: 1, pageSize: max(1, related.count))))
     }
 
-    struct Item: Encodable {
-        let id: String
-        let title: String
-        let snippet: String
-        let score: Double
-        let kind: ResourceKind
-        let course: String
-        let major: String
-        let knowledgePoints: [String]
-        let original: Bool
-        let status: ResourceStatus
-        let createdAt: Date
-        let ratings: Int
-        let averageStars: Double
-    }
-
-    struct Body: Encodable {
-        let total: Int
-        let page: Int
-        let pageSize: Int
-        let items: [Item]
-        let facets: SearchResults.Facets
-    }
-
     @Sendable func find(request: Request, context: AuthenticatedContext) async throws -> Response {
         let uri = request.uri
         let filter = try uri.resourceFilter()
@@ -66,23 +42,65 @@ struct SearchController {
             filter: filter
         )
         let results = self.search.search(query)
-        let items = results.hits.map { hit in
-            Item(
-                id: hit.document.id,
-                title: hit.document.title,
-                snippet: hit.snippet,
-                score: (hit.score * 1000).rounded() / 1000,
-                kind: hit.document.kind,
-                course: hit.document.course,
-                major: hit.document.major,
-                knowledgePoints: hit.document.knowledgePoints,
-                original: hit.document.original,
-                status: hit.document.published && filter.status == nil ? .approved : hit.document.status,
-                createdAt: hit.document.createdAt,
-                ratings: hit.document.ratings,
-                averageStars: hit.document.averageStars
-            )
+        // Written by hand: JSONEncoder cost a quarter of a search request's time under load.
+        var json = JSONWriter()
+        json.object { json in
+            json.key("facets")
+            json.object { json in
+                json.key("course")
+                json.counts(results.facets.course)
+                json.key("kind")
+                json.counts(results.facets.kind)
+                json.key("major")
+                json.counts(results.facets.major)
+                json.key("original")
+                json.counts(results.facets.original)
+            }
+            json.key("items")
+            json.array { json in
+                for hit in results.hits {
+                    let document = hit.document
+                    json.object { json in
+                        json.key("averageStars")
+                        json.number(document.averageStars)
+                        json.key("course")
+                        json.string(document.course)
+                        json.key("createdAt")
+                        json.date(document.createdAt)
+                        json.key("id")
+                        json.string(document.id)
+                        json.key("kind")
+                        json.string(document.kind.rawValue)
+                        json.key("knowledgePoints")
+                        json.array { json in for point in document.knowledgePoints { json.string(point) } }
+                        json.key("major")
+                        json.string(document.major)
+                        json.key("original")
+                        json.bool(document.original)
+                        json.key("ratings")
+                        json.number(document.ratings)
+                        json.key("score")
+                        json.number((hit.score * 1000).rounded() / 1000)
+                        json.key("snippet")
+                        json.string(hit.snippet)
+                        json.key("status")
+                        json.string((document.published && filter.status == nil ? .approved : document.status).rawValue)
+                        json.key("title")
+                        json.string(document.title)
+                    }
+                }
+            }
+            json.key("page")
+            json.number(page.page)
+            json.key("pageSize")
+            json.number(page.pageSize)
+            json.key("total")
+            json.number(results.total)
         }
-        return try .json(Body(total: results.total, page: page.page, pageSize: page.pageSize, items: items, facets: results.facets))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: json.bytes))
+        )
     }
 }
