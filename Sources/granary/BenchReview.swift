@@ -97,7 +97,9 @@ extension Bench {
         }
 
         /// Writes the resources straight into the tables, in one transaction, all sharing one small blob.
-        static func fill(_ library: Library, pending: Int, published: Int) async throws {
+        /// Fills the library with `pending` then `published` resources; `texts` gives the published ones their title and
+        /// description (the search corpus), else they are named by number.
+        static func fill(_ library: Library, pending: Int, published: Int, texts: [(title: String, description: String)] = []) async throws {
             let author = try await library.accounts.createUser(
                 username: "author",
                 password: "bench-password",
@@ -124,8 +126,9 @@ extension Bench {
                 )
                 let version = try db.makeStatement(
                     sql: """
-                        INSERT INTO resourceVersions (resource, version, title, major, course, original, kind, sha256, canonicalName, createdBy, createdAt)
-                        VALUES (?, 1, ?, '460110', 'c1', ?, ?, ?, ?, ?, ?)
+                        INSERT INTO resourceVersions (resource, version, title, description, major, course, original, kind, sha256, canonicalName,
+                            createdBy, createdAt)
+                        VALUES (?, 1, ?, ?, '460110', 'c1', ?, ?, ?, ?, ?, ?)
                         """
                 )
                 let point = try db.makeStatement(sql: "INSERT INTO resourceVersionPoints (resource, version, point, position) VALUES (?, 1, 'p1', 0)")
@@ -140,7 +143,10 @@ extension Bench {
                         id, isPending ? nil : 1, isPending ? "pending" : "approved", author.id, created, created, isPending ? created : nil,
                         isPending ? nil : "460110", isPending ? nil : "c1", isPending ? nil : kind.rawValue, isPending ? nil : original,
                     ])
-                    try version.execute(arguments: [id, "基准资源 \(index)", original, kind.rawValue, blob.sha256, "基准_\(index).txt", author.id, created])
+                    let text = !isPending && index - pending < texts.count ? texts[index - pending] : (title: "基准资源 \(index)", description: "")
+                    try version.execute(arguments: [
+                        id, text.title, text.description, original, kind.rawValue, blob.sha256, "基准_\(index).txt", author.id, created,
+                    ])
                     try point.execute(arguments: [id])
                 }
             }
