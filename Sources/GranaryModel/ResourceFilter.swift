@@ -1,5 +1,5 @@
 /// Narrows a resource list: `?major=&course=&knowledgePoint=&kind=&original=&status=`.
-public struct ResourceFilter: Sendable, Equatable {
+public struct ResourceFilter: Sendable, Hashable {
     public var major: String?
     public var course: String?
     public var knowledgePoint: String?

@@ -2,8 +2,8 @@
 /// occurrences in the title count twice, capped at 255.
 ///
 /// Every 64 postings form a block that remembers the highest BM25 term-frequency part among its documents
-/// (`SearchIndex.State.saturate`), computed with a reference average length at least the real one, which only
-/// raises it. A ranked query skips a whole block whose best possible score cannot enter the results.
+/// (`saturate`), computed with a reference average length; a query scales it up when the average has grown since.
+/// A ranked query skips a whole block whose best possible score cannot enter the results.
 struct PostingList {
     private(set) var slots: [Int32] = []
     private(set) var weights: [UInt8] = []
@@ -35,7 +35,7 @@ struct PostingList {
         return weight * 2.2 / (weight + 1.2 * (1 - 0.75 + 0.75 * Double(length) / averageLength))
     }
 
-    /// The bound a posting gives its block: never below what `saturate` gives with any average up to `reference`.
+    /// The bound a posting gives its block: never below what `saturate` gives with an average up to `reference`.
     static func bound(_ weight: UInt8, length: Int32, reference: Double) -> Float {
         Float(Self.saturate(weight, length: length, averageLength: reference)).nextUp
     }

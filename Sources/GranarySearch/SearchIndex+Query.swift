@@ -152,10 +152,12 @@ extension SearchIndex.State {
         let sourcesOf = plans.indices.map { term in sources.indices.filter { sources[$0].term == term } }
         var at = [Int](repeating: 0, count: sources.count)
         let averageLength = self.averageLength
-        // The block bounds were computed with an average length at least the real one, or cannot be trusted.
-        let blockBounds = byRelevance && averageLength <= self.boundReference
+        // s(w, l, a) = w·2.2 / (w + 1.2·(0.25 + 0.75·l/a)) grows with the average a at most in proportion to it, so
+        // bounds computed with an older average hold when scaled by how much it has grown (and a hair for rounding).
+        let blockBounds = byRelevance && self.boundReference > 0
+        let boundScale = max(1, averageLength / max(self.boundReference, 1e-9)) * (1 + 1e-9)
         let idfs = plans.map(\.idf)
-        let maxBounds = plans.map { Double($0.lists.map(\.maxBound).min()!) }
+        let maxBounds = plans.map { Double($0.lists.map(\.maxBound).min()!) * boundScale }
         var weights = [UInt8](repeating: 0, count: plans.count)
         let columns = self.columns
 
@@ -187,14 +189,38 @@ extension SearchIndex.State {
             return start + plans[term].verify!.count <= titleLength ? 2 : 1
         }
 
-        self.text.withUnsafeBufferPointer { text in
+        // The blocks with the highest bounds go first, so the heap soon holds good matches and the bound prunes
+        // the rest. The order of the blocks does not change the page: ties are broken by date, not by arrival.
+        var order = Array(lead.blockBounds.indices)
+        if blockBounds && lead.blockBounds.count > 32 {
+            var first: [Int] = []
             for block in lead.blockBounds.indices {
+                if first.count < 8 {
+                    first.append(block)
+                } else if let weakest = first.indices.min(by: { lead.blockBounds[first[$0]] < lead.blockBounds[first[$1]] }),
+                    lead.blockBounds[block] > lead.blockBounds[first[weakest]]
+                {
+                    first[weakest] = block
+                }
+            }
+            first.sort()
+            let chosen = Set(first)
+            order = first + lead.blockBounds.indices.filter { !chosen.contains($0) }
+        }
+        var previous = -1
+
+        self.text.withUnsafeBufferPointer { text in
+            for block in order {
+                // Going back to an earlier block: the other lists are sought from their start again.
+                if block < previous { at = [Int](repeating: 0, count: sources.count) }
+                previous = block
                 // Whether a document of this block may still enter the results; without counting, skip it if not.
                 var blockCompetitive = true
                 if blockBounds, let worst = best.worst {
                     var blockBound = 0.0
                     for term in idfs.indices {
-                        blockBound += idfs[term] * (term == leadTerm ? min(maxBounds[term], Double(lead.blockBounds[block])) : maxBounds[term])
+                        blockBound +=
+                            idfs[term] * (term == leadTerm ? min(maxBounds[term], Double(lead.blockBounds[block]) * boundScale) : maxBounds[term])
                     }
                     if blockBound < worst.score {
                         if !counting { continue }
@@ -363,7 +389,7 @@ extension SearchIndex.State {
         let columns = self.columns
         return SearchDocument(
             id: self.ids[slot],
-            title: String(decoding: title, as: UTF16.self),
+            title: SearchText.string(title),
             description: nil,
             pointNames: [],
             knowledgePoints: columns.points[slot].map { columns.pointNames.names[Int($0)] },
@@ -419,7 +445,7 @@ extension SearchIndex.State {
             if marked { out += Self.markClose }
         }
         if end < range.upperBound && self.text[end] != 0x0A { out.append(0x2026) }
-        return String(decoding: out, as: UTF16.self)
+        return SearchText.string(out)
     }
 
     static let markOpen = Array("<mark>".utf16)

@@ -1,5 +1,6 @@
 import Foundation
 import GranaryModel
+import Synchronization
 
 /// The in-process full-text index over resources: postings of every pair of adjacent characters (bigrams) and of
 /// single characters, in slot order, so any query string of one or more characters is found exactly.
@@ -17,6 +18,7 @@ import GranaryModel
 public final class SearchIndex: Sendable {
     private let state = ReadWriteLocked(State())
     private let pinyin = Pinyin()
+    private let counts = Mutex(CountCache())
 
     /// An empty index.
     public init() {}
@@ -59,7 +61,10 @@ public final class SearchIndex: Sendable {
         text.append(contentsOf: fresh.text)
         fresh.text = text
         let count = fresh.live
-        self.state.write { $0 = fresh }
+        self.state.write { state in
+            fresh.generation = state.generation + 1
+            state = fresh
+        }
         // The batches and the old index were freed in pieces; give the pages back so the resident size is the index.
         Self.releaseFreePages()
         return count
@@ -75,10 +80,54 @@ public final class SearchIndex: Sendable {
         self.state.write { $0.compact() }
     }
 
-    /// Runs a query.
+    /// Runs a query. The total and facets of a ranked query are remembered until the index changes, so the next
+    /// page of the same query, or the same query again, runs only the ranked part, which skips what cannot reach
+    /// the page.
     public func search(_ query: SearchQuery) -> SearchResults {
         let readings = query.terms.contains(where: Self.mayBePinyin) ? self.readings() : [:]
-        return self.state.read { $0.search(query, readings: readings) }
+        let key = query.counts && query.sort == .relevance && !query.terms.isEmpty ? CountCache.Key(query) : nil
+        return self.state.read { state in
+            if let key, let known = self.counts.withLock({ $0.counts(for: key, generation: state.generation) }) {
+                var ranked = query
+                ranked.counts = false
+                return SearchResults(total: known.total, hits: state.search(ranked, readings: readings).hits, facets: known.facets)
+            }
+            let results = state.search(query, readings: readings)
+            if let key { self.counts.withLock { $0.remember(key, generation: state.generation, total: results.total, facets: results.facets) } }
+            return results
+        }
+    }
+
+    /// Totals and facets of recent ranked queries, valid for one generation of the index.
+    struct CountCache {
+        /// What decides a query's matches: its terms, its filters and what the viewer may see.
+        struct Key: Hashable {
+            let terms: [[UInt16]]
+            let filter: ResourceFilter
+            let seesAll: Bool
+            /// Only when the viewer's own unpublished items count.
+            let viewer: String?
+
+            init(_ query: SearchQuery) {
+                self.terms = query.terms
+                self.filter = query.filter
+                self.seesAll = query.viewer.role == .reviewer || query.viewer.role == .admin
+                self.viewer = query.filter.status != nil && !self.seesAll ? query.viewer.id : nil
+            }
+        }
+
+        private var entries: [Key: (generation: Int, total: Int, facets: SearchResults.Facets)] = [:]
+        static let capacity = 2048
+
+        func counts(for key: Key, generation: Int) -> (total: Int, facets: SearchResults.Facets)? {
+            guard let entry = self.entries[key], entry.generation == generation else { return nil }
+            return (entry.total, entry.facets)
+        }
+
+        mutating func remember(_ key: Key, generation: Int, total: Int, facets: SearchResults.Facets) {
+            if self.entries.count >= Self.capacity { self.entries.removeAll(keepingCapacity: true) }
+            self.entries[key] = (generation, total, facets)
+        }
     }
 
     /// What the index holds, for `granary bench`: documents, dead slots, code units of text, postings.
@@ -164,7 +213,10 @@ public final class SearchIndex: Sendable {
         var bigrams = PostingTable()
         var live = 0
         var totalLength = 0
-        /// The average length the block bounds were computed with; they hold while the real average is not above it.
+        /// Counts every change, so remembered totals know when they are stale.
+        var generation = 0
+        /// The average length the block bounds were computed with. A term part grows with the average at most in
+        /// proportion, so a bound times max(1, average / reference) always holds.
         var boundReference = 0.0
 
         var averageLength: Double {
@@ -175,6 +227,7 @@ public final class SearchIndex: Sendable {
 
         /// Loads documents into an empty state: texts first, then every posting list at its exact size.
         mutating func load(_ entries: [Prepared]) {
+            self.generation += 1
             for entry in entries { self.insertForLoad(entry) }
             self.rebuildPostings()
         }
@@ -186,6 +239,7 @@ public final class SearchIndex: Sendable {
         }
 
         mutating func insert(_ entry: Prepared) {
+            self.generation += 1
             if let slot = self.slots[entry.document.id].map(Int.init), self.sameText(slot, entry) {
                 // A review decision or a rating: the text is the same, only the facts change.
                 self.columns.update(slot, with: entry.document)
@@ -193,8 +247,10 @@ public final class SearchIndex: Sendable {
             }
             _ = self.remove(id: entry.document.id)
             let slot = self.append(entry)
-            if self.averageLength > self.boundReference {
-                self.boundReference = self.averageLength * 1.1
+            // Bounds stay valid as the average grows (a query scales them by how much); past a quarter, compute them
+            // again so they stay tight.
+            if self.averageLength > self.boundReference * 1.25 {
+                self.boundReference = self.averageLength
                 self.bigrams.recomputeBounds(lengths: self.columns.lengths, reference: self.boundReference)
             }
             let (length, reference) = (self.columns.lengths[slot], self.boundReference)
@@ -208,6 +264,7 @@ public final class SearchIndex: Sendable {
         /// Marks a document's slot dead; its postings stay until the next compaction and are skipped when read.
         mutating func remove(id: String) -> Bool {
             guard let slot = self.slots[id] else { return false }
+            self.generation += 1
             self.kill(Int(slot))
             return true
         }
@@ -277,8 +334,7 @@ public final class SearchIndex: Sendable {
                 guard alive[slot] else { return }
                 Self.forEachBigram(text, starts[slot]..<starts[slot + 1], Int(titleLengths[slot]), emit)
             }
-            // A little above the average, so the bounds survive the next documents without being computed again.
-            self.boundReference = self.averageLength * 1.1
+            self.boundReference = self.averageLength
             self.bigrams = PostingTable.build(slots: self.ids.count, lengths: self.columns.lengths, reference: self.boundReference, keys: keys)
         }
 

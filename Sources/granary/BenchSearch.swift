@@ -22,6 +22,12 @@ extension Bench {
         @Option(help: "Anchor engine of bench_search.py.")
         var anchor: String = "tantivy_bigram"
 
+        @Option(help: "Timed passes over each class's queries.")
+        var rounds: Int = 2
+
+        @Option(help: "Query classes to time, comma-separated.")
+        var classes: String = "q2,q3,q4,and2"
+
         @Flag(inversion: .prefixedNo, help: "Also serve the corpus from a granary server and load it with wrk.")
         var http = true
 
@@ -94,13 +100,13 @@ extension Bench {
             var report: [String: Any] = ["documents": documents.count, "build_s": Review.seconds(built), "index_mib": Double(anonymous) / 1024]
             print("ranked top-20 in process, ms: without counts (what tantivy does) | with total and facets (what the API does)")
             print("class    p50      p99    |   p50      p99    | hit counts equal to a scan")
-            for name in ["q2", "q3", "q4", "and2"] {
+            for name in self.classes.split(separator: ",").map(String.init) {
                 let items: [[String]] = (classes[name] ?? []).map { ($0 as? String).map { [$0] } ?? ($0 as? [String] ?? []) }
                 queries[name] = items
                 func time(counts: Bool) -> (p50: Double, p99: Double) {
                     for terms in items.prefix(10) { _ = index.search(Self.query(terms, viewer: viewer, counts: counts)) }
                     var latencies: [Double] = []
-                    for _ in 0..<2 {
+                    for _ in 0..<self.rounds {
                         for terms in items {
                             let query = Self.query(terms, viewer: viewer, counts: counts)
                             let start = ContinuousClock.now

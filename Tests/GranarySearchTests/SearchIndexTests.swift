@@ -194,6 +194,30 @@ import Testing
         #expect(index.search(SearchQuery("熔滴", viewer: Self.learner)).hits.first?.document.title == "焊接电弧与熔滴")
     }
 
+    /// Totals are remembered per query until the index changes; later pages come from the ranked path alone.
+    @Test func rememberedTotalsFollowEveryChange() {
+        let documents = (0..<30).map { Self.document("d\($0)", "焊接资源\($0)", description: String(repeating: "焊接", count: $0 % 4)) }
+        let index = SearchIndex()
+        index.upsert(contentsOf: documents)
+        let fresh = SearchIndex()
+        fresh.upsert(contentsOf: documents)
+        func page(_ index: SearchIndex, _ number: Int) -> SearchResults {
+            index.search(SearchQuery("焊接", viewer: Self.learner, page: PageRequest(page: number, pageSize: 10)))
+        }
+        #expect(page(index, 1).total == 30)
+        let second = page(index, 2)
+        #expect(second.total == 30)
+        #expect(second.facets == page(fresh, 2).facets)
+        #expect(second.hits.map(\.document.id) == page(fresh, 2).hits.map(\.document.id))
+        index.upsert(Self.document("new", "焊接新资源"))
+        #expect(page(index, 1).total == 31)
+        index.remove(id: "new")
+        #expect(page(index, 1).total == 30)
+        index.upsert(Self.document("d0", "焊接资源0", status: .pending, published: false))
+        #expect(page(index, 1).total == 29)
+        #expect(page(index, 1).facets.kind == ["video": 29])
+    }
+
     /// Many documents over a small alphabet, so posting lists run to many blocks and ranked queries skip some.
     static func randomCorpus(_ random: inout SplitMix, count: Int) -> [SearchDocument] {
         let alphabet = Array("焊接电弧气体保护熔化极钨氩数控机床编程工艺评定变形检测超声射线，。、 COMIGTab12")
@@ -294,5 +318,20 @@ struct SplitMix: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+@Suite struct SearchTextTests {
+    @Test func codeUnitsBecomeTheSameStringAsTheStandardLibraryMakes() {
+        let samples = ["", "焊接 CO2", "𠀋𡈽 emoji 😀 é", "a\u{0}b", String(repeating: "气体保护焊", count: 50)]
+        for sample in samples {
+            let units = Array(sample.utf16)
+            #expect(SearchText.string(units) == sample)
+            #expect(SearchText.string(units.dropFirst()) == String(decoding: units.dropFirst(), as: UTF16.self))
+        }
+        // Lone surrogates become U+FFFD, as the standard library does.
+        for units: [UInt16] in [[0xD800], [0xDC00, 0x41], [0x41, 0xD83D], [0xD83D, 0xD83D, 0xDE00]] {
+            #expect(SearchText.string(units) == String(decoding: units, as: UTF16.self))
+        }
     }
 }
