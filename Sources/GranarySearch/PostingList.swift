@@ -10,9 +10,11 @@ struct PostingList {
     /// Where in the document the key first occurs, modulo 256: with the weights, enough to tell whether a longer
     /// term occurs in a document shorter than 256 code units without reading its text.
     private(set) var positions: [UInt8] = []
-    private(set) var blockBounds: [Float] = []
+    private(set) var blockBounds: [Double] = []
+    /// The newest creation date in each block: a block whose best equals the worst kept loses every tie if older.
+    private(set) var blockNewest: [Double] = []
     /// The highest block bound.
-    private(set) var maxBound: Float = 0
+    private(set) var maxBound: Double = 0
 
     static let blockSize = 64
 
@@ -24,6 +26,7 @@ struct PostingList {
         self.weights.reserveCapacity(capacity)
         self.positions.reserveCapacity(capacity)
         self.blockBounds.reserveCapacity((capacity + Self.blockSize - 1) / Self.blockSize)
+        self.blockNewest.reserveCapacity((capacity + Self.blockSize - 1) / Self.blockSize)
     }
 
     var count: Int { self.slots.count }
@@ -35,21 +38,25 @@ struct PostingList {
         return weight * 2.2 / (weight + 1.2 * (1 - 0.75 + 0.75 * Double(length) / averageLength))
     }
 
-    /// The bound a posting gives its block: never below what `saturate` gives with an average up to `reference`.
-    static func bound(_ weight: UInt8, length: Int32, reference: Double) -> Float {
-        Float(Self.saturate(weight, length: length, averageLength: reference)).nextUp
+    /// The bound a posting gives its block: exactly what `saturate` gives with the average `reference`, so never
+    /// below what it gives with a smaller average.
+    static func bound(_ weight: UInt8, length: Int32, reference: Double) -> Double {
+        Self.saturate(weight, length: length, averageLength: reference)
     }
 
     /// Adds `weight` for `slot`, the key found at `position` of its text: to its posting when it is the last one (the
     /// same key again in the same document), else as a new posting. `slot` must not be below any slot in the list.
-    mutating func add(slot: Int32, weight: UInt8, position: Int, length: Int32, reference: Double) {
+    mutating func add(slot: Int32, weight: UInt8, position: Int, length: Int32, created: Double, reference: Double) {
         let last = self.slots.count - 1
         var weight = weight
         if last >= 0 && self.slots[last] == slot {
             weight = UInt8(min(255, Int(self.weights[last]) + Int(weight)))
             self.weights[last] = weight
         } else {
-            if self.slots.count % Self.blockSize == 0 { self.blockBounds.append(0) }
+            if self.slots.count % Self.blockSize == 0 {
+                self.blockBounds.append(0)
+                self.blockNewest.append(created)
+            }
             self.slots.append(slot)
             self.weights.append(weight)
             self.positions.append(UInt8(truncatingIfNeeded: position))
@@ -57,6 +64,7 @@ struct PostingList {
         let bound = Self.bound(weight, length: length, reference: reference)
         let block = self.blockBounds.count - 1
         self.blockBounds[block] = max(self.blockBounds[block], bound)
+        self.blockNewest[block] = max(self.blockNewest[block], created)
         self.maxBound = max(self.maxBound, bound)
     }
 
@@ -64,7 +72,7 @@ struct PostingList {
     mutating func recomputeBounds(lengths: [Int32], reference: Double) {
         self.maxBound = 0
         for block in self.blockBounds.indices {
-            var bound: Float = 0
+            var bound = 0.0
             for position in (block * Self.blockSize)..<min(self.slots.count, (block + 1) * Self.blockSize) {
                 bound = max(bound, Self.bound(self.weights[position], length: lengths[Int(self.slots[position])], reference: reference))
             }
@@ -159,13 +167,13 @@ struct PostingTable {
     }
 
     /// Adds one occurrence of `key` in `slot` (see `PostingList.add`).
-    mutating func add(_ key: UInt32, slot: Int32, weight: UInt8, position: Int, length: Int32, reference: Double) {
+    mutating func add(_ key: UInt32, slot: Int32, weight: UInt8, position: Int, length: Int32, created: Double, reference: Double) {
         let number = Int(self.table.value(key) { Int32(self.lists.count) })
         if number == self.lists.count {
             self.lists.append(PostingList())
             self.noteUnits(of: key, number: Int32(number))
         }
-        self.lists[number].add(slot: slot, weight: weight, position: position, length: length, reference: reference)
+        self.lists[number].add(slot: slot, weight: weight, position: position, length: length, created: created, reference: reference)
     }
 
     private mutating func noteUnits(of key: UInt32, number: Int32) {
@@ -187,7 +195,13 @@ struct PostingTable {
     /// A table built in two passes over documents `0..<slots`: `keys(slot, emit)` calls `emit(key, weight, position)`
     /// for every occurrence of a key in a document, in text order. The first pass counts the documents of each key, so every
     /// list is allocated at its exact size and never grows.
-    static func build(slots: Int, lengths: [Int32], reference: Double, keys: (Int, (UInt32, UInt8, Int) -> Void) -> Void) -> PostingTable {
+    static func build(
+        slots: Int,
+        lengths: [Int32],
+        created: [Double],
+        reference: Double,
+        keys: (Int, (UInt32, UInt8, Int) -> Void) -> Void
+    ) -> PostingTable {
         var table = KeyTable(capacity: 1 << 16)
         var counts: [Int] = []
         var lastSeen: [Int32] = []
@@ -209,10 +223,17 @@ struct PostingTable {
         var lists = counts.map { PostingList(capacity: $0) }
         counts = []
         for slot in 0..<slots {
-            let length = lengths[slot]
+            let (length, date) = (lengths[slot], created[slot])
             let current = Int32(slot)
             keys(slot) { key, weight, position in
-                lists[Int(table.value(key)!)].add(slot: current, weight: weight, position: position, length: length, reference: reference)
+                lists[Int(table.value(key)!)].add(
+                    slot: current,
+                    weight: weight,
+                    position: position,
+                    length: length,
+                    created: date,
+                    reference: reference
+                )
             }
         }
         var built = PostingTable()

@@ -109,7 +109,14 @@ extension SearchIndex.State {
                         titleEnd: range.lowerBound + Int(self.titleLengths[slot])
                     )
                     let weight = UInt8(min(255, 2 * inTitle + inBody))
-                    found.add(slot: Int32(slot), weight: weight, position: 0, length: self.columns.lengths[slot], reference: self.boundReference)
+                    found.add(
+                        slot: Int32(slot),
+                        weight: weight,
+                        position: 0,
+                        length: self.columns.lengths[slot],
+                        created: self.columns.created[slot],
+                        reference: self.boundReference
+                    )
                 }
             }
         }
@@ -155,9 +162,9 @@ extension SearchIndex.State {
         // s(w, l, a) = w·2.2 / (w + 1.2·(0.25 + 0.75·l/a)) grows with the average a at most in proportion to it, so
         // bounds computed with an older average hold when scaled by how much it has grown (and a hair for rounding).
         let blockBounds = byRelevance && self.boundReference > 0
-        let boundScale = max(1, averageLength / max(self.boundReference, 1e-9)) * (1 + 1e-9)
+        let boundScale = averageLength <= self.boundReference ? 1 : averageLength / self.boundReference * (1 + 1e-9)
         let idfs = plans.map(\.idf)
-        let maxBounds = plans.map { Double($0.lists.map(\.maxBound).min()!) * boundScale }
+        let maxBounds = plans.map { $0.lists.map(\.maxBound).min()! * boundScale }
         var weights = [UInt8](repeating: 0, count: plans.count)
         let columns = self.columns
 
@@ -192,7 +199,11 @@ extension SearchIndex.State {
         // The blocks with the highest bounds go first, so the heap soon holds good matches and the bound prunes
         // the rest. The order of the blocks does not change the page: ties are broken by date, not by arrival.
         var order = Array(lead.blockBounds.indices)
-        if blockBounds && lead.blockBounds.count > 32 {
+        // One list, ranked only: blocks from the highest bound down, and stop at the first that cannot enter.
+        let bestFirst = !counting && blockBounds && lists.count == 1 && lead.blockBounds.count > 32
+        if bestFirst {
+            order.sort { lead.blockBounds[$0] > lead.blockBounds[$1] }
+        } else if blockBounds && lead.blockBounds.count > 32 {
             var first: [Int] = []
             for block in lead.blockBounds.indices {
                 if first.count < 8 {
@@ -212,7 +223,7 @@ extension SearchIndex.State {
         self.text.withUnsafeBufferPointer { text in
             for block in order {
                 // Going back to an earlier block: the other lists are sought from their start again.
-                if block < previous { at = [Int](repeating: 0, count: sources.count) }
+                if block < previous && lists.count > 1 { at = [Int](repeating: 0, count: sources.count) }
                 previous = block
                 // Whether a document of this block may still enter the results; without counting, skip it if not.
                 var blockCompetitive = true
@@ -220,9 +231,11 @@ extension SearchIndex.State {
                     var blockBound = 0.0
                     for term in idfs.indices {
                         blockBound +=
-                            idfs[term] * (term == leadTerm ? min(maxBounds[term], Double(lead.blockBounds[block]) * boundScale) : maxBounds[term])
+                            idfs[term] * (term == leadTerm ? min(maxBounds[term], lead.blockBounds[block] * boundScale) : maxBounds[term])
                     }
-                    if blockBound < worst.score {
+                    // Below the worst kept, or equal to it and older (ties go to the newer): nothing here can enter.
+                    if bestFirst && blockBound < worst.score { break }
+                    if blockBound < worst.score || (blockBound == worst.score && lead.blockNewest[block] < worst.created) {
                         if !counting { continue }
                         blockCompetitive = false
                     }
@@ -337,7 +350,14 @@ extension SearchIndex.State {
         guard !found.isEmpty else { return nil }
         var list = PostingList()
         for slot in found.sorted() {
-            list.add(slot: slot, weight: 2, position: 0, length: self.columns.lengths[Int(slot)], reference: self.boundReference)
+            list.add(
+                slot: slot,
+                weight: 2,
+                position: 0,
+                length: self.columns.lengths[Int(slot)],
+                created: self.columns.created[Int(slot)],
+                reference: self.boundReference
+            )
         }
         return TermPlan(lists: [list], idf: self.idf(list.count))
     }

@@ -152,7 +152,7 @@ public final class SearchIndex: Sendable {
         self.state.read { state in
             [
                 "text": state.text.capacity * 2,
-                "postings": state.bigrams.lists.reduce(0) { $0 + $1.slots.capacity * 4 + $1.weights.capacity + $1.blockBounds.capacity * 4 },
+                "postings": state.bigrams.lists.reduce(0) { $0 + $1.slots.capacity * 4 + $1.weights.capacity + $1.blockBounds.capacity * 16 },
                 "ids": state.ids.capacity * 16 + state.slots.capacity * 24,
             ]
         }
@@ -253,10 +253,10 @@ public final class SearchIndex: Sendable {
                 self.boundReference = self.averageLength
                 self.bigrams.recomputeBounds(lengths: self.columns.lengths, reference: self.boundReference)
             }
-            let (length, reference) = (self.columns.lengths[slot], self.boundReference)
+            let (length, created, reference) = (self.columns.lengths[slot], self.columns.created[slot], self.boundReference)
             let (text, range, titleLength) = (self.text, self.textRange(slot), Int(self.titleLengths[slot]))
             Self.forEachBigram(text, range, titleLength) { key, weight, position in
-                self.bigrams.add(key, slot: Int32(slot), weight: weight, position: position, length: length, reference: reference)
+                self.bigrams.add(key, slot: Int32(slot), weight: weight, position: position, length: length, created: created, reference: reference)
             }
             if self.ids.count - self.live > max(4096, self.live / 4) { self.compact() }
         }
@@ -335,7 +335,13 @@ public final class SearchIndex: Sendable {
                 Self.forEachBigram(text, starts[slot]..<starts[slot + 1], Int(titleLengths[slot]), emit)
             }
             self.boundReference = self.averageLength
-            self.bigrams = PostingTable.build(slots: self.ids.count, lengths: self.columns.lengths, reference: self.boundReference, keys: keys)
+            self.bigrams = PostingTable.build(
+                slots: self.ids.count,
+                lengths: self.columns.lengths,
+                created: self.columns.created,
+                reference: self.boundReference,
+                keys: keys
+            )
         }
 
         func textRange(_ slot: Int) -> Range<Int> {
