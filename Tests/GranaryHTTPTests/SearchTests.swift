@@ -145,7 +145,7 @@ import Testing
         }
     }
 
-    @Test func textInsideTextAndHTMLFilesIsSearchable() async throws {
+    @Test func textInsideTextHTMLOfficeAndPDFFilesIsSearchable() async throws {
         let lib = try await TestLibrary.seeded([("zhang", .teacher), ("wang", .reviewer), ("learner", .learner)])
         try await lib.test { client in
             let teacher = try await client.logIn("zhang")
@@ -154,7 +154,9 @@ import Testing
                 "<!DOCTYPE html><html><head><style>.x{color:red}</style><script>var 秘密脚本 = 1</script></head><body><p>熔池&nbsp;观察</p></body></html>"
                     .utf8
             )
-            for bytes in [try fixture("arc-notes.txt"), html] {
+            for bytes in [
+                try fixture("arc-notes.txt"), html, try fixture("process-card.docx"), try fixture("weld-lesson.pptx"), try fixture("wps.pdf"),
+            ] {
                 let resource = try await client.upload(bytes, metadata: validMetadata, token: teacher).decode(Resource.self)
                 _ = try await client.call(.post, "/api/v1/resources/\(resource.id)/submit", token: teacher)
                 try await self.approve(client, resource.id, reviewer: reviewer)
@@ -165,9 +167,13 @@ import Testing
                 return try await client.call(.get, "/api/v1/search?q=\(encoded)", token: learner).decode(Found.self).total
             }
             #expect(try await total("阴极区") == 1)
-            #expect(try await total("熔池 观察") == 1)
+            #expect(try await total("\"熔池 观察\"") == 1)
             #expect(try await total("秘密脚本") == 0)
             #expect(try await total("color") == 0)
+            // Office and PDF text: a DOCX run, a slide of the deck, a line of the PDF.
+            #expect(try await total("焊接工艺卡") == 1)
+            #expect(try await total("第3讲") == 1)
+            #expect(try await total("Welding procedure specification") == 1)
         }
     }
 }

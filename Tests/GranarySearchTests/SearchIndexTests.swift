@@ -77,6 +77,14 @@ import Testing
         #expect(Self.ids(index, "tig焊") == ["b"])
     }
 
+    /// Traditional and simplified characters are different text: folding them is a stated non-goal.
+    @Test func traditionalCharactersAreNotFoldedIntoSimplified() {
+        let index = SearchIndex()
+        index.upsert(contentsOf: [Self.document("simplified", "焊接变形"), Self.document("traditional", "銲接變形")])
+        #expect(Self.ids(index, "焊接") == ["simplified"])
+        #expect(Self.ids(index, "變形") == ["traditional"])
+    }
+
     @Test func allTermsMustOccurAndQuotesKeepAPhrase() {
         let index = SearchIndex()
         index.upsert(contentsOf: [
