@@ -152,8 +152,14 @@ public final class SearchIndex: Sendable {
         self.state.read { state in
             [
                 "text": state.text.capacity * 2,
-                "postings": state.bigrams.lists.reduce(0) { $0 + $1.slots.capacity * 4 + $1.weights.capacity + $1.blockBounds.capacity * 16 },
+                "postings": state.bigrams.lists.reduce(0) {
+                    $0 + $1.slots.capacity * 4 + $1.weights.capacity + $1.positions.capacity + $1.blockBounds.capacity * 16
+                },
+                // Each list's five arrays: a 32-byte header and about 16 bytes of allocator bookkeeping.
+                "list headers": state.bigrams.lists.count * 5 * 48,
                 "ids": state.ids.capacity * 16 + state.slots.capacity * 24,
+                "unfolded": state.unfolded.values.reduce(0) { $0 + 48 + $1.capacity * 8 } + state.unfolded.capacity * 24,
+                "columns": state.columns.alive.count * 49,
             ]
         }
     }

@@ -1,4 +1,6 @@
-/// How text is prepared for search: UTF-16 code units, full-width ASCII folded to ASCII, Latin letters lowercased.
+/// How text is prepared for search: UTF-16 code units, full-width letters and digits folded to ASCII, Latin letters
+/// lowercased. Full-width punctuation (，。（）) stays as it is: every Chinese text is full of it, and keeping it
+/// means the index stores no unfolded copy of those characters for snippets.
 ///
 /// Every text and every query goes through the same fold, so a query matches wherever its folded form is a
 /// substring of a document's folded text. Traditional and simplified Chinese are not folded into each other.
@@ -17,7 +19,8 @@ enum SearchText {
         switch unit {
         case 0x41...0x5A: unit + 0x20  // A–Z
         case 0xFF21...0xFF3A: unit - 0xFF21 + 0x61  // Ａ–Ｚ
-        case 0xFF01...0xFF5E: unit - 0xFF01 + 0x21  // other full-width ASCII
+        case 0xFF41...0xFF5A: unit - 0xFF41 + 0x61  // ａ–ｚ
+        case 0xFF10...0xFF19: unit - 0xFF10 + 0x30  // ０–９
         case 0x3000: 0x20  // ideographic space
         default: unit
         }
