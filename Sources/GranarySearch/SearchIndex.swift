@@ -47,7 +47,8 @@ public final class SearchIndex: Sendable {
     }
 
     /// Replaces the whole index with the documents `fill` hands over in batches: the new index is built beside the
-    /// old one, which answers searches until it is swapped in. Returns how many documents it holds.
+    /// old one, which answers searches until it is swapped in. Changes made to the old one meanwhile are not carried
+    /// over, so this is for the start (before serving) and for `granary reindex`. Returns how many documents it holds.
     @discardableResult
     public func replaceAll(_ fill: (_ add: ([SearchDocument]) -> Void) throws -> Void) rethrows -> Int {
         var fresh = State()
