@@ -42,23 +42,34 @@ struct JSONWriter {
     mutating func string(_ value: String) {
         self.separate()
         self.bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): self.bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): self.bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0x0A: self.bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0D: self.bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0x09: self.bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                self.bytes += [
-                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)],
-                ]
-            default: self.bytes.append(byte)
+        var value = value
+        value.withUTF8 { utf8 in
+            // Runs that need no escaping (nearly all text) are copied whole.
+            var runStart = 0
+            for index in utf8.indices {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                self.escape(byte)
+                runStart = index + 1
             }
+            self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
         }
         self.bytes.append(UInt8(ascii: "\""))
         self.needsComma = true
+    }
+
+    private mutating func escape(_ byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "\""): self.bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+        case UInt8(ascii: "\\"): self.bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+        case 0x0A: self.bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+        case 0x0D: self.bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+        case 0x09: self.bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+        default:
+            let hex = Array("0123456789abcdef".utf8)
+            self.bytes += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+        }
     }
 
     mutating func number(_ value: Int) {
