@@ -16,6 +16,7 @@ struct BenchServer {
         work: String,
         metadata: String,
         role: Role = .teacher,
+        arguments: [String] = [],
         prepare: (Library) async throws -> Void = { _ in }
     ) async throws -> BenchServer {
         let data = work + "/data"
@@ -51,9 +52,10 @@ struct BenchServer {
         if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
             process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         }
-        process.arguments = [
-            "serve", "--data", data, "--metadata", metadata, "--port", String(port), "--max-upload-mb", "8192", "--log-level", "warning",
-        ]
+        process.arguments =
+            [
+                "serve", "--data", data, "--metadata", metadata, "--port", String(port), "--max-upload-mb", "8192", "--log-level", "warning",
+            ] + arguments
         process.standardOutput = FileHandle.nullDevice
         let started = ContinuousClock.now
         try process.run()

@@ -6,6 +6,7 @@ import GranaryReview
 import GranaryStore
 import Hummingbird
 import Logging
+import NIOCore
 
 /// `granary serve`: runs the HTTP service.
 struct Serve: AsyncParsableCommand {
@@ -25,8 +26,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "bcrypt work factor for new passwords (4–31).")
     var bcryptCost: UInt8 = 12
 
+    @Option(
+        help: """
+            Threads that accept connections and parse HTTP (default: one per core). On a machine whose cores are busy \
+            with other work, one halves the slowest answers: fewer threads wait for a core.
+            """
+    )
+    var eventLoops: Int?
+
     func validate() throws {
         guard (4...31).contains(self.bcryptCost) else { throw ValidationError("--bcrypt-cost must be 4 to 31.") }
+        if let eventLoops = self.eventLoops, eventLoops < 1 { throw ValidationError("--event-loops must be at least 1.") }
     }
 
     @Option(help: "Minutes a reviewer's claim keeps other reviewers off an item.")
@@ -39,6 +49,8 @@ struct Serve: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
+        // Before anything starts the shared event loops.
+        if let eventLoops = self.eventLoops { NIOSingletons.groupLoopCountSuggestion = eventLoops }
         let library = try Library(
             dataDirectory: self.storage.data,
             metadataDirectory: self.storage.metadata,
