@@ -166,6 +166,7 @@ extension SearchIndex.State {
         let idfs = plans.map(\.idf)
         let maxBounds = plans.map { $0.lists.map(\.maxBound).min()! * boundScale }
         var weights = [UInt8](repeating: 0, count: plans.count)
+        var termBounds = [Double](repeating: 0, count: plans.count)
         let columns = self.columns
 
         func bound(_ weights: [UInt8], length: Int32) -> Double {
@@ -221,18 +222,37 @@ extension SearchIndex.State {
         var previous = -1
 
         self.text.withUnsafeBufferPointer { text in
-            for block in order {
+            blocks: for block in order {
                 // Going back to an earlier block: the other lists are sought from their start again.
                 if block < previous && lists.count > 1 { at = [Int](repeating: 0, count: sources.count) }
                 previous = block
                 // Whether a document of this block may still enter the results; without counting, skip it if not.
                 var blockCompetitive = true
+                let begin = block * PostingList.blockSize
+                let end = min(begin + PostingList.blockSize, lead.count)
+                // Each other list's postings within this block's slots: none means no document here holds every
+                // term; otherwise their blocks' bounds cap that term here.
+                for term in termBounds.indices { termBounds[term] = maxBounds[term] }
+                termBounds[leadTerm] = min(termBounds[leadTerm], lead.blockBounds[block] * boundScale)
+                if lists.count > 1 {
+                    let (firstSlot, lastSlot) = (lead.slots[begin], lead.slots[end - 1])
+                    for source in 1..<lists.count {
+                        let list = lists[source]
+                        guard let from = Self.seek(firstSlot, in: list.slots, from: at[source]), list.slots[from] <= lastSlot else {
+                            continue blocks
+                        }
+                        at[source] = from
+                        let through = (Self.seek(lastSlot + 1, in: list.slots, from: from) ?? list.count) - 1
+                        var listBound = 0.0
+                        for listBlock in (from / PostingList.blockSize)...(through / PostingList.blockSize) {
+                            listBound = max(listBound, list.blockBounds[listBlock])
+                        }
+                        termBounds[termOf[source]] = min(termBounds[termOf[source]], listBound * boundScale)
+                    }
+                }
                 if blockBounds, let worst = best.worst {
                     var blockBound = 0.0
-                    for term in idfs.indices {
-                        blockBound +=
-                            idfs[term] * (term == leadTerm ? min(maxBounds[term], lead.blockBounds[block] * boundScale) : maxBounds[term])
-                    }
+                    for term in idfs.indices { blockBound += idfs[term] * termBounds[term] }
                     // Below the worst kept, or equal to it and older (ties go to the newer): nothing here can enter.
                     if bestFirst && blockBound < worst.score { break }
                     if blockBound < worst.score || (blockBound == worst.score && lead.blockNewest[block] < worst.created) {
@@ -240,8 +260,7 @@ extension SearchIndex.State {
                         blockCompetitive = false
                     }
                 }
-                let begin = block * PostingList.blockSize
-                posting: for position in begin..<min(begin + PostingList.blockSize, lead.count) {
+                posting: for position in begin..<end {
                     let slot = Int(lead.slots[position])
                     guard filter.admits(slot, columns) else { continue }
                     at[0] = position
