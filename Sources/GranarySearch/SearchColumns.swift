@@ -112,19 +112,6 @@ struct CompiledFilter {
     private let major: Int32?
     private let original: Bool?
     private let point: Int32?
-    /// Admits every live document, whoever asks (whether a term occurs at all).
-    private var anyLive = false
-
-    /// A filter that admits every live document.
-    static var anyLive: CompiledFilter {
-        var filter = CompiledFilter(
-            SearchQuery("", viewer: User(id: "", username: "", displayName: "", role: .admin, institution: nil, createdAt: Date())),
-            columns: SearchColumns()
-        )
-        filter.anyLive = true
-        return filter
-    }
-
     init(_ query: SearchQuery, columns: SearchColumns) {
         var satisfiable = true
         func code(_ name: String?, in interner: Interner) -> Int32? {
@@ -153,7 +140,6 @@ struct CompiledFilter {
     /// others: their own), and for `approved` also everything published.
     func admits(_ slot: Int, _ columns: SearchColumns) -> Bool {
         guard columns.alive[slot] else { return false }
-        if self.anyLive { return true }
         if let status = self.status {
             let mayTouchUnpublished = self.seesAll || (self.viewer != nil && columns.authors[slot] == self.viewer)
             if self.approved {

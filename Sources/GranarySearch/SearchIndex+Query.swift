@@ -327,14 +327,16 @@ extension SearchIndex.State {
         return low < slots.count ? low : nil
     }
 
-    /// Whether any live document holds the term.
+    /// Whether any live document holds the term: the first of its rarest list's documents that does.
     func occursAnywhere(_ plan: TermPlan) -> Bool {
-        if plan.verify == nil { return plan.lists[0].slots.contains { self.columns.alive[Int($0)] } }
-        var best = TopK(capacity: 1, order: .relevance, hasTerms: true)
-        var total = 0
-        var facets = FacetCounter(columns: self.columns)
-        self.match([plan], filter: .anyLive, counting: true, byRelevance: true, best: &best, total: &total, facets: &facets)
-        return total > 0
+        let rarest = plan.lists.min { $0.count < $1.count }!
+        return self.text.withUnsafeBufferPointer { text in
+            rarest.slots.contains { slot in
+                guard self.columns.alive[Int(slot)] else { return false }
+                guard let term = plan.verify else { return true }
+                return SearchText.contains(term, in: text, range: self.textRange(Int(slot)))
+            }
+        }
     }
 
     func scored(_ slot: Int, _ score: Double) -> Scored {

@@ -36,8 +36,12 @@ public struct SearchService: Sendable {
 
     /// Re-reads one resource after it changed (new version, review decision, retirement, rating).
     public func refresh(_ id: String) async throws {
-        let documents = try await self.database.pool.read { db in try Self.documents(db, id: id.lowercased()) }
-        if let document = documents.first {
+        let found = try await self.database.pool.read { db in
+            var found: SearchDocument?
+            try Self.forEachDocument(db, id: id.lowercased()) { found = $0 }
+            return found
+        }
+        if let document = found {
             self.index.upsert(document)
         } else {
             self.index.remove(id: id.lowercased())
@@ -49,19 +53,13 @@ public struct SearchService: Sendable {
         self.index.search(query)
     }
 
-    /// The documents of all live resources, or of one: the published version where there is one, else the current.
-    static func documents(_ db: GRDB.Database, id: String?) throws -> [SearchDocument] {
-        var documents: [SearchDocument] = []
-        try Self.forEachDocument(db, id: id) { documents.append($0) }
-        return documents
-    }
-
     /// A version's tags from their JSON array; most have none, and decoding `[]` 200,000 times cost a second at start.
     static func tags(_ json: String, decoder: JSONDecoder) -> [String] {
         json == "[]" ? [] : (try? decoder.decode([String].self, from: Data(json.utf8))) ?? []
     }
 
-    /// Calls `body` with the document of every live resource (or of one), one at a time.
+    /// Calls `body` with the document of every live resource (or of one), one at a time: the published version where
+    /// there is one, else the current.
     static func forEachDocument(_ db: GRDB.Database, id: String?, _ body: (SearchDocument) throws -> Void) throws {
         let only = id == nil ? "" : "AND r.id = ?"
         let shown = "v.resource = r.id AND v.version = COALESCE(r.publishedVersion, r.currentVersion)"
