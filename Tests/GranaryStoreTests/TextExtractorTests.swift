@@ -128,9 +128,8 @@ import Testing
         let bomb = bombDocument(prefix: "<w:p><w:r><w:t>A", gibibytes: 1, suffix: "</w:t></w:r></w:p>")
         let path = try temporaryFile(bomb)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let started = ContinuousClock.now
+        // The bound is proved by bytes, not by time: a busy machine must not fail it, a regression must.
         let text = try await TextExtractor().text(ofFileAt: path, mime: TextExtractor.docx)
-        #expect(ContinuousClock.now - started < .seconds(5))
         #expect(text == String(repeating: "A", count: 256 * 1024))
 
         let archive = try #require(ZipArchive(path: path))
@@ -146,9 +145,7 @@ import Testing
         let path = try temporaryFile(bomb)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let peakBefore = peakResidentMegabytes()
-        let started = ContinuousClock.now
         let text = try await TextExtractor().text(ofFileAt: path, mime: TextExtractor.docx)
-        #expect(ContinuousClock.now - started < .seconds(10))
         #expect(text == "焊接")
         #expect(peakResidentMegabytes() - peakBefore < 200)
 
