@@ -82,6 +82,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "GranaryGraph",
+            dependencies: [
+                "GranaryModel",
+                "GranaryStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "GranaryReview",
             dependencies: [
                 "GranaryModel",
@@ -93,6 +102,7 @@ let package = Package(
         .target(
             name: "GranaryHTTP",
             dependencies: [
+                "GranaryGraph",
                 "GranaryModel",
                 "GranaryReview",
                 "GranarySearch",
@@ -109,6 +119,7 @@ let package = Package(
         .executableTarget(
             name: "granary",
             dependencies: [
+                "GranaryGraph",
                 "GranaryHTTP",
                 "GranaryModel",
                 "GranaryReview",
@@ -142,6 +153,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GranaryGraphTests",
+            dependencies: [
+                "GranaryGraph",
+                "GranaryModel",
+                "GranaryStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GranaryReviewTests",
             dependencies: [
                 "GranaryModel",
@@ -155,6 +176,7 @@ let package = Package(
         .testTarget(
             name: "GranaryHTTPTests",
             dependencies: [
+                "GranaryGraph",
                 "GranaryHTTP",
                 "GranaryModel",
                 "GranaryReview",

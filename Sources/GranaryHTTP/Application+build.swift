@@ -1,4 +1,5 @@
 import Foundation
+import GranaryGraph
 import GranaryReview
 import GranarySearch
 import GranaryStore
@@ -47,6 +48,13 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
     var logger = Logger(label: "granary")
     logger.logLevel = configuration.logLevel
     try library.removeUnfinishedUploads(logger: logger)
+    if !library.occupations.problems.isEmpty {
+        // The classification comes from an OCR; what it repaired or set aside is worth a look, not a refusal to start.
+        logger.notice(
+            "occupation classification: \(library.occupations.problems.count) line(s) repaired or set aside",
+            metadata: ["first": .string(library.occupations.problems[0])]
+        )
+    }
     let search = SearchService(database: library.database)
     let started = ContinuousClock.now
     let indexed = try await search.rebuild()
@@ -85,7 +93,8 @@ func buildRouter(
     system.addRoutes(to: api)
     SessionController(accounts: library.accounts, throttle: LoginThrottle()).addRoutes(to: api)
     AdminController(accounts: library.accounts).addRoutes(to: api)
-    CatalogueController(catalogue: library.catalogue, national: library.nationalCatalogue).addRoutes(to: api)
+    CatalogueController(catalogue: library.catalogue, national: library.nationalCatalogue, occupations: library.occupations).addRoutes(to: api)
+    GraphController(graph: GraphService(database: library.database)).addRoutes(to: api)
     ResourceController(
         resources: library.resources,
         blobs: library.blobs,

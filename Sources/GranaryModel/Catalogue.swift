@@ -127,3 +127,46 @@ public struct CatalogueMajor: Codable, Sendable, Equatable {
         self.className = className
     }
 }
+
+/// Job position (职业岗位) that a major prepares learners for, with the skill points it requires.
+public struct Job: Codable, Sendable, Equatable {
+    /// Identifier, chosen by the client or generated.
+    public var id: String
+    /// Name, e.g. 焊接机器人操作员.
+    public var name: String
+    /// Code of the occupation in the 2022 classification (职业分类大典), e.g. `6-18-02-04`.
+    public var occupationCode: String?
+    /// Skill points the job requires.
+    public var skills: [String]
+
+    /// Creates a job value.
+    public init(id: String, name: String, occupationCode: String?, skills: [String]) {
+        self.id = id
+        self.name = name
+        self.occupationCode = occupationCode
+        self.skills = skills
+    }
+}
+
+/// One occupation of the 2022 national classification (职业分类大典).
+public struct Occupation: Codable, Sendable, Equatable {
+    /// Code such as `6-18-02-04`; its number of parts is the level.
+    public let code: String
+    /// Official name, e.g. 焊工.
+    public let name: String
+    /// 1 大类, 2 中类, 3 小类, 4 细类 (the occupation itself).
+    public let level: Int
+    /// GB/T 6565 code of a 大类, 中类 or 小类, when the classification gives one.
+    public let gbCode: String?
+    /// Code of the enclosing group; nil for a 大类.
+    public let parent: String?
+
+    /// Creates an occupation entry.
+    public init(code: String, name: String, level: Int, gbCode: String?, parent: String?) {
+        self.code = code
+        self.name = name
+        self.level = level
+        self.gbCode = gbCode
+        self.parent = parent
+    }
+}

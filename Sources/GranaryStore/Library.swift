@@ -16,9 +16,11 @@ public struct Library: Sendable {
     public let inspector: ContentInspector
     /// The 2021 national major catalogue.
     public let nationalCatalogue: NationalCatalogue
+    /// The 2022 national occupation classification.
+    public let occupations: OccupationClassification
     /// Accounts and sessions.
     public let accounts: Accounts
-    /// Majors, courses, points.
+    /// Majors, courses, points, jobs, plans.
     public let catalogue: CatalogueStore
     /// Resources.
     public let resources: ResourceStore
@@ -45,8 +47,9 @@ public struct Library: Sendable {
         self.blobs = try BlobStore(root: dataDirectory)
         self.inspector = ContentInspector()
         self.nationalCatalogue = try NationalCatalogue(contentsOf: metadataDirectory + "/catalogue/majors-2021.csv")
+        self.occupations = try OccupationClassification(contentsOf: metadataDirectory + "/occupations/occupations-2022.csv")
         self.accounts = Accounts(database: self.database, bcryptCost: options.bcryptCost, tokenLifetime: options.tokenLifetime)
-        self.catalogue = CatalogueStore(database: self.database, national: self.nationalCatalogue)
+        self.catalogue = CatalogueStore(database: self.database, national: self.nationalCatalogue, occupations: self.occupations)
         self.resources = ResourceStore(database: self.database, blobs: self.blobs, inspector: self.inspector)
     }
 

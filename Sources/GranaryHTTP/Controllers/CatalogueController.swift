@@ -2,12 +2,14 @@ import GranaryModel
 import GranaryStore
 import Hummingbird
 
-/// Majors, courses and knowledge/skill points of the library, and the national major catalogue.
+/// Majors, courses, knowledge/skill points, jobs and talent plans of the library, the whole-system import, and the
+/// national vocabularies (major catalogue 2021, occupation classification 2022).
 ///
 /// Reading is open to everyone (the course system is the library's public face); changing needs a teacher or admin.
 struct CatalogueController {
     let catalogue: CatalogueStore
     let national: NationalCatalogue
+    let occupations: OccupationClassification
 
     func addRoutes(to router: RouterGroup<AppRequestContext>) {
         router.get("majors", use: self.listMajors)
@@ -16,7 +18,11 @@ struct CatalogueController {
         router.get("courses/{id}", use: self.getCourse)
         router.get("knowledge-points", use: self.listPoints)
         router.get("knowledge-points/{id}", use: self.getPoint)
+        router.get("majors/{code}/plan", use: self.getPlan)
+        router.get("jobs", use: self.listJobs)
+        router.get("jobs/{id}", use: self.getJob)
         router.get("catalogue/majors", use: self.searchNationalMajors)
+        router.get("catalogue/occupations", use: self.searchOccupations)
 
         let authenticated = router.group(context: AuthenticatedContext.self)
         authenticated.post("majors", use: self.createMajor)
@@ -24,6 +30,10 @@ struct CatalogueController {
         authenticated.post("courses", use: self.createCourse)
         authenticated.patch("courses/{id}", use: self.updateCourse)
         authenticated.post("knowledge-points", use: self.createPoint)
+        authenticated.put("majors/{code}/plan", use: self.savePlan)
+        authenticated.post("jobs", use: self.createJob)
+        authenticated.patch("jobs/{id}", use: self.updateJob)
+        authenticated.post("catalogue/import", use: self.importDocument)
     }
 
     private static let manage = LocalizedText(zh: "维护专业、课程和知识点", en: "manage majors, courses and points")
@@ -76,6 +86,114 @@ struct CatalogueController {
         let page = try request.uri.pageRequest()
         let found = self.national.search(request.uri.value("q"), level: try request.uri.value("level", as: MajorLevel.self))
         return try .json(Page(items: Array(found.dropFirst(page.offset).prefix(page.pageSize)), total: found.count, request: page))
+    }
+
+    @Sendable func searchOccupations(request: Request, context: AppRequestContext) async throws -> Response {
+        let page = try request.uri.pageRequest()
+        let level = try request.uri.positiveInt("level")
+        guard level.map({ (1...4).contains($0) }) ?? true else {
+            throw GranaryError(
+                .invalidQuery,
+                LocalizedText(zh: "level 应为 1–4（大类、中类、小类、细类）", en: "level must be 1 to 4"),
+                errors: [FieldError(field: "level", message: LocalizedText(zh: "取值无效", en: "invalid value"))]
+            )
+        }
+        let found = self.occupations.search(request.uri.value("q"), level: level)
+        return try .json(Page(items: Array(found.dropFirst(page.offset).prefix(page.pageSize)), total: found.count, request: page))
+    }
+
+    // MARK: - Talent plans
+
+    struct PlanInput: Decodable {
+        let goals: String
+        let jobs: [String]?
+        let courses: [MajorPlan.PlannedCourse]
+        let practice: [MajorPlan.Practice]?
+        let graduation: [String]?
+    }
+
+    @Sendable func savePlan(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try context.require(.teacher, .admin, to: LocalizedText(zh: "编写人才培养方案", en: "edit talent plans"))
+        let code = try context.parameters.require("code")
+        let input = try await request.decodeJSON(as: PlanInput.self, context: context)
+        let plan = MajorPlan(
+            major: code,
+            goals: input.goals,
+            jobs: input.jobs ?? [],
+            courses: input.courses,
+            practice: input.practice ?? [],
+            graduation: input.graduation ?? []
+        )
+        return try .json(try await self.catalogue.savePlan(plan, actor: context.user.username))
+    }
+
+    @Sendable func getPlan(request: Request, context: AppRequestContext) async throws -> Response {
+        let code = try context.parameters.require("code")
+        if let plan = try await self.catalogue.plan(major: code) { return try .json(plan) }
+        guard try await self.catalogue.major(code: code) != nil else { throw GranaryError.notFound(LocalizedText(zh: "专业", en: "Major"), code) }
+        throw GranaryError(.notFound, LocalizedText(zh: "专业“\(code)”还没有人才培养方案", en: "Major '\(code)' has no talent plan yet"))
+    }
+
+    // MARK: - Jobs
+
+    struct JobInput: Decodable {
+        let id: String?
+        let name: String
+        let occupationCode: String?
+        let skills: [String]?
+    }
+
+    @Sendable func createJob(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try context.require(.teacher, .admin, to: Self.manage)
+        let input = try await request.decodeJSON(as: JobInput.self, context: context)
+        let job = try await self.catalogue.createJob(
+            id: input.id,
+            name: input.name,
+            occupationCode: input.occupationCode,
+            skills: input.skills ?? [],
+            actor: context.user.username
+        )
+        return try .json(job, status: .created)
+    }
+
+    struct JobPatch: Decodable {
+        let name: String?
+        let occupationCode: String?
+        let skills: [String]?
+    }
+
+    @Sendable func updateJob(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try context.require(.teacher, .admin, to: Self.manage)
+        let id = try context.parameters.require("id")
+        let patch = try await request.decodeJSON(as: JobPatch.self, context: context)
+        let job = try await self.catalogue.updateJob(
+            id: id,
+            name: patch.name,
+            occupationCode: patch.occupationCode,
+            skills: patch.skills,
+            actor: context.user.username
+        )
+        return try .json(job)
+    }
+
+    @Sendable func getJob(request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let job = try await self.catalogue.job(id: id) else { throw GranaryError.notFound(LocalizedText(zh: "岗位", en: "Job"), id) }
+        return try .json(job)
+    }
+
+    @Sendable func listJobs(request: Request, context: AppRequestContext) async throws -> Response {
+        let jobs = try await self.catalogue.jobs(query: request.uri.value("q"), skill: request.uri.value("skill"), try request.uri.pageRequest())
+        return try .json(jobs)
+    }
+
+    // MARK: - Import
+
+    @Sendable func importDocument(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try context.require(.teacher, .admin, to: Self.manage)
+        let document = try await request.decodeJSON(as: CatalogueDocument.self, context: context)
+        let report = try await self.catalogue.importDocument(document, actor: context.user.username, english: request.prefersEnglish)
+        return try .json(report)
     }
 
     // MARK: - Courses

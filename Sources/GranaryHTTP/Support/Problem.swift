@@ -51,8 +51,8 @@ extension GranaryError.Code {
     var status: HTTPResponse.Status {
         switch self {
         case .invalidDocument, .invalidMultipart, .invalidQuery: .badRequest
-        case .missingMetadata, .invalidMetadata, .validationFailed, .unknownMajor, .unknownCourse, .unknownKnowledgePoint, .emptyFile,
-            .kindMismatch:
+        case .missingMetadata, .invalidMetadata, .validationFailed, .unknownMajor, .unknownCourse, .unknownKnowledgePoint, .unknownJob,
+            .unknownOccupation, .prerequisiteCycle, .emptyFile, .kindMismatch:
             .unprocessableContent
         case .unsupportedMedia: .unsupportedMediaType
         case .payloadTooLarge: .contentTooLarge
@@ -78,6 +78,9 @@ extension GranaryError.Code {
         case .unknownMajor: LocalizedText(zh: "专业不存在", en: "Unknown major")
         case .unknownCourse: LocalizedText(zh: "课程不存在", en: "Unknown course")
         case .unknownKnowledgePoint: LocalizedText(zh: "知识点不存在", en: "Unknown knowledge point")
+        case .unknownJob: LocalizedText(zh: "岗位不存在", en: "Unknown job")
+        case .unknownOccupation: LocalizedText(zh: "职业代码不在职业分类大典中", en: "Unknown occupation code")
+        case .prerequisiteCycle: LocalizedText(zh: "先修关系构成循环", en: "Prerequisites form a cycle")
         case .emptyFile: LocalizedText(zh: "文件为空", en: "Empty file")
         case .kindMismatch: LocalizedText(zh: "资源类型与文件内容不符", en: "Declared kind does not match the bytes")
         case .unsupportedMedia: LocalizedText(zh: "不支持的文件类型", en: "Unsupported media type")

@@ -2,18 +2,20 @@ import Foundation
 import GRDB
 import GranaryModel
 
-/// The library's own majors, courses and knowledge/skill points.
+/// The library's own course system: majors, courses, knowledge/skill points, jobs and talent plans.
 public struct CatalogueStore: Sendable {
     /// Largest number of served majors a library may have besides its core major.
     public static let maximumServedMajors = 5
 
-    private let database: LibraryDatabase
-    private let national: NationalCatalogue
+    let database: LibraryDatabase
+    let national: NationalCatalogue
+    let occupations: OccupationClassification
 
-    /// Creates the store over `database`, checking major codes against `national`.
-    public init(database: LibraryDatabase, national: NationalCatalogue) {
+    /// Creates the store over `database`, checking major codes against `national` and job codes against `occupations`.
+    public init(database: LibraryDatabase, national: NationalCatalogue, occupations: OccupationClassification) {
         self.database = database
         self.national = national
+        self.occupations = occupations
     }
 
     // MARK: - Majors
@@ -39,15 +41,19 @@ public struct CatalogueStore: Sendable {
             if try Self.fetchMajor(db, code: code) != nil {
                 throw GranaryError(.conflict, LocalizedText(zh: "专业“\(code)”已存在", en: "Major '\(code)' already exists"))
             }
-            try Self.checkRoleLimits(db, role: role, excluding: nil)
-            let now = Date()
-            try db.execute(
-                sql: "INSERT INTO majors (code, name, level, role, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [major.code, major.name, major.level.rawValue, major.role.rawValue, now, now]
-            )
-            try EventLog.record(db, actor: actor, action: "major.created", itemType: "major", itemId: code, after: major)
+            try Self.insertMajor(db, major, actor: actor)
         }
         return major
+    }
+
+    static func insertMajor(_ db: GRDB.Database, _ major: Major, actor: String) throws {
+        try Self.checkRoleLimits(db, role: major.role, excluding: nil)
+        let now = Date()
+        try db.execute(
+            sql: "INSERT INTO majors (code, name, level, role, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [major.code, major.name, major.level.rawValue, major.role.rawValue, now, now]
+        )
+        try EventLog.record(db, actor: actor, action: "major.created", itemType: "major", itemId: major.code, after: major)
     }
 
     /// Changes a major's name or role.
@@ -56,17 +62,19 @@ public struct CatalogueStore: Sendable {
             guard let before = try Self.fetchMajor(db, code: code) else { throw GranaryError.notFound(LocalizedText(zh: "专业", en: "Major"), code) }
             var after = before
             if let name, !name.isEmpty { after.name = name }
-            if let role, role != before.role {
-                try Self.checkRoleLimits(db, role: role, excluding: code)
-                after.role = role
-            }
-            try db.execute(
-                sql: "UPDATE majors SET name = ?, role = ?, updatedAt = ? WHERE code = ?",
-                arguments: [after.name, after.role.rawValue, Date(), code]
-            )
-            try EventLog.record(db, actor: actor, action: "major.updated", itemType: "major", itemId: code, before: before, after: after)
+            after.role = role ?? before.role
+            try Self.updateMajor(db, before: before, after: after, actor: actor)
             return after
         }
+    }
+
+    static func updateMajor(_ db: GRDB.Database, before: Major, after: Major, actor: String) throws {
+        if after.role != before.role { try Self.checkRoleLimits(db, role: after.role, excluding: after.code) }
+        try db.execute(
+            sql: "UPDATE majors SET name = ?, role = ?, updatedAt = ? WHERE code = ?",
+            arguments: [after.name, after.role.rawValue, Date(), after.code]
+        )
+        try EventLog.record(db, actor: actor, action: "major.updated", itemType: "major", itemId: after.code, before: before, after: after)
     }
 
     /// One major.
@@ -87,7 +95,7 @@ public struct CatalogueStore: Sendable {
         }
     }
 
-    private static func checkRoleLimits(_ db: GRDB.Database, role: MajorRole, excluding code: String?) throws {
+    static func checkRoleLimits(_ db: GRDB.Database, role: MajorRole, excluding code: String?) throws {
         let count =
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM majors WHERE role = ? AND code IS NOT ?", arguments: [role.rawValue, code]) ?? 0
         switch role {
@@ -106,7 +114,7 @@ public struct CatalogueStore: Sendable {
         try Row.fetchOne(db, sql: "SELECT * FROM majors WHERE code = ?", arguments: [code]).map(Self.major(from:))
     }
 
-    private static func major(from row: Row) -> Major {
+    static func major(from row: Row) -> Major {
         Major(code: row["code"], name: row["name"], level: MajorLevel(rawValue: row["level"])!, role: MajorRole(rawValue: row["role"])!)
     }
 
@@ -127,27 +135,49 @@ public struct CatalogueStore: Sendable {
         try Self.checkHours(hours)
         let course = Course(id: id ?? UUID().uuidString.lowercased(), name: name, major: major, category: category, hours: hours, standard: standard)
         try await self.database.pool.write { db in
-            guard try Self.fetchMajor(db, code: major) != nil else {
-                throw GranaryError(
-                    .unknownMajor,
-                    LocalizedText(zh: "资源库中没有专业“\(major)”", en: "The library has no major '\(major)'"),
-                    errors: [FieldError(field: "major", message: LocalizedText(zh: "未知专业", en: "unknown major"))]
-                )
-            }
             if try Self.fetchCourse(db, id: course.id) != nil {
                 throw GranaryError(.conflict, LocalizedText(zh: "课程编号“\(course.id)”已存在", en: "Course id '\(course.id)' already exists"))
             }
-            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM courses WHERE major = ? AND name = ?", arguments: [major, name]) != 0 {
-                throw GranaryError(.conflict, LocalizedText(zh: "该专业已有课程“\(name)”", en: "The major already has a course '\(name)'"))
-            }
-            let now = Date()
-            try db.execute(
-                sql: "INSERT INTO courses (id, name, major, category, hours, standard, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                arguments: [course.id, name, major, category.rawValue, hours, standard, now, now]
-            )
-            try EventLog.record(db, actor: actor, action: "course.created", itemType: "course", itemId: course.id, after: course)
+            try Self.insertCourse(db, course, actor: actor)
         }
         return course
+    }
+
+    static func insertCourse(_ db: GRDB.Database, _ course: Course, actor: String) throws {
+        guard try Self.fetchMajor(db, code: course.major) != nil else {
+            throw GranaryError(
+                .unknownMajor,
+                LocalizedText(zh: "资源库中没有专业“\(course.major)”", en: "The library has no major '\(course.major)'"),
+                errors: [FieldError(field: "major", message: LocalizedText(zh: "未知专业", en: "unknown major"))]
+            )
+        }
+        try Self.checkCourseName(db, course)
+        let now = Date()
+        try db.execute(
+            sql: "INSERT INTO courses (id, name, major, category, hours, standard, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [course.id, course.name, course.major, course.category.rawValue, course.hours, course.standard, now, now]
+        )
+        try EventLog.record(db, actor: actor, action: "course.created", itemType: "course", itemId: course.id, after: course)
+    }
+
+    static func updateCourse(_ db: GRDB.Database, before: Course, after: Course, actor: String) throws {
+        try Self.checkCourseName(db, after)
+        try db.execute(
+            sql: "UPDATE courses SET name = ?, category = ?, hours = ?, standard = ?, updatedAt = ? WHERE id = ?",
+            arguments: [after.name, after.category.rawValue, after.hours, after.standard, Date(), after.id]
+        )
+        try EventLog.record(db, actor: actor, action: "course.updated", itemType: "course", itemId: after.id, before: before, after: after)
+    }
+
+    private static func checkCourseName(_ db: GRDB.Database, _ course: Course) throws {
+        let taken = try String.fetchOne(
+            db,
+            sql: "SELECT id FROM courses WHERE major = ? AND name = ? AND id <> ?",
+            arguments: [course.major, course.name, course.id]
+        )
+        if taken != nil {
+            throw GranaryError(.conflict, LocalizedText(zh: "该专业已有课程“\(course.name)”", en: "The major already has a course '\(course.name)'"))
+        }
     }
 
     /// Changes a course's name, category, hours or standard.
@@ -168,16 +198,7 @@ public struct CatalogueStore: Sendable {
             after.category = category ?? before.category
             after.hours = hours ?? before.hours
             after.standard = standard ?? before.standard
-            if after.name != before.name,
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM courses WHERE major = ? AND name = ?", arguments: [after.major, after.name]) != 0
-            {
-                throw GranaryError(.conflict, LocalizedText(zh: "该专业已有课程“\(after.name)”", en: "The major already has a course '\(after.name)'"))
-            }
-            try db.execute(
-                sql: "UPDATE courses SET name = ?, category = ?, hours = ?, standard = ?, updatedAt = ? WHERE id = ?",
-                arguments: [after.name, after.category.rawValue, after.hours, after.standard, Date(), id]
-            )
-            try EventLog.record(db, actor: actor, action: "course.updated", itemType: "course", itemId: id, before: before, after: after)
+            try Self.updateCourse(db, before: before, after: after, actor: actor)
             return after
         }
     }
@@ -205,7 +226,7 @@ public struct CatalogueStore: Sendable {
         try Row.fetchOne(db, sql: "SELECT * FROM courses WHERE id = ?", arguments: [id]).map(Self.course(from:))
     }
 
-    private static func course(from row: Row) -> Course {
+    static func course(from row: Row) -> Course {
         Course(
             id: row["id"],
             name: row["name"],
@@ -257,16 +278,24 @@ public struct CatalogueStore: Sendable {
                     }
                 )
             }
-            try db.execute(
-                sql: "INSERT INTO points (id, name, course, kind, createdAt) VALUES (?, ?, ?, ?, ?)",
-                arguments: [point.id, name, course, kind.rawValue, Date()]
-            )
-            for prerequisite in Set(prerequisites) {
-                try db.execute(sql: "INSERT INTO pointPrerequisites (point, prerequisite) VALUES (?, ?)", arguments: [point.id, prerequisite])
-            }
+            try Self.insertPointRow(db, point)
+            try Self.insertPrerequisites(db, of: point)
             try EventLog.record(db, actor: actor, action: "point.created", itemType: "point", itemId: point.id, after: point)
         }
         return point
+    }
+
+    static func insertPointRow(_ db: GRDB.Database, _ point: KnowledgePoint) throws {
+        try db.execute(
+            sql: "INSERT INTO points (id, name, course, kind, createdAt) VALUES (?, ?, ?, ?, ?)",
+            arguments: [point.id, point.name, point.course, point.kind.rawValue, Date()]
+        )
+    }
+
+    static func insertPrerequisites(_ db: GRDB.Database, of point: KnowledgePoint) throws {
+        for prerequisite in Set(point.prerequisites) {
+            try db.execute(sql: "INSERT INTO pointPrerequisites (point, prerequisite) VALUES (?, ?)", arguments: [point.id, prerequisite])
+        }
     }
 
     /// One point.
@@ -306,7 +335,7 @@ public struct CatalogueStore: Sendable {
 
     // MARK: - Input checks
 
-    private static func checkIdentifier(_ id: String?) throws {
+    static func checkIdentifier(_ id: String?) throws {
         guard let id else { return }
         let allowed = id.unicodeScalars.allSatisfy {
             ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)
@@ -320,7 +349,7 @@ public struct CatalogueStore: Sendable {
         }
     }
 
-    private static func checkHours(_ hours: Int?) throws {
+    static func checkHours(_ hours: Int?) throws {
         guard let hours, hours < 0 || hours > 10_000 else { return }
         throw GranaryError(
             .validationFailed,
@@ -329,7 +358,7 @@ public struct CatalogueStore: Sendable {
         )
     }
 
-    private static func checkName(_ name: String) throws {
+    static func checkName(_ name: String) throws {
         guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, name.count <= 200 else {
             throw GranaryError(
                 .validationFailed,

@@ -49,6 +49,23 @@ public struct LibraryDatabase: Sendable {
                     """
             )
         }
+        migrator.registerMigration("v5 jobs, their skills, talent plans, and the catalogue's revision") { db in
+            try db.execute(sql: Self.schemaV5)
+            // Any change to the course system moves the revision on, whoever makes it (the service or a command beside
+            // it), so the in-memory graph knows when to reload.
+            try db.execute(sql: "CREATE TABLE catalogueRevision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL)")
+            try db.execute(sql: "INSERT INTO catalogueRevision (id, revision) VALUES (1, 0)")
+            for table in ["majors", "courses", "points", "pointPrerequisites", "jobs", "jobSkills", "majorPlans"] {
+                for operation in ["INSERT", "UPDATE", "DELETE"] {
+                    try db.execute(
+                        sql: """
+                            CREATE TRIGGER \(table)_revision_\(operation.lowercased()) AFTER \(operation) ON \(table)
+                            BEGIN UPDATE catalogueRevision SET revision = revision + 1; END
+                            """
+                    )
+                }
+            }
+        }
         return migrator
     }
 
@@ -254,5 +271,31 @@ public struct LibraryDatabase: Sendable {
         WHERE publishedVersion IS NOT NULL;
         CREATE INDEX resources_published ON resources(publishedCourse) WHERE publishedVersion IS NOT NULL;
         CREATE INDEX resourceVersions_createdAt ON resourceVersions(createdAt);
+        """
+
+    /// Jobs and the skill points they require; each major's talent plan as one validated JSON document.
+    private static let schemaV5 = """
+        CREATE TABLE jobs (
+            id TEXT PRIMARY KEY NOT NULL CHECK (length(id) > 0),
+            name TEXT NOT NULL CHECK (length(name) > 0),
+            occupationCode TEXT,
+            createdAt DATETIME NOT NULL,
+            updatedAt DATETIME NOT NULL
+        );
+        CREATE TABLE jobSkills (
+            job TEXT NOT NULL REFERENCES jobs(id),
+            point TEXT NOT NULL REFERENCES points(id),
+            PRIMARY KEY (job, point)
+        );
+        CREATE INDEX jobSkills_point ON jobSkills(point);
+        CREATE UNIQUE INDEX jobs_name ON jobs(name);
+        CREATE INDEX pointPrerequisites_prerequisite ON pointPrerequisites(prerequisite);
+        CREATE INDEX points_course ON points(course, createdAt);
+        CREATE TABLE majorPlans (
+            major TEXT PRIMARY KEY NOT NULL REFERENCES majors(code),
+            plan TEXT NOT NULL,
+            updatedBy TEXT,
+            updatedAt DATETIME NOT NULL
+        );
         """
 }

@@ -3,7 +3,8 @@ import GRDB
 import GranaryModel
 
 /// A small, real-looking library for trying Granary: the 高职专科 core major 460110 智能焊接技术 with four courses,
-/// sixteen knowledge and skill points, a dozen resources of several kinds in several review states, and one user
+/// sixteen knowledge and skill points, three jobs, a talent plan, a served major 460305 工业机器人技术 with one course,
+/// a dozen resources of several kinds in several review states, and one user
 /// of each role.
 public enum DemoLibrary {
     /// A demo account and its password.
@@ -87,6 +88,54 @@ public enum DemoLibrary {
         for (id, name, course, kind, prerequisites) in points {
             _ = try await catalogue.createPoint(id: id, name: name, course: course, kind: kind, prerequisites: prerequisites, actor: admin)
         }
+
+        // A served major whose robot-programming skill the welding jobs also need: the gap list shows it.
+        _ = try await catalogue.createMajor(code: "460305", name: nil, level: .associate, role: .served, actor: admin)
+        _ = try await catalogue.createCourse(
+            id: "robot-programming",
+            name: "工业机器人编程",
+            major: "460305",
+            category: .core,
+            hours: 64,
+            standard: nil,
+            actor: admin
+        )
+        _ = try await catalogue.createPoint(
+            id: "teach-pendant",
+            name: "机器人示教编程",
+            course: "robot-programming",
+            kind: .skill,
+            prerequisites: [],
+            actor: admin
+        )
+        let jobs: [(String, String, String, [String])] = [
+            ("welder", "焊工", "6-18-02-04", ["smaw", "gmaw", "gtaw", "fitup"]),
+            ("ndt-inspector", "无损检测员", "6-31-03-04", ["visual", "ut", "symbols"]),
+            ("weld-robot-operator", "焊接机器人操作员", "6-31-07-03", ["gmaw", "card", "teach-pendant"]),
+        ]
+        for (id, name, code, skills) in jobs {
+            _ = try await catalogue.createJob(id: id, name: name, occupationCode: code, skills: skills, actor: admin)
+        }
+        _ = try await catalogue.savePlan(
+            MajorPlan(
+                major: "460110",
+                goals: "培养德智体美劳全面发展，掌握焊接方法、焊接结构生产与质量检验知识，具备焊接工艺编制、焊接操作与焊接机器人应用能力，"
+                    + "面向金属制品、通用设备制造等行业的高素质技术技能人才。",
+                jobs: jobs.map(\.0),
+                courses: [
+                    .init(course: "mech-drawing", hours: 72, semester: 1, credits: 4),
+                    .init(course: "weld-methods", hours: 96, semester: 2, credits: 6),
+                    .init(course: "weld-structure", hours: 64, semester: 3, credits: 4),
+                    .init(course: "weld-inspection", hours: 64, semester: 4, credits: 4),
+                ],
+                practice: [
+                    .init(name: "焊接技能综合实训", semester: 4, weeks: 4, hours: 112, description: "焊条电弧焊、熔化极气体保护焊板对接与管对接"),
+                    .init(name: "岗位实习", semester: 6, weeks: 24, hours: 576, description: "在合作企业焊接岗位顶岗实习"),
+                ],
+                graduation: ["修满 140 学分", "取得焊工职业技能等级证书（中级）", "完成毕业设计并通过答辩"]
+            ),
+            actor: admin
+        )
 
         enum Fate { case published, pending, draft }
         let resources: [(String, String, String, [String], Bool, ResourceKind?, [UInt8], String, Fate)] = [

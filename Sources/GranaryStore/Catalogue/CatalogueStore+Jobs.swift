@@ -1,0 +1,142 @@
+import Foundation
+import GRDB
+import GranaryModel
+
+/// Jobs (职业岗位) and the skill points they require.
+extension CatalogueStore {
+    /// Adds a job. Its occupation code must be in the 2022 classification and its skills must be skill points.
+    public func createJob(id: String?, name: String, occupationCode: String?, skills: [String], actor: String) async throws -> Job {
+        try Self.checkIdentifier(id)
+        let id = id ?? UUID().uuidString.lowercased()
+        return try await self.database.pool.write { db in
+            if try Self.fetchJob(db, id: id) != nil {
+                throw GranaryError(.conflict, LocalizedText(zh: "岗位编号“\(id)”已存在", en: "Job id '\(id)' already exists"))
+            }
+            let job = try self.checkedJob(db, id: id, name: name, occupationCode: occupationCode, skills: skills)
+            try Self.saveJob(db, job, isNew: true)
+            try EventLog.record(db, actor: actor, action: "job.created", itemType: "job", itemId: id, after: job)
+            return job
+        }
+    }
+
+    /// Changes a job's name, occupation code or skills; `skills` replaces the whole list.
+    public func updateJob(id: String, name: String?, occupationCode: String?, skills: [String]?, actor: String) async throws -> Job {
+        try await self.database.pool.write { db in
+            guard let before = try Self.fetchJob(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "岗位", en: "Job"), id) }
+            let after = try self.checkedJob(
+                db,
+                id: id,
+                name: name ?? before.name,
+                occupationCode: occupationCode ?? before.occupationCode,
+                skills: skills ?? before.skills
+            )
+            guard after != before else { return before }
+            try Self.saveJob(db, after, isNew: false)
+            try EventLog.record(db, actor: actor, action: "job.updated", itemType: "job", itemId: id, before: before, after: after)
+            return after
+        }
+    }
+
+    /// One job.
+    public func job(id: String) async throws -> Job? {
+        try await self.database.pool.read { db in try Self.fetchJob(db, id: id) }
+    }
+
+    /// Jobs, optionally those whose name contains `query` or that require one skill point.
+    public func jobs(query: String?, skill: String?, _ page: PageRequest) async throws -> Page<Job> {
+        try await self.database.pool.read { db in
+            let filter = """
+                WHERE (?1 IS NULL OR instr(name, ?1) > 0 OR occupationCode = ?1)
+                AND (?2 IS NULL OR id IN (SELECT job FROM jobSkills WHERE point = ?2))
+                """
+            let query = query?.isEmpty == true ? nil : query
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs \(filter)", arguments: [query, skill]) ?? 0
+            let ids = try String.fetchAll(
+                db,
+                sql: "SELECT id FROM jobs \(filter) ORDER BY name, id LIMIT ?3 OFFSET ?4",
+                arguments: [query, skill, page.pageSize, page.offset]
+            )
+            return Page(items: try ids.compactMap { try Self.fetchJob(db, id: $0) }, total: total, request: page)
+        }
+    }
+
+    // MARK: - Shared with the import
+
+    /// The job as it would be stored, after every check against the database; throws the first problem found.
+    func checkedJob(_ db: GRDB.Database, id: String, name: String, occupationCode: String?, skills: [String]) throws -> Job {
+        try Self.checkIdentifier(id)
+        try Self.checkName(name)
+        if try String.fetchOne(db, sql: "SELECT id FROM jobs WHERE name = ? AND id <> ?", arguments: [name, id]) != nil {
+            throw GranaryError(.conflict, LocalizedText(zh: "已有名为“\(name)”的岗位", en: "Another job is named '\(name)'"))
+        }
+        var code: String?
+        if let occupationCode, !occupationCode.isEmpty {
+            guard let occupation = self.occupations.occupation(code: occupationCode) else {
+                throw GranaryError(
+                    .unknownOccupation,
+                    LocalizedText(
+                        zh: "职业代码“\(occupationCode)”不在 2022 年版职业分类大典中",
+                        en: "Occupation code '\(occupationCode)' is not in the 2022 classification"
+                    ),
+                    errors: [FieldError(field: "occupationCode", message: LocalizedText(zh: "未知职业代码", en: "unknown occupation code"))]
+                )
+            }
+            code = occupation.code
+        }
+        var unique: [String] = []
+        var problems: [FieldError] = []
+        var unknown = false
+        for (index, skill) in skills.enumerated() where !unique.contains(skill) {
+            let kind = try String.fetchOne(db, sql: "SELECT kind FROM points WHERE id = ?", arguments: [skill])
+            if kind == nil {
+                unknown = true
+                problems.append(FieldError(field: "skills[\(index)]", message: LocalizedText(zh: "技能点“\(skill)”不存在", en: "no point '\(skill)'")))
+            } else if kind != PointKind.skill.rawValue {
+                problems.append(
+                    FieldError(
+                        field: "skills[\(index)]",
+                        message: LocalizedText(zh: "“\(skill)”是知识点，不是技能点", en: "'\(skill)' is a knowledge point, not a skill")
+                    )
+                )
+            }
+            unique.append(skill)
+        }
+        if !problems.isEmpty {
+            throw GranaryError(
+                unknown ? .unknownKnowledgePoint : .validationFailed,
+                LocalizedText(
+                    zh: "岗位所需技能有误：\(problems.map(\.message.zh).joined(separator: "；"))",
+                    en: "Invalid job skills: \(problems.map(\.message.en).joined(separator: "; "))"
+                ),
+                errors: problems
+            )
+        }
+        return Job(id: id, name: name, occupationCode: code, skills: unique.sorted())
+    }
+
+    static func saveJob(_ db: GRDB.Database, _ job: Job, isNew: Bool) throws {
+        let now = Date()
+        if isNew {
+            try db.execute(
+                sql: "INSERT INTO jobs (id, name, occupationCode, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)",
+                arguments: [job.id, job.name, job.occupationCode, now, now]
+            )
+        } else {
+            try db.execute(
+                sql: "UPDATE jobs SET name = ?, occupationCode = ?, updatedAt = ? WHERE id = ?",
+                arguments: [job.name, job.occupationCode, now, job.id]
+            )
+            try db.execute(sql: "DELETE FROM jobSkills WHERE job = ?", arguments: [job.id])
+        }
+        for skill in job.skills {
+            try db.execute(sql: "INSERT INTO jobSkills (job, point) VALUES (?, ?)", arguments: [job.id, skill])
+        }
+    }
+
+    /// One job, inside the caller's transaction.
+    public static func fetchJob(_ db: GRDB.Database, id: String) throws -> Job? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) else { return nil }
+        let skills = try String.fetchAll(db, sql: "SELECT point FROM jobSkills WHERE job = ? ORDER BY point", arguments: [id])
+        return Job(id: row["id"], name: row["name"], occupationCode: row["occupationCode"], skills: skills)
+    }
+}
