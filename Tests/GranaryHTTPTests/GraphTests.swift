@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GranaryModel
+import GranaryReview
 import GranaryStore
 import HTTPTypes
 import HummingbirdTesting
@@ -155,6 +156,26 @@ import Testing
             #expect(after.untaughtSkills.map { "\($0.job)/\($0.skill)" }.sorted() == ["j2/robot", "j3/robot"])
             let jobs = try await client.call(.get, "/api/v1/graph/courses/c2/jobs").decode([Job].self)
             #expect(Set(jobs.map(\.id)) == ["j1", "j2", "j3"])
+        }
+    }
+
+    @Test func theMonitoringReportCountsTheSamePointsTheGapsList() async throws {
+        let lib = try await Self.library()
+        try await lib.test { client in
+            let admin = try await client.logIn("admin")
+            var withoutResources: Set<String> = []
+            var withoutQuestions: Set<String> = []
+            for major in ["460110", "460305"] {
+                let gaps = try await client.call(.get, "/api/v1/graph/gaps?major=\(major)", token: admin).decode(CourseSystemGaps.self)
+                withoutResources.formUnion(gaps.pointsWithoutResources.map(\.id))
+                withoutQuestions.formUnion(gaps.pointsWithoutQuestions.map(\.id))
+            }
+            let report = try await client.call(.get, "/api/v1/report", token: admin).decode(MonitoringReport.self)
+            let resourceRule = try #require(report.rules.first { $0.id == "point_resource_coverage" })
+            #expect(Set(resourceRule.items.map(\.id)) == withoutResources)
+            // The bank rule covers core courses only: c1, c2 and r1 here, not the foundation course c3 (which has no points).
+            let bankRule = try #require(report.rules.first { $0.id == "question_bank_coverage" })
+            #expect(Set(bankRule.items.filter { $0.type == "point" }.map(\.id)) == withoutQuestions)
         }
     }
 
