@@ -164,7 +164,7 @@ public struct GraphService: Sendable {
             db,
             sql: """
                 SELECT qp.point, COUNT(*) FROM questionPoints qp JOIN questions q ON q.id = qp.question
-                WHERE q.status = 'approved' AND qp.point IN (\(points)) GROUP BY qp.point
+                WHERE q.publishedVersion IS NOT NULL AND q.status <> 'retired' AND qp.point IN (\(points)) GROUP BY qp.point
                 """,
             arguments: [major]
         ) {

@@ -95,6 +95,7 @@ func buildRouter(
     AdminController(accounts: library.accounts).addRoutes(to: api)
     CatalogueController(catalogue: library.catalogue, national: library.nationalCatalogue, occupations: library.occupations).addRoutes(to: api)
     GraphController(graph: GraphService(database: library.database)).addRoutes(to: api)
+    QuestionController(questions: QuestionStore(database: library.database)).addRoutes(to: api)
     ResourceController(
         resources: library.resources,
         blobs: library.blobs,

@@ -140,10 +140,13 @@ public struct ReportService: Sendable {
         let pointsWithQuestions = Set(
             try String.fetchAll(
                 db,
-                sql: "SELECT DISTINCT qp.point FROM questionPoints qp JOIN questions q ON q.id = qp.question WHERE q.status = 'approved'"
+                sql:
+                    "SELECT DISTINCT qp.point FROM questionPoints qp JOIN questions q ON q.id = qp.question WHERE q.publishedVersion IS NOT NULL AND q.status <> 'retired'"
             )
         )
-        let coursesWithQuestions = Set(try String.fetchAll(db, sql: "SELECT DISTINCT course FROM questions WHERE status = 'approved'"))
+        let coursesWithQuestions = Set(
+            try String.fetchAll(db, sql: "SELECT DISTINCT course FROM questions WHERE publishedVersion IS NOT NULL AND status <> 'retired'")
+        )
         let coreCourses = try Row.fetchAll(db, sql: "SELECT id, name FROM courses WHERE category = 'core' ORDER BY id")
         let points = try Row.fetchAll(
             db,
@@ -169,7 +172,10 @@ public struct ReportService: Sendable {
             if coursesWithQuestions.contains(id) && missing.isEmpty { completeBanks += 1 }
         }
 
-        let questions = try Row.fetchAll(db, sql: "SELECT type, COUNT(*) AS n FROM questions WHERE status = 'approved' GROUP BY type")
+        let questions = try Row.fetchAll(
+            db,
+            sql: "SELECT type, COUNT(*) AS n FROM questions WHERE publishedVersion IS NOT NULL AND status <> 'retired' GROUP BY type"
+        )
         let practical = questions.filter { ["short", "practical"].contains($0["type"] as String) }.reduce(0) { $0 + ($1["n"] as Int) }
         let allQuestions = questions.reduce(0) { $0 + ($1["n"] as Int) }
 

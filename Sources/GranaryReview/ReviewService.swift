@@ -50,14 +50,15 @@ public struct ReviewService: Sendable {
                 ORDER BY r.submittedAt, r.id LIMIT ?2 OFFSET ?3
                 """
                 : """
-                SELECT q.id, 1 AS version, q.id AS title, NULL AS kind, q.course, author.username AS author,
-                       q.updatedAt AS submittedAt, claimer.username AS claimedBy, c.expiresAt
+                SELECT q.id, q.currentVersion AS version, COALESCE(substr(v.stem, 1, 80), q.id) AS title, NULL AS kind, q.course,
+                       author.username AS author, COALESCE(q.submittedAt, q.updatedAt) AS submittedAt, claimer.username AS claimedBy, c.expiresAt
                 FROM questions q
+                LEFT JOIN questionVersions v ON v.question = q.id AND v.version = q.currentVersion
                 JOIN users author ON author.id = q.createdBy
                 LEFT JOIN reviewClaims c ON c.itemType = 'question' AND c.itemId = q.id AND c.expiresAt > ?1
                 LEFT JOIN users claimer ON claimer.id = c.reviewer
                 WHERE q.status = 'pending'
-                ORDER BY q.updatedAt, q.id LIMIT ?2 OFFSET ?3
+                ORDER BY COALESCE(q.submittedAt, q.updatedAt), q.id LIMIT ?2 OFFSET ?3
                 """
             let rows = try Row.fetchAll(db, sql: sql, arguments: [now, page.pageSize, page.offset])
             let items = rows.map { row in
@@ -172,9 +173,11 @@ public struct ReviewService: Sendable {
                     sql: "UPDATE resources SET status = ?, submittedAt = NULL, updatedAt = ? WHERE id = ?",
                     arguments: [decision.resultingStatus.rawValue, now, item.id]
                 )
+            case (.question, .approve):
+                try QuestionStore.publishCurrentVersion(db, id: item.id)
             case (.question, _):
                 try db.execute(
-                    sql: "UPDATE questions SET status = ?, updatedAt = ? WHERE id = ?",
+                    sql: "UPDATE questions SET status = ?, submittedAt = NULL, updatedAt = ? WHERE id = ?",
                     arguments: [decision.resultingStatus.rawValue, now, item.id]
                 )
             }
@@ -241,7 +244,7 @@ public struct ReviewService: Sendable {
         let sql =
             type == .resource
             ? "SELECT id, currentVersion AS version, status, createdBy FROM resources WHERE id = ?"
-            : "SELECT id, 1 AS version, status, createdBy FROM questions WHERE id = ?"
+            : "SELECT id, currentVersion AS version, status, createdBy FROM questions WHERE id = ?"
         guard let row = try Row.fetchOne(db, sql: sql, arguments: [type == .resource ? id.lowercased() : id]) else {
             throw GranaryError.notFound(type == .resource ? LocalizedText(zh: "资源", en: "Resource") : LocalizedText(zh: "试题", en: "Question"), id)
         }

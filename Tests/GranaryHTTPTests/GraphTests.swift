@@ -49,15 +49,20 @@ import Testing
             MajorPlan(major: "460110", goals: "培养焊接技术技能人才", jobs: ["j3"], courses: [], practice: [], graduation: []),
             actor: "admin"
         )
-        try await lib.library.database.pool.write { db in
-            let now = Date()
-            try db.execute(
-                sql:
-                    "INSERT INTO questions (id, course, type, status, createdBy, createdAt, updatedAt) VALUES ('q1', 'c1', 'practical', 'approved', ?, ?, ?)",
-                arguments: [admin.id, now, now]
-            )
-            try db.execute(sql: "INSERT INTO questionPoints (question, point) VALUES ('q1', 's1')")
-        }
+        let question = try await QuestionStore(database: lib.library.database).create(
+            .init(
+                course: "c1",
+                knowledgePoints: ["s1"],
+                type: .practical,
+                difficulty: 3,
+                stem: "用熔化极气体保护焊完成一条 T 形角焊缝。",
+                answer: .string("焊脚尺寸符合要求，无气孔。"),
+                rubric: [.init(criterion: "焊脚尺寸", points: 5), .init(criterion: "表面质量", points: 5)],
+                score: 10
+            ),
+            author: admin
+        )
+        try await lib.library.database.pool.write { db in try QuestionStore.publishCurrentVersion(db, id: question.id) }
         return lib
     }
 

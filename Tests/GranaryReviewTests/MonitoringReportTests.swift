@@ -203,14 +203,33 @@ import Testing
         #expect(Set(bank.items.map(\.id)) == ["weld", "arc", "check", "ut"])
         #expect(try await fixture.rule("practical_share").value == nil)
 
-        try await fixture.library.database.pool.write { db in
-            for (id, course, type, point) in [("q1", "weld", "single", "arc"), ("q2", "weld", "practical", "arc"), ("q3", "check", "judge", "ut")] {
-                try db.execute(
-                    sql: "INSERT INTO questions (id, course, type, status, createdBy, createdAt, updatedAt) VALUES (?, ?, ?, 'approved', ?, ?, ?)",
-                    arguments: [id, course, type, fixture.teacher.id, Date(), Date()]
-                )
-                try db.execute(sql: "INSERT INTO questionPoints (question, point) VALUES (?, ?)", arguments: [id, point])
-            }
+        let store = QuestionStore(database: fixture.library.database)
+        let questions: [QuestionStore.Input] = [
+            .init(
+                course: "weld",
+                knowledgePoints: ["arc"],
+                type: .single,
+                difficulty: 2,
+                stem: "焊接电弧中温度最高的区域是？",
+                options: [.init(id: "A", text: "阴极区"), .init(id: "B", text: "弧柱区")],
+                answer: .string("B"),
+                score: 2
+            ),
+            .init(
+                course: "weld",
+                knowledgePoints: ["arc"],
+                type: .practical,
+                difficulty: 4,
+                stem: "完成一条平焊对接焊缝。",
+                answer: .string("焊缝成形均匀，无咬边。"),
+                rubric: [.init(criterion: "焊缝成形", points: 6), .init(criterion: "安全操作", points: 4)],
+                score: 10
+            ),
+            .init(course: "check", knowledgePoints: ["ut"], type: .judge, difficulty: 1, stem: "超声检测能发现内部缺陷。", answer: .bool(true), score: 1),
+        ]
+        for input in questions {
+            let question = try await store.create(input, author: fixture.teacher)
+            try await fixture.library.database.pool.write { db in try QuestionStore.publishCurrentVersion(db, id: question.id) }
         }
         #expect(try await fixture.rule("question_bank_coverage").pass)
         let practical = try await fixture.rule("practical_share")

@@ -66,6 +66,9 @@ public struct LibraryDatabase: Sendable {
                 }
             }
         }
+        migrator.registerMigration("v6 question versions") { db in
+            try db.execute(sql: Self.schemaV6)
+        }
         return migrator
     }
 
@@ -297,5 +300,46 @@ public struct LibraryDatabase: Sendable {
             updatedBy TEXT,
             updatedAt DATETIME NOT NULL
         );
+        """
+
+    /// Questions get versions like resources. A version is immutable, so a paper that names one keeps exactly the
+    /// question it was given. `questions.course`, `questions.type` and `questionPoints` describe the published
+    /// version (the current one until a version is published): what the report and the graph count.
+    private static let schemaV6 = """
+        ALTER TABLE questions ADD COLUMN currentVersion INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE questions ADD COLUMN publishedVersion INTEGER;
+        ALTER TABLE questions ADD COLUMN submittedAt DATETIME;
+        UPDATE questions SET publishedVersion = 1 WHERE status = 'approved';
+        UPDATE questions SET submittedAt = updatedAt WHERE status = 'pending';
+        CREATE INDEX questions_queue ON questions(status, submittedAt);
+        CREATE INDEX questions_course ON questions(course);
+        CREATE TABLE questionVersions (
+            question TEXT NOT NULL REFERENCES questions(id),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            course TEXT NOT NULL REFERENCES courses(id),
+            type TEXT NOT NULL CHECK (type IN ('single', 'multiple', 'judge', 'fill', 'short', 'practical')),
+            difficulty INTEGER NOT NULL CHECK (difficulty BETWEEN 1 AND 5),
+            stem TEXT NOT NULL CHECK (length(stem) > 0),
+            options TEXT NOT NULL DEFAULT '[]',
+            answer TEXT NOT NULL,
+            analysis TEXT,
+            rubric TEXT NOT NULL DEFAULT '[]',
+            score REAL NOT NULL CHECK (score > 0),
+            createdBy TEXT NOT NULL REFERENCES users(id),
+            createdAt DATETIME NOT NULL,
+            PRIMARY KEY (question, version)
+        );
+        CREATE TABLE questionVersionPoints (
+            question TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            point TEXT NOT NULL REFERENCES points(id),
+            position INTEGER NOT NULL,
+            PRIMARY KEY (question, version, point),
+            FOREIGN KEY (question, version) REFERENCES questionVersions(question, version)
+        );
+        CREATE TRIGGER questionVersions_no_update BEFORE UPDATE ON questionVersions
+            BEGIN SELECT RAISE(ABORT, 'question versions are immutable'); END;
+        CREATE TRIGGER questionVersions_no_delete BEFORE DELETE ON questionVersions
+            BEGIN SELECT RAISE(ABORT, 'question versions are immutable'); END;
         """
 }

@@ -1,0 +1,475 @@
+import Foundation
+import GRDB
+import GranaryModel
+
+/// The question bank (试题库): questions of six types, versioned and reviewed like resources.
+///
+/// The bank's answers are what an assessment hides, so only teachers, reviewers and admins read it; learners meet
+/// questions in papers. Teachers see their own questions in every state and other teachers' published versions.
+public struct QuestionStore: Sendable {
+    private let database: LibraryDatabase
+
+    /// Creates the store over the library's database.
+    public init(database: LibraryDatabase) {
+        self.database = database
+    }
+
+    /// Fields of a new question or of a change; a change leaves out what stays.
+    public struct Input: Sendable {
+        public var course: String?
+        public var knowledgePoints: [String]?
+        public var type: QuestionType?
+        public var difficulty: Int?
+        public var stem: String?
+        public var options: [Question.Option]?
+        public var answer: JSONValue?
+        public var analysis: String??
+        public var rubric: [Question.Criterion]?
+        public var score: Double?
+
+        /// Creates an input.
+        public init(
+            course: String? = nil,
+            knowledgePoints: [String]? = nil,
+            type: QuestionType? = nil,
+            difficulty: Int? = nil,
+            stem: String? = nil,
+            options: [Question.Option]? = nil,
+            answer: JSONValue? = nil,
+            analysis: String?? = nil,
+            rubric: [Question.Criterion]? = nil,
+            score: Double? = nil
+        ) {
+            self.course = course
+            self.knowledgePoints = knowledgePoints
+            self.type = type
+            self.difficulty = difficulty
+            self.stem = stem
+            self.options = options
+            self.answer = answer
+            self.analysis = analysis
+            self.rubric = rubric
+            self.score = score
+        }
+    }
+
+    // MARK: - Changes
+
+    /// Adds a question as a draft (version 1).
+    public func create(_ input: Input, author: User) async throws -> Question {
+        try Self.requireAuthor(author)
+        let content = try Self.content(input, over: nil)
+        let id = UUID().uuidString.lowercased()
+        return try await self.database.pool.write { db in
+            try Self.checkReferences(db, content)
+            let now = Date()
+            try db.execute(
+                sql: """
+                    INSERT INTO questions (id, course, type, status, createdBy, createdAt, updatedAt, currentVersion)
+                    VALUES (?, ?, ?, 'draft', ?, ?, ?, 1)
+                    """,
+                arguments: [id, content.course, content.type.rawValue, author.id, now, now]
+            )
+            try Self.insertVersion(db, id: id, version: 1, content: content, author: author, at: now)
+            try Self.describe(db, id: id, version: 1)
+            let question = try Self.fetch(db, id: id, version: 1)!
+            try EventLog.record(db, actor: author.username, action: "question.created", itemType: "question", itemId: id, after: question)
+            return question
+        }
+    }
+
+    /// Makes a new version from the current one with `input`'s fields replaced. An approved question keeps its
+    /// published version for papers and returns to the review queue with the new one.
+    public func update(id: String, _ input: Input, actor: User) async throws -> Question {
+        try await self.database.pool.write { db in
+            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: actor) else { throw Self.notFound(id) }
+            try Self.checkEditable(state, by: actor)
+            let before = try Self.fetch(db, id: id, version: state.currentVersion)!
+            let content = try Self.content(input, over: before)
+            try Self.checkReferences(db, content)
+            let version = state.currentVersion + 1
+            let now = Date()
+            try Self.insertVersion(db, id: id, version: version, content: content, author: actor, at: now)
+            let status: ResourceStatus = [.approved, .pending].contains(state.status) ? .pending : .draft
+            try db.execute(
+                sql: """
+                    UPDATE questions SET currentVersion = ?1, status = ?2, updatedAt = ?3,
+                        submittedAt = CASE WHEN ?2 = 'pending' THEN ?3 END WHERE id = ?4
+                    """,
+                arguments: [version, status.rawValue, now, id]
+            )
+            if state.publishedVersion == nil { try Self.describe(db, id: id, version: version) }
+            let after = try Self.fetch(db, id: id, version: version)!
+            try EventLog.record(
+                db,
+                actor: actor.username,
+                action: "question.versioned",
+                itemType: "question",
+                itemId: id,
+                before: before,
+                after: after
+            )
+            return after
+        }
+    }
+
+    /// Draft, changes requested or rejected → pending.
+    public func submit(id: String, actor: User) async throws -> Question {
+        try await self.transition(id: id, actor: actor, action: "question.submitted", allowed: [.draft, .changesRequested, .rejected], to: .pending)
+    }
+
+    /// Takes a question out of use; its versions stay for the papers that used them.
+    public func retire(id: String, actor: User) async throws -> Question {
+        try await self.transition(
+            id: id,
+            actor: actor,
+            action: "question.retired",
+            allowed: [.draft, .pending, .approved, .rejected, .changesRequested],
+            to: .retired
+        )
+    }
+
+    private func transition(id: String, actor: User, action: String, allowed: Set<ResourceStatus>, to status: ResourceStatus) async throws -> Question
+    {
+        try await self.database.pool.write { db in
+            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: actor) else { throw Self.notFound(id) }
+            try Self.checkEditable(state, by: actor)
+            guard allowed.contains(state.status) else { throw GranaryError.invalidTransition(from: state.status.rawValue, action: action) }
+            try db.execute(
+                sql: "UPDATE questions SET status = ?1, updatedAt = ?2, submittedAt = CASE WHEN ?1 = 'pending' THEN ?2 END WHERE id = ?3",
+                arguments: [status.rawValue, Date(), id]
+            )
+            try EventLog.record(
+                db,
+                actor: actor.username,
+                action: action,
+                itemType: "question",
+                itemId: id,
+                before: ["status": state.status.rawValue],
+                after: ["status": status.rawValue]
+            )
+            return try Self.fetch(db, id: id, version: state.currentVersion)!
+        }
+    }
+
+    /// Publishes the current version; the review decision that calls for it records its own event.
+    package static func publishCurrentVersion(_ db: GRDB.Database, id: String) throws {
+        guard let state = try Self.state(db, id: id) else { throw Self.notFound(id) }
+        try db.execute(
+            sql: "UPDATE questions SET status = 'approved', publishedVersion = currentVersion, submittedAt = NULL, updatedAt = ? WHERE id = ?",
+            arguments: [Date(), id]
+        )
+        try Self.describe(db, id: id, version: state.currentVersion)
+    }
+
+    // MARK: - Reading
+
+    /// One question: the current version for its author, reviewers and admins, the published one for other teachers.
+    public func question(id: String, version: Int? = nil, viewer: User) async throws -> Question {
+        try Self.requireBankReader(viewer)
+        return try await self.database.pool.read { db in
+            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: viewer) else { throw Self.notFound(id) }
+            let shown: Int
+            if Self.seesUnpublished(state, viewer: viewer) {
+                shown = version ?? state.currentVersion
+            } else {
+                guard let published = state.publishedVersion, version == nil || version == published else {
+                    throw GranaryError.forbidden(LocalizedText(zh: "只能查看已发布的版本", en: "Only the published version may be seen"))
+                }
+                shown = published
+            }
+            guard var question = try Self.fetch(db, id: id, version: shown) else {
+                throw GranaryError.notFound(LocalizedText(zh: "试题版本", en: "Question version"), "\(id) v\(shown)")
+            }
+            if !Self.seesUnpublished(state, viewer: viewer) { question.status = .approved }
+            return question
+        }
+    }
+
+    /// Every version of a question, newest first, as numbers with their author and time.
+    public func versions(id: String, viewer: User) async throws -> [Question] {
+        try Self.requireBankReader(viewer)
+        return try await self.database.pool.read { db in
+            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: viewer) else { throw Self.notFound(id) }
+            let newest = Self.seesUnpublished(state, viewer: viewer) ? state.currentVersion : state.publishedVersion ?? 0
+            return try (1...max(1, newest)).reversed().compactMap { try Self.fetch(db, id: id, version: $0) }
+        }
+    }
+
+    /// Narrows a list of questions.
+    public struct Filter: Sendable {
+        public var course: String?
+        public var knowledgePoint: String?
+        public var type: QuestionType?
+        public var difficulty: Int?
+        public var status: ResourceStatus?
+
+        /// Creates a filter; nil fields do not narrow.
+        public init(
+            course: String? = nil,
+            knowledgePoint: String? = nil,
+            type: QuestionType? = nil,
+            difficulty: Int? = nil,
+            status: ResourceStatus? = nil
+        ) {
+            self.course = course
+            self.knowledgePoint = knowledgePoint
+            self.type = type
+            self.difficulty = difficulty
+            self.status = status
+        }
+    }
+
+    /// Questions the viewer may see, newest first, each as the version the viewer sees.
+    public func list(_ filter: Filter, viewer: User, _ page: PageRequest) async throws -> Page<Question> {
+        try Self.requireBankReader(viewer)
+        return try await self.database.pool.read { db in
+            let everything = viewer.role == .reviewer || viewer.role == .admin
+            // The version a viewer sees: the current one of what they may see unpublished, else the published one.
+            let shown = "(CASE WHEN ?1 OR q.createdBy = ?2 THEN q.currentVersion ELSE q.publishedVersion END)"
+            var conditions = ["(?1 OR q.createdBy = ?2 OR (q.publishedVersion IS NOT NULL AND q.status <> 'retired'))"]
+            var arguments: [(any DatabaseValueConvertible)?] = [everything, viewer.id]
+            func add(_ sql: String, _ value: (any DatabaseValueConvertible)?) {
+                guard let value else { return }
+                arguments.append(value)
+                conditions.append(sql.replacingOccurrences(of: "@", with: "?\(arguments.count)"))
+            }
+            add("v.course = @", filter.course)
+            add("v.type = @", filter.type?.rawValue)
+            add("v.difficulty = @", filter.difficulty)
+            add(
+                "EXISTS (SELECT 1 FROM questionVersionPoints p WHERE p.question = q.id AND p.version = v.version AND p.point = @)",
+                filter.knowledgePoint
+            )
+            add("(CASE WHEN ?1 OR q.createdBy = ?2 THEN q.status ELSE 'approved' END) = @", filter.status?.rawValue)
+            let from =
+                "FROM questions q JOIN questionVersions v ON v.question = q.id AND v.version = \(shown) WHERE \(conditions.joined(separator: " AND "))"
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: StatementArguments(arguments)!) ?? 0
+            let count = arguments.count
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT q.id, v.version \(from) ORDER BY q.createdAt DESC, q.id LIMIT ?\(count + 1) OFFSET ?\(count + 2)",
+                arguments: StatementArguments(arguments + [page.pageSize, page.offset])!
+            )
+            let items = try rows.compactMap { row -> Question? in
+                guard var question = try Self.fetch(db, id: row["id"], version: row["version"]) else { return nil }
+                if !everything, question.createdBy != viewer.username { question.status = .approved }
+                return question
+            }
+            return Page(items: items, total: total, request: page)
+        }
+    }
+
+    // MARK: - Rules
+
+    struct State {
+        let currentVersion: Int
+        let publishedVersion: Int?
+        let status: ResourceStatus
+        let createdBy: String
+    }
+
+    static func state(_ db: GRDB.Database, id: String) throws -> State? {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT currentVersion, publishedVersion, status, createdBy FROM questions WHERE id = ?",
+                arguments: [id]
+            )
+        else { return nil }
+        return State(
+            currentVersion: row["currentVersion"],
+            publishedVersion: row["publishedVersion"],
+            status: ResourceStatus(rawValue: row["status"])!,
+            createdBy: row["createdBy"]
+        )
+    }
+
+    private static func seesUnpublished(_ state: State, viewer: User) -> Bool {
+        viewer.role == .reviewer || viewer.role == .admin || state.createdBy == viewer.id
+    }
+
+    private static func canSee(_ state: State, viewer: User) -> Bool {
+        Self.seesUnpublished(state, viewer: viewer) || (state.publishedVersion != nil && state.status != .retired)
+    }
+
+    private static func requireAuthor(_ user: User) throws {
+        guard user.role == .teacher || user.role == .admin else {
+            throw GranaryError.forbidden(LocalizedText(zh: "只有教师和管理员能编写试题", en: "Only teachers and admins write questions"))
+        }
+    }
+
+    private static func requireBankReader(_ user: User) throws {
+        guard user.role != .learner else {
+            throw GranaryError.forbidden(LocalizedText(zh: "学习者通过试卷作答，不能浏览题库", en: "Learners answer questions in papers, not in the bank"))
+        }
+    }
+
+    private static func checkEditable(_ state: State, by actor: User) throws {
+        guard actor.role == .admin || (actor.role == .teacher && state.createdBy == actor.id) else {
+            throw GranaryError.forbidden(LocalizedText(zh: "只能修改自己编写的试题", en: "Only the author or an admin may change this question"))
+        }
+        guard state.status != .retired else { throw GranaryError.invalidTransition(from: state.status.rawValue, action: "question.versioned") }
+    }
+
+    static func notFound(_ id: String) -> GranaryError {
+        GranaryError.notFound(LocalizedText(zh: "试题", en: "Question"), id)
+    }
+
+    /// The input over the current content (nil for a new question), checked for its type.
+    private static func content(_ input: Input, over current: Question?) throws -> QuestionContent {
+        var missing: [FieldError] = []
+        func value<T>(_ given: T?, _ kept: T?, _ field: String) -> T? {
+            if let given { return given }
+            if let kept { return kept }
+            missing.append(FieldError(field: field, message: LocalizedText(zh: "必填", en: "required")))
+            return nil
+        }
+        let course = value(input.course, current?.course, "course")
+        let points = value(input.knowledgePoints, current?.knowledgePoints, "knowledgePoints")
+        let type = value(input.type, current?.type, "type")
+        let difficulty = value(input.difficulty, current?.difficulty, "difficulty")
+        let stem = value(input.stem, current?.stem, "stem")
+        let answer = value(input.answer, current?.answer, "answer")
+        let score = value(input.score, current?.score, "score")
+        guard missing.isEmpty, let course, let points, let type, let difficulty, let stem, let answer, let score else {
+            throw GranaryError(
+                .validationFailed,
+                LocalizedText(
+                    zh: "缺少字段 \(missing.map(\.field).joined(separator: "、"))",
+                    en: "Fields \(missing.map(\.field).joined(separator: ", ")) are required"
+                ),
+                errors: missing
+            )
+        }
+        // A change of type drops what the old type had and the new one cannot use.
+        let typeChanged = current != nil && type != current?.type
+        return try QuestionContent(
+            course: course,
+            knowledgePoints: points,
+            type: type,
+            difficulty: difficulty,
+            stem: stem,
+            options: input.options ?? (typeChanged && type != .single && type != .multiple ? [] : current?.options ?? []),
+            answer: answer,
+            analysis: input.analysis ?? current?.analysis,
+            rubric: input.rubric ?? (typeChanged && type != .practical ? [] : current?.rubric ?? []),
+            score: score
+        )
+    }
+
+    /// The course exists and every point belongs to it; every problem is named.
+    private static func checkReferences(_ db: GRDB.Database, _ content: QuestionContent) throws {
+        guard let course = try CatalogueStore.fetchCourse(db, id: content.course) else {
+            throw GranaryError(
+                .unknownCourse,
+                LocalizedText(zh: "课程“\(content.course)”不存在", en: "Course '\(content.course)' does not exist"),
+                errors: [FieldError(field: "course", message: LocalizedText(zh: "未知课程", en: "unknown course"))]
+            )
+        }
+        var errors: [FieldError] = []
+        for (index, id) in content.knowledgePoints.enumerated() {
+            let point = try CatalogueStore.fetchPoint(db, id: id)
+            if point?.course != course.id {
+                errors.append(
+                    FieldError(
+                        field: "knowledgePoints[\(index)]",
+                        message: LocalizedText(zh: "课程“\(course.name)”中没有知识点“\(id)”", en: "course '\(course.id)' has no point '\(id)'")
+                    )
+                )
+            }
+        }
+        if Set(content.knowledgePoints).count != content.knowledgePoints.count {
+            errors.append(FieldError(field: "knowledgePoints", message: LocalizedText(zh: "知识点重复", en: "a point is listed twice")))
+        }
+        guard errors.isEmpty else {
+            throw GranaryError(
+                .unknownKnowledgePoint,
+                LocalizedText(zh: "知识（技能）点不存在、重复或不属于该课程", en: "Unknown, repeated or foreign knowledge or skill points"),
+                errors: errors
+            )
+        }
+    }
+
+    // MARK: - Rows
+
+    private static func insertVersion(_ db: GRDB.Database, id: String, version: Int, content: QuestionContent, author: User, at now: Date) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO questionVersions (question, version, course, type, difficulty, stem, options, answer, analysis, rubric, score, createdBy, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                id, version, content.course, content.type.rawValue, content.difficulty, content.stem, try Self.json(content.options),
+                try Self.json(content.answer), content.analysis, try Self.json(content.rubric), content.score, author.id, now,
+            ]
+        )
+        for (position, point) in content.knowledgePoints.enumerated() {
+            try db.execute(
+                sql: "INSERT INTO questionVersionPoints (question, version, point, position) VALUES (?, ?, ?, ?)",
+                arguments: [id, version, point, position]
+            )
+        }
+    }
+
+    /// Copies a version's course, type and points onto the question: what the report and the graph count.
+    private static func describe(_ db: GRDB.Database, id: String, version: Int) throws {
+        try db.execute(
+            sql: """
+                UPDATE questions SET course = v.course, type = v.type
+                FROM (SELECT course, type FROM questionVersions WHERE question = ?1 AND version = ?2) AS v WHERE id = ?1
+                """,
+            arguments: [id, version]
+        )
+        try db.execute(sql: "DELETE FROM questionPoints WHERE question = ?", arguments: [id])
+        try db.execute(
+            sql: "INSERT INTO questionPoints (question, point) SELECT question, point FROM questionVersionPoints WHERE question = ? AND version = ?",
+            arguments: [id, version]
+        )
+    }
+
+    static func fetch(_ db: GRDB.Database, id: String, version: Int) throws -> Question? {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT q.status, q.publishedVersion, q.createdAt AS questionCreatedAt, u.username, v.*
+                    FROM questions q JOIN questionVersions v ON v.question = q.id AND v.version = ?2
+                    JOIN users u ON u.id = q.createdBy WHERE q.id = ?1
+                    """,
+                arguments: [id, version]
+            )
+        else { return nil }
+        let points = try String.fetchAll(
+            db,
+            sql: "SELECT point FROM questionVersionPoints WHERE question = ? AND version = ? ORDER BY position",
+            arguments: [id, version]
+        )
+        let decoder = JSONDecoder()
+        return Question(
+            id: id,
+            version: version,
+            course: row["course"],
+            knowledgePoints: points,
+            type: QuestionType(rawValue: row["type"])!,
+            difficulty: row["difficulty"],
+            stem: row["stem"],
+            options: try decoder.decode([Question.Option].self, from: Data((row["options"] as String).utf8)),
+            answer: try decoder.decode(JSONValue.self, from: Data((row["answer"] as String).utf8)),
+            analysis: row["analysis"],
+            rubric: try decoder.decode([Question.Criterion].self, from: Data((row["rubric"] as String).utf8)),
+            score: row["score"],
+            status: ResourceStatus(rawValue: row["status"])!,
+            publishedVersion: row["publishedVersion"],
+            createdBy: row["username"],
+            createdAt: row["questionCreatedAt"],
+            updatedAt: row["createdAt"]
+        )
+    }
+
+    private static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import GRDB
+import GranaryModel
+import GranaryReview
+import GranaryStore
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite struct QuestionBankTests {
+    static let checks = #"{"political":true,"scientific":true,"applicability":true,"normativity":true}"#
+
+    /// One valid question of each type on the seeded course `weld`.
+    static let valid: [QuestionType: String] = [
+        .single:
+            #"{"course":"weld","knowledgePoints":["arc"],"type":"single","difficulty":2,"stem":"焊接电弧中温度最高的区域是？","options":[{"id":"A","text":"阴极区"},{"id":"B","text":"弧柱区"}],"answer":"B","analysis":"弧柱区温度可达 5000–8000 K。","score":2}"#,
+        .multiple:
+            #"{"course":"weld","knowledgePoints":["gmaw"],"type":"multiple","difficulty":3,"stem":"熔化极气体保护焊常用的保护气体有？","options":[{"id":"A","text":"CO2"},{"id":"B","text":"氩气"},{"id":"C","text":"氧气"}],"answer":["B","A"],"score":3}"#,
+        .judge: #"{"course":"weld","knowledgePoints":["arc"],"type":"judge","difficulty":1,"stem":"电弧是一种气体放电现象。","answer":true,"score":1}"#,
+        .fill:
+            #"{"course":"weld","knowledgePoints":["gmaw"],"type":"fill","difficulty":3,"stem":"CO2 焊的干伸长一般为 ____ mm，焊丝直径常用 ____ mm。","answer":["10–15",["1.2","1.2mm"]],"score":2}"#,
+        .short: #"{"course":"weld","knowledgePoints":["arc"],"type":"short","difficulty":4,"stem":"简述焊接电弧的组成。","answer":"阴极区、弧柱区和阳极区。","score":5}"#,
+        .practical:
+            #"{"course":"weld","knowledgePoints":["gmaw","arc"],"type":"practical","difficulty":5,"stem":"用 CO2 焊完成 10 mm 板对接平焊。","answer":"焊缝成形均匀，无咬边、气孔。","rubric":[{"criterion":"焊缝成形","points":6},{"criterion":"缺陷控制","points":3},{"criterion":"安全文明生产","points":1}],"score":10}"#,
+    ]
+
+    @Test func eachTypeIsWrittenWithTheAnswerItsTypeNeeds() async throws {
+        let lib = try await TestLibrary.seeded([("zhang", .teacher)])
+        try await lib.test { client in
+            let teacher = try await client.logIn("zhang")
+            for type in QuestionType.allCases {
+                let response = try await client.call(.post, "/api/v1/questions", token: teacher, json: Self.valid[type]!)
+                #expect(response.status == .created, "\(type)")
+                let question = try response.decode(Question.self)
+                #expect(question.type == type)
+                #expect(question.version == 1)
+                #expect(question.status == .draft)
+                switch type {
+                case .multiple: #expect(question.answer == .array([.string("A"), .string("B")]))
+                case .fill: #expect(question.answer == .array([.array([.string("10–15")]), .array([.string("1.2"), .string("1.2mm")])]))
+                case .practical: #expect(question.rubric.map(\.points) == [6, 3, 1])
+                default: break
+                }
+            }
+            let listed = try await client.call(.get, "/api/v1/questions?course=weld&type=fill", token: teacher).decode(PageOf<Question>.self)
+            #expect(listed.total == 1)
+            let onPoint = try await client.call(.get, "/api/v1/questions?knowledgePoint=gmaw", token: teacher).decode(PageOf<Question>.self)
+            #expect(Set(onPoint.items.map(\.type)) == [.multiple, .fill, .practical])
+        }
+    }
+
+    @Test func aQuestionThatDoesNotFitItsTypeIsRefusedFieldByField() async throws {
+        let lib = try await TestLibrary.seeded([("zhang", .teacher)])
+        try await lib.test { client in
+            let teacher = try await client.logIn("zhang")
+            func fields(_ json: String) async throws -> [String] {
+                let response = try await client.call(.post, "/api/v1/questions", token: teacher, json: json)
+                #expect(response.status == .unprocessableContent, "\(json)")
+                return try response.problem().errors.map(\.field)
+            }
+            let single = Self.valid[.single]!
+            #expect(try await fields(single.replacingOccurrences(of: #""answer":"B""#, with: #""answer":"C""#)) == ["answer"])
+            #expect(
+                try await fields(single.replacingOccurrences(of: #"{"id":"B","text":"弧柱区"}"#, with: #"{"id":"A","text":" "}"#)) == [
+                    "options[1].id", "options[1].text", "answer",
+                ]
+            )
+            #expect(try await fields(single.replacingOccurrences(of: #""difficulty":2"#, with: #""difficulty":6"#)) == ["difficulty"])
+            #expect(try await fields(single.replacingOccurrences(of: #""score":2"#, with: #""score":0.3"#)) == ["score"])
+            #expect(try await fields(Self.valid[.multiple]!.replacingOccurrences(of: #"["B","A"]"#, with: #"["B","B"]"#)) == ["answer"])
+            #expect(try await fields(Self.valid[.judge]!.replacingOccurrences(of: "true", with: #""对""#)) == ["answer"])
+            #expect(try await fields(Self.valid[.fill]!.replacingOccurrences(of: #"["1.2","1.2mm"]"#, with: "[]")) == ["answer[1]"])
+            #expect(
+                try await fields(Self.valid[.short]!.replacingOccurrences(of: #""score":5"#, with: #""score":5,"options":[{"id":"A","text":"x"}]"#))
+                    == ["options"]
+            )
+            let practical = Self.valid[.practical]!
+            #expect(try await fields(practical.replacingOccurrences(of: #""points":1}"#, with: #""points":2}"#)) == ["rubric"])
+            #expect(
+                try await fields(
+                    practical.replacingOccurrences(
+                        of: #","rubric":[{"criterion":"焊缝成形","points":6},{"criterion":"缺陷控制","points":3},{"criterion":"安全文明生产","points":1}]"#,
+                        with: ""
+                    )
+                ) == ["rubric"]
+            )
+            #expect(try await fields(#"{"type":"judge","answer":true}"#) == ["course", "knowledgePoints", "difficulty", "stem", "score"])
+
+            let foreign = try await client.call(
+                .post,
+                "/api/v1/questions",
+                token: teacher,
+                json: single.replacingOccurrences(of: #"["arc"]"#, with: #"["ut"]"#)
+            )
+            let problem = try foreign.problem()
+            #expect(problem.code == "unknown_knowledge_point")
+            #expect(problem.errors.map(\.field) == ["knowledgePoints[0]"])
+            let nowhere = try await client.call(
+                .post,
+                "/api/v1/questions",
+                token: teacher,
+                json: single.replacingOccurrences(of: #""course":"weld""#, with: #""course":"nope""#)
+            )
+            #expect(try nowhere.problem().code == "unknown_course")
+            #expect(try await lib.count("questions") == 0)
+        }
+    }
+
+    @Test func questionsAreVersionedAndReviewedAndTheReportKeepsThePublishedOne() async throws {
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("li", .teacher), ("wang", .reviewer), ("admin", .admin)])
+        try await lib.test { client in
+            let author = try await client.logIn("zhang")
+            let other = try await client.logIn("li")
+            let reviewer = try await client.logIn("wang")
+            let question = try await client.call(.post, "/api/v1/questions", token: author, json: Self.valid[.practical]!).decode(Question.self)
+            #expect(try await client.call(.get, "/api/v1/questions/\(question.id)", token: other).status == .notFound)
+            #expect(try await client.call(.post, "/api/v1/questions/\(question.id)/submit", token: author).decode(Question.self).status == .pending)
+
+            let queue = try await client.call(.get, "/api/v1/reviews/queue?type=question", token: reviewer).decode(PageOf<QueueItem>.self)
+            #expect(queue.items.map(\.id) == [question.id])
+            #expect(queue.items.first?.title == "用 CO2 焊完成 10 mm 板对接平焊。")
+            let decision = #"{"decision":"approve","checks":\#(Self.checks)}"#
+            #expect(
+                try await client.call(.post, "/api/v1/reviews/question/\(question.id)/decision", token: author, json: decision).status == .forbidden
+            )
+            #expect(
+                try await client.call(.post, "/api/v1/reviews/question/\(question.id)/decision", token: reviewer, json: decision).status == .created
+            )
+
+            let changed = try await client.call(.patch, "/api/v1/questions/\(question.id)", token: author, json: #"{"difficulty":4}"#).decode(
+                Question.self
+            )
+            #expect(changed.version == 2)
+            #expect(changed.status == .pending)
+            #expect(changed.publishedVersion == 1)
+            #expect(changed.stem == question.stem)
+            #expect(try await client.call(.patch, "/api/v1/questions/\(question.id)", token: other, json: #"{"difficulty":3}"#).status == .forbidden)
+
+            // Another teacher sees the published version, as approved; the author sees the new one.
+            let seen = try await client.call(.get, "/api/v1/questions/\(question.id)", token: other).decode(Question.self)
+            #expect(seen.version == 1)
+            #expect(seen.difficulty == 5)
+            #expect(seen.status == .approved)
+            #expect(try await client.call(.get, "/api/v1/questions/\(question.id)?version=2", token: other).status == .forbidden)
+            let versions = try await client.call(.get, "/api/v1/questions/\(question.id)/versions", token: author).decode(PageOf<Question>.self)
+            #expect(versions.items.map(\.version) == [2, 1])
+
+            // The report still counts the published version while the new one waits.
+            let admin = try await client.logIn("admin")
+            let report = try await client.call(.get, "/api/v1/report", token: admin).decode(MonitoringReport.self)
+            let bank = try #require(report.rules.first { $0.id == "question_bank_coverage" })
+            #expect(!bank.items.contains { $0.id == "gmaw" || $0.id == "arc" })
+
+            let stale = #"{"decision":"approve","version":1,"checks":\#(Self.checks)}"#
+            #expect(
+                try await client.call(.post, "/api/v1/reviews/question/\(question.id)/decision", token: reviewer, json: stale).status == .conflict
+            )
+            let current = #"{"decision":"approve","version":2,"checks":\#(Self.checks)}"#
+            #expect(
+                try await client.call(.post, "/api/v1/reviews/question/\(question.id)/decision", token: reviewer, json: current).status == .created
+            )
+            #expect(try await client.call(.get, "/api/v1/questions/\(question.id)", token: other).decode(Question.self).version == 2)
+
+            // A version, once written, cannot change: papers rely on it.
+            await #expect(throws: (any Error).self) {
+                try await lib.library.database.pool.write { db in try db.execute(sql: "UPDATE questionVersions SET score = 99") }
+            }
+            let retired = try await client.call(.delete, "/api/v1/questions/\(question.id)", token: author).decode(Question.self)
+            #expect(retired.status == .retired)
+            #expect(try await client.call(.patch, "/api/v1/questions/\(question.id)", token: author, json: #"{"difficulty":3}"#).status == .conflict)
+            #expect(try await client.call(.get, "/api/v1/questions/\(question.id)", token: other).status == .notFound)
+        }
+    }
+
+    @Test func learnersAnswerPapersAndDoNotBrowseTheBank() async throws {
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("wang", .reviewer), ("learner", .learner)])
+        try await lib.test { client in
+            let learner = try await client.logIn("learner")
+            #expect(try await client.call(.get, "/api/v1/questions", token: learner).problem().code == "forbidden")
+            #expect(try await client.call(.post, "/api/v1/questions", token: learner, json: Self.valid[.judge]!).problem().code == "forbidden")
+            let reviewer = try await client.logIn("wang")
+            #expect(try await client.call(.post, "/api/v1/questions", token: reviewer, json: Self.valid[.judge]!).problem().code == "forbidden")
+            #expect(try await client.call(.get, "/api/v1/questions").problem().code == "unauthorized")
+            let teacher = try await client.logIn("zhang")
+            #expect(try await client.call(.get, "/api/v1/questions?difficulty=9", token: teacher).problem().code == "invalid_query")
+            #expect(try await client.call(.get, "/api/v1/questions?type=essay", token: teacher).problem().code == "invalid_query")
+            #expect(try await client.call(.get, "/api/v1/questions/nope", token: teacher).problem().code == "not_found")
+        }
+    }
+}
