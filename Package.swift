@@ -91,6 +91,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "GranaryAssessment",
+            dependencies: [
+                "CLibXML2",
+                "CZlib",
+                "GranaryModel",
+                "GranaryStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "GranaryReview",
             dependencies: [
                 "GranaryModel",
@@ -102,6 +113,7 @@ let package = Package(
         .target(
             name: "GranaryHTTP",
             dependencies: [
+                "GranaryAssessment",
                 "GranaryGraph",
                 "GranaryModel",
                 "GranaryReview",
@@ -153,6 +165,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GranaryAssessmentTests",
+            dependencies: [
+                "GranaryAssessment",
+                "GranaryModel",
+                "GranaryStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GranaryGraphTests",
             dependencies: [
                 "GranaryGraph",
@@ -176,6 +198,7 @@ let package = Package(
         .testTarget(
             name: "GranaryHTTPTests",
             dependencies: [
+                "GranaryAssessment",
                 "GranaryGraph",
                 "GranaryHTTP",
                 "GranaryModel",

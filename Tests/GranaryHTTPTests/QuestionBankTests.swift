@@ -5,6 +5,7 @@ import GranaryReview
 import GranaryStore
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite struct QuestionBankTests {
@@ -187,4 +188,57 @@ import Testing
             #expect(try await client.call(.get, "/api/v1/questions/nope", token: teacher).problem().code == "not_found")
         }
     }
+
+    @Test func qtiIsImportedOverHTTPAndBadDocumentsGetTheirStatus() async throws {
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("learner", .learner)])
+        let item = """
+            <assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="i" title="t" adaptive="false" timeDependent="false">
+            <responseDeclaration identifier="R" cardinality="single" baseType="identifier"><correctResponse><value>B</value></correctResponse></responseDeclaration>
+            <itemBody><choiceInteraction responseIdentifier="R" maxChoices="1"><prompt>焊接电弧温度最高处？</prompt>
+            <simpleChoice identifier="A">阴极区</simpleChoice><simpleChoice identifier="B">弧柱区</simpleChoice></choiceInteraction></itemBody></assessmentItem>
+            """
+        try await lib.test { client in
+            let teacher = try await client.logIn("zhang")
+            func post(_ body: String, query: String = "course=weld&knowledgePoints=arc", token: String) async throws -> TestResponse {
+                try await client.executeRequest(
+                    uri: "/api/v1/questions/import?\(query)",
+                    method: .post,
+                    headers: [.authorization: "Bearer \(token)", .contentType: "application/xml"],
+                    body: ByteBuffer(string: body)
+                )
+            }
+            let imported = try await post(item, token: teacher)
+            #expect(imported.status == .created)
+            let report = try imported.decode(QTIReport.self)
+            #expect(report.imported.count == 1)
+            let question = try await client.call(.get, "/api/v1/questions/\(report.imported[0])", token: teacher).decode(Question.self)
+            #expect(question.type == .single)
+            #expect(question.difficulty == 3)
+
+            let hotspot = item.replacingOccurrences(of: "choiceInteraction", with: "hotspotInteraction")
+            #expect(try await post(hotspot, token: teacher).problem().code == "validation_failed")
+            let xxe = #"<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>"#
+            let refused = try await post(xxe, token: teacher)
+            #expect(refused.status == .badRequest)
+            #expect(try refused.problem().code == "invalid_document")
+            #expect(try await post(item, query: "knowledgePoints=arc", token: teacher).problem().code == "invalid_query")
+            #expect(try await post(item, query: "course=weld&knowledgePoints=ut", token: teacher).problem().code == "unknown_knowledge_point")
+            #expect(try await post(item, query: "course=weld", token: teacher).problem().code == "validation_failed")
+            #expect(try await post("", token: teacher).problem().code == "invalid_document")
+            let learner = try await client.logIn("learner")
+            #expect(try await post(item, token: learner).problem().code == "forbidden")
+        }
+    }
+}
+
+/// The import report as a client reads it.
+struct QTIReport: Decodable {
+    struct Failure: Decodable {
+        let file: String
+        let code: String
+        let reason: String
+    }
+
+    let imported: [String]
+    let failed: [Failure]
 }

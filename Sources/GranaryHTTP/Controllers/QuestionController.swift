@@ -1,15 +1,21 @@
 import Foundation
+import GranaryAssessment
 import GranaryModel
 import GranaryStore
 import Hummingbird
+import NIOCore
 
-/// The question bank: questions of six types, each change a new version, reviewed like resources.
+/// The question bank: questions of six types, each change a new version, reviewed like resources; QTI import.
 struct QuestionController {
     let questions: QuestionStore
+
+    /// Largest QTI document or package accepted.
+    static let maximumImportBytes = 64 << 20
 
     func addRoutes(to router: RouterGroup<AppRequestContext>) {
         let group = router.group("questions", context: AuthenticatedContext.self)
         group.post(use: self.create)
+        group.post("import", use: self.importQTI)
         group.get(use: self.list)
         group.get("{id}", use: self.get)
         group.patch("{id}", use: self.update)
@@ -74,6 +80,57 @@ struct QuestionController {
 
     @Sendable func retire(request: Request, context: AuthenticatedContext) async throws -> Response {
         try .json(try await self.questions.retire(id: try context.parameters.require("id"), actor: context.user))
+    }
+
+    /// The body is one QTI item (XML) or an IMS content package (zip); `course` and `knowledgePoints`
+    /// (comma-separated) say where the questions go, since QTI does not; `difficulty` defaults to 3.
+    @Sendable func importQTI(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try context.require(.teacher, .admin, to: LocalizedText(zh: "导入试题", en: "import questions"))
+        guard let course = request.uri.value("course") else {
+            throw GranaryError(
+                .invalidQuery,
+                LocalizedText(zh: "请用 course 参数指定课程", en: "Name the course with the course parameter"),
+                errors: [FieldError(field: "course", message: LocalizedText(zh: "必填", en: "required"))]
+            )
+        }
+        let points = (request.uri.value("knowledgePoints") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        let difficulty = try request.uri.positiveInt("difficulty") ?? 3
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: Self.maximumImportBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw GranaryError(
+                .payloadTooLarge,
+                LocalizedText(zh: "导入内容超过 \(Self.maximumImportBytes >> 20) MiB", en: "The import exceeds \(Self.maximumImportBytes >> 20) MiB")
+            )
+        }
+        guard body.readableBytes > 0 else {
+            throw GranaryError(.invalidDocument, LocalizedText(zh: "请求体为空：请发送 QTI XML 或内容包", en: "Empty body: send QTI XML or a content package"))
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("granary-qti-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        guard FileManager.default.createFile(atPath: path, contents: Data(body.readableBytesView)) else {
+            throw GranaryError(.insufficientStorage, LocalizedText(zh: "无法暂存上传内容", en: "The upload could not be stored"))
+        }
+        let report = try await QTIImporter(questions: self.questions).importFile(
+            at: path,
+            name: "upload",
+            course: course,
+            knowledgePoints: points,
+            difficulty: difficulty,
+            author: context.user
+        )
+        // A single XML document that could not be read is the request's own fault.
+        if report.imported.isEmpty, report.failed.count == 1, report.ignored.isEmpty, report.failed[0].file == "upload" {
+            throw GranaryError(
+                ["malformed", "not_qti"].contains(report.failed[0].code) ? .invalidDocument : .validationFailed,
+                LocalizedText(zh: "无法导入：\(report.failed[0].reason)", en: "Cannot import: \(report.failed[0].reason)"),
+                errors: [FieldError(field: "body", message: LocalizedText(stringLiteral: report.failed[0].reason))]
+            )
+        }
+        return try .json(report, status: report.imported.isEmpty ? .ok : .created)
     }
 
     @Sendable func list(request: Request, context: AuthenticatedContext) async throws -> Response {

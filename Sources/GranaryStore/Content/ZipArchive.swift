@@ -8,27 +8,27 @@ import Foundation
 /// file's size before it is used, so a truncated or corrupt archive makes `init` or `read` return nil, never trap.
 /// Declared sizes are never trusted for memory: entries stream through fixed buffers, at most `maximumBytes` each.
 /// Not thread-safe: one archive is opened, read and closed by one task on the thread pool.
-final class ZipArchive {
+package final class ZipArchive {
     /// One file inside the archive, as its central-directory record describes it.
-    struct Entry {
+    package struct Entry {
         /// The entry's path, e.g. `word/document.xml`.
-        let name: String
+        package let name: String
         /// 0 stored, 8 deflated; others are not read.
-        let method: UInt16
+        package let method: UInt16
         /// Bit 0 set means encrypted.
-        let flags: UInt16
+        package let flags: UInt16
         /// CRC-32 of the uncompressed bytes.
-        let crc32: UInt32
+        package let crc32: UInt32
         /// Bytes of the entry's data in the archive.
-        let compressedSize: Int
+        package let compressedSize: Int
         /// Bytes once inflated, as declared.
-        let uncompressedSize: Int
+        package let uncompressedSize: Int
         /// Where the entry's local header starts.
-        let localHeaderOffset: Int
+        package let localHeaderOffset: Int
     }
 
     /// How reading an entry ended.
-    enum ReadEnd: Equatable {
+    package enum ReadEnd: Equatable {
         /// Every byte was delivered and the CRC-32 matched.
         case complete
         /// The consumer asked to stop.
@@ -46,13 +46,13 @@ final class ZipArchive {
     private static let chunkSize = 64 * 1024
 
     /// The entries found, in central-directory order.
-    let entries: [Entry]
+    package let entries: [Entry]
     private let descriptor: CInt
     /// Where the central directory starts: every entry's data lies before it.
     private let directoryOffset: Int
 
     /// Opens the archive at `path`; nil when it is unreadable or not a zip archive this reader understands.
-    init?(path: String) {
+    package init?(path: String) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         var status = stat()
@@ -71,14 +71,14 @@ final class ZipArchive {
     }
 
     /// The first entry called `name`.
-    func entry(named name: String) -> Entry? {
+    package func entry(named name: String) -> Entry? {
         self.entries.first { $0.name == name }
     }
 
     /// Streams the uncompressed bytes of `entry` to `consume`, chunk by chunk, at most `maximumBytes` in all;
     /// `consume` returns false to stop. Nil when the entry is encrypted, compressed with a method other than
     /// deflate, has impossible sizes or offsets, or its data is corrupt (bad deflate stream, wrong length or CRC).
-    func read(_ entry: Entry, maximumBytes: Int, into consume: (UnsafeRawBufferPointer) -> Bool) -> ReadEnd? {
+    package func read(_ entry: Entry, maximumBytes: Int, into consume: (UnsafeRawBufferPointer) -> Bool) -> ReadEnd? {
         guard entry.flags & 1 == 0, maximumBytes >= 0, let dataOffset = self.dataOffset(of: entry) else { return nil }
         switch entry.method {
         case 0:

@@ -162,6 +162,32 @@ public struct QuestionStore: Sendable {
         try Self.describe(db, id: id, version: state.currentVersion)
     }
 
+    /// Checks that a course exists and that the points belong to it, as a new question would need.
+    public func checkTarget(course: String, knowledgePoints: [String]) async throws {
+        try await self.database.pool.read { db in
+            guard !knowledgePoints.isEmpty else {
+                throw GranaryError(
+                    .validationFailed,
+                    LocalizedText(zh: "至少关联一个知识（技能）点", en: "at least one knowledge or skill point"),
+                    errors: [FieldError(field: "knowledgePoints", message: LocalizedText(zh: "必填", en: "required"))]
+                )
+            }
+            let probe = try QuestionContent(
+                course: course,
+                knowledgePoints: knowledgePoints,
+                type: .judge,
+                difficulty: 1,
+                stem: "?",
+                options: [],
+                answer: .bool(true),
+                analysis: nil,
+                rubric: [],
+                score: 1
+            )
+            try Self.checkReferences(db, probe)
+        }
+    }
+
     // MARK: - Reading
 
     /// One question: the current version for its author, reviewers and admins, the published one for other teachers.

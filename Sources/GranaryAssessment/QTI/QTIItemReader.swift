@@ -1,0 +1,300 @@
+import Foundation
+import GranaryModel
+
+/// Reads one QTI 2.1, 2.2 or 3.0 assessment item into the bank's six question types.
+///
+/// choice → `single` (or `judge` when its two choices are true and false) or `multiple`; text entry and several
+/// inline choices → `fill`; one inline choice → `single`; extended text → `short`; order, match, associate and gap
+/// match → `practical`, with the correct response written out as the reference answer and one rubric criterion.
+/// Interactions that need an image area, a drawing, an upload or a custom widget are refused with a reason.
+enum QTIItemReader {
+    /// The question an item becomes, before it is given a course and points.
+    struct Imported: Sendable {
+        var type: QuestionType
+        var stem: String
+        var options: [Question.Option] = []
+        var answer: JSONValue
+        var analysis: String?
+        var rubric: [Question.Criterion] = []
+        var score: Double
+        /// What could not be carried over, for the import report.
+        var warnings: [String] = []
+    }
+
+    /// The QTI versions read, by namespace.
+    static let namespaces = [
+        "http://www.imsglobal.org/xsd/imsqti_v2p1": "2.1",
+        "http://www.imsglobal.org/xsd/imsqti_v2p2": "2.2",
+        "http://www.imsglobal.org/xsd/imsqtiasi_v3p0": "3.0",
+    ]
+
+    private static let unsupported: [String: String] = [
+        "hotspotInteraction": "a hotspot on an image",
+        "graphicOrderInteraction": "ordering areas of an image",
+        "graphicAssociateInteraction": "associating areas of an image",
+        "graphicGapMatchInteraction": "dragging onto an image",
+        "selectPointInteraction": "pointing on an image",
+        "positionObjectInteraction": "placing objects on an image",
+        "sliderInteraction": "a slider",
+        "drawingInteraction": "a drawing",
+        "uploadInteraction": "a file upload",
+        "mediaInteraction": "playing media",
+        "customInteraction": "a custom widget",
+        "portableCustomInteraction": "a portable custom interaction",
+        "endAttemptInteraction": "an end-attempt button",
+    ]
+
+    private static let practicalKinds: Set<String> = ["orderInteraction", "matchInteraction", "associateInteraction", "gapMatchInteraction"]
+
+    /// The question `item` (an `assessmentItem` root) describes, or the reason it cannot be one.
+    static func read(_ item: XMLTree) throws(XMLTree.Failure) -> Imported {
+        guard let body = item.element("itemBody") else { throw XMLTree.Failure(reason: "the item has no itemBody") }
+        let responses = Dictionary(
+            item.elements("responseDeclaration").map { ($0.attributes["identifier"] ?? "", Response($0)) },
+            uniquingKeysWith: { a, _ in a }
+        )
+        let interactions = body.descendants { $0.name.hasSuffix("Interaction") && $0.name != "prompt" }
+        guard !interactions.isEmpty else { throw XMLTree.Failure(reason: "the item has no interaction to answer") }
+        for interaction in interactions {
+            if let what = Self.unsupported[interaction.name] {
+                throw XMLTree.Failure(reason: "\(interaction.name) needs \(what), which none of the six question types can hold")
+            }
+        }
+        var warnings: [String] = []
+        let stem = Self.stem(of: body, warnings: &warnings)
+        guard !stem.isEmpty else { throw XMLTree.Failure(reason: "the item has no text to ask") }
+        var feedback = item.elements("modalFeedback").map(\.text).filter { !$0.isEmpty }
+        feedback += body.descendants { $0.name == "feedbackBlock" || $0.name == "feedbackInline" }.compactMap { block in
+            let text = block.text
+            guard !text.isEmpty else { return nil }
+            return block.attributes["identifier"].map { "（\($0)）\(text)" } ?? text
+        }
+        let rubricText = body.descendants { $0.name == "rubricBlock" }.map(\.text).filter { !$0.isEmpty }
+        let analysis = (feedback + rubricText.map { "评分说明：\($0)" }).joined(separator: "\n")
+        let kinds = Set(interactions.map(\.name))
+        let maximum = Self.maximumScore(item)
+
+        func response(_ interaction: XMLTree) throws(XMLTree.Failure) -> Response {
+            guard let response = responses[interaction.attributes["responseIdentifier"] ?? ""] else {
+                throw XMLTree.Failure(reason: "\(interaction.name) names no declared response")
+            }
+            return response
+        }
+
+        var imported: Imported
+        if kinds.isSubset(of: ["textEntryInteraction", "inlineChoiceInteraction"]) {
+            if interactions.count == 1, interactions[0].name == "inlineChoiceInteraction" {
+                let choices = Self.choices(interactions[0], element: "inlineChoice")
+                let correct = try response(interactions[0]).correct
+                guard correct.count == 1, choices.contains(where: { $0.id == correct[0] }) else {
+                    throw XMLTree.Failure(reason: "the inline choice has no single correct choice")
+                }
+                imported = Imported(type: .single, stem: stem, options: choices, answer: .string(correct[0]), score: maximum ?? 1)
+            } else {
+                var blanks: [JSONValue] = []
+                for (number, interaction) in interactions.enumerated() {
+                    let declared = try response(interaction)
+                    var accepted: [String]
+                    if interaction.name == "inlineChoiceInteraction" {
+                        let choices = Self.choices(interaction, element: "inlineChoice")
+                        accepted = declared.correct.compactMap { id in choices.first { $0.id == id }?.text }
+                    } else {
+                        accepted = declared.correct + declared.mapping.filter { $0.value > 0 }.map(\.key)
+                    }
+                    accepted = accepted.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+                    accepted = accepted.reduce(into: []) { list, word in if !list.contains(word) { list.append(word) } }
+                    guard !accepted.isEmpty else { throw XMLTree.Failure(reason: "blank \(number + 1) has no correct answer") }
+                    blanks.append(.array(accepted.map(JSONValue.string)))
+                }
+                imported = Imported(type: .fill, stem: stem, answer: .array(blanks), score: maximum ?? Double(blanks.count))
+            }
+        } else if kinds.count > 1 || interactions.count > 1 {
+            throw XMLTree.Failure(
+                reason: "an item with several interactions (\(interactions.map(\.name).joined(separator: ", "))) cannot be one question"
+            )
+        } else if kinds == ["choiceInteraction"] {
+            let interaction = interactions[0]
+            let choices = Self.choices(interaction, element: "simpleChoice")
+            let declared = try response(interaction)
+            let correct = declared.correct.isEmpty ? declared.mapping.filter { $0.value > 0 }.map(\.key) : declared.correct
+            guard !correct.isEmpty, correct.allSatisfy({ id in choices.contains { $0.id == id } }) else {
+                throw XMLTree.Failure(reason: "the choice interaction has no correct choice among its choices")
+            }
+            let maxChoices = Int(interaction.attributes["maxChoices"] ?? "1") ?? 1
+            if maxChoices == 1 && declared.cardinality != "multiple" {
+                guard correct.count == 1 else { throw XMLTree.Failure(reason: "a single-choice interaction declares several correct choices") }
+                if choices.count == 2, let truth = Self.truth(choices, correct: correct[0]) {
+                    imported = Imported(type: .judge, stem: stem, answer: .bool(truth), score: maximum ?? 1)
+                } else {
+                    imported = Imported(type: .single, stem: stem, options: choices, answer: .string(correct[0]), score: maximum ?? 1)
+                }
+            } else {
+                imported = Imported(
+                    type: .multiple,
+                    stem: stem,
+                    options: choices,
+                    answer: .array(correct.sorted().map(JSONValue.string)),
+                    score: maximum ?? 1
+                )
+            }
+        } else if kinds == ["extendedTextInteraction"] {
+            let declared = try response(interactions[0])
+            var reference = declared.correct.joined(separator: "\n")
+            if reference.isEmpty, let rubric = rubricText.first { reference = rubric }
+            if reference.isEmpty, let first = feedback.first { reference = first }
+            if reference.isEmpty {
+                reference = "（原题未提供参考答案，由教师评阅）"
+                warnings.append("the item gives no reference answer; a note saying so stands in its place")
+            }
+            imported = Imported(type: .short, stem: stem, answer: .string(reference), score: maximum ?? 1)
+        } else if let kind = kinds.first, Self.practicalKinds.contains(kind) {
+            let interaction = interactions[0]
+            let declared = try response(interaction)
+            guard !declared.correct.isEmpty else { throw XMLTree.Failure(reason: "the \(kind) declares no correct response") }
+            let names = Self.choiceNames(interaction)
+            let described = declared.correct.map { value in
+                value.split(separator: " ").map { names[String($0)] ?? String($0) }.joined(separator: " — ")
+            }
+            let reference =
+                kind == "orderInteraction"
+                ? "正确顺序：" + described.joined(separator: " → ")
+                : "正确对应：" + described.joined(separator: "；")
+            let score = maximum ?? 1
+            imported = Imported(
+                type: .practical,
+                stem: stem,
+                answer: .string(reference),
+                rubric: [Question.Criterion(criterion: "与参考答案一致", points: Self.scoreStep(score))],
+                score: score
+            )
+            warnings.append("\(kind) became a practical question graded against the written-out correct response")
+        } else {
+            throw XMLTree.Failure(reason: "\(interactions[0].name) is not one of the interactions the bank reads")
+        }
+        imported.analysis = analysis.isEmpty ? nil : analysis
+        imported.score = Self.scoreStep(imported.score)
+        if imported.type == .practical { imported.rubric = imported.rubric.map { .init(criterion: $0.criterion, points: imported.score) } }
+        imported.warnings = warnings + imported.warnings
+        return imported
+    }
+
+    // MARK: - Parts
+
+    /// A response declaration: its cardinality, correct values and mapping.
+    struct Response {
+        let cardinality: String
+        let correct: [String]
+        let mapping: [(key: String, value: Double)]
+
+        init(_ declaration: XMLTree) {
+            self.cardinality = declaration.attributes["cardinality"] ?? "single"
+            self.correct = declaration.element("correctResponse")?.elements("value").map { XMLTree.collapse($0.text) } ?? []
+            self.mapping =
+                declaration.element("mapping")?.elements("mapEntry").compactMap { entry in
+                    guard let key = entry.attributes["mapKey"] else { return nil }
+                    return (key, Double(entry.attributes["mappedValue"] ?? "0") ?? 0)
+                } ?? []
+        }
+    }
+
+    private static func choices(_ interaction: XMLTree, element: String) -> [Question.Option] {
+        interaction.descendants { $0.name == element }.compactMap { choice in
+            guard let id = choice.attributes["identifier"] else { return nil }
+            let text = choice.text(excluding: Self.skipped)
+            return Question.Option(id: id, text: text.isEmpty ? id : text)
+        }
+    }
+
+    /// Identifier → text of everything choosable inside an interaction, for writing out a correct response.
+    private static func choiceNames(_ interaction: XMLTree) -> [String: String] {
+        var names: [String: String] = [:]
+        for choice in interaction.descendants(where: { $0.attributes["identifier"] != nil }) {
+            let text = choice.text
+            if !text.isEmpty { names[choice.attributes["identifier"]!] = text }
+        }
+        // Gaps have no text of their own: they are named by their place, as the stem shows them (____).
+        for (number, gap) in interaction.descendants(where: { $0.name == "gap" }).enumerated() {
+            names[gap.attributes["identifier"] ?? ""] = "第 \(number + 1) 空"
+        }
+        return names
+    }
+
+    /// For two choices that read as true and false: whether the correct one is "true".
+    private static func truth(_ choices: [Question.Option], correct: String) -> Bool? {
+        let yes: Set<String> = ["true", "yes", "对", "正确", "是", "√", "t"]
+        let no: Set<String> = ["false", "no", "错", "错误", "否", "×", "f"]
+        func meaning(_ option: Question.Option) -> Bool? {
+            let word = option.text.lowercased().trimmingCharacters(in: .punctuationCharacters.union(.whitespaces))
+            return yes.contains(word) ? true : no.contains(word) ? false : nil
+        }
+        guard let first = meaning(choices[0]), let second = meaning(choices[1]), first != second else { return nil }
+        return meaning(choices.first { $0.id == correct }!)
+    }
+
+    /// MAXSCORE's default value, else SCORE's normal maximum.
+    private static func maximumScore(_ item: XMLTree) -> Double? {
+        let outcomes = item.elements("outcomeDeclaration")
+        if let value = outcomes.first(where: { $0.attributes["identifier"] == "MAXSCORE" })?.element("defaultValue")?.element("value")?.text,
+            let score = Double(value), score > 0
+        {
+            return score
+        }
+        if let maximum = outcomes.first(where: { $0.attributes["identifier"] == "SCORE" })?.attributes["normalMaximum"], let score = Double(maximum),
+            score > 0
+        {
+            return score
+        }
+        return nil
+    }
+
+    /// A score the bank accepts: a multiple of 0.5 from 0.5 to 1000.
+    private static func scoreStep(_ score: Double) -> Double {
+        min(1_000, max(0.5, (score * 2).rounded() / 2))
+    }
+
+    // MARK: - The stem
+
+    private static let blocks: Set<String> = [
+        "p", "div", "blockquote", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr", "pre", "prompt", "simpleBlock",
+    ]
+    private static let skipped: Set<String> = ["rubricBlock", "modalFeedback", "feedbackBlock", "feedbackInline", "templateBlock", "templateInline"]
+
+    /// The item body as text: prompts kept, choices left to `options`, each blank as `____`, images named.
+    static func stem(of body: XMLTree, warnings: inout [String]) -> String {
+        var output = ""
+        func visit(_ tree: XMLTree) {
+            for child in tree.children {
+                switch child {
+                case .text(let text):
+                    output += text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\t", with: " ")
+                case .element(let element):
+                    switch element.name {
+                    case _ where Self.skipped.contains(element.name): break
+                    case "textEntryInteraction", "inlineChoiceInteraction": output += "____"
+                    case "gap": output += "____"
+                    case "gapText", "gapImg", "simpleChoice", "simpleAssociableChoice", "simpleMatchSet", "inlineChoice": break
+                    case "br": output += "\n"
+                    case "img":
+                        let name = element.attributes["alt"].flatMap { $0.isEmpty ? nil : $0 } ?? element.attributes["src"] ?? ""
+                        output += "[图片：\(name)]"
+                        warnings.append("image \(element.attributes["src"] ?? "") is not imported; the stem names it")
+                    case "object", "audio", "video":
+                        output += "[媒体：\(element.attributes["data"] ?? element.attributes["src"] ?? "")]"
+                        warnings.append("media \(element.attributes["data"] ?? element.attributes["src"] ?? "") is not imported")
+                    case _ where element.name.hasSuffix("Interaction"):
+                        output += "\n"
+                        visit(element)
+                        output += "\n"
+                    case _ where Self.blocks.contains(element.name):
+                        output += "\n"
+                        visit(element)
+                        output += "\n"
+                    default: visit(element)
+                    }
+                }
+            }
+        }
+        visit(body)
+        return output.split(separator: "\n").map { XMLTree.collapse(String($0)) }.filter { !$0.isEmpty }.joined(separator: "\n")
+    }
+}
