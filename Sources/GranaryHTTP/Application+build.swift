@@ -1,4 +1,5 @@
 import Foundation
+import GranaryAssessment
 import GranaryGraph
 import GranaryReview
 import GranarySearch
@@ -95,7 +96,8 @@ func buildRouter(
     AdminController(accounts: library.accounts).addRoutes(to: api)
     CatalogueController(catalogue: library.catalogue, national: library.nationalCatalogue, occupations: library.occupations).addRoutes(to: api)
     GraphController(graph: GraphService(database: library.database)).addRoutes(to: api)
-    QuestionController(questions: QuestionStore(database: library.database)).addRoutes(to: api)
+    QuestionController(questions: QuestionStore(database: library.database), exporter: QTIExporter(database: library.database)).addRoutes(to: api)
+    PaperController(papers: PaperStore(database: library.database), attempts: AttemptStore(database: library.database)).addRoutes(to: api)
     ResourceController(
         resources: library.resources,
         blobs: library.blobs,

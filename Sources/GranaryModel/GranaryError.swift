@@ -50,6 +50,7 @@ public struct GranaryError: Error, Sendable, Equatable {
         case unknownJob = "unknown_job"
         case unknownOccupation = "unknown_occupation"
         case prerequisiteCycle = "prerequisite_cycle"
+        case infeasibleBlueprint = "infeasible_blueprint"
         case emptyFile = "empty_file"
         case kindMismatch = "kind_mismatch"
         case unsupportedMedia = "unsupported_media"

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GranaryAssessment
 import GranaryModel
 import GranaryReview
 import GranaryStore
@@ -227,6 +228,71 @@ import Testing
             #expect(try await post("", token: teacher).problem().code == "invalid_document")
             let learner = try await client.logIn("learner")
             #expect(try await post(item, token: learner).problem().code == "forbidden")
+        }
+    }
+}
+
+extension QuestionBankTests {
+    @Test func aQuestionAndACoursesBankExportAsQTIThatValidatesAndImportsBack() async throws {
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("wang", .reviewer), ("learner", .learner)])
+        let metadata = URL(fileURLWithPath: TestLibrary.metadataDirectory)
+        try await lib.test { client in
+            let teacher = try await client.logIn("zhang")
+            let reviewer = try await client.logIn("wang")
+            var ids: [String] = []
+            for type in QuestionType.allCases {
+                let question = try await client.call(.post, "/api/v1/questions", token: teacher, json: Self.valid[type]!).decode(Question.self)
+                _ = try await client.call(.post, "/api/v1/questions/\(question.id)/submit", token: teacher)
+                let decision = #"{"decision":"approve","checks":\#(Self.checks)}"#
+                #expect(
+                    try await client.call(.post, "/api/v1/reviews/question/\(question.id)/decision", token: reviewer, json: decision).status
+                        == .created
+                )
+                ids.append(question.id)
+            }
+            for version in QTIVersion.allCases {
+                let validator = try XMLSchemaValidator(.item(version), metadata: metadata)
+                for id in ids {
+                    let response = try await client.call(.get, "/api/v1/questions/\(id)/qti?version=\(version.rawValue)", token: teacher)
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.contentType] == "application/xml; charset=utf-8")
+                    #expect(validator.validate(response.body.string) == [], "\(id) \(version)")
+                }
+            }
+            #expect(try await client.call(.get, "/api/v1/questions/\(ids[0])/qti?version=1.2", token: teacher).problem().code == "invalid_query")
+            #expect(try await client.call(.get, "/api/v1/questions/\(ids[0])/qti", token: try await client.logIn("learner")).status == .forbidden)
+
+            let package = try await client.call(.get, "/api/v1/courses/weld/questions/export?version=2.1", token: teacher)
+            #expect(package.status == .ok)
+            #expect(package.headers[.contentType] == "application/zip")
+            #expect(package.headers[.contentDisposition]?.hasPrefix("attachment;") == true)
+            let path = lib.directory + "/export.zip"
+            FileManager.default.createFile(atPath: path, contents: Data(package.body.readableBytesView))
+            let archive = try #require(ZipArchive(path: path))
+            let manifest = try #require(archive.entry(named: "imsmanifest.xml"))
+            var bytes: [UInt8] = []
+            #expect(
+                archive.read(manifest, maximumBytes: 1 << 20) {
+                    bytes += $0
+                    return true
+                } == .complete
+            )
+            let manifestValidator = try XMLSchemaValidator(.manifest(.v2p1), metadata: metadata)
+            #expect(manifestValidator.validate(bytes) == [])
+            #expect(archive.entries.filter { $0.name.hasPrefix("items/") }.count == 6)
+            #expect(try await client.call(.get, "/api/v1/courses/nope/questions/export", token: teacher).status == .notFound)
+
+            // The package imports back: six new drafts of the same types.
+            let reimported = try await client.executeRequest(
+                uri: "/api/v1/questions/import?course=check&knowledgePoints=ut",
+                method: .post,
+                headers: [.authorization: "Bearer \(teacher)", .contentType: "application/zip"],
+                body: ByteBuffer(bytes: Array(package.body.readableBytesView))
+            )
+            #expect(reimported.status == .created)
+            let report = try reimported.decode(QTIReport.self)
+            #expect(report.imported.count == 6)
+            #expect(report.failed.isEmpty)
         }
     }
 }

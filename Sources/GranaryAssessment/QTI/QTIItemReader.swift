@@ -69,7 +69,26 @@ enum QTIItemReader {
             guard !text.isEmpty else { return nil }
             return block.attributes["identifier"].map { "（\($0)）\(text)" } ?? text
         }
-        let rubricText = body.descendants { $0.name == "rubricBlock" }.map(\.text).filter { !$0.isEmpty }
+        // Rubric blocks written by Granary's exporter carry headed sections (参考答案, 评分标准, 解析); others are
+        // scoring notes.
+        var rubricText: [String] = []
+        var reference: String?
+        var criteria: [Question.Criterion] = []
+        for block in body.descendants(where: { $0.name == "rubricBlock" }) {
+            let heading = block.descendants { $0.name == "h4" }.first?.text
+            let paragraphs = block.descendants { $0.name == "p" }.map(\.text).filter { !$0.isEmpty }.joined(separator: "\n")
+            switch heading {
+            case "参考答案": reference = paragraphs
+            case "解析": feedback.append(paragraphs)
+            case "评分标准":
+                for row in block.descendants(where: { $0.name == "tr" }) {
+                    let cells = row.elements("td").map(\.text)
+                    if cells.count == 2, let points = Double(cells[1]) { criteria.append(.init(criterion: cells[0], points: points)) }
+                }
+            default:
+                if !block.text.isEmpty { rubricText.append(block.text) }
+            }
+        }
         let analysis = (feedback + rubricText.map { "评分说明：\($0)" }).joined(separator: "\n")
         let kinds = Set(interactions.map(\.name))
         let maximum = Self.maximumScore(item)
@@ -137,9 +156,18 @@ enum QTIItemReader {
                     score: maximum ?? 1
                 )
             }
+        } else if kinds == ["extendedTextInteraction"], !criteria.isEmpty {
+            let total = criteria.reduce(0) { $0 + $1.points }
+            imported = Imported(
+                type: .practical,
+                stem: stem,
+                answer: .string(reference ?? "（原题未提供参考答案，由教师评阅）"),
+                rubric: criteria,
+                score: maximum ?? total
+            )
         } else if kinds == ["extendedTextInteraction"] {
             let declared = try response(interactions[0])
-            var reference = declared.correct.joined(separator: "\n")
+            var reference = reference ?? declared.correct.joined(separator: "\n")
             if reference.isEmpty, let rubric = rubricText.first { reference = rubric }
             if reference.isEmpty, let first = feedback.first { reference = first }
             if reference.isEmpty {
@@ -173,7 +201,9 @@ enum QTIItemReader {
         }
         imported.analysis = analysis.isEmpty ? nil : analysis
         imported.score = Self.scoreStep(imported.score)
-        if imported.type == .practical { imported.rubric = imported.rubric.map { .init(criterion: $0.criterion, points: imported.score) } }
+        if imported.type == .practical, criteria.isEmpty {
+            imported.rubric = imported.rubric.map { .init(criterion: $0.criterion, points: imported.score) }
+        }
         imported.warnings = warnings + imported.warnings
         return imported
     }

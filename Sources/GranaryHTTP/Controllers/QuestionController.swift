@@ -8,6 +8,7 @@ import NIOCore
 /// The question bank: questions of six types, each change a new version, reviewed like resources; QTI import.
 struct QuestionController {
     let questions: QuestionStore
+    let exporter: QTIExporter
 
     /// Largest QTI document or package accepted.
     static let maximumImportBytes = 64 << 20
@@ -22,6 +23,53 @@ struct QuestionController {
         group.delete("{id}", use: self.retire)
         group.post("{id}/submit", use: self.submit)
         group.get("{id}/versions", use: self.versions)
+        group.get("{id}/qti", use: self.qti)
+        router.group(context: AuthenticatedContext.self).get("courses/{id}/questions/export", use: self.export)
+    }
+
+    private static func version(_ request: Request) throws -> QTIVersion {
+        guard let raw = request.uri.value("version") else { return .v2p1 }
+        guard let version = QTIVersion(rawValue: raw) else {
+            throw GranaryError(
+                .invalidQuery,
+                LocalizedText(zh: "QTI 版本应为 2.1 或 3.0", en: "version must be 2.1 or 3.0"),
+                errors: [FieldError(field: "version", message: LocalizedText(zh: "取值无效", en: "invalid value"))]
+            )
+        }
+        return version
+    }
+
+    /// One question as a QTI item (`version=2.1|3.0`, 2.1 by default; `questionVersion` picks another version).
+    @Sendable func qti(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let xml = try await self.exporter.item(
+            id: try context.parameters.require("id"),
+            questionVersion: try request.uri.positiveInt("questionVersion"),
+            as: try Self.version(request),
+            viewer: context.user
+        )
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/xml; charset=utf-8", .xContentTypeOptions: "nosniff"],
+            body: .init(byteBuffer: ByteBuffer(string: xml))
+        )
+    }
+
+    /// A course's published questions as an IMS content package (zip) with LOM metadata.
+    @Sendable func export(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let version = try Self.version(request)
+        let (fileName, bytes) = try await self.exporter.coursePackage(course: try context.parameters.require("id"), as: version, viewer: context.user)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/zip",
+                .contentDisposition: ContentDisposition.header(
+                    disposition: "attachment",
+                    fileName: fileName,
+                    fallbackName: "questions-qti\(version.rawValue).zip"
+                ),
+            ],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+        )
     }
 
     /// A question's fields as sent; a change leaves out what stays.

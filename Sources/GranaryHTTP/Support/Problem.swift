@@ -52,7 +52,7 @@ extension GranaryError.Code {
         switch self {
         case .invalidDocument, .invalidMultipart, .invalidQuery: .badRequest
         case .missingMetadata, .invalidMetadata, .validationFailed, .unknownMajor, .unknownCourse, .unknownKnowledgePoint, .unknownJob,
-            .unknownOccupation, .prerequisiteCycle, .emptyFile, .kindMismatch:
+            .unknownOccupation, .prerequisiteCycle, .infeasibleBlueprint, .emptyFile, .kindMismatch:
             .unprocessableContent
         case .unsupportedMedia: .unsupportedMediaType
         case .payloadTooLarge: .contentTooLarge
@@ -81,6 +81,7 @@ extension GranaryError.Code {
         case .unknownJob: LocalizedText(zh: "岗位不存在", en: "Unknown job")
         case .unknownOccupation: LocalizedText(zh: "职业代码不在职业分类大典中", en: "Unknown occupation code")
         case .prerequisiteCycle: LocalizedText(zh: "先修关系构成循环", en: "Prerequisites form a cycle")
+        case .infeasibleBlueprint: LocalizedText(zh: "组卷蓝图无法满足", en: "The blueprint cannot be met")
         case .emptyFile: LocalizedText(zh: "文件为空", en: "Empty file")
         case .kindMismatch: LocalizedText(zh: "资源类型与文件内容不符", en: "Declared kind does not match the bytes")
         case .unsupportedMedia: LocalizedText(zh: "不支持的文件类型", en: "Unsupported media type")

@@ -222,7 +222,7 @@ public struct CatalogueStore: Sendable {
         }
     }
 
-    static func fetchCourse(_ db: GRDB.Database, id: String) throws -> Course? {
+    package static func fetchCourse(_ db: GRDB.Database, id: String) throws -> Course? {
         try Row.fetchOne(db, sql: "SELECT * FROM courses WHERE id = ?", arguments: [id]).map(Self.course(from:))
     }
 
@@ -317,7 +317,7 @@ public struct CatalogueStore: Sendable {
         }
     }
 
-    static func fetchPoint(_ db: GRDB.Database, id: String) throws -> KnowledgePoint? {
+    package static func fetchPoint(_ db: GRDB.Database, id: String) throws -> KnowledgePoint? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM points WHERE id = ?", arguments: [id]) else { return nil }
         let prerequisites = try String.fetchAll(
             db,

@@ -454,7 +454,7 @@ public struct QuestionStore: Sendable {
         )
     }
 
-    static func fetch(_ db: GRDB.Database, id: String, version: Int) throws -> Question? {
+    package static func fetch(_ db: GRDB.Database, id: String, version: Int) throws -> Question? {
         guard
             let row = try Row.fetchOne(
                 db,

@@ -1,0 +1,161 @@
+import GranaryModel
+
+extension PaperSearch {
+    /// What a search found: the best feasible paper, if any, and the least violating paper seen.
+    struct Outcome {
+        /// Slots of the best feasible paper.
+        var best: [Int]?
+        /// Its value.
+        var bestValue = Int.min
+        /// Slots of the paper closest to feasible, when none was.
+        var closest: [Int] = []
+        /// Its violation.
+        var closestViolation = Int.max
+        /// Perturbation rounds run.
+        var rounds = 0
+
+        /// Keeps the current paper of `search` if it beats what was kept.
+        mutating func record(_ search: PaperSearch) {
+            let violation = search.violation
+            if violation == 0 {
+                if self.best == nil || search.valueSum > self.bestValue {
+                    self.best = search.slotItem
+                    self.bestValue = search.valueSum
+                }
+            } else if self.best == nil && violation < self.closestViolation {
+                self.closest = search.slotItem
+                self.closestViolation = violation
+            }
+        }
+    }
+
+    /// Rounds without a better paper after which the search starts again from a new greedy paper.
+    static let restartAfter = 40
+
+    /// Greedy paper, descent, then `rounds` of perturbation and descent (iterated local search), stopping early at
+    /// `deadline`. Each descent repairs the paper to feasibility, then raises its value.
+    mutating func run(rounds: Int, deadline: ContinuousClock.Instant) -> Outcome {
+        var outcome = Outcome()
+        self.construct(noise: 0)
+        self.descend()
+        outcome.record(self)
+        var current = self.slotItem
+        var currentValue = self.violation == 0 ? self.valueSum : Int.min
+        var currentViolation = self.violation
+        var stale = 0
+        for _ in 0..<max(rounds, 0) {
+            guard ContinuousClock.now < deadline else { break }
+            outcome.rounds += 1
+            if stale >= Self.restartAfter {
+                stale = 0
+                self.construct(noise: 8)
+            } else {
+                self.load(current)
+                self.perturb(strength: 2 + self.random.below(3))
+            }
+            self.descend()
+            let before = outcome.bestValue
+            outcome.record(self)
+            stale = outcome.bestValue > before ? 0 : stale + 1
+            let violation = self.violation
+            if violation == 0 ? self.valueSum >= currentValue : (currentValue == Int.min && violation <= currentViolation) {
+                current = self.slotItem
+                currentValue = violation == 0 ? self.valueSum : Int.min
+                currentViolation = violation
+            }
+        }
+        return outcome
+    }
+
+    /// Repairs the paper to feasibility, then improves it.
+    mutating func descend() {
+        if self.repair() { self.improve() }
+    }
+
+    /// A greedy paper: each cover point, scarcest first, gets the best question on it of a type with room left
+    /// (preferring questions that cover more points); then each type is filled best value first under the cap.
+    /// `noise` adds up to that much random value to each choice, for restarts.
+    mutating func construct(noise: Int) {
+        self.clear()
+        var next = Array(self.typeSlotStart.dropLast())
+        var order = self.bank.requiredPoints.map { point in
+            (point: point, items: self.pointItemStart[point + 1] - self.pointItemStart[point], tie: self.random.below(1 << 30))
+        }
+        order.sort { ($0.items, $0.tie, $0.point) < ($1.items, $1.tie, $1.point) }
+        for entry in order where self.count[entry.point] == 0 {
+            var chosen = -1
+            var chosenKey = (covers: Int.min, value: Int.min)
+            for index in self.pointItemStart[entry.point]..<self.pointItemStart[entry.point + 1] {
+                let item = self.pointItems[index]
+                let type = self.bank.type[item]
+                guard self.slotOf[item] < 0, next[type] < self.typeSlotStart[type + 1], self.hasRoom(item) else { continue }
+                var covers = 0
+                for pointIndex in self.bank.pointStart[item]..<self.bank.pointStart[item + 1] {
+                    let point = self.bank.points[pointIndex]
+                    if self.bank.required[point] && self.count[point] == 0 { covers += 1 }
+                }
+                let key = (covers: covers, value: self.bank.value[item] + (noise > 0 ? self.random.below(noise + 1) : 0))
+                if key > chosenKey {
+                    chosen = item
+                    chosenKey = key
+                }
+            }
+            guard chosen >= 0 else { continue }
+            let type = self.bank.type[chosen]
+            self.place(chosen, in: next[type])
+            next[type] += 1
+        }
+        for capped in [true, false] {
+            for type in 0..<QuestionType.ordinalCount {
+                for index in self.typeItemStart[type]..<self.typeItemStart[type + 1] where next[type] < self.typeSlotStart[type + 1] {
+                    let item = self.typeItems[index]
+                    guard self.slotOf[item] < 0, !capped || self.hasRoom(item) else { continue }
+                    if noise > 0 && self.random.below(4) == 0 { continue }
+                    self.place(item, in: next[type])
+                    next[type] += 1
+                }
+            }
+        }
+    }
+
+    /// Whether every point of `item` is below the cap.
+    private func hasRoom(_ item: Int) -> Bool {
+        for index in self.bank.pointStart[item]..<self.bank.pointStart[item + 1] where self.count[self.bank.points[index]] >= self.cap {
+            return false
+        }
+        return true
+    }
+
+    /// Random changes that keep the quotas: half re-cover a random cover point with one of its best free
+    /// questions (in a random slot of that question's type), half swap a random slot for one of the best free
+    /// questions of a random key of its type.
+    mutating func perturb(strength: Int) {
+        guard !self.slotItem.isEmpty else { return }
+        for _ in 0..<strength {
+            if !self.bank.requiredPoints.isEmpty && self.random.below(2) == 0 {
+                let point = self.bank.requiredPoints[self.random.below(self.bank.requiredPoints.count)]
+                let item = self.pickFree(self.pointItems[self.pointItemStart[point]..<self.pointItemStart[point + 1]], among: 8)
+                guard item >= 0 else { continue }
+                let type = self.bank.type[item]
+                let slot = self.typeSlotStart[type] + self.random.below(self.quotas[type])
+                self.place(item, in: slot)
+            } else {
+                let slot = self.random.below(self.slotItem.count)
+                let type = self.slotType[slot]
+                let key = self.typeKeyStart[type] + self.random.below(self.typeKeyStart[type + 1] - self.typeKeyStart[type])
+                let item = self.pickFree(self.bucketItems[self.bucketStart[key]..<self.bucketStart[key + 1]], among: 4)
+                if item >= 0 { self.place(item, in: slot) }
+            }
+        }
+    }
+
+    /// One of the first `among` questions of `items` not in the paper, at random; -1 if there is none.
+    private mutating func pickFree(_ items: ArraySlice<Int>, among: Int) -> Int {
+        var free: [Int] = []
+        for item in items where self.slotOf[item] < 0 {
+            free.append(item)
+            if free.count == among { break }
+        }
+        return free.isEmpty ? -1 : free[self.random.below(free.count)]
+    }
+}

@@ -1,0 +1,348 @@
+import Foundation
+import GRDB
+import GranaryModel
+import GranaryStore
+
+/// Learners sitting papers: start, save answers, submit for instant scoring of objective questions; teachers
+/// grade short and practical answers by rubric; statistics per question and point.
+public struct AttemptStore: Sendable {
+    private let database: LibraryDatabase
+
+    /// Creates the store over the library's database.
+    public init(database: LibraryDatabase) {
+        self.database = database
+    }
+
+    /// Starts an attempt of a paper; any logged-in user may sit one (teachers to preview).
+    public func start(paper: String, user: User) async throws -> Attempt {
+        try await self.database.pool.write { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM papers WHERE id = ?", arguments: [paper]) == 1 else {
+                throw GranaryError.notFound(LocalizedText(zh: "试卷", en: "Paper"), paper)
+            }
+            let id = UUID().uuidString.lowercased()
+            try db.execute(
+                sql: "INSERT INTO attempts (id, paper, learner, status, startedAt) VALUES (?, ?, ?, 'open', ?)",
+                arguments: [id, paper, user.id, Date()]
+            )
+            try EventLog.record(db, actor: user.username, action: "attempt.started", itemType: "attempt", itemId: id, after: ["paper": paper])
+            return try Self.fetch(db, id: id)!
+        }
+    }
+
+    /// Saves answers (merged over those saved before) while the attempt is open.
+    public func save(id: String, answers: [String: JSONValue], user: User) async throws -> Attempt {
+        try await self.database.pool.write { db in
+            let attempt = try Self.owned(db, id: id, by: user)
+            guard attempt.status == "open" else { throw GranaryError.invalidTransition(from: attempt.status, action: "attempt.answered") }
+            let types = Dictionary(uniqueKeysWithValues: attempt.questions.map { ($0.question, $0.type) })
+            var problems: [FieldError] = []
+            for (question, answer) in answers.sorted(by: { $0.key < $1.key }) {
+                guard let type = types[question] else {
+                    problems.append(
+                        FieldError(field: "answers.\(question)", message: LocalizedText(zh: "试卷中没有这道题", en: "not a question of this paper"))
+                    )
+                    continue
+                }
+                if let shape = Grading.shapeProblem(answer, type: type) {
+                    problems.append(FieldError(field: "answers.\(question)", message: LocalizedText(zh: "答案格式应为 \(shape)", en: "expected \(shape)")))
+                }
+            }
+            guard problems.isEmpty else {
+                throw GranaryError(.validationFailed, LocalizedText(zh: "答案有误", en: "Some answers do not fit their questions"), errors: problems)
+            }
+            var merged = attempt.answers
+            for (question, answer) in answers { merged[question] = answer == .null ? nil : answer }
+            try db.execute(sql: "UPDATE attempts SET answers = ? WHERE id = ?", arguments: [try Self.json(merged), id])
+            return try Self.fetch(db, id: id)!
+        }
+    }
+
+    /// Submits: objective questions are scored at once and their analysis shown; short and practical ones wait.
+    public func submit(id: String, user: User) async throws -> Attempt {
+        try await self.database.pool.write { db in
+            let attempt = try Self.owned(db, id: id, by: user)
+            guard attempt.status == "open" else { throw GranaryError.invalidTransition(from: attempt.status, action: "attempt.submitted") }
+            let now = Date()
+            var pending = 0
+            for item in attempt.questions {
+                let key = try Self.key(db, question: item.question, version: item.version)
+                if let result = Grading.grade(attempt.answers[item.question], key: key, type: item.type, score: item.score) {
+                    try db.execute(
+                        sql: "INSERT INTO attemptResults (attempt, question, correct, score, gradedAt) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [id, item.question, result.correct, result.score, now]
+                    )
+                } else if attempt.answers[item.question] == nil {
+                    // Nothing to read: an unanswered open question scores nothing, without a teacher.
+                    try db.execute(
+                        sql: "INSERT INTO attemptResults (attempt, question, correct, score, gradedAt) VALUES (?, ?, 0, 0, ?)",
+                        arguments: [id, item.question, now]
+                    )
+                } else {
+                    pending += 1
+                    try db.execute(sql: "INSERT INTO attemptResults (attempt, question) VALUES (?, ?)", arguments: [id, item.question])
+                }
+            }
+            try db.execute(
+                sql: """
+                    UPDATE attempts SET status = ?, submittedAt = ?, gradedAt = ?,
+                        score = (SELECT SUM(score) FROM attemptResults WHERE attempt = ?) WHERE id = ?
+                    """,
+                arguments: [pending == 0 ? "graded" : "submitted", now, pending == 0 ? now : nil, id, id]
+            )
+            try EventLog.record(db, actor: user.username, action: "attempt.submitted", itemType: "attempt", itemId: id, after: ["pending": pending])
+            return try Self.fetch(db, id: id)!
+        }
+    }
+
+    /// One teacher's grade of an open answer: points per rubric criterion (practical) or a score (short).
+    public struct Grade: Codable, Sendable {
+        public var rubric: [Double]?
+        public var score: Double?
+    }
+
+    /// Grades short and practical answers; the attempt is graded when none waits.
+    public func grade(id: String, grades: [String: Grade], teacher: User) async throws -> Attempt {
+        guard teacher.role == .teacher || teacher.role == .admin else {
+            throw GranaryError.forbidden(LocalizedText(zh: "只有教师能评分", en: "Only teachers grade"))
+        }
+        return try await self.database.pool.write { db in
+            guard let attempt = try Self.fetch(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "作答", en: "Attempt"), id) }
+            guard attempt.status != "open" else { throw GranaryError.invalidTransition(from: attempt.status, action: "attempt.graded") }
+            let items = Dictionary(uniqueKeysWithValues: attempt.questions.map { ($0.question, $0) })
+            var problems: [FieldError] = []
+            let now = Date()
+            for (question, grade) in grades.sorted(by: { $0.key < $1.key }) {
+                let field = "grades.\(question)"
+                guard let item = items[question], !item.type.isObjective else {
+                    problems.append(FieldError(field: field, message: LocalizedText(zh: "不是本卷的主观题", en: "not an open question of this paper")))
+                    continue
+                }
+                var score: Double
+                var rubricScores: [Double]?
+                if item.type == .practical {
+                    guard let given = grade.rubric, given.count == item.rubric.count,
+                        zip(given, item.rubric).allSatisfy({ $0 >= 0 && $0 <= $1.points })
+                    else {
+                        problems.append(
+                            FieldError(
+                                field: field,
+                                message: LocalizedText(
+                                    zh: "应按 \(item.rubric.count) 项评分标准逐项给分，且不超过各项分值",
+                                    en: "give points for each of the \(item.rubric.count) criteria, within each criterion's points"
+                                )
+                            )
+                        )
+                        continue
+                    }
+                    score = given.reduce(0, +)
+                    rubricScores = given
+                } else {
+                    guard let given = grade.score, given >= 0, given <= item.score else {
+                        problems.append(
+                            FieldError(field: field, message: LocalizedText(zh: "分数应为 0–\(item.score)", en: "score must be 0 to \(item.score)"))
+                        )
+                        continue
+                    }
+                    score = given
+                }
+                try db.execute(
+                    sql: """
+                        UPDATE attemptResults SET score = ?, correct = ?, rubricScores = ?, gradedBy = ?, gradedAt = ?
+                        WHERE attempt = ? AND question = ?
+                        """,
+                    arguments: [score, score >= item.score, try rubricScores.map(Self.json), teacher.id, now, id, question]
+                )
+            }
+            guard problems.isEmpty else {
+                throw GranaryError(.validationFailed, LocalizedText(zh: "评分有误", en: "Some grades are invalid"), errors: problems)
+            }
+            let waiting = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attemptResults WHERE attempt = ? AND score IS NULL", arguments: [id]) ?? 0
+            try db.execute(
+                sql: """
+                    UPDATE attempts SET status = ?, gradedAt = ?, score = (SELECT SUM(score) FROM attemptResults WHERE attempt = ?) WHERE id = ?
+                    """,
+                arguments: [waiting == 0 ? "graded" : "submitted", waiting == 0 ? now : nil, id, id]
+            )
+            try EventLog.record(db, actor: teacher.username, action: "attempt.graded", itemType: "attempt", itemId: id, after: ["waiting": waiting])
+            return try Self.fetch(db, id: id)!
+        }
+    }
+
+    /// An attempt, for the learner who sits it and for teachers and admins.
+    public func attempt(id: String, viewer: User) async throws -> Attempt {
+        try await self.database.pool.read { db in
+            guard let attempt = try Self.fetch(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "作答", en: "Attempt"), id) }
+            guard attempt.learner == viewer.username || viewer.role == .teacher || viewer.role == .admin else {
+                throw GranaryError.notFound(LocalizedText(zh: "作答", en: "Attempt"), id)
+            }
+            return attempt
+        }
+    }
+
+    // MARK: - Statistics
+
+    /// Item difficulty (mean share of full marks) and discrimination (top 27% minus bottom 27% by total score)
+    /// over fully graded attempts, per question and per point.
+    public func statistics(paper id: String) async throws -> PaperStatistics {
+        try await self.database.pool.read { db in
+            guard let paper = try PaperStore.fetch(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "试卷", en: "Paper"), id) }
+            let attempts = try Row.fetchAll(
+                db,
+                sql: "SELECT id, score FROM attempts WHERE paper = ? AND status = 'graded' ORDER BY score, id",
+                arguments: [id]
+            )
+            var shares: [String: [String: Double]] = [:]  // attempt → question → share of full marks
+            let maxima = Dictionary(uniqueKeysWithValues: paper.items.map { ($0.question, $0.score) })
+            for row in try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT r.attempt, r.question, r.score FROM attemptResults r JOIN attempts a ON a.id = r.attempt WHERE a.paper = ? AND a.status = 'graded'",
+                arguments: [id]
+            ) {
+                let question: String = row["question"]
+                shares[row["attempt"], default: [:]][question] = (row["score"] as Double? ?? 0) / (maxima[question] ?? 1)
+            }
+            let ordered = attempts.map { $0["id"] as String }
+            let group = Int((Double(ordered.count) * 0.27).rounded())
+            let lower = Array(ordered.prefix(group))
+            let upper = Array(ordered.suffix(group))
+            func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+            func round(_ value: Double?) -> Double? { value.map { ($0 * 1000).rounded() / 1000 } }
+            func figures(_ questions: [String]) -> (Double?, Double?) {
+                let all = ordered.flatMap { attempt in questions.compactMap { shares[attempt]?[$0] } }
+                let top = upper.flatMap { attempt in questions.compactMap { shares[attempt]?[$0] } }
+                let bottom = lower.flatMap { attempt in questions.compactMap { shares[attempt]?[$0] } }
+                let discrimination: Double? = group == 0 ? nil : mean(top).flatMap { high in mean(bottom).map { high - $0 } }
+                return (round(mean(all)), round(discrimination))
+            }
+            let items = paper.items.map { item in
+                let (difficulty, discrimination) = figures([item.question])
+                return PaperStatistics.ItemFigures(
+                    question: item.question,
+                    version: item.version,
+                    responses: ordered.count,
+                    difficulty: difficulty,
+                    discrimination: discrimination
+                )
+            }
+            var byPoint: [String: [String]] = [:]
+            var order: [String] = []
+            for item in paper.items {
+                for point in item.knowledgePoints {
+                    if byPoint[point] == nil { order.append(point) }
+                    byPoint[point, default: []].append(item.question)
+                }
+            }
+            let points = order.map { point in
+                let (difficulty, discrimination) = figures(byPoint[point]!)
+                return PaperStatistics.PointFigures(
+                    point: point,
+                    questions: byPoint[point]!.count,
+                    difficulty: difficulty,
+                    discrimination: discrimination
+                )
+            }
+            return PaperStatistics(paper: id, attempts: ordered.count, items: items, points: points)
+        }
+    }
+
+    // MARK: - Rows
+
+    private static func owned(_ db: GRDB.Database, id: String, by user: User) throws -> Attempt {
+        guard let attempt = try Self.fetch(db, id: id), attempt.learner == user.username else {
+            throw GranaryError.notFound(LocalizedText(zh: "作答", en: "Attempt"), id)
+        }
+        return attempt
+    }
+
+    private static func key(_ db: GRDB.Database, question: String, version: Int) throws -> JSONValue {
+        let text =
+            try String.fetchOne(db, sql: "SELECT answer FROM questionVersions WHERE question = ? AND version = ?", arguments: [question, version])
+            ?? "null"
+        return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    }
+
+    static func fetch(_ db: GRDB.Database, id: String) throws -> Attempt? {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT a.*, u.username FROM attempts a JOIN users u ON u.id = a.learner WHERE a.id = ?",
+                arguments: [id]
+            )
+        else { return nil }
+        let decoder = JSONDecoder()
+        let status: String = row["status"]
+        var questions: [Attempt.Item] = []
+        var analyses: [String: String?] = [:]
+        for item in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT pq.position, pq.question, pq.version, v.type, v.stem, v.options, v.answer, v.rubric, v.score, v.analysis
+                FROM paperQuestions pq JOIN questionVersions v ON v.question = pq.question AND v.version = pq.version
+                WHERE pq.paper = ? ORDER BY pq.position
+                """,
+            arguments: [row["paper"] as String]
+        ) {
+            let type = QuestionType(rawValue: item["type"])!
+            var blanks: Int?
+            if type == .fill, case .array(let list) = try decoder.decode(JSONValue.self, from: Data((item["answer"] as String).utf8)) {
+                blanks = list.count
+            }
+            questions.append(
+                Attempt.Item(
+                    question: item["question"],
+                    version: item["version"],
+                    position: item["position"],
+                    type: type,
+                    stem: item["stem"],
+                    options: try decoder.decode([Question.Option].self, from: Data((item["options"] as String).utf8)),
+                    blanks: blanks,
+                    rubric: try decoder.decode([Question.Criterion].self, from: Data((item["rubric"] as String).utf8)),
+                    score: item["score"]
+                )
+            )
+            analyses[item["question"]] = item["analysis"] as String?
+        }
+        var results: [Attempt.Result]?
+        var pending: [String]?
+        if status != "open" {
+            let rows = Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT * FROM attemptResults WHERE attempt = ?", arguments: [id]).map {
+                    ($0["question"] as String, $0)
+                }
+            )
+            results = try questions.map { item in
+                let result = rows[item.question]
+                return Attempt.Result(
+                    question: item.question,
+                    correct: result?["correct"],
+                    score: result?["score"],
+                    maxScore: item.score,
+                    analysis: analyses[item.question] ?? nil,
+                    rubricScores: try (result?["rubricScores"] as String?).map { try decoder.decode([Double].self, from: Data($0.utf8)) }
+                )
+            }
+            pending = results?.filter { $0.score == nil }.map(\.question)
+        }
+        return Attempt(
+            id: id,
+            paper: row["paper"],
+            learner: row["username"],
+            status: status,
+            questions: questions,
+            answers: try decoder.decode([String: JSONValue].self, from: Data((row["answers"] as String).utf8)),
+            score: row["score"],
+            maxScore: questions.reduce(0) { $0 + $1.score },
+            items: results,
+            pending: pending,
+            startedAt: row["startedAt"],
+            submittedAt: row["submittedAt"]
+        )
+    }
+
+    private static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,315 @@
+import Foundation
+import GRDB
+import GranaryAssessment
+import GranaryModel
+import GranaryStore
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite struct PaperTests {
+    /// Publishes a question written through the store, as a passed review would.
+    static func published(_ lib: TestLibrary, _ input: QuestionStore.Input, by author: User) async throws -> String {
+        let question = try await QuestionStore(database: lib.library.database).create(input, author: author)
+        try await lib.library.database.pool.write { db in try QuestionStore.publishCurrentVersion(db, id: question.id) }
+        return question.id
+    }
+
+    /// Six questions on course `weld`, one of each type, worth 2, 3, 1, 2, 5 and 10.
+    static func sixTypes(_ lib: TestLibrary, by author: User) async throws -> [String] {
+        let options: [Question.Option] = [.init(id: "A", text: "甲"), .init(id: "B", text: "乙"), .init(id: "C", text: "丙")]
+        let inputs: [QuestionStore.Input] = [
+            .init(
+                course: "weld",
+                knowledgePoints: ["arc"],
+                type: .single,
+                difficulty: 2,
+                stem: "单选",
+                options: options,
+                answer: .string("B"),
+                analysis: .some("因为乙"),
+                score: 2
+            ),
+            .init(
+                course: "weld",
+                knowledgePoints: ["gmaw"],
+                type: .multiple,
+                difficulty: 3,
+                stem: "多选",
+                options: options,
+                answer: .array([.string("A"), .string("B")]),
+                score: 3
+            ),
+            .init(course: "weld", knowledgePoints: ["arc"], type: .judge, difficulty: 1, stem: "判断", answer: .bool(true), score: 1),
+            .init(
+                course: "weld",
+                knowledgePoints: ["gmaw"],
+                type: .fill,
+                difficulty: 3,
+                stem: "填 ____ 和 ____",
+                answer: .array([.array([.string("10-15")]), .array([.string("1.2")])]),
+                score: 2
+            ),
+            .init(course: "weld", knowledgePoints: ["arc"], type: .short, difficulty: 4, stem: "简答", answer: .string("阴极区、弧柱区、阳极区"), score: 5),
+            .init(
+                course: "weld",
+                knowledgePoints: ["gmaw"],
+                type: .practical,
+                difficulty: 5,
+                stem: "实操",
+                answer: .string("焊缝成形良好"),
+                rubric: [.init(criterion: "成形", points: 6), .init(criterion: "安全", points: 4)],
+                score: 10
+            ),
+        ]
+        var ids: [String] = []
+        for input in inputs { ids.append(try await Self.published(lib, input, by: author)) }
+        return ids
+    }
+
+    @Test func aHandMadePaperIsTakenScoredAtOnceAndGradedByRubric() async throws {
+        let lib = try await TestLibrary.seeded([("wang", .reviewer), ("learner", .learner), ("other", .learner)])
+        let teacher = try await lib.addUser("zhang", .teacher)
+        let q = try await Self.sixTypes(lib, by: teacher)
+        try await lib.test { client in
+            let token = try await client.logIn("zhang")
+            let body = #"{"course":"weld","title":"焊接方法单元测验","questions":[\#(q.map { "\"\($0)\"" }.joined(separator: ","))]}"#
+            let created = try await client.call(.post, "/api/v1/papers", token: token, json: body)
+            #expect(created.status == .created)
+            let paper = try created.decode(Paper.self)
+            #expect(paper.totalScore == 23)
+            #expect(paper.items.map(\.question) == q)
+            #expect(paper.items.allSatisfy { $0.version == 1 })
+            #expect(paper.figures.byType == ["single": 1, "multiple": 1, "judge": 1, "fill": 1, "short": 1, "practical": 1])
+            #expect(paper.figures.covered == ["arc", "gmaw"])
+
+            let learner = try await client.logIn("learner")
+            #expect(try await client.call(.post, "/api/v1/papers", token: learner, json: body).status == .forbidden)
+            let started = try await client.call(.post, "/api/v1/papers/\(paper.id)/attempts", token: learner)
+            #expect(started.status == .created)
+            #expect(!started.body.string.contains("10-15"))
+            #expect(!started.body.string.contains("因为乙"))
+            let attempt = try started.decode(Attempt.self)
+            #expect(attempt.questions.first { $0.type == .fill }?.blanks == 2)
+
+            let wrongShape = try await client.call(
+                .put,
+                "/api/v1/attempts/\(attempt.id)/answers",
+                token: learner,
+                json: #"{"answers":{"\#(q[0])":true,"nope":"A"}}"#
+            )
+            #expect(try wrongShape.problem().errors.map(\.field).sorted() == ["answers.\(q[0])", "answers.nope"].sorted())
+            let answers = """
+                {"answers":{"\(q[0])":"B","\(q[1])":["B","A"],"\(q[2])":false,"\(q[3])":["１０-１５","2.0"],"\(q[4])":"阴极区和阳极区","\(q[5])":"完成平焊"}}
+                """
+            #expect(try await client.call(.put, "/api/v1/attempts/\(attempt.id)/answers", token: learner, json: answers).status == .ok)
+            let other = try await client.logIn("other")
+            #expect(try await client.call(.get, "/api/v1/attempts/\(attempt.id)", token: other).status == .notFound)
+            #expect(try await client.call(.post, "/api/v1/attempts/\(attempt.id)/submit", token: other).status == .notFound)
+
+            let submitted = try await client.call(.post, "/api/v1/attempts/\(attempt.id)/submit", token: learner).decode(Attempt.self)
+            #expect(submitted.status == "submitted")
+            // 2 (single) + 3 (multiple, order ignored) + 0 (judge) + 1 (one of two blanks, full-width digits read) = 6.
+            #expect(submitted.score == 6)
+            #expect(submitted.pending == [q[4], q[5]])
+            #expect(submitted.items?.first?.analysis == "因为乙")
+            #expect(submitted.items?.map(\.correct) == [true, true, false, false, nil, nil])
+            #expect(try await client.call(.post, "/api/v1/attempts/\(attempt.id)/submit", token: learner).status == .conflict)
+
+            #expect(
+                try await client.call(.post, "/api/v1/attempts/\(attempt.id)/grades", token: learner, json: #"{"grades":{}}"#).status == .forbidden
+            )
+            let tooMuch = #"{"grades":{"\#(q[5])":{"rubric":[7,4]}}}"#
+            #expect(
+                try await client.call(.post, "/api/v1/attempts/\(attempt.id)/grades", token: token, json: tooMuch).problem().errors.map(\.field) == [
+                    "grades.\(q[5])"
+                ]
+            )
+            let grades = #"{"grades":{"\#(q[4])":{"score":4},"\#(q[5])":{"rubric":[5,4]}}}"#
+            let graded = try await client.call(.post, "/api/v1/attempts/\(attempt.id)/grades", token: token, json: grades).decode(Attempt.self)
+            #expect(graded.status == "graded")
+            #expect(graded.score == 19)
+            #expect(graded.items?.last?.rubricScores == [5, 4])
+            #expect(graded.pending == [])
+
+            let unpublished = try await QuestionStore(database: lib.library.database).create(
+                .init(course: "weld", knowledgePoints: ["arc"], type: .judge, difficulty: 1, stem: "草稿", answer: .bool(true), score: 1),
+                author: teacher
+            )
+            let refused = try await client.call(
+                .post,
+                "/api/v1/papers",
+                token: token,
+                json: #"{"course":"weld","title":"x","questions":["\#(unpublished.id)"]}"#
+            )
+            #expect(try refused.problem().errors.map(\.field) == ["questions[0]"])
+            #expect(
+                try await client.call(.post, "/api/v1/papers", token: token, json: #"{"course":"weld","title":"x"}"#).problem().code
+                    == "validation_failed"
+            )
+        }
+    }
+
+    @Test func statisticsGiveDifficultyAndDiscriminationOnAHandComputedExample() async throws {
+        let lib = try await TestLibrary.seeded([("xa", .learner), ("xb", .learner), ("xc", .learner), ("xd", .learner), ("wang", .reviewer)])
+        let teacher = try await lib.addUser("zhang", .teacher)
+        let q = try await Self.sixTypes(lib, by: teacher)
+        try await lib.test { client in
+            let token = try await client.logIn("zhang")
+            let paper = try await client.call(
+                .post,
+                "/api/v1/papers",
+                token: token,
+                json: #"{"course":"weld","title":"客观题","questions":["\#(q[0])","\#(q[2])"]}"#
+            )
+            .decode(Paper.self)
+            // a: both right (3), b: single right (2), c: judge right (1), d: none (0).
+            for (learner, single, judge) in [("xa", "B", true), ("xb", "B", false), ("xc", "A", true), ("xd", "C", false)] {
+                let session = try await client.logIn(learner)
+                let attempt = try await client.call(.post, "/api/v1/papers/\(paper.id)/attempts", token: session).decode(Attempt.self)
+                _ = try await client.call(
+                    .put,
+                    "/api/v1/attempts/\(attempt.id)/answers",
+                    token: session,
+                    json: #"{"answers":{"\#(q[0])":"\#(single)","\#(q[2])":\#(judge)}}"#
+                )
+                let done = try await client.call(.post, "/api/v1/attempts/\(attempt.id)/submit", token: session).decode(Attempt.self)
+                #expect(done.status == "graded")
+            }
+            let learner = try await client.logIn("xa")
+            #expect(try await client.call(.get, "/api/v1/papers/\(paper.id)/stats", token: learner).status == .forbidden)
+            let stats = try await client.call(.get, "/api/v1/papers/\(paper.id)/stats", token: token).decode(PaperStatistics.self)
+            #expect(stats.attempts == 4)
+            // p = 2/4 for each; top 27% of 4 is one attempt (a), bottom one (d): discrimination 1 − 0.
+            #expect(stats.items.map(\.difficulty) == [0.5, 0.5])
+            #expect(stats.items.map(\.discrimination) == [1, 1])
+            #expect(stats.points.map(\.point) == ["arc"])
+            #expect(stats.points.first?.difficulty == 0.5)
+        }
+    }
+
+    @Test func aPaperKeepsTheVersionsItWasGivenWhenAQuestionChanges() async throws {
+        let lib = try await TestLibrary.seeded([("wang", .reviewer), ("learner", .learner)])
+        let teacher = try await lib.addUser("zhang", .teacher)
+        let q = try await Self.sixTypes(lib, by: teacher)
+        try await lib.test { client in
+            let token = try await client.logIn("zhang")
+            let paper = try await client.call(
+                .post,
+                "/api/v1/papers",
+                token: token,
+                json: #"{"course":"weld","title":"v1","questions":["\#(q[0])"]}"#
+            ).decode(Paper.self)
+            _ = try await client.call(.patch, "/api/v1/questions/\(q[0])", token: token, json: #"{"stem":"改过的单选","answer":"C"}"#)
+            let reviewer = try await client.logIn("wang")
+            let decision = #"{"decision":"approve","checks":{"political":true,"scientific":true,"applicability":true,"normativity":true}}"#
+            #expect(try await client.call(.post, "/api/v1/reviews/question/\(q[0])/decision", token: reviewer, json: decision).status == .created)
+
+            let again = try await client.call(.get, "/api/v1/papers/\(paper.id)", token: token).decode(Paper.self)
+            #expect(again.items.first?.version == 1)
+            let learner = try await client.logIn("learner")
+            let attempt = try await client.call(.post, "/api/v1/papers/\(paper.id)/attempts", token: learner).decode(Attempt.self)
+            #expect(attempt.questions.first?.stem == "单选")
+            _ = try await client.call(.put, "/api/v1/attempts/\(attempt.id)/answers", token: learner, json: #"{"answers":{"\#(q[0])":"B"}}"#)
+            // Graded against version 1's key (B), not version 2's (C).
+            #expect(try await client.call(.post, "/api/v1/attempts/\(attempt.id)/submit", token: learner).decode(Attempt.self).score == 2)
+            await #expect(throws: (any Error).self) {
+                try await lib.library.database.pool.write { db in try db.execute(sql: "UPDATE paperQuestions SET version = 2") }
+            }
+        }
+    }
+
+    @Test func aBlueprintIsMetAsAnIndependentCheckSeesItAndAnImpossibleOneIsNamed() async throws {
+        let lib = try await TestLibrary.seeded([("learner", .learner)])
+        let teacher = try await lib.addUser("zhang", .teacher)
+        // 48 questions: each type in every difficulty, on both points; a type's questions all score the same.
+        let scores: [QuestionType: Double] = [.single: 2, .multiple: 3, .judge: 1, .fill: 2, .short: 5, .practical: 10]
+        var bank: [String: (type: QuestionType, difficulty: Int, points: [String])] = [:]
+        for type in QuestionType.allCases {
+            for number in 0..<8 {
+                let difficulty = number % 5 + 1
+                let points = number % 2 == 0 ? ["arc"] : ["gmaw"]
+                let answer: JSONValue =
+                    switch type {
+                    case .single: .string("A")
+                    case .multiple: .array([.string("A"), .string("B")])
+                    case .judge: .bool(true)
+                    case .fill: .array([.array([.string("答案")])])
+                    case .short, .practical: .string("参考答案")
+                    }
+                let id = try await Self.published(
+                    lib,
+                    .init(
+                        course: "weld",
+                        knowledgePoints: points,
+                        type: type,
+                        difficulty: difficulty,
+                        stem: "\(type.rawValue) \(number)",
+                        options: type == .single || type == .multiple ? [.init(id: "A", text: "甲"), .init(id: "B", text: "乙")] : nil,
+                        answer: answer,
+                        rubric: type == .practical ? [.init(criterion: "完成", points: 10)] : nil,
+                        score: scores[type]!
+                    ),
+                    by: teacher
+                )
+                bank[id] = (type, difficulty, points)
+            }
+        }
+        let written = bank
+        try await lib.test { client in
+            let token = try await client.logIn("zhang")
+            let blueprint =
+                #"{"total":8,"byType":{"single":3,"multiple":1,"judge":2,"short":1,"practical":1},"difficulty":{"target":3,"tolerance":0.5},"cover":"all","score":26,"maxPerPoint":6,"seed":7}"#
+            let response = try await client.call(
+                .post,
+                "/api/v1/papers",
+                token: token,
+                json: #"{"course":"weld","title":"蓝图组卷","blueprint":\#(blueprint)}"#
+            )
+            #expect(response.status == .created)
+            let paper = try response.decode(Paper.self)
+            // An independent check of every constraint, from the bank as written above.
+            let chosen = paper.items.map { written[$0.question]! }
+            #expect(Set(paper.items.map(\.question)).count == 8)
+            #expect(Dictionary(grouping: chosen, by: \.type).mapValues(\.count) == [.single: 3, .multiple: 1, .judge: 2, .short: 1, .practical: 1])
+            #expect(chosen.reduce(0) { $0 + scores[$1.type]! } == 26)
+            let mean = Double(chosen.reduce(0) { $0 + $1.difficulty }) / 8
+            #expect(mean >= 2.5 && mean <= 3.5)
+            let perPoint = Dictionary(grouping: chosen.flatMap(\.points), by: { $0 }).mapValues(\.count)
+            #expect(Set(perPoint.keys) == ["arc", "gmaw"])
+            #expect(perPoint.values.allSatisfy { $0 <= 6 })
+            #expect(paper.figures.uncovered == [])
+            #expect(paper.figures.score == 26)
+            #expect(paper.blueprint?.seed == 7)
+
+            let fresh = try await client.call(
+                .post,
+                "/api/v1/papers",
+                token: token,
+                json:
+                    #"{"course":"weld","title":"再组一份","blueprint":{"total":8,"byType":{"single":3,"multiple":1,"judge":2,"short":1,"practical":1},"difficulty":{"target":3,"tolerance":0.5},"excludeRecent":1}}"#
+            ).decode(Paper.self)
+            #expect(Set(fresh.items.map(\.question)).isDisjoint(with: paper.items.map(\.question)))
+
+            func refusal(_ blueprint: String) async throws -> ProblemBody {
+                try await client.call(.post, "/api/v1/papers", token: token, json: #"{"course":"weld","title":"x","blueprint":\#(blueprint)}"#)
+                    .problem()
+            }
+            let quota = try await refusal(#"{"total":20,"byType":{"practical":20},"difficulty":{"target":3,"tolerance":2}}"#)
+            #expect(quota.code == "infeasible_blueprint")
+            #expect(quota.errors.map(\.field) == ["blueprint.type_quota"])
+            let score = try await refusal(#"{"total":2,"byType":{"judge":2},"difficulty":{"target":3,"tolerance":2},"score":3}"#)
+            #expect(score.errors.map(\.field) == ["blueprint.score"])
+            let total = try await refusal(#"{"total":3,"byType":{"judge":2},"difficulty":{"target":3,"tolerance":2}}"#)
+            #expect(total.code == "validation_failed")
+            #expect(total.errors.map(\.field) == ["blueprint.total"])
+            let cover = try await refusal(#"{"total":2,"byType":{"judge":2},"difficulty":{"target":3,"tolerance":2},"cover":["ut"]}"#)
+            #expect(cover.code == "unknown_knowledge_point")
+            let learner = try await client.logIn("learner")
+            #expect(
+                try await client.call(.post, "/api/v1/papers", token: learner, json: #"{"course":"weld","title":"x","blueprint":\#(blueprint)}"#)
+                    .status == .forbidden
+            )
+        }
+    }
+}
