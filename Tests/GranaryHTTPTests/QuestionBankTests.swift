@@ -267,7 +267,7 @@ extension QuestionBankTests {
             #expect(package.headers[.contentType] == "application/zip")
             #expect(package.headers[.contentDisposition]?.hasPrefix("attachment;") == true)
             let path = lib.directory + "/export.zip"
-            FileManager.default.createFile(atPath: path, contents: Data(package.body.readableBytesView))
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(package.body.readableBytesView)))
             let archive = try #require(ZipArchive(path: path))
             let manifest = try #require(archive.entry(named: "imsmanifest.xml"))
             var bytes: [UInt8] = []

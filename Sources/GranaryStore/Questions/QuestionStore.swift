@@ -270,12 +270,12 @@ public struct QuestionStore: Sendable {
             add("(CASE WHEN ?1 OR q.createdBy = ?2 THEN q.status ELSE 'approved' END) = @", filter.status?.rawValue)
             let from =
                 "FROM questions q JOIN questionVersions v ON v.question = q.id AND v.version = \(shown) WHERE \(conditions.joined(separator: " AND "))"
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: StatementArguments(arguments)!) ?? 0
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: StatementArguments(arguments)) ?? 0
             let count = arguments.count
             let rows = try Row.fetchAll(
                 db,
                 sql: "SELECT q.id, v.version \(from) ORDER BY q.createdAt DESC, q.id LIMIT ?\(count + 1) OFFSET ?\(count + 2)",
-                arguments: StatementArguments(arguments + [page.pageSize, page.offset])!
+                arguments: StatementArguments(arguments + [page.pageSize, page.offset])
             )
             let items = try rows.compactMap { row -> Question? in
                 guard var question = try Self.fetch(db, id: row["id"], version: row["version"]) else { return nil }
