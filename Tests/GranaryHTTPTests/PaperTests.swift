@@ -305,6 +305,18 @@ import Testing
             #expect(total.errors.map(\.field) == ["blueprint.total"])
             let cover = try await refusal(#"{"total":2,"byType":{"judge":2},"difficulty":{"target":3,"tolerance":2},"cover":["ut"]}"#)
             #expect(cover.code == "unknown_knowledge_point")
+            _ = try await lib.library.catalogue.createPoint(
+                id: "saw",
+                name: "埋弧焊",
+                course: "weld",
+                kind: .knowledge,
+                prerequisites: [],
+                actor: "test"
+            )
+            let bare = try await refusal(#"{"total":2,"byType":{"judge":2},"difficulty":{"target":3,"tolerance":2},"cover":["saw"]}"#)
+            #expect(bare.code == "infeasible_blueprint")
+            #expect(bare.errors.map(\.field) == ["blueprint.cover"])
+            #expect(bare.detail.contains("'saw'"), "\(bare.detail)")
             let learner = try await client.logIn("learner")
             #expect(
                 try await client.call(.post, "/api/v1/papers", token: learner, json: #"{"course":"weld","title":"x","blueprint":\#(blueprint)}"#)

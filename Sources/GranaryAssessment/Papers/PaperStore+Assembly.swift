@@ -94,6 +94,15 @@ extension PaperStore {
                 sql: "SELECT id FROM questions WHERE course = ? AND publishedVersion IS NOT NULL AND status <> 'retired' ORDER BY createdAt, id",
                 arguments: [course]
             ).filter { !excluded.contains($0) }
+            // Scores in steps of 0.5 travel to the solver as half points; whole scores travel as they are.
+            let halves =
+                try Double.fetchAll(
+                    db,
+                    sql:
+                        "SELECT DISTINCT v.score FROM questions q JOIN questionVersions v ON v.question = q.id AND v.version = q.publishedVersion WHERE q.course = ?",
+                    arguments: [course]
+                ).contains { $0.rounded() != $0 } || (input.score.map { $0.rounded() != $0 } ?? false)
+            let scale = halves ? 2.0 : 1.0
             var pointIndex: [String: Int32] = [:]
             for (index, point) in coursePoints.enumerated() { pointIndex[point] = Int32(index) }
             var items: [Paper.Item] = []
@@ -105,8 +114,7 @@ extension PaperStore {
                         index: Int32(items.count),
                         type: item.type,
                         difficulty: item.difficulty,
-                        // Half points, so scores in steps of 0.5 stay whole numbers for the solver.
-                        score: Int((item.score * 2).rounded()),
+                        score: Int((item.score * scale).rounded()),
                         points: item.knowledgePoints.compactMap { pointIndex[$0] },
                         value: 100 - (uses[id] ?? 0)
                     )
@@ -115,7 +123,7 @@ extension PaperStore {
             }
             let blueprint = PaperBlueprint(
                 quotas: typeQuotas,
-                score: input.score.map { Int(($0 * 2).rounded()) },
+                score: input.score.map { Int(($0 * scale).rounded()) },
                 difficultySum: PaperBlueprint.difficultySum(mean: input.difficulty.target, tolerance: input.difficulty.tolerance, count: count),
                 cover: cover.compactMap { pointIndex[$0] },
                 maxPerPoint: input.maxPerPoint,
@@ -123,15 +131,14 @@ extension PaperStore {
             )
             switch PaperAssembler().assemble(candidates, blueprint: blueprint) {
             case .infeasible(let infeasibility):
+                let message = Self.naming(infeasibility.message, points: coursePoints)
                 throw GranaryError(
                     .infeasibleBlueprint,
                     LocalizedText(
-                        zh: "按此蓝图无法组卷（\(infeasibility.reason.rawValue)）：\(infeasibility.message)",
-                        en: "The blueprint cannot be met (\(infeasibility.reason.rawValue)): \(infeasibility.message)"
+                        zh: "按此蓝图无法组卷：\(Self.chinese(infeasibility.reason))（\(message)）",
+                        en: "The blueprint cannot be met (\(infeasibility.reason.rawValue)): \(message)"
                     ),
-                    errors: [
-                        FieldError(field: "blueprint.\(infeasibility.reason.rawValue)", message: LocalizedText(stringLiteral: infeasibility.message))
-                    ]
+                    errors: [FieldError(field: "blueprint.\(infeasibility.reason.rawValue)", message: LocalizedText(stringLiteral: message))]
                 )
             case .assembled(let assembled):
                 let chosen = assembled.items.sorted {
@@ -145,6 +152,35 @@ extension PaperStore {
                 let figures = try Self.figures(db, course: course, items: selected, cover: cover, objective: assembled.value)
                 return try Self.insert(db, course: course, title: title, items: selected, blueprint: input, figures: figures, author: author)
             }
+        }
+    }
+}
+
+extension PaperStore {
+    /// The solver names points by their index in the course; a person wants the point's id.
+    static func naming(_ message: String, points: [String]) -> String {
+        var named = ""
+        var rest = Substring(message)
+        while let range = rest.range(of: "point ") {
+            named += rest[..<range.upperBound]
+            rest = rest[range.upperBound...]
+            let digits = rest.prefix { $0.isNumber }
+            if let index = Int(digits), points.indices.contains(index) {
+                named += "'\(points[index])'"
+                rest = rest.dropFirst(digits.count)
+            }
+        }
+        return named + rest
+    }
+
+    /// The constraint that failed, in Chinese.
+    static func chinese(_ reason: PaperInfeasibility.Reason) -> String {
+        switch reason {
+        case .typeQuota: "题库中某题型的已发布试题不够"
+        case .cover: "有知识点没有可用的试题"
+        case .score: "凑不出要求的总分"
+        case .difficulty: "平均难度无法落在目标范围内"
+        case .maxPerPoint: "每个知识点的题量上限无法满足"
         }
     }
 }
