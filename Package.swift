@@ -131,6 +131,7 @@ let package = Package(
         .executableTarget(
             name: "granary",
             dependencies: [
+                "GranaryAssessment",
                 "GranaryGraph",
                 "GranaryHTTP",
                 "GranaryModel",

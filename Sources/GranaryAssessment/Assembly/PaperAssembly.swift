@@ -1,5 +1,3 @@
-import GranaryModel
-
 /// The answer of the paper assembler: a paper, or the reason there is none.
 public enum PaperAssembly: Sendable, Hashable {
     /// A paper meeting every constraint of the blueprint.

@@ -1,5 +1,3 @@
-import GranaryModel
-
 /// Why no paper was assembled: the constraint that could not be met, for a machine and for a person.
 public struct PaperInfeasibility: Error, Sendable, Hashable {
     /// The blueprint constraint that no paper meets, with a stable code for clients.

@@ -31,19 +31,26 @@ extension PaperSearch {
 
     /// Rounds without a better paper after which the search starts again from a new greedy paper.
     static let restartAfter = 40
+    /// Tabu steps without progress before a repair gives up, while no feasible paper is known (four times this for
+    /// the first paper).
+    static let patience = 50
 
-    /// Greedy paper, descent, then `rounds` of perturbation and descent (iterated local search), stopping early at
-    /// `deadline`. Each descent repairs the paper to feasibility, then raises its value.
+    /// Greedy paper, descent, then `rounds` of perturbation and descent (iterated local search; up to twice as many
+    /// while no paper is feasible), stopping early at `deadline`. Each descent repairs the paper to feasibility,
+    /// then raises its value.
     mutating func run(rounds: Int, deadline: ContinuousClock.Instant) -> Outcome {
         var outcome = Outcome()
         self.construct(noise: 0)
-        self.descend()
+        self.descend(patience: 4 * Self.patience)
         outcome.record(self)
         var current = self.slotItem
         var currentValue = self.violation == 0 ? self.valueSum : Int.min
         var currentViolation = self.violation
         var stale = 0
-        for _ in 0..<max(rounds, 0) {
+        // While no feasible paper is known the budget stretches to twice the rounds: finding one matters most.
+        var round = 0
+        while round < rounds || (outcome.best == nil && round < 2 * rounds) {
+            round += 1
             guard ContinuousClock.now < deadline else { break }
             outcome.rounds += 1
             if stale >= Self.restartAfter {
@@ -53,7 +60,7 @@ extension PaperSearch {
                 self.load(current)
                 self.perturb(strength: 2 + self.random.below(3))
             }
-            self.descend()
+            self.descend(patience: outcome.best == nil ? Self.patience : 0)
             let before = outcome.bestValue
             outcome.record(self)
             stale = outcome.bestValue > before ? 0 : stale + 1
@@ -67,9 +74,10 @@ extension PaperSearch {
         return outcome
     }
 
-    /// Repairs the paper to feasibility, then improves it.
-    mutating func descend() {
-        if self.repair() { self.improve() }
+    /// Repairs the paper to feasibility (with a tabu search of this patience when plain descent stalls), then
+    /// improves it.
+    mutating func descend(patience: Int) {
+        if self.repair(patience: patience) { self.improve() }
     }
 
     /// A greedy paper: each cover point, scarcest first, gets the best question on it of a type with room left
@@ -110,7 +118,7 @@ extension PaperSearch {
                 for index in self.typeItemStart[type]..<self.typeItemStart[type + 1] where next[type] < self.typeSlotStart[type + 1] {
                     let item = self.typeItems[index]
                     guard self.slotOf[item] < 0, !capped || self.hasRoom(item) else { continue }
-                    if noise > 0 && self.random.below(4) == 0 { continue }
+                    if capped && noise > 0 && self.random.below(4) == 0 { continue }
                     self.place(item, in: next[type])
                     next[type] += 1
                 }
@@ -118,31 +126,30 @@ extension PaperSearch {
         }
     }
 
-    /// Whether every point of `item` is below the cap.
-    private func hasRoom(_ item: Int) -> Bool {
-        for index in self.bank.pointStart[item]..<self.bank.pointStart[item + 1] where self.count[self.bank.points[index]] >= self.cap {
-            return false
-        }
-        return true
-    }
-
-    /// Random changes that keep the quotas: half re-cover a random cover point with one of its best free
-    /// questions (in a random slot of that question's type), half swap a random slot for one of the best free
-    /// questions of a random key of its type.
+    /// Random changes that keep the quotas, and three times in four the total score where they can, so that the
+    /// repair has little to mend: half re-cover a random cover point with one of its best free questions of a random type (in a slot of
+    /// that type with the same score), half swap a random slot for one of the best free questions of a random key
+    /// of its type and score.
     mutating func perturb(strength: Int) {
         guard !self.slotItem.isEmpty else { return }
+        let asked = (0..<QuestionType.ordinalCount).filter { self.quotas[$0] > 0 }
         for _ in 0..<strength {
+            let keepScore = self.target != nil && self.random.below(4) != 0
             if !self.bank.requiredPoints.isEmpty && self.random.below(2) == 0 {
                 let point = self.bank.requiredPoints[self.random.below(self.bank.requiredPoints.count)]
-                let item = self.pickFree(self.pointItems[self.pointItemStart[point]..<self.pointItemStart[point + 1]], among: 8)
+                let type = asked[self.random.below(asked.count)]
+                let item = self.pickFree(self.pointItems[self.pointItems(point, type)], among: 3)
                 guard item >= 0 else { continue }
-                let type = self.bank.type[item]
-                let slot = self.typeSlotStart[type] + self.random.below(self.quotas[type])
+                let slots = self.typeSlotStart[type]..<self.typeSlotStart[type + 1]
+                let even = slots.filter { keepScore && self.bank.score[self.slotItem[$0]] == self.bank.score[item] }
+                let slot = even.isEmpty ? slots.lowerBound + self.random.below(slots.count) : even[self.random.below(even.count)]
                 self.place(item, in: slot)
             } else {
                 let slot = self.random.below(self.slotItem.count)
                 let type = self.slotType[slot]
-                let key = self.typeKeyStart[type] + self.random.below(self.typeKeyStart[type + 1] - self.typeKeyStart[type])
+                let keys = self.typeKeyStart[type]..<self.typeKeyStart[type + 1]
+                let even = keys.filter { keepScore && self.keyScore[$0] == self.bank.score[self.slotItem[slot]] }
+                let key = even.isEmpty ? keys.lowerBound + self.random.below(keys.count) : even[self.random.below(even.count)]
                 let item = self.pickFree(self.bucketItems[self.bucketStart[key]..<self.bucketStart[key + 1]], among: 4)
                 if item >= 0 { self.place(item, in: slot) }
             }

@@ -1,5 +1,3 @@
-import GranaryModel
-
 /// Numbers a set of knowledge point ids 0, 1, 2 … in the order given, with a flat table when the ids are close
 /// together so that a bank of 100,000 questions is scanned without hashing.
 struct PointLookup {
@@ -36,6 +34,20 @@ struct PointLookup {
 
     /// Number of ids.
     var count: Int { self.ids.count }
+
+    /// Calls `body` with a function from id to number (or -1) that reads the flat table through a raw pointer, for
+    /// scans of a whole bank.
+    func withNumbers<Result>(_ body: ((Int32) -> Int) -> Result) -> Result {
+        guard self.dictionary.isEmpty else { return body { self.number($0) } }
+        let lowest = Int64(self.lowest)
+        return self.table.withUnsafeBufferPointer { table in
+            body { id in
+                let offset = Int64(id) - lowest
+                guard offset >= 0, offset < Int64(table.count) else { return -1 }
+                return Int(table[Int(offset)])
+            }
+        }
+    }
 
     /// The number of `id`, or -1 when it is not one of the ids.
     @inline(__always)

@@ -35,77 +35,31 @@ struct ReducedBank {
     /// Number of kept questions.
     var count: Int { self.source.count }
 
-    /// Largest (type, difficulty, score) table kept flat; wider ranges find their groups by hashing.
-    private static let flatGroupLimit = 1 << 20
-
-    /// Reduces `bank` for a paper of `quotas` (by type ordinal) whose points may hold at most `cap` questions.
-    init(_ bank: [PaperCandidate], quotas: [Int], cap: Int?, cover: PointLookup) {
+    /// Reduces `bank`, scanned into `scan`, for a paper of `quotas` (by type ordinal) whose points may hold at most
+    /// `cap` questions.
+    init(_ bank: [PaperCandidate], scan: BankScan, quotas: [Int], cap: Int?, cover: PointLookup) {
         let paperSize = quotas.reduce(0, +)
-        var lowDifficulty = Int.max
-        var highDifficulty = Int.min
-        var lowScore = Int.max
-        var highScore = Int.min
-        var widest = 0
-        for candidate in bank where quotas[candidate.type.ordinal] > 0 {
-            lowDifficulty = min(lowDifficulty, candidate.difficulty)
-            highDifficulty = max(highDifficulty, candidate.difficulty)
-            lowScore = min(lowScore, candidate.score)
-            highScore = max(highScore, candidate.score)
-            widest = max(widest, candidate.points.count)
-        }
         // Points the paper's other questions can fill to the cap: each holds `widest` points at most.
-        let blocked = cap.map { (max(paperSize - 1, 0) * widest) / max($0, 1) } ?? 0
-
-        var kept: [Int] = []
-        var groupOf = [Int](repeating: -1, count: bank.count)
-        var groups = 0
-        if lowDifficulty <= highDifficulty {
-            let difficultySpan = highDifficulty - lowDifficulty + 1
-            let scoreSpan = highScore - lowScore + 1
-            let flat = difficultySpan.multipliedReportingOverflow(by: scoreSpan)
-            let useTable = !flat.overflow && flat.partialValue <= Self.flatGroupLimit / QuestionType.ordinalCount
-            var table = [Int](repeating: -1, count: useTable ? QuestionType.ordinalCount * difficultySpan * scoreSpan : 0)
-            var dictionary: [GroupKey: Int] = [:]
-            for (position, candidate) in bank.enumerated() {
-                let type = candidate.type.ordinal
-                guard quotas[type] > 0 else { continue }
-                if candidate.points.contains(where: { cover.number($0) >= 0 }) {
-                    kept.append(position)
-                    continue
-                }
-                if useTable {
-                    let slot = (type * difficultySpan + candidate.difficulty - lowDifficulty) * scoreSpan + candidate.score - lowScore
-                    if table[slot] < 0 {
-                        table[slot] = groups
-                        groups += 1
-                    }
-                    groupOf[position] = table[slot]
-                } else {
-                    let key = GroupKey(type: type, difficulty: candidate.difficulty, score: candidate.score)
-                    if let group = dictionary[key] {
-                        groupOf[position] = group
-                    } else {
-                        dictionary[key] = groups
-                        groupOf[position] = groups
-                        groups += 1
-                    }
-                }
-            }
-        }
+        let blocked = cap.map { (max(paperSize - 1, 0) * scan.widest) / max($0, 1) } ?? 0
+        let groups = scan.groupType.count
         // Counting sort of the other questions by group, bank order kept within a group.
         var groupStart = [Int](repeating: 0, count: groups + 1)
-        for group in groupOf where group >= 0 { groupStart[group + 1] += 1 }
+        for group in scan.group where group >= 0 { groupStart[Int(group) + 1] += 1 }
         for group in 0..<groups { groupStart[group + 1] += groupStart[group] }
-        var members = [Int](repeating: 0, count: groupStart[groups])
+        // Members with their values side by side, so that choosing within a group reads memory in order.
+        var members = [Member](repeating: Member(position: 0, value: 0, point: nil), count: groupStart[groups])
         var next = groupStart
-        for (position, group) in groupOf.enumerated() where group >= 0 {
-            members[next[group]] = position
-            next[group] += 1
+        bank.withUnsafeBufferPointer { bank in
+            for (position, group) in scan.group.enumerated() where group >= 0 {
+                let point = bank[position].points.count == 1 ? bank[position].points[0] : nil
+                members[next[Int(group)]] = Member(position: position, value: bank[position].value, point: point)
+                next[Int(group)] += 1
+            }
         }
+        var kept = scan.onCover
         for group in 0..<groups {
-            let range = groupStart[group]..<groupStart[group + 1]
-            let need = quotas[bank[members[range.lowerBound]].type.ordinal] + blocked
-            kept += Self.best(members[range], need: need, bank: bank)
+            let need = quotas[scan.groupType[group]] + blocked
+            kept += Self.best(members[groupStart[group]..<groupStart[group + 1]], need: need, bank: bank)
         }
         kept.sort()
         self.init(bank, kept: kept, cover: cover)
@@ -113,33 +67,60 @@ struct ReducedBank {
 
     /// The best-valued members of a group (ties to the earlier question) up to the one where `need` of them assess
     /// pairwise disjoint points; the whole group if it never gets there.
-    private static func best(_ members: ArraySlice<Int>, need: Int, bank: [PaperCandidate]) -> [Int] {
+    private static func best(_ members: ArraySlice<Member>, need: Int, bank: [PaperCandidate]) -> [Int] {
         var room = need + need / 2 + 4
         while true {
-            if members.count <= room { return Array(members) }
-            // The `room` best, best first, by insertion into a short sorted buffer.
-            var buffer: [Int] = []
-            buffer.reserveCapacity(room + 1)
-            for position in members {
-                let value = bank[position].value
-                if buffer.count == room, let last = buffer.last, bank[last].value >= value { continue }
-                var at = buffer.count
-                while at > 0 && bank[buffer[at - 1]].value < value { at -= 1 }
-                buffer.insert(position, at: at)
-                if buffer.count > room { buffer.removeLast() }
-            }
-            var used: Set<Int32> = []
-            var disjoint = 0
-            for (rank, position) in buffer.enumerated() {
-                let points = bank[position].points
-                if points.allSatisfy({ !used.contains($0) }) {
-                    used.formUnion(points)
-                    disjoint += 1
-                    if disjoint >= need { return Array(buffer[...rank]) }
+            // The `room` best in a min-heap whose root is the worst kept; members come in bank order, so a later
+            // member of equal value never displaces an earlier one.
+            var heap: [Member] = []
+            heap.reserveCapacity(room)
+            for member in members {
+                if heap.count < room {
+                    heap.append(member)
+                    var child = heap.count - 1
+                    while child > 0 {
+                        let parent = (child - 1) / 2
+                        guard Self.worse(heap[child], than: heap[parent]) else { break }
+                        heap.swapAt(child, parent)
+                        child = parent
+                    }
+                } else if member.value > heap[0].value {
+                    heap[0] = member
+                    var parent = 0
+                    while true {
+                        var worst = parent
+                        let left = 2 * parent + 1
+                        if left < heap.count && Self.worse(heap[left], than: heap[worst]) { worst = left }
+                        if left + 1 < heap.count && Self.worse(heap[left + 1], than: heap[worst]) { worst = left + 1 }
+                        guard worst != parent else { break }
+                        heap.swapAt(worst, parent)
+                        parent = worst
+                    }
                 }
             }
+            let buffer = heap.sorted { Self.worse($1, than: $0) }
+            var used: Set<Int32> = []
+            var disjoint = 0
+            for (rank, member) in buffer.enumerated() {
+                if let point = member.point {
+                    guard used.insert(point).inserted else { continue }
+                } else {
+                    let points = bank[member.position].points
+                    guard points.allSatisfy({ !used.contains($0) }) else { continue }
+                    used.formUnion(points)
+                }
+                disjoint += 1
+                if disjoint >= need { return buffer[...rank].map(\.position) }
+            }
+            if members.count <= room { return members.map(\.position) }
             room *= 2
         }
+    }
+
+    /// Whether `member` ranks below `other`: lower value, or equal value and later in the bank.
+    @inline(__always)
+    private static func worse(_ member: Member, than other: Member) -> Bool {
+        member.value < other.value || (member.value == other.value && member.position > other.position)
     }
 
     /// The bank restricted to `kept` (ascending positions), with points numbered cover points first.
@@ -184,4 +165,12 @@ private struct GroupKey: Hashable {
     let type: Int
     let difficulty: Int
     let score: Int
+}
+
+/// A question of a group with its value (and its point, when it has just one), laid out together for the scan of
+/// the group.
+private struct Member {
+    let position: Int
+    let value: Int
+    let point: Int32?
 }

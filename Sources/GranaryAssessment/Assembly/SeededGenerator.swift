@@ -1,5 +1,3 @@
-import GranaryModel
-
 /// SplitMix64: a small generator whose sequence depends only on its seed, on every platform and Swift version.
 struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
