@@ -168,6 +168,8 @@ public struct Attempt: Codable, Sendable, Equatable {
         /// The criteria a practical answer is scored by.
         public var rubric: [Question.Criterion]
         public var score: Double
+        /// Published resources the question shows.
+        public var media: [String]
 
         /// Creates a value.
         public init(
@@ -179,7 +181,8 @@ public struct Attempt: Codable, Sendable, Equatable {
             options: [Question.Option],
             blanks: Int?,
             rubric: [Question.Criterion],
-            score: Double
+            score: Double,
+            media: [String] = []
         ) {
             self.question = question
             self.version = version
@@ -190,6 +193,7 @@ public struct Attempt: Codable, Sendable, Equatable {
             self.blanks = blanks
             self.rubric = rubric
             self.score = score
+            self.media = media
         }
     }
 

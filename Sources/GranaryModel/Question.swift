@@ -54,6 +54,8 @@ public struct Question: Codable, Sendable, Equatable {
     public var rubric: [Criterion]
     /// Full marks.
     public var score: Double
+    /// Published resources the question shows (a drawing, a photo of a weld, a video), by id.
+    public var media: [String]
     /// Review state.
     public var status: ResourceStatus
     /// Version learners and papers see, once one is approved.
@@ -79,6 +81,7 @@ public struct Question: Codable, Sendable, Equatable {
         analysis: String?,
         rubric: [Criterion],
         score: Double,
+        media: [String] = [],
         status: ResourceStatus,
         publishedVersion: Int?,
         createdBy: String,
@@ -97,6 +100,7 @@ public struct Question: Codable, Sendable, Equatable {
         self.analysis = analysis
         self.rubric = rubric
         self.score = score
+        self.media = media
         self.status = status
         self.publishedVersion = publishedVersion
         self.createdBy = createdBy
@@ -119,6 +123,8 @@ public struct QuestionContent: Codable, Sendable, Equatable {
     public var analysis: String?
     public var rubric: [Question.Criterion]
     public var score: Double
+    /// Published resources the question shows, by id.
+    public var media: [String]
 
     /// Checks every field for the type and reports all problems at once; normalises the answer's shape
     /// (a fill blank given as one string becomes a one-element array, multiple-choice ids are sorted).
@@ -132,7 +138,8 @@ public struct QuestionContent: Codable, Sendable, Equatable {
         answer: JSONValue,
         analysis: String?,
         rubric: [Question.Criterion],
-        score: Double
+        score: Double,
+        media: [String] = []
     ) throws(GranaryError) {
         var problems: [FieldError] = []
         func problem(_ field: String, _ zh: String, _ en: String) {
@@ -145,6 +152,9 @@ public struct QuestionContent: Codable, Sendable, Equatable {
         }
         if !(score > 0 && score <= 1_000) || (score * 2).rounded() != score * 2 {
             problem("score", "分值应大于 0、不超过 1000，且为 0.5 的整数倍", "score must be above 0, at most 1000, in steps of 0.5")
+        }
+        if media.count > 20 || Set(media).count != media.count {
+            problem("media", "最多引用 20 个资源，且不重复", "at most 20 resources, each once")
         }
         if let analysis, analysis.count > 20_000 { problem("analysis", "解析不超过 20000 字", "analysis must be at most 20000 characters") }
 
@@ -243,5 +253,6 @@ public struct QuestionContent: Codable, Sendable, Equatable {
         self.analysis = analysis
         self.rubric = rubric
         self.score = score
+        self.media = media
     }
 }

@@ -297,6 +297,40 @@ extension QuestionBankTests {
     }
 }
 
+extension QuestionBankTests {
+    @Test func aQuestionShowsPublishedResourcesOnlyAndLearnersSeeThemInPapers() async throws {
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("learner", .learner)])
+        try await lib.test { client in
+            let teacher = try await client.logIn("zhang")
+            let metadata = #"{"title":"焊缝外观照片","major":"460110","course":"weld","knowledgePoints":["arc"],"original":true}"#
+            let photo = try await client.upload(try fixture("weld-bead.png"), metadata: metadata, token: teacher).decode(Resource.self)
+            let draft = try await client.upload(try fixture("arc-notes.txt"), metadata: metadata, token: teacher).decode(Resource.self)
+            try await lib.publish(photo.id)
+            func question(_ media: String) -> String {
+                Self.valid[.judge]!.replacingOccurrences(of: #""score":1"#, with: #""score":1,"media":[\#(media)]"#)
+            }
+            let created = try await client.call(.post, "/api/v1/questions", token: teacher, json: question(#""\#(photo.id)""#))
+            #expect(created.status == .created)
+            let shown = try created.decode(Question.self)
+            #expect(shown.media == [photo.id])
+            let refused = try await client.call(.post, "/api/v1/questions", token: teacher, json: question(#""\#(draft.id)","nope""#))
+            #expect(try refused.problem().errors.map(\.field) == ["media[0]", "media[1]"])
+
+            try await lib.library.database.pool.write { db in try QuestionStore.publishCurrentVersion(db, id: shown.id) }
+            let paper = try await client.call(
+                .post,
+                "/api/v1/papers",
+                token: teacher,
+                json: #"{"course":"weld","title":"看图判断","questions":["\#(shown.id)"]}"#
+            )
+            .decode(Paper.self)
+            let learner = try await client.logIn("learner")
+            let attempt = try await client.call(.post, "/api/v1/papers/\(paper.id)/attempts", token: learner).decode(Attempt.self)
+            #expect(attempt.questions.first?.media == [photo.id])
+        }
+    }
+}
+
 /// The import report as a client reads it.
 struct QTIReport: Decodable {
     struct Failure: Decodable {

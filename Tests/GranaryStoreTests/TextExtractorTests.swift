@@ -144,10 +144,10 @@ import Testing
         let bomb = bombDocument(prefix: "<w:p><w:r><w:t>焊接</w:t></w:r></w:p> ", gibibytes: 1, suffix: "<w:p><w:r><w:t>尾</w:t></w:r></w:p>")
         let path = try temporaryFile(bomb)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let peakBefore = peakResidentMegabytes()
+        // The bound is proved by the bytes delivered below, not by the process's peak memory, which the suites
+        // running beside this one move as much as this test does.
         let text = try await TextExtractor().text(ofFileAt: path, mime: TextExtractor.docx)
         #expect(text == "焊接")
-        #expect(peakResidentMegabytes() - peakBefore < 200)
 
         let archive = try #require(ZipArchive(path: path))
         let entry = try #require(archive.entry(named: "word/document.xml"))
@@ -399,13 +399,6 @@ private func crc32(of bytes: [UInt8]) -> UInt32 {
         for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
     }
     return ~crc
-}
-
-/// The process's peak resident memory so far.
-private func peakResidentMegabytes() -> Int {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return usage.ru_maxrss / 1024
 }
 
 /// A total the zip reader's callback can add to.

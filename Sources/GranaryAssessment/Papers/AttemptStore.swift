@@ -277,7 +277,7 @@ public struct AttemptStore: Sendable {
         for item in try Row.fetchAll(
             db,
             sql: """
-                SELECT pq.position, pq.question, pq.version, v.type, v.stem, v.options, v.answer, v.rubric, v.score, v.analysis
+                SELECT pq.position, pq.question, pq.version, v.type, v.stem, v.options, v.answer, v.rubric, v.score, v.analysis, v.media
                 FROM paperQuestions pq JOIN questionVersions v ON v.question = pq.question AND v.version = pq.version
                 WHERE pq.paper = ? ORDER BY pq.position
                 """,
@@ -298,7 +298,8 @@ public struct AttemptStore: Sendable {
                     options: try decoder.decode([Question.Option].self, from: Data((item["options"] as String).utf8)),
                     blanks: blanks,
                     rubric: try decoder.decode([Question.Criterion].self, from: Data((item["rubric"] as String).utf8)),
-                    score: item["score"]
+                    score: item["score"],
+                    media: try decoder.decode([String].self, from: Data((item["media"] as String).utf8))
                 )
             )
             analyses[item["question"]] = item["analysis"] as String?

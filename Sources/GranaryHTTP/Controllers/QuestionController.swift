@@ -84,6 +84,7 @@ struct QuestionController {
         let analysis: String?
         let rubric: [Question.Criterion]?
         let score: Double?
+        let media: [String]?
 
         var store: QuestionStore.Input {
             QuestionStore.Input(
@@ -96,7 +97,8 @@ struct QuestionController {
                 answer: self.answer,
                 analysis: self.analysis.map { .some($0) },
                 rubric: self.rubric,
-                score: self.score
+                score: self.score,
+                media: self.media
             )
         }
     }

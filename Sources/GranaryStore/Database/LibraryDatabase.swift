@@ -72,6 +72,10 @@ public struct LibraryDatabase: Sendable {
         migrator.registerMigration("v7 papers and attempts") { db in
             try db.execute(sql: Self.schemaV7)
         }
+        migrator.registerMigration("v8 resources a question shows") { db in
+            // Adding a column fires no trigger, so versions stay immutable.
+            try db.execute(sql: "ALTER TABLE questionVersions ADD COLUMN media TEXT NOT NULL DEFAULT '[]'")
+        }
         return migrator
     }
 

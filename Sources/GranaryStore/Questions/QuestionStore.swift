@@ -26,6 +26,7 @@ public struct QuestionStore: Sendable {
         public var analysis: String??
         public var rubric: [Question.Criterion]?
         public var score: Double?
+        public var media: [String]?
 
         /// Creates an input.
         public init(
@@ -38,7 +39,8 @@ public struct QuestionStore: Sendable {
             answer: JSONValue? = nil,
             analysis: String?? = nil,
             rubric: [Question.Criterion]? = nil,
-            score: Double? = nil
+            score: Double? = nil,
+            media: [String]? = nil
         ) {
             self.course = course
             self.knowledgePoints = knowledgePoints
@@ -50,6 +52,7 @@ public struct QuestionStore: Sendable {
             self.analysis = analysis
             self.rubric = rubric
             self.score = score
+            self.media = media
         }
     }
 
@@ -380,7 +383,8 @@ public struct QuestionStore: Sendable {
             answer: answer,
             analysis: input.analysis ?? current?.analysis,
             rubric: input.rubric ?? (typeChanged && type != .practical ? [] : current?.rubric ?? []),
-            score: score
+            score: score,
+            media: input.media ?? current?.media ?? []
         )
     }
 
@@ -405,6 +409,18 @@ public struct QuestionStore: Sendable {
                 )
             }
         }
+        for (index, id) in content.media.enumerated() {
+            let published = try Bool.fetchOne(
+                db,
+                sql: "SELECT publishedVersion IS NOT NULL AND status <> 'retired' FROM resources WHERE id = ?",
+                arguments: [id.lowercased()]
+            )
+            if published != true {
+                errors.append(
+                    FieldError(field: "media[\(index)]", message: LocalizedText(zh: "“\(id)”不是已发布的资源", en: "'\(id)' is not a published resource"))
+                )
+            }
+        }
         if Set(content.knowledgePoints).count != content.knowledgePoints.count {
             errors.append(FieldError(field: "knowledgePoints", message: LocalizedText(zh: "知识点重复", en: "a point is listed twice")))
         }
@@ -422,12 +438,14 @@ public struct QuestionStore: Sendable {
     private static func insertVersion(_ db: GRDB.Database, id: String, version: Int, content: QuestionContent, author: User, at now: Date) throws {
         try db.execute(
             sql: """
-                INSERT INTO questionVersions (question, version, course, type, difficulty, stem, options, answer, analysis, rubric, score, createdBy, createdAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO questionVersions
+                    (question, version, course, type, difficulty, stem, options, answer, analysis, rubric, score, media, createdBy, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 id, version, content.course, content.type.rawValue, content.difficulty, content.stem, try Self.json(content.options),
-                try Self.json(content.answer), content.analysis, try Self.json(content.rubric), content.score, author.id, now,
+                try Self.json(content.answer), content.analysis, try Self.json(content.rubric), content.score,
+                try Self.json(content.media.map { $0.lowercased() }), author.id, now,
             ]
         )
         for (position, point) in content.knowledgePoints.enumerated() {
@@ -485,6 +503,7 @@ public struct QuestionStore: Sendable {
             analysis: row["analysis"],
             rubric: try decoder.decode([Question.Criterion].self, from: Data((row["rubric"] as String).utf8)),
             score: row["score"],
+            media: try decoder.decode([String].self, from: Data((row["media"] as String).utf8)),
             status: ResourceStatus(rawValue: row["status"])!,
             publishedVersion: row["publishedVersion"],
             createdBy: row["username"],
