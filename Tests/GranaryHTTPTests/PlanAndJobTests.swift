@@ -62,6 +62,17 @@ import Testing
             let fields = try await client.call(.put, "/api/v1/majors/460110/plan", token: token, json: invented).problem().errors.map(\.field)
             #expect(fields == ["courses[0].course", "courses[1].hours", "courses[1].semester", "courses[2].course"])
 
+            let ghostJob = try await client.call(
+                .put,
+                "/api/v1/majors/460110/plan",
+                token: token,
+                json: #"{"goals":"x","courses":[],"jobs":["ghost"]}"#
+            )
+            let ghostProblem = try ghostJob.problem()
+            #expect(ghostJob.status == .unprocessableContent)
+            #expect(ghostProblem.code == "unknown_job")
+            #expect(ghostProblem.errors.map(\.field) == ["jobs[0]"])
+
             let empty = #"{"goals":" ","courses":[],"graduation":[""]}"#
             let emptyProblem = try await client.call(.put, "/api/v1/majors/460110/plan", token: token, json: empty).problem()
             #expect(emptyProblem.code == "validation_failed")

@@ -64,7 +64,7 @@ public struct QuestionStore: Sendable {
         let content = try Self.content(input, over: nil)
         let id = UUID().uuidString.lowercased()
         return try await self.database.pool.write { db in
-            try Self.checkReferences(db, content)
+            try Self.checkReferences(db, course: content.course, points: content.knowledgePoints, media: content.media)
             let now = Date()
             try db.execute(
                 sql: """
@@ -89,7 +89,7 @@ public struct QuestionStore: Sendable {
             try Self.checkEditable(state, by: actor)
             let before = try Self.fetch(db, id: id, version: state.currentVersion)!
             let content = try Self.content(input, over: before)
-            try Self.checkReferences(db, content)
+            try Self.checkReferences(db, course: content.course, points: content.knowledgePoints, media: content.media)
             let version = state.currentVersion + 1
             let now = Date()
             try Self.insertVersion(db, id: id, version: version, content: content, author: actor, at: now)
@@ -175,19 +175,7 @@ public struct QuestionStore: Sendable {
                     errors: [FieldError(field: "knowledgePoints", message: LocalizedText(zh: "必填", en: "required"))]
                 )
             }
-            let probe = try QuestionContent(
-                course: course,
-                knowledgePoints: knowledgePoints,
-                type: .judge,
-                difficulty: 1,
-                stem: "?",
-                options: [],
-                answer: .bool(true),
-                analysis: nil,
-                rubric: [],
-                score: 1
-            )
-            try Self.checkReferences(db, probe)
+            try Self.checkReferences(db, course: course, points: knowledgePoints, media: [])
         }
     }
 
@@ -389,16 +377,16 @@ public struct QuestionStore: Sendable {
     }
 
     /// The course exists and every point belongs to it; every problem is named.
-    private static func checkReferences(_ db: GRDB.Database, _ content: QuestionContent) throws {
-        guard let course = try CatalogueStore.fetchCourse(db, id: content.course) else {
+    private static func checkReferences(_ db: GRDB.Database, course id: String, points: [String], media: [String]) throws {
+        guard let course = try CatalogueStore.fetchCourse(db, id: id) else {
             throw GranaryError(
                 .unknownCourse,
-                LocalizedText(zh: "课程“\(content.course)”不存在", en: "Course '\(content.course)' does not exist"),
+                LocalizedText(zh: "课程“\(id)”不存在", en: "Course '\(id)' does not exist"),
                 errors: [FieldError(field: "course", message: LocalizedText(zh: "未知课程", en: "unknown course"))]
             )
         }
         var errors: [FieldError] = []
-        for (index, id) in content.knowledgePoints.enumerated() {
+        for (index, id) in points.enumerated() {
             let point = try CatalogueStore.fetchPoint(db, id: id)
             if point?.course != course.id {
                 errors.append(
@@ -409,7 +397,7 @@ public struct QuestionStore: Sendable {
                 )
             }
         }
-        for (index, id) in content.media.enumerated() {
+        for (index, id) in media.enumerated() {
             let published = try Bool.fetchOne(
                 db,
                 sql: "SELECT publishedVersion IS NOT NULL AND status <> 'retired' FROM resources WHERE id = ?",
@@ -421,7 +409,7 @@ public struct QuestionStore: Sendable {
                 )
             }
         }
-        if Set(content.knowledgePoints).count != content.knowledgePoints.count {
+        if Set(points).count != points.count {
             errors.append(FieldError(field: "knowledgePoints", message: LocalizedText(zh: "知识点重复", en: "a point is listed twice")))
         }
         guard errors.isEmpty else {
