@@ -102,6 +102,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "GranaryLearning",
+            dependencies: [
+                "GranaryModel",
+                "GranaryStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "GranaryReview",
             dependencies: [
                 "GranaryModel",
@@ -115,6 +124,7 @@ let package = Package(
             dependencies: [
                 "GranaryAssessment",
                 "GranaryGraph",
+                "GranaryLearning",
                 "GranaryModel",
                 "GranaryReview",
                 "GranarySearch",
@@ -134,6 +144,7 @@ let package = Package(
                 "GranaryAssessment",
                 "GranaryGraph",
                 "GranaryHTTP",
+                "GranaryLearning",
                 "GranaryModel",
                 "GranaryReview",
                 "GranarySearch",
@@ -201,6 +212,7 @@ let package = Package(
             dependencies: [
                 "GranaryAssessment",
                 "GranaryGraph",
+                "GranaryLearning",
                 "GranaryHTTP",
                 "GranaryModel",
                 "GranaryReview",

@@ -1,6 +1,7 @@
 import Foundation
 import GranaryAssessment
 import GranaryGraph
+import GranaryLearning
 import GranaryReview
 import GranarySearch
 import GranaryStore
@@ -103,7 +104,15 @@ func buildRouter(
         blobs: library.blobs,
         search: search,
         fileIO: FileIO(threadPool: .singleton),
-        maximumUploadSize: configuration.maximumUploadSize
+        maximumUploadSize: configuration.maximumUploadSize,
+        analytics: Analytics(database: library.database)
+    ).addRoutes(to: api)
+    LearningController(
+        offerings: OfferingStore(database: library.database),
+        progress: ProgressStore(database: library.database),
+        discussions: DiscussionStore(database: library.database),
+        recommendations: LearnerRecommendations(database: library.database),
+        analytics: Analytics(database: library.database)
     ).addRoutes(to: api)
     ReviewController(reviews: ReviewService(database: library.database, claimDuration: configuration.claimDuration), search: search).addRoutes(
         to: api

@@ -212,7 +212,9 @@ public struct ReportService: Sendable {
             db,
             sql: """
                 SELECT u.username, u.displayName,
-                       EXISTS (SELECT 1 FROM events e WHERE e.actor = u.username AND e.at >= ? AND e.at < ?) AS active
+                       EXISTS (SELECT 1 FROM events e WHERE e.actor = u.username AND e.at >= ?1 AND e.at < ?2)
+                       OR EXISTS (SELECT 1 FROM resourceUses x WHERE x.user = u.id AND x.at >= ?1 AND x.at < ?2)
+                       OR EXISTS (SELECT 1 FROM progress p WHERE p.user = u.id AND p.completedAt >= ?1 AND p.completedAt < ?2) AS active
                 FROM users u JOIN institutions i ON i.name = u.institution
                 WHERE i.role = 'host' AND u.role IN ('teacher', 'learner')
                 ORDER BY u.username

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import GranaryAssessment
 import GranaryHTTP
+import GranaryLearning
 import GranaryModel
 import GranaryReview
 import GranaryStore
@@ -58,9 +60,9 @@ struct Serve: AsyncParsableCommand {
         )
         if self.demo {
             let reviews = ReviewService(database: library.database)
-            let loaded = try await DemoLibrary.load(into: library) { id, reviewer in
+            let loaded = try await DemoLibrary.load(into: library) { type, id, reviewer in
                 _ = try await reviews.decide(
-                    .resource,
+                    type,
                     id: id,
                     decision: .approve,
                     checks: ReviewChecks(political: true, scientific: true, applicability: true, normativity: true),
@@ -69,9 +71,13 @@ struct Serve: AsyncParsableCommand {
                     reviewer: reviewer
                 )
             }
+            if loaded {
+                try await Self.loadDemoCourse(into: library)
+            }
             var text =
                 loaded
-                ? "Demo library loaded: 460110 智能焊接技术, 4 courses, 16 points, 12 resources.\n" : "Store not empty: demo data not loaded again.\n"
+                ? "Demo library loaded: 460110 智能焊接技术, 4 courses, 16 points, 12 resources, 8 questions, a paper and an offering.\n"
+                : "Store not empty: demo data not loaded again.\n"
             text += "Demo logins (password for all: \(DemoLibrary.logins[0].password)):\n"
             for login in DemoLibrary.logins {
                 text += "  \(login.role.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(login.username)\n"
@@ -95,3 +101,23 @@ struct Serve: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+extension Serve {
+    /// A paper of the demo's objective questions, and the demo offering that uses it.
+    private static func loadDemoCourse(into library: Library) async throws {
+        guard let teacher = try await library.accounts.user(named: "zhang.laoshi") else { return }
+        let questions = try await QuestionStore(database: library.database).list(
+            .init(course: "weld-methods", status: .approved),
+            viewer: teacher,
+            PageRequest(pageSize: 100)
+        )
+        let objective = questions.items.filter { $0.type.isObjective }.map(\.id)
+        let paper = try await PaperStore(database: library.database).create(
+            course: "weld-methods",
+            title: "焊接方法单元测验",
+            questions: objective,
+            author: teacher
+        )
+        try await DemoCourse.load(into: library, paper: paper.id)
+    }
+}

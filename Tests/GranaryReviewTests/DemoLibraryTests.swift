@@ -14,9 +14,9 @@ import Testing
             options: .init(bcryptCost: 4)
         )
         let reviews = ReviewService(database: library.database)
-        let approve: (String, User) async throws -> Void = { id, reviewer in
+        let approve: (ReviewItemType, String, User) async throws -> Void = { type, id, reviewer in
             _ = try await reviews.decide(
-                .resource,
+                type,
                 id: id,
                 decision: .approve,
                 checks: ReviewChecks(political: true, scientific: true, applicability: true, normativity: true),
@@ -43,6 +43,10 @@ import Testing
         let report = try await ReportService(database: library.database).report(year: Calendar.current.component(.year, from: Date()))
         #expect(report.totals.resources == 8)
         #expect(report.rules.first { $0.id == "text_image_share" }?.pass == true)
+        let bank = try await QuestionStore(database: library.database).list(.init(), viewer: admin, PageRequest(pageSize: 100))
+        #expect(bank.total == 8)
+        #expect(bank.items.allSatisfy { $0.status == .approved })
+        #expect(Set(bank.items.map(\.type)).count == 6)
         for login in DemoLibrary.logins {
             #expect(try await library.accounts.logIn(username: login.username, password: login.password) != nil)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import GranaryLearning
 import GranaryModel
 import GranarySearch
 import GranaryStore
@@ -14,6 +15,8 @@ struct ResourceController {
     let fileIO: FileIO
     /// Largest file accepted, in bytes.
     let maximumUploadSize: Int64
+    /// Counts views and downloads.
+    let analytics: Analytics
 
     func addRoutes(to router: RouterGroup<AppRequestContext>) {
         let group = router.group("resources", context: AuthenticatedContext.self)
@@ -29,6 +32,7 @@ struct ResourceController {
         group.get("{id}/history", use: self.history)
         group.post("{id}/submit", use: self.submit)
         group.post("{id}/ratings", use: self.rate)
+        group.get("{id}/ratings", use: self.ratings)
     }
 
     private static let author = LocalizedText(zh: "上传或修改资源", en: "upload or change resources")
@@ -128,6 +132,10 @@ struct ResourceController {
         return try .json(rating, status: .created)
     }
 
+    @Sendable func ratings(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try .json(try await self.resources.ratings(id: try Self.id(context), viewer: context.user, try request.uri.pageRequest()))
+    }
+
     @Sendable func retire(request: Request, context: AuthenticatedContext) async throws -> Response {
         try await self.changed(try await self.resources.retire(id: try Self.id(context), actor: context.user))
     }
@@ -194,6 +202,10 @@ struct ResourceController {
         headers[.contentLength] = String(bytes.count)
         if request.method == .head {
             return Response(status: status, headers: headers)
+        }
+        // One use per playback or download: a player's later range requests do not start at byte 0.
+        if bytes.lowerBound == 0 {
+            try await self.analytics.record(inline ? .view : .download, resource: resource.id, user: context.user)
         }
         let body = try await self.fileIO.loadFile(path: path, range: Int(bytes.lowerBound)...Int(bytes.upperBound), context: context)
         return Response(status: status, headers: headers, body: body)

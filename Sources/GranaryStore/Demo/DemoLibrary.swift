@@ -27,10 +27,10 @@ public enum DemoLibrary {
 
     /// Loads the demo into an empty library. Returns false (and changes nothing) when the library already has accounts.
     ///
-    /// Eight resources are published through `approve(resourceId, reviewer)`, which the caller makes a real review
-    /// decision (the review queue lives above this module).
+    /// Eight resources and eight questions are published through `approve(type, id, reviewer)`, which the caller
+    /// makes a real review decision (the review queue lives above this module).
     @discardableResult
-    public static func load(into library: Library, approve: (String, User) async throws -> Void) async throws -> Bool {
+    public static func load(into library: Library, approve: (ReviewItemType, String, User) async throws -> Void) async throws -> Bool {
         guard try await library.accounts.isEmpty() else { return false }
         var users: [String: User] = [:]
         for login in self.logins {
@@ -208,9 +208,114 @@ public enum DemoLibrary {
                 _ = try await library.resources.submit(id: id, actor: users[author]!)
             }
             if fate == .published {
-                try await approve(id, users["wang.shenhe"]!)
+                try await approve(.resource, id, users["wang.shenhe"]!)
             }
         }
+        try await self.loadQuestions(into: library, author: users["zhang.laoshi"]!, reviewer: users["wang.shenhe"]!, approve: approve)
         return true
+    }
+
+    /// A small published question bank for 焊接方法与设备: every type, so papers can be assembled from it.
+    private static func loadQuestions(
+        into library: Library,
+        author: User,
+        reviewer: User,
+        approve: (ReviewItemType, String, User) async throws -> Void
+    ) async throws {
+        let choices: [Question.Option] = [
+            .init(id: "A", text: "阴极区、弧柱区、阳极区"),
+            .init(id: "B", text: "熔池、热影响区、母材"),
+            .init(id: "C", text: "焊丝、焊剂、保护气"),
+        ]
+        let gases: [Question.Option] = [
+            .init(id: "A", text: "CO2"), .init(id: "B", text: "Ar"), .init(id: "C", text: "O2"), .init(id: "D", text: "N2"),
+        ]
+        let inputs: [QuestionStore.Input] = [
+            .init(
+                course: "weld-methods",
+                knowledgePoints: ["arc"],
+                type: .single,
+                difficulty: 2,
+                stem: "焊接电弧由哪三个区域组成？",
+                options: choices,
+                answer: .string("A"),
+                analysis: .some("电弧沿长度方向分为阴极区、弧柱区和阳极区。"),
+                score: 2
+            ),
+            .init(
+                course: "weld-methods",
+                knowledgePoints: ["gmaw"],
+                type: .multiple,
+                difficulty: 3,
+                stem: "熔化极气体保护焊常用的保护气体有哪些？",
+                options: gases,
+                answer: .array([.string("A"), .string("B")]),
+                analysis: .some("CO2 与 Ar 及其混合气最常用。"),
+                score: 3
+            ),
+            .init(
+                course: "weld-methods",
+                knowledgePoints: ["arc"],
+                type: .judge,
+                difficulty: 1,
+                stem: "焊接电弧是一种气体放电现象。",
+                answer: .bool(true),
+                score: 1
+            ),
+            .init(
+                course: "weld-methods",
+                knowledgePoints: ["gmaw"],
+                type: .fill,
+                difficulty: 3,
+                stem: "CO2 焊的焊丝干伸长一般为 ____ mm。",
+                answer: .array([.array([.string("10-15"), .string("10～15")])]),
+                score: 2
+            ),
+            .init(
+                course: "weld-methods",
+                knowledgePoints: ["safety"],
+                type: .judge,
+                difficulty: 1,
+                stem: "焊接作业时可以不戴面罩短时观察电弧。",
+                answer: .bool(false),
+                analysis: .some("弧光中的紫外线会灼伤眼睛，必须佩戴面罩。"),
+                score: 1
+            ),
+            .init(
+                course: "weld-methods",
+                knowledgePoints: ["smaw"],
+                type: .single,
+                difficulty: 2,
+                stem: "焊条电弧焊引弧常用的方法是？",
+                options: [.init(id: "A", text: "划擦法与直击法"), .init(id: "B", text: "高频引弧"), .init(id: "C", text: "接触短路提升")],
+                answer: .string("A"),
+                score: 2
+            ),
+            .init(
+                course: "weld-methods",
+                knowledgePoints: ["safety", "arc"],
+                type: .short,
+                difficulty: 3,
+                stem: "简述焊接烟尘的危害及防护措施。",
+                answer: .string("危害呼吸系统；采用局部排烟、佩戴防尘口罩、保持通风。"),
+                score: 5
+            ),
+            .init(
+                course: "weld-methods",
+                knowledgePoints: ["gmaw", "smaw"],
+                type: .practical,
+                difficulty: 4,
+                stem: "完成 Q235 钢板 8 mm 厚 V 形坡口平对接焊，单面焊双面成形。",
+                answer: .string("焊缝成形良好、无未焊透、无咬边。"),
+                rubric: [.init(criterion: "焊前准备与装配", points: 3), .init(criterion: "焊缝外观成形", points: 4), .init(criterion: "安全文明生产", points: 3)],
+                score: 10
+            ),
+        ]
+        let questions = QuestionStore(database: library.database)
+        for input in inputs {
+            let question = try await questions.create(input, author: author)
+            _ = try await questions.submit(id: question.id, actor: author)
+            try await approve(.question, question.id, reviewer)
+        }
     }
 }

@@ -272,6 +272,13 @@ public struct ResourceStore: Sendable {
                 errors: [FieldError(field: "stars", message: LocalizedText(zh: "应为 1–5", en: "must be 1 to 5"))]
             )
         }
+        if let comment, comment.count > 2000 {
+            throw GranaryError(
+                .validationFailed,
+                LocalizedText(zh: "评价内容不超过 2000 字", en: "A comment is at most 2000 characters"),
+                errors: [FieldError(field: "comment", message: LocalizedText(zh: "过长", en: "too long"))]
+            )
+        }
         return try await self.database.pool.write { db in
             guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: user) else { throw Self.notFound(id) }
             guard state.publishedVersion != nil, state.status != .retired else {
@@ -287,6 +294,39 @@ public struct ResourceStore: Sendable {
             )
             try EventLog.record(db, actor: user.username, action: "resource.rated", itemType: "resource", itemId: rating.resource, after: rating)
             return rating
+        }
+    }
+
+    /// The ratings and comments of a resource (open evaluation, 公开评价), newest first, with their mean.
+    public func ratings(id: String, viewer: User, _ page: PageRequest) async throws -> RatingSummary {
+        try await self.database.pool.read { db in
+            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: viewer) else { throw Self.notFound(id) }
+            let id = id.lowercased()
+            let summary = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, AVG(stars) AS mean FROM ratings WHERE resource = ?", arguments: [id])
+            let items = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.stars, r.comment, r.ratedAt, u.username, u.displayName FROM ratings r JOIN users u ON u.id = r.user
+                    WHERE r.resource = ? ORDER BY r.ratedAt DESC, u.username LIMIT ? OFFSET ?
+                    """,
+                arguments: [id, page.pageSize, page.offset]
+            ).map { row in
+                RatingSummary.Entry(
+                    user: row["username"],
+                    displayName: row["displayName"],
+                    stars: row["stars"],
+                    comment: row["comment"],
+                    ratedAt: row["ratedAt"]
+                )
+            }
+            let count: Int = summary?["n"] ?? 0
+            return RatingSummary(
+                average: (summary?["mean"] as Double?).map { ($0 * 100).rounded() / 100 },
+                items: items,
+                total: count,
+                page: page.page,
+                pageSize: page.pageSize
+            )
         }
     }
 
@@ -661,4 +701,23 @@ public struct Rating: Codable, Sendable, Equatable {
     public let stars: Int
     public let comment: String?
     public let ratedAt: Date
+}
+
+/// A resource's ratings: their mean and one page of them.
+public struct RatingSummary: Codable, Sendable, Equatable {
+    /// One rating with its comment.
+    public struct Entry: Codable, Sendable, Equatable {
+        public let user: String
+        public let displayName: String
+        public let stars: Int
+        public let comment: String?
+        public let ratedAt: Date
+    }
+
+    /// Mean stars, nil without ratings.
+    public let average: Double?
+    public let items: [Entry]
+    public let total: Int
+    public let page: Int
+    public let pageSize: Int
 }

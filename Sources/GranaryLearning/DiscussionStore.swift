@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+import GranaryModel
+import GranaryStore
+
+/// Threaded discussion (讨论区) per unit of an offering: learners ask, teachers answer, and the offering's teacher
+/// can hide a post (the event keeps who hid it and why; the post itself is never deleted).
+public struct DiscussionStore: Sendable {
+    let database: LibraryDatabase
+
+    /// Longest post, in characters.
+    public static let maximumLength = 5000
+
+    /// Creates the store over the library's database.
+    public init(database: LibraryDatabase) {
+        self.database = database
+    }
+
+    /// The threads of one unit, oldest first, each with its replies. Hidden posts keep their place; their text is
+    /// shown only to the offering's teacher and admins.
+    public func threads(offering: String, unit: String, viewer: User, _ page: PageRequest) async throws -> Page<Post> {
+        try await self.database.pool.read { db in
+            let owner = try Self.checkUnit(db, offering: offering, unit: unit, viewer: viewer)
+            let total =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM posts WHERE offering = ? AND unit = ? AND parent IS NULL",
+                    arguments: [offering, unit]
+                ) ?? 0
+            let threads = try Self.fetch(
+                db,
+                where: "p.offering = ? AND p.unit = ? AND p.parent IS NULL ORDER BY p.createdAt, p.id LIMIT ? OFFSET ?",
+                arguments: [offering, unit, page.pageSize, page.offset],
+                owner: owner,
+                viewer: viewer
+            )
+            var items: [Post] = []
+            for var thread in threads {
+                thread.replies = try Self.fetch(
+                    db,
+                    where: "p.parent = ? ORDER BY p.createdAt, p.id",
+                    arguments: [thread.id],
+                    owner: owner,
+                    viewer: viewer
+                )
+                items.append(thread)
+            }
+            return Page(items: items, total: total, request: page)
+        }
+    }
+
+    /// A new thread, or a reply to `parent` (a reply to a reply joins the same thread).
+    public func post(offering: String, unit: String, body: String, parent: String?, author: User) async throws -> Post {
+        let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty, text.count <= Self.maximumLength else {
+            throw GranaryError(
+                .validationFailed,
+                LocalizedText(zh: "内容不能为空，且不超过 \(Self.maximumLength) 字", en: "A post is 1 to \(Self.maximumLength) characters"),
+                errors: [FieldError(field: "body", message: LocalizedText(zh: "长度不对", en: "wrong length"))]
+            )
+        }
+        return try await self.database.pool.write { db in
+            let owner = try Self.checkUnit(db, offering: offering, unit: unit, viewer: author)
+            let enrolled =
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM enrollments WHERE offering = ? AND user = ?", arguments: [offering, author.id]) == true
+            guard enrolled || owner || author.role == .teacher else {
+                throw GranaryError.forbidden(LocalizedText(zh: "选修这门课程后才能参与讨论", en: "Enrol in the offering to join its discussion"))
+            }
+            var root: String?
+            if let parent {
+                guard
+                    let row = try Row.fetchOne(
+                        db,
+                        sql: "SELECT id, parent FROM posts WHERE id = ? AND offering = ? AND unit = ?",
+                        arguments: [parent.lowercased(), offering, unit]
+                    )
+                else {
+                    throw GranaryError(
+                        .validationFailed,
+                        LocalizedText(zh: "要回复的帖子不在这个单元", en: "The post replied to is not in this unit"),
+                        errors: [FieldError(field: "parent", message: LocalizedText(zh: "未知帖子", en: "unknown post"))]
+                    )
+                }
+                root = row["parent"] ?? row["id"]
+            }
+            let id = UUID().uuidString.lowercased()
+            try db.execute(
+                sql: "INSERT INTO posts (id, offering, unit, parent, author, body, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [id, offering, unit, root, author.id, text, Date()]
+            )
+            try EventLog.record(
+                db,
+                actor: author.username,
+                action: "post.created",
+                itemType: "post",
+                itemId: id,
+                after: ["offering": offering, "unit": unit]
+            )
+            return try Self.fetch(db, where: "p.id = ?", arguments: [id], owner: owner, viewer: author)[0]
+        }
+    }
+
+    /// Hides a post. Only the offering's teacher and admins may; the reason goes into the audit trail.
+    public func hide(post id: String, reason: String?, user: User) async throws -> Post {
+        try await self.database.pool.write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT p.hiddenAt, o.createdBy FROM posts p JOIN offerings o ON o.id = p.offering WHERE p.id = ?",
+                    arguments: [id]
+                )
+            else { throw GranaryError.notFound(LocalizedText(zh: "帖子", en: "Post"), id) }
+            guard row["createdBy"] as String == user.id || user.role == .admin else {
+                throw GranaryError.forbidden(LocalizedText(zh: "只有授课教师和管理员能隐藏帖子", en: "Only the offering's teacher and admins hide posts"))
+            }
+            guard row["hiddenAt"] as Date? == nil else { throw GranaryError.invalidTransition(from: "hidden", action: "post.hidden") }
+            try db.execute(sql: "UPDATE posts SET hiddenAt = ?, hiddenBy = ? WHERE id = ?", arguments: [Date(), user.id, id])
+            try EventLog.record(
+                db,
+                actor: user.username,
+                action: "post.hidden",
+                itemType: "post",
+                itemId: id,
+                before: ["hidden": "false"],
+                after: ["hidden": "true", "reason": String((reason ?? "").prefix(500))]
+            )
+            return try Self.fetch(db, where: "p.id = ?", arguments: [id], owner: true, viewer: user)[0]
+        }
+    }
+
+    // MARK: - Shared
+
+    /// Checks that the unit is in the offering as `viewer` sees it; returns whether `viewer` teaches it.
+    private static func checkUnit(_ db: GRDB.Database, offering: String, unit: String, viewer: User) throws -> Bool {
+        let shown = try OfferingStore.read(db, id: offering, viewer: viewer, preview: false)
+        let owner = shown.createdBy == viewer.username || viewer.role == .admin
+        var units = shown.units
+        if owner, let working = try String.fetchOne(db, sql: "SELECT units FROM offerings WHERE id = ?", arguments: [offering]) {
+            units += try OfferingStore.decodeUnits(working)
+        }
+        guard units.contains(where: { $0.id == unit }) else {
+            throw GranaryError.notFound(LocalizedText(zh: "单元", en: "Unit"), unit)
+        }
+        return owner
+    }
+
+    private static func fetch(_ db: GRDB.Database, where clause: String, arguments: StatementArguments, owner: Bool, viewer: User) throws -> [Post] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT p.*, u.username, u.displayName, u.role FROM posts p JOIN users u ON u.id = p.author
+                WHERE \(clause)
+                """,
+            arguments: arguments
+        ).map { row in
+            let hidden = row["hiddenAt"] as Date? != nil
+            let mine = row["author"] as String == viewer.id
+            return Post(
+                id: row["id"],
+                offering: row["offering"],
+                unit: row["unit"],
+                parent: row["parent"],
+                author: row["username"],
+                authorName: row["displayName"],
+                byTeacher: ["teacher", "admin"].contains(row["role"] as String),
+                body: hidden && !owner && !mine ? nil : row["body"],
+                hidden: hidden,
+                createdAt: row["createdAt"],
+                replies: nil
+            )
+        }
+    }
+}
