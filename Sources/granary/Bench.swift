@@ -8,6 +8,6 @@ import GranaryStore
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Granary beside its anchors.",
-        subcommands: [Graph.self, Ingest.self, Papers.self, Review.self, Search.self]
+        subcommands: [Graph.self, Ingest.self, Papers.self, Review.self, Search.self, Web.self]
     )
 }

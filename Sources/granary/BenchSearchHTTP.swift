@@ -50,38 +50,49 @@ extension Bench.Search {
         var figures: [String: Any] = ["start_s": server.startSeconds]
         print("HTTP, \(connections) connections, 10 s per class (wrk, one thread; granary serve --event-loops 1): requests/s, p50 ms, p99 ms")
         for name in ["q2", "q3", "q4", "and2"] {
-            let paths = (queries[name] ?? []).map { terms in
-                "/api/v1/search?pageSize=20&q=" + (terms.joined(separator: " ").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
-            }
+            let paths = (queries[name] ?? []).map { "/api/v1/search?pageSize=20&q=" + Self.queryValue($0) }
             guard !paths.isEmpty else { continue }
-            let pathFile = work + "/paths-\(name).txt"
-            try paths.joined(separator: "\n").write(toFile: pathFile, atomically: true, encoding: .utf8)
-            let script = work + "/rotate.lua"
-            try """
-            local paths = {}
-            for line in io.lines("\(pathFile)") do paths[#paths + 1] = line end
-            local next = 0
-            request = function()
-              next = next % #paths + 1
-              return wrk.format("GET", paths[next], { ["Authorization"] = "Bearer \(server.token)" })
-            end
-            """.write(toFile: script, atomically: true, encoding: .utf8)
-            let output = try runProgram(
-                "/usr/bin/wrk",
-                ["-t1", "-c\(connections)", "-d10s", "--latency", "-s", script, "http://127.0.0.1:\(server.port)"]
-            )
-            let p50 = Self.wrkLatency(output, "50%")
-            let p99 = Self.wrkLatency(output, "99%")
-            let rate =
-                output.split(separator: "\n").first { $0.hasPrefix("Requests/sec:") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
-            let errors = output.contains("Non-2xx") ? " (some answers were not 2xx)" : ""
-            print(String(format: "%-6@ %8.0f  %7.2f  %7.2f%@", name as NSString, rate, p50, p99, errors as NSString))
-            figures[name] = ["requests_per_s": rate, "p50_ms": p50, "p99_ms": p99]
+            let run = try Self.wrk(paths: paths, header: ("Authorization", "Bearer \(server.token)"), port: server.port, work: work, connections: connections)
+            print(String(format: "%-6@ %8.0f  %7.2f  %7.2f%@", name as NSString, run.rate, run.p50, run.p99, run.note as NSString))
+            figures[name] = ["requests_per_s": run.rate, "p50_ms": run.p50, "p99_ms": run.p99]
         }
         let peak = BenchServer.status(pid: pid, field: "VmHWM")
         print(String(format: "HTTP: server peak RSS %.0f MiB", Double(peak) / 1024))
         figures["peak_rss_mib"] = Double(peak) / 1024
         return figures
+    }
+
+    /// Query terms as the value of `q`, percent-encoded.
+    static func queryValue(_ terms: [String]) -> String {
+        terms.joined(separator: " ").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+    }
+
+    /// One wrk run of 10 s over `paths` in turn, with one request header: requests/s, p50 and p99 in ms, and a note
+    /// when some answers were not 2xx.
+    static func wrk(
+        paths: [String],
+        header: (name: String, value: String),
+        port: Int,
+        work: String,
+        connections: Int
+    ) throws -> (rate: Double, p50: Double, p99: Double, note: String) {
+        let pathFile = work + "/paths.txt"
+        try paths.joined(separator: "\n").write(toFile: pathFile, atomically: true, encoding: .utf8)
+        let script = work + "/rotate.lua"
+        try """
+        local paths = {}
+        for line in io.lines("\(pathFile)") do paths[#paths + 1] = line end
+        local next = 0
+        request = function()
+          next = next % #paths + 1
+          return wrk.format("GET", paths[next], { ["\(header.name)"] = "\(header.value)" })
+        end
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+        let output = try runProgram("/usr/bin/wrk", ["-t1", "-c\(connections)", "-d10s", "--latency", "-s", script, "http://127.0.0.1:\(port)"])
+        let rate =
+            output.split(separator: "\n").first { $0.hasPrefix("Requests/sec:") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+        let note = output.contains("Non-2xx") ? " (some answers were not 2xx)" : ""
+        return (rate, Self.wrkLatency(output, "50%"), Self.wrkLatency(output, "99%"), note)
     }
 
     /// A latency line of wrk's `--latency` distribution ("99%   4.21ms"), in milliseconds.
