@@ -8,7 +8,8 @@
 
   /** Calls the API as the signed-in person; resolves to {ok, status, body}. */
   async function api(method, url, body) {
-    const headers = { "X-CSRF-Token": csrf, "Accept": "application/json" };
+    // Problem bodies in Chinese whatever the browser's own language list says: the pages are Chinese.
+    const headers = { "X-CSRF-Token": csrf, "Accept": "application/json", "Accept-Language": "zh-CN" };
     let payload = body;
     if (body !== undefined && !(body instanceof FormData)) {
       headers["Content-Type"] = "application/json";
@@ -42,7 +43,7 @@
       const candidates = [field, field.replace(/\[\d+\]$/, ""), field.replace(/^metadata\./, "").replace(/\[\d+\]$/, "")];
       const target = candidates.map((name) => form.querySelector('[data-error-for="' + CSS.escape(name) + '"]')).find(Boolean);
       if (target) target.textContent = (target.textContent ? target.textContent + "；" : "") + error.message;
-      else unplaced.push(error.message);
+      else if (error.message !== problem.detail && !unplaced.includes(error.message)) unplaced.push(error.message);
     });
     if (box) {
       box.textContent = (problem.detail || problem.title || "提交失败") + (unplaced.length ? "：" + unplaced.join("；") : "");
