@@ -72,7 +72,7 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
     )
 }
 
-/// The router with every route of `/api/v1` and its middleware.
+/// The router with every route of `/api/v1`, the web pages and their middleware.
 func buildRouter(
     library: Library,
     configuration: AppConfiguration,
@@ -83,17 +83,37 @@ func buildRouter(
     let openAPIPath = configuration.metadataDirectory + "/openapi.json"
     let openAPIDocument = ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: openAPIPath)))
 
+    let throttle = LoginThrottle()
+    let reviews = ReviewService(database: library.database, claimDuration: configuration.claimDuration)
+    let recommendations = Recommendations(database: library.database, resources: library.resources)
+    let web = WebInterface(
+        renderer: try PageRenderer.load(),
+        assets: try StaticAssets.load(),
+        accounts: library.accounts,
+        throttle: throttle,
+        catalogue: library.catalogue,
+        names: CatalogueNames(catalogue: library.catalogue),
+        search: search,
+        resources: library.resources,
+        recommendations: recommendations,
+        reviews: reviews,
+        questions: QuestionStore(database: library.database),
+        papers: PaperStore(database: library.database),
+        reports: ReportService(database: library.database),
+        maximumUploadSize: configuration.maximumUploadSize
+    )
+
     let router = Router(context: AppRequestContext.self)
     // Outermost first: metrics see the final status, problems cover every error below them.
     router.add(middleware: RequestMetrics(factory: PrometheusMetricsFactory(registry: registry)))
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: BearerAuthenticator(accounts: library.accounts))
+    router.add(middleware: BearerAuthenticator(accounts: library.accounts, refusalPage: web.refusalPage))
 
     let system = SystemController(library: library, openAPIDocument: openAPIDocument, registry: registry, integrity: integrity)
     router.get("metrics", use: system.metrics)
     let api = router.group("api/v1")
     system.addRoutes(to: api)
-    SessionController(accounts: library.accounts, throttle: LoginThrottle()).addRoutes(to: api)
+    SessionController(accounts: library.accounts, throttle: throttle).addRoutes(to: api)
     AdminController(accounts: library.accounts).addRoutes(to: api)
     CatalogueController(catalogue: library.catalogue, national: library.nationalCatalogue, occupations: library.occupations).addRoutes(to: api)
     GraphController(graph: GraphService(database: library.database)).addRoutes(to: api)
@@ -114,10 +134,10 @@ func buildRouter(
         recommendations: LearnerRecommendations(database: library.database),
         analytics: Analytics(database: library.database)
     ).addRoutes(to: api)
-    ReviewController(reviews: ReviewService(database: library.database, claimDuration: configuration.claimDuration), search: search).addRoutes(
-        to: api
-    )
-    SearchController(search: search, recommendations: Recommendations(database: library.database, resources: library.resources)).addRoutes(to: api)
+    ReviewController(reviews: reviews, search: search).addRoutes(to: api)
+    SearchController(search: search, recommendations: recommendations).addRoutes(to: api)
     ReportController(reports: ReportService(database: library.database)).addRoutes(to: api)
+    // The Chinese pages at `/`, clients of the same stores and services.
+    web.addRoutes(to: router)
     return router
 }

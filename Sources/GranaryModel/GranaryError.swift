@@ -59,6 +59,8 @@ public struct GranaryError: Error, Sendable, Equatable {
         case conflict = "conflict"
         case unauthorized = "unauthorized"
         case forbidden = "forbidden"
+        /// A request authenticated by the session cookie came without its CSRF token (跨站请求校验失败).
+        case csrfFailed = "csrf_failed"
         case notFound = "not_found"
         case rangeNotSatisfiable = "range_not_satisfiable"
         case rateLimited = "rate_limited"

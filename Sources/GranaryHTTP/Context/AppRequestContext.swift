@@ -2,13 +2,16 @@ import GranaryModel
 import Hummingbird
 import NIOCore
 
-/// The context of every request: who is calling (when a valid bearer token came with it) and from where.
+/// The context of every request: who is calling (when a valid bearer token or session cookie came with it) and from where.
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The account of the bearer token, set by `BearerAuthenticator`.
+    /// The account of the bearer token or session cookie, set by `BearerAuthenticator`.
     public var user: User?
-    /// The bearer token itself, for log-out.
+    /// The bearer token itself (or the session cookie's value), for log-out.
     public var token: String?
+    /// Whether the credential was the `granary_session` cookie rather than an `Authorization` header: a browser
+    /// sends a cookie by itself, so only such requests need the CSRF token (and pages render it for their forms).
+    public var authenticatedByCookie = false
     /// The peer's address, for rate limits.
     public let remoteAddress: String
 

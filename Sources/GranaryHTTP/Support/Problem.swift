@@ -58,7 +58,7 @@ extension GranaryError.Code {
         case .payloadTooLarge: .contentTooLarge
         case .invalidTransition, .conflict: .conflict
         case .unauthorized: .unauthorized
-        case .forbidden: .forbidden
+        case .forbidden, .csrfFailed: .forbidden
         case .notFound: .notFound
         case .rangeNotSatisfiable: .rangeNotSatisfiable
         case .rateLimited: .tooManyRequests
@@ -90,6 +90,7 @@ extension GranaryError.Code {
         case .conflict: LocalizedText(zh: "与现有数据冲突", en: "Conflict with existing data")
         case .unauthorized: LocalizedText(zh: "未登录或登录已失效", en: "Not logged in")
         case .forbidden: LocalizedText(zh: "没有权限", en: "Forbidden")
+        case .csrfFailed: LocalizedText(zh: "请求来源校验失败，请刷新页面后重试", en: "CSRF check failed; reload the page and retry")
         case .notFound: LocalizedText(zh: "未找到", en: "Not found")
         case .rangeNotSatisfiable: LocalizedText(zh: "请求的范围无效", en: "Range not satisfiable")
         case .rateLimited: LocalizedText(zh: "请求过于频繁", en: "Too many requests")

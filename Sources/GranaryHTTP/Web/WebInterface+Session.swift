@@ -1,0 +1,173 @@
+import Foundation
+import GranaryModel
+import GranaryStore
+import Hummingbird
+
+/// Log-in, log-out and learner sign-up as HTML forms: the same `Accounts` calls as `/api/v1/sessions` and
+/// `/api/v1/learners/register`, with the session token in an HttpOnly cookie instead of a response body.
+extension WebInterface {
+    struct LoginPage: Sendable {
+        let formToken: String
+        let next: String
+        let username: String
+        let error: String?
+    }
+
+    struct RegisterPage: Sendable {
+        let formToken: String
+        let username: String
+        let displayName: String
+        let error: String?
+        let fieldErrors: [String]
+    }
+
+    /// Only a path on this site may follow a log-in: `//evil.example` or a full URL would send the person away.
+    static func localPath(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\") else { return "/" }
+        return next
+    }
+
+    /// The double-submit value the form carries: the one already in the browser's cookie, or a new one.
+    private func formToken(_ request: Request) -> (value: String, isNew: Bool) {
+        if let existing = request.cookies[WebSession.formCookie]?.value, existing.count == 32 { return (existing, false) }
+        return (WebSession.randomToken(), true)
+    }
+
+    /// Renders a form that carries a double-submit token, setting its cookie when the browser has none.
+    private func anonymousForm(
+        _ template: String,
+        title: String,
+        page: some Sendable,
+        token: (value: String, isNew: Bool),
+        request: Request,
+        context: AppRequestContext,
+        notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        var response = try await self.render(
+            template,
+            title: title,
+            page: page,
+            context: context,
+            path: request.uri.path,
+            notice: notice,
+            status: status
+        )
+        if token.isNew { response.setCookie(WebSession.formCookie(token.value)) }
+        return response
+    }
+
+    /// Whether a log-in or sign-up post carries the value of its double-submit cookie.
+    private func formTokenMatches(_ request: Request, _ form: FormFields) -> Bool {
+        guard let cookie = request.cookies[WebSession.formCookie]?.value else { return false }
+        return WebSession.equal(form[WebSession.formField] ?? "", cookie)
+    }
+
+    private static let staleForm = GranaryError(
+        .csrfFailed,
+        LocalizedText(zh: "表单已过期或来源不明，请刷新页面后重新提交", en: "The form is stale or came from elsewhere; reload and resubmit")
+    )
+
+    @Sendable func loginForm(request: Request, context: AppRequestContext) async throws -> Response {
+        let next = Self.localPath(request.uri.value("next"))
+        if context.user != nil { return PageRenderer.redirect(to: next) }
+        let token = self.formToken(request)
+        let page = LoginPage(formToken: token.value, next: next, username: "", error: nil)
+        let notice = request.uri.value("registered") == "1" ? "注册成功，请用新账户登录" : nil
+        return try await self.anonymousForm("login", title: "登录", page: page, token: token, request: request, context: context, notice: notice)
+    }
+
+    @Sendable func logIn(request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await self.form(request, context: context)
+        guard self.formTokenMatches(request, form) else { throw Self.staleForm }
+        let username = (form["username"] ?? "").trimmingCharacters(in: .whitespaces)
+        let next = Self.localPath(form["next"])
+        let token = self.formToken(request)
+        func again(_ message: String, status: HTTPResponse.Status) async throws -> Response {
+            let page = LoginPage(formToken: token.value, next: next, username: username, error: message)
+            return try await self.anonymousForm("login", title: "登录", page: page, token: token, request: request, context: context, status: status)
+        }
+        do {
+            try await self.throttle.check(account: username, address: context.remoteAddress)
+        } catch let limited as RateLimited {
+            var response = try await again("登录失败次数过多，请 \(limited.retryAfter) 秒后再试", status: .tooManyRequests)
+            response.headers[.retryAfter] = String(limited.retryAfter)
+            return response
+        }
+        guard let session = try await self.accounts.logIn(username: username, password: form["password"] ?? "") else {
+            await self.throttle.fail(account: username, address: context.remoteAddress)
+            return try await again("用户名或密码错误", status: .unauthorized)
+        }
+        await self.throttle.succeed(account: username)
+        var response = PageRenderer.redirect(to: next)
+        let maxAge = max(1, Int(session.expiresAt.timeIntervalSinceNow.rounded(.down)))
+        response.setCookie(WebSession.sessionCookie(token: session.token, maxAge: maxAge))
+        return response
+    }
+
+    @Sendable func logOut(request: Request, context: AppRequestContext) async throws -> Response {
+        // A stale cookie is anonymous already; either way the browser forgets it.
+        if let user = context.user, let token = context.token, context.authenticatedByCookie {
+            try await self.accounts.revoke(token: token, actor: user.username)
+        }
+        var response = PageRenderer.redirect(to: "/login")
+        response.setCookie(WebSession.expiredSessionCookie)
+        return response
+    }
+
+    @Sendable func registerForm(request: Request, context: AppRequestContext) async throws -> Response {
+        if context.user != nil { return PageRenderer.redirect(to: "/") }
+        let token = self.formToken(request)
+        let page = RegisterPage(formToken: token.value, username: "", displayName: "", error: nil, fieldErrors: [])
+        return try await self.anonymousForm("register", title: "注册学习者账户", page: page, token: token, request: request, context: context)
+    }
+
+    @Sendable func register(request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await self.form(request, context: context)
+        guard self.formTokenMatches(request, form) else { throw Self.staleForm }
+        let username = form["username"] ?? ""
+        let password = form["password"] ?? ""
+        let displayName = form["displayName"] ?? ""
+        let token = self.formToken(request)
+        guard password == form["passwordAgain"] else {
+            let page = RegisterPage(formToken: token.value, username: username, displayName: displayName, error: "两次输入的密码不一致", fieldErrors: [])
+            return try await self.anonymousForm(
+                "register",
+                title: "注册学习者账户",
+                page: page,
+                token: token,
+                request: request,
+                context: context,
+                status: .unprocessableContent
+            )
+        }
+        do {
+            _ = try await self.accounts.createUser(
+                username: username,
+                password: password,
+                displayName: displayName,
+                role: .learner,
+                institution: nil,
+                actor: nil
+            )
+        } catch let error as GranaryError {
+            let page = RegisterPage(
+                formToken: token.value,
+                username: username,
+                displayName: displayName,
+                error: error.detail.zh,
+                fieldErrors: error.errors.map(\.message.zh)
+            )
+            return try await self.anonymousForm(
+                "register",
+                title: "注册学习者账户",
+                page: page,
+                token: token,
+                request: request,
+                context: context,
+                status: error.code.status
+            )
+        }
+        return PageRenderer.redirect(to: "/login?registered=1")
+    }
+}
