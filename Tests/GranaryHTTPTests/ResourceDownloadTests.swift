@@ -27,6 +27,9 @@ import Testing
             #expect(response.headers[.contentLength] == String(resource.size))
             #expect(response.headers[.acceptRanges] == "bytes")
             #expect(response.headers[.xContentTypeOptions] == "nosniff")
+            // The browser's PDF viewer refuses a sandboxed response; the PDF still may load nothing else.
+            #expect(response.headers[.contentSecurityPolicy]?.contains("sandbox") == false)
+            #expect(response.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'none'") == true)
             let disposition = try #require(response.headers[.contentDisposition])
             #expect(disposition.hasPrefix("inline; filename=\"\(resource.id).pdf\""))
             // 智能焊接技术_焊接方法与设备_焊接电弧_文档_原创.pdf, RFC 5987-encoded.
