@@ -40,6 +40,12 @@ extension Bench {
         @Option(help: "Folder of the shipped vocabularies.")
         var metadata: String = "Metadata"
 
+        /// queries.json: per class, queries that are one term (a string) or several (an array of strings).
+        static func queryClasses(_ path: String) throws -> [String: [[String]]] {
+            let classes = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: [Any]] ?? [:]
+            return classes.mapValues { items in items.map { ($0 as? String).map { [$0] } ?? ($0 as? [String] ?? []) } }
+        }
+
         func run() async throws {
             let viewer = User(id: "bench", username: "bench", displayName: "bench", role: .learner, institution: nil, createdAt: Date())
             let buildStart = ContinuousClock.now
@@ -95,13 +101,13 @@ extension Bench {
             print("index arrays, MiB: " + index.footprint.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value >> 20)" }.joined(separator: ", "))
             print("index: \(stats.textUnits) code units of text, \(stats.bigramKeys) bigram keys, \(stats.postings) postings")
 
-            let classes = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: self.queries))) as? [String: [Any]] ?? [:]
+            let classes = try Self.queryClasses(self.queries)
             var queries: [String: [[String]]] = [:]
             var report: [String: Any] = ["documents": documents.count, "build_s": Review.seconds(built), "index_mib": Double(anonymous) / 1024]
             print("ranked top-20 in process, ms: without counts (what tantivy does) | with total and facets (what the API does)")
             print("class    p50      p99    |   p50      p99    | hit counts equal to a scan")
             for name in self.classes.split(separator: ",").map(String.init) {
-                let items: [[String]] = (classes[name] ?? []).map { ($0 as? String).map { [$0] } ?? ($0 as? [String] ?? []) }
+                let items = classes[name] ?? []
                 queries[name] = items
                 func time(counts: Bool) -> (p50: Double, p99: Double) {
                     for terms in items.prefix(10) { _ = index.search(Self.query(terms, viewer: viewer, counts: counts)) }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import GranaryModel
@@ -24,7 +25,7 @@ public struct Event: Codable, Sendable, Equatable {
 
 /// The append-only audit trail. Writes happen inside the transaction of the change they describe.
 public enum EventLog {
-    /// Appends an event within the caller's write transaction.
+    /// Appends an event within the caller's write transaction, chained to the one before it.
     public static func record(
         _ db: GRDB.Database,
         actor: String?,
@@ -35,10 +36,86 @@ public enum EventLog {
         after: (any Encodable)? = nil,
         at: Date = Date()
     ) throws {
+        // The text SQLite stores for the date, so the hash can be recomputed from the row as it is.
+        let stamp = String.fromDatabaseValue(at.databaseValue) ?? ""
+        let fields = [stamp, actor, action, itemType, itemId, try before.map(Self.json), try after.map(Self.json)]
+        let previous = try String.fetchOne(db, sql: "SELECT hash FROM events ORDER BY id DESC LIMIT 1") ?? Self.genesis
         try db.execute(
-            sql: "INSERT INTO events (at, actor, action, itemType, itemId, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [at, actor, action, itemType, itemId, try before.map(Self.json), try after.map(Self.json)]
+            sql: "INSERT INTO events (at, actor, action, itemType, itemId, before, after, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: StatementArguments(fields) + [Self.chainHash(previous: previous, fields: fields)]
         )
+    }
+
+    // MARK: - The hash chain
+
+    /// The `previous` of the first event.
+    static let genesis = String(repeating: "0", count: 64)
+
+    /// SHA-256 over the previous event's hash and this event's fields, each length-prefixed so no two different rows
+    /// read the same. Changing, inserting or deleting any event breaks every hash after it.
+    static func chainHash(previous: String, fields: [String?]) -> String {
+        var text = previous
+        for field in fields {
+            if let field {
+                text += "|\(field.utf8.count):" + field
+            } else {
+                text += "|-"
+            }
+        }
+        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Hashes every event that has none yet, in order (the rows written before the chain existed).
+    static func chainUnhashedEvents(_ db: GRDB.Database) throws {
+        var previous = Self.genesis
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT id, CAST(at AS TEXT) AS at, actor, action, itemType, itemId, before, after, hash FROM events ORDER BY id"
+        ) {
+            if let hash = row["hash"] as String? {
+                previous = hash
+                continue
+            }
+            let hash = Self.chainHash(previous: previous, fields: Self.fields(row))
+            try db.execute(sql: "UPDATE events SET hash = ? WHERE id = ?", arguments: [hash, row["id"] as Int64])
+            previous = hash
+        }
+    }
+
+    /// What is wrong with the chain: a changed, inserted or deleted event, or a missing hash. Empty when intact.
+    public static func verifyChain(_ db: GRDB.Database) throws -> [String] {
+        var problems: [String] = []
+        var previous = Self.genesis
+        var lastID: Int64 = 0
+        let rows = try Row.fetchCursor(
+            db,
+            sql: "SELECT id, CAST(at AS TEXT) AS at, actor, action, itemType, itemId, before, after, hash FROM events ORDER BY id"
+        )
+        while let row = try rows.next() {
+            let id: Int64 = row["id"]
+            let expected = Self.chainHash(previous: previous, fields: Self.fields(row))
+            guard let hash = row["hash"] as String? else {
+                problems.append("event \(id) has no hash")
+                previous = expected
+                lastID = id
+                continue
+            }
+            if hash != expected {
+                problems.append("event \(id) does not match the chain: it, or an event before it, was changed, inserted or deleted")
+            }
+            previous = hash
+            lastID = id
+        }
+        // Deleting the newest events leaves a consistent chain; AUTOINCREMENT's counter remembers how far it went.
+        let highest = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'events'") ?? 0
+        if highest > lastID {
+            problems.append("events \(lastID + 1)–\(highest) are missing from the end of the trail")
+        }
+        return problems
+    }
+
+    private static func fields(_ row: Row) -> [String?] {
+        [row["at"], row["actor"], row["action"], row["itemType"], row["itemId"], row["before"], row["after"]]
     }
 
     /// Events of one item, oldest first.

@@ -79,6 +79,13 @@ public struct LibraryDatabase: Sendable {
         migrator.registerMigration("v9 offerings, enrolments, progress, discussions, resource use") { db in
             try db.execute(sql: Self.schemaV9)
         }
+        migrator.registerMigration("v10 events form a hash chain") { db in
+            // The trail is append-only by trigger; the trigger steps aside once, for this migration to hash what exists.
+            try db.execute(sql: "ALTER TABLE events ADD COLUMN hash TEXT")
+            try db.execute(sql: "DROP TRIGGER events_no_update")
+            try EventLog.chainUnhashedEvents(db)
+            try db.execute(sql: "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END")
+        }
         return migrator
     }
 

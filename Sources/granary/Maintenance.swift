@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import GranaryStore
+
+/// `granary backup DIR`: a consistent copy of the library while the service keeps serving.
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the library (database and blobs, with a manifest of their SHA-256) into an empty folder.",
+        discussion: "Safe while `granary serve` runs on the same data folder: the database is copied in one read transaction."
+    )
+
+    @OptionGroup var storage: StorageOptions
+
+    @Argument(help: "An empty or new folder for the copy.")
+    var destination: String
+
+    func run() async throws {
+        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata)
+        let started = ContinuousClock.now
+        let manifest = try LibraryBackup.backup(library, to: self.destination) { done, total in
+            if done == total || done % 1000 == 0 {
+                FileHandle.standardError.write(Data("copied \(done)/\(total) blobs\n".utf8))
+            }
+        }
+        let bytes = manifest.blobs.reduce(manifest.database.size) { $0 + $1.size }
+        print(
+            "backup in \(self.destination): \(manifest.resources) resources, \(manifest.blobs.count) blobs, \(manifest.events) events, "
+                + String(format: "%.1f MB, in %@", Double(bytes) / 1e6, "\(ContinuousClock.now - started)")
+        )
+    }
+}
+
+/// `granary restore DIR`: the library back from a backup, every hash checked first.
+struct Restore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a backup's hashes, put it in the data folder, and verify the result.",
+        discussion: "Stop the service first. A data folder that holds a library is replaced only with --force."
+    )
+
+    @OptionGroup var storage: StorageOptions
+
+    @Argument(help: "The folder `granary backup` wrote.")
+    var source: String
+
+    @Flag(help: "Replace the library in the data folder.")
+    var force = false
+
+    func run() async throws {
+        let manifest = try LibraryBackup.restore(from: self.source, to: self.storage.data, force: self.force) { done, total in
+            if done == total || done % 1000 == 0 {
+                FileHandle.standardError.write(Data("checked and copied \(done)/\(total)\n".utf8))
+            }
+        }
+        print("restored \(manifest.resources) resources and \(manifest.blobs.count) blobs from the backup of \(manifest.createdAt)")
+        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata)
+        let report = try await LibraryVerifier(library: library).run()
+        Verify.print(report)
+        if !report.isClean { throw ExitCode(1) }
+    }
+}
+
+/// `granary verify`: what is wrong with a library, if anything.
+struct Verify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the database's integrity, every blob's hash, stray files and the audit trail's hash chain.",
+        discussion: "Reads only; safe beside a running service. Exits with 1 when anything is wrong."
+    )
+
+    @OptionGroup var storage: StorageOptions
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func run() async throws {
+        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata)
+        let report = try await LibraryVerifier(library: library).run { done, total in
+            if done == total || done % 1000 == 0 {
+                FileHandle.standardError.write(Data("hashed \(done)/\(total) blobs\n".utf8))
+            }
+        }
+        if self.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            Swift.print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            Self.print(report)
+        }
+        if !report.isClean { throw ExitCode(1) }
+    }
+
+    static func print(_ report: LibraryVerifier.Report) {
+        Swift.print(
+            String(
+                format: "%d blobs (%.1f MB) hashed, %d events in the chain: ",
+                report.blobsChecked,
+                Double(report.bytesChecked) / 1e6,
+                report.events
+            )
+                + (report.isClean ? "clean" : "\(report.problems.count) problem(s)")
+        )
+        for problem in report.problems {
+            Swift.print("  \(problem.kind): \(problem.detail)")
+        }
+    }
+}
