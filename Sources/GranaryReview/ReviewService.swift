@@ -293,7 +293,7 @@ public struct ReviewService: Sendable {
                     zh: "通过审核须四项检查全部合格，未合格：\(failed.map(\.2).joined(separator: "、"))",
                     en: "Approval needs all four checks; failed: \(failed.map(\.0).joined(separator: ", "))"
                 ),
-                errors: failed.map { FieldError(field: "checks.\($0.0)", message: LocalizedText(zh: "未合格", en: "not passed")) }
+                errors: failed.map { FieldError(field: "checks.\($0.0)", message: LocalizedText(zh: "\($0.2)未勾选合格", en: "\($0.0) not passed")) }
             )
         case .reject, .requestChanges:
             guard comment != nil else {

@@ -18,14 +18,17 @@ public struct PaperInfeasibility: Error, Sendable, Hashable {
     public var reason: Reason
     /// One sentence naming the constraint and the figures behind it.
     public var message: String
+    /// The same sentence in Chinese, for the problem a person reads; points are written `point N` as in `message`.
+    public var chinese: String?
     /// True when no paper exists (checked before the search, or every selection tried); false when the search's
     /// budget ran out and `message` describes the constraint the closest paper found still broke.
     public var proven: Bool
 
     /// An infeasibility; `proven` tells a proof from a search that gave up.
-    public init(reason: Reason, message: String, proven: Bool) {
+    public init(reason: Reason, message: String, chinese: String? = nil, proven: Bool) {
         self.reason = reason
         self.message = message
+        self.chinese = chinese
         self.proven = proven
     }
 }

@@ -24,16 +24,30 @@ struct PaperPrecheck {
     /// The first impossibility found in the scan of the bank, or nil when the search may go ahead.
     func run(_ scan: BankScan) -> PaperInfeasibility? {
         for type in QuestionType.allCases where (self.blueprint.quotas[type] ?? 0) < 0 {
-            return self.infeasible(.typeQuota, "the blueprint asks for \(self.blueprint.quotas[type] ?? 0) \(type.rawValue) items")
+            return self.infeasible(
+                .typeQuota,
+                "the blueprint asks for \(self.blueprint.quotas[type] ?? 0) \(type.rawValue) items",
+                zh: "蓝图要求的\(type.chinese)题数为负数"
+            )
         }
         let items = scan.items
         for type in QuestionType.allCases where items[type.ordinal] < self.quotas[type.ordinal] {
             let asked = self.quotas[type.ordinal]
-            return self.infeasible(.typeQuota, "the bank has \(items[type.ordinal]) \(type.rawValue) items, the blueprint asks for \(asked)")
+            return self.infeasible(
+                .typeQuota,
+                "the bank has \(items[type.ordinal]) \(type.rawValue) items, the blueprint asks for \(asked)",
+                zh: "题库只有 \(items[type.ordinal]) 道已发布的\(type.chinese)题，蓝图要求 \(asked) 道"
+            )
         }
         for (number, point) in self.cover.ids.enumerated() {
-            if !scan.coveredByAny[number] { return self.infeasible(.cover, "point \(point) has no item") }
-            if !scan.coveredByUsable[number] { return self.infeasible(.cover, "point \(point) has no item of a type the blueprint asks for") }
+            if !scan.coveredByAny[number] { return self.infeasible(.cover, "point \(point) has no item", zh: "知识点 point \(point) 没有已发布的试题") }
+            if !scan.coveredByUsable[number] {
+                return self.infeasible(
+                    .cover,
+                    "point \(point) has no item of a type the blueprint asks for",
+                    zh: "知识点 point \(point) 没有蓝图所要求题型的试题"
+                )
+            }
         }
         if let reason = self.checkCoverCount(scan.coverHits) { return reason }
         if let reason = self.checkCap(spread: scan.spread, pointless: scan.pointless, need: scan.spreadNeed) { return reason }
@@ -42,11 +56,12 @@ struct PaperPrecheck {
             if target < sums.lowest || target > sums.highest {
                 return self.infeasible(
                     .score,
-                    "no selection reaches a total of exactly \(target): with these quotas the totals lie between \(sums.lowest) and \(sums.highest)"
+                    "no selection reaches a total of exactly \(target): with these quotas the totals lie between \(sums.lowest) and \(sums.highest)",
+                    zh: "按这些题量，总分只能在 \(sums.lowest) 到 \(sums.highest) 之间，凑不出 \(target)"
                 )
             }
             if let reachable = sums.reachable, !reachable[target - sums.lowest] {
-                return self.infeasible(.score, "no selection reaches a total of exactly \(target) with these quotas")
+                return self.infeasible(.score, "no selection reaches a total of exactly \(target) with these quotas", zh: "按这些题量，凑不出恰好 \(target) 的总分")
             }
         }
         let band = self.blueprint.difficultySum
@@ -55,7 +70,8 @@ struct PaperPrecheck {
             return self.infeasible(
                 .difficulty,
                 "no selection has a difficulty sum within \(band.lowerBound)…\(band.upperBound): "
-                    + "with these quotas the sums lie between \(sums.lowest) and \(sums.highest)"
+                    + "with these quotas the sums lie between \(sums.lowest) and \(sums.highest)",
+                zh: "按这些题量，难度之和只能在 \(sums.lowest) 到 \(sums.highest) 之间，达不到目标范围 \(band.lowerBound)–\(band.upperBound)"
             )
         }
         if let reachable = sums.reachable {
@@ -63,7 +79,8 @@ struct PaperPrecheck {
             if !inside.contains(where: { reachable[$0 - sums.lowest] }) {
                 return self.infeasible(
                     .difficulty,
-                    "no selection has a difficulty sum within \(band.lowerBound)…\(band.upperBound) with these quotas"
+                    "no selection has a difficulty sum within \(band.lowerBound)…\(band.upperBound) with these quotas",
+                    zh: "按这些题量，难度之和落不进目标范围 \(band.lowerBound)–\(band.upperBound)"
                 )
             }
         }
@@ -85,7 +102,8 @@ struct PaperPrecheck {
         guard reachable < self.cover.count else { return nil }
         return self.infeasible(
             .cover,
-            "the blueprint asks to cover \(self.cover.count) points, but \(self.quotas.reduce(0, +)) questions can assess at most \(reachable) of them"
+            "the blueprint asks to cover \(self.cover.count) points, but \(self.quotas.reduce(0, +)) questions can assess at most \(reachable) of them",
+            zh: "蓝图要求覆盖 \(self.cover.count) 个知识点，但 \(self.quotas.reduce(0, +)) 道题最多只能覆盖 \(reachable) 个"
         )
     }
 
@@ -93,7 +111,11 @@ struct PaperPrecheck {
     private func checkCap(spread: [Set<Int32>], pointless: [Int], need: [Int]) -> PaperInfeasibility? {
         guard let limit = self.blueprint.maxPerPoint else { return nil }
         if limit < 1 && !self.cover.ids.isEmpty {
-            return self.infeasible(.maxPerPoint, "at most \(limit) items per point leaves the \(self.cover.count) points to cover unassessed")
+            return self.infeasible(
+                .maxPerPoint,
+                "at most \(limit) items per point leaves the \(self.cover.count) points to cover unassessed",
+                zh: "每个知识点至多 \(limit) 题，要覆盖的 \(self.cover.count) 个知识点就无题可考"
+            )
         }
         for group in 0...QuestionType.ordinalCount where need[group] > 0 {
             let asked = group == QuestionType.ordinalCount ? self.quotas.reduce(0, +) : self.quotas[group]
@@ -103,13 +125,14 @@ struct PaperPrecheck {
             return self.infeasible(
                 .maxPerPoint,
                 "\(what) assess only \(spread[group].count) point\(spread[group].count == 1 ? "" : "s"); at most \(limit) items per point allows "
-                    + "\(room) of the \(asked) the blueprint asks for"
+                    + "\(room) of the \(asked) the blueprint asks for",
+                zh: "可用试题只考查 \(spread[group].count) 个知识点，每个知识点至多 \(limit) 题，只能出 \(room) 道，蓝图要求 \(asked) 道"
             )
         }
         return nil
     }
 
-    private func infeasible(_ reason: PaperInfeasibility.Reason, _ message: String) -> PaperInfeasibility {
-        PaperInfeasibility(reason: reason, message: message, proven: true)
+    private func infeasible(_ reason: PaperInfeasibility.Reason, _ message: String, zh: String) -> PaperInfeasibility {
+        PaperInfeasibility(reason: reason, message: message, chinese: zh, proven: true)
     }
 }

@@ -132,13 +132,16 @@ extension PaperStore {
             switch PaperAssembler().assemble(candidates, blueprint: blueprint) {
             case .infeasible(let infeasibility):
                 let message = Self.naming(infeasibility.message, points: coursePoints)
+                let chinese = infeasibility.chinese.map { Self.naming($0, points: coursePoints, word: "") } ?? Self.chinese(infeasibility.reason)
                 throw GranaryError(
                     .infeasibleBlueprint,
                     LocalizedText(
-                        zh: "按此蓝图无法组卷：\(Self.chinese(infeasibility.reason))（\(message)）",
+                        zh: "按此蓝图无法组卷（\(Self.chinese(infeasibility.reason))）：\(chinese)",
                         en: "The blueprint cannot be met (\(infeasibility.reason.rawValue)): \(message)"
                     ),
-                    errors: [FieldError(field: "blueprint.\(infeasibility.reason.rawValue)", message: LocalizedText(stringLiteral: message))]
+                    errors: [
+                        FieldError(field: "blueprint.\(infeasibility.reason.rawValue)", message: LocalizedText(zh: chinese, en: message))
+                    ]
                 )
             case .assembled(let assembled):
                 let chosen = assembled.items.sorted {
@@ -158,11 +161,11 @@ extension PaperStore {
 
 extension PaperStore {
     /// The solver names points by their index in the course; a person wants the point's id.
-    static func naming(_ message: String, points: [String]) -> String {
+    static func naming(_ message: String, points: [String], word: String = "point ") -> String {
         var named = ""
         var rest = Substring(message)
         while let range = rest.range(of: "point ") {
-            named += rest[..<range.upperBound]
+            named += rest[..<range.lowerBound] + word
             rest = rest[range.upperBound...]
             let digits = rest.prefix { $0.isNumber }
             if let index = Int(digits), points.indices.contains(index) {
@@ -176,7 +179,7 @@ extension PaperStore {
     /// The constraint that failed, in Chinese.
     static func chinese(_ reason: PaperInfeasibility.Reason) -> String {
         switch reason {
-        case .typeQuota: "题库中某题型的已发布试题不够"
+        case .typeQuota: "某题型的已发布试题不够"
         case .cover: "有知识点没有可用的试题"
         case .score: "凑不出要求的总分"
         case .difficulty: "平均难度无法落在目标范围内"
