@@ -52,7 +52,13 @@ extension Bench.Search {
         for name in ["q2", "q3", "q4", "and2"] {
             let paths = (queries[name] ?? []).map { "/api/v1/search?pageSize=20&q=" + Self.queryValue($0) }
             guard !paths.isEmpty else { continue }
-            let run = try Self.wrk(paths: paths, header: ("Authorization", "Bearer \(server.token)"), port: server.port, work: work, connections: connections)
+            let run = try Self.wrk(
+                paths: paths,
+                header: ("Authorization", "Bearer \(server.token)"),
+                port: server.port,
+                work: work,
+                connections: connections
+            )
             print(String(format: "%-6@ %8.0f  %7.2f  %7.2f%@", name as NSString, run.rate, run.p50, run.p99, run.note as NSString))
             figures[name] = ["requests_per_s": run.rate, "p50_ms": run.p50, "p99_ms": run.p99]
         }

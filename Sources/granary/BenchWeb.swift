@@ -48,7 +48,9 @@ extension Bench {
                 try await Bench.Review.fill(library, pending: 0, published: texts.count, texts: texts)
             }
             defer { server.stop() }
-            print(String(format: "granary serve with %d published resources answered /health %.2f s after it started", texts.count, server.startSeconds))
+            print(
+                String(format: "granary serve with %d published resources answered /health %.2f s after it started", texts.count, server.startSeconds)
+            )
             // The start-up integrity check reads the whole database on one core: let it finish before timing.
             for _ in 0..<600 {
                 if let health = try? runProgram("/usr/bin/curl", ["-s", "http://127.0.0.1:\(server.port)/api/v1/health"]),
@@ -63,7 +65,10 @@ extension Bench {
             // A page that is not the search page (a redirect to the log-in form, say) would make the figures meaningless.
             let probe = try runProgram(
                 "/usr/bin/curl",
-                ["-s", "-o", "/dev/null", "-w", "%{http_code} %{content_type}", "-H", "\(cookie.0): \(cookie.1)", "http://127.0.0.1:\(server.port)/search?q=%E7%84%8A"]
+                [
+                    "-s", "-o", "/dev/null", "-w", "%{http_code} %{content_type}", "-H", "\(cookie.0): \(cookie.1)",
+                    "http://127.0.0.1:\(server.port)/search?q=%E7%84%8A",
+                ]
             )
             guard probe.hasPrefix("200 text/html") else { throw BenchError("the search page answered \(probe), not a page") }
 
@@ -109,7 +114,14 @@ extension Bench {
             let peak = BenchServer.status(pid: server.process.processIdentifier, field: "VmHWM")
             report["peak_rss_mib"] = Double(peak) / 1024
             report["page_p99_ms_worst"] = worst
-            print(String(format: "search page p99, worst class: %.2f ms (target ≤ %.0f ms): %@", worst, self.targetP99, worst <= self.targetP99 ? "met" : "NOT met"))
+            print(
+                String(
+                    format: "search page p99, worst class: %.2f ms (target ≤ %.0f ms): %@",
+                    worst,
+                    self.targetP99,
+                    worst <= self.targetP99 ? "met" : "NOT met"
+                )
+            )
             print(String(format: "server peak RSS %.0f MiB", Double(peak) / 1024))
             let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
             print(String(decoding: json, as: UTF8.self))
