@@ -85,7 +85,7 @@ extension WebInterface {
                 Fact(label: "浏览", value: String(usage.totals.views)),
                 Fact(label: "下载", value: String(usage.totals.downloads)),
                 Fact(label: "完成学习", value: String(usage.totals.completions)),
-                Fact(label: "评价", value: "\(usage.totals.ratings)（平均 \(stars(usage.totals.averageStars)) 星）"),
+                Fact(label: "评价", value: String(usage.totals.ratings) + (usage.totals.averageStars.map { String(format: "（平均 %.1f 星）", $0) } ?? "")),
                 Fact(label: "使用人数", value: String(usage.users)),
             ],
             groupHeading: by == .resource ? "资源" : (by == .course ? "课程" : "资源类型"),

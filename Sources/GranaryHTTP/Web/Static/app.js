@@ -524,6 +524,7 @@
     }
     dialog.querySelectorAll("[data-picker-tab]").forEach((button) => {
       button.addEventListener("click", () => {
+        if (tab !== button.getAttribute("data-picker-tab")) query.value = "";
         tab = button.getAttribute("data-picker-tab");
         dialog.querySelectorAll("[data-picker-tab]").forEach((b) => b.setAttribute("aria-selected", String(b === button)));
         query.placeholder = tab === "paper" ? "按试卷标题筛选" : "检索已发布的资源（任意课程），支持拼音";
