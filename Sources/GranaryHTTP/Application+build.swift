@@ -100,6 +100,12 @@ func buildRouter(
         questions: QuestionStore(database: library.database),
         papers: PaperStore(database: library.database),
         reports: ReportService(database: library.database),
+        attempts: AttemptStore(database: library.database),
+        offerings: OfferingStore(database: library.database),
+        progress: ProgressStore(database: library.database),
+        discussions: DiscussionStore(database: library.database),
+        learnerRecommendations: LearnerRecommendations(database: library.database),
+        analytics: Analytics(database: library.database),
         maximumUploadSize: configuration.maximumUploadSize
     )
 

@@ -119,6 +119,6 @@ extension WebInterface {
                 )
             }
         )
-        return try await self.render("courses", title: "我的课程", page: page, context: context, path: "/courses")
+        return try await self.render("courses", title: "课程目录", page: page, context: context, path: "/courses")
     }
 }

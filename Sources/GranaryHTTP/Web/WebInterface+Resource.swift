@@ -1,4 +1,5 @@
 import Foundation
+import GranaryLearning
 import GranaryModel
 import GranarySearch
 import GranaryStore
@@ -55,6 +56,40 @@ extension WebInterface {
         let related: [Related]
         let canSubmit: Bool
         let canRate: Bool
+        /// Set when the page was opened from an offering the viewer is enrolled in.
+        let study: Study?
+    }
+
+    /// The resource as an item of an offering being studied: where it sits and the way on.
+    struct Study: Sendable {
+        let offering: String
+        let offeringTitle: String
+        let offeringHref: String
+        let resource: String
+        let done: Bool
+        let nextHref: String
+        let nextTitle: String?
+    }
+
+    /// The study bar for `resource` when `?offering=` names an offering `user` is enrolled in and that holds it.
+    func study(of resource: String, request: Request, user: User) async throws -> Study? {
+        guard let raw = request.uri.queryParameters["offering"], let uuid = UUID(uuidString: String(raw)) else { return nil }
+        let id = uuid.uuidString.lowercased()
+        guard let progress = try await self.progress(in: id, user: user),
+            let offering = try? await self.offerings.offering(id: id, viewer: user, preview: false)
+        else { return nil }
+        let item = Offering.Item(resource: resource)
+        guard offering.units.contains(where: { $0.items.contains { $0.resource == resource } }) else { return nil }
+        let next = Self.nextHref(after: item, in: offering)
+        return Study(
+            offering: id,
+            offeringTitle: offering.title,
+            offeringHref: "/offerings/\(id)",
+            resource: resource,
+            done: progress.units.contains { $0.done.contains("resource:" + resource) },
+            nextHref: next.href,
+            nextTitle: next.title
+        )
     }
 
     /// One label and value of a metadata table.
@@ -122,7 +157,8 @@ extension WebInterface {
                 )
             },
             canSubmit: resource.createdBy == user.username && [.draft, .changesRequested, .rejected].contains(resource.status),
-            canRate: resource.createdBy != user.username && (user.role == .learner || resource.status == .approved)
+            canRate: resource.createdBy != user.username && (user.role == .learner || resource.status == .approved),
+            study: try await self.study(of: resource.id, request: request, user: user)
         )
         return try await self.render("resource", title: resource.title, page: page, context: context, path: request.uri.path)
     }

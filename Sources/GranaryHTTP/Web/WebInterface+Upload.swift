@@ -86,6 +86,12 @@ extension WebInterface {
         let totalScore: String
         let facts: [Fact]
         let items: [Item]
+        /// Anyone but the paper's author may sit it (`POST /api/v1/papers/{id}/attempts`).
+        let canStart: Bool
+        let id: String
+        /// The offering the paper was opened from, carried to the attempt so its progress is recorded.
+        let offering: String?
+        let offeringHref: String?
     }
 
     @Sendable func paperPage(request: Request, context: AppRequestContext) async throws -> Response {
@@ -93,6 +99,7 @@ extension WebInterface {
         let paper = try await self.papers.paper(id: try context.parameters.require("id"))
         let names = try await self.names.current(courses: [paper.course])
         let showsAnswers = user.role != .learner
+        let offering = request.uri.queryParameters["offering"].flatMap { UUID(uuidString: String($0)) }?.uuidString.lowercased()
         var items: [PaperPage.Item] = []
         for item in paper.items.sorted(by: { $0.position < $1.position }) {
             let question = try? await self.questions.question(id: item.question, version: item.version, viewer: user)
@@ -126,7 +133,11 @@ extension WebInterface {
                 Fact(label: "组卷人", value: paper.createdBy),
                 Fact(label: "时间", value: Self.format(paper.createdAt)),
             ],
-            items: items
+            items: items,
+            canStart: paper.createdBy != user.username,
+            id: paper.id,
+            offering: offering,
+            offeringHref: offering.map { "/offerings/\($0)" }
         )
         return try await self.render("paper", title: paper.title, page: page, context: context, path: request.uri.path)
     }

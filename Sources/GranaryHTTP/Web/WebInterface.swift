@@ -1,5 +1,6 @@
 import Foundation
 import GranaryAssessment
+import GranaryLearning
 import GranaryModel
 import GranaryReview
 import GranarySearch
@@ -29,6 +30,12 @@ struct WebInterface: Sendable {
     let questions: QuestionStore
     let papers: PaperStore
     let reports: ReportService
+    let attempts: AttemptStore
+    let offerings: OfferingStore
+    let progress: ProgressStore
+    let discussions: DiscussionStore
+    let learnerRecommendations: LearnerRecommendations
+    let analytics: Analytics
     /// Largest upload, shown on the upload form.
     let maximumUploadSize: Int64
 
@@ -51,6 +58,14 @@ struct WebInterface: Sendable {
         pages.get("report", use: self.reportPage)
         pages.get("papers/new", use: self.paperBuilder)
         pages.get("papers/{id}", use: self.paperPage)
+        pages.get("attempts/{id}", use: self.attemptPage)
+        pages.get("offerings", use: self.offeringList)
+        pages.get("offerings/new", use: self.offeringBuilder)
+        pages.get("offerings/{id}", use: self.offeringPage)
+        pages.get("offerings/{id}/edit", use: self.offeringBuilder)
+        pages.get("offerings/{id}/units/{unit}", use: self.unitPage)
+        pages.get("me", use: self.myLearning)
+        pages.get("analytics", use: self.analyticsPage)
     }
 
     // MARK: - Rendering
@@ -88,14 +103,16 @@ struct WebInterface: Sendable {
     static func navigation(for role: Role?, path: String) -> [SiteModel.Link] {
         var links: [(String, String)] = [("/", "首页")]
         if let role {
-            links += [("/search", "检索"), ("/courses", "我的课程")]
-            if role == .teacher || role == .admin { links += [("/upload", "上传资源"), ("/papers/new", "组卷")] }
+            links += [("/search", "检索"), ("/offerings", "课程"), ("/me", "我的学习")]
+            if role == .teacher || role == .admin { links += [("/upload", "上传资源"), ("/offerings/new", "组课"), ("/papers/new", "组卷")] }
             if role == .reviewer || role == .admin { links.append(("/review", "审核队列")) }
             if role == .admin { links.append(("/report", "监测报告")) }
+            if role != .learner { links.append(("/analytics", "数据分析")) }
         }
-        return links.map { href, label in
-            SiteModel.Link(href: href, label: label, current: href == "/" ? path == "/" : path.hasPrefix(href))
-        }
+        // The longest link that the path starts with is the current one (组课 at /offerings/new, not 课程).
+        let current = links.map(\.0).filter { href in href == "/" ? path == "/" : path == href || path.hasPrefix(href + "/") }
+            .max { $0.count < $1.count }
+        return links.map { href, label in SiteModel.Link(href: href, label: label, current: href == current) }
     }
 
     // MARK: - Who is asking

@@ -40,7 +40,14 @@
     const unplaced = [];
     (problem.errors || []).forEach((error) => {
       const field = String(error.field || "");
-      const candidates = [field, field.replace(/\[\d+\]$/, ""), field.replace(/^metadata\./, "").replace(/\[\d+\]$/, "")];
+      // The field itself, then ever shorter prefixes: units[0].items[1].resource → units[0].items[1] → units[0].items → …
+      const candidates = [];
+      [field, field.replace(/^metadata\./, "")].forEach((name) => {
+        for (let rest = name; rest; rest = rest.replace(/(\.[^.[\]]*|\[\d+\])$/, "")) {
+          if (!candidates.includes(rest)) candidates.push(rest);
+          if (!/(\.[^.[\]]*|\[\d+\])$/.test(rest)) break;
+        }
+      });
       const target = candidates.map((name) => form.querySelector('[data-error-for="' + CSS.escape(name) + '"]')).find(Boolean);
       if (target) target.textContent = (target.textContent ? target.textContent + "；" : "") + error.message;
       else if (error.message !== problem.detail && !unplaced.includes(error.message)) unplaced.push(error.message);
@@ -242,5 +249,402 @@
       panel.hidden = false;
       panel.scrollIntoView({ behavior: "smooth" });
     });
+  }
+  // ---- Courses and learning (组课、选课、进度、讨论、作答) ----
+
+  /** Runs `action` with `button` disabled; on failure shows the problem in `scope` and enables it again. */
+  async function press(button, scope, action) {
+    const status = scope.querySelector(".form-status");
+    button.disabled = true;
+    setStatus(status, "正在处理……", null);
+    clearProblem(scope);
+    const result = await action();
+    if (result && !result.ok) {
+      button.disabled = false;
+      setStatus(status, "", null);
+      showProblem(scope, result.body);
+    }
+    return result;
+  }
+
+  // Enrolling (选课) in an offering.
+  document.querySelectorAll("[data-enrol]").forEach((button) => {
+    button.addEventListener("click", () => press(button, document.body, async () => {
+      const result = await api("POST", "/api/v1/offerings/" + encodeURIComponent(button.getAttribute("data-enrol")) + "/enrollments");
+      if (result.ok) window.location.reload();
+      return result;
+    }));
+  });
+
+  // The author's 发布 and 下架 on the offering page.
+  document.querySelectorAll("[data-offering-action]").forEach((button) => {
+    button.addEventListener("click", () => {
+      const action = button.getAttribute("data-offering-action");
+      if (action === "withdraw" && !window.confirm("下架后新学习者不能再选这门课程，已选课的学习者不受影响。确定下架？")) return;
+      press(button, document.body, async () => {
+        const result = await api("POST", "/api/v1/offerings/" + encodeURIComponent(button.getAttribute("data-offering-id")) + "/" + action);
+        if (result.ok) window.location.reload();
+        return result;
+      });
+    });
+  });
+
+  // 完成本项，学习下一项 on a resource opened from an offering.
+  document.querySelectorAll("[data-complete-item]").forEach((button) => {
+    button.addEventListener("click", () => press(button, button.closest("section") || document.body, async () => {
+      const result = await api("POST", "/api/v1/progress", {
+        offering: button.getAttribute("data-offering"),
+        resource: button.getAttribute("data-resource"),
+      });
+      if (result.ok) window.location.href = button.getAttribute("data-next");
+      return result;
+    }));
+  });
+
+  // New threads and replies in a unit's discussion.
+  document.querySelectorAll("[data-post-form]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const button = form.querySelector('button[type="submit"]');
+      press(button, form, async () => {
+        const body = { body: String(new FormData(form).get("body") || "") };
+        const parent = form.getAttribute("data-parent");
+        if (parent) body.parent = parent;
+        const url = "/api/v1/offerings/" + encodeURIComponent(form.getAttribute("data-offering")) + "/units/" +
+          encodeURIComponent(form.getAttribute("data-unit")) + "/posts";
+        const result = await api("POST", url, body);
+        if (result.ok) window.location.reload();
+        return result;
+      });
+    });
+  });
+
+  // The teacher hides a post (it keeps its place, marked 此帖已被隐藏).
+  document.querySelectorAll("[data-hide-post]").forEach((button) => {
+    button.addEventListener("click", () => {
+      if (!window.confirm("隐藏后学习者只能看到“此帖已被隐藏”。确定隐藏这条帖子？")) return;
+      press(button, document.body, async () => {
+        const result = await api("POST", "/api/v1/posts/" + encodeURIComponent(button.getAttribute("data-hide-post")) + "/hide", {});
+        if (result.ok) window.location.reload();
+        return result;
+      });
+    });
+  });
+
+  // 开始作答 on a paper page.
+  document.querySelectorAll("[data-start-attempt]").forEach((button) => {
+    button.addEventListener("click", () => press(button, button.closest("section") || document.body, async () => {
+      const result = await api("POST", "/api/v1/papers/" + encodeURIComponent(button.getAttribute("data-start-attempt")) + "/attempts");
+      if (result.ok) {
+        const offering = button.getAttribute("data-offering");
+        window.location.href = "/attempts/" + result.body.id + (offering ? "?offering=" + encodeURIComponent(offering) : "");
+      }
+      return result;
+    }));
+  });
+
+  // Answering a paper: 保存 keeps the answers, 交卷 saves, submits, records the offering's progress and shows the result.
+  const attempt = document.querySelector("[data-attempt-form]");
+  if (attempt && attempt.querySelector("[data-attempt-submit]")) {
+    const id = attempt.getAttribute("data-attempt-form");
+    const answers = () => {
+      const all = {};
+      attempt.querySelectorAll("[data-question]").forEach((box) => {
+        const question = box.getAttribute("data-question");
+        const type = box.getAttribute("data-type");
+        const checked = Array.from(box.querySelectorAll("input:checked")).map((input) => input.value);
+        if (type === "single" && checked.length) all[question] = checked[0];
+        else if (type === "multiple" && checked.length) all[question] = checked;
+        else if (type === "judge" && checked.length) all[question] = checked[0] === "true";
+        else if (type === "fill") {
+          const blanks = Array.from(box.querySelectorAll("[data-blank]")).map((input) => input.value.trim());
+          if (blanks.some(Boolean)) all[question] = blanks;
+        } else if (type === "short" || type === "practical") {
+          const text = box.querySelector("textarea").value.trim();
+          if (text) all[question] = text;
+        }
+      });
+      return all;
+    };
+    const save = () => api("PUT", "/api/v1/attempts/" + encodeURIComponent(id) + "/answers", { answers: answers() });
+    const status = attempt.querySelector(".form-status");
+    const saveButton = attempt.querySelector("[data-attempt-save]");
+    saveButton.addEventListener("click", () => press(saveButton, attempt, async () => {
+      const result = await save();
+      if (result.ok) {
+        saveButton.disabled = false;
+        setStatus(status, "已保存 " + new Date().toLocaleTimeString("zh-CN"), "ok");
+      }
+      return result;
+    }));
+    attempt.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const button = attempt.querySelector("[data-attempt-submit]");
+      const total = attempt.querySelectorAll("[data-question]").length;
+      const answered = Object.keys(answers()).length;
+      if (answered < total && !window.confirm("还有 " + (total - answered) + " 道题未作答，确定交卷？")) return;
+      press(button, attempt, async () => {
+        const saved = await save();
+        if (!saved.ok) return saved;
+        const result = await api("POST", "/api/v1/attempts/" + encodeURIComponent(id) + "/submit");
+        if (!result.ok) return result;
+        const offering = attempt.getAttribute("data-offering");
+        if (offering) {
+          // Not enrolled (a teacher trying the paper) is no reason to hide the result.
+          await api("POST", "/api/v1/progress", { offering, paper: attempt.getAttribute("data-paper") });
+        }
+        window.location.reload();
+        return result;
+      });
+    });
+  }
+
+  // The offering builder (组课).
+  const builder = document.querySelector("[data-offering-builder]");
+  if (builder) setUpBuilder(builder);
+
+  function setUpBuilder(form) {
+    const kindNames = { text: "文本", image: "图形图像", audio: "音频", video: "视频", animation: "动画", simulation: "虚拟仿真",
+      document: "文档", courseware: "课件", other: "其他", paper: "试卷" };
+    const courseSelect = form.querySelector('[data-field="course"]');
+    const courseNames = {};
+    courseSelect.querySelectorAll("option[value]").forEach((option) => {
+      if (option.value) courseNames[option.value] = option.textContent.split(" · ")[0];
+    });
+    const list = form.querySelector("[data-units]");
+    const status = form.querySelector(".form-status");
+    const dialog = document.querySelector("[data-item-picker]");
+    let id = form.getAttribute("data-offering-id") || "";
+    let units = [];
+    let pickingFor = 0;
+    let tab = "resource";
+
+    const el = (tag, className, text) => {
+      const node = document.createElement(tag);
+      if (className) node.className = className;
+      if (text !== undefined) node.textContent = text;
+      return node;
+    };
+    const small = (label, title, onClick, attribute) => {
+      const button = el("button", "quiet small-button", label);
+      button.type = "button";
+      button.title = title;
+      button.setAttribute("aria-label", title);
+      if (attribute) button.setAttribute(attribute, "");
+      button.addEventListener("click", onClick);
+      return button;
+    };
+    const move = (array, from, to) => {
+      if (to < 0 || to >= array.length) return;
+      const [entry] = array.splice(from, 1);
+      array.splice(to, 0, entry);
+      render();
+    };
+
+    function render() {
+      list.textContent = "";
+      if (units.length === 0) list.append(el("li", "muted small", "还没有单元，点“添加单元”开始。"));
+      units.forEach((unit, u) => {
+        const li = el("li", "builder-unit");
+        li.setAttribute("data-unit-index", String(u));
+        const head = el("div", "builder-unit-head");
+        const number = el("span", "unit-number", "单元 " + (u + 1));
+        const title = el("input");
+        title.value = unit.title;
+        title.maxLength = 100;
+        title.required = true;
+        title.placeholder = "单元标题";
+        title.setAttribute("aria-label", "单元 " + (u + 1) + " 标题");
+        title.setAttribute("data-unit-title", "");
+        title.addEventListener("input", () => { unit.title = title.value; });
+        const tools = el("span", "tools");
+        tools.append(
+          small("↑", "上移单元", () => move(units, u, u - 1), "data-unit-up"),
+          small("↓", "下移单元", () => move(units, u, u + 1), "data-unit-down"),
+          small("删除", "删除单元", () => {
+            if (unit.items.length && !window.confirm("删除“" + unit.title + "”及其 " + unit.items.length + " 项内容？")) return;
+            units.splice(u, 1);
+            render();
+          }, "data-unit-remove"),
+        );
+        head.append(number, title, tools);
+        const titleError = el("span", "field-error");
+        titleError.setAttribute("data-error-for", "units[" + u + "].title");
+        const items = el("ol", "builder-items");
+        if (unit.items.length === 0) items.append(el("li", "muted small", "本单元还没有内容。"));
+        unit.items.forEach((item, i) => {
+          const row = el("li", "builder-item");
+          const kind = item.paper ? "paper" : (item.kind || "other");
+          row.append(el("span", "tag", kindNames[kind] || "资源"));
+          const name = el("span", "builder-item-title", item.title || (item.resource || item.paper));
+          row.append(name);
+          if (item.course) row.append(el("span", "muted small", courseNames[item.course] || item.course));
+          const tools = el("span", "tools");
+          tools.append(
+            small("↑", "上移", () => move(unit.items, i, i - 1)),
+            small("↓", "下移", () => move(unit.items, i, i + 1)),
+            small("✕", "移除", () => { unit.items.splice(i, 1); render(); }, "data-item-remove"),
+          );
+          row.append(tools);
+          const error = el("span", "field-error");
+          error.setAttribute("data-error-for", "units[" + u + "].items[" + i + "]");
+          row.append(error);
+          items.append(row);
+        });
+        const itemsError = el("span", "field-error");
+        itemsError.setAttribute("data-error-for", "units[" + u + "].items");
+        const add = el("button", "button small secondary", "＋ 添加内容");
+        add.type = "button";
+        add.setAttribute("data-add-item", String(u));
+        add.addEventListener("click", () => openPicker(u));
+        li.append(head, titleError, items, itemsError, add);
+        list.append(li);
+      });
+    }
+
+    form.querySelector("[data-add-unit]").addEventListener("click", () => {
+      units.push({ title: "单元 " + (units.length + 1), items: [] });
+      render();
+      const inputs = list.querySelectorAll("[data-unit-title]");
+      if (inputs.length) { inputs[inputs.length - 1].focus(); inputs[inputs.length - 1].select(); }
+    });
+
+    // The item picker: published resources of any course from the search API, papers from the paper list.
+    const results = dialog.querySelector("[data-picker-results]");
+    const pickerStatus = dialog.querySelector("[data-picker-status]");
+    const query = dialog.querySelector("[data-picker-query]");
+    function openPicker(u) {
+      pickingFor = u;
+      dialog.querySelector("[data-picker-unit]").textContent = "单元 " + (u + 1) + "：" + (units[u].title || "");
+      results.textContent = "";
+      pickerStatus.textContent = "";
+      if (typeof dialog.showModal === "function") dialog.showModal(); else dialog.setAttribute("open", "");
+      query.focus();
+      search();
+    }
+    dialog.querySelectorAll("[data-picker-tab]").forEach((button) => {
+      button.addEventListener("click", () => {
+        if (tab !== button.getAttribute("data-picker-tab")) query.value = "";
+        tab = button.getAttribute("data-picker-tab");
+        dialog.querySelectorAll("[data-picker-tab]").forEach((b) => b.setAttribute("aria-selected", String(b === button)));
+        query.placeholder = tab === "paper" ? "按试卷标题筛选" : "检索已发布的资源（任意课程），支持拼音";
+        search();
+      });
+    });
+    dialog.querySelector("[data-picker-search]").addEventListener("submit", (event) => { event.preventDefault(); search(); });
+    const inOffering = (kind, itemId) => units.some((unit) => unit.items.some((item) => item[kind] === itemId));
+
+    async function search() {
+      const q = query.value.trim();
+      pickerStatus.textContent = "正在检索……";
+      let found = [];
+      if (tab === "resource") {
+        const result = await api("GET", "/api/v1/search?status=approved&pageSize=20&sort=" + (q ? "relevance" : "newest") + "&q=" + encodeURIComponent(q));
+        if (!result.ok) { pickerStatus.textContent = result.body.detail || "检索失败"; return; }
+        found = result.body.items.map((hit) => ({ resource: hit.id, title: hit.title, kind: hit.kind, course: hit.course }));
+        pickerStatus.textContent = "共 " + result.body.total + " 个已发布资源" + (result.body.total > 20 ? "，显示前 20 个" : "");
+      } else {
+        const result = await api("GET", "/api/v1/papers?pageSize=100");
+        if (!result.ok) { pickerStatus.textContent = result.body.detail || "读取试卷失败"; return; }
+        found = result.body.items.filter((paper) => !q || paper.title.includes(q))
+          .map((paper) => ({ paper: paper.id, title: paper.title, course: paper.course }));
+        pickerStatus.textContent = "共 " + found.length + " 份试卷";
+      }
+      results.textContent = "";
+      if (found.length === 0) results.append(el("li", "muted", "没有找到。"));
+      found.forEach((item) => {
+        const kind = item.paper ? "paper" : "resource";
+        const row = el("li", "picker-row");
+        const text = el("span", "picker-text");
+        text.append(el("span", "tag", kindNames[item.paper ? "paper" : item.kind] || "资源"), el("span", "", item.title));
+        text.append(el("span", "muted small", " " + (courseNames[item.course] || item.course || "")));
+        const add = el("button", "button small", "添加");
+        add.type = "button";
+        add.setAttribute("data-pick", item[kind]);
+        const mark = () => { add.disabled = true; add.textContent = "已添加"; };
+        if (inOffering(kind, item[kind])) mark();
+        add.addEventListener("click", () => {
+          units[pickingFor].items.push(item);
+          mark();
+          render();
+        });
+        row.append(text, add);
+        results.append(row);
+      });
+    }
+
+    function body() {
+      const payload = {
+        title: String(form.querySelector('[data-field="title"]').value || "").trim(),
+        description: String(form.querySelector('[data-field="description"]').value || "").trim(),
+        units: units.map((unit) => {
+          const out = { title: unit.title, items: unit.items.map((item) => (item.paper ? { paper: item.paper } : { resource: item.resource })) };
+          if (unit.id) out.id = unit.id;
+          return out;
+        }),
+      };
+      if (!id) payload.course = courseSelect.value;
+      return payload;
+    }
+
+    async function save() {
+      clearProblem(form);
+      setStatus(status, "正在保存……", null);
+      const result = id ? await api("PATCH", "/api/v1/offerings/" + id, body()) : await api("POST", "/api/v1/offerings", body());
+      if (!result.ok) {
+        setStatus(status, "", null);
+        showProblem(form, result.body);
+        return false;
+      }
+      if (!id) {
+        id = result.body.id;
+        form.setAttribute("data-offering-id", id);
+        courseSelect.disabled = true;
+        window.history.replaceState(null, "", "/offerings/" + id + "/edit");
+      }
+      // Units keep the ids the service gave them, so the next save keeps their discussions and progress.
+      (result.body.units || []).forEach((unit, u) => { if (units[u]) units[u].id = unit.id; });
+      setStatus(status, "已保存 " + new Date().toLocaleTimeString("zh-CN"), "ok");
+      return true;
+    }
+
+    const disableAll = (value) => form.querySelectorAll(".builder-actions button").forEach((b) => { b.disabled = value; });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      disableAll(true);
+      await save();
+      disableAll(false);
+    });
+    form.querySelector("[data-preview-offering]").addEventListener("click", async () => {
+      disableAll(true);
+      if (await save()) window.location.href = "/offerings/" + id;
+      disableAll(false);
+    });
+    form.querySelector("[data-publish-offering]").addEventListener("click", async () => {
+      disableAll(true);
+      if (await save()) {
+        const result = await api("POST", "/api/v1/offerings/" + id + "/publish");
+        if (result.ok) { window.location.href = "/offerings/" + id; return; }
+        setStatus(status, "", null);
+        showProblem(form, result.body);
+      }
+      disableAll(false);
+    });
+
+    (async () => {
+      if (id) {
+        const result = await api("GET", "/api/v1/offerings/" + id);
+        if (!result.ok) { showProblem(form, result.body); return; }
+        const offering = result.body;
+        form.querySelector('[data-field="title"]').value = offering.title || "";
+        form.querySelector('[data-field="description"]').value = offering.description || "";
+        courseSelect.value = offering.course;
+        courseSelect.disabled = true;
+        units = (offering.units || []).map((unit) => ({ id: unit.id, title: unit.title, items: unit.items }));
+      } else {
+        units = [{ title: "单元 1", items: [] }];
+      }
+      render();
+    })();
   }
 })();

@@ -1,0 +1,161 @@
+import Foundation
+import GranaryAssessment
+import GranaryLearning
+import GranaryModel
+import Hummingbird
+
+/// `/attempts/{id}`: sitting a paper (作答). The page shows what `AttemptStore.attempt` gives, which holds no
+/// answer key and no analysis before submission; `app.js` saves and submits through `/api/v1/attempts/{id}`.
+extension WebInterface {
+    struct AttemptPage: Sendable {
+        struct Choice: Sendable {
+            let id: String
+            let text: String
+            let checked: Bool
+        }
+
+        struct Blank: Sendable {
+            let number: Int
+            let value: String
+        }
+
+        struct Outcome: Sendable {
+            let correct: Bool
+            let wrong: Bool
+            let pending: Bool
+            let score: String
+            let analysis: String?
+        }
+
+        struct Item: Sendable {
+            let question: String
+            let position: Int
+            let type: String
+            let typeName: String
+            let score: String
+            let stem: String
+            let single: Bool
+            let multiple: Bool
+            let judge: Bool
+            let fill: Bool
+            let text: Bool
+            let choices: [Choice]
+            let judgedTrue: Bool
+            let judgedFalse: Bool
+            let blanks: [Blank]
+            let written: String
+            let rubric: [String]
+            let answered: String
+            let outcome: Outcome?
+        }
+
+        let id: String
+        let paper: String
+        let paperTitle: String
+        let paperHref: String
+        let offering: String?
+        let open: Bool
+        let score: String
+        let maxScore: String
+        let pending: Int
+        let hasPending: Bool
+        let items: [Item]
+        let backHref: String?
+        let nextHref: String?
+    }
+
+    @Sendable func attemptPage(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try self.viewer(context)
+        let id = try context.parameters.require("id", as: UUID.self).uuidString.lowercased()
+        let attempt = try await self.attempts.attempt(id: id, viewer: user)
+        let paper = try await self.papers.paper(id: attempt.paper)
+        let offeringId = request.uri.queryParameters["offering"].flatMap { UUID(uuidString: String($0)) }?.uuidString.lowercased()
+        let results = Dictionary((attempt.items ?? []).map { ($0.question, $0) }, uniquingKeysWith: { first, _ in first })
+        let pending = Set(attempt.pending ?? [])
+        let items = attempt.questions.sorted { $0.position < $1.position }.map { question in
+            Self.attemptItem(question, answer: attempt.answers[question.question], result: results[question.question], pending: pending)
+        }
+        // After submission, the way on through the offering it was opened from.
+        var next: String?
+        if let offeringId, attempt.status != "open", let offering = try? await self.offerings.offering(id: offeringId, viewer: user, preview: false) {
+            let after = Self.nextHref(after: Offering.Item(paper: attempt.paper), in: offering)
+            next = after.href
+        }
+        let page = AttemptPage(
+            id: id,
+            paper: paper.id,
+            paperTitle: paper.title,
+            paperHref: "/papers/\(paper.id)" + (offeringId.map { "?offering=\($0)" } ?? ""),
+            offering: offeringId,
+            open: attempt.status == "open",
+            score: Self.number(attempt.score ?? 0),
+            maxScore: Self.number(attempt.maxScore),
+            pending: pending.count,
+            hasPending: !pending.isEmpty,
+            items: items,
+            backHref: offeringId.map { "/offerings/\($0)" },
+            nextHref: next
+        )
+        return try await self.render("attempt", title: paper.title, page: page, context: context, path: request.uri.path)
+    }
+
+    /// One question as the form (open) or the result (submitted) shows it, with the learner's own answer.
+    static func attemptItem(_ question: Attempt.Item, answer: JSONValue?, result: Attempt.Result?, pending: Set<String>) -> AttemptPage.Item {
+        var chosen: Set<String> = []
+        var blanks: [String] = []
+        var written = ""
+        var judged: Bool?
+        switch answer {
+        case .string(let value):
+            chosen = [value]
+            written = value
+        case .array(let values):
+            for value in values {
+                if case .string(let text) = value {
+                    chosen.insert(text)
+                    blanks.append(text)
+                }
+            }
+        case .bool(let value): judged = value
+        default: break
+        }
+        let count = max(question.blanks ?? 1, 1)
+        let outcome = result.map { result in
+            AttemptPage.Outcome(
+                correct: result.correct == true,
+                wrong: result.correct == false,
+                pending: pending.contains(question.question),
+                score: result.score.map(Self.number) ?? "—",
+                analysis: result.analysis
+            )
+        }
+        let answered: String =
+            switch question.type {
+            case .single, .multiple: question.options.filter { chosen.contains($0.id) }.map(\.id).joined(separator: "、")
+            case .judge: judged.map { $0 ? "正确" : "错误" } ?? ""
+            case .fill: blanks.joined(separator: "；")
+            case .short, .practical: written
+            }
+        return AttemptPage.Item(
+            question: question.question,
+            position: question.position,
+            type: question.type.rawValue,
+            typeName: question.type.chineseName,
+            score: Self.number(question.score),
+            stem: question.stem,
+            single: question.type == .single,
+            multiple: question.type == .multiple,
+            judge: question.type == .judge,
+            fill: question.type == .fill,
+            text: question.type == .short || question.type == .practical,
+            choices: question.options.map { AttemptPage.Choice(id: $0.id, text: $0.text, checked: chosen.contains($0.id)) },
+            judgedTrue: judged == true,
+            judgedFalse: judged == false,
+            blanks: (0..<count).map { AttemptPage.Blank(number: $0 + 1, value: $0 < blanks.count ? blanks[$0] : "") },
+            written: written,
+            rubric: question.rubric.map { "\($0.criterion)（\(Self.number($0.points)) 分）" },
+            answered: answered.isEmpty ? "（未作答）" : answered,
+            outcome: outcome
+        )
+    }
+}

@@ -1,0 +1,416 @@
+import Foundation
+import GranaryLearning
+import GranaryModel
+import Hummingbird
+
+/// `/offerings`, `/offerings/{id}`, `/offerings/{id}/units/{unit}` and `/me`: the offerings teachers assemble (组课),
+/// read through `OfferingStore`, `ProgressStore`, `DiscussionStore` and `LearnerRecommendations` as the API reads
+/// them. Enrolling, completing items and posting go from `app.js` to `/api/v1` itself.
+extension WebInterface {
+    // MARK: - Shared views
+
+    /// One item of a unit as a link, with its kind.
+    struct ItemView: Sendable {
+        let href: String
+        let title: String
+        let kindName: String
+        let kindClass: String
+        let icon: String
+        /// The item's own course, when it is not the offering's (组课 across courses).
+        let otherCourse: String?
+        let done: Bool
+    }
+
+    /// The page an item of `offering` opens at.
+    static func href(of item: Offering.Item, offering: String) -> String {
+        item.resource.map { "/resources/\($0)?offering=\(offering)" } ?? "/papers/\(item.itemId)?offering=\(offering)"
+    }
+
+    /// The item's view; `done` holds the learner's completed keys (`resource:ID`, `paper:ID`).
+    static func itemView(_ item: Offering.Item, offering: Offering, done: Set<String>, names: CatalogueNames.Snapshot) -> ItemView {
+        let kind = item.paper != nil ? "paper" : (item.kind?.rawValue ?? "other")
+        let icons = ["video": "▶", "audio": "♪", "image": "▣", "animation": "◐", "simulation": "⚙", "paper": "✎", "courseware": "▤"]
+        let otherCourse = item.course.flatMap { $0 == offering.course ? nil : (names.courses[$0]?.name ?? $0) }
+        return ItemView(
+            href: Self.href(of: item, offering: offering.id),
+            title: item.title ?? "（已不可用的内容）",
+            kindName: item.paper != nil ? "试卷" : (item.kind?.chineseName ?? "资源"),
+            kindClass: "kind-" + kind,
+            icon: icons[kind] ?? "☰",
+            otherCourse: otherCourse,
+            done: done.contains(item.itemType + ":" + item.itemId)
+        )
+    }
+
+    /// The link after `item` in the offering's order: the next item, or the offering itself after the last.
+    static func nextHref(after item: Offering.Item, in offering: Offering) -> (href: String, title: String?) {
+        let items = offering.units.flatMap(\.items)
+        if let index = items.firstIndex(where: { $0.itemType == item.itemType && $0.itemId == item.itemId }), index + 1 < items.count {
+            return (Self.href(of: items[index + 1], offering: offering.id), items[index + 1].title)
+        }
+        return ("/offerings/\(offering.id)", nil)
+    }
+
+    /// A learner's progress in the offering `id`, nil when not enrolled.
+    func progress(in id: String, user: User) async throws -> OfferingProgress? {
+        try await self.progress.progress(user: user).first { $0.offering == id }
+    }
+
+    /// Whether `user` may change `offering` (its author or an admin).
+    static func owns(_ offering: Offering, user: User) -> Bool {
+        offering.createdBy == user.username || user.role == .admin
+    }
+
+    /// The offering's state on pages.
+    static func statusName(_ status: Offering.Status) -> String {
+        switch status {
+        case .draft: "草稿"
+        case .published: "已发布"
+        case .withdrawn: "已下架"
+        }
+    }
+
+    /// `37`, a whole percentage.
+    static func percent(_ completed: Int, of total: Int) -> Int {
+        total == 0 ? 0 : Int((Double(completed) * 100 / Double(total)).rounded(.down))
+    }
+
+    // MARK: - /offerings
+
+    struct OfferingListPage: Sendable {
+        struct Card: Sendable {
+            let href: String
+            let title: String
+            let course: String
+            let units: Int
+            let items: Int
+            let enrolled: Int
+            let status: String
+            let statusClass: String
+            let unpublishedChanges: Bool
+            let editHref: String
+        }
+
+        struct CourseOption: Sendable {
+            let id: String
+            let name: String
+            let selected: Bool
+        }
+
+        let query: String
+        let courses: [CourseOption]
+        let cards: [Card]
+        let total: Int
+        let teaches: Bool
+        let mine: [Card]
+        let previous: String?
+        let next: String?
+    }
+
+    @Sendable func offeringList(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try self.viewer(context)
+        let query = request.uri.queryParameters["q"].map(String.init)?.trimmingCharacters(in: .whitespaces)
+        let course = request.uri.queryParameters["course"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let number = max(1, Int(request.uri.queryParameters["page"].map(String.init) ?? "") ?? 1)
+        let pageRequest = PageRequest(page: number, pageSize: 12)
+        let published = try await self.offerings.list(viewer: user, course: course, mine: false, query: query, pageRequest)
+        let teaches = user.role == .teacher || user.role == .admin
+        let mine =
+            teaches ? try await self.offerings.list(viewer: user, course: nil, mine: true, query: nil, PageRequest(page: 1, pageSize: 100)).items : []
+        let names = try await self.names.current(courses: published.items.map(\.course) + mine.map(\.course))
+        func card(_ offering: Offering) -> OfferingListPage.Card {
+            OfferingListPage.Card(
+                href: "/offerings/\(offering.id)",
+                title: offering.title,
+                course: names.courses[offering.course]?.name ?? offering.course,
+                units: offering.units.count,
+                items: offering.units.reduce(0) { $0 + $1.items.count },
+                enrolled: offering.enrolled,
+                status: Self.statusName(offering.status),
+                statusClass: "status-" + offering.status.rawValue,
+                unpublishedChanges: offering.unpublishedChanges == true && offering.revision != nil,
+                editHref: "/offerings/\(offering.id)/edit"
+            )
+        }
+        let pages = (published.total + pageRequest.pageSize - 1) / pageRequest.pageSize
+        let page = OfferingListPage(
+            query: query ?? "",
+            courses: names.coursesByMajor.flatMap(\.courses).map { .init(id: $0.id, name: $0.name, selected: $0.id == course) },
+            cards: published.items.map(card),
+            total: published.total,
+            teaches: teaches,
+            mine: mine.map(card),
+            previous: number > 1 ? Self.link("/offerings", [("q", query), ("course", course), ("page", String(number - 1))]) : nil,
+            next: number < pages ? Self.link("/offerings", [("q", query), ("course", course), ("page", String(number + 1))]) : nil
+        )
+        return try await self.render("offerings", title: "课程", page: page, context: context, path: "/offerings")
+    }
+
+    // MARK: - /offerings/{id}
+
+    struct OfferingPage: Sendable {
+        struct UnitView: Sendable {
+            let number: Int
+            let title: String
+            let items: [ItemView]
+            let completed: Int
+            let total: Int
+            let discussionHref: String
+        }
+
+        struct ProgressView: Sendable {
+            let completed: Int
+            let total: Int
+            let percent: Int
+            let nextHref: String?
+            let nextTitle: String?
+        }
+
+        let id: String
+        let title: String
+        let course: String
+        let description: String?
+        let author: String
+        let status: String
+        let statusClass: String
+        let enrolledCount: Int
+        let published: Bool
+        let isAuthor: Bool
+        let unpublishedChanges: Bool
+        let neverPublished: Bool
+        let canEnrol: Bool
+        let enrolled: Bool
+        let progress: ProgressView?
+        let units: [UnitView]
+    }
+
+    @Sendable func offeringPage(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try self.viewer(context)
+        let id = try context.parameters.require("id", as: UUID.self).uuidString.lowercased()
+        // The author and admins see the working copy (what the API calls the preview); everyone else the published revision.
+        let offering = try await self.offerings.offering(id: id, viewer: user, preview: true)
+        let progress = try await self.progress(in: id, user: user)
+        let done = Set(progress?.units.flatMap(\.done) ?? [])
+        let names = try await self.names.current(courses: [offering.course] + offering.units.flatMap { $0.items.compactMap(\.course) })
+        let isAuthor = Self.owns(offering, user: user)
+        let next = progress?.next
+        let page = OfferingPage(
+            id: id,
+            title: offering.title,
+            course: names.courses[offering.course]?.name ?? offering.course,
+            description: offering.description,
+            author: offering.createdBy,
+            status: Self.statusName(offering.status),
+            statusClass: "status-" + offering.status.rawValue,
+            enrolledCount: offering.enrolled,
+            published: offering.status == .published,
+            isAuthor: isAuthor,
+            unpublishedChanges: isAuthor && offering.revision != nil && offering.unpublishedChanges == true,
+            neverPublished: offering.revision == nil,
+            canEnrol: progress == nil && offering.status == .published && !isAuthor,
+            enrolled: progress != nil,
+            progress: progress.map {
+                OfferingPage.ProgressView(
+                    completed: $0.completed,
+                    total: $0.total,
+                    percent: Self.percent($0.completed, of: $0.total),
+                    nextHref: next.map { Self.href(of: $0, offering: id) },
+                    nextTitle: next?.title
+                )
+            },
+            units: offering.units.enumerated().map { index, unit in
+                let items = unit.items.map { Self.itemView($0, offering: offering, done: done, names: names) }
+                return OfferingPage.UnitView(
+                    number: index + 1,
+                    title: unit.title,
+                    items: items,
+                    completed: items.filter(\.done).count,
+                    total: items.count,
+                    discussionHref: "/offerings/\(id)/units/\(Self.queryEscaped(unit.id))"
+                )
+            }
+        )
+        return try await self.render("offering", title: offering.title, page: page, context: context, path: request.uri.path)
+    }
+
+    // MARK: - /offerings/{id}/units/{unit}
+
+    struct UnitPage: Sendable {
+        struct PostView: Sendable {
+            let id: String
+            let authorName: String
+            let byTeacher: Bool
+            let body: String?
+            let hidden: Bool
+            let time: String
+            let canHide: Bool
+            let replies: [PostView]
+        }
+
+        let offeringId: String
+        let offeringHref: String
+        let offeringTitle: String
+        let unitId: String
+        let number: Int
+        let title: String
+        let items: [ItemView]
+        let threads: [PostView]
+        let total: Int
+        let canPost: Bool
+        let previous: String?
+        let next: String?
+    }
+
+    @Sendable func unitPage(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try self.viewer(context)
+        let id = try context.parameters.require("id", as: UUID.self).uuidString.lowercased()
+        let unitId = try context.parameters.require("unit")
+        var offering = try await self.offerings.offering(id: id, viewer: user, preview: true)
+        if !offering.units.contains(where: { $0.id == unitId }) {
+            // A unit the author removed from the working copy still has its discussion in the published revision.
+            offering = try await self.offerings.offering(id: id, viewer: user, preview: false)
+        }
+        guard let index = offering.units.firstIndex(where: { $0.id == unitId }) else {
+            throw GranaryError.notFound(LocalizedText(zh: "单元", en: "Unit"), unitId)
+        }
+        let unit = offering.units[index]
+        let number = max(1, Int(request.uri.queryParameters["page"].map(String.init) ?? "") ?? 1)
+        let pageRequest = PageRequest(page: number, pageSize: 20)
+        let threads = try await self.discussions.threads(offering: id, unit: unitId, viewer: user, pageRequest)
+        let progress = try await self.progress(in: id, user: user)
+        let names = try await self.names.current(courses: [offering.course] + unit.items.compactMap(\.course))
+        let owner = Self.owns(offering, user: user)
+        func view(_ post: Post) -> UnitPage.PostView {
+            UnitPage.PostView(
+                id: post.id,
+                authorName: post.authorName,
+                byTeacher: post.byTeacher,
+                body: post.body,
+                hidden: post.hidden,
+                time: Self.format(post.createdAt),
+                canHide: owner && !post.hidden,
+                replies: (post.replies ?? []).map(view)
+            )
+        }
+        let here = "/offerings/\(id)/units/\(Self.queryEscaped(unitId))"
+        let pages = (threads.total + pageRequest.pageSize - 1) / pageRequest.pageSize
+        let page = UnitPage(
+            offeringId: id,
+            offeringHref: "/offerings/\(id)",
+            offeringTitle: offering.title,
+            unitId: unitId,
+            number: index + 1,
+            title: unit.title,
+            items: unit.items.map { Self.itemView($0, offering: offering, done: Set(progress?.units.flatMap(\.done) ?? []), names: names) },
+            threads: threads.items.map(view),
+            total: threads.total,
+            // The same rule as DiscussionStore.post: enrolled learners, the offering's teacher, any teacher.
+            canPost: progress != nil || owner || user.role == .teacher,
+            previous: number > 1 ? Self.link(here, [("page", String(number - 1))]) : nil,
+            next: number < pages ? Self.link(here, [("page", String(number + 1))]) : nil
+        )
+        return try await self.render("unit", title: unit.title, page: page, context: context, path: request.uri.path)
+    }
+
+    // MARK: - /offerings/new and /offerings/{id}/edit
+
+    struct OfferingBuilderPage: Sendable {
+        let id: String?
+        let heading: String
+        let picker: CoursePicker
+    }
+
+    @Sendable func offeringBuilder(request: Request, context: AppRequestContext) async throws -> Response {
+        // The same roles as POST /api/v1/offerings; the working copy itself is fetched by app.js from the API.
+        let user = try self.require(context, roles: .teacher, .admin, to: "组课")
+        var id: String?
+        var heading = "新建课程"
+        if context.parameters.get("id") != nil {
+            let offeringId = try context.parameters.require("id", as: UUID.self).uuidString.lowercased()
+            let offering = try await self.offerings.offering(id: offeringId, viewer: user, preview: true)
+            guard Self.owns(offering, user: user) else {
+                throw GranaryError.forbidden(LocalizedText(zh: "只有组课教师本人和管理员能修改", en: "Only the offering's author and admins may change it"))
+            }
+            id = offeringId
+            heading = "编辑课程：" + offering.title
+        }
+        let page = OfferingBuilderPage(id: id, heading: heading, picker: CoursePicker(try await self.names.current()))
+        return try await self.render("offering-builder", title: heading, page: page, context: context, path: request.uri.path)
+    }
+
+    // MARK: - /me
+
+    struct MyLearningPage: Sendable {
+        struct Enrolment: Sendable {
+            let href: String
+            let title: String
+            let course: String
+            let completed: Int
+            let total: Int
+            let percent: Int
+            let finished: Bool
+            let nextHref: String?
+            let nextTitle: String?
+            let enrolledAt: String
+        }
+
+        struct Suggestion: Sendable {
+            let href: String
+            let title: String
+            let kind: String
+            let course: String
+            let reason: String
+        }
+
+        let name: String
+        let enrolments: [Enrolment]
+        let suggestions: [Suggestion]
+    }
+
+    @Sendable func myLearning(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try self.viewer(context)
+        let enrolments = try await self.progress.progress(user: user)
+        let suggestions = try await self.learnerRecommendations.suggestions(for: user, limit: 8)
+        let names = try await self.names.current(courses: enrolments.map(\.course) + suggestions.map(\.course))
+        let page = MyLearningPage(
+            name: user.displayName,
+            enrolments: enrolments.map { progress in
+                MyLearningPage.Enrolment(
+                    href: "/offerings/\(progress.offering)",
+                    title: progress.title,
+                    course: names.courses[progress.course]?.name ?? progress.course,
+                    completed: progress.completed,
+                    total: progress.total,
+                    percent: Self.percent(progress.completed, of: progress.total),
+                    finished: progress.total > 0 && progress.completed == progress.total,
+                    nextHref: progress.next.map { Self.href(of: $0, offering: progress.offering) },
+                    nextTitle: progress.next?.title,
+                    enrolledAt: Self.day(progress.enrolledAt)
+                )
+            },
+            suggestions: suggestions.map { suggestion in
+                MyLearningPage.Suggestion(
+                    href: "/resources/\(suggestion.resource)" + (suggestion.offering.map { "?offering=\($0)" } ?? ""),
+                    title: suggestion.title,
+                    kind: suggestion.kind.chineseName,
+                    course: names.courses[suggestion.course]?.name ?? suggestion.course,
+                    reason: Self.reason(suggestion)
+                )
+            }
+        )
+        return try await self.render("me", title: "我的学习", page: page, context: context, path: "/me")
+    }
+
+    /// Why a resource is suggested, in words.
+    static func reason(_ suggestion: LearnerRecommendations.Suggestion) -> String {
+        let point = suggestion.pointName.map { "：\($0)" } ?? ""
+        switch suggestion.reason {
+        case "enrolled_offering": return "所选课程的下一项"
+        case "next_point": return "学过知识点的后续" + point
+        case "same_point": return "同一知识点" + point
+        case "popular": return "热门"
+        case "newest": return "最新"
+        default: return "推荐"
+        }
+    }
+}
