@@ -111,7 +111,9 @@ extension Serve {
             viewer: teacher,
             PageRequest(pageSize: 100)
         )
-        let objective = questions.items.filter { $0.type.isObjective }.map(\.id)
+        // Objective questions only, so the demo learner's attempt is scored at once; in the usual order of a paper.
+        let objective = questions.items.filter { $0.type.isObjective }
+            .sorted { QuestionType.allCases.firstIndex(of: $0.type)! < QuestionType.allCases.firstIndex(of: $1.type)! }.map(\.id)
         let paper = try await PaperStore(database: library.database).create(
             course: "weld-methods",
             title: "焊接方法单元测验",

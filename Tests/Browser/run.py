@@ -549,12 +549,144 @@ def role_learner_again(b: Browser) -> None:
     b.logout()
 
 
+
+OFFERING_TITLE = "浏览器测试：焊接电弧与检测（组课）"
+
+
+def role_teacher_offering(b: Browser) -> None:
+    """组课: a new offering with a unit holding resources of two courses, saved, previewed and published."""
+    b.login("zhang.laoshi")
+    b.click_and_load(b.link("组课", "header nav"))
+    b.wait_url("/offerings")
+    if "/offerings/new" not in b.driver.current_url:
+        b.click_and_load(b.link("新建课程", "main"))
+    form = "form[data-offering-builder]"
+    b.type(f"{form} [data-field=title]", OFFERING_TITLE)
+    Select(b.wait_visible(f"{form} [data-field=course]")).select_by_value("weld-methods")
+    b.type(f"{form} [data-field=description]", "浏览器测试组建的课程：先学电弧，再看焊接变形。")
+    # The builder starts with one empty unit; name it.
+    b.wait_visible(f"{form} [data-add-unit]")
+    if not b.find(f"{form} [data-unit-title]"):
+        b.click(b.wait_visible(f"{form} [data-add-unit]"))
+    b.type(f"{form} [data-unit-title]", "单元一 电弧与变形")
+    # Two resources from the library: one of this course, one of another (焊接结构生产).
+    for query in ("电弧的物理本质", "焊接变形的控制方法"):
+        b.click(b.wait_visible(f"{form} [data-add-item='0']"))
+        b.wait_visible("dialog[data-item-picker] [data-picker-query]", "the item picker")
+        b.type("dialog[data-item-picker] [data-picker-query]", query)
+        b.click(b.button("检索", "dialog[data-item-picker]"))
+        pick = b.wait(
+            lambda d: next(
+                (x for x in d.find_elements(By.CSS_SELECTOR, "dialog[data-item-picker] [data-pick]") if x.is_displayed() and x.is_enabled()), False
+            ),
+            f"a published resource for {query!r} in the picker",
+        )
+        b.click(pick)
+        b.wait_text("dialog[data-item-picker] [data-pick]", "已添加", "the picked resource marked 已添加")
+        b.click(b.button("关闭", "dialog[data-item-picker]"))
+        b.wait(lambda d: not d.find_element(By.CSS_SELECTOR, "dialog[data-item-picker]").is_displayed(), "the picker to close")
+    b.passed_step("builder-filled", phone=True)
+    b.click(b.wait_visible(f"{form} [data-save-offering]"))
+    b.wait_text(f"{form} .form-status.ok", "已保存", "the 已保存 status after saving")
+    b.wait_url("/edit")
+    b.click_and_load(b.wait_visible(f"{form} [data-publish-offering]"))
+    b.wait(lambda d: re.search(r"/offerings/[0-9a-f-]{36}$", path_of(d.current_url)), "the offering page after publishing")
+    b.wait_text("main h1", OFFERING_TITLE)
+    b.shared["offering"] = path_of(b.driver.current_url).rsplit("/", 1)[-1]
+    b.expect(len(b.find("article.offering a[href*='/resources/']")) == 2, "the two resources listed in the published offering")
+    b.expect(len(b.find("article.offering [data-discussion-link]")) == 1, "one unit in the published offering")
+    b.expect(not b.find("[data-unpublished-notice]"), "no unpublished-changes notice right after publishing")
+    b.passed_step("offering-published")
+    b.logout()
+
+
+def role_learner_study(b: Browser) -> None:
+    """The learner's course work: 我的学习, continue, complete an item, the unit discussion, the paper, a new enrolment."""
+    b.login("xuesheng")
+    b.click_and_load(b.link("我的学习", "header nav"))
+    b.wait_url("/me")
+    b.wait_text("main .enrolment", "焊接入门（示范课）", "the demo offering among the learner's courses")
+    b.expect(b.find("main .suggestions li"), "recommendations (为你推荐) on 我的学习")
+    b.passed_step("my-learning", phone=True)
+
+    b.click_and_load(b.wait_visible("main .enrolment [data-continue]", "the 继续学习 link"))
+    b.wait_url("offering=")
+    finished = path_of(b.driver.current_url)
+    b.click_and_load(b.wait_visible("[data-complete-item]", "the 完成本项 button on the resource page"))
+    b.expect(path_of(b.driver.current_url) != finished, "to move on to the next item after completing one")
+    b.passed_step("item-completed")
+
+    offering = b.wait_visible("header nav a[href='/offerings']", "the 课程 link")
+    b.click_and_load(offering)
+    b.click_and_load(b.link("焊接入门（示范课）", "main"))
+    b.wait_visible("[data-progress]", "the learner's progress on the offering page")
+    marks = len(b.find("article.offering [data-done]"))
+    b.expect(marks == 2, f"two items marked done (one from the demo, one just now), got {marks}")
+    b.passed_step("offering-progress", phone=True)
+
+    # The unit discussion: the demo's question has the teacher's answer; the learner replies.
+    b.click_and_load(b.find("[data-discussion-link]")[0])
+    b.wait_visible(".thread .teacher-badge", "the teacher's reply marked 教师")
+    reply = "谢谢老师，明白了：等离子体导电发热。"
+    b.click(b.wait_visible(".thread details.reply-box summary", "the 回复 opener under the thread"))
+    b.type(".thread form[data-post-form] textarea[name=body]", reply)
+    b.click_and_load(b.button("回复", ".thread form[data-post-form]"))
+    b.wait_text(".thread .replies", reply, "the learner's reply in the thread")
+    b.passed_step("discussion-reply")
+
+    # The unit test: answer every question, hand in, see the score.
+    b.go("/offerings/" + path_of(b.driver.current_url).split("/")[2])
+    b.click_and_load(b.wait(
+        lambda d: next((a for a in d.find_elements(By.CSS_SELECTOR, "article.offering a[href*='/papers/']") if a.is_displayed()), False),
+        "the paper in the offering",
+    ))
+    b.click_and_load(b.wait_visible("[data-start-attempt]", "the 开始作答 button"))
+    b.wait_url("/attempts/")
+    for question in b.find("[data-question]"):
+        kind = question.get_attribute("data-type")
+        if kind in ("single", "multiple"):
+            b.click(question.find_elements(By.CSS_SELECTOR, "input")[0])
+        elif kind == "judge":
+            b.click(question.find_element(By.CSS_SELECTOR, "input[value='true']"))
+        elif kind == "fill":
+            for blank in question.find_elements(By.CSS_SELECTOR, "[data-blank]"):
+                blank.send_keys("10-15")
+        else:
+            question.find_element(By.CSS_SELECTOR, "textarea").send_keys("见讲义。")
+    b.passed_step("attempt-answered", phone=True)
+    b.click_and_load(b.wait_visible("[data-attempt-submit]", "the 交卷 button"))
+    b.wait_visible("[data-attempt-result] [data-score]", "the score after handing in")
+    b.expect(b.find("[data-outcome]"), "each question marked correct, wrong or waiting")
+    b.passed_step("attempt-scored")
+
+    # Free choice: the offering the teacher just published.
+    b.go("/offerings")
+    b.click_and_load(b.link(OFFERING_TITLE, "main"))
+    b.click_and_load(b.wait_visible("[data-enrol]", "the 选课 button"))
+    b.wait_visible("[data-progress]", "progress shown once enrolled")
+    b.passed_step("enrolled")
+    b.logout()
+
+
+def role_admin_analytics(b: Browser) -> None:
+    b.login("admin")
+    b.click_and_load(b.link("数据分析", "header nav"))
+    b.wait_url("/analytics")
+    b.wait_text("main", "教学行为", "the teaching-behaviour section")
+    b.expect(b.find("main table tbody tr"), "analytics tables with rows")
+    b.passed_step("analytics", phone=True)
+    b.logout()
+
+
 ROLES: list[tuple[str, Callable[[Browser], None]]] = [
     ("learner", role_learner),
     ("teacher", role_teacher),
     ("reviewer", role_reviewer),
     ("admin", role_admin),
     ("learner2", role_learner_again),
+    ("teacher-offering", role_teacher_offering),
+    ("learner-study", role_learner_study),
+    ("admin-analytics", role_admin_analytics),
 ]
 
 

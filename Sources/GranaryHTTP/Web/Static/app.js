@@ -221,7 +221,7 @@
         byType: byType,
         difficulty: { target: Number(data.get("target")), tolerance: Number(data.get("tolerance")) },
         cover: data.get("cover") === "chosen" ? checkedPoints(paper) : "all",
-        score: Number(data.get("score")),
+        score: data.get("score") ? Number(data.get("score")) : undefined,
       };
       const button = paper.querySelector('button[type="submit"]');
       button.disabled = true;
