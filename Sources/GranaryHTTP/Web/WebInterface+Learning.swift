@@ -199,7 +199,7 @@ extension WebInterface {
             title: offering.title,
             course: names.courses[offering.course]?.name ?? offering.course,
             description: offering.description,
-            author: offering.createdBy,
+            author: try await self.personName(offering.createdBy),
             status: Self.statusName(offering.status),
             statusClass: "status-" + offering.status.rawValue,
             enrolledCount: offering.enrolled,

@@ -113,7 +113,7 @@ extension WebInterface {
             Fact(label: "原创/引用", value: resource.original ? "原创" : "引用" + (resource.source.map { "（来源：\($0)）" } ?? "")),
             Fact(label: "许可", value: resource.license ?? "未注明"),
             Fact(label: "文件", value: "\(resource.mime)，\(Self.size(resource.size))"),
-            Fact(label: "作者", value: resource.createdBy),
+            Fact(label: "作者", value: try await self.personName(resource.createdBy)),
             Fact(label: "创建时间", value: Self.format(resource.createdAt)),
             Fact(label: "更新时间", value: Self.format(resource.updatedAt) + "（第 \(resource.version) 版）"),
             Fact(label: "状态", value: resource.status.chineseName),

@@ -40,6 +40,8 @@ extension WebInterface {
         for (type, title) in [(ReviewItemType.resource, "资源"), (.question, "试题")] {
             let queue = try await self.reviews.queue(type, viewer: user, pageRequest)
             let names = try await self.names.current(courses: queue.items.map(\.course))
+            var authors: [String: String] = [:]
+            for author in Set(queue.items.map(\.author)) { authors[author] = try await self.personName(author) }
             sections.append(
                 QueuePage.Section(
                     title: title,
@@ -50,7 +52,7 @@ extension WebInterface {
                             title: item.title,
                             kind: item.kind?.chineseName ?? "试题",
                             course: names.courses[item.course]?.name ?? item.course,
-                            author: item.author,
+                            author: authors[item.author] ?? item.author,
                             age: Self.age(item.ageSeconds),
                             claimedBy: item.claimedBy
                         )
@@ -169,7 +171,7 @@ extension WebInterface {
             facts = [
                 Fact(label: "课程", value: names.courses[question.course]?.name ?? question.course),
                 Fact(label: "知识（技能）点", value: points.joined(separator: "、")),
-                Fact(label: "作者", value: question.createdBy),
+                Fact(label: "作者", value: try await self.personName(question.createdBy)),
                 Fact(label: "状态", value: question.status.chineseName),
                 Fact(label: "版本", value: "第 \(question.version) 版，\(Self.format(question.updatedAt))"),
             ]

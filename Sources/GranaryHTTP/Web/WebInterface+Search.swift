@@ -2,6 +2,7 @@ import Foundation
 import GranaryModel
 import GranarySearch
 import Hummingbird
+import Mustache
 
 /// `/search`: the same `SearchService` query as `GET /api/v1/search`, as a page with facets and pages.
 ///
@@ -150,5 +151,49 @@ extension WebInterface {
             lastShown: pageRequest.offset + results.hits.count
         )
         return try await self.render("search", title: text.isEmpty ? "检索资源" : "检索：\(text)", page: page, context: context, path: "/search")
+    }
+}
+
+// MARK: - Lookups without reflection (see PageRenderer.swift); the results part is SearchResultsHTML
+
+extension WebInterface.SearchPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "q": self.q
+        case "total": self.total
+        case "hits": self.hits
+        case "facets": self.facets
+        case "filters": self.filters
+        case "sorts": self.sorts
+        case "hidden": self.hidden
+        case "pages": self.pages
+        case "previous": self.previous
+        case "next": self.next
+        case "firstShown": self.firstShown
+        case "lastShown": self.lastShown
+        case "results": SearchResultsHTML.render(self)
+        default: nil
+        }
+    }
+}
+
+extension WebInterface.SearchPage.Option: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "value": self.value
+        case "label": self.label
+        case "selected": self.selected
+        default: nil
+        }
+    }
+}
+
+extension WebInterface.SearchPage.Hidden: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "name": self.name
+        case "value": self.value
+        default: nil
+        }
     }
 }
