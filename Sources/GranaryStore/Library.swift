@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GranaryModel
 import Logging
 
@@ -51,6 +52,27 @@ public struct Library: Sendable {
         self.accounts = Accounts(database: self.database, bcryptCost: options.bcryptCost, tokenLifetime: options.tokenLifetime)
         self.catalogue = CatalogueStore(database: self.database, national: self.nationalCatalogue, occupations: self.occupations)
         self.resources = ResourceStore(database: self.database, blobs: self.blobs, inspector: self.inspector)
+    }
+
+    /// Removes blob files no database row names whose files are older than `before`, and returns how many.
+    ///
+    /// Bytes are stored before the row that names them commits, so a crash between the two leaves a file nobody
+    /// refers to: harmless, but space. The service passes its own start time: an upload in flight now renamed its
+    /// file after that, so only what an earlier process left is removed.
+    @discardableResult
+    public func removeOrphanBlobs(before: Date) async throws -> Int {
+        let known = Set(try await self.database.pool.read { db in try String.fetchAll(db, sql: "SELECT sha256 FROM blobs") })
+        var removed = 0
+        for path in try LibraryVerifier.files(under: self.blobs.blobsDirectory) {
+            let name = (path as NSString).lastPathComponent
+            guard !known.contains(name) else { continue }
+            let full = self.blobs.blobsDirectory + "/" + path
+            let modified = try FileManager.default.attributesOfItem(atPath: full)[.modificationDate] as? Date ?? Date()
+            guard modified < before else { continue }
+            try FileManager.default.removeItem(atPath: full)
+            removed += 1
+        }
+        return removed
     }
 
     /// Removes uploads a crash interrupted; the service does this before it listens.

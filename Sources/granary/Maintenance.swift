@@ -101,5 +101,8 @@ struct Verify: AsyncParsableCommand {
         for problem in report.problems {
             Swift.print("  \(problem.kind): \(problem.detail)")
         }
+        for note in report.notes {
+            Swift.print("  note, \(note.kind): \(note.detail)")
+        }
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 import GRDB
 
 /// `granary verify`: checks a library the way an auditor would: SQLite's own integrity, every blob the database
-/// names present with the bytes its name promises, no file in `blobs/` the database does not know, and the audit
-/// trail's hash chain unbroken. Works beside a running service (reads only).
+/// names present with the bytes its name promises, and the audit trail's hash chain unbroken; files in `blobs/` the
+/// database does not know and unfinished uploads are noted. Works beside a running service (reads only).
 public struct LibraryVerifier: Sendable {
     let library: Library
 
@@ -20,7 +20,11 @@ public struct LibraryVerifier: Sendable {
         public let blobsChecked: Int
         public let bytesChecked: Int64
         public let events: Int
+        /// What is wrong: damage, loss, a broken trail.
         public let problems: [Problem]
+        /// Leftovers a crash may leave by design and the service removes when it next starts: stored files no row
+        /// names yet (bytes are written before their row) and unfinished uploads. Space, not damage.
+        public let notes: [Problem]
         public var isClean: Bool { self.problems.isEmpty }
     }
 
@@ -65,15 +69,16 @@ public struct LibraryVerifier: Sendable {
             }
             progress(index + 1, blobs.count)
         }
+        var notes: [Problem] = []
         let known = Set(blobs.map(\.0))
         for file in try Self.files(under: self.library.blobs.blobsDirectory) where !known.contains((file as NSString).lastPathComponent) {
-            problems.append(Problem(kind: "orphan_blob", detail: "blobs/\(file) is not named by the database"))
+            notes.append(Problem(kind: "orphan_blob", detail: "blobs/\(file) is not named by the database (removed when the service next starts)"))
         }
         for name in try self.library.blobs.temporaryFiles() {
-            problems.append(Problem(kind: "temporary_file", detail: "tmp/\(name) is an unfinished upload (removed when the service next starts)"))
+            notes.append(Problem(kind: "temporary_file", detail: "tmp/\(name) is an unfinished upload (removed when the service next starts)"))
         }
         problems += chain.map { Problem(kind: "event_chain", detail: $0) }
-        return Report(blobsChecked: blobs.count, bytesChecked: bytes, events: events, problems: problems)
+        return Report(blobsChecked: blobs.count, bytesChecked: bytes, events: events, problems: problems, notes: notes)
     }
 
     /// SHA-256 and length of a file, read in 1 MiB steps; nil when it is missing.
