@@ -43,10 +43,14 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Self.problem(forStatus: error.status, english: english)
         case let error as BlobError where error.isOutOfSpace:
             logger.error("storage full: \(error)")
-            return Self.problem(for: .insufficientStorage, english: english)
+            return Problem(GranaryError(.insufficientStorage, Self.full), english: english).response(
+                status: GranaryError.Code.insufficientStorage.status
+            )
         case let error as DatabaseError where error.resultCode == .SQLITE_FULL:
             logger.error("database full: \(error)")
-            return Self.problem(for: .insufficientStorage, english: english)
+            return Problem(GranaryError(.insufficientStorage, Self.full), english: english).response(
+                status: GranaryError.Code.insufficientStorage.status
+            )
         case let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT:
             // Every rule is checked before writing; the database's own constraints are the last line, not a 500.
             logger.warning("constraint refused a change the checks let through: \(error)")
@@ -62,6 +66,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 english: english
             ).response(status: .internalServerError)
         }
+    }
+
+    /// What a person is told when the disk is full: nothing was saved, and what to do.
+    private static var full: LocalizedText {
+        LocalizedText(
+            zh: "服务器存储空间不足，本次提交未保存，已存内容不受影响；请联系管理员腾出空间后重试",
+            en:
+                "The server is out of storage space; nothing of this request was saved and stored content is unaffected. Ask an administrator to free space, then retry"
+        )
     }
 
     private static func problem(for code: GranaryError.Code, english: Bool) -> Response {
