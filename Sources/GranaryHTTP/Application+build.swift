@@ -50,6 +50,15 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
     var logger = Logger(label: "granary")
     logger.logLevel = configuration.logLevel
     try library.removeUnfinishedUploads(logger: logger)
+    if try library.beginRun() {
+        // The last service was killed: a file stored just before then may have no row. No upload is in flight yet.
+        let started = ContinuousClock.now
+        let removed = try await library.removeOrphanBlobs(before: Date())
+        logger.notice(
+            "the last run did not stop cleanly: removed \(removed) stored file(s) without a row in \(ContinuousClock.now - started)",
+            metadata: ["data": .string(library.dataDirectory)]
+        )
+    }
     if !library.occupations.problems.isEmpty {
         // The classification comes from an OCR; what it repaired or set aside is worth a look, not a refusal to start.
         logger.notice(

@@ -54,11 +54,29 @@ public struct Library: Sendable {
         self.resources = ResourceStore(database: self.database, blobs: self.blobs, inspector: self.inspector)
     }
 
+    /// Marks the library as served; true when an earlier service never stopped cleanly (it was killed, or the machine
+    /// went down), which is when stored files without a row may have been left.
+    public func beginRun() throws -> Bool {
+        let marker = self.dataDirectory + "/running"
+        let unclean = FileManager.default.fileExists(atPath: marker)
+        if !unclean {
+            guard FileManager.default.createFile(atPath: marker, contents: Data("\(ProcessInfo.processInfo.processIdentifier)\n".utf8)) else {
+                throw CocoaError(.fileWriteUnknown)
+            }
+        }
+        return unclean
+    }
+
+    /// Marks a clean stop of the service.
+    public func endRun() {
+        try? FileManager.default.removeItem(atPath: self.dataDirectory + "/running")
+    }
+
     /// Removes blob files no database row names whose files are older than `before`, and returns how many.
     ///
     /// Bytes are stored before the row that names them commits, so a crash between the two leaves a file nobody
-    /// refers to: harmless, but space. The service passes its own start time: an upload in flight now renamed its
-    /// file after that, so only what an earlier process left is removed.
+    /// refers to: harmless, but space. Only safe while no upload is in flight: the service calls it before it
+    /// listens, after a run that did not stop cleanly.
     @discardableResult
     public func removeOrphanBlobs(before: Date) async throws -> Int {
         let known = Set(try await self.database.pool.read { db in try String.fetchAll(db, sql: "SELECT sha256 FROM blobs") })

@@ -52,6 +52,26 @@ import Testing
         #expect(try restarted.blobFiles().count == 1)
     }
 
+    @Test func afterAKillTheNextStartRemovesStoredFilesWithoutARow() async throws {
+        let first = try TestLibrary()
+        try await first.addUser("zhang", .teacher)
+        try await first.seedCatalogue()
+        // A service ran and was killed after a rename and before the commit: the marker of its run is still there.
+        #expect(try first.library.beginRun() == false)
+        let upload = try await first.library.blobs.beginUpload(containing: try fixture("wps.pdf"))
+        let blob = try await upload.finish()
+        #expect(try first.blobFiles().count == 1)
+
+        let restarted = try TestLibrary(directory: first.directory)
+        try await restarted.test { client in
+            let health = try await client.call(.get, "/api/v1/health")
+            #expect(health.status == .ok)
+        }
+        #expect(try restarted.blobFiles().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: blob.path))
+        #expect(try await LibraryVerifier(library: restarted.library).run().notes.isEmpty)
+    }
+
     @Test func everyResourceRowPointsAtBytesThatExist() async throws {
         let lib = try await TestLibrary.seeded()
         try await lib.test { client in
