@@ -95,6 +95,13 @@ func buildRouter(
     let throttle = LoginThrottle()
     let reviews = ReviewService(database: library.database, claimDuration: configuration.claimDuration)
     let recommendations = Recommendations(database: library.database, resources: library.resources)
+    let learning = LearningController(
+        offerings: OfferingStore(database: library.database),
+        progress: ProgressStore(database: library.database),
+        discussions: DiscussionStore(database: library.database),
+        recommendations: LearnerRecommendations(database: library.database),
+        analytics: Analytics(database: library.database)
+    )
     let web = WebInterface(
         renderer: try PageRenderer.load(),
         assets: try StaticAssets.load(),
@@ -110,11 +117,11 @@ func buildRouter(
         papers: PaperStore(database: library.database),
         reports: ReportService(database: library.database),
         attempts: AttemptStore(database: library.database),
-        offerings: OfferingStore(database: library.database),
-        progress: ProgressStore(database: library.database),
-        discussions: DiscussionStore(database: library.database),
-        learnerRecommendations: LearnerRecommendations(database: library.database),
-        analytics: Analytics(database: library.database),
+        offerings: learning.offerings,
+        progress: learning.progress,
+        discussions: learning.discussions,
+        learnerRecommendations: learning.recommendations,
+        analytics: learning.analytics,
         maximumUploadSize: configuration.maximumUploadSize
     )
 
@@ -140,15 +147,9 @@ func buildRouter(
         search: search,
         fileIO: FileIO(threadPool: .singleton),
         maximumUploadSize: configuration.maximumUploadSize,
-        analytics: Analytics(database: library.database)
+        analytics: learning.analytics
     ).addRoutes(to: api)
-    LearningController(
-        offerings: OfferingStore(database: library.database),
-        progress: ProgressStore(database: library.database),
-        discussions: DiscussionStore(database: library.database),
-        recommendations: LearnerRecommendations(database: library.database),
-        analytics: Analytics(database: library.database)
-    ).addRoutes(to: api)
+    learning.addRoutes(to: api)
     ReviewController(reviews: reviews, search: search).addRoutes(to: api)
     SearchController(search: search, recommendations: recommendations).addRoutes(to: api)
     ReportController(reports: ReportService(database: library.database)).addRoutes(to: api)
