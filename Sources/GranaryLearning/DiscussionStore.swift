@@ -132,12 +132,10 @@ public struct DiscussionStore: Sendable {
 
     /// Checks that the unit is in the offering as `viewer` sees it; returns whether `viewer` teaches it.
     private static func checkUnit(_ db: GRDB.Database, offering: String, unit: String, viewer: User) throws -> Bool {
-        let shown = try OfferingStore.read(db, id: offering, viewer: viewer, preview: false)
-        let owner = shown.createdBy == viewer.username || viewer.role == .admin
-        var units = shown.units
-        if owner, let working = try String.fetchOne(db, sql: "SELECT units FROM offerings WHERE id = ?", arguments: [offering]) {
-            units += try OfferingStore.decodeUnits(working)
-        }
+        let (row, owner) = try OfferingStore.visible(db, id: offering, viewer: viewer)
+        // Everyone's units are the published revision's; the teacher also discusses units of the working copy.
+        var units = try (row["publishedUnits"] as String?).map(OfferingStore.decodeUnits) ?? []
+        if owner { units += try OfferingStore.decodeUnits(row["units"]) }
         guard units.contains(where: { $0.id == unit }) else {
             throw GranaryError.notFound(LocalizedText(zh: "单元", en: "Unit"), unit)
         }

@@ -217,7 +217,9 @@ public struct OfferingStore: Sendable {
         return try Self.decodeUnits(units)
     }
 
-    static func read(_ db: GRDB.Database, id: String, viewer: User, preview: Bool) throws -> Offering {
+    /// The offering's row (with its published revision and enrolment counts) when `viewer` may see it, and whether
+    /// they may change it; not found for a draft or withdrawn offering they neither wrote nor enrolled in.
+    static func visible(_ db: GRDB.Database, id: String, viewer: User) throws -> (row: Row, owns: Bool) {
         guard
             let row = try Row.fetchOne(
                 db,
@@ -237,6 +239,12 @@ public struct OfferingStore: Sendable {
         guard owns || status == .published || (row["isEnrolled"] as Bool && row["revision"] as Int? != nil) else {
             throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Offering"), id)
         }
+        return (row, owns)
+    }
+
+    static func read(_ db: GRDB.Database, id: String, viewer: User, preview: Bool) throws -> Offering {
+        let (row, owns) = try Self.visible(db, id: id, viewer: viewer)
+        let status = Offering.Status(rawValue: row["status"]) ?? .draft
         let working = owns && (preview || row["revision"] as Int? == nil)
         let unitsJSON: String = working ? row["units"] : row["publishedUnits"]
         var units = try Self.decodeUnits(unitsJSON)

@@ -38,15 +38,7 @@ extension Bench.Search {
                 Double(BenchServer.status(pid: pid, field: "VmRSS")) / 1024
             )
         )
-        // The start-up integrity check reads the whole database on one core: let it finish before timing searches.
-        for _ in 0..<600 {
-            if let health = try? runProgram("/usr/bin/curl", ["-s", "http://127.0.0.1:\(server.port)/api/v1/health"]),
-                health.contains(#""integrity":"ok""#)
-            {
-                break
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await server.waitForIntegrityCheck()
         var figures: [String: Any] = ["start_s": server.startSeconds]
         print("HTTP, \(connections) connections, 10 s per class (wrk, one thread; granary serve --event-loops 1): requests/s, p50 ms, p99 ms")
         for name in ["q2", "q3", "q4", "and2"] {

@@ -11,6 +11,19 @@ struct BenchServer {
     /// From starting the process to its first answer on /health (the search index is built before the port opens).
     let startSeconds: Double
 
+    /// Waits (at most a minute) until the start-up integrity check, which reads the whole database on one core, has
+    /// finished, so that it does not run beside what is timed.
+    func waitForIntegrityCheck() async throws {
+        for _ in 0..<600 {
+            if let health = try? runProgram("/usr/bin/curl", ["-s", "http://127.0.0.1:\(self.port)/api/v1/health"]),
+                health.contains(#""integrity":"ok""#)
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     /// Starts the server on a fresh data folder after `prepare` has filled it; logs in as `bench` with `role`.
     static func start(
         work: String,

@@ -50,15 +50,7 @@ extension Bench {
             print(
                 String(format: "granary serve with %d published resources answered /health %.2f s after it started", texts.count, server.startSeconds)
             )
-            // The start-up integrity check reads the whole database on one core: let it finish before timing.
-            for _ in 0..<600 {
-                if let health = try? runProgram("/usr/bin/curl", ["-s", "http://127.0.0.1:\(server.port)/api/v1/health"]),
-                    health.contains(#""integrity":"ok""#)
-                {
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            try await server.waitForIntegrityCheck()
             let cookie = ("Cookie", "granary_session=\(server.token)")
             let bearer = ("Authorization", "Bearer \(server.token)")
             // A page that is not the search page (a redirect to the log-in form, say) would make the figures meaningless.
