@@ -129,6 +129,7 @@ func buildRouter(
     // Outermost first: metrics see the final status, problems cover every error below them.
     router.add(middleware: RequestMetrics(factory: PrometheusMetricsFactory(registry: registry)))
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: RequestTargetCheck())
     router.add(middleware: BearerAuthenticator(accounts: library.accounts, refusalPage: web.refusalPage))
 
     let system = SystemController(library: library, openAPIDocument: openAPIDocument, registry: registry, integrity: integrity)

@@ -15,9 +15,10 @@ E={"400":problem("请求格式有误（invalid_document, invalid_query, invalid_
 def errs(*codes): return {c:E[c] for c in codes}
 sec=[{"bearer":[]}]
 def op(summary,tags,responses,params=None,body=None,auth=True,desc=None):
-    # Any request with an unknown, expired or revoked bearer token is refused, whatever the route.
-    responses={**responses,"401":E["401"]}
-    if body: responses={**responses,"400":E["400"],"413":E["413"]}
+    # Any request with an unknown, expired or revoked bearer token is refused, whatever the route; so is a path
+    # or query that is not UTF-8 text or holds a NUL (RequestTargetCheck).
+    responses={**responses,"401":E["401"],"400":E["400"]}
+    if body: responses={**responses,"413":E["413"]}
     o={"summary":summary,"tags":tags,"responses":responses}
     if desc:o["description"]=desc
     if params:o["parameters"]=params
@@ -80,10 +81,10 @@ paths={
 "/papers/{id}":{"get":op("试卷（含各题所用版本与达成指标）",["assessment"],{**ok(S("Paper")),**errs("401","404")},params=[P("id","试卷编号",where="path")])},
 "/papers/{id}/stats":{"get":op("试卷分析：每题难度（得分率）与区分度（前 27% 减后 27%），按知识点汇总",["assessment"],{**ok(S("PaperStatistics")),**errs("401","403","404")},params=[P("id","试卷编号",where="path")])},
 "/papers/{id}/attempts":{"post":op("开始作答（题目不含答案与解析）",["assessment"],{**ok(S("Attempt"),"已开始","201"),**errs("401","404")},params=[P("id","试卷编号",where="path")])},
-"/attempts/{id}":{"get":op("作答（作答者本人、教师、管理员）",["assessment"],{**ok(S("Attempt")),**errs("401","404")},params=[P("id","作答编号",where="path")])},
+"/attempts/{id}":{"get":op("作答（作答者本人；出卷教师、发布了含此卷课程的教师、管理员；对其他人不存在：404）",["assessment"],{**ok(S("Attempt")),**errs("401","404")},params=[P("id","作答编号",where="path")])},
 "/attempts/{id}/answers":{"put":op("保存答案（与已存答案合并；null 清除）",["assessment"],{**ok(S("Attempt")),**errs("400","401","404","409","422")},params=[P("id","作答编号",where="path")],body=jb({"type":"object","required":["answers"],"properties":{"answers":{"type":"object","additionalProperties":{}}}}))},
 "/attempts/{id}/submit":{"post":op("交卷：客观题立即评分并给出解析；简答与综合实践题待教师评分",["assessment"],{**ok(S("Attempt")),**errs("401","404","409")},params=[P("id","作答编号",where="path")])},
-"/attempts/{id}/grades":{"post":op("教师评分：综合实践题按评分标准逐项给分，简答题给分",["assessment"],{**ok(S("Attempt")),**errs("400","401","403","404","409","422")},params=[P("id","作答编号",where="path")],body=jb({"type":"object","required":["grades"],"properties":{"grades":{"type":"object","additionalProperties":{"type":"object","properties":{"rubric":{"type":"array","items":{"type":"number","minimum":0}},"score":{"type":"number","minimum":0}}}}}}))},
+"/attempts/{id}/grades":{"post":op("教师评分：综合实践题按评分标准逐项给分，简答题给分（出卷教师、发布了含此卷课程的教师、管理员；其他教师 404）",["assessment"],{**ok(S("Attempt")),**errs("400","401","403","404","409","422")},params=[P("id","作答编号",where="path")],body=jb({"type":"object","required":["grades"],"properties":{"grades":{"type":"object","additionalProperties":{"type":"object","properties":{"rubric":{"type":"array","items":{"type":"number","minimum":0}},"score":{"type":"number","minimum":0}}}}}}))},
 "/resources":{"get":op("资源列表（学习者只见已审核通过的资源）",["resources"],{**ok(page("Resource")),**errs("400","401","403")},params=[P("major","专业代码"),P("course","课程编号"),P("knowledgePoint","知识点编号"),P("kind","资源类型",S("ResourceKind")),P("original","是否原创",{"type":"boolean"}),P("status","状态（学习者只能为 approved）",S("ResourceStatus"))]+paging),
   "post":op("上传资源（multipart：metadata + file，流式写盘）",["resources"],{**ok(S("Resource"),"已创建","201"),**errs("400","401","403","413","415","422","507")},body=mp,desc="文件类型由 libmagic 从内容判定；声明的 kind 须与内容相符；可执行文件被拒绝（415）；超过上传上限为 413。")},
 "/resources/{id}":{"get":op("资源（作者、审核员、管理员见当前版本，其他人见已发布版本）",["resources"],{**ok(S("Resource")),**errs("400","401","403","404")},params=[idp,ver]),

@@ -40,6 +40,8 @@ public struct QTIImporter: Sendable {
     public static let maximumItemBytes = 8 << 20
     /// Most items one package may bring.
     public static let maximumItems = 2_000
+    /// Most bytes a package's entries may declare once inflated, all together (a zip bomb is refused unread).
+    public static let maximumPackageBytes = 256 << 20
 
     private let questions: QuestionStore
 
@@ -137,6 +139,15 @@ public struct QTIImporter: Sendable {
     private static func packageItems(at path: String, report: inout Report) throws -> [(name: String, bytes: [UInt8])] {
         guard let archive = ZipArchive(path: path) else {
             throw GranaryError(.invalidDocument, LocalizedText(zh: "压缩包已损坏或无法读取", en: "The zip package is damaged or unreadable"))
+        }
+        guard archive.declaredInflatedBytes <= Self.maximumPackageBytes else {
+            throw GranaryError(
+                .payloadTooLarge,
+                LocalizedText(
+                    zh: "压缩包解压后超过 \(Self.maximumPackageBytes >> 20) MiB（疑似压缩炸弹），未导入",
+                    en: "The package inflates to more than \(Self.maximumPackageBytes >> 20) MiB (a zip bomb?); nothing was imported"
+                )
+            )
         }
         var names: [String] = []
         if let manifestEntry = archive.entry(named: "imsmanifest.xml") {

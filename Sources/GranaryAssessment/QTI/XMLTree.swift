@@ -54,6 +54,10 @@ struct XMLTree: Sendable {
         }
         guard let document else {
             let message = xmlCtxtGetLastError(context).flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "malformed XML"
+            // libxml2 stops at 256 levels without XML_PARSE_HUGE; its message names that option, which means nothing to a teacher.
+            if message.contains("Excessive depth") {
+                throw Failure(code: "malformed", reason: "elements are nested deeper than 256 levels")
+            }
             throw Failure(code: "malformed", reason: "not well-formed XML: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         defer { xmlFreeDoc(document) }

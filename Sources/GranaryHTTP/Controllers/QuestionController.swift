@@ -180,6 +180,19 @@ struct QuestionController {
                 errors: [FieldError(field: "body", message: LocalizedText(stringLiteral: report.failed[0].reason))]
             )
         }
+        // A package of which nothing could be imported failed as a whole; each file says why.
+        if report.imported.isEmpty, !report.failed.isEmpty {
+            throw GranaryError(
+                .validationFailed,
+                LocalizedText(
+                    zh: "压缩包中没有可导入的试题（\(report.failed.count) 个文件有误）",
+                    en: "Nothing in the package could be imported (\(report.failed.count) files failed)"
+                ),
+                errors: report.failed.prefix(100).map {
+                    FieldError(field: $0.file, message: LocalizedText(stringLiteral: "\($0.code): \($0.reason)"))
+                }
+            )
+        }
         return try .json(report, status: report.imported.isEmpty ? .ok : .created)
     }
 

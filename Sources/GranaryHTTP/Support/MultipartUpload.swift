@@ -238,6 +238,17 @@ final class MultipartReader {
             self.part = .metadata
         case "file":
             guard !self.sawFile else { throw Self.malformed(zh: "只能上传一个文件", en: "Only one file part is accepted") }
+            // The name is never used for storage (bytes are stored by hash, named from the metadata), but a name
+            // that climbs folders or hides control characters is an attack or a broken client: say so.
+            let extended = Self.parameter("filename*", in: disposition).map { $0.split(separator: "'", maxSplits: 2).last.map(String.init) ?? $0 }
+            for name in [Self.parameter("filename", in: disposition), extended?.removingPercentEncoding ?? extended].compactMap({ $0 }) {
+                guard Self.isPlainFileName(name) else {
+                    throw Self.malformed(
+                        zh: "文件名不能含路径（/、\\、..）或控制字符：请只给出文件本身的名字",
+                        en: "The file name may not hold a path (/, \\, ..) or control characters: give the file's own name only"
+                    )
+                }
+            }
             self.sawFile = true
             self.part = .file
         default:
@@ -314,6 +325,13 @@ final class MultipartReader {
             start = index + 1
         }
         return (bytes.count, false)
+    }
+
+    /// A file's own name: no folder separators, not `.` or `..`, no control characters (NUL included), at most 255
+    /// bytes. An empty name (a form sent without a file chosen) passes.
+    static func isPlainFileName(_ name: String) -> Bool {
+        name.utf8.count <= 255 && name != "." && name != ".."
+            && !name.unicodeScalars.contains { $0 == "/" || $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F }
     }
 
     /// A parameter of a header value such as `form-data; name="file"; filename="a.png"`.

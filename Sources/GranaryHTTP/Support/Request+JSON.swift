@@ -8,6 +8,7 @@ extension Request {
     /// The JSON body decoded as `T`; malformed JSON is 400, missing or mistyped fields are 422 naming the field.
     func decodeJSON<T: Decodable>(as type: T.Type, context: some RequestContext) async throws -> T {
         let data = try await self.bodyData(context: context)
+        try JSONValue.refuseNULCharacters(data)
         do {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601

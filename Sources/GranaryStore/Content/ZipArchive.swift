@@ -70,6 +70,16 @@ package final class ZipArchive {
         close(self.descriptor)
     }
 
+    /// The bytes every entry declares once inflated, added up (saturating). `read` never delivers more than an
+    /// entry declares, so this bounds what reading the whole archive can cost: a zip bomb shows here before any
+    /// byte is inflated.
+    package var declaredInflatedBytes: Int {
+        self.entries.reduce(0) { total, entry in
+            let (sum, overflow) = total.addingReportingOverflow(max(0, entry.uncompressedSize))
+            return overflow ? Int.max : sum
+        }
+    }
+
     /// The first entry called `name`.
     package func entry(named name: String) -> Entry? {
         self.entries.first { $0.name == name }

@@ -239,6 +239,7 @@ public struct ResourceStore: Sendable {
             throw GranaryError(.emptyFile, LocalizedText(zh: "上传的文件为空", en: "The uploaded file is empty"))
         }
         let mime = try await self.inspector.mimeType(ofFileAt: file.temporaryPath)
+        try Self.refuseZipBomb(file)
         if MediaPolicy.isRefused(mime: mime) {
             throw GranaryError(
                 .unsupportedMedia,
@@ -250,6 +251,28 @@ public struct ResourceStore: Sendable {
         }
         return mime
     }
+
+    /// A zip archive (DOCX, PPTX, a simulation package) that would inflate past `maximumInflatedBytes` and to more
+    /// than `maximumInflationRatio` times its own size is refused: readers that unpack it (a learner's Office, a
+    /// player) would be swamped. Ordinary packages of media are stored, not compressed, and stay near 1:1.
+    private static func refuseZipBomb(_ file: BlobUpload) throws {
+        guard let archive = ZipArchive(path: file.temporaryPath) else { return }
+        let inflated = archive.declaredInflatedBytes
+        guard inflated > Self.maximumInflatedBytes, inflated / Self.maximumInflationRatio > Int(file.size) else { return }
+        let mebibytes = inflated == Int.max ? "∞" : String(inflated >> 20)
+        throw GranaryError(
+            .unsupportedMedia,
+            LocalizedText(
+                zh: "压缩包解压后达 \(mebibytes) MiB，超过文件本身的 \(Self.maximumInflationRatio) 倍，疑似压缩炸弹，未保存",
+                en: "The archive inflates to \(mebibytes) MiB, over \(Self.maximumInflationRatio) times its size: a zip bomb, not stored"
+            )
+        )
+    }
+
+    /// Inflated size above which an archive's compression ratio is looked at.
+    static let maximumInflatedBytes = 256 << 20
+    /// Largest ratio of inflated to stored bytes accepted beyond `maximumInflatedBytes`.
+    static let maximumInflationRatio = 100
 
     private static func kindMismatch(declared: ResourceKind, mime: String) -> GranaryError {
         let allowed = MediaPolicy.allowedKinds(forMIME: mime).map(\.rawValue).sorted().joined(separator: ", ")
