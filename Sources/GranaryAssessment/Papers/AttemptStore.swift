@@ -106,7 +106,9 @@ public struct AttemptStore: Sendable {
             throw GranaryError.forbidden(LocalizedText(zh: "只有教师能评分", en: "Only teachers grade"))
         }
         return try await self.database.pool.write { db in
-            guard let attempt = try Self.fetch(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "作答", en: "Attempt"), id) }
+            guard let attempt = try Self.fetch(db, id: id), try Self.teaches(db, paper: attempt.paper, user: teacher) else {
+                throw GranaryError.notFound(LocalizedText(zh: "作答", en: "Attempt"), id)
+            }
             guard attempt.status != "open" else { throw GranaryError.invalidTransition(from: attempt.status, action: "attempt.graded") }
             let items = Dictionary(uniqueKeysWithValues: attempt.questions.map { ($0.question, $0) })
             var problems: [FieldError] = []
@@ -168,14 +170,34 @@ public struct AttemptStore: Sendable {
         }
     }
 
-    /// An attempt, for the learner who sits it and for teachers and admins.
+    /// An attempt, for the learner who sits it and for those who teach with its paper (`teaches`); to anyone else
+    /// it does not exist, whatever their role or institution.
     public func attempt(id: String, viewer: User) async throws -> Attempt {
         try await self.database.pool.read { db in
-            guard let attempt = try Self.fetch(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "作答", en: "Attempt"), id) }
-            guard attempt.learner == viewer.username || viewer.role == .teacher || viewer.role == .admin else {
+            guard let attempt = try Self.fetch(db, id: id),
+                try attempt.learner == viewer.username || Self.teaches(db, paper: attempt.paper, user: viewer)
+            else {
                 throw GranaryError.notFound(LocalizedText(zh: "作答", en: "Attempt"), id)
             }
             return attempt
+        }
+    }
+
+    /// Whether `user` reads and grades the attempts of `paper`: an admin, the paper's author, or a teacher who
+    /// published an offering that gives it (any revision). Another teacher, here or at another institution, does not.
+    static func teaches(_ db: GRDB.Database, paper: String, user: User) throws -> Bool {
+        switch user.role {
+        case .admin: return true
+        case .teacher:
+            let sql = """
+                SELECT EXISTS (SELECT 1 FROM papers WHERE id = ?1 AND createdBy = ?2)
+                    OR EXISTS (
+                        SELECT 1 FROM offeringItems i JOIN offerings o ON o.id = i.offering
+                        WHERE i.itemType = 'paper' AND i.itemId = ?1 AND o.createdBy = ?2
+                    )
+                """
+            return try Bool.fetchOne(db, sql: sql, arguments: [paper, user.id]) ?? false
+        case .reviewer, .learner: return false
         }
     }
 
