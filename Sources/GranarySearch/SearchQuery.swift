@@ -23,7 +23,8 @@ public struct SearchQuery: Sendable {
         case popular
     }
 
-    /// Parses `q`: terms are separated by spaces; "quoted text" is one term, spaces included. Any string is valid.
+    /// Parses `q`: terms are separated by spaces; "quoted text" is one term, spaces included (a line break in it
+    /// counts as a space). Any string is valid.
     public init(
         _ text: String,
         viewer: User,
@@ -40,6 +41,10 @@ public struct SearchQuery: Sendable {
             } else if SearchText.isSpace(unit) && !quoted {
                 if !current.isEmpty { terms.append(current) }
                 current = []
+            } else if unit == 0x0A || unit == 0x0D {
+                // A query is one line: a line break inside quotes is a space. A term must never hold one, since a
+                // line break is what separates a document's fields (and the index keeps no pair of two of them).
+                current.append(0x20)
             } else {
                 current.append(unit)
             }

@@ -67,6 +67,16 @@ import Testing
         #expect(Self.ids(index, "图焊").isEmpty)
     }
 
+    /// Found by the query fuzzer: a line break inside quotes made a term that ran from one field into the next.
+    @Test func aQuotedLineBreakIsASpaceSoNoTermCrossesFields() {
+        let index = SearchIndex()
+        index.upsert(Self.document("a", "焊接", description: "电弧"))
+        index.upsert(Self.document("b", "焊接 电弧"))
+        #expect(SearchQuery("\"焊接\n电弧\"", viewer: Self.learner).terms == [SearchText.fold("焊接 电弧")])
+        #expect(Self.ids(index, "\"焊接\r\n电弧\"") == [])
+        #expect(Self.ids(index, "\"焊接\n电弧\"") == ["b"])
+    }
+
     @Test func latinAndFullWidthTextAreFoldedAlike() {
         let index = SearchIndex()
         index.upsert(Self.document("a", "CO2气体保护焊操作"))
