@@ -90,7 +90,8 @@ func buildRouter(
 ) throws -> Router<AppRequestContext> {
     let registry = PrometheusCollectorRegistry()
     let openAPIPath = configuration.metadataDirectory + "/openapi.json"
-    let openAPIDocument = ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: openAPIPath)))
+    let openAPIData = try Data(contentsOf: URL(fileURLWithPath: openAPIPath))
+    let openAPIDocument = ByteBuffer(bytes: openAPIData)
 
     let throttle = LoginThrottle()
     let reviews = ReviewService(database: library.database, claimDuration: configuration.claimDuration)
@@ -129,6 +130,7 @@ func buildRouter(
     // Outermost first: metrics see the final status, problems cover every error below them.
     router.add(middleware: RequestMetrics(factory: PrometheusMetricsFactory(registry: registry)))
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: try MethodNotAllowed(openAPIDocument: openAPIData))
     router.add(middleware: RequestTargetCheck())
     router.add(middleware: BearerAuthenticator(accounts: library.accounts, refusalPage: web.refusalPage))
 

@@ -102,7 +102,7 @@ public struct OfferingStore: Sendable {
             let units = try Self.decodeUnits(row["units"])
             guard units.contains(where: { !$0.items.isEmpty }) else {
                 throw GranaryError(
-                    .validationFailed,
+                    .invalidTransition,
                     LocalizedText(zh: "发布前至少要有一个单元和一项内容", en: "An offering needs at least one unit with one item to be published"),
                     errors: [FieldError(field: "units", message: LocalizedText(zh: "没有内容", en: "empty"))]
                 )
@@ -116,7 +116,7 @@ public struct OfferingStore: Sendable {
                 }
             }
             guard problems.isEmpty else {
-                throw GranaryError(.validationFailed, LocalizedText(zh: "有内容已不可用，请先调整", en: "Some items are no longer available"), errors: problems)
+                throw GranaryError(.invalidTransition, LocalizedText(zh: "有内容已不可用，请先调整", en: "Some items are no longer available"), errors: problems)
             }
             let revision = (row["revision"] as Int? ?? 0) + 1
             let now = Date()

@@ -316,6 +316,10 @@ import Testing
             #expect(byName["li"]?.othersResourcesUsed == 2)
             #expect(teaching.byInstitution.map(\.institution) == ["测试学院"])
             #expect(teaching.totals.resourcesUploaded == 2)
+            // With only `to`, the period starts on 1 January of that year, not of this one.
+            let pastYear = try await client.call(.get, "/api/v1/analytics/teaching?to=2000-06-30", token: teacher)
+            #expect(pastYear.status == .ok)
+            #expect(try pastYear.decode(TeachingAnalytics.self).totals.resourcesUploaded == 0)
 
             // The report counts the learner, who only read and studied, as a user.
             let report = try await client.call(.get, "/api/v1/report", token: try await client.logIn("wang"))

@@ -47,10 +47,32 @@ import Testing
             let missing = try await client.call(.get, "/api/v1/nowhere")
             #expect(missing.status == .notFound)
             #expect(try missing.problem().code == "not_found")
-            // Hummingbird answers a known path with an unknown method as not found; it is still a problem body.
+            // A known path with a method it does not take is 405 with the methods it does take (RFC 9110 §15.5.6).
             let wrongMethod = try await client.call(.delete, "/api/v1/health")
-            #expect(wrongMethod.status == .notFound)
-            #expect(try wrongMethod.problem().code == "not_found")
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(wrongMethod.headers[.allow] == "GET")
+            #expect(try wrongMethod.problem().code == "method_not_allowed")
+            let id = UUID().uuidString.lowercased()
+            #expect(try await client.call(.put, "/api/v1/resources/\(id)").headers[.allow] == "DELETE, GET, PATCH")
+            #expect(try await client.call(.delete, "/api/v1/resources").headers[.allow] == "GET, POST")
+            // A literal segment wins over a parameter, as in the router: /questions/import is not /questions/{id}.
+            #expect(try await client.call(.get, "/api/v1/questions/import").headers[.allow] == "POST")
+            // A path the router does not know stays 404, and so does a handler's own "not found".
+            #expect(try await client.call(.put, "/api/v1/nowhere/\(id)").status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/courses/nope").status == .notFound)
+        }
+    }
+
+    @Test func aRecommendationLimitAboveFiftyIsRefusedNotCut() async throws {
+        let lib = try await TestLibrary.seeded([("learner", .learner)])
+        try await lib.test { client in
+            let learner = try await client.logIn("learner")
+            for path in ["/api/v1/me/recommendations?limit=51", "/api/v1/recommendations?resource=\(UUID().uuidString.lowercased())&limit=51"] {
+                let response = try await client.call(.get, path, token: learner)
+                #expect(response.status == .badRequest, "\(path)")
+                #expect(try response.problem().errors.map(\.field) == ["limit"], "\(path)")
+            }
+            #expect(try await client.call(.get, "/api/v1/me/recommendations?limit=50", token: learner).status == .ok)
         }
     }
 

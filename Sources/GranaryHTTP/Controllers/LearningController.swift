@@ -100,7 +100,7 @@ struct LearningController {
     }
 
     @Sendable func recommend(request: Request, context: AuthenticatedContext) async throws -> Response {
-        let limit = min(try request.uri.positiveInt("limit") ?? 10, 50)
+        let limit = try request.uri.limit()
         let items = try await self.recommendations.suggestions(for: context.user, limit: limit)
         return try .json(Page(items: items, total: items.count, request: PageRequest(page: 1, pageSize: max(1, items.count))))
     }
@@ -183,9 +183,9 @@ struct LearningController {
             }
             return date
         }
-        let today = calendar.startOfDay(for: Date())
-        let from = try day("from") ?? calendar.date(from: DateComponents(year: calendar.component(.year, from: today), month: 1, day: 1))!
-        let to = calendar.date(byAdding: .day, value: 1, to: try day("to") ?? today)!
+        let lastDay = try day("to") ?? calendar.startOfDay(for: Date())
+        let from = try day("from") ?? calendar.date(from: DateComponents(year: calendar.component(.year, from: lastDay), month: 1, day: 1))!
+        let to = calendar.date(byAdding: .day, value: 1, to: lastDay)!
         guard from < to else {
             throw GranaryError(
                 .invalidQuery,

@@ -22,7 +22,7 @@ struct SearchController {
                 errors: [FieldError(field: "resource", message: LocalizedText(zh: "必填，须为资源编号", en: "required, a resource id"))]
             )
         }
-        let limit = min(try request.uri.positiveInt("limit") ?? 10, 50)
+        let limit = try request.uri.limit()
         let related = try await self.recommendations.related(to: id, viewer: context.user, limit: limit)
         return try .json(Page(items: related, total: related.count, request: PageRequest(page: 1, pageSize: max(1, related.count))))
     }

@@ -125,6 +125,19 @@ extension URI {
         return value
     }
 
+    /// `?limit=`: 1 to `maximum`, `fallback` when absent; beyond `maximum` is refused (400), as `pageSize` is.
+    func limit(maximum: Int = 50, fallback: Int = 10) throws -> Int {
+        let limit = try self.positiveInt("limit") ?? fallback
+        guard limit <= maximum else {
+            throw GranaryError(
+                .invalidQuery,
+                LocalizedText(zh: "参数 limit 应为 1–\(maximum)", en: "limit must be 1 to \(maximum)"),
+                errors: [FieldError(field: "limit", message: LocalizedText(zh: "取值无效", en: "invalid value"))]
+            )
+        }
+        return limit
+    }
+
     /// `?major=&course=&knowledgePoint=&kind=&original=&status=`, shared by resource lists and search.
     func resourceFilter() throws -> ResourceFilter {
         ResourceFilter(
