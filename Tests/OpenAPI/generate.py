@@ -76,7 +76,7 @@ paths={
 "/graph/gaps":{"get":op("课程体系缺口：无资源的知识点、无试题的知识点、本专业课程未讲授的岗位技能、无知识点的课程",["graph"],{**ok(S("CourseSystemGaps")),**errs("400","401","403","404")},params=[P("major","专业代码",req=True)])},
 "/questions":{"get":op("题库（教师、审核员、管理员；教师见自己的全部与他人已发布的版本）",["questions"],{**ok(page("Question")),**errs("400","401","403")},params=[P("course","课程编号"),P("knowledgePoint","知识点编号"),P("type","题型",S("QuestionType")),P("difficulty","难度",{"type":"integer","minimum":1,"maximum":5}),P("status","状态",S("ResourceStatus"))]+paging),
   "post":op("编写试题（草稿，第 1 版）",["questions"],{**ok(S("Question"),"已创建","201"),**errs("400","401","403","422")},body=jb(S("QuestionInput")),desc="answer 依题型：single 为选项编号；multiple 为选项编号数组；judge 为 true/false；fill 为每空一项的数组（每项为字符串或可接受答案数组）；short 与 practical 为参考答案，practical 另需 rubric，其分值合计等于 score。")},
-"/questions/import":{"post":op("导入 QTI 2.1/2.2/3.0 试题或 IMS 内容包（zip），作为草稿进入审核",["questions"],{**ok(S("QTIImportReport"),"已导入（至少一题）","201"),**ok(S("QTIImportReport"),"内容包中没有可导入的试题"),**errs("400","401","403","413","422")},params=[P("course","课程编号",req=True),P("knowledgePoints","知识点编号，逗号分隔",{"type":"string","pattern":"[^,\\s]"},req=True),P("difficulty","难度（QTI 不含难度，默认 3）",{"type":"integer","minimum":1,"maximum":5})],body={"required":True,"content":{"application/xml":{"schema":{"type":"string"}},"application/zip":{"schema":{"type":"string","format":"binary"}}}},desc="XML 以禁用网络、拒绝 DOCTYPE 与实体的方式解析；choice→单选/判断/多选，text entry→填空，extended text→简答，order/match/gap match→综合实践，hotspot 等图像类交互逐题说明原因。单个 XML 无法导入时返回 400（格式）或 422（题型）。")},
+"/questions/import":{"post":op("导入 QTI 2.1/2.2/3.0 试题或 IMS 内容包（zip），作为草稿进入审核",["questions"],{**ok(S("QTIImportReport"),"已导入（至少一题）","201"),**ok(S("QTIImportReport"),"内容包中没有可导入的试题"),**errs("400","401","403","413","422")},params=[P("course","课程编号",req=True),P("knowledgePoints","知识点编号，逗号分隔",{"type":"string","pattern":"[^,\\s]"},req=True),P("difficulty","难度（QTI 不含难度，默认 3）",{"type":"integer","minimum":1,"maximum":5})],body={"required":True,"content":{"application/xml":{"schema":{"type":"string"}},"application/zip":{"schema":{"type":"string","format":"binary"}}}},desc="XML 以禁用网络、拒绝 DOCTYPE 与实体的方式解析；choice→单选/判断/多选，text entry→填空，extended text→简答，order/match/gap match→综合实践，hotspot 等图像类交互逐题说明原因。单个 XML 无法导入时返回 400（格式）或 422（题型）；内容包中一题也导入不了时为 422，errors 逐个文件说明原因；内容包各项解压后合计超过 256 MiB（压缩炸弹）为 413，不读取。")},
 "/questions/{id}":{"get":op("试题（作者、审核员、管理员见当前版本，其他教师见已发布版本）",["questions"],{**ok(S("Question")),**errs("400","401","403","404")},params=[P("id","试题编号",where="path"),ver]),
   "patch":op("修改试题（生成新版本；已发布的试题回到审核队列，试卷仍用原版本）",["questions"],{**ok(S("Question")),**errs("400","401","403","404","409","422")},params=[P("id","试题编号",where="path")],body=jb({"type":"object","description":"QuestionInput 的任意字段"})),
   "delete":op("停用试题（保留全部版本）",["questions"],{**ok(S("Question")),**errs("401","403","404","409")},params=[P("id","试题编号",where="path")])},
@@ -94,7 +94,7 @@ paths={
 "/attempts/{id}/submit":{"post":op("交卷：客观题立即评分并给出解析；简答与综合实践题待教师评分",["assessment"],{**ok(S("Attempt")),**errs("401","404","409")},params=[P("id","作答编号",where="path")])},
 "/attempts/{id}/grades":{"post":op("教师评分：综合实践题按评分标准逐项给分，简答题给分（出卷教师、发布了含此卷课程的教师、管理员；其他教师 404）",["assessment"],{**ok(S("Attempt")),**errs("400","401","403","404","409","422")},params=[P("id","作答编号",where="path")],body=jb({"type":"object","required":["grades"],"properties":{"grades":{"type":"object","additionalProperties":{"type":"object","properties":{"rubric":{"type":"array","items":{"type":"number","minimum":0}},"score":{"type":"number","minimum":0}}}}}}))},
 "/resources":{"get":op("资源列表（学习者只见已审核通过的资源）",["resources"],{**ok(page("Resource")),**errs("400","401","403")},params=[P("major","专业代码"),P("course","课程编号"),P("knowledgePoint","知识点编号"),P("kind","资源类型",S("ResourceKind")),P("original","是否原创",{"type":"boolean"}),P("status","状态（学习者只能为 approved）",S("ResourceStatus"))]+paging),
-  "post":op("上传资源（multipart：metadata + file，流式写盘）",["resources"],{**ok(S("Resource"),"已创建","201"),**errs("400","401","403","413","415","422","507")},body=mp,desc="文件类型由 libmagic 从内容判定；声明的 kind 须与内容相符；可执行文件被拒绝（415）；超过上传上限为 413。")},
+  "post":op("上传资源（multipart：metadata + file，流式写盘）",["resources"],{**ok(S("Resource"),"已创建","201"),**errs("400","401","403","413","415","422","507")},body=mp,desc="文件类型由 libmagic 从内容判定；声明的 kind 须与内容相符；可执行文件被拒绝（415）；压缩包（DOCX、PPTX、zip）解压后超过 256 MiB 且超过自身 100 倍（压缩炸弹）被拒绝（415）；文件名含路径（/、\\、..）或控制字符为 400；超过上传上限为 413。")},
 "/resources/{id}":{"get":op("资源（作者、审核员、管理员见当前版本，其他人见已发布版本）",["resources"],{**ok(S("Resource")),**errs("400","401","403","404")},params=[idp,ver]),
   "patch":op("修改元数据（部分 JSON，生成新版本）",["resources"],{**ok(S("Resource")),**errs("400","401","403","404","409","422")},params=[idp],body=jb({"type":"object","description":"ResourceMetadata 的任意字段；null 清除可选字段"})),
   "delete":op("下架资源（保留内容与历史）",["resources"],{**ok(S("Resource")),**errs("400","401","403","404","409")},params=[idp])},
@@ -208,7 +208,8 @@ schemas={
 "Event":{"type":"object","required":["id","at","action","itemType","itemId"],"properties":{"id":{"type":"integer"},"at":str_(format="date-time"),"actor":str_(),"action":str_(),"itemType":str_(),"itemId":str_(),"before":{},"after":{}}},
 }
 def nullable_optionals(schema, seen):
-    """Request bodies: an optional property may also be null, which the service reads as absent (Swift's Decodable)."""
+    """Request bodies: an optional property may also be null, which the service reads as absent (Swift's Decodable);
+    an integer is a 64-bit one."""
     if isinstance(schema, list):
         for s in schema: nullable_optionals(s, seen)
         return
@@ -219,6 +220,10 @@ def nullable_optionals(schema, seen):
         if name not in seen:
             seen.add(name); nullable_optionals(schemas[name], seen)
         return
+    # Integers are read as Swift's Int: a larger number is refused as unreadable, so the document bounds them.
+    if schema.get("type") == "integer":
+        schema.setdefault("maximum", INT64_MAX)
+        schema.setdefault("minimum", -INT64_MAX - 1)
     required = set(schema.get("required", []))
     for key, value in list(schema.get("properties", {}).items()):
         nullable_optionals(value, seen)

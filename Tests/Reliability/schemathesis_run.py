@@ -162,7 +162,7 @@ def schemathesis(port: int, name: str, token: str | None, args, report_dir: str,
     os.makedirs(report_dir, exist_ok=True)
     config = [] if args.strict else ["--config-file", os.path.join(report_dir, "schemathesis.toml")]
     command = [
-        args.schemathesis, *config, "run", base + "/openapi.json",
+        *args.schemathesis, *config, "run", base + "/openapi.json",
         "--url", base,
         "--checks", "all",
         "--max-examples", str(args.max_examples),
@@ -242,7 +242,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "granary"))
     parser.add_argument("--metadata", default=os.path.join(ROOT, "Metadata"))
-    parser.add_argument("--schemathesis", default=shutil.which("schemathesis") or shutil.which("st") or "schemathesis")
+    parser.add_argument("--schemathesis", default=None, help="the schemathesis command (default: on PATH, else through this Python)")
     parser.add_argument("--roles", default=",".join(ROLES), help="comma-separated: " + ", ".join(ROLES))
     parser.add_argument("--max-examples", type=int, default=None, help="cases per operation in the fuzzing phase (default 50; 3 with --short)")
     parser.add_argument("--phases", default=None, help="default examples,coverage,fuzzing,stateful; --short leaves out stateful")
@@ -257,6 +257,9 @@ def main() -> int:
     parser.add_argument("--report-dir", default=None)
     parser.add_argument("--verbose", action="store_true", help="echo schemathesis's own output")
     args = parser.parse_args()
+    # A pip install may put the console script off PATH (~/.local/bin); its entry point works through this Python.
+    found = args.schemathesis or shutil.which("schemathesis") or shutil.which("st")
+    args.schemathesis = [found] if found else [sys.executable, "-c", "from schemathesis.cli import schemathesis; schemathesis()"]
     if args.short:
         args.max_examples = args.max_examples or 3
         args.phases = args.phases or "examples,coverage,fuzzing"
