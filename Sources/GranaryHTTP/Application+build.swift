@@ -126,7 +126,8 @@ func buildRouter(
         maximumUploadSize: configuration.maximumUploadSize
     )
 
-    let router = Router(context: AppRequestContext.self)
+    // HEAD is answered wherever GET is (RFC 9110 §9.3.2): the router runs GET and drops the body.
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Outermost first: metrics see the final status, problems cover every error below them.
     router.add(middleware: RequestMetrics(factory: PrometheusMetricsFactory(registry: registry)))
     router.add(middleware: ProblemMiddleware())

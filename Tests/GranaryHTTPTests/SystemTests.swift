@@ -50,11 +50,17 @@ import Testing
             // A known path with a method it does not take is 405 with the methods it does take (RFC 9110 §15.5.6).
             let wrongMethod = try await client.call(.delete, "/api/v1/health")
             #expect(wrongMethod.status == .methodNotAllowed)
-            #expect(wrongMethod.headers[.allow] == "GET")
+            #expect(wrongMethod.headers[.allow] == "GET, HEAD")
             #expect(try wrongMethod.problem().code == "method_not_allowed")
             let id = UUID().uuidString.lowercased()
-            #expect(try await client.call(.put, "/api/v1/resources/\(id)").headers[.allow] == "DELETE, GET, PATCH")
-            #expect(try await client.call(.delete, "/api/v1/resources").headers[.allow] == "GET, POST")
+            #expect(try await client.call(.put, "/api/v1/resources/\(id)").headers[.allow] == "DELETE, GET, HEAD, PATCH")
+            #expect(try await client.call(.delete, "/api/v1/resources").headers[.allow] == "GET, HEAD, POST")
+            // HEAD is GET without the body, on the API and on pages.
+            let head = try await client.call(.head, "/api/v1/health")
+            #expect(head.status == .ok)
+            #expect(head.body.readableBytes == 0)
+            #expect(head.headers[.contentType]?.hasPrefix("application/json") == true)
+            #expect(try await client.call(.head, "/").status == .ok)
             // A literal segment wins over a parameter, as in the router: /questions/import is not /questions/{id}.
             #expect(try await client.call(.get, "/api/v1/questions/import").headers[.allow] == "POST")
             // A path the router does not know stays 404, and so does a handler's own "not found".

@@ -21,9 +21,12 @@ struct MethodNotAllowed<Context: RequestContext>: RouterMiddleware {
         let paths = document["paths"] as? [String: [String: Any]] ?? [:]
         let methods: Set<String> = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
         self.routes = paths.map { path, operations in
-            Route(
+            var allowed = Set(operations.keys.filter { methods.contains($0) })
+            // The router answers HEAD wherever it answers GET (`autoGenerateHeadEndpoints`).
+            if allowed.contains("get") { allowed.insert("head") }
+            return Route(
                 segments: (prefix + path).split(separator: "/").map { $0.hasPrefix("{") ? nil : $0 },
-                allow: operations.keys.filter { methods.contains($0) }.map { $0.uppercased() }.sorted().joined(separator: ", ")
+                allow: allowed.map { $0.uppercased() }.sorted().joined(separator: ", ")
             )
         }
     }
