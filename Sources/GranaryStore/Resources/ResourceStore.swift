@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GranaryModel
+import NIOPosix
 
 /// Granular resources: their versions, bytes, visibility and life cycle.
 ///
@@ -239,7 +240,9 @@ public struct ResourceStore: Sendable {
             throw GranaryError(.emptyFile, LocalizedText(zh: "上传的文件为空", en: "The uploaded file is empty"))
         }
         let mime = try await self.inspector.mimeType(ofFileAt: file.temporaryPath)
-        try Self.refuseZipBomb(file)
+        let path = file.temporaryPath
+        let inflated = try await NIOThreadPool.singleton.runIfActive { ZipArchive(path: path)?.declaredInflatedBytes }
+        try Self.refuseZipBomb(inflated: inflated, size: file.size)
         if MediaPolicy.isRefused(mime: mime) {
             throw GranaryError(
                 .unsupportedMedia,
@@ -255,10 +258,9 @@ public struct ResourceStore: Sendable {
     /// A zip archive (DOCX, PPTX, a simulation package) that would inflate past `maximumInflatedBytes` and to more
     /// than `maximumInflationRatio` times its own size is refused: readers that unpack it (a learner's Office, a
     /// player) would be swamped. Ordinary packages of media are stored, not compressed, and stay near 1:1.
-    private static func refuseZipBomb(_ file: BlobUpload) throws {
-        guard let archive = ZipArchive(path: file.temporaryPath) else { return }
-        let inflated = archive.declaredInflatedBytes
-        guard inflated > Self.maximumInflatedBytes, inflated / Self.maximumInflationRatio > Int(file.size) else { return }
+    /// `inflated` is what the upload's entries declare, nil when it is no zip archive.
+    private static func refuseZipBomb(inflated: Int?, size: Int64) throws {
+        guard let inflated, inflated > Self.maximumInflatedBytes, inflated / Self.maximumInflationRatio > Int(size) else { return }
         let mebibytes = inflated == Int.max ? "∞" : String(inflated >> 20)
         throw GranaryError(
             .unsupportedMedia,
