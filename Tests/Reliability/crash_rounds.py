@@ -61,8 +61,21 @@ class Client:
         self.connection.close()
 
 
-def multipart(metadata: dict | None, content: bytes) -> tuple[bytes, str]:
-    boundary = "crash-" + uuid.uuid4().hex
+def stop_process(process: subprocess.Popen, grace: float = 10) -> int:
+    """Stops a server by its pid: SIGTERM, then SIGKILL after `grace` seconds; returns its exit status."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+    return process.returncode
+
+
+def multipart(metadata: dict | None, content: bytes, filename: str = "notes.txt", mime: str = "text/plain") -> tuple[bytes, str]:
+    """A multipart/form-data body with an optional `metadata` part and a `file` part (for this folder's scripts)."""
+    boundary = "granary-" + uuid.uuid4().hex
     parts = []
     if metadata is not None:
         parts.append(
@@ -71,7 +84,7 @@ def multipart(metadata: dict | None, content: bytes) -> tuple[bytes, str]:
             + b"\r\n"
         )
     parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="notes.txt"\r\nContent-Type: text/plain\r\n\r\n'.encode()
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\nContent-Type: {mime}\r\n\r\n'.encode()
         + content
         + b"\r\n"
     )
@@ -134,12 +147,8 @@ class Server:
             self.process.wait()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        if self.process:
+            stop_process(self.process)
 
 
 def log_in(port: int, username: str) -> str:

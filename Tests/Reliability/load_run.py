@@ -32,7 +32,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import sqlite3
 import struct
 import subprocess
@@ -44,6 +43,10 @@ import traceback
 import urllib.parse
 import uuid
 import zlib
+
+# Helpers shared by this folder's scripts (as full_disk.py takes them).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from crash_rounds import free_port, multipart, stop_process  # noqa: E402
 
 PASSWORD = "granary-demo"
 LEARNER = "xuesheng"
@@ -63,12 +66,6 @@ SEARCH_TERMS = [
 ]
 CATALOGUE_TERMS = [urllib.parse.quote(t) for t in ["焊接", "机器人", "智能焊接", "hanjie", "460110", "机电"]]
 LOCK_PATTERNS = ["database is locked", "SQLITE_BUSY", "database table is locked"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -116,24 +113,6 @@ class Client:
 
     def close(self) -> None:
         self.connection.close()
-
-
-def multipart(metadata: dict | None, content: bytes, filename: str, mime: str) -> tuple[bytes, str]:
-    boundary = "load-" + uuid.uuid4().hex
-    parts = []
-    if metadata is not None:
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="metadata"\r\nContent-Type: application/json\r\n\r\n'.encode()
-            + json.dumps(metadata, ensure_ascii=False).encode()
-            + b"\r\n"
-        )
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\nContent-Type: {mime}\r\n\r\n'.encode()
-        + content
-        + b"\r\n"
-    )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def text_file(rng: random.Random, tag: str) -> bytes:
@@ -438,16 +417,7 @@ class Server:
 
     def stop(self) -> int | None:
         """Stops the server by its pid (SIGTERM, then SIGKILL after 15 s); returns its exit status."""
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.send_signal(signal.SIGKILL)
-                self.process.wait()
-        return self.process.returncode
+        return None if self.process is None else stop_process(self.process, grace=15)
 
 
 def log_in(port: int, username: str) -> str:

@@ -31,12 +31,14 @@ import http.client
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+# Helpers shared by this folder's scripts (as full_disk.py takes them).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from crash_rounds import free_port, stop_process  # noqa: E402
 
 PASSWORD = "granary-demo"
 ROLES = {"admin": "admin", "teacher": "zhang.laoshi", "reviewer": "wang.shenhe", "learner": "xuesheng", "anonymous": None}
@@ -69,12 +71,6 @@ SEMANTIC = {
 DEFAULT_POSITIVE = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def call(port: int, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, object]:
@@ -126,13 +122,8 @@ class Server:
         return self.process is not None and self.process.poll() is None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.send_signal(signal.SIGKILL)
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process, grace=15)
         self.log.close()
         shutil.rmtree(self.data, ignore_errors=True)
 
