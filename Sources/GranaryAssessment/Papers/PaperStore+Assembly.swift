@@ -50,89 +50,39 @@ extension PaperStore {
             throw GranaryError(.validationFailed, LocalizedText(zh: "组卷蓝图有误", en: "Invalid blueprint"), errors: problems)
         }
         let typeQuotas = quotas
-        return try await self.database.pool.write { db in
-            try Self.checkCourse(db, course)
-            let coursePoints = try String.fetchAll(db, sql: "SELECT id FROM points WHERE course = ? ORDER BY createdAt, rowid", arguments: [course])
-            let cover: [String]
-            switch input.cover ?? .points([]) {
-            case .all: cover = coursePoints
-            case .points(let points):
-                let unknown = points.filter { !coursePoints.contains($0) }
-                guard unknown.isEmpty else {
-                    throw GranaryError(
-                        .unknownKnowledgePoint,
-                        LocalizedText(
-                            zh: "本课程没有知识点：\(unknown.joined(separator: "、"))",
-                            en: "Not points of this course: \(unknown.joined(separator: ", "))"
-                        ),
-                        errors: [FieldError(field: "blueprint.cover", message: LocalizedText(zh: "未知知识点", en: "unknown point"))]
-                    )
-                }
-                cover = points
+        let difficultySum = PaperBlueprint.difficultySum(mean: input.difficulty.target, tolerance: input.difficulty.tolerance, count: count)
+        // The bank is read in one read transaction and solved outside any transaction, so the writer (every other
+        // change to the library) never waits for the solver; the commit then checks that what was chosen is still
+        // published. A question that changed meanwhile means solving again over the new bank.
+        for _ in 1...3 {
+            let bank = try await self.database.pool.read { db in
+                try Self.bank(db, course: course, cover: input.cover, excludeRecent: input.excludeRecent)
             }
-            // Candidates: published versions of the course's questions, less those of the last N papers.
-            var excluded = Set<String>()
-            if let recent = input.excludeRecent, recent > 0 {
-                excluded = Set(
-                    try String.fetchAll(
-                        db,
-                        sql: """
-                            SELECT DISTINCT question FROM paperQuestions WHERE paper IN
-                                (SELECT id FROM papers WHERE course = ? ORDER BY createdAt DESC, id LIMIT ?)
-                            """,
-                        arguments: [course, recent]
-                    )
-                )
-            }
-            let uses = Dictionary(
-                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT question, COUNT(*) AS n FROM paperQuestions GROUP BY question").map {
-                    ($0["question"] as String, $0["n"] as Int)
-                }
-            )
-            let ids = try String.fetchAll(
-                db,
-                sql: "SELECT id FROM questions WHERE course = ? AND publishedVersion IS NOT NULL AND status <> 'retired' ORDER BY createdAt, id",
-                arguments: [course]
-            ).filter { !excluded.contains($0) }
-            // Scores in steps of 0.5 travel to the solver as half points; whole scores travel as they are.
-            let halves =
-                try Double.fetchAll(
-                    db,
-                    sql:
-                        "SELECT DISTINCT v.score FROM questions q JOIN questionVersions v ON v.question = q.id AND v.version = q.publishedVersion WHERE q.course = ?",
-                    arguments: [course]
-                ).contains { $0.rounded() != $0 } || (input.score.map { $0.rounded() != $0 } ?? false)
-            let scale = halves ? 2.0 : 1.0
+            let scale = bank.halfScores || (input.score.map { $0.rounded() != $0 } ?? false) ? 2.0 : 1.0
             var pointIndex: [String: Int32] = [:]
-            for (index, point) in coursePoints.enumerated() { pointIndex[point] = Int32(index) }
-            var items: [Paper.Item] = []
-            var candidates: [PaperCandidate] = []
-            for id in ids {
-                guard let (item, _) = try Self.publishedItem(db, question: id, position: 0) else { continue }
-                candidates.append(
-                    PaperCandidate(
-                        index: Int32(items.count),
-                        type: item.type,
-                        difficulty: item.difficulty,
-                        score: Int((item.score * scale).rounded()),
-                        points: item.knowledgePoints.compactMap { pointIndex[$0] },
-                        value: 100 - (uses[id] ?? 0)
-                    )
+            for (index, point) in bank.coursePoints.enumerated() { pointIndex[point] = Int32(index) }
+            let candidates = bank.items.enumerated().map { index, item in
+                PaperCandidate(
+                    index: Int32(index),
+                    type: item.type,
+                    difficulty: item.difficulty,
+                    score: Int((item.score * scale).rounded()),
+                    points: item.knowledgePoints.compactMap { pointIndex[$0] },
+                    value: 100 - (bank.uses[item.question] ?? 0)
                 )
-                items.append(item)
             }
             let blueprint = PaperBlueprint(
                 quotas: typeQuotas,
                 score: input.score.map { Int(($0 * scale).rounded()) },
-                difficultySum: PaperBlueprint.difficultySum(mean: input.difficulty.target, tolerance: input.difficulty.tolerance, count: count),
-                cover: cover.compactMap { pointIndex[$0] },
+                difficultySum: difficultySum,
+                cover: bank.cover.compactMap { pointIndex[$0] },
                 maxPerPoint: input.maxPerPoint,
                 seed: input.seed ?? 0
             )
             switch PaperAssembler().assemble(candidates, blueprint: blueprint) {
             case .infeasible(let infeasibility):
-                let message = Self.naming(infeasibility.message, points: coursePoints)
-                let chinese = infeasibility.chinese.map { Self.naming($0, points: coursePoints, word: "") } ?? Self.chinese(infeasibility.reason)
+                let message = Self.naming(infeasibility.message, points: bank.coursePoints)
+                let chinese = infeasibility.chinese.map { Self.naming($0, points: bank.coursePoints, word: "") } ?? Self.chinese(infeasibility.reason)
                 throw GranaryError(
                     .infeasibleBlueprint,
                     LocalizedText(
@@ -145,17 +95,135 @@ extension PaperStore {
                 )
             case .assembled(let assembled):
                 let chosen = assembled.items.sorted {
-                    (items[Int($0)].type.ordinalForPaper, $0) < (items[Int($1)].type.ordinalForPaper, $1)
+                    (bank.items[Int($0)].type.ordinalForPaper, $0) < (bank.items[Int($1)].type.ordinalForPaper, $1)
                 }
                 let selected = chosen.enumerated().map { position, index in
-                    var item = items[Int(index)]
+                    var item = bank.items[Int(index)]
                     item.position = position + 1
                     return item
                 }
-                let figures = try Self.figures(db, course: course, items: selected, cover: cover, objective: assembled.value)
-                return try Self.insert(db, course: course, title: title, items: selected, blueprint: input, figures: figures, author: author)
+                let cover = bank.cover
+                let paper = try await self.database.pool.write { db -> Paper? in
+                    guard try Self.stillPublished(db, selected) else { return nil }
+                    let figures = try Self.figures(db, course: course, items: selected, cover: cover, objective: assembled.value)
+                    return try Self.insert(db, course: course, title: title, items: selected, blueprint: input, figures: figures, author: author)
+                }
+                if let paper { return paper }
             }
         }
+        throw GranaryError(
+            .conflict,
+            LocalizedText(zh: "组卷期间题库接连发生变化，请稍后重试", en: "The question bank kept changing while the paper was assembled; try again")
+        )
+    }
+
+    /// What assembly reads of the bank, in one read transaction.
+    struct Bank {
+        /// The course's points in the order they were written; the solver names them by position.
+        let coursePoints: [String]
+        /// The points the paper must cover.
+        let cover: [String]
+        /// Published versions of the course's live questions, less those of the recent papers excluded.
+        let items: [Paper.Item]
+        /// How many papers each question is in.
+        let uses: [String: Int]
+        /// Whether any published score has a half point.
+        let halfScores: Bool
+    }
+
+    static func bank(_ db: GRDB.Database, course: String, cover input: PaperBlueprintInput.Cover?, excludeRecent: Int?) throws -> Bank {
+        try Self.checkCourse(db, course)
+        let coursePoints = try String.fetchAll(db, sql: "SELECT id FROM points WHERE course = ? ORDER BY createdAt, rowid", arguments: [course])
+        let cover: [String]
+        switch input ?? .points([]) {
+        case .all: cover = coursePoints
+        case .points(let points):
+            let unknown = points.filter { !coursePoints.contains($0) }
+            guard unknown.isEmpty else {
+                throw GranaryError(
+                    .unknownKnowledgePoint,
+                    LocalizedText(
+                        zh: "本课程没有知识点：\(unknown.joined(separator: "、"))",
+                        en: "Not points of this course: \(unknown.joined(separator: ", "))"
+                    ),
+                    errors: [FieldError(field: "blueprint.cover", message: LocalizedText(zh: "未知知识点", en: "unknown point"))]
+                )
+            }
+            cover = points
+        }
+        var excluded = Set<String>()
+        if let recent = excludeRecent, recent > 0 {
+            excluded = Set(
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT DISTINCT question FROM paperQuestions WHERE paper IN
+                            (SELECT id FROM papers WHERE course = ? ORDER BY createdAt DESC, id LIMIT ?)
+                        """,
+                    arguments: [course, recent]
+                )
+            )
+        }
+        let uses = Dictionary(
+            uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT question, COUNT(*) AS n FROM paperQuestions GROUP BY question").map {
+                ($0["question"] as String, $0["n"] as Int)
+            }
+        )
+        let items = try Self.publishedItems(db, course: course).filter { !excluded.contains($0.question) }
+        return Bank(
+            coursePoints: coursePoints,
+            cover: cover,
+            items: items,
+            uses: uses,
+            halfScores: items.contains { $0.score.rounded() != $0.score }
+        )
+    }
+
+    /// The published versions of a course's live questions, oldest question first, in two queries.
+    static func publishedItems(_ db: GRDB.Database, course: String) throws -> [Paper.Item] {
+        var points: [String: [String]] = [:]
+        let pointRows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT p.question, p.point FROM questions q
+                JOIN questionVersionPoints p ON p.question = q.id AND p.version = q.publishedVersion
+                WHERE q.course = ? AND q.status <> 'retired' ORDER BY p.question, p.position
+                """,
+            arguments: [course]
+        )
+        while let row = try pointRows.next() { points[row[0], default: []].append(row[1]) }
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT q.id, v.version, v.type, v.difficulty, v.score FROM questions q
+                JOIN questionVersions v ON v.question = q.id AND v.version = q.publishedVersion
+                WHERE q.course = ? AND q.status <> 'retired' ORDER BY q.createdAt, q.id
+                """,
+            arguments: [course]
+        ).map { row in
+            Paper.Item(
+                question: row["id"],
+                version: row["version"],
+                position: 0,
+                type: QuestionType(rawValue: row["type"])!,
+                difficulty: row["difficulty"],
+                score: row["score"],
+                knowledgePoints: points[row["id"]] ?? []
+            )
+        }
+    }
+
+    /// Whether every chosen question still has the chosen version published, inside the transaction that stores the
+    /// paper.
+    static func stillPublished(_ db: GRDB.Database, _ items: [Paper.Item]) throws -> Bool {
+        guard !items.isEmpty else { return true }
+        let published = try Row.fetchAll(
+            db,
+            sql: "SELECT id, publishedVersion FROM questions WHERE status <> 'retired' AND id IN (\(databaseQuestionMarks(count: items.count)))",
+            arguments: StatementArguments(items.map(\.question))
+        )
+        let versions = Dictionary(uniqueKeysWithValues: published.map { ($0["id"] as String, $0["publishedVersion"] as Int?) })
+        return items.allSatisfy { versions[$0.question] == .some($0.version) }
     }
 }
 
