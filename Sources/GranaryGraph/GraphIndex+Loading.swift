@@ -1,12 +1,13 @@
 import Foundation
 import GRDB
 import GranaryModel
+import GranaryStore
 
 extension GraphIndex {
     /// Reads the whole course system from SQLite, inside the caller's read transaction so the index and its
-    /// revision agree.
+    /// revision (the change feed's sequence number it is current to) agree.
     public static func load(_ db: GRDB.Database) throws -> GraphIndex {
-        let revision = try Int64.fetchOne(db, sql: "SELECT revision FROM catalogueRevision") ?? 0
+        let revision = try ChangeFeed.newest(db)
         var builder = Builder()
         let sizes = try Row.fetchOne(
             db,

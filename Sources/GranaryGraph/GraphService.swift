@@ -6,8 +6,9 @@ import Synchronization
 
 /// The knowledge graph of the course system: a major's map, a job's learning path, the gaps, and reachability.
 ///
-/// Traversals run on an in-memory `GraphIndex`. Every request reads the catalogue's revision (one indexed row) and
-/// rebuilds the index when SQLite has moved on, whoever changed it, so the index never lags the database.
+/// Traversals run on an in-memory `GraphIndex`. It follows the change feed: every request first applies what
+/// committed since it last looked, and when a major, course, point or job changed (whoever changed it: the service,
+/// or a command beside it, once the feed is polled), the index is read back before the request is answered.
 public struct GraphService: Sendable {
     /// Course → point, after major → course: what "the major teaches" means.
     public static let teachingPath: [GraphIndex.Link] = [.hasCourse, .teaches]
@@ -15,10 +16,26 @@ public struct GraphService: Sendable {
     private let database: LibraryDatabase
     private let cache = IndexCache()
     private let loader = IndexLoader()
+    private let follower: FeedFollower
+    /// The sequence number of the newest change to the course system the feed has shown.
+    private let changed: CatalogueChanges
+
+    /// Item types of the events that change the course system.
+    static let catalogueItemTypes: Set<String> = ["major", "course", "point", "job", "catalogue"]
 
     /// Creates the service over the library's database.
     public init(database: LibraryDatabase) {
         self.database = database
+        let changed = CatalogueChanges()
+        self.changed = changed
+        self.follower = FeedFollower(feed: database.feed, from: database.feed.head) { changes in
+            if let newest = changes.last(where: { Self.catalogueItemTypes.contains($0.itemType) }) { changed.note(newest.sequence) }
+        }
+    }
+
+    /// Applies the changes that committed before this call; a request does it by itself.
+    public func catchUp() async throws {
+        try await self.follower.catchUp()
     }
 
     /// The index as of the database's current revision.
@@ -27,7 +44,8 @@ public struct GraphService: Sendable {
     /// and 450,000 prerequisites; milliseconds for a real library) and the requests that arrive meanwhile wait for
     /// that one read instead of starting their own.
     public func index() async throws -> GraphIndex {
-        let revision = try await self.database.pool.read { db in try Int64.fetchOne(db, sql: "SELECT revision FROM catalogueRevision") ?? 0 }
+        if !self.follower.isCurrent { try await self.follower.catchUp() }
+        let revision = self.changed.newest
         if let current = self.cache.current, current.revision >= revision { return current }
         let database = self.database
         return try await self.loader.load(atLeast: revision, into: self.cache) {
@@ -323,6 +341,17 @@ private actor IndexLoader {
             let index = try await task.value
             if index.revision >= revision { return index }
         }
+    }
+}
+
+/// The newest course-system change seen in the feed.
+private final class CatalogueChanges: Sendable {
+    private let sequence = Atomic<Int64>(0)
+
+    var newest: Int64 { self.sequence.load(ordering: .acquiring) }
+
+    func note(_ sequence: Int64) {
+        _ = self.sequence.max(sequence, ordering: .acquiringAndReleasing)
     }
 }
 

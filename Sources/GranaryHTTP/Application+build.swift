@@ -66,17 +66,24 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
             metadata: ["first": .string(library.occupations.problems[0])]
         )
     }
-    let search = SearchService(database: library.database)
+    let search = SearchService(resources: library.resources, feed: library.database.feed)
     let started = ContinuousClock.now
     let indexed = try await search.rebuild()
     logger.info("search index built: \(indexed) resources in \(ContinuousClock.now - started)")
+    let graph = GraphService(database: library.database)
     let integrity = IntegrityCheck(library: library, logger: logger)
-    let router = try buildRouter(library: library, configuration: configuration, integrity: integrity, search: search)
+    let polling = ChangeFeedPolling(
+        feed: library.database.feed,
+        followers: [search.catchUp, graph.catchUp],
+        interval: .milliseconds(250),
+        logger: logger
+    )
+    let router = try buildRouter(library: library, configuration: configuration, integrity: integrity, search: search, graph: graph)
     return Application(
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Granary"),
-        services: [integrity],
+        services: [integrity, polling],
         logger: logger
     )
 }
@@ -86,7 +93,8 @@ func buildRouter(
     library: Library,
     configuration: AppConfiguration,
     integrity: IntegrityCheck,
-    search: SearchService
+    search: SearchService,
+    graph: GraphService
 ) throws -> Router<AppRequestContext> {
     let registry = PrometheusCollectorRegistry()
     let openAPIPath = configuration.metadataDirectory + "/openapi.json"
@@ -142,19 +150,18 @@ func buildRouter(
     SessionController(accounts: library.accounts, throttle: throttle).addRoutes(to: api)
     AdminController(accounts: library.accounts).addRoutes(to: api)
     CatalogueController(catalogue: library.catalogue, national: library.nationalCatalogue, occupations: library.occupations).addRoutes(to: api)
-    GraphController(graph: GraphService(database: library.database)).addRoutes(to: api)
+    GraphController(graph: graph).addRoutes(to: api)
     QuestionController(questions: QuestionStore(database: library.database), exporter: QTIExporter(database: library.database)).addRoutes(to: api)
     PaperController(papers: PaperStore(database: library.database), attempts: AttemptStore(database: library.database)).addRoutes(to: api)
     ResourceController(
         resources: library.resources,
         blobs: library.blobs,
-        search: search,
         fileIO: FileIO(threadPool: .singleton),
         maximumUploadSize: configuration.maximumUploadSize,
         analytics: learning.analytics
     ).addRoutes(to: api)
     learning.addRoutes(to: api)
-    ReviewController(reviews: reviews, search: search).addRoutes(to: api)
+    ReviewController(reviews: reviews).addRoutes(to: api)
     SearchController(search: search, recommendations: recommendations).addRoutes(to: api)
     ReportController(reports: ReportService(database: library.database)).addRoutes(to: api)
     // The Chinese pages at `/`, clients of the same stores and services.

@@ -50,9 +50,9 @@ public final class SearchIndex: Sendable {
     /// old one, which answers searches until it is swapped in. Changes made to the old one meanwhile are not carried
     /// over, so this is for the start (before serving) and for `granary reindex`. Returns how many documents it holds.
     @discardableResult
-    public func replaceAll(_ fill: (_ add: ([SearchDocument]) -> Void) throws -> Void) rethrows -> Int {
+    public func replaceAll(_ fill: (_ add: ([SearchDocument]) -> Void) async throws -> Void) async rethrows -> Int {
         var fresh = State()
-        try fill { documents in
+        try await fill { documents in
             for document in documents { fresh.insertForLoad(Prepared(document)) }
         }
         fresh.rebuildPostings()

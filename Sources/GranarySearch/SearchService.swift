@@ -1,121 +1,81 @@
 import Foundation
-import GRDB
 import GranaryModel
 import GranaryStore
 
-/// Keeps the search index in step with SQLite: built from it at start, refreshed after every change.
+/// Keeps the search index in step with the library: built from the resource store at start, then following the
+/// change feed, so that no caller has to tell it of a change.
+///
+/// A search first applies whatever committed since the index last looked, so a resource approved by one request is
+/// found by the very next search; changes another process made arrive when the feed is polled (`ChangeFeedPolling`
+/// in the service does it every quarter second).
 public struct SearchService: Sendable {
     /// The index searches run against.
     public let index: SearchIndex
-    private let database: LibraryDatabase
+    private let resources: ResourceStore
+    private let follower: FeedFollower
 
     /// Creates the service with an empty index; call `rebuild()` before serving.
-    public init(database: LibraryDatabase, index: SearchIndex = SearchIndex()) {
-        self.database = database
+    public init(resources: ResourceStore, feed: ChangeFeed, index: SearchIndex = SearchIndex()) {
         self.index = index
+        self.resources = resources
+        self.follower = FeedFollower(feed: feed, from: feed.head) { [index, resources] changes in
+            try await Self.apply(changes, to: index, resources: resources)
+        }
     }
 
     /// Reads every resource that is not retired into a fresh index; returns how many.
     @discardableResult
     public func rebuild() async throws -> Int {
-        let index = self.index
-        return try await self.database.pool.read { db in
-            try index.replaceAll { add in
-                var batch: [SearchDocument] = []
-                try Self.forEachDocument(db, id: nil) { document in
-                    batch.append(document)
-                    if batch.count == 10_000 {
-                        add(batch)
-                        batch.removeAll(keepingCapacity: true)
-                    }
-                }
-                add(batch)
+        var sequence: Int64?
+        var last: String?
+        let count = try await self.index.replaceAll { add in
+            while true {
+                let page = try await self.resources.searchDocuments(after: last, limit: 10_000)
+                // Changes that commit while the pages are read are applied again afterwards, so the oldest page's
+                // position is the one that is safe to follow from.
+                sequence = min(sequence ?? page.sequence, page.sequence)
+                guard let tail = page.documents.last else { break }
+                add(page.documents)
+                last = tail.id
             }
         }
+        await self.follower.reset(to: sequence ?? 0)
+        try await self.follower.catchUp()
+        return count
     }
 
-    /// Re-reads one resource after it changed (new version, review decision, retirement, rating).
-    public func refresh(_ id: String) async throws {
-        let found = try await self.database.pool.read { db in
-            var found: SearchDocument?
-            try Self.forEachDocument(db, id: id.lowercased()) { found = $0 }
-            return found
-        }
-        if let document = found {
-            self.index.upsert(document)
-        } else {
-            self.index.remove(id: id.lowercased())
-        }
+    /// Applies every change that committed before this call; a search does it by itself.
+    public func catchUp() async throws {
+        try await self.follower.catchUp()
     }
 
-    /// Runs a query.
-    public func search(_ query: SearchQuery) -> SearchResults {
-        self.index.search(query)
+    /// The feed sequence number the index reflects.
+    public var position: Int64 {
+        self.follower.position
     }
 
-    /// A version's tags from their JSON array; most have none, and decoding `[]` 200,000 times cost a second at start.
-    static func tags(_ json: String, decoder: JSONDecoder) -> [String] {
-        json == "[]" ? [] : (try? decoder.decode([String].self, from: Data(json.utf8))) ?? []
+    /// Runs a query against the index as of now.
+    public func search(_ query: SearchQuery) async throws -> SearchResults {
+        if !self.follower.isCurrent { try await self.follower.catchUp() }
+        return self.index.search(query)
     }
 
-    /// Calls `body` with the document of every live resource (or of one), one at a time: the published version where
-    /// there is one, else the current.
-    static func forEachDocument(_ db: GRDB.Database, id: String?, _ body: (SearchDocument) throws -> Void) throws {
-        let only = id == nil ? "" : "AND r.id = ?"
-        let shown = "v.resource = r.id AND v.version = COALESCE(r.publishedVersion, r.currentVersion)"
-        var points: [String: [(id: String, name: String)]] = [:]
-        let pointRows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT p.resource, p.point, points.name FROM resources r
-                JOIN resourceVersions v ON \(shown)
-                JOIN resourceVersionPoints p ON p.resource = v.resource AND p.version = v.version
-                JOIN points ON points.id = p.point
-                WHERE r.status <> 'retired' \(only) ORDER BY p.resource, p.position
-                """,
-            arguments: id.map { [$0] } ?? []
-        )
-        while let row = try pointRows.next() {
-            points[row["resource"], default: []].append((row["point"], row["name"]))
+    /// Re-reads the resources the changes touched: the resource itself (created, new version, decision, rating,
+    /// retirement) or, for a renamed knowledge point, every resource that shows it.
+    static func apply(_ changes: [Change], to index: SearchIndex, resources: ResourceStore) async throws {
+        var ids = Set<String>()
+        var points = Set<String>()
+        for change in changes {
+            switch change.itemType {
+            case "resource": ids.insert(change.itemId.lowercased())
+            case "point" where change.action == "point.updated": points.insert(change.itemId)
+            default: continue
+            }
         }
-        let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT r.id, r.status, r.publishedVersion, r.createdBy, r.createdAt, v.title, v.description, v.course, v.major,
-                       v.kind, v.original, v.tags, t.text AS fileText, COUNT(ratings.stars) AS ratings, COALESCE(AVG(ratings.stars), 0) AS stars
-                FROM resources r JOIN resourceVersions v ON \(shown)
-                LEFT JOIN blobTexts t ON t.sha256 = v.sha256
-                LEFT JOIN ratings ON ratings.resource = r.id
-                WHERE r.status <> 'retired' \(only)
-                GROUP BY r.id
-                """,
-            arguments: id.map { [$0] } ?? []
-        )
-        let decoder = JSONDecoder()
-        while let row = try rows.next() {
-            let resource: String = row["id"]
-            let resourcePoints = points[resource] ?? []
-            try body(
-                SearchDocument(
-                    id: resource,
-                    title: row["title"],
-                    description: row["description"],
-                    pointNames: resourcePoints.map(\.name),
-                    knowledgePoints: resourcePoints.map(\.id),
-                    tags: Self.tags(row["tags"], decoder: decoder),
-                    fileText: row["fileText"],
-                    kind: ResourceKind(rawValue: row["kind"]) ?? .other,
-                    course: row["course"],
-                    major: row["major"],
-                    original: row["original"],
-                    status: ResourceStatus(rawValue: row["status"]) ?? .draft,
-                    published: (row["publishedVersion"] as Int?) != nil,
-                    author: row["createdBy"],
-                    createdAt: row["createdAt"],
-                    ratings: row["ratings"],
-                    averageStars: row["stars"]
-                )
-            )
-        }
+        ids.formUnion(try await resources.resources(showingPoints: points))
+        guard !ids.isEmpty else { return }
+        let documents = try await resources.searchDocuments(ids: ids)
+        for document in documents { index.upsert(document) }
+        for gone in ids.subtracting(documents.map(\.id)) { index.remove(id: gone) }
     }
 }

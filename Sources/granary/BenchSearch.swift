@@ -83,7 +83,7 @@ extension Bench {
             let anonymousBefore = BenchServer.status(pid: getpid(), field: "RssAnon")
             let indexStart = ContinuousClock.now
             // As the service builds it: in batches of 10,000, postings at the end.
-            index.replaceAll { add in
+            await index.replaceAll { add in
                 for start in stride(from: 0, to: documents.count, by: 10_000) { add(Array(documents[start..<min(documents.count, start + 10_000)])) }
             }
             let built = ContinuousClock.now - indexStart

@@ -19,7 +19,7 @@ struct Reindex: AsyncParsableCommand {
         }
         print("text extracted from \(extracted) file(s)")
         let started = ContinuousClock.now
-        let count = try await SearchService(database: library.database).rebuild()
+        let count = try await SearchService(resources: library.resources, feed: library.database.feed).rebuild()
         print("search index built: \(count) resources in \(ContinuousClock.now - started)")
     }
 }

@@ -3,6 +3,7 @@ import GranaryModel
 import GranaryStore
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite struct SearchTests {
@@ -76,6 +77,45 @@ import Testing
 
             _ = try await client.call(.delete, "/api/v1/resources/\(resource.id)", token: teacher)
             #expect(try await search("氩弧焊", token: learner).total == 0)
+        }
+    }
+
+    /// `granary import catalogue` run beside the service is another connection to the same file: the service learns
+    /// of its commits only from the change feed, which it polls.
+    @Test func aPointRenamedByAnotherProcessIsSearchableAndMappedWithinTwoSeconds() async throws {
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("wang", .reviewer), ("learner", .learner)])
+        try await lib.test { client in
+            let teacher = try await client.logIn("zhang")
+            let reviewer = try await client.logIn("wang")
+            let learner = try await client.logIn("learner")
+            func total(_ query: String) async throws -> Int {
+                let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                return try await client.call(.get, "/api/v1/search?q=\(encoded)", token: learner).decode(Found.self).total
+            }
+            let metadata = #"{"title":"焊接操作要领","major":"460110","course":"weld","knowledgePoints":["gmaw"],"original":true}"#
+            let resource = try await client.upload(try fixture("wps.pdf"), metadata: metadata, token: teacher).decode(Resource.self)
+            _ = try await client.call(.post, "/api/v1/resources/\(resource.id)/submit", token: teacher)
+            try await self.approve(client, resource.id, reviewer: reviewer)
+            #expect(try await total("熔化极气体") == 1)
+            #expect(try await total("活性气体") == 0)
+            let map = try await client.call(.get, "/api/v1/graph/majors/460110", token: learner)
+            #expect(String(buffer: map.body).contains("熔化极气体保护焊"))
+
+            let beside = try TestLibrary(directory: lib.directory)
+            let document = try JSONDecoder().decode(
+                CatalogueDocument.self,
+                from: Data(#"{"knowledgePoints":[{"id":"gmaw","name":"熔化极活性气体保护焊","course":"weld","kind":"skill","prerequisites":["arc"]}]}"#.utf8)
+            )
+            let report = try await beside.library.catalogue.importDocument(document, actor: "import", english: false)
+            #expect(report.updated.count == 1)
+            let renamed = ContinuousClock.now
+            while try await total("活性气体") == 0, ContinuousClock.now - renamed < .seconds(2) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(ContinuousClock.now - renamed < .seconds(2))
+            #expect(try await total("活性气体") == 1)
+            let after = try await client.call(.get, "/api/v1/graph/majors/460110", token: learner)
+            #expect(String(buffer: after.body).contains("熔化极活性气体保护焊"))
         }
     }
 

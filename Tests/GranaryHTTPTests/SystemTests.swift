@@ -1,4 +1,5 @@
 import Foundation
+import GranaryGraph
 import GranaryModel
 import GranarySearch
 import GranaryStore
@@ -89,7 +90,8 @@ import Testing
             library: lib.library,
             configuration: lib.configuration,
             integrity: IntegrityCheck(library: lib.library, logger: Logger(label: "test")),
-            search: SearchService(database: lib.library.database)
+            search: SearchService(resources: lib.library.resources, feed: lib.library.database.feed),
+            graph: GraphService(database: lib.library.database)
         )
         let routed = Set(
             router.routes.compactMap { route -> String? in

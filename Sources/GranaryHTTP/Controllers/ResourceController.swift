@@ -1,7 +1,6 @@
 import Foundation
 import GranaryLearning
 import GranaryModel
-import GranarySearch
 import GranaryStore
 import HTTPTypes
 import Hummingbird
@@ -10,8 +9,6 @@ import Hummingbird
 struct ResourceController {
     let resources: ResourceStore
     let blobs: BlobStore
-    /// Told of every change, so the next search sees it.
-    let search: SearchService
     let fileIO: FileIO
     /// Largest file accepted, in bytes.
     let maximumUploadSize: Int64
@@ -65,7 +62,6 @@ struct ResourceController {
             throw error
         }
         let resource = try await self.resources.create(metadata: metadata, file: file, author: context.user)
-        try await self.search.refresh(resource.id)
         var response = try Response.json(resource, status: .created)
         response.headers[.location] = "/api/v1/resources/\(resource.id)"
         return response
@@ -128,7 +124,6 @@ struct ResourceController {
     @Sendable func rate(request: Request, context: AuthenticatedContext) async throws -> Response {
         let input = try await request.decodeJSON(as: RatingInput.self, context: context)
         let rating = try await self.resources.rate(id: try Self.id(context), stars: input.stars, comment: input.comment, user: context.user)
-        try await self.search.refresh(rating.resource)
         return try .json(rating, status: .created)
     }
 
@@ -140,10 +135,9 @@ struct ResourceController {
         try await self.changed(try await self.resources.retire(id: try Self.id(context), actor: context.user))
     }
 
-    /// Answers with the changed resource once the search index has it too.
+    /// Answers with the changed resource.
     private func changed(_ resource: Resource) async throws -> Response {
-        try await self.search.refresh(resource.id)
-        return try .json(resource)
+        try .json(resource)
     }
 
     // MARK: - Download

@@ -1,15 +1,12 @@
 import Foundation
 import GranaryModel
 import GranaryReview
-import GranarySearch
 import GranaryStore
 import Hummingbird
 
 /// The audit queue: list, claim, decide, and read an item's reviews.
 struct ReviewController {
     let reviews: ReviewService
-    /// Told of every decision, so a just-approved resource is found by the next search.
-    let search: SearchService
 
     func addRoutes(to router: RouterGroup<AppRequestContext>) {
         let group = router.group("reviews", context: AuthenticatedContext.self)
@@ -48,7 +45,6 @@ struct ReviewController {
             version: input.version,
             reviewer: context.user
         )
-        if type == .resource { try await self.search.refresh(review.itemId) }
         return try .json(review, status: .created)
     }
 

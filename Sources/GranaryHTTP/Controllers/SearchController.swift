@@ -41,7 +41,7 @@ struct SearchController {
             page: page,
             filter: filter
         )
-        let results = self.search.search(query)
+        let results = try await self.search.search(query)
         // Written by hand: JSONEncoder cost a quarter of a search request's time under load.
         var json = JSONWriter()
         json.object { json in

@@ -237,8 +237,8 @@ extension WebInterface {
             return try await self.reviewItemPage(request: request, context: context, form: form, error: "请选择审核结论", status: .unprocessableContent)
         }
         do {
-            // The same call as POST /api/v1/reviews/{itemType}/{id}/decision, and the same index refresh after it.
-            let review = try await self.reviews.decide(
+            // The same call as POST /api/v1/reviews/{itemType}/{id}/decision.
+            _ = try await self.reviews.decide(
                 type,
                 id: id,
                 decision: decision,
@@ -247,7 +247,6 @@ extension WebInterface {
                 version: fields["version"].flatMap { Int($0) },
                 reviewer: user
             )
-            if type == .resource { try await self.search.refresh(review.itemId) }
         } catch let error as GranaryError where error.code != .notFound {
             let message = ([error.detail.zh] + error.errors.map(\.message.zh)).joined(separator: "；")
             return try await self.reviewItemPage(request: request, context: context, form: form, error: message, status: error.code.status)

@@ -81,7 +81,7 @@ extension WebInterface {
         let pageRequest = try PageRequest(page: uri.value("page"), pageSize: nil)
         let sort = try uri.value("sort", as: SearchQuery.Sort.self) ?? .relevance
         let text = uri.value("q") ?? ""
-        let results = self.search.search(SearchQuery(text, viewer: user, sort: sort, page: pageRequest, filter: filter))
+        let results = try await self.search.search(SearchQuery(text, viewer: user, sort: sort, page: pageRequest, filter: filter))
         let names = try await self.names.current(courses: results.hits.map(\.document.course))
 
         let current: [(String, String?)] = [

@@ -5,6 +5,8 @@ import GRDB
 public struct LibraryDatabase: Sendable {
     /// The GRDB pool; its single writer serialises every change.
     public let pool: DatabasePool
+    /// Every committed change in order, for the state derived from the database (search, graph, caches).
+    public let feed: ChangeFeed
 
     /// Opens (creating and migrating) the database at `path`.
     public init(path: String) throws {
@@ -19,6 +21,7 @@ public struct LibraryDatabase: Sendable {
         }
         self.pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(self.pool)
+        self.feed = try ChangeFeed(self.pool)
     }
 
     /// Problems `PRAGMA integrity_check` finds; empty when the file is sound.

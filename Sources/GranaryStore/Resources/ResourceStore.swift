@@ -7,7 +7,7 @@ import NIOPosix
 ///
 /// Every change is one write transaction that also appends its event; bytes are durably in place before it starts.
 public struct ResourceStore: Sendable {
-    private let database: LibraryDatabase
+    let database: LibraryDatabase
     private let blobs: BlobStore
     private let inspector: ContentInspector
     private let extractor = TextExtractor()
@@ -674,7 +674,7 @@ public struct ResourceStore: Sendable {
             sql: "SELECT point FROM resourceVersionPoints WHERE resource = ? AND version = ? ORDER BY position",
             arguments: [id.lowercased(), version]
         )
-        let tags = (try? JSONDecoder().decode([String].self, from: Data((row["tags"] as String).utf8))) ?? []
+        let tags = Self.tags(row["tags"])
         return Resource(
             id: row["resource"],
             version: version,

@@ -1,8 +1,7 @@
 import Foundation
-import GranaryModel
 
 /// What the search index knows of one resource: the version the public sees when there is one (else the
-/// current version), its facets, and who may see it.
+/// current version), its facets, and who may see it. The resource store reads it; the search index holds it.
 public struct SearchDocument: Sendable, Equatable {
     public let id: String
     public let title: String
@@ -66,15 +65,5 @@ public struct SearchDocument: Sendable, Equatable {
         self.createdAt = createdAt
         self.ratings = ratings
         self.averageStars = averageStars
-    }
-
-    /// The searchable text: the title first (it weighs double), then the rest, one field a line: description, point
-    /// names, tags, file text. `names` is where the point names and tags are (pinyin reads the title and those).
-    var searchableText: (text: String, titleLength: Int, names: Range<Int>) {
-        let description = self.description ?? ""
-        let names = self.pointNames.joined(separator: " ") + "\n" + self.tags.joined(separator: " ")
-        let namesStart = self.title.utf16.count + 1 + description.utf16.count + 1
-        let text = [self.title, description, names, self.fileText ?? ""].joined(separator: "\n")
-        return (text, self.title.utf16.count, namesStart..<(namesStart + names.utf16.count))
     }
 }

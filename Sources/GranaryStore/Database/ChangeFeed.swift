@@ -1,0 +1,133 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// One committed change as the feed tells it: the event's sequence number and the item it touched.
+public struct Change: Sendable, Equatable {
+    /// The event's sequence number (its id in the audit trail).
+    public let sequence: Int64
+    /// What was done, e.g. `resource.versioned`.
+    public let action: String
+    /// Kind of item: `resource`, `point`, `question`, ...
+    public let itemType: String
+    /// The item's identifier.
+    public let itemId: String
+
+    /// Creates a change.
+    public init(sequence: Int64, action: String, itemType: String, itemId: String) {
+        self.sequence = sequence
+        self.action = action
+        self.itemType = itemType
+        self.itemId = itemId
+    }
+}
+
+/// The change feed (变更流): every committed change, in order, as the audit trail's events.
+///
+/// Every change already appends its event in its own transaction, so the events table is a sequence-numbered log
+/// of exactly what committed. Derived state (the search index, the graph index, caches) keeps a position in it and
+/// reads what came after, after commit, instead of being told by whoever made the change. Two ways move `head` on:
+/// a commit through this process's database (seen by a transaction observer, before the writer's call returns, so
+/// the very next request sees it), and `poll()`, which reads the newest sequence number and so catches changes made
+/// by another process on the same file (`granary import catalogue` beside a running service). Another database
+/// engine can provide the same feed: a sequence-numbered table read after commit.
+public final class ChangeFeed: Sendable {
+    private let writer: any DatabaseWriter
+    private let committed: CommittedHead
+    // Kept alive here: GRDB holds its observers weakly.
+    private let observer: CommitObserver
+
+    /// Starts following `writer`'s commits from the newest event it holds.
+    public init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        self.committed = CommittedHead()
+        self.observer = CommitObserver(head: self.committed)
+        let newest = try writer.read(Self.newest)
+        self.committed.advance(to: newest)
+        writer.add(transactionObserver: self.observer, extent: .observerLifetime)
+    }
+
+    /// The sequence number of the newest change known to have committed.
+    public var head: Int64 {
+        self.committed.value
+    }
+
+    /// Reads the newest committed sequence number, which takes in changes other processes made; returns the head.
+    @discardableResult
+    public func poll() async throws -> Int64 {
+        let newest = try await self.writer.read(Self.newest)
+        self.committed.advance(to: newest)
+        return self.head
+    }
+
+    /// The changes after `sequence`, oldest first, at most `limit` of them.
+    public func changes(after sequence: Int64, limit: Int = 1000) async throws -> [Change] {
+        try await self.writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT id, action, itemType, itemId FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                arguments: [sequence, limit]
+            ).map { Change(sequence: $0["id"], action: $0["action"], itemType: $0["itemType"], itemId: $0["itemId"]) }
+        }
+    }
+
+    /// The newest sequence number inside a read transaction: what state read in the same transaction is current to.
+    public static func newest(_ db: GRDB.Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0
+    }
+}
+
+/// The newest committed sequence number; it only moves forward.
+final class CommittedHead: Sendable {
+    private let storage = Atomic<Int64>(0)
+
+    var value: Int64 {
+        self.storage.load(ordering: .acquiring)
+    }
+
+    func advance(to sequence: Int64) {
+        var current = self.storage.load(ordering: .relaxed)
+        while current < sequence {
+            let (exchanged, original) = self.storage.compareExchange(
+                expected: current,
+                desired: sequence,
+                successOrdering: .acquiringAndReleasing,
+                failureOrdering: .relaxed
+            )
+            if exchanged { return }
+            current = original
+        }
+    }
+}
+
+/// Sees the events a transaction appends and publishes the newest once the transaction has committed.
+private final class CommitObserver: TransactionObserver, Sendable {
+    private let head: CommittedHead
+    private let pending = Mutex<Int64>(0)
+
+    init(head: CommittedHead) {
+        self.head = head
+    }
+
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
+        if case .insert(tableName: "events") = eventKind { return true }
+        return false
+    }
+
+    func databaseDidChange(with event: DatabaseEvent) {
+        let id = event.rowID
+        self.pending.withLock { $0 = max($0, id) }
+    }
+
+    func databaseDidCommit(_ db: GRDB.Database) {
+        let newest = self.pending.withLock { value in
+            defer { value = 0 }
+            return value
+        }
+        if newest > 0 { self.head.advance(to: newest) }
+    }
+
+    func databaseDidRollback(_ db: GRDB.Database) {
+        self.pending.withLock { $0 = 0 }
+    }
+}

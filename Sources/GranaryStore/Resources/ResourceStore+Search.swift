@@ -1,0 +1,134 @@
+import Foundation
+import GRDB
+import GranaryModel
+
+/// What the search index reads: one document per live resource, the published version where there is one, else the
+/// current. The store owns the tables, so the index asks it rather than naming them.
+extension ResourceStore {
+    /// The documents of live resources with ids after `id` (all when nil), in id order, at most `limit`; and the
+    /// change feed's sequence number they are current to.
+    public func searchDocuments(after id: String?, limit: Int) async throws -> (documents: [SearchDocument], sequence: Int64) {
+        try await self.database.pool.read { db in
+            let rows = try Self.documentRows(db, where: "r.id > ?", arguments: [id ?? ""], limit: limit)
+            guard let first = rows.first?.id, let last = rows.last?.id else { return ([], try ChangeFeed.newest(db)) }
+            let points = try Self.documentPoints(db, where: "r.id BETWEEN ? AND ?", arguments: [first, last])
+            return (rows.map { $0.document(points: points[$0.id] ?? []) }, try ChangeFeed.newest(db))
+        }
+    }
+
+    /// The documents of these resources; an id that is missing, or retired, has none.
+    public func searchDocuments(ids: Set<String>) async throws -> [SearchDocument] {
+        guard !ids.isEmpty else { return [] }
+        return try await self.database.pool.read { db in
+            var documents: [SearchDocument] = []
+            // SQLite binds at most 32,766 values a statement; batches stay far below it.
+            let sorted = ids.map { $0.lowercased() }.sorted()
+            for start in stride(from: 0, to: sorted.count, by: 500) {
+                let batch = Array(sorted[start..<min(start + 500, sorted.count)])
+                let marks = databaseQuestionMarks(count: batch.count)
+                let arguments = StatementArguments(batch)
+                let points = try Self.documentPoints(db, where: "r.id IN (\(marks))", arguments: arguments)
+                let rows = try Self.documentRows(db, where: "r.id IN (\(marks))", arguments: arguments, limit: batch.count)
+                documents += rows.map { $0.document(points: points[$0.id] ?? []) }
+            }
+            return documents
+        }
+    }
+
+    /// Resources whose searchable version names one of these knowledge or skill points (a renamed point changes
+    /// their text).
+    public func resources(showingPoints points: Set<String>) async throws -> Set<String> {
+        guard !points.isEmpty else { return [] }
+        return try await self.database.pool.read { db in
+            let marks = databaseQuestionMarks(count: points.count)
+            return Set(
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT DISTINCT p.resource FROM resourceVersionPoints p
+                        JOIN resources r ON r.id = p.resource AND p.version = COALESCE(r.publishedVersion, r.currentVersion)
+                        WHERE p.point IN (\(marks))
+                        """,
+                    arguments: StatementArguments(Array(points))
+                )
+            )
+        }
+    }
+
+    // MARK: - Rows
+
+    /// The version search shows of each resource.
+    private static let shownVersion = "v.resource = r.id AND v.version = COALESCE(r.publishedVersion, r.currentVersion)"
+
+    private struct DocumentRow {
+        let id: String
+        let row: Row
+
+        func document(points: [(id: String, name: String)]) -> SearchDocument {
+            SearchDocument(
+                id: self.id,
+                title: self.row["title"],
+                description: self.row["description"],
+                pointNames: points.map(\.name),
+                knowledgePoints: points.map(\.id),
+                tags: ResourceStore.tags(self.row["tags"]),
+                fileText: self.row["fileText"],
+                kind: ResourceKind(rawValue: self.row["kind"]) ?? .other,
+                course: self.row["course"],
+                major: self.row["major"],
+                original: self.row["original"],
+                status: ResourceStatus(rawValue: self.row["status"]) ?? .draft,
+                published: (self.row["publishedVersion"] as Int?) != nil,
+                author: self.row["createdBy"],
+                createdAt: self.row["createdAt"],
+                ratings: self.row["ratings"],
+                averageStars: self.row["stars"]
+            )
+        }
+    }
+
+    private static func documentRows(_ db: GRDB.Database, where condition: String, arguments: StatementArguments, limit: Int) throws -> [DocumentRow]
+    {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT r.id, r.status, r.publishedVersion, r.createdBy, r.createdAt, v.title, v.description, v.course, v.major,
+                       v.kind, v.original, v.tags, t.text AS fileText, COUNT(ratings.stars) AS ratings, COALESCE(AVG(ratings.stars), 0) AS stars
+                FROM resources r JOIN resourceVersions v ON \(Self.shownVersion)
+                LEFT JOIN blobTexts t ON t.sha256 = v.sha256
+                LEFT JOIN ratings ON ratings.resource = r.id
+                WHERE r.status <> 'retired' AND \(condition)
+                GROUP BY r.id ORDER BY r.id LIMIT ?
+                """,
+            arguments: arguments + [limit]
+        ).map { DocumentRow(id: $0["id"], row: $0) }
+    }
+
+    private static func documentPoints(
+        _ db: GRDB.Database,
+        where condition: String,
+        arguments: StatementArguments
+    ) throws -> [String: [(id: String, name: String)]] {
+        var points: [String: [(id: String, name: String)]] = [:]
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT p.resource, p.point, points.name FROM resources r
+                JOIN resourceVersions v ON \(Self.shownVersion)
+                JOIN resourceVersionPoints p ON p.resource = v.resource AND p.version = v.version
+                JOIN points ON points.id = p.point
+                WHERE r.status <> 'retired' AND \(condition) ORDER BY p.resource, p.position
+                """,
+            arguments: arguments
+        )
+        while let row = try rows.next() {
+            points[row["resource"], default: []].append((row["point"], row["name"]))
+        }
+        return points
+    }
+
+    /// A version's tags from their JSON array; most have none, and decoding `[]` 200,000 times cost a second at start.
+    static func tags(_ json: String) -> [String] {
+        json == "[]" ? [] : (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
+    }
+}
