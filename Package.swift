@@ -143,13 +143,23 @@ let package = Package(
             resources: [.copy("Web/Templates"), .copy("Web/Static")],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "granary",
+        .target(
+            name: "GranaryDemo",
+            dependencies: [
+                "GranaryAssessment",
+                "GranaryLearning",
+                "GranaryModel",
+                "GranaryReview",
+                "GranaryStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GranaryBench",
             dependencies: [
                 "GranaryAssessment",
                 "GranaryGraph",
-                "GranaryHTTP",
-                "GranaryLearning",
                 "GranaryModel",
                 "GranaryReview",
                 "GranarySearch",
@@ -157,8 +167,23 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "granary",
+            dependencies: [
+                "GranaryBench",
+                "GranaryDemo",
+                "GranaryHTTP",
+                "GranaryModel",
+                "GranaryReview",
+                "GranarySearch",
+                "GranaryStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -204,6 +229,7 @@ let package = Package(
         .testTarget(
             name: "GranaryReviewTests",
             dependencies: [
+                "GranaryDemo",
                 "GranaryModel",
                 "GranaryReview",
                 "GranaryStore",
@@ -216,6 +242,7 @@ let package = Package(
             name: "GranaryHTTPTests",
             dependencies: [
                 "GranaryAssessment",
+                "GranaryDemo",
                 "GranaryGraph",
                 "GranaryLearning",
                 "GranaryHTTP",

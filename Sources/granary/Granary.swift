@@ -1,4 +1,5 @@
 import ArgumentParser
+import GranaryBench
 
 /// The `granary` command: the service and its tools.
 @main

@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
-import GranaryAssessment
+import GranaryDemo
 import GranaryHTTP
-import GranaryLearning
 import GranaryModel
-import GranaryReview
 import GranaryStore
 import Hummingbird
 import Logging
@@ -59,21 +57,7 @@ struct Serve: AsyncParsableCommand {
             options: .init(bcryptCost: self.bcryptCost)
         )
         if self.demo {
-            let reviews = ReviewService(database: library.database)
-            let loaded = try await DemoLibrary.load(into: library) { type, id, reviewer in
-                _ = try await reviews.decide(
-                    type,
-                    id: id,
-                    decision: .approve,
-                    checks: ReviewChecks(political: true, scientific: true, applicability: true, normativity: true),
-                    comment: "示例数据：载入演示库时审核通过",
-                    version: nil,
-                    reviewer: reviewer
-                )
-            }
-            if loaded {
-                try await Self.loadDemoCourse(into: library)
-            }
+            let loaded = try await Demo.load(into: library)
             var text =
                 loaded
                 ? "Demo library loaded: 460110 智能焊接技术, 4 courses, 16 points, 12 resources, 8 questions, a paper and an offering.\n"
@@ -101,25 +85,3 @@ struct Serve: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
-
-extension Serve {
-    /// A paper of the demo's objective questions, and the demo offering that uses it.
-    private static func loadDemoCourse(into library: Library) async throws {
-        guard let teacher = try await library.accounts.user(named: "zhang.laoshi") else { return }
-        let questions = try await QuestionStore(database: library.database).list(
-            .init(course: "weld-methods", status: .approved),
-            viewer: teacher,
-            PageRequest(pageSize: 100)
-        )
-        // Objective questions only, so the demo learner's attempt is scored at once; in the usual order of a paper.
-        let objective = questions.items.filter { $0.type.isObjective }
-            .sorted { QuestionType.allCases.firstIndex(of: $0.type)! < QuestionType.allCases.firstIndex(of: $1.type)! }.map(\.id)
-        let paper = try await PaperStore(database: library.database).create(
-            course: "weld-methods",
-            title: "焊接方法单元测验",
-            questions: objective,
-            author: teacher
-        )
-        try await DemoCourse.load(into: library, paper: paper.id)
-    }
-}

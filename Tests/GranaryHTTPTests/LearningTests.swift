@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GranaryAssessment
+import GranaryDemo
 import GranaryLearning
 import GranaryModel
 import GranaryReview

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GranaryDemo
 import GranaryModel
 import GranaryReview
 import GranaryStore

@@ -150,8 +150,7 @@ extension Bench {
             try? FileManager.default.removeItem(atPath: objects)
             try FileManager.default.createDirectory(atPath: objects, withIntermediateDirectories: true)
             let folder = URL(fileURLWithPath: script).deletingLastPathComponent().path
-            let code = "import sys; sys.path.insert(0, sys.argv[1]); import upload_bench as u; print(u.py_1pass(sys.argv[2], sys.argv[3]))"
-            let output = try runProgram("/usr/bin/env", ["python3", "-c", code, folder, source, objects])
+            let output = try runProgram("/usr/bin/env", ["python3", try BenchScripts.path("upload_single_pass.py"), folder, source, objects])
             return Double(output.trimmingCharacters(in: .whitespacesAndNewlines))
         }
 
@@ -161,22 +160,11 @@ extension Bench {
             var pythonMedian: Double?
             if let script {
                 let scriptFolder = URL(fileURLWithPath: script).deletingLastPathComponent().path
-                let code = """
-                    import sys, shutil, time; sys.path.insert(0, sys.argv[1]); import upload_bench as u
-                    shutil.rmtree(sys.argv[2], ignore_errors=True); paths = u.make_small_files(int(sys.argv[3]), sys.argv[2])
-                    try:
-                        import magic
-                    except ImportError:
-                        print("none"); sys.exit(0)
-                    m = magic.Magic(mime=True); m.from_file(paths[0]); lat = []
-                    for p in paths:
-                        t0 = time.perf_counter(); m.from_file(p); lat.append((time.perf_counter() - t0) * 1e6)
-                    lat.sort(); print(lat[len(lat) // 2])
-                    """
                 pythonMedian = Double(
-                    try runProgram("/usr/bin/env", ["python3", "-c", code, scriptFolder, folder, String(count)]).trimmingCharacters(
-                        in: .whitespacesAndNewlines
-                    )
+                    try runProgram("/usr/bin/env", ["python3", try BenchScripts.path("magic_anchor.py"), scriptFolder, folder, String(count)])
+                        .trimmingCharacters(
+                            in: .whitespacesAndNewlines
+                        )
                 )
             }
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder), !names.isEmpty else {

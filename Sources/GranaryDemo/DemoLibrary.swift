@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GranaryModel
+import GranaryStore
 
 /// A small, real-looking library for trying Granary: the 高职专科 core major 460110 智能焊接技术 with four courses,
 /// sixteen knowledge and skill points, three jobs, a talent plan, a served major 460305 工业机器人技术 with one course,

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GranaryLearning
 import GranaryModel
 import GranaryStore
 
