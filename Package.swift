@@ -187,6 +187,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What the test targets share: temporary folders that are removed, libraries in them.
+        .target(
+            name: "GranaryTestSupport",
+            dependencies: ["GranaryModel", "GranaryStore"],
+            path: "Tests/GranaryTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GranaryModelTests",
             dependencies: ["GranaryModel"],
@@ -195,6 +202,7 @@ let package = Package(
         .testTarget(
             name: "GranaryStoreTests",
             dependencies: [
+                "GranaryTestSupport",
                 "GranaryModel",
                 "GranaryStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -209,6 +217,7 @@ let package = Package(
         .testTarget(
             name: "GranaryAssessmentTests",
             dependencies: [
+                "GranaryTestSupport",
                 "GranaryAssessment",
                 "GranaryModel",
                 "GranaryStore",

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GranaryModel
 import GranaryStore
+import GranaryTestSupport
 import Synchronization
 import Testing
 
@@ -10,30 +11,8 @@ import Testing
 /// Paper assembly and the single writer: the solver runs outside any transaction.
 @Suite struct PaperAssemblyWriterTests {
     /// A library with one course of 40 points and `size` published questions on it, written in one transaction.
-    static func library(questions size: Int) async throws -> (Library, User) {
-        let metadata =
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-            + "/Metadata"
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("granary-assembly-\(UUID().uuidString)").path
-        let library = try Library(dataDirectory: directory, metadataDirectory: metadata, options: .init(bcryptCost: 4))
-        let teacher = try await library.accounts.createUser(
-            username: "zhang",
-            password: "password123",
-            displayName: nil,
-            role: .teacher,
-            institution: "测试学院",
-            actor: "test"
-        )
-        _ = try await library.catalogue.createMajor(code: "460110", name: nil, level: nil, role: .core, actor: "test")
-        _ = try await library.catalogue.createCourse(
-            id: "weld",
-            name: "焊接方法与设备",
-            major: "460110",
-            category: .core,
-            hours: 96,
-            standard: nil,
-            actor: "test"
-        )
+    static func fill(_ library: Library, questions size: Int) async throws -> User {
+        let teacher = try await TemporaryLibrary.seedTeacherAndCourse(library)
         for point in 0..<40 {
             _ = try await library.catalogue.createPoint(
                 id: "p\(point)",
@@ -72,11 +51,15 @@ import Testing
                 }
             }
         }
-        return (library, teacher)
+        return teacher
     }
 
     @Test func aChangeCommitsWhileALongAssemblyRuns() async throws {
-        let (library, teacher) = try await Self.library(questions: 8_000)
+        try await TemporaryLibrary.with("assembly") { library in try await self.aChangeCommitsWhileALongAssemblyRuns(library) }
+    }
+
+    private func aChangeCommitsWhileALongAssemblyRuns(_ library: Library) async throws {
+        let teacher = try await Self.fill(library, questions: 8_000)
         let blueprint = try JSONDecoder().decode(
             PaperBlueprintInput.self,
             from: Data(
@@ -118,7 +101,11 @@ import Testing
     }
 
     @Test func theCommitChecksThatTheChosenVersionsAreStillPublished() async throws {
-        let (library, teacher) = try await Self.library(questions: 300)
+        try await TemporaryLibrary.with("assembly") { library in try await self.theCommitChecksThatTheChosenVersionsAreStillPublished(library) }
+    }
+
+    private func theCommitChecksThatTheChosenVersionsAreStillPublished(_ library: Library) async throws {
+        let teacher = try await Self.fill(library, questions: 300)
         let papers = PaperStore(database: library.database)
         let items = try await library.database.pool.read { db in try PaperStore.publishedItems(db, course: "weld") }
         #expect(items.count == 300)

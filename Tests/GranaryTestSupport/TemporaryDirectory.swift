@@ -1,0 +1,13 @@
+import Foundation
+
+/// Fresh folders under the system's temporary directory that are removed, with everything in them, when the code
+/// that uses them ends, so test runs leave nothing behind.
+public enum TemporaryDirectory {
+    /// Runs `body` with a new folder `granary-<label>-<uuid>`, and removes the folder when it returns or throws.
+    public static func with<T>(_ label: String, _ body: (_ path: String) async throws -> T) async throws -> T {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("granary-\(label)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try await body(path)
+    }
+}

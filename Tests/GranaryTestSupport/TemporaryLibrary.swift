@@ -1,0 +1,42 @@
+import Foundation
+import GranaryModel
+import GranaryStore
+
+/// Real libraries, with the shipped metadata and the real migrations, in temporary folders.
+public enum TemporaryLibrary {
+    /// The repository's `Metadata` folder.
+    public static let metadataDirectory =
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/Metadata"
+
+    /// Runs `body` with a new library (bcrypt at its lowest cost, so accounts are made fast); its folder is removed
+    /// when `body` returns or throws.
+    public static func with<T>(_ label: String = "lib", _ body: (Library) async throws -> T) async throws -> T {
+        try await TemporaryDirectory.with(label) { path in
+            try await body(try Library(dataDirectory: path, metadataDirectory: Self.metadataDirectory, options: .init(bcryptCost: 4)))
+        }
+    }
+
+    /// A teacher `zhang` (password `password123`) and the major 460110 with the course `weld`.
+    @discardableResult
+    public static func seedTeacherAndCourse(_ library: Library) async throws -> User {
+        let teacher = try await library.accounts.createUser(
+            username: "zhang",
+            password: "password123",
+            displayName: nil,
+            role: .teacher,
+            institution: "测试学院",
+            actor: "test"
+        )
+        _ = try await library.catalogue.createMajor(code: "460110", name: nil, level: nil, role: .core, actor: "test")
+        _ = try await library.catalogue.createCourse(
+            id: "weld",
+            name: "焊接方法与设备",
+            major: "460110",
+            category: .core,
+            hours: 96,
+            standard: nil,
+            actor: "test"
+        )
+        return teacher
+    }
+}
