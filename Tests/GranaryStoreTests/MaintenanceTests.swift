@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GranaryModel
+import GranaryTestSupport
 import Testing
 
 @testable import GranaryStore
@@ -18,24 +19,7 @@ import Testing
     /// A library with a teacher, a course and two resources (two blobs, a dozen events).
     static func library() async throws -> Library {
         let library = try Library(dataDirectory: Self.temporary("lib"), metadataDirectory: Self.metadata, options: .init(bcryptCost: 4))
-        let teacher = try await library.accounts.createUser(
-            username: "zhang",
-            password: "password123",
-            displayName: nil,
-            role: .teacher,
-            institution: "测试学院",
-            actor: "test"
-        )
-        _ = try await library.catalogue.createMajor(code: "460110", name: nil, level: nil, role: .core, actor: "test")
-        _ = try await library.catalogue.createCourse(
-            id: "weld",
-            name: "焊接方法与设备",
-            major: "460110",
-            category: .core,
-            hours: 96,
-            standard: nil,
-            actor: "test"
-        )
+        let teacher = try await TemporaryLibrary.seedTeacherAndCourse(library)
         _ = try await library.catalogue.createPoint(id: "arc", name: "焊接电弧", course: "weld", kind: .knowledge, prerequisites: [], actor: "test")
         for text in ["焊接电弧讲义", "熔化极气体保护焊要领"] {
             let upload = try await library.blobs.beginUpload(containing: Array(text.utf8))
