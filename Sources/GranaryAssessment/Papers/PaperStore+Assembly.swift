@@ -79,7 +79,7 @@ extension PaperStore {
                 maxPerPoint: input.maxPerPoint,
                 seed: input.seed ?? 0
             )
-            switch PaperAssembler().assemble(candidates, blueprint: blueprint) {
+            switch await Self.solve(candidates, blueprint) {
             case .infeasible(let infeasibility):
                 let message = Self.naming(infeasibility.message, points: bank.coursePoints)
                 let chinese = infeasibility.chinese.map { Self.naming($0, points: bank.coursePoints, word: "") } ?? Self.chinese(infeasibility.reason)
@@ -115,6 +115,16 @@ extension PaperStore {
             .conflict,
             LocalizedText(zh: "组卷期间题库接连发生变化，请稍后重试", en: "The question bank kept changing while the paper was assembled; try again")
         )
+    }
+
+    /// Runs the solver (up to its time limit) on a thread of its own: on the cooperative pool it would hold one of
+    /// the few threads every request shares (two on a two-core machine) for as long as it searches.
+    static func solve(_ candidates: [PaperCandidate], _ blueprint: PaperBlueprint) async -> PaperAssembly {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(returning: PaperAssembler().assemble(candidates, blueprint: blueprint))
+            }
+        }
     }
 
     /// What assembly reads of the bank, in one read transaction.
