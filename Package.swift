@@ -106,6 +106,7 @@ let package = Package(
         .target(
             name: "GranaryLearning",
             dependencies: [
+                "GranaryAssessment",
                 "GranaryModel",
                 "GranaryStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -115,10 +116,17 @@ let package = Package(
         .target(
             name: "GranaryReview",
             dependencies: [
+                "GranaryLearning",
                 "GranaryModel",
                 "GranaryStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The composition of every target's tables, for those that open the whole library.
+        .target(
+            name: "GranarySchema",
+            dependencies: ["GranaryAssessment", "GranaryLearning", "GranaryReview", "GranaryStore"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -162,6 +170,7 @@ let package = Package(
                 "GranaryGraph",
                 "GranaryModel",
                 "GranaryReview",
+                "GranarySchema",
                 "GranarySearch",
                 "GranaryStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -178,6 +187,7 @@ let package = Package(
                 "GranaryHTTP",
                 "GranaryModel",
                 "GranaryReview",
+                "GranarySchema",
                 "GranarySearch",
                 "GranaryStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -241,9 +251,21 @@ let package = Package(
                 "GranaryDemo",
                 "GranaryModel",
                 "GranaryReview",
+                "GranarySchema",
                 "GranaryStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GranarySchemaTests",
+            dependencies: [
+                "GranaryModel",
+                "GranarySchema",
+                "GranaryStore",
+                "GranaryTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -257,6 +279,7 @@ let package = Package(
                 "GranaryHTTP",
                 "GranaryModel",
                 "GranaryReview",
+                "GranarySchema",
                 "GranarySearch",
                 "GranaryStore",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import GranaryGraph
 import GranaryModel
+import GranarySchema
 import GranaryStore
 
 extension Bench {
@@ -130,7 +131,7 @@ extension Bench {
         /// Stores the graph in a library's tables (six majors, every course, point, prerequisite, job and skill) and
         /// times what a catalogue change costs the next request: reading the whole index back from SQLite.
         static func reload(_ shared: SharedGraph, work: String, metadata: String) async throws -> [String: Any] {
-            let library = try Library(dataDirectory: work + "/library", metadataDirectory: metadata)
+            let library = try Library(dataDirectory: work + "/library", metadataDirectory: metadata, schemas: .all)
             let majors = Array(library.nationalCatalogue.majors.filter { $0.level == .associate }.prefix(1 + CatalogueStore.maximumServedMajors))
             let storeStart = ContinuousClock.now
             let counts = try await library.database.pool.write { db in try shared.store(db, majors: majors.map(\.code)) }

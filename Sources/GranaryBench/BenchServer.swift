@@ -1,5 +1,6 @@
 import Foundation
 import GranaryModel
+import GranarySchema
 import GranaryStore
 
 /// A `granary serve` child process on a scratch data folder, with one teacher logged in.
@@ -34,7 +35,7 @@ struct BenchServer {
     ) async throws -> BenchServer {
         let data = work + "/data"
         try? FileManager.default.removeItem(atPath: data)
-        let library = try Library(dataDirectory: data, metadataDirectory: metadata, options: .init(bcryptCost: 4))
+        let library = try Library(dataDirectory: data, metadataDirectory: metadata, options: .init(bcryptCost: 4), schemas: .all)
         _ = try await library.accounts.createUser(
             username: "bench",
             password: "bench-password",

@@ -111,6 +111,7 @@ func buildRouter(
         recommendations: LearnerRecommendations(database: library.database),
         analytics: Analytics(database: library.database)
     )
+    let attempts = AttemptStore(database: library.database, offerings: learning.offerings)
     let web = WebInterface(
         renderer: try PageRenderer.load(),
         assets: try StaticAssets.load(),
@@ -125,7 +126,7 @@ func buildRouter(
         questions: QuestionStore(database: library.database),
         papers: PaperStore(database: library.database),
         reports: ReportService(database: library.database),
-        attempts: AttemptStore(database: library.database),
+        attempts: attempts,
         offerings: learning.offerings,
         progress: learning.progress,
         discussions: learning.discussions,
@@ -152,7 +153,7 @@ func buildRouter(
     CatalogueController(catalogue: library.catalogue, national: library.nationalCatalogue, occupations: library.occupations).addRoutes(to: api)
     GraphController(graph: graph).addRoutes(to: api)
     QuestionController(questions: QuestionStore(database: library.database), exporter: QTIExporter(database: library.database)).addRoutes(to: api)
-    PaperController(papers: PaperStore(database: library.database), attempts: AttemptStore(database: library.database)).addRoutes(to: api)
+    PaperController(papers: PaperStore(database: library.database), attempts: attempts).addRoutes(to: api)
     ResourceController(
         resources: library.resources,
         blobs: library.blobs,

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GranaryAssessment
 import GranaryModel
 import GranaryStore
 
@@ -124,7 +125,6 @@ public struct Analytics: Sendable {
     public func teaching(from: Date, to: Date) async throws -> TeachingAnalytics {
         try await self.database.pool.read { db in
             var figures: [String: TeachingAnalytics.Figures] = [:]
-            var gradingHours: [String: [Double]] = [:]
             func count(_ sql: String, _ field: WritableKeyPath<TeachingAnalytics.Figures, Int>) throws {
                 for row in try Row.fetchAll(db, sql: sql, arguments: [from, to]) {
                     figures[row[0], default: .init()][keyPath: field] = row[1]
@@ -140,20 +140,10 @@ public struct Analytics: Sendable {
                 """,
                 \.offeringsPublished
             )
-            try count(
-                """
-                SELECT p.createdBy, COUNT(DISTINCT a.paper) FROM attempts a JOIN papers p ON p.id = a.paper
-                WHERE a.submittedAt >= ? AND a.submittedAt < ? GROUP BY p.createdBy
-                """,
-                \.papersGiven
-            )
-            try count(
-                """
-                SELECT p.createdBy, COUNT(*) FROM attempts a JOIN papers p ON p.id = a.paper
-                WHERE a.submittedAt >= ? AND a.submittedAt < ? GROUP BY p.createdBy
-                """,
-                \.attemptsSubmitted
-            )
+            for (author, given) in try AttemptStore.givenPerAuthor(db, from: from, to: to) {
+                figures[author, default: .init()].papersGiven = given.papers
+                figures[author, default: .init()].attemptsSubmitted = given.attempts
+            }
             // Reuse is a state, not an act: the published offerings as they stand.
             let reuse = """
                 FROM offerings o
@@ -168,18 +158,7 @@ public struct Analytics: Sendable {
                 figures[row[0], default: .init()].resourcesReusedAcrossCourses = row[1]
                 figures[row[0], default: .init()].othersResourcesUsed = row[2]
             }
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT g.gradedBy, a.submittedAt, MAX(g.gradedAt) AS gradedAt FROM attemptResults g JOIN attempts a ON a.id = g.attempt
-                    WHERE g.gradedBy IS NOT NULL AND a.submittedAt IS NOT NULL
-                    GROUP BY g.gradedBy, a.id HAVING MAX(g.gradedAt) >= ? AND MAX(g.gradedAt) < ?
-                    """,
-                arguments: [from, to]
-            ) {
-                let hours = max(0, (row["gradedAt"] as Date).timeIntervalSince(row["submittedAt"] as Date) / 3600)
-                gradingHours[row[0], default: []].append(hours)
-            }
+            let gradingHours = try AttemptStore.gradingHours(db, from: from, to: to)
             for (user, hours) in gradingHours {
                 figures[user, default: .init()].attemptsGraded = hours.count
                 figures[user, default: .init()].medianGradingHours = Self.median(hours)

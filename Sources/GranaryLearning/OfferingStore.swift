@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GranaryAssessment
 import GranaryModel
 import GranaryStore
 
@@ -288,11 +289,9 @@ public struct OfferingStore: Sendable {
                         units[u].items[i].kind = ResourceKind(rawValue: row["kind"])
                         units[u].items[i].course = row["course"]
                     }
-                } else if let paper = item.paper,
-                    let row = try Row.fetchOne(db, sql: "SELECT title, course FROM papers WHERE id = ?", arguments: [paper])
-                {
-                    units[u].items[i].title = row["title"]
-                    units[u].items[i].course = row["course"]
+                } else if let paper = item.paper, let heading = try PaperStore.heading(db, id: paper) {
+                    units[u].items[i].title = heading.title
+                    units[u].items[i].course = heading.course
                 }
             }
         }
@@ -415,7 +414,7 @@ public struct OfferingStore: Sendable {
             return status == "retired" ? LocalizedText(zh: "资源“\(resource)”已下架", en: "resource '\(resource)' is retired") : nil
         }
         let paper = item.paper ?? ""
-        return try Bool.fetchOne(db, sql: "SELECT 1 FROM papers WHERE id = ?", arguments: [paper]) == true
+        return try PaperStore.heading(db, id: paper) != nil
             ? nil : LocalizedText(zh: "试卷“\(paper)”不存在", en: "paper '\(paper)' does not exist")
     }
 
@@ -442,5 +441,21 @@ extension UInt8 {
     fileprivate var isASCIIAlphanumeric: Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
+    }
+}
+
+extension OfferingStore: PaperOfferings {
+    /// Whether `teacher` published an offering, in any revision, that gives `paper`: such a teacher grades its attempts.
+    public func offer(_ db: GRDB.Database, paper: String, publishedBy teacher: String) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: """
+                SELECT EXISTS (
+                    SELECT 1 FROM offeringItems i JOIN offerings o ON o.id = i.offering
+                    WHERE i.itemType = 'paper' AND i.itemId = ? AND o.createdBy = ?
+                )
+                """,
+            arguments: [paper, teacher]
+        ) ?? false
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GranaryAssessment
 import GranaryModel
 import GranaryStore
 
@@ -54,12 +55,8 @@ public struct ProgressStore: Sendable {
                 )
             }
             if let paper = item.paper {
-                let submitted = try Bool.fetchOne(
-                    db,
-                    sql: "SELECT 1 FROM attempts WHERE paper = ? AND learner = ? AND status IN ('submitted', 'graded')",
-                    arguments: [paper, user.id]
-                )
-                guard submitted == true else {
+                let submitted = try AttemptStore.hasSubmitted(db, paper: paper, learner: user.id)
+                guard submitted else {
                     throw GranaryError(
                         .invalidTransition,
                         LocalizedText(zh: "试卷要先作答并提交才算完成", en: "A paper is complete once an attempt of it is submitted")
@@ -112,19 +109,16 @@ public struct ProgressStore: Sendable {
             done[(row["itemType"] as String) + ":" + (row["itemId"] as String)] = row["completedAt"]
         }
         // A submitted attempt completes a paper even when nobody reported it.
-        for row in try Row.fetchAll(
+        let papers = try String.fetchAll(
             db,
             sql: """
-                SELECT paper, MIN(submittedAt) AS at FROM attempts
-                WHERE learner = ? AND status IN ('submitted', 'graded') AND paper IN (
-                    SELECT i.itemId FROM offeringItems i JOIN offerings o ON o.id = i.offering AND o.revision = i.revision
-                    WHERE i.offering = ? AND i.itemType = 'paper')
-                GROUP BY paper
+                SELECT i.itemId FROM offeringItems i JOIN offerings o ON o.id = i.offering AND o.revision = i.revision
+                WHERE i.offering = ? AND i.itemType = 'paper'
                 """,
-            arguments: [user.id, id]
-        ) {
-            let key = "paper:" + (row["paper"] as String)
-            if done[key] == nil { done[key] = row["at"] }
+            arguments: [id]
+        )
+        for (paper, at) in try AttemptStore.firstSubmissions(db, learner: user.id, papers: papers) where done["paper:" + paper] == nil {
+            done["paper:" + paper] = at
         }
         var total = 0
         var completed = 0

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GranaryLearning
 import GranaryModel
 import GranaryStore
 
@@ -211,17 +212,16 @@ public struct ReportService: Sendable {
         let accounts = try Row.fetchAll(
             db,
             sql: """
-                SELECT u.username, u.displayName,
-                       EXISTS (SELECT 1 FROM events e WHERE e.actor = u.username AND e.at >= ?1 AND e.at < ?2)
-                       OR EXISTS (SELECT 1 FROM resourceUses x WHERE x.user = u.id AND x.at >= ?1 AND x.at < ?2)
-                       OR EXISTS (SELECT 1 FROM progress p WHERE p.user = u.id AND p.completedAt >= ?1 AND p.completedAt < ?2) AS active
+                SELECT u.id, u.username, u.displayName,
+                       EXISTS (SELECT 1 FROM events e WHERE e.actor = u.username AND e.at >= ?1 AND e.at < ?2) AS acted
                 FROM users u JOIN institutions i ON i.name = u.institution
                 WHERE i.role = 'host' AND u.role IN ('teacher', 'learner')
                 ORDER BY u.username
                 """,
             arguments: [start, end]
         )
-        let inactive = accounts.filter { !($0["active"] as Bool) }.map {
+        let learning = try Analytics.learningUsers(db, from: start, to: end)
+        let inactive = accounts.filter { !($0["acted"] as Bool || learning.contains($0["id"] as String)) }.map {
             MonitoringReport.Item(type: "user", id: $0["username"], name: $0["displayName"])
         }
         let ratings = try Row.fetchAll(

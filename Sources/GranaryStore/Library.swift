@@ -41,10 +41,11 @@ public struct Library: Sendable {
     }
 
     /// Opens the library in `dataDirectory` (created if missing, migrated), reading vocabularies from `metadataDirectory`.
-    public init(dataDirectory: String, metadataDirectory: String, options: Options = Options()) throws {
+    /// `schemas` are the tables of the targets served beside GranaryStore's (`.all` in GranarySchema for the service).
+    public init(dataDirectory: String, metadataDirectory: String, options: Options = Options(), schemas: [TableSchema]) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         self.dataDirectory = dataDirectory
-        self.database = try LibraryDatabase(path: dataDirectory + "/granary.sqlite")
+        self.database = try LibraryDatabase(path: dataDirectory + "/granary.sqlite", schemas: schemas)
         self.blobs = try BlobStore(root: dataDirectory)
         self.inspector = ContentInspector()
         self.nationalCatalogue = try NationalCatalogue(contentsOf: metadataDirectory + "/catalogue/majors-2021.csv")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GranaryModel
+import GranarySchema
 import GranaryStore
 
 /// `granary import catalogue FILE`: a whole course system from the shell, as `POST /catalogue/import` does it.
@@ -28,7 +29,7 @@ struct Import: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata)
+            let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata, schemas: .all)
             let data = try Data(contentsOf: URL(fileURLWithPath: self.file))
             let document: CatalogueDocument
             do {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GranarySchema
 import GranaryStore
 
 /// `granary backup DIR`: a consistent copy of the library while the service keeps serving.
@@ -15,7 +16,7 @@ struct Backup: AsyncParsableCommand {
     var destination: String
 
     func run() async throws {
-        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata)
+        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata, schemas: .all)
         let started = ContinuousClock.now
         let manifest = try LibraryBackup.backup(library, to: self.destination) { done, total in
             if done == total || done % 1000 == 0 {
@@ -52,7 +53,7 @@ struct Restore: AsyncParsableCommand {
             }
         }
         print("restored \(manifest.resources) resources and \(manifest.blobs.count) blobs from the backup of \(manifest.createdAt)")
-        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata)
+        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata, schemas: .all)
         let report = try await LibraryVerifier(library: library).run()
         Verify.print(report)
         if !report.isClean { throw ExitCode(1) }
@@ -72,7 +73,7 @@ struct Verify: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata)
+        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata, schemas: .all)
         let report = try await LibraryVerifier(library: library).run { done, total in
             if done == total || done % 1000 == 0 {
                 FileHandle.standardError.write(Data("hashed \(done)/\(total) blobs\n".utf8))

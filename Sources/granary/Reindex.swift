@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GranarySchema
 import GranarySearch
 import GranaryStore
 
@@ -13,7 +14,7 @@ struct Reindex: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func run() async throws {
-        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata)
+        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata, schemas: .all)
         let extracted = try await library.resources.extractMissingTexts { done, total in
             FileHandle.standardError.write(Data("extracting text: \(done)/\(total) files\n".utf8))
         }

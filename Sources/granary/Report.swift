@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GranaryReview
+import GranarySchema
 import GranaryStore
 
 /// `granary report`: the monitoring report from the shell (works while the service runs).
@@ -16,7 +17,7 @@ struct Report: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata)
+        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata, schemas: .all)
         let year = self.year ?? ReportService.currentYear()
         let report = try await ReportService(database: library.database).report(year: year)
         if self.json {

@@ -3,6 +3,7 @@ import Foundation
 import GranaryDemo
 import GranaryHTTP
 import GranaryModel
+import GranarySchema
 import GranaryStore
 import Hummingbird
 import Logging
@@ -54,7 +55,8 @@ struct Serve: AsyncParsableCommand {
         let library = try Library(
             dataDirectory: self.storage.data,
             metadataDirectory: self.storage.metadata,
-            options: .init(bcryptCost: self.bcryptCost)
+            options: .init(bcryptCost: self.bcryptCost),
+            schemas: .all
         )
         if self.demo {
             let loaded = try await Demo.load(into: library)

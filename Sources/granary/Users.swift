@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GranaryModel
+import GranarySchema
 import GranaryStore
 
 /// `granary users ...`: account administration from the shell (works while the service runs).
@@ -45,7 +46,8 @@ struct Users: AsyncParsableCommand {
             let library = try Library(
                 dataDirectory: self.storage.data,
                 metadataDirectory: self.storage.metadata,
-                options: .init(bcryptCost: self.bcryptCost)
+                options: .init(bcryptCost: self.bcryptCost),
+                schemas: .all
             )
             do {
                 let user = try await library.accounts.createUser(

@@ -12,6 +12,8 @@ db.create/alter/drop(table:), databaseTableName = "name", db.columns(in:), ...);
 about it (sqlite_sequence WHERE name = 'events', PRAGMA table_info(name)). An interpolated table name, FROM \\(table),
 counts the known tables among the string literals of the line that binds `table` (let table = ..., for table in [...]).
 Only tables created somewhere count: aliases, CTE names, SQLite internals and SQL comments are not references.
+A foreign key (REFERENCES) to a table of a target this one depends on in Package.swift, directly or not, is allowed:
+it is the schema's own form of that declared dependency.
 
 Prints each target's tables and the tables it names that another target owns, with file:line. Standard library only.
 Exits 1 when a target names a table owned elsewhere or two targets create the same table, 0 otherwise. While the
@@ -171,26 +173,52 @@ def scan(root: str) -> tuple[list[str], list[tuple]]:
                 src = handle.read()
             literals, where = swift_literals(src), os.path.relpath(path, root)
             for literal in literals:
-                for name, offset, creates in names_in(literal, literals, src):
-                    found.append((target, where, literal.line + literal.text.count("\n", 0, offset), name, creates))
+                for name, offset, how in names_in(literal, literals, src):
+                    found.append((target, where, literal.line + literal.text.count("\n", 0, offset), name, how))
     return targets, found
 
 
+def dependencies(root: str) -> dict[str, set[str]]:
+    """Each target of Package.swift and the package's own targets it depends on, directly or not."""
+    path = os.path.join(root, "Package.swift")
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as handle:
+        manifest = re.sub(r"//[^\n]*", "", handle.read())
+    direct: dict[str, set[str]] = {}
+    for m in re.finditer(r'\.(?:target|executableTarget|testTarget)\(\s*name:\s*"(\w+)"(.*?)(?=\.(?:target|executableTarget|testTarget|systemLibrary)\(|\Z)', manifest, re.S):
+        listed = re.search(r"dependencies:\s*\[(.*?)\]\s*(?:,|\))", m.group(2), re.S)
+        bare = re.sub(r"\.product\([^)]*\)", "", listed.group(1)) if listed else ""
+        direct[m.group(1)] = set(re.findall(r'"(\w+)"', bare))
+    closed: dict[str, set[str]] = {}
+    for target in direct:
+        seen, stack = set(), list(direct[target])
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack += direct.get(name, set())
+        closed[target] = seen
+    return closed
+
+
 def names_in(literal: Literal, literals: list[Literal], src: str):
-    """(name, offset in the literal, creates it?) for each table name the literal gives."""
+    """(name, offset in the literal, how) for each table name the literal gives; how is "creates", "references" (a
+    foreign key) or "names"."""
     text = literal.text
     if re.fullmatch(r"\w+", text):
         if GRDB_CREATE.search(literal.before):
-            yield text, 0, True
+            yield text, 0, "creates"
         if GRDB_NAMES.search(literal.before):
-            yield text, 0, False
+            yield text, 0, "names"
     if not SQL_WORD.search(text):
         return
     kept, bare = without_comments(text)
     ctes = {m.group(1).lower() for m in CTE.finditer(bare)}
     for m in CREATES.finditer(bare):
-        yield m.group(1), m.start(1), True
+        yield m.group(1), m.start(1), "creates"
     for m in NAMES.finditer(bare):
+        how = "references" if m.group(0)[:10].upper() == "REFERENCES" else "names"
         found = [m]
         while m.group(1) and (following := FROM_LIST.match(bare, found[-1].end())):
             found.append(following)
@@ -198,12 +226,12 @@ def names_in(literal: Literal, literals: list[Literal], src: str):
             name = n.group(n.lastindex)
             if name.startswith(HOLE):
                 for bound in bound_names(literal.holes[int(name.strip(HOLE))], literal.line, literals, src):
-                    yield bound, n.start(n.lastindex), False
+                    yield bound, n.start(n.lastindex), how
             elif name.lower() not in ctes:
-                yield name, n.start(n.lastindex), False
+                yield name, n.start(n.lastindex), how
     for m in CATALOGUE.finditer(kept):
         for name in re.findall(r"'(\w+)'|\(\s*(\w+)", m.group(0)):
-            yield "".join(name), m.start(), False
+            yield "".join(name), m.start(), "names"
 
 
 def bound_names(expression: str, line: int, literals: list[Literal], src: str) -> list[str]:
@@ -225,8 +253,9 @@ def bound_names(expression: str, line: int, literals: list[Literal], src: str) -
 def report(root: str) -> dict:
     targets, found = scan(root)
     created = defaultdict(list)  # lower-case name (SQLite's are case-insensitive) -> [(target, file, line, name)]
-    for target, where, line, name, creates in found:
-        if creates:
+    depends = dependencies(root)
+    for target, where, line, name, how in found:
+        if how == "creates":
             created[name.lower()].append((target, where, line, name))
     owners = {table: sorted({place[0] for place in places}) for table, places in created.items()}
     spelled = {table: places[0][3] for table, places in created.items()}
@@ -234,8 +263,10 @@ def report(root: str) -> dict:
     for table, names in sorted(owners.items()):
         for target in names:
             result[target]["owns"].append(spelled[table])
-    for target, where, line, name, _ in found:
+    for target, where, line, name, how in found:
         table = name.lower()
+        if how == "references" and set(owners.get(table, [])) <= depends.get(target, set()):
+            continue
         if table in owners and target not in owners[table]:
             foreign = result[target]["names"].setdefault(spelled[table], {"owners": owners[table], "references": set()})
             foreign["references"].add((where, line))

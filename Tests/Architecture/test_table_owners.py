@@ -115,6 +115,25 @@ class TableOwnersTests(unittest.TestCase):
         lines = [int(r.rsplit(":", 1)[1]) for r in refs]
         self.assertEqual(lines, [1, 4, 6, 7, 8, 9, 10, 11])
 
+    def test_a_foreign_key_to_a_dependency_is_allowed_and_nothing_else(self):
+        borrower = '''\
+            let a = "CREATE TABLE gadgets (widget TEXT REFERENCES widgets(id))"
+            let b = "SELECT * FROM widgets"
+            '''
+        manifest = '''\
+            let package = Package(name: "p", targets: [
+                .target(name: "A", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+                .target(name: "C", dependencies: ["A"]),
+                // B reaches A through C.
+                .target(name: "B", dependencies: ["C", .product(name: "B", package: "x")]),
+            ])
+            '''
+        files = {"Sources/A/Schema.swift": OWNER, "Sources/B/B.swift": borrower}
+        self.assertEqual(self.foreign(files)["B"]["widgets"], ["Sources/B/B.swift:1", "Sources/B/B.swift:2"])
+        self.assertEqual(self.foreign({**files, "Package.swift": manifest})["B"]["widgets"], ["Sources/B/B.swift:2"])
+        backwards = manifest.replace('"A", dependencies: [', '"A", dependencies: ["B", ').replace('["C", ', "[")
+        self.assertEqual(self.foreign({**files, "Package.swift": backwards})["B"]["widgets"], ["Sources/B/B.swift:1", "Sources/B/B.swift:2"])
+
     def test_interpolation(self):
         borrower = '''\
             func f(_ kind: String, _ db: Database) throws {

@@ -55,7 +55,8 @@ import Testing
     }
 
     @Test func aChangeCommitsWhileALongAssemblyRuns() async throws {
-        try await TemporaryLibrary.with("assembly") { library in try await self.aChangeCommitsWhileALongAssemblyRuns(library) }
+        try await TemporaryLibrary.with("assembly", schemas: [.assessment]) { library in try await self.aChangeCommitsWhileALongAssemblyRuns(library)
+        }
     }
 
     private func aChangeCommitsWhileALongAssemblyRuns(_ library: Library) async throws {
@@ -102,7 +103,9 @@ import Testing
     }
 
     @Test func theCommitChecksThatTheChosenVersionsAreStillPublished() async throws {
-        try await TemporaryLibrary.with("assembly") { library in try await self.theCommitChecksThatTheChosenVersionsAreStillPublished(library) }
+        try await TemporaryLibrary.with("assembly", schemas: [.assessment]) { library in
+            try await self.theCommitChecksThatTheChosenVersionsAreStillPublished(library)
+        }
     }
 
     private func theCommitChecksThatTheChosenVersionsAreStillPublished(_ library: Library) async throws {

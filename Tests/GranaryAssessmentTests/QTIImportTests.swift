@@ -20,7 +20,11 @@ import Testing
 
         init() async throws {
             self.folder = FileManager.default.temporaryDirectory.appendingPathComponent("granary-qti-\(UUID().uuidString)").path
-            self.library = try Library(dataDirectory: self.folder, metadataDirectory: QTIImportTests.root.appendingPathComponent("Metadata").path)
+            self.library = try Library(
+                dataDirectory: self.folder,
+                metadataDirectory: QTIImportTests.root.appendingPathComponent("Metadata").path,
+                schemas: [.assessment]
+            )
             self.teacher = try await self.library.accounts.createUser(
                 username: "zhang",
                 password: "password123",

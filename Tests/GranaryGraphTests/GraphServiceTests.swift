@@ -11,7 +11,7 @@ import Testing
     @Test func everyRequestAfterAChangeSeesItEvenWhenTheyArriveTogether() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("granary-graph-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let library = try Library(dataDirectory: folder, metadataDirectory: Self.metadata, options: .init(bcryptCost: 4))
+        let library = try Library(dataDirectory: folder, metadataDirectory: Self.metadata, options: .init(bcryptCost: 4), schemas: [])
         let catalogue = library.catalogue
         _ = try await catalogue.createMajor(code: "460110", name: nil, level: nil, role: .core, actor: "test")
         _ = try await catalogue.createCourse(id: "weld", name: "焊接方法与设备", major: "460110", category: .core, hours: nil, standard: nil, actor: "test")

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GranaryModel
 import GranaryReview
+import GranarySchema
 import GranaryStore
 import HTTPTypes
 import HummingbirdTesting
@@ -152,7 +153,12 @@ import Testing
                 json: #"{"id":"views","name":"三视图","course":"c3","kind":"knowledge"}"#
             )
             #expect(added.status == .created)
-            let beside = try Library(dataDirectory: lib.directory, metadataDirectory: TestLibrary.metadataDirectory, options: .init(bcryptCost: 4))
+            let beside = try Library(
+                dataDirectory: lib.directory,
+                metadataDirectory: TestLibrary.metadataDirectory,
+                options: .init(bcryptCost: 4),
+                schemas: .all
+            )
             _ = try await beside.catalogue.createPoint(id: "robot-arc", name: "机器人焊接", course: "c2", kind: .skill, prerequisites: [], actor: "cli")
             _ = try await beside.catalogue.updateJob(id: "j3", name: nil, occupationCode: nil, skills: ["robot", "robot-arc"], actor: "cli")
             let after = try await client.call(.get, "/api/v1/graph/gaps?major=460110", token: teacher).decode(CourseSystemGaps.self)

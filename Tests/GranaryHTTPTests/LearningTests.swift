@@ -288,6 +288,10 @@ import Testing
                 json: #"{"grades":{"\#(short)":{"score":4}}}"#
             )
             #expect(graded.status == .ok)
+            // Li published an offering that gives the paper, so reads its attempts (Assessment asks Learning who
+            // teaches with a paper); the essay is in none of Li's offerings, so its attempt does not exist for Li.
+            #expect(try await client.call(.get, "/api/v1/attempts/\(attempt.id)", token: li).status == .ok)
+            #expect(try await client.call(.get, "/api/v1/attempts/\(essayAttempt.id)", token: li).status == .notFound)
 
             #expect(try await client.call(.get, "/api/v1/analytics/resources", token: learner).status == .forbidden)
             #expect(try await client.call(.get, "/api/v1/analytics/resources?from=2026-02-30", token: teacher).status == .badRequest)

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GranaryHTTP
 import GranaryModel
+import GranarySchema
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -28,7 +29,8 @@ struct TestLibrary {
         self.library = try Library(
             dataDirectory: directory,
             metadataDirectory: Self.metadataDirectory,
-            options: .init(bcryptCost: 4, tokenLifetime: tokenLifetime)
+            options: .init(bcryptCost: 4, tokenLifetime: tokenLifetime),
+            schemas: .all
         )
         self.configuration = AppConfiguration(
             port: 0,

@@ -3,6 +3,7 @@ import GRDB
 import GranaryDemo
 import GranaryModel
 import GranaryReview
+import GranarySchema
 import GranaryStore
 import Testing
 
@@ -12,7 +13,8 @@ import Testing
         let library = try Library(
             dataDirectory: directory,
             metadataDirectory: MonitoringReportTests.root + "/Metadata",
-            options: .init(bcryptCost: 4)
+            options: .init(bcryptCost: 4),
+            schemas: .all
         )
         let reviews = ReviewService(database: library.database)
         let approve: (ReviewItemType, String, User) async throws -> Void = { type, id, reviewer in

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GranaryModel
 import GranaryReview
+import GranarySchema
 import GranaryStore
 import NIOCore
 import Testing
@@ -21,7 +22,8 @@ import Testing
             self.library = try Library(
                 dataDirectory: directory,
                 metadataDirectory: MonitoringReportTests.root + "/Metadata",
-                options: .init(bcryptCost: 4)
+                options: .init(bcryptCost: 4),
+                schemas: .all
             )
             self.teacher = try await self.library.accounts.createUser(
                 username: "zhang",

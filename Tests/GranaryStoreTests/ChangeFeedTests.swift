@@ -17,7 +17,7 @@ import Testing
 
     @Test func aCommitMovesTheHeadBeforeTheWriterReturnsAndARollbackDoesNot() async throws {
         try await TemporaryDirectory.with("feed") { path in
-            let database = try LibraryDatabase(path: path + "/granary.sqlite")
+            let database = try LibraryDatabase(path: path + "/granary.sqlite", schemas: [])
             let start = database.feed.head
             try await Self.append(database, "test.one")
             #expect(database.feed.head == start + 1)
@@ -38,8 +38,8 @@ import Testing
 
     @Test func anotherConnectionsCommitsArriveWhenTheFeedIsPolled() async throws {
         try await TemporaryDirectory.with("feed") { path in
-            let served = try LibraryDatabase(path: path + "/granary.sqlite")
-            let beside = try LibraryDatabase(path: path + "/granary.sqlite")
+            let served = try LibraryDatabase(path: path + "/granary.sqlite", schemas: [])
+            let beside = try LibraryDatabase(path: path + "/granary.sqlite", schemas: [])
             let start = served.feed.head
             try await Self.append(beside, "test.elsewhere")
             #expect(served.feed.head == start)
@@ -50,7 +50,7 @@ import Testing
 
     @Test func aFollowerAppliesEachChangeOnceInOrderAndRetriesAfterAFailure() async throws {
         try await TemporaryDirectory.with("feed") { path in
-            let database = try LibraryDatabase(path: path + "/granary.sqlite")
+            let database = try LibraryDatabase(path: path + "/granary.sqlite", schemas: [])
             let seen = Mutex<[String]>([])
             let failNext = Atomic<Bool>(false)
             struct Broken: Error {}

@@ -18,7 +18,7 @@ import Testing
 
     /// A library with a teacher, a course and two resources (two blobs, a dozen events).
     static func library() async throws -> Library {
-        let library = try Library(dataDirectory: Self.temporary("lib"), metadataDirectory: Self.metadata, options: .init(bcryptCost: 4))
+        let library = try Library(dataDirectory: Self.temporary("lib"), metadataDirectory: Self.metadata, options: .init(bcryptCost: 4), schemas: [])
         let teacher = try await TemporaryLibrary.seedTeacherAndCourse(library)
         _ = try await library.catalogue.createPoint(id: "arc", name: "焊接电弧", course: "weld", kind: .knowledge, prerequisites: [], actor: "test")
         for text in ["焊接电弧讲义", "熔化极气体保护焊要领"] {
@@ -92,7 +92,7 @@ import Testing
 
         let target = Self.temporary("restored")
         try LibraryBackup.restore(from: backup, to: target, force: false)
-        let restored = try Library(dataDirectory: target, metadataDirectory: Self.metadata)
+        let restored = try Library(dataDirectory: target, metadataDirectory: Self.metadata, schemas: [])
         let report = try await LibraryVerifier(library: restored).run()
         #expect(report.isClean)
         #expect(report.blobsChecked == 2)

@@ -8,11 +8,13 @@ public enum TemporaryLibrary {
     public static let metadataDirectory =
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/Metadata"
 
-    /// Runs `body` with a new library (bcrypt at its lowest cost, so accounts are made fast); its folder is removed
-    /// when `body` returns or throws.
-    public static func with<T>(_ label: String = "lib", _ body: (Library) async throws -> T) async throws -> T {
+    /// Runs `body` with a new library of GranaryStore's tables and those of `schemas` (bcrypt at its lowest cost, so
+    /// accounts are made fast); its folder is removed when `body` returns or throws.
+    public static func with<T>(_ label: String = "lib", schemas: [TableSchema], _ body: (Library) async throws -> T) async throws -> T {
         try await TemporaryDirectory.with(label) { path in
-            try await body(try Library(dataDirectory: path, metadataDirectory: Self.metadataDirectory, options: .init(bcryptCost: 4)))
+            try await body(
+                try Library(dataDirectory: path, metadataDirectory: Self.metadataDirectory, options: .init(bcryptCost: 4), schemas: schemas)
+            )
         }
     }
 

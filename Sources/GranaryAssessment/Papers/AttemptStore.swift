@@ -7,10 +7,13 @@ import GranaryStore
 /// grade short and practical answers by rubric; statistics per question and point.
 public struct AttemptStore: Sendable {
     private let database: LibraryDatabase
+    /// Which teachers give a paper in their offerings (GranaryLearning's, which depends on this target).
+    private let offerings: any PaperOfferings
 
-    /// Creates the store over the library's database.
-    public init(database: LibraryDatabase) {
+    /// Creates the store over the library's database; `offerings` says who else teaches with a paper.
+    public init(database: LibraryDatabase, offerings: any PaperOfferings) {
         self.database = database
+        self.offerings = offerings
     }
 
     /// Starts an attempt of a paper; any logged-in user may sit one (teachers to preview).
@@ -106,7 +109,7 @@ public struct AttemptStore: Sendable {
             throw GranaryError.forbidden(LocalizedText(zh: "只有教师能评分", en: "Only teachers grade"))
         }
         return try await self.database.pool.write { db in
-            guard let attempt = try Self.fetch(db, id: id), try Self.teaches(db, paper: attempt.paper, user: teacher) else {
+            guard let attempt = try Self.fetch(db, id: id), try self.teaches(db, paper: attempt.paper, user: teacher) else {
                 throw GranaryError.notFound(LocalizedText(zh: "作答", en: "Attempt"), id)
             }
             guard attempt.status != "open" else { throw GranaryError.invalidTransition(from: attempt.status, action: "attempt.graded") }
@@ -175,7 +178,7 @@ public struct AttemptStore: Sendable {
     public func attempt(id: String, viewer: User) async throws -> Attempt {
         try await self.database.pool.read { db in
             guard let attempt = try Self.fetch(db, id: id),
-                try attempt.learner == viewer.username || Self.teaches(db, paper: attempt.paper, user: viewer)
+                try attempt.learner == viewer.username || self.teaches(db, paper: attempt.paper, user: viewer)
             else {
                 throw GranaryError.notFound(LocalizedText(zh: "作答", en: "Attempt"), id)
             }
@@ -185,18 +188,12 @@ public struct AttemptStore: Sendable {
 
     /// Whether `user` reads and grades the attempts of `paper`: an admin, the paper's author, or a teacher who
     /// published an offering that gives it (any revision). Another teacher, here or at another institution, does not.
-    static func teaches(_ db: GRDB.Database, paper: String, user: User) throws -> Bool {
+    func teaches(_ db: GRDB.Database, paper: String, user: User) throws -> Bool {
         switch user.role {
         case .admin: return true
         case .teacher:
-            let sql = """
-                SELECT EXISTS (SELECT 1 FROM papers WHERE id = ?1 AND createdBy = ?2)
-                    OR EXISTS (
-                        SELECT 1 FROM offeringItems i JOIN offerings o ON o.id = i.offering
-                        WHERE i.itemType = 'paper' AND i.itemId = ?1 AND o.createdBy = ?2
-                    )
-                """
-            return try Bool.fetchOne(db, sql: sql, arguments: [paper, user.id]) ?? false
+            let authored = try Bool.fetchOne(db, sql: "SELECT 1 FROM papers WHERE id = ? AND createdBy = ?", arguments: [paper, user.id]) ?? false
+            return try authored || self.offerings.offer(db, paper: paper, publishedBy: user.id)
         case .reviewer, .learner: return false
         }
     }

@@ -8,8 +8,9 @@ public struct LibraryDatabase: Sendable {
     /// Every committed change in order, for the state derived from the database (search, graph, caches).
     public let feed: ChangeFeed
 
-    /// Opens (creating and migrating) the database at `path`.
-    public init(path: String) throws {
+    /// Opens (creating and migrating) the database at `path`: GranaryStore's tables, then those of `schemas`, each
+    /// target's after the targets it depends on.
+    public init(path: String, schemas: [TableSchema]) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -20,7 +21,7 @@ public struct LibraryDatabase: Sendable {
             try db.execute(sql: "PRAGMA mmap_size = 268435456")
         }
         self.pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(self.pool)
+        try Self.migrator(schemas).migrate(self.pool)
         self.feed = try ChangeFeed(self.pool)
     }
 
@@ -30,67 +31,90 @@ public struct LibraryDatabase: Sendable {
         return rows == ["ok"] ? [] : rows
     }
 
-    /// Schema history. Migrations are never edited once landed: add a new one.
-    static var migrator: DatabaseMigrator {
+    /// Schema history: GranaryStore's migrations, then each schema's, named `<target> <name>`.
+    static func migrator(_ schemas: [TableSchema]) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1 accounts, catalogue, resources, events") { db in
-            try db.execute(sql: Self.schemaV1)
-        }
-        migrator.registerMigration("v2 review queue, reviews, ratings, question bank tables") { db in
-            try db.execute(sql: Self.schemaV2)
-        }
-        migrator.registerMigration("v3 published facts on resources for the report") { db in
-            try db.execute(sql: Self.schemaV3)
-        }
-        migrator.registerMigration("v4 text extracted from files for search") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE blobTexts (
-                        sha256 TEXT PRIMARY KEY NOT NULL REFERENCES blobs(sha256),
-                        text TEXT NOT NULL
-                    )
-                    """
-            )
-        }
-        migrator.registerMigration("v5 jobs, their skills, talent plans, and the catalogue's revision") { db in
-            try db.execute(sql: Self.schemaV5)
-            // Any change to the course system moves the revision on, whoever makes it (the service or a command beside
-            // it), so the in-memory graph knows when to reload.
-            try db.execute(sql: "CREATE TABLE catalogueRevision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL)")
-            try db.execute(sql: "INSERT INTO catalogueRevision (id, revision) VALUES (1, 0)")
-            for table in ["majors", "courses", "points", "pointPrerequisites", "jobs", "jobSkills", "majorPlans"] {
-                for operation in ["INSERT", "UPDATE", "DELETE"] {
-                    try db.execute(
-                        sql: """
-                            CREATE TRIGGER \(table)_revision_\(operation.lowercased()) AFTER \(operation) ON \(table)
-                            BEGIN UPDATE catalogueRevision SET revision = revision + 1; END
-                            """
-                    )
-                }
+        // Until December 2026 one list here created every table. A library that applied some or all of it has those
+        // migrations merged into this one, which adds only what the library lacks of GranaryStore's own tables; the
+        // other targets' first migrations create theirs where they are missing.
+        migrator.registerMigration(
+            "store 1 accounts, catalogue, resources, questions, events",
+            merging: Set(Self.singleList.map(\.name))
+        ) { db, applied in
+            for step in Self.singleList where !applied.contains(step.name) {
+                try step.storeTables(db)
             }
         }
-        migrator.registerMigration("v6 question versions") { db in
-            try db.execute(sql: Self.schemaV6)
-        }
-        migrator.registerMigration("v7 papers and attempts") { db in
-            try db.execute(sql: Self.schemaV7)
-        }
-        migrator.registerMigration("v8 resources a question shows") { db in
-            // Adding a column fires no trigger, so versions stay immutable.
-            try db.execute(sql: "ALTER TABLE questionVersions ADD COLUMN media TEXT NOT NULL DEFAULT '[]'")
-        }
-        migrator.registerMigration("v9 offerings, enrolments, progress, discussions, resource use") { db in
-            try db.execute(sql: Self.schemaV9)
-        }
-        migrator.registerMigration("v10 events form a hash chain") { db in
-            // The trail is append-only by trigger; the trigger steps aside once, for this migration to hash what exists.
-            try db.execute(sql: "ALTER TABLE events ADD COLUMN hash TEXT")
-            try db.execute(sql: "DROP TRIGGER events_no_update")
-            try EventLog.chainUnhashedEvents(db)
-            try db.execute(sql: "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END")
+        for schema in schemas {
+            for migration in schema.migrations {
+                migrator.registerMigration("\(schema.target) \(migration.name)") { db in try migration.migrate(db) }
+            }
         }
         return migrator
     }
+
+    /// The single migration list of before, each step reduced to what it did to GranaryStore's tables (v7 and v9
+    /// created only other targets' tables; v2 also the review queue's).
+    private static let singleList: [(name: String, storeTables: @Sendable (GRDB.Database) throws -> Void)] = [
+        ("v1 accounts, catalogue, resources, events", { db in try db.execute(sql: Self.schemaV1) }),
+        ("v2 review queue, reviews, ratings, question bank tables", { db in try db.execute(sql: Self.schemaV2) }),
+        ("v3 published facts on resources for the report", { db in try db.execute(sql: Self.schemaV3) }),
+        (
+            "v4 text extracted from files for search",
+            { db in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE blobTexts (
+                            sha256 TEXT PRIMARY KEY NOT NULL REFERENCES blobs(sha256),
+                            text TEXT NOT NULL
+                        )
+                        """
+                )
+            }
+        ),
+        (
+            "v5 jobs, their skills, talent plans, and the catalogue's revision",
+            { db in
+                try db.execute(sql: Self.schemaV5)
+                // Any change to the course system moves the revision on, whoever makes it. Nothing reads it since the
+                // graph follows the change feed; it stays so that old and new libraries have one schema.
+                try db.execute(sql: "CREATE TABLE catalogueRevision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL)")
+                try db.execute(sql: "INSERT INTO catalogueRevision (id, revision) VALUES (1, 0)")
+                for table in ["majors", "courses", "points", "pointPrerequisites", "jobs", "jobSkills", "majorPlans"] {
+                    for operation in ["INSERT", "UPDATE", "DELETE"] {
+                        try db.execute(
+                            sql: """
+                                CREATE TRIGGER \(table)_revision_\(operation.lowercased()) AFTER \(operation) ON \(table)
+                                BEGIN UPDATE catalogueRevision SET revision = revision + 1; END
+                                """
+                        )
+                    }
+                }
+            }
+        ),
+        ("v6 question versions", { db in try db.execute(sql: Self.schemaV6) }),
+        ("v7 papers and attempts", { _ in }),
+        (
+            "v8 resources a question shows",
+            { db in
+                // Adding a column fires no trigger, so versions stay immutable.
+                try db.execute(sql: "ALTER TABLE questionVersions ADD COLUMN media TEXT NOT NULL DEFAULT '[]'")
+            }
+        ),
+        ("v9 offerings, enrolments, progress, discussions, resource use", { _ in }),
+        (
+            "v10 events form a hash chain",
+            { db in
+                // The trail is append-only by trigger; the trigger steps aside once, for this step to hash what exists.
+                try db.execute(sql: "ALTER TABLE events ADD COLUMN hash TEXT")
+                try db.execute(sql: "DROP TRIGGER events_no_update")
+                try EventLog.chainUnhashedEvents(db)
+                try db.execute(
+                    sql: "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"
+                )
+            }
+        ),
+    ]
 
     private static let schemaV1 = """
         CREATE TABLE institutions (
@@ -219,36 +243,6 @@ public struct LibraryDatabase: Sendable {
         UPDATE resources SET submittedAt = updatedAt WHERE status = 'pending';
         CREATE INDEX resources_queue ON resources(status, submittedAt);
 
-        -- An exclusive, expiring claim of a queued item by one reviewer.
-        CREATE TABLE reviewClaims (
-            itemType TEXT NOT NULL CHECK (itemType IN ('resource', 'question')),
-            itemId TEXT NOT NULL,
-            reviewer TEXT NOT NULL REFERENCES users(id),
-            claimedAt DATETIME NOT NULL,
-            expiresAt DATETIME NOT NULL,
-            PRIMARY KEY (itemType, itemId)
-        );
-
-        -- One reviewer's decision on one version, with the four checks. Immutable.
-        CREATE TABLE reviews (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            itemType TEXT NOT NULL CHECK (itemType IN ('resource', 'question')),
-            itemId TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            reviewer TEXT NOT NULL REFERENCES users(id),
-            decision TEXT NOT NULL CHECK (decision IN ('approve', 'reject', 'request_changes')),
-            political BOOLEAN NOT NULL,
-            scientific BOOLEAN NOT NULL,
-            applicability BOOLEAN NOT NULL,
-            normativity BOOLEAN NOT NULL,
-            comment TEXT,
-            decidedAt DATETIME NOT NULL,
-            CHECK (decision <> 'approve' OR (political AND scientific AND applicability AND normativity))
-        );
-        CREATE INDEX reviews_item ON reviews(itemType, itemId);
-        CREATE TRIGGER reviews_no_update BEFORE UPDATE ON reviews BEGIN SELECT RAISE(ABORT, 'reviews are immutable'); END;
-        CREATE TRIGGER reviews_no_delete BEFORE DELETE ON reviews BEGIN SELECT RAISE(ABORT, 'reviews are immutable'); END;
-
         -- Open evaluation: one rating per account and resource; a new rating replaces the account's old one.
         CREATE TABLE ratings (
             resource TEXT NOT NULL REFERENCES resources(id),
@@ -363,137 +357,4 @@ public struct LibraryDatabase: Sendable {
             BEGIN SELECT RAISE(ABORT, 'question versions are immutable'); END;
         """
 
-    /// Papers pin question versions; attempts keep the learner's answers and each question's result.
-    private static let schemaV7 = """
-        CREATE TABLE papers (
-            id TEXT PRIMARY KEY NOT NULL,
-            course TEXT NOT NULL REFERENCES courses(id),
-            title TEXT NOT NULL CHECK (length(title) > 0),
-            blueprint TEXT,
-            figures TEXT NOT NULL,
-            totalScore REAL NOT NULL,
-            createdBy TEXT NOT NULL REFERENCES users(id),
-            createdAt DATETIME NOT NULL
-        );
-        CREATE INDEX papers_course ON papers(course, createdAt);
-        CREATE TABLE paperQuestions (
-            paper TEXT NOT NULL REFERENCES papers(id),
-            position INTEGER NOT NULL CHECK (position >= 1),
-            question TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            PRIMARY KEY (paper, position),
-            UNIQUE (paper, question),
-            FOREIGN KEY (question, version) REFERENCES questionVersions(question, version)
-        );
-        CREATE INDEX paperQuestions_question ON paperQuestions(question);
-        CREATE TRIGGER paperQuestions_no_update BEFORE UPDATE ON paperQuestions
-            BEGIN SELECT RAISE(ABORT, 'a paper keeps the versions it was given'); END;
-        CREATE TABLE attempts (
-            id TEXT PRIMARY KEY NOT NULL,
-            paper TEXT NOT NULL REFERENCES papers(id),
-            learner TEXT NOT NULL REFERENCES users(id),
-            status TEXT NOT NULL CHECK (status IN ('open', 'submitted', 'graded')),
-            answers TEXT NOT NULL DEFAULT '{}',
-            score REAL,
-            startedAt DATETIME NOT NULL,
-            submittedAt DATETIME,
-            gradedAt DATETIME
-        );
-        CREATE INDEX attempts_paper ON attempts(paper, status);
-        CREATE INDEX attempts_learner ON attempts(learner);
-        CREATE TABLE attemptResults (
-            attempt TEXT NOT NULL REFERENCES attempts(id),
-            question TEXT NOT NULL,
-            correct BOOLEAN,
-            score REAL,
-            rubricScores TEXT,
-            gradedBy TEXT REFERENCES users(id),
-            gradedAt DATETIME,
-            PRIMARY KEY (attempt, question)
-        );
-        """
-
-    /// Offerings keep a working copy (JSON) and immutable published revisions, whose items are rows so that
-    /// analytics can ask which resources are reused. Progress is per item, not per revision, so a learner keeps
-    /// it when the teacher publishes again. Views and downloads are one row each: the analytics' raw facts.
-    private static let schemaV9 = """
-        CREATE TABLE offerings (
-            id TEXT PRIMARY KEY NOT NULL,
-            course TEXT NOT NULL REFERENCES courses(id),
-            title TEXT NOT NULL CHECK (length(title) > 0),
-            description TEXT,
-            units TEXT NOT NULL DEFAULT '[]',
-            status TEXT NOT NULL CHECK (status IN ('draft', 'published', 'withdrawn')),
-            revision INTEGER,
-            createdBy TEXT NOT NULL REFERENCES users(id),
-            createdAt DATETIME NOT NULL,
-            updatedAt DATETIME NOT NULL,
-            publishedAt DATETIME
-        );
-        CREATE INDEX offerings_status ON offerings(status, publishedAt);
-        CREATE INDEX offerings_author ON offerings(createdBy);
-        CREATE TABLE offeringRevisions (
-            offering TEXT NOT NULL REFERENCES offerings(id),
-            revision INTEGER NOT NULL CHECK (revision >= 1),
-            title TEXT NOT NULL,
-            description TEXT,
-            units TEXT NOT NULL,
-            publishedBy TEXT NOT NULL REFERENCES users(id),
-            publishedAt DATETIME NOT NULL,
-            PRIMARY KEY (offering, revision)
-        );
-        CREATE TRIGGER offeringRevisions_no_update BEFORE UPDATE ON offeringRevisions
-            BEGIN SELECT RAISE(ABORT, 'published revisions are immutable'); END;
-        CREATE TABLE offeringItems (
-            offering TEXT NOT NULL,
-            revision INTEGER NOT NULL,
-            unit TEXT NOT NULL,
-            unitPosition INTEGER NOT NULL,
-            position INTEGER NOT NULL,
-            itemType TEXT NOT NULL CHECK (itemType IN ('resource', 'paper')),
-            itemId TEXT NOT NULL,
-            PRIMARY KEY (offering, revision, unit, position),
-            FOREIGN KEY (offering, revision) REFERENCES offeringRevisions(offering, revision)
-        );
-        CREATE INDEX offeringItems_item ON offeringItems(itemType, itemId);
-        CREATE TABLE enrollments (
-            offering TEXT NOT NULL REFERENCES offerings(id),
-            user TEXT NOT NULL REFERENCES users(id),
-            enrolledAt DATETIME NOT NULL,
-            PRIMARY KEY (offering, user)
-        );
-        CREATE INDEX enrollments_user ON enrollments(user, enrolledAt);
-        CREATE TABLE progress (
-            user TEXT NOT NULL REFERENCES users(id),
-            offering TEXT NOT NULL REFERENCES offerings(id),
-            itemType TEXT NOT NULL CHECK (itemType IN ('resource', 'paper')),
-            itemId TEXT NOT NULL,
-            completedAt DATETIME NOT NULL,
-            PRIMARY KEY (user, offering, itemType, itemId)
-        );
-        CREATE INDEX progress_item ON progress(itemType, itemId, completedAt);
-        CREATE INDEX progress_time ON progress(completedAt);
-        CREATE TABLE posts (
-            id TEXT PRIMARY KEY NOT NULL,
-            offering TEXT NOT NULL REFERENCES offerings(id),
-            unit TEXT NOT NULL,
-            parent TEXT REFERENCES posts(id),
-            author TEXT NOT NULL REFERENCES users(id),
-            body TEXT NOT NULL CHECK (length(body) > 0),
-            createdAt DATETIME NOT NULL,
-            hiddenAt DATETIME,
-            hiddenBy TEXT REFERENCES users(id)
-        );
-        CREATE INDEX posts_unit ON posts(offering, unit, createdAt);
-        CREATE TABLE resourceUses (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            resource TEXT NOT NULL REFERENCES resources(id),
-            user TEXT NOT NULL REFERENCES users(id),
-            action TEXT NOT NULL CHECK (action IN ('view', 'download')),
-            at DATETIME NOT NULL
-        );
-        CREATE INDEX resourceUses_resource ON resourceUses(resource, at);
-        CREATE INDEX resourceUses_time ON resourceUses(at);
-        CREATE INDEX resourceUses_user ON resourceUses(user, at);
-        """
 }

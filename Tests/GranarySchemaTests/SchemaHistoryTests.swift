@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import GranaryModel
+import GranarySchema
+import GranaryStore
+import GranaryTestSupport
+import Testing
+
+/// Each target creates its own tables; together they make exactly the schema the single migration list of before
+/// made, and a library from before opens with its rows.
+@Suite struct SchemaHistoryTests {
+    /// `sqlite3 .schema` of a library at "v10 events form a hash chain", the single list's last migration.
+    static let singleListSchema = try! String(
+        contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/Fixtures/schema-v10.sql",
+        encoding: .utf8
+    )
+    static let singleList = [
+        "v1 accounts, catalogue, resources, events",
+        "v2 review queue, reviews, ratings, question bank tables",
+        "v3 published facts on resources for the report",
+        "v4 text extracted from files for search",
+        "v5 jobs, their skills, talent plans, and the catalogue's revision",
+        "v6 question versions",
+        "v7 papers and attempts",
+        "v8 resources a question shows",
+        "v9 offerings, enrolments, progress, discussions, resource use",
+        "v10 events form a hash chain",
+    ]
+    static let perTarget = [
+        "store 1 accounts, catalogue, resources, questions, events",
+        "assessment 1 papers and attempts",
+        "learning 1 offerings, enrolments, progress, discussions, resource use",
+        "review 1 claims and decisions",
+    ]
+
+    /// Every table, index and trigger with its SQL, white space folded; GRDB's own table left out.
+    static func schema(_ db: GRDB.Database) throws -> [String: String] {
+        var schema: [String: String] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations' AND sql IS NOT NULL"
+        ) {
+            let sql: String = row["sql"]
+            schema["\(row["type"] as String) \(row["name"] as String)"] = sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        }
+        return schema
+    }
+
+    /// `schema` of a database made by the single list's schema.
+    static func singleListTables() throws -> [String: String] {
+        try DatabaseQueue().write { db in
+            try db.execute(sql: Self.singleListSchema)
+            return try Self.schema(db)
+        }
+    }
+
+    static func migrations(_ db: GRDB.Database) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+    }
+
+    /// A database made by the single list: its schema, its migrations recorded as applied, and `rows`.
+    static func singleListLibrary(at path: String, rows: String) throws {
+        let queue = try DatabaseQueue(path: path + "/granary.sqlite")
+        try queue.write { db in
+            try db.execute(sql: Self.singleListSchema)
+            for name in Self.singleList {
+                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)", arguments: [name])
+            }
+            try db.execute(sql: rows)
+        }
+    }
+
+    @Test func aNewLibraryHasExactlyTheSchemaTheSingleListMade() async throws {
+        let expected = try Self.singleListTables()
+        #expect(expected["table papers"] != nil && expected["trigger events_no_update"] != nil && expected["index resourceUses_user"] != nil)
+        try await TemporaryLibrary.with("schema", schemas: .all) { library in
+            let (schema, migrations) = try await library.database.pool.read { db in (try Self.schema(db), try Self.migrations(db)) }
+            #expect(migrations == Self.perTarget)
+            for key in Set(expected.keys).union(schema.keys).sorted() where expected[key] != schema[key] {
+                Issue.record("\(key): the single list made \(expected[key] ?? "nothing"), the targets make \(schema[key] ?? "nothing")")
+            }
+        }
+    }
+
+    @Test func aLibraryOfTheSingleListOpensWithItsRowsUnderTheNewNames() async throws {
+        try await TemporaryDirectory.with("schema") { path in
+            let at = "2026-01-05 08:00:00.000"
+            try Self.singleListLibrary(
+                at: path,
+                rows: """
+                    INSERT INTO institutions (name, role, createdAt) VALUES ('测试学院', 'host', '\(at)');
+                    INSERT INTO users (id, username, displayName, passwordHash, role, institution, createdAt)
+                        VALUES ('u1', 'zhang', '张老师', 'x', 'teacher', '测试学院', '\(at)');
+                    INSERT INTO majors (code, name, level, role, createdAt, updatedAt) VALUES ('460110', '智能焊接技术', '高职专科', 'core', '\(at)', '\(at)');
+                    INSERT INTO courses (id, name, major, category, hours, createdAt, updatedAt)
+                        VALUES ('weld', '焊接方法与设备', '460110', 'core', 96, '\(at)', '\(at)');
+                    INSERT INTO papers (id, course, title, figures, totalScore, createdBy, createdAt)
+                        VALUES ('p1', 'weld', '期末试卷', '{}', 100, 'u1', '\(at)');
+                    INSERT INTO offerings (id, course, title, status, createdBy, createdAt, updatedAt)
+                        VALUES ('o1', 'weld', '焊接（2026 春）', 'draft', 'u1', '\(at)', '\(at)');
+                    INSERT INTO reviewClaims (itemType, itemId, reviewer, claimedAt, expiresAt) VALUES ('resource', 'r1', 'u1', '\(at)', '\(at)');
+                    """
+            )
+            let library = try Library(dataDirectory: path, metadataDirectory: TemporaryLibrary.metadataDirectory, schemas: .all)
+            let (migrations, schema, titles, claims) = try await library.database.pool.read { db in
+                (
+                    try Self.migrations(db), try Self.schema(db),
+                    try String.fetchAll(db, sql: "SELECT title FROM papers UNION ALL SELECT title FROM offerings"),
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reviewClaims")
+                )
+            }
+            #expect(migrations == Self.perTarget)
+            #expect(schema == (try Self.singleListTables()))
+            #expect(titles == ["期末试卷", "焊接（2026 春）"])
+            #expect(claims == 1)
+            // And it goes on working: a change appends to the hash chain the single list's v10 began.
+            _ = try await library.catalogue.createPoint(
+                id: "arc",
+                name: "电弧",
+                course: "weld",
+                kind: .knowledge,
+                prerequisites: [],
+                actor: "zhang"
+            )
+            let hash = try await library.database.pool.read { db in try String.fetchOne(db, sql: "SELECT hash FROM events ORDER BY id DESC") }
+            #expect(hash != nil)
+        }
+    }
+
+    @Test func aTargetsTablesAreAddedWhenALibraryIsFirstOpenedWithIt() async throws {
+        try await TemporaryDirectory.with("schema") { path in
+            let storeOnly = try Library(dataDirectory: path, metadataDirectory: TemporaryLibrary.metadataDirectory, schemas: [])
+            let papers = try await storeOnly.database.pool.read { db in try db.tableExists("papers") }
+            #expect(!papers)
+            let whole = try Library(dataDirectory: path, metadataDirectory: TemporaryLibrary.metadataDirectory, schemas: .all)
+            let (tables, migrations) = try await whole.database.pool.read { db in
+                (try db.tableExists("papers") && db.tableExists("offerings") && db.tableExists("reviews"), try Self.migrations(db))
+            }
+            #expect(tables)
+            #expect(migrations == Self.perTarget)
+        }
+    }
+}
