@@ -19,7 +19,7 @@ public enum DemoCourse {
                     db,
                     sql: """
                         SELECT v.title, r.id FROM resources r JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
-                        WHERE r.status = 'approved'
+                        WHERE \(ReviewedItems.liveSQL("r"))
                         """
                 ).map { ($0["title"] as String, $0["id"] as String) },
                 uniquingKeysWith: { first, _ in first }

@@ -171,7 +171,7 @@ public struct GraphService: Sendable {
             sql: """
                 SELECT p.point, COUNT(DISTINCT p.resource) FROM resourceVersionPoints p
                 JOIN resources r ON r.id = p.resource AND r.publishedVersion = p.version
-                WHERE r.status <> 'retired' AND p.point IN (\(points)) GROUP BY p.point
+                WHERE \(ReviewedItems.liveSQL("r")) AND p.point IN (\(points)) GROUP BY p.point
                 """,
             arguments: [major]
         ) {
@@ -182,7 +182,7 @@ public struct GraphService: Sendable {
             db,
             sql: """
                 SELECT qp.point, COUNT(*) FROM questionPoints qp JOIN questions q ON q.id = qp.question
-                WHERE q.publishedVersion IS NOT NULL AND q.status <> 'retired' AND qp.point IN (\(points)) GROUP BY qp.point
+                WHERE \(ReviewedItems.liveSQL("q")) AND qp.point IN (\(points)) GROUP BY qp.point
                 """,
             arguments: [major]
         ) {
@@ -288,7 +288,7 @@ public struct GraphService: Sendable {
                 let published = """
                     FROM resourceVersionPoints p JOIN resources r ON r.id = p.resource AND r.publishedVersion = p.version
                     JOIN resourceVersions v ON v.resource = p.resource AND v.version = p.version
-                    WHERE p.point = ? AND r.status <> 'retired'
+                    WHERE p.point = ? AND \(ReviewedItems.liveSQL("r"))
                     """
                 let resources = try Row.fetchAll(
                     db,

@@ -54,7 +54,7 @@ public struct Analytics: Sendable {
             let uses = """
                 WITH facts AS (
                     SELECT r.id AS resource, v.title, v.course, v.kind FROM resources r
-                    JOIN resourceVersions v ON v.resource = r.id AND v.version = COALESCE(r.publishedVersion, r.currentVersion)
+                    JOIN resourceVersions v ON v.resource = r.id AND v.version = \(ReviewedItems.standingVersionSQL("r"))
                 ), uses AS (
                     SELECT resource, user, action = 'view' AS views, action = 'download' AS downloads, 0 AS completions,
                            NULL AS stars, at FROM resourceUses WHERE at >= ?1 AND at < ?2
@@ -149,7 +149,7 @@ public struct Analytics: Sendable {
                 FROM offerings o
                 JOIN offeringItems i ON i.offering = o.id AND i.revision = o.revision AND i.itemType = 'resource'
                 JOIN resources r ON r.id = i.itemId
-                JOIN resourceVersions v ON v.resource = r.id AND v.version = COALESCE(r.publishedVersion, r.currentVersion)
+                JOIN resourceVersions v ON v.resource = r.id AND v.version = \(ReviewedItems.standingVersionSQL("r"))
                 WHERE o.status = 'published'
                 """
             let across = "COUNT(DISTINCT CASE WHEN v.course <> o.course THEN r.id END)"

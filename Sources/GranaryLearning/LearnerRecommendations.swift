@@ -64,7 +64,7 @@ public struct LearnerRecommendations: Sendable {
                 }
             }
             let published = """
-                JOIN resources r ON r.id = x.resource AND r.status = 'approved'
+                JOIN resources r ON r.id = x.resource AND \(ReviewedItems.liveSQL("r"))
                 JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
                 """
             // The next items of chosen offerings, in course order.
@@ -149,7 +149,7 @@ public struct LearnerRecommendations: Sendable {
                         db,
                         sql: """
                             SELECT x.resource, NULL AS offering, v.title, v.kind, v.course, NULL AS point, NULL AS pointName FROM (
-                                SELECT id AS resource FROM resources WHERE status = 'approved' ORDER BY rowid DESC LIMIT ?
+                                SELECT r.id AS resource FROM resources r WHERE \(ReviewedItems.liveSQL("r")) ORDER BY r.rowid DESC LIMIT ?
                             ) x \(published)
                             """,
                         arguments: [limit + used.count]

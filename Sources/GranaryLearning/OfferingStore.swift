@@ -280,7 +280,7 @@ public struct OfferingStore: Sendable {
                         db,
                         sql: """
                             SELECT v.title, v.kind, v.course FROM resources r
-                            JOIN resourceVersions v ON v.resource = r.id AND v.version = COALESCE(r.publishedVersion, r.currentVersion)
+                            JOIN resourceVersions v ON v.resource = r.id AND v.version = \(ReviewedItems.standingVersionSQL("r"))
                             WHERE r.id = ?
                             """,
                         arguments: [resource]

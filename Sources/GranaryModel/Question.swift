@@ -57,7 +57,7 @@ public struct Question: Codable, Sendable, Equatable {
     /// Published resources the question shows (a drawing, a photo of a weld, a video), by id.
     public var media: [String]
     /// Review state.
-    public var status: ResourceStatus
+    public var status: ReviewStatus
     /// Version learners and papers see, once one is approved.
     public var publishedVersion: Int?
     /// Username of the author.
@@ -82,7 +82,7 @@ public struct Question: Codable, Sendable, Equatable {
         rubric: [Criterion],
         score: Double,
         media: [String] = [],
-        status: ResourceStatus,
+        status: ReviewStatus,
         publishedVersion: Int?,
         createdBy: String,
         createdAt: Date,

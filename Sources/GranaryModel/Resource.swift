@@ -1,21 +1,5 @@
 import Foundation
 
-/// Review state of a resource (状态).
-public enum ResourceStatus: String, Codable, Sendable, CaseIterable {
-    /// Being written by its author; nobody else sees it.
-    case draft
-    /// Submitted and waiting in the review queue.
-    case pending
-    /// Passed review; learners may see it.
-    case approved
-    /// Failed review.
-    case rejected
-    /// The reviewer asked the author for changes.
-    case changesRequested = "changes_requested"
-    /// Withdrawn; hidden everywhere, history and bytes kept.
-    case retired
-}
-
 /// Granular resource (颗粒化资源): one file plus metadata, as of one version.
 public struct Resource: Codable, Sendable, Equatable {
     /// Stable identifier across versions (a lowercase UUID).
@@ -45,7 +29,7 @@ public struct Resource: Codable, Sendable, Equatable {
     /// Name following the uniform naming rule 专业_课程_知识点_类型_原创/引用.ext.
     public var canonicalName: String
     /// Review state.
-    public var status: ResourceStatus
+    public var status: ReviewStatus
     /// Licence text, e.g. CC BY 4.0.
     public var license: String?
     /// Free tags.
@@ -74,7 +58,7 @@ public struct Resource: Codable, Sendable, Equatable {
         size: Int64,
         sha256: String,
         canonicalName: String,
-        status: ResourceStatus,
+        status: ReviewStatus,
         license: String?,
         tags: [String],
         source: String?,

@@ -5,7 +5,7 @@ public struct ResourceFilter: Sendable, Hashable {
     public var knowledgePoint: String?
     public var kind: ResourceKind?
     public var original: Bool?
-    public var status: ResourceStatus?
+    public var status: ReviewStatus?
 
     /// Creates a filter; nil fields do not narrow.
     public init(
@@ -14,7 +14,7 @@ public struct ResourceFilter: Sendable, Hashable {
         knowledgePoint: String? = nil,
         kind: ResourceKind? = nil,
         original: Bool? = nil,
-        status: ResourceStatus? = nil
+        status: ReviewStatus? = nil
     ) {
         self.major = major
         self.course = course

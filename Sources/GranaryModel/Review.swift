@@ -6,6 +6,22 @@ public enum ReviewItemType: String, Codable, Sendable, CaseIterable {
     case question
 }
 
+/// Where a reviewed, versioned item (a resource, a question) stands in its one life cycle (状态).
+public enum ReviewStatus: String, Codable, Sendable, CaseIterable {
+    /// Being written by its author; nobody else sees it.
+    case draft
+    /// Submitted and waiting in the review queue.
+    case pending
+    /// Passed review; learners may see it.
+    case approved
+    /// Failed review.
+    case rejected
+    /// The reviewer asked the author for changes.
+    case changesRequested = "changes_requested"
+    /// Withdrawn; hidden everywhere, history and bytes kept.
+    case retired
+}
+
 /// A reviewer's verdict.
 public enum ReviewDecision: String, Codable, Sendable, CaseIterable {
     /// Publish the version: learners see it.
@@ -16,7 +32,7 @@ public enum ReviewDecision: String, Codable, Sendable, CaseIterable {
     case requestChanges = "request_changes"
 
     /// The state the item moves to.
-    public var resultingStatus: ResourceStatus {
+    public var resultingStatus: ReviewStatus {
         switch self {
         case .approve: .approved
         case .reject: .rejected

@@ -18,7 +18,7 @@ public struct SearchDocument: Sendable, Equatable {
     public let major: String
     public let original: Bool
     /// The resource's review state (of its newest version).
-    public let status: ResourceStatus
+    public let status: ReviewStatus
     /// Whether learners may see it: a version is approved and the resource is not retired.
     public let published: Bool
     /// Account id of the author.
@@ -41,7 +41,7 @@ public struct SearchDocument: Sendable, Equatable {
         course: String,
         major: String,
         original: Bool,
-        status: ResourceStatus,
+        status: ReviewStatus,
         published: Bool,
         author: String,
         createdAt: Date,

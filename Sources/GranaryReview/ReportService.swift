@@ -41,7 +41,7 @@ public struct ReportService: Sendable {
             var majors: [String: Tally] = [:]
             var courses: [String: Tally] = [:]
             // SQLite groups the published resources by what the rules look at; Swift adds up a few hundred groups.
-            let live = "publishedVersion IS NOT NULL AND status <> 'retired'"
+            let live = ReviewedItems.liveSQL("resources")
             let groups = try Row.fetchAll(
                 db,
                 sql: """
@@ -70,7 +70,7 @@ public struct ReportService: Sendable {
                 sql: """
                     SELECT r.publishedMajor AS major, r.publishedCourse AS course, COUNT(DISTINCT r.id) AS n
                     FROM resourceVersions x JOIN resources r ON r.id = x.resource
-                    WHERE x.createdAt >= ?1 AND x.createdAt < ?2 AND r.\(live.replacingOccurrences(of: " AND ", with: " AND r."))
+                    WHERE x.createdAt >= ?1 AND x.createdAt < ?2 AND \(ReviewedItems.liveSQL("r"))
                     GROUP BY 1, 2
                     """,
                 arguments: [start, end]
@@ -115,7 +115,7 @@ public struct ReportService: Sendable {
             db,
             sql: """
                 SELECT r.id, v.title FROM resources r JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
-                WHERE r.publishedVersion IS NOT NULL AND r.status <> 'retired' AND \(condition)
+                WHERE \(ReviewedItems.liveSQL("r")) AND \(condition)
                 ORDER BY r.createdAt, r.id LIMIT \(MonitoringReport.itemLimit)
                 """
         ).map { MonitoringReport.Item(type: "resource", id: $0["id"], name: $0["title"]) }
@@ -125,7 +125,7 @@ public struct ReportService: Sendable {
 
     private static func coverageRules(_ db: GRDB.Database) throws -> [MonitoringReport.Rule] {
         let coursesWithResources = Set(
-            try String.fetchAll(db, sql: "SELECT DISTINCT publishedCourse FROM resources WHERE publishedVersion IS NOT NULL AND status <> 'retired'")
+            try String.fetchAll(db, sql: "SELECT DISTINCT publishedCourse FROM resources r WHERE \(ReviewedItems.liveSQL("r"))")
         )
         // Asked point by point: each stops at its first published resource, instead of listing every resource's points.
         let pointsWithResources = Set(
@@ -134,7 +134,7 @@ public struct ReportService: Sendable {
                 sql: """
                     SELECT id FROM points WHERE EXISTS (
                         SELECT 1 FROM resourceVersionPoints p JOIN resources r ON r.id = p.resource AND r.publishedVersion = p.version
-                        WHERE p.point = points.id AND r.status <> 'retired')
+                        WHERE p.point = points.id AND \(ReviewedItems.liveSQL("r")))
                     """
             )
         )
@@ -142,11 +142,11 @@ public struct ReportService: Sendable {
             try String.fetchAll(
                 db,
                 sql:
-                    "SELECT DISTINCT qp.point FROM questionPoints qp JOIN questions q ON q.id = qp.question WHERE q.publishedVersion IS NOT NULL AND q.status <> 'retired'"
+                    "SELECT DISTINCT qp.point FROM questionPoints qp JOIN questions q ON q.id = qp.question WHERE \(ReviewedItems.liveSQL("q"))"
             )
         )
         let coursesWithQuestions = Set(
-            try String.fetchAll(db, sql: "SELECT DISTINCT course FROM questions WHERE publishedVersion IS NOT NULL AND status <> 'retired'")
+            try String.fetchAll(db, sql: "SELECT DISTINCT course FROM questions q WHERE \(ReviewedItems.liveSQL("q"))")
         )
         let coreCourses = try Row.fetchAll(db, sql: "SELECT id, name FROM courses WHERE category = 'core' ORDER BY id")
         let points = try Row.fetchAll(
@@ -175,7 +175,7 @@ public struct ReportService: Sendable {
 
         let questions = try Row.fetchAll(
             db,
-            sql: "SELECT type, COUNT(*) AS n FROM questions WHERE publishedVersion IS NOT NULL AND status <> 'retired' GROUP BY type"
+            sql: "SELECT type, COUNT(*) AS n FROM questions q WHERE \(ReviewedItems.liveSQL("q")) GROUP BY type"
         )
         let practical = questions.filter { ["short", "practical"].contains($0["type"] as String) }.reduce(0) { $0 + ($1["n"] as Int) }
         let allQuestions = questions.reduce(0) { $0 + ($1["n"] as Int) }

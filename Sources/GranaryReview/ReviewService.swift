@@ -34,51 +34,46 @@ public struct ReviewService: Sendable {
     public func queue(_ type: ReviewItemType, viewer: User, _ page: PageRequest, now: Date = Date()) async throws -> Page<QueueItem> {
         try Self.requireReviewer(viewer)
         return try await self.database.pool.read { db in
-            let table = type == .resource ? "resources" : "questions"
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE status = 'pending'") ?? 0
-            let sql =
-                type == .resource
-                ? """
-                SELECT r.id, r.currentVersion AS version, v.title, v.kind, v.course, author.username AS author,
-                       COALESCE(r.submittedAt, r.updatedAt) AS submittedAt, claimer.username AS claimedBy, c.expiresAt
-                FROM resources r
-                JOIN resourceVersions v ON v.resource = r.id AND v.version = r.currentVersion
-                JOIN users author ON author.id = r.createdBy
-                LEFT JOIN reviewClaims c ON c.itemType = 'resource' AND c.itemId = r.id AND c.expiresAt > ?1
-                LEFT JOIN users claimer ON claimer.id = c.reviewer
-                WHERE r.status = 'pending'
-                ORDER BY r.submittedAt, r.id LIMIT ?2 OFFSET ?3
-                """
-                : """
-                SELECT q.id, q.currentVersion AS version, COALESCE(substr(v.stem, 1, 80), q.id) AS title, NULL AS kind, q.course,
-                       author.username AS author, COALESCE(q.submittedAt, q.updatedAt) AS submittedAt, claimer.username AS claimedBy, c.expiresAt
-                FROM questions q
-                LEFT JOIN questionVersions v ON v.question = q.id AND v.version = q.currentVersion
-                JOIN users author ON author.id = q.createdBy
-                LEFT JOIN reviewClaims c ON c.itemType = 'question' AND c.itemId = q.id AND c.expiresAt > ?1
-                LEFT JOIN users claimer ON claimer.id = c.reviewer
-                WHERE q.status = 'pending'
-                ORDER BY COALESCE(q.submittedAt, q.updatedAt), q.id LIMIT ?2 OFFSET ?3
-                """
-            let rows = try Row.fetchAll(db, sql: sql, arguments: [now, page.pageSize, page.offset])
-            let items = rows.map { row in
-                let submittedAt: Date = row["submittedAt"]
-                return QueueItem(
+            let (pending, total) = try ReviewedItems.of(type).pending(db, limit: page.pageSize, offset: page.offset)
+            let claims = try Self.liveClaims(db, type, ids: pending.map(\.state.id), now: now)
+            let items = pending.map { item in
+                QueueItem(
                     itemType: type,
-                    id: row["id"],
-                    version: row["version"],
-                    title: row["title"],
-                    kind: (row["kind"] as String?).flatMap(ResourceKind.init(rawValue:)),
-                    course: row["course"],
-                    author: row["author"],
-                    submittedAt: submittedAt,
-                    ageSeconds: max(0, Int(now.timeIntervalSince(submittedAt))),
-                    claimedBy: row["claimedBy"],
-                    claimExpiresAt: row["expiresAt"]
+                    id: item.state.id,
+                    version: item.state.currentVersion,
+                    title: item.title,
+                    kind: item.kind,
+                    course: item.course,
+                    author: item.author,
+                    submittedAt: item.state.submittedAt,
+                    ageSeconds: max(0, Int(now.timeIntervalSince(item.state.submittedAt))),
+                    claimedBy: claims[item.state.id]?.reviewer,
+                    claimExpiresAt: claims[item.state.id]?.expiresAt
                 )
             }
             return Page(items: items, total: total, request: page)
         }
+    }
+
+    /// The live claims on `ids`: who holds each and until when.
+    private static func liveClaims(
+        _ db: GRDB.Database,
+        _ type: ReviewItemType,
+        ids: [String],
+        now: Date
+    ) throws -> [String: (reviewer: String, expiresAt: Date)] {
+        var claims: [String: (reviewer: String, expiresAt: Date)] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT c.itemId, u.username, c.expiresAt FROM reviewClaims c JOIN users u ON u.id = c.reviewer
+                WHERE c.itemType = ? AND c.expiresAt > ? AND c.itemId IN (SELECT value FROM json_each(?))
+                """,
+            arguments: [type.rawValue, now, String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)]
+        ) {
+            claims[row["itemId"]] = (row["username"], row["expiresAt"])
+        }
+        return claims
     }
 
     // MARK: - Claims
@@ -136,10 +131,10 @@ public struct ReviewService: Sendable {
         return try await self.database.pool.write { db in
             let item = try Self.item(db, type, id: id)
             try Self.checkDecidable(item, by: reviewer, action: "review.\(decision.rawValue)")
-            if let version, version != item.version {
+            if let version, version != item.currentVersion {
                 throw GranaryError(
                     .conflict,
-                    LocalizedText(zh: "待审版本已变为第 \(item.version) 版", en: "The version under review is now \(item.version)"),
+                    LocalizedText(zh: "待审版本已变为第 \(item.currentVersion) 版", en: "The version under review is now \(item.currentVersion)"),
                     errors: [FieldError(field: "version", message: LocalizedText(zh: "不是当前待审版本", en: "not the version under review"))]
                 )
             }
@@ -150,7 +145,7 @@ public struct ReviewService: Sendable {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    type.rawValue, item.id, item.version, reviewer.id, decision.rawValue, checks.political, checks.scientific,
+                    type.rawValue, item.id, item.currentVersion, reviewer.id, decision.rawValue, checks.political, checks.scientific,
                     checks.applicability, checks.normativity, comment, now,
                 ]
             )
@@ -158,29 +153,14 @@ public struct ReviewService: Sendable {
                 id: db.lastInsertedRowID,
                 itemType: type,
                 itemId: item.id,
-                version: item.version,
+                version: item.currentVersion,
                 reviewer: reviewer.username,
                 decision: decision,
                 checks: checks,
                 comment: comment,
                 decidedAt: now
             )
-            switch (type, decision) {
-            case (.resource, .approve):
-                try ResourceStore.publishCurrentVersion(db, id: item.id)
-            case (.resource, _):
-                try db.execute(
-                    sql: "UPDATE resources SET status = ?, submittedAt = NULL, updatedAt = ? WHERE id = ?",
-                    arguments: [decision.resultingStatus.rawValue, now, item.id]
-                )
-            case (.question, .approve):
-                try QuestionStore.publishCurrentVersion(db, id: item.id)
-            case (.question, _):
-                try db.execute(
-                    sql: "UPDATE questions SET status = ?, submittedAt = NULL, updatedAt = ? WHERE id = ?",
-                    arguments: [decision.resultingStatus.rawValue, now, item.id]
-                )
-            }
+            try ReviewedItems.of(type).decide(db, item, decision, at: now)
             try db.execute(sql: "DELETE FROM reviewClaims WHERE itemType = ? AND itemId = ?", arguments: [type.rawValue, item.id])
             try EventLog.record(
                 db,
@@ -232,23 +212,11 @@ public struct ReviewService: Sendable {
 
     // MARK: - Rules
 
-    /// The review state of a resource or question.
-    private struct Item {
-        let id: String
-        let version: Int
-        let status: ResourceStatus
-        let createdBy: String
-    }
-
-    private static func item(_ db: GRDB.Database, _ type: ReviewItemType, id: String) throws -> Item {
-        let sql =
-            type == .resource
-            ? "SELECT id, currentVersion AS version, status, createdBy FROM resources WHERE id = ?"
-            : "SELECT id, currentVersion AS version, status, createdBy FROM questions WHERE id = ?"
-        guard let row = try Row.fetchOne(db, sql: sql, arguments: [type == .resource ? id.lowercased() : id]) else {
-            throw GranaryError.notFound(type == .resource ? LocalizedText(zh: "资源", en: "Resource") : LocalizedText(zh: "试题", en: "Question"), id)
-        }
-        return Item(id: row["id"], version: row["version"], status: ResourceStatus(rawValue: row["status"])!, createdBy: row["createdBy"])
+    /// A resource or question, whoever asks; who may decide on it is checked by the caller.
+    private static func item(_ db: GRDB.Database, _ type: ReviewItemType, id: String) throws -> ReviewedState {
+        let items = ReviewedItems.of(type)
+        guard let state = try items.state(db, id: id) else { throw items.notFound(id) }
+        return state
     }
 
     private static func requireReviewer(_ user: User) throws {
@@ -257,7 +225,7 @@ public struct ReviewService: Sendable {
         }
     }
 
-    private static func checkDecidable(_ item: Item, by reviewer: User, action: String) throws {
+    private static func checkDecidable(_ item: ReviewedState, by reviewer: User, action: String) throws {
         guard item.createdBy != reviewer.id else {
             throw GranaryError.forbidden(LocalizedText(zh: "不能审核自己提交的内容", en: "Nobody reviews their own content"))
         }

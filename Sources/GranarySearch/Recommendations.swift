@@ -48,7 +48,7 @@ public struct Recommendations: Sendable {
                 WITH live AS (
                     SELECT r.id, v.title, v.kind, v.course, v.version FROM resources r
                     JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
-                    WHERE r.status <> 'retired' AND r.id <> ?
+                    WHERE \(ReviewedItems.liveSQL("r")) AND r.id <> ?
                 ),
                 signals AS (
                     SELECT l.id, 3 AS score, 'shared_point' AS reason FROM live l

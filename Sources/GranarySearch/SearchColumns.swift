@@ -44,7 +44,7 @@ struct SearchColumns {
     var pointNames = Interner()
 
     static let kinds = ResourceKind.allCases
-    static let statuses = ResourceStatus.allCases
+    static let statuses = ReviewStatus.allCases
 
     mutating func append(_ document: SearchDocument, length: Int) {
         self.alive.append(true)

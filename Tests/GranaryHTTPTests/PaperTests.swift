@@ -11,7 +11,7 @@ import Testing
     /// Publishes a question written through the store, as a passed review would.
     static func published(_ lib: TestLibrary, _ input: QuestionStore.Input, by author: User) async throws -> String {
         let question = try await QuestionStore(database: lib.library.database).create(input, author: author)
-        try await lib.library.database.pool.write { db in try QuestionStore.publishCurrentVersion(db, id: question.id) }
+        try await lib.library.database.pool.write { db in try ReviewedItems.questions.publishCurrentVersion(db, id: question.id) }
         return question.id
     }
 

@@ -316,7 +316,7 @@ extension QuestionBankTests {
             let refused = try await client.call(.post, "/api/v1/questions", token: teacher, json: question(#""\#(draft.id)","nope""#))
             #expect(try refused.problem().errors.map(\.field) == ["media[0]", "media[1]"])
 
-            try await lib.library.database.pool.write { db in try QuestionStore.publishCurrentVersion(db, id: shown.id) }
+            try await lib.library.database.pool.write { db in try ReviewedItems.questions.publishCurrentVersion(db, id: shown.id) }
             let paper = try await client.call(
                 .post,
                 "/api/v1/papers",

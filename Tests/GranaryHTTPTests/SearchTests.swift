@@ -12,7 +12,7 @@ import Testing
             let id: String
             let title: String
             let snippet: String
-            let status: ResourceStatus
+            let status: ReviewStatus
         }
 
         struct Facets: Decodable {

@@ -209,7 +209,7 @@ struct TestFailure: Error, CustomStringConvertible {
 extension TestLibrary {
     /// Publishes the current version of a resource as a passed review would (the review queue is its own issue).
     func publish(_ id: String) async throws {
-        try await self.library.database.pool.write { db in try ResourceStore.publishCurrentVersion(db, id: id) }
+        try await self.library.database.pool.write { db in try ReviewedItems.resources.publishCurrentVersion(db, id: id) }
     }
 }
 

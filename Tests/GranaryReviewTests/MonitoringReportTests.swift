@@ -88,7 +88,7 @@ import Testing
             try await self.library.database.pool.write { db in
                 try db.execute(sql: "UPDATE resources SET createdAt = ? WHERE id = ?", arguments: [createdAt, resource.id])
                 try db.execute(sql: "UPDATE resourceVersions SET createdAt = ? WHERE resource = ?", arguments: [createdAt, resource.id])
-                if publish { try ResourceStore.publishCurrentVersion(db, id: resource.id) }
+                if publish { try ReviewedItems.resources.publishCurrentVersion(db, id: resource.id) }
             }
             return resource.id
         }
@@ -231,7 +231,7 @@ import Testing
         ]
         for input in questions {
             let question = try await store.create(input, author: fixture.teacher)
-            try await fixture.library.database.pool.write { db in try QuestionStore.publishCurrentVersion(db, id: question.id) }
+            try await fixture.library.database.pool.write { db in try ReviewedItems.questions.publishCurrentVersion(db, id: question.id) }
         }
         #expect(try await fixture.rule("question_bank_coverage").pass)
         let practical = try await fixture.rule("practical_share")

@@ -18,7 +18,7 @@ import Testing
         kind: ResourceKind = .video,
         course: String = "weld",
         original: Bool = true,
-        status: ResourceStatus = .approved,
+        status: ReviewStatus = .approved,
         published: Bool = true,
         author: String = "teacher-id",
         createdAt: Date = Date(timeIntervalSince1970: 1_700_000_000)
@@ -43,7 +43,7 @@ import Testing
         )
     }
 
-    static func ids(_ index: SearchIndex, _ text: String, viewer: User = learner, status: ResourceStatus? = nil) -> Set<String> {
+    static func ids(_ index: SearchIndex, _ text: String, viewer: User = learner, status: ReviewStatus? = nil) -> Set<String> {
         Set(
             index.search(SearchQuery(text, viewer: viewer, page: PageRequest(pageSize: 100), filter: ResourceFilter(status: status))).hits.map(
                 \.document.id

@@ -197,7 +197,7 @@ extension PaperStore {
             sql: """
                 SELECT p.question, p.point FROM questions q
                 JOIN questionVersionPoints p ON p.question = q.id AND p.version = q.publishedVersion
-                WHERE q.course = ? AND q.status <> 'retired' ORDER BY p.question, p.position
+                WHERE q.course = ? AND \(ReviewedItems.liveSQL("q")) ORDER BY p.question, p.position
                 """,
             arguments: [course]
         )
@@ -207,7 +207,7 @@ extension PaperStore {
             sql: """
                 SELECT q.id, v.version, v.type, v.difficulty, v.score FROM questions q
                 JOIN questionVersions v ON v.question = q.id AND v.version = q.publishedVersion
-                WHERE q.course = ? AND q.status <> 'retired' ORDER BY q.createdAt, q.id
+                WHERE q.course = ? AND \(ReviewedItems.liveSQL("q")) ORDER BY q.createdAt, q.id
                 """,
             arguments: [course]
         ).map { row in
@@ -229,7 +229,8 @@ extension PaperStore {
         guard !items.isEmpty else { return true }
         let published = try Row.fetchAll(
             db,
-            sql: "SELECT id, publishedVersion FROM questions WHERE status <> 'retired' AND id IN (\(databaseQuestionMarks(count: items.count)))",
+            sql:
+                "SELECT id, publishedVersion FROM questions q WHERE \(ReviewedItems.liveSQL("q")) AND id IN (\(databaseQuestionMarks(count: items.count)))",
             arguments: StatementArguments(items.map(\.question))
         )
         let versions = Dictionary(uniqueKeysWithValues: published.map { ($0["id"] as String, $0["publishedVersion"] as Int?) })

@@ -119,7 +119,7 @@ public struct PaperStore: Sendable {
                 sql: """
                     SELECT v.version, v.course, v.type, v.difficulty, v.score FROM questions q
                     JOIN questionVersions v ON v.question = q.id AND v.version = q.publishedVersion
-                    WHERE q.id = ? AND q.status <> 'retired'
+                    WHERE q.id = ? AND \(ReviewedItems.liveSQL("q"))
                     """,
                 arguments: [question]
             )

@@ -35,7 +35,7 @@ public struct QTIExporter: Sendable {
             let published = try Row.fetchAll(
                 db,
                 sql:
-                    "SELECT id, publishedVersion FROM questions WHERE course = ? AND publishedVersion IS NOT NULL AND status <> 'retired' ORDER BY createdAt, id",
+                    "SELECT id, publishedVersion FROM questions q WHERE course = ? AND \(ReviewedItems.liveSQL("q")) ORDER BY createdAt, id",
                 arguments: [id]
             )
             for row in published {

@@ -210,7 +210,7 @@ struct QuestionController {
             knowledgePoint: request.uri.value("knowledgePoint"),
             type: try request.uri.value("type", as: QuestionType.self),
             difficulty: difficulty,
-            status: try request.uri.value("status", as: ResourceStatus.self)
+            status: try request.uri.value("status", as: ReviewStatus.self)
         )
         return try .json(try await self.questions.list(filter, viewer: context.user, try request.uri.pageRequest()))
     }

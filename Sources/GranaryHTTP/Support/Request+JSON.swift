@@ -146,7 +146,7 @@ extension URI {
             knowledgePoint: self.value("knowledgePoint"),
             kind: try self.value("kind", as: ResourceKind.self),
             original: try self.bool("original"),
-            status: try self.value("status", as: ResourceStatus.self)
+            status: try self.value("status", as: ReviewStatus.self)
         )
     }
 

@@ -173,7 +173,7 @@ extension WebInterface {
     }
 }
 
-extension ResourceStatus {
+extension ReviewStatus {
     /// The state's name on pages.
     var chineseName: String {
         switch self {

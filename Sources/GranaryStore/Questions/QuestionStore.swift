@@ -60,19 +60,13 @@ public struct QuestionStore: Sendable {
 
     /// Adds a question as a draft (version 1).
     public func create(_ input: Input, author: User) async throws -> Question {
-        try Self.requireAuthor(author)
+        try Self.lifecycle.requireAuthor(author)
         let content = try Self.content(input, over: nil)
         let id = UUID().uuidString.lowercased()
         return try await self.database.pool.write { db in
             try Self.checkReferences(db, course: content.course, points: content.knowledgePoints, media: content.media)
             let now = Date()
-            try db.execute(
-                sql: """
-                    INSERT INTO questions (id, course, type, status, createdBy, createdAt, updatedAt, currentVersion)
-                    VALUES (?, ?, ?, 'draft', ?, ?, ?, 1)
-                    """,
-                arguments: [id, content.course, content.type.rawValue, author.id, now, now]
-            )
+            try Self.lifecycle.insertDraft(db, id: id, author: author, at: now, columns: ["course": content.course, "type": content.type.rawValue])
             try Self.insertVersion(db, id: id, version: 1, content: content, author: author, at: now)
             try Self.describe(db, id: id, version: 1)
             let question = try Self.fetch(db, id: id, version: 1)!
@@ -85,22 +79,15 @@ public struct QuestionStore: Sendable {
     /// published version for papers and returns to the review queue with the new one.
     public func update(id: String, _ input: Input, actor: User) async throws -> Question {
         try await self.database.pool.write { db in
-            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: actor) else { throw Self.notFound(id) }
-            try Self.checkEditable(state, by: actor)
+            let state = try Self.lifecycle.visibleState(db, id: id, viewer: actor)
+            try Self.lifecycle.checkEditable(state, by: actor, action: "question.versioned")
             let before = try Self.fetch(db, id: id, version: state.currentVersion)!
             let content = try Self.content(input, over: before)
             try Self.checkReferences(db, course: content.course, points: content.knowledgePoints, media: content.media)
             let version = state.currentVersion + 1
             let now = Date()
             try Self.insertVersion(db, id: id, version: version, content: content, author: actor, at: now)
-            let status: ResourceStatus = [.approved, .pending].contains(state.status) ? .pending : .draft
-            try db.execute(
-                sql: """
-                    UPDATE questions SET currentVersion = ?1, status = ?2, updatedAt = ?3,
-                        submittedAt = CASE WHEN ?2 = 'pending' THEN ?3 END WHERE id = ?4
-                    """,
-                arguments: [version, status.rawValue, now, id]
-            )
+            try Self.lifecycle.advance(db, state, to: version, at: now)
             if state.publishedVersion == nil { try Self.describe(db, id: id, version: version) }
             let after = try Self.fetch(db, id: id, version: version)!
             try EventLog.record(
@@ -118,51 +105,25 @@ public struct QuestionStore: Sendable {
 
     /// Draft, changes requested or rejected → pending.
     public func submit(id: String, actor: User) async throws -> Question {
-        try await self.transition(id: id, actor: actor, action: "question.submitted", allowed: [.draft, .changesRequested, .rejected], to: .pending)
+        try await self.transition(id: id, .submit, actor: actor)
     }
 
     /// Takes a question out of use; its versions stay for the papers that used them.
     public func retire(id: String, actor: User) async throws -> Question {
-        try await self.transition(
-            id: id,
-            actor: actor,
-            action: "question.retired",
-            allowed: [.draft, .pending, .approved, .rejected, .changesRequested],
-            to: .retired
-        )
+        try await self.transition(id: id, .retire, actor: actor)
     }
 
-    private func transition(id: String, actor: User, action: String, allowed: Set<ResourceStatus>, to status: ResourceStatus) async throws -> Question
-    {
+    private func transition(id: String, _ transition: ReviewedItems.Transition, actor: User) async throws -> Question {
         try await self.database.pool.write { db in
-            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: actor) else { throw Self.notFound(id) }
-            try Self.checkEditable(state, by: actor)
-            guard allowed.contains(state.status) else { throw GranaryError.invalidTransition(from: state.status.rawValue, action: action) }
-            try db.execute(
-                sql: "UPDATE questions SET status = ?1, updatedAt = ?2, submittedAt = CASE WHEN ?1 = 'pending' THEN ?2 END WHERE id = ?3",
-                arguments: [status.rawValue, Date(), id]
-            )
-            try EventLog.record(
-                db,
-                actor: actor.username,
-                action: action,
-                itemType: "question",
-                itemId: id,
-                before: ["status": state.status.rawValue],
-                after: ["status": status.rawValue]
-            )
+            let state = try Self.lifecycle.transition(db, id: id, transition, actor: actor, at: Date())
             return try Self.fetch(db, id: id, version: state.currentVersion)!
         }
     }
 
-    /// Publishes the current version; the review decision that calls for it records its own event.
-    package static func publishCurrentVersion(_ db: GRDB.Database, id: String) throws {
-        guard let state = try Self.state(db, id: id) else { throw Self.notFound(id) }
-        try db.execute(
-            sql: "UPDATE questions SET status = 'approved', publishedVersion = currentVersion, submittedAt = NULL, updatedAt = ? WHERE id = ?",
-            arguments: [Date(), id]
-        )
-        try Self.describe(db, id: id, version: state.currentVersion)
+    /// Makes the published version the one the report and the graph count; the life cycle calls it in the deciding
+    /// transaction.
+    static func didPublish(_ db: GRDB.Database, id: String, version: Int) throws {
+        try Self.describe(db, id: id, version: version)
     }
 
     /// Checks that a course exists and that the points belong to it, as a new question would need.
@@ -185,20 +146,12 @@ public struct QuestionStore: Sendable {
     public func question(id: String, version: Int? = nil, viewer: User) async throws -> Question {
         try Self.requireBankReader(viewer)
         return try await self.database.pool.read { db in
-            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: viewer) else { throw Self.notFound(id) }
-            let shown: Int
-            if Self.seesUnpublished(state, viewer: viewer) {
-                shown = version ?? state.currentVersion
-            } else {
-                guard let published = state.publishedVersion, version == nil || version == published else {
-                    throw GranaryError.forbidden(LocalizedText(zh: "只能查看已发布的版本", en: "Only the published version may be seen"))
-                }
-                shown = published
-            }
+            let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
+            let shown = try state.shownVersion(requested: version, viewer: viewer)
             guard var question = try Self.fetch(db, id: id, version: shown) else {
                 throw GranaryError.notFound(LocalizedText(zh: "试题版本", en: "Question version"), "\(id) v\(shown)")
             }
-            if !Self.seesUnpublished(state, viewer: viewer) { question.status = .approved }
+            if !state.showsEverything(to: viewer) { question.status = .approved }
             return question
         }
     }
@@ -207,8 +160,8 @@ public struct QuestionStore: Sendable {
     public func versions(id: String, viewer: User) async throws -> [Question] {
         try Self.requireBankReader(viewer)
         return try await self.database.pool.read { db in
-            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: viewer) else { throw Self.notFound(id) }
-            let newest = Self.seesUnpublished(state, viewer: viewer) ? state.currentVersion : state.publishedVersion ?? 0
+            let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
+            let newest = state.showsEverything(to: viewer) ? state.currentVersion : state.publishedVersion ?? 0
             return try (1...max(1, newest)).reversed().compactMap { try Self.fetch(db, id: id, version: $0) }
         }
     }
@@ -219,7 +172,7 @@ public struct QuestionStore: Sendable {
         public var knowledgePoint: String?
         public var type: QuestionType?
         public var difficulty: Int?
-        public var status: ResourceStatus?
+        public var status: ReviewStatus?
 
         /// Creates a filter; nil fields do not narrow.
         public init(
@@ -227,7 +180,7 @@ public struct QuestionStore: Sendable {
             knowledgePoint: String? = nil,
             type: QuestionType? = nil,
             difficulty: Int? = nil,
-            status: ResourceStatus? = nil
+            status: ReviewStatus? = nil
         ) {
             self.course = course
             self.knowledgePoint = knowledgePoint
@@ -243,9 +196,9 @@ public struct QuestionStore: Sendable {
         return try await self.database.pool.read { db in
             let everything = viewer.role == .reviewer || viewer.role == .admin
             // The version a viewer sees: the current one of what they may see unpublished, else the published one.
-            let shown = "(CASE WHEN ?1 OR q.createdBy = ?2 THEN q.currentVersion ELSE q.publishedVersion END)"
-            var conditions = ["(?1 OR q.createdBy = ?2 OR (q.publishedVersion IS NOT NULL AND q.status <> 'retired'))"]
-            var arguments: [(any DatabaseValueConvertible)?] = [everything, viewer.id]
+            let shown = ReviewedItems.viewerVersionSQL("q")
+            var conditions = [ReviewedItems.visibleSQL("q")]
+            var arguments: [(any DatabaseValueConvertible)?] = ReviewedItems.visibleArguments(viewer)
             func add(_ sql: String, _ value: (any DatabaseValueConvertible)?) {
                 guard let value else { return }
                 arguments.append(value)
@@ -258,7 +211,7 @@ public struct QuestionStore: Sendable {
                 "EXISTS (SELECT 1 FROM questionVersionPoints p WHERE p.question = q.id AND p.version = v.version AND p.point = @)",
                 filter.knowledgePoint
             )
-            add("(CASE WHEN ?1 OR q.createdBy = ?2 THEN q.status ELSE 'approved' END) = @", filter.status?.rawValue)
+            add("\(ReviewedItems.viewerStatusSQL("q")) = @", filter.status?.rawValue)
             let from =
                 "FROM questions q JOIN questionVersions v ON v.question = q.id AND v.version = \(shown) WHERE \(conditions.joined(separator: " AND "))"
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: StatementArguments(arguments)) ?? 0
@@ -279,42 +232,8 @@ public struct QuestionStore: Sendable {
 
     // MARK: - Rules
 
-    struct State {
-        let currentVersion: Int
-        let publishedVersion: Int?
-        let status: ResourceStatus
-        let createdBy: String
-    }
-
-    static func state(_ db: GRDB.Database, id: String) throws -> State? {
-        guard
-            let row = try Row.fetchOne(
-                db,
-                sql: "SELECT currentVersion, publishedVersion, status, createdBy FROM questions WHERE id = ?",
-                arguments: [id]
-            )
-        else { return nil }
-        return State(
-            currentVersion: row["currentVersion"],
-            publishedVersion: row["publishedVersion"],
-            status: ResourceStatus(rawValue: row["status"])!,
-            createdBy: row["createdBy"]
-        )
-    }
-
-    private static func seesUnpublished(_ state: State, viewer: User) -> Bool {
-        viewer.role == .reviewer || viewer.role == .admin || state.createdBy == viewer.id
-    }
-
-    private static func canSee(_ state: State, viewer: User) -> Bool {
-        Self.seesUnpublished(state, viewer: viewer) || (state.publishedVersion != nil && state.status != .retired)
-    }
-
-    private static func requireAuthor(_ user: User) throws {
-        guard user.role == .teacher || user.role == .admin else {
-            throw GranaryError.forbidden(LocalizedText(zh: "只有教师和管理员能编写试题", en: "Only teachers and admins write questions"))
-        }
-    }
+    /// The one life cycle of reviewed items, as questions go through it.
+    static let lifecycle = ReviewedItems.questions
 
     private static func requireBankReader(_ user: User) throws {
         guard user.role != .learner else {
@@ -322,15 +241,8 @@ public struct QuestionStore: Sendable {
         }
     }
 
-    private static func checkEditable(_ state: State, by actor: User) throws {
-        guard actor.role == .admin || (actor.role == .teacher && state.createdBy == actor.id) else {
-            throw GranaryError.forbidden(LocalizedText(zh: "只能修改自己编写的试题", en: "Only the author or an admin may change this question"))
-        }
-        guard state.status != .retired else { throw GranaryError.invalidTransition(from: state.status.rawValue, action: "question.versioned") }
-    }
-
     static func notFound(_ id: String) -> GranaryError {
-        GranaryError.notFound(LocalizedText(zh: "试题", en: "Question"), id)
+        Self.lifecycle.notFound(id)
     }
 
     /// The input over the current content (nil for a new question), checked for its type.
@@ -400,7 +312,7 @@ public struct QuestionStore: Sendable {
         for (index, id) in media.enumerated() {
             let published = try Bool.fetchOne(
                 db,
-                sql: "SELECT publishedVersion IS NOT NULL AND status <> 'retired' FROM resources WHERE id = ?",
+                sql: "SELECT \(ReviewedItems.liveSQL("resources")) FROM resources WHERE id = ?",
                 arguments: [id.lowercased()]
             )
             if published != true {
@@ -492,7 +404,7 @@ public struct QuestionStore: Sendable {
             rubric: try decoder.decode([Question.Criterion].self, from: Data((row["rubric"] as String).utf8)),
             score: row["score"],
             media: try decoder.decode([String].self, from: Data((row["media"] as String).utf8)),
-            status: ResourceStatus(rawValue: row["status"])!,
+            status: ReviewStatus(rawValue: row["status"])!,
             publishedVersion: row["publishedVersion"],
             createdBy: row["username"],
             createdAt: row["questionCreatedAt"],

@@ -46,7 +46,7 @@ extension ResourceStore {
                     db,
                     sql: """
                         SELECT DISTINCT p.resource FROM resourceVersionPoints p
-                        JOIN resources r ON r.id = p.resource AND p.version = COALESCE(r.publishedVersion, r.currentVersion)
+                        JOIN resources r ON r.id = p.resource AND p.version = \(ReviewedItems.standingVersionSQL("r"))
                         WHERE p.point IN (\(marks))
                         """,
                     arguments: StatementArguments(Array(points))
@@ -58,7 +58,7 @@ extension ResourceStore {
     // MARK: - Rows
 
     /// The version search shows of each resource.
-    private static let shownVersion = "v.resource = r.id AND v.version = COALESCE(r.publishedVersion, r.currentVersion)"
+    private static let shownVersion = "v.resource = r.id AND v.version = \(ReviewedItems.standingVersionSQL("r"))"
 
     private struct DocumentRow {
         let id: String
@@ -77,7 +77,7 @@ extension ResourceStore {
                 course: self.row["course"],
                 major: self.row["major"],
                 original: self.row["original"],
-                status: ResourceStatus(rawValue: self.row["status"]) ?? .draft,
+                status: ReviewStatus(rawValue: self.row["status"]) ?? .draft,
                 published: (self.row["publishedVersion"] as Int?) != nil,
                 author: self.row["createdBy"],
                 createdAt: self.row["createdAt"],

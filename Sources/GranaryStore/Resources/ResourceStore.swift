@@ -23,15 +23,16 @@ public struct ResourceStore: Sendable {
 
     /// Stores a new resource from a finished upload. The upload is consumed: stored, or deleted on failure.
     public func create(metadata: ResourceMetadata, file: BlobUpload, author: User) async throws -> Resource {
+        do { try Self.lifecycle.requireAuthor(author) } catch {
+            file.abandon()
+            throw error
+        }
         let (blob, mime, kind) = try await self.accept(file: file, metadata: metadata, mime: nil)
         let id = UUID().uuidString.lowercased()
         return try await self.database.pool.write { db in
             let names = try Self.checkReferences(db, metadata: metadata)
             let now = Date()
-            try db.execute(
-                sql: "INSERT INTO resources (id, currentVersion, status, createdBy, createdAt, updatedAt) VALUES (?, 1, 'draft', ?, ?, ?)",
-                arguments: [id, author.id, now, now]
-            )
+            try Self.lifecycle.insertDraft(db, id: id, author: author, at: now)
             try Self.insertVersion(
                 db,
                 id: id,
@@ -82,18 +83,19 @@ public struct ResourceStore: Sendable {
 
     /// Moves a draft (or an item sent back by review) into the review queue.
     public func submit(id: String, actor: User) async throws -> Resource {
-        try await self.transition(id: id, actor: actor, action: "resource.submitted", allowed: [.draft, .changesRequested, .rejected], to: .pending)
+        try await self.transition(id: id, .submit, actor: actor)
     }
 
     /// Retires a resource: hidden everywhere, history and bytes kept.
     public func retire(id: String, actor: User) async throws -> Resource {
-        try await self.transition(
-            id: id,
-            actor: actor,
-            action: "resource.retired",
-            allowed: Set(ResourceStatus.allCases).subtracting([.retired]),
-            to: .retired
-        )
+        try await self.transition(id: id, .retire, actor: actor)
+    }
+
+    private func transition(id: String, _ transition: ReviewedItems.Transition, actor: User) async throws -> Resource {
+        try await self.database.pool.write { db in
+            let state = try Self.lifecycle.transition(db, id: id, transition, actor: actor, at: Date())
+            return try Self.fetch(db, id: state.id, version: state.currentVersion)!
+        }
     }
 
     private func commitVersion(
@@ -105,8 +107,8 @@ public struct ResourceStore: Sendable {
         actor: User
     ) async throws -> Resource {
         try await self.database.pool.write { db in
-            guard let state = try Self.state(db, id: id) else { throw Self.notFound(id) }
-            try Self.checkEditable(state, by: actor)
+            guard let state = try Self.lifecycle.state(db, id: id) else { throw Self.notFound(id) }
+            try Self.lifecycle.checkEditable(state, by: actor, action: "resource.versioned")
             let names = try Self.checkReferences(db, metadata: metadata)
             let before = try Self.fetch(db, id: id, version: state.currentVersion)!
             let version = state.currentVersion + 1
@@ -123,14 +125,7 @@ public struct ResourceStore: Sendable {
                 author: actor,
                 at: now
             )
-            // An approved item keeps its published version visible and waits for review of the new one.
-            let status: ResourceStatus = [.approved, .pending].contains(state.status) ? .pending : .draft
-            // A version that goes straight back to the queue joins it at the end.
-            try db.execute(
-                sql:
-                    "UPDATE resources SET currentVersion = ?1, status = ?2, updatedAt = ?3, submittedAt = CASE WHEN ?2 = 'pending' THEN ?3 END WHERE id = ?4",
-                arguments: [version, status.rawValue, now, id]
-            )
+            try Self.lifecycle.advance(db, state, to: version, at: now)
             let after = try Self.fetch(db, id: id, version: version)!
             try EventLog.record(
                 db,
@@ -142,33 +137,6 @@ public struct ResourceStore: Sendable {
                 after: after
             )
             return after
-        }
-    }
-
-    private func transition(id: String, actor: User, action: String, allowed: Set<ResourceStatus>, to status: ResourceStatus) async throws -> Resource
-    {
-        try await self.database.pool.write { db in
-            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: actor) else { throw Self.notFound(id) }
-            guard actor.role == .admin || state.createdBy == actor.id else {
-                throw GranaryError.forbidden(LocalizedText(zh: "只能操作自己上传的资源", en: "Only the author or an admin may change this resource"))
-            }
-            guard allowed.contains(state.status) else {
-                throw GranaryError.invalidTransition(from: state.status.rawValue, action: action)
-            }
-            try db.execute(
-                sql: "UPDATE resources SET status = ?1, updatedAt = ?2, submittedAt = CASE WHEN ?1 = 'pending' THEN ?2 END WHERE id = ?3",
-                arguments: [status.rawValue, Date(), id]
-            )
-            try EventLog.record(
-                db,
-                actor: actor.username,
-                action: action,
-                itemType: "resource",
-                itemId: id,
-                before: ["status": state.status.rawValue],
-                after: ["status": status.rawValue]
-            )
-            return try Self.fetch(db, id: id, version: state.currentVersion)!
         }
     }
 
@@ -305,8 +273,8 @@ public struct ResourceStore: Sendable {
             )
         }
         return try await self.database.pool.write { db in
-            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: user) else { throw Self.notFound(id) }
-            guard state.publishedVersion != nil, state.status != .retired else {
+            let state = try Self.lifecycle.visibleState(db, id: id, viewer: user)
+            guard state.isLive else {
                 throw GranaryError.invalidTransition(from: state.status.rawValue, action: "resource.rated")
             }
             guard state.createdBy != user.id else {
@@ -325,7 +293,7 @@ public struct ResourceStore: Sendable {
     /// The ratings and comments of a resource (open evaluation, 公开评价), newest first, with their mean.
     public func ratings(id: String, viewer: User, _ page: PageRequest) async throws -> RatingSummary {
         try await self.database.pool.read { db in
-            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: viewer) else { throw Self.notFound(id) }
+            let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let id = id.lowercased()
             let summary = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, AVG(stars) AS mean FROM ratings WHERE resource = ?", arguments: [id])
             let items = try Row.fetchAll(
@@ -361,8 +329,8 @@ public struct ResourceStore: Sendable {
     /// version for everyone else. `version` asks for an older one (not for learners).
     public func resource(id: String, version: Int? = nil, viewer: User) async throws -> Resource {
         try await self.database.pool.read { db in
-            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: viewer) else { throw Self.notFound(id) }
-            let shown = try Self.shownVersion(state, requested: version, viewer: viewer)
+            let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
+            let shown = try state.shownVersion(requested: version, viewer: viewer)
             guard let resource = try Self.fetch(db, id: id, version: shown) else { throw Self.notFound(id) }
             return Self.presented(resource, viewer: viewer)
         }
@@ -377,8 +345,8 @@ public struct ResourceStore: Sendable {
     /// Every version of a resource, newest first.
     public func versions(id: String, viewer: User) async throws -> [ResourceVersionSummary] {
         try await self.database.pool.read { db in
-            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: viewer) else { throw Self.notFound(id) }
-            guard Self.seesUnpublished(state, viewer: viewer) else {
+            let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
+            guard state.showsEverything(to: viewer) else {
                 throw GranaryError.forbidden(LocalizedText(zh: "无权查看版本记录", en: "You may not see the version history"))
             }
             let rows = try Row.fetchAll(
@@ -412,8 +380,8 @@ public struct ResourceStore: Sendable {
     /// The audit trail of a resource, oldest first.
     public func history(id: String, viewer: User, _ page: PageRequest) async throws -> Page<Event> {
         try await self.database.pool.read { db in
-            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: viewer) else { throw Self.notFound(id) }
-            guard Self.seesUnpublished(state, viewer: viewer) else {
+            let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
+            guard state.showsEverything(to: viewer) else {
                 throw GranaryError.forbidden(LocalizedText(zh: "无权查看操作记录", en: "You may not see the history"))
             }
             let (items, total) = try EventLog.events(db, itemType: "resource", itemId: id, offset: page.offset, limit: page.pageSize)
@@ -426,12 +394,10 @@ public struct ResourceStore: Sendable {
         if viewer.role == .learner, let status = filter.status, status != .approved {
             throw GranaryError.forbidden(LocalizedText(zh: "学习者只能查看已审核通过的资源", en: "Learners see approved resources only"))
         }
-        let viewerId = viewer.id
-        let seesAll = viewer.role == .reviewer || viewer.role == .admin
         // The version a viewer is shown: the current one of what they may see unpublished, else the published one.
-        let shown = "CASE WHEN ?1 OR r.createdBy = ?2 THEN r.currentVersion ELSE r.publishedVersion END"
-        var conditions = ["(?1 OR r.createdBy = ?2 OR (r.publishedVersion IS NOT NULL AND r.status <> 'retired'))"]
-        var arguments: [(any DatabaseValueConvertible)?] = [seesAll, viewerId]
+        let shown = ReviewedItems.viewerVersionSQL("r")
+        var conditions = [ReviewedItems.visibleSQL("r")]
+        var arguments: [(any DatabaseValueConvertible)?] = ReviewedItems.visibleArguments(viewer)
         /// Adds a condition; `@` in it stands for the new argument.
         func add(_ sql: String, _ value: (any DatabaseValueConvertible)?) {
             arguments.append(value)
@@ -443,7 +409,7 @@ public struct ResourceStore: Sendable {
         if let original = filter.original { add("v.original = @", original) }
         if let status = filter.status {
             // For what a viewer sees only as published, the shown version is approved whatever the newer one's state.
-            add("(CASE WHEN ?1 OR r.createdBy = ?2 THEN r.status ELSE 'approved' END) = @", status.rawValue)
+            add("\(ReviewedItems.viewerStatusSQL("r")) = @", status.rawValue)
         }
         if let point = filter.knowledgePoint {
             add("EXISTS (SELECT 1 FROM resourceVersionPoints p WHERE p.resource = v.resource AND p.version = v.version AND p.point = @)", point)
@@ -474,78 +440,35 @@ public struct ResourceStore: Sendable {
         return shown
     }
 
-    /// Publishes the current version: it becomes what learners see. The review decision that calls for it
-    /// records its own event in the same transaction.
-    package static func publishCurrentVersion(_ db: GRDB.Database, id: String) throws {
+    /// Copies the published version's report facts onto the row, so the report reads one table; the life cycle
+    /// calls it in the deciding transaction.
+    static func didPublish(_ db: GRDB.Database, id: String, version: Int) throws {
         try db.execute(
             sql: """
-                UPDATE resources SET status = 'approved', publishedVersion = currentVersion, submittedAt = NULL, updatedAt = ?1,
-                    publishedMajor = v.major, publishedCourse = v.course, publishedKind = v.kind, publishedOriginal = v.original
-                FROM (SELECT major, course, kind, original FROM resourceVersions WHERE resource = ?2 AND version = (SELECT currentVersion FROM resources WHERE id = ?2)) AS v
-                WHERE id = ?2
+                UPDATE resources SET publishedMajor = v.major, publishedCourse = v.course, publishedKind = v.kind, publishedOriginal = v.original
+                FROM (SELECT major, course, kind, original FROM resourceVersions WHERE resource = ?1 AND version = ?2) AS v
+                WHERE id = ?1
                 """,
-            arguments: [Date(), id.lowercased()]
+            arguments: [id, version]
         )
     }
 
     // MARK: - Rows
 
-    /// The life-cycle columns of a resource.
-    struct State {
-        let currentVersion: Int
-        let publishedVersion: Int?
-        let status: ResourceStatus
-        let createdBy: String
-    }
-
-    static func state(_ db: GRDB.Database, id: String) throws -> State? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE id = ?", arguments: [id.lowercased()]) else { return nil }
-        return State(
-            currentVersion: row["currentVersion"],
-            publishedVersion: row["publishedVersion"],
-            status: ResourceStatus(rawValue: row["status"])!,
-            createdBy: row["createdBy"]
-        )
-    }
-
-    static func seesUnpublished(_ state: State, viewer: User) -> Bool {
-        viewer.role == .reviewer || viewer.role == .admin || state.createdBy == viewer.id
-    }
-
-    static func canSee(_ state: State, viewer: User) -> Bool {
-        self.seesUnpublished(state, viewer: viewer) || (state.publishedVersion != nil && state.status != .retired)
-    }
-
-    private static func shownVersion(_ state: State, requested: Int?, viewer: User) throws -> Int {
-        guard self.seesUnpublished(state, viewer: viewer) else {
-            guard requested == nil || requested == state.publishedVersion, let published = state.publishedVersion else {
-                throw GranaryError.forbidden(LocalizedText(zh: "只能查看已发布的版本", en: "Only the published version may be seen"))
-            }
-            return published
-        }
-        return requested ?? state.currentVersion
-    }
-
-    private static func checkEditable(_ state: State, by actor: User) throws {
-        guard actor.role == .admin || (actor.role == .teacher && state.createdBy == actor.id) else {
-            throw GranaryError.forbidden(LocalizedText(zh: "只能修改自己上传的资源", en: "Only the author or an admin may change this resource"))
-        }
-        guard state.status != .retired else {
-            throw GranaryError.invalidTransition(from: state.status.rawValue, action: "resource.versioned")
-        }
-    }
-
     /// The current version, if `actor` may change the resource.
     private func editable(id: String, by actor: User) async throws -> Resource {
         try await self.database.pool.read { db in
-            guard let state = try Self.state(db, id: id), Self.canSee(state, viewer: actor) else { throw Self.notFound(id) }
-            try Self.checkEditable(state, by: actor)
+            let state = try Self.lifecycle.visibleState(db, id: id, viewer: actor)
+            try Self.lifecycle.checkEditable(state, by: actor, action: "resource.versioned")
             return try Self.fetch(db, id: id, version: state.currentVersion)!
         }
     }
 
+    /// The one life cycle of reviewed items, as resources go through it.
+    static let lifecycle = ReviewedItems.resources
+
     static func notFound(_ id: String) -> GranaryError {
-        GranaryError.notFound(LocalizedText(zh: "资源", en: "Resource"), id)
+        Self.lifecycle.notFound(id)
     }
 
     private static func metadata(of resource: Resource) -> ResourceMetadata {
@@ -689,7 +612,7 @@ public struct ResourceStore: Sendable {
             size: row["size"],
             sha256: row["sha256"],
             canonicalName: row["canonicalName"],
-            status: ResourceStatus(rawValue: row["status"])!,
+            status: ReviewStatus(rawValue: row["status"])!,
             license: row["license"],
             tags: tags,
             source: row["source"],
