@@ -347,8 +347,11 @@ import Testing
             let arc2 = try await Self.publishedResource(client, lib, token: teacher, title: "电弧二")
             let gmaw = try await Self.publishedResource(client, lib, token: teacher, title: "气保焊", point: "gmaw")
             let ut = try await Self.publishedResource(client, lib, token: teacher, title: "超声", course: "check", point: "ut")
+            // A second version of the ultrasound resource waits for review; learners keep the published one.
+            let revised = try await client.call(.patch, "/api/v1/resources/\(ut)", token: teacher, json: #"{"title":"超声（修订）"}"#)
+            #expect(try revised.decode(Resource.self).status == .pending)
             let learner = try await client.logIn("xs")
-            // A newcomer gets the newest resources.
+            // A newcomer gets the newest resources, a published one whose next version is under review among them.
             let fresh = try await client.call(.get, "/api/v1/me/recommendations?limit=2", token: learner).decode(
                 PageOf<LearnerRecommendations.Suggestion>.self
             )
