@@ -1026,22 +1026,7 @@ private func n(_ value: Double) -> String {
     return magnitude % 10 == 0 ? "\(sign)\(magnitude / 10)" : "\(sign)\(magnitude / 10).\(magnitude % 10)"
 }
 
-/// `text` safe in XML content and in double-quoted attributes; characters XML 1.0 forbids are dropped.
+/// `text` safe in the map's XML content and double-quoted attributes, line breaks as references (as before).
 private func escape(_ text: String) -> String {
-    var out = String.UnicodeScalarView()
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "&": out.append(contentsOf: "&amp;".unicodeScalars)
-        case "<": out.append(contentsOf: "&lt;".unicodeScalars)
-        case ">": out.append(contentsOf: "&gt;".unicodeScalars)
-        case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
-        case "\n": out.append(contentsOf: "&#10;".unicodeScalars)
-        default:
-            let value = scalar.value
-            if value == 0x9 || value == 0xD || (0x20...0xD7FF).contains(value) || (0xE000...0xFFFD).contains(value) || value >= 0x10000 {
-                out.append(scalar)
-            }
-        }
-    }
-    return String(out)
+    Markup.escape(text, whitespace: .referenced)
 }

@@ -448,8 +448,8 @@ extension SearchIndex.State {
         )
     }
 
-    /// About 60 characters of the text after the title around the first hit, hits marked with <mark>; HTML-escaped.
-    func snippet(_ slot: Int, terms: [[UInt16]]) -> String {
+    /// About 60 characters of the text after the title around the first hit, and where the terms are in it.
+    func snippet(_ slot: Int, terms: [[UInt16]]) -> Snippet {
         let range = self.textRange(slot)
         let bodyStart = min(range.upperBound, range.lowerBound + Int(self.titleLengths[slot]) + 1)
         let body = bodyStart..<range.upperBound
@@ -457,41 +457,30 @@ extension SearchIndex.State {
         let start = max(bodyStart, first - 20)
         var end = min(range.upperBound, start + 60)
         if let newline = self.text[start..<end].firstIndex(of: 0x0A), newline > first { end = newline }
-        var marks = [Bool](repeating: false, count: end - start)
+        var marked = [Bool](repeating: false, count: end - start)
         for term in terms {
             for place in SearchText.occurrences(of: term, in: self.text, range: start..<end) {
-                for index in place..<(place + term.count) where index < end { marks[index - start] = true }
+                for index in place..<(place + term.count) where index < end { marked[index - start] = true }
             }
         }
         // Show the original characters (folding changed case and width), marked where the folded text hit; built
         // as code units, because Foundation's string replacing costs more than the whole search.
         let original = self.originalUnits(slot, start..<end)
         var out: [UInt16] = start > bodyStart ? [0x2026] : []
-        out.reserveCapacity((end - start) * 2 + 32)
+        out.reserveCapacity(end - start + 2)
+        var marks: [Range<Int>] = []
         var index = start
         while index < end {
-            let marked = marks[index - start]
-            if marked { out += Self.markOpen }
-            while index < end && marks[index - start] == marked {
+            let hit = marked[index - start]
+            let from = out.count
+            while index < end && marked[index - start] == hit {
                 let unit = original[index - start]
-                switch unit {
-                case 0x0A: out.append(0x20)
-                case 0x26: out += Self.ampersand
-                case 0x3C: out += Self.lessThan
-                case 0x3E: out += Self.greaterThan
-                default: out.append(unit)
-                }
+                out.append(unit == 0x0A ? 0x20 : unit)
                 index += 1
             }
-            if marked { out += Self.markClose }
+            if hit { marks.append(from..<out.count) }
         }
         if end < range.upperBound && self.text[end] != 0x0A { out.append(0x2026) }
-        return SearchText.string(out)
+        return Snippet(text: SearchText.string(out), marks: marks)
     }
-
-    static let markOpen = Array("<mark>".utf16)
-    static let markClose = Array("</mark>".utf16)
-    static let ampersand = Array("&amp;".utf16)
-    static let lessThan = Array("&lt;".utf16)
-    static let greaterThan = Array("&gt;".utf16)
 }

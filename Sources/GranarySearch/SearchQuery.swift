@@ -60,6 +60,42 @@ public struct SearchQuery: Sendable {
     }
 }
 
+/// A piece of a document's text around the first hit: plain text, and where the query's terms are in it. How the
+/// terms are shown (`<mark>` in the API and the pages) is the presentation's business.
+public struct Snippet: Sendable, Equatable {
+    /// The text, line breaks as spaces, with "…" where it was cut.
+    public let text: String
+    /// Where the hits are, as offsets into `text.utf16`, in order and apart.
+    public let marks: [Range<Int>]
+
+    /// A snippet.
+    public init(text: String, marks: [Range<Int>]) {
+        self.text = text
+        self.marks = marks
+    }
+
+    /// The text in pieces, each with whether it is a hit.
+    public var pieces: [(text: Substring, hit: Bool)] {
+        let units = self.text.utf16
+        var pieces: [(text: Substring, hit: Bool)] = []
+        var at = 0
+        func piece(_ range: Range<Int>, _ hit: Bool) {
+            guard !range.isEmpty,
+                let from = units.index(units.startIndex, offsetBy: range.lowerBound, limitedBy: units.endIndex),
+                let to = units.index(units.startIndex, offsetBy: range.upperBound, limitedBy: units.endIndex)
+            else { return }
+            pieces.append((self.text[from..<to], hit))
+        }
+        for mark in self.marks {
+            piece(at..<mark.lowerBound, false)
+            piece(mark, true)
+            at = mark.upperBound
+        }
+        piece(at..<units.count, false)
+        return pieces
+    }
+}
+
 /// What a search found.
 public struct SearchResults: Sendable {
     /// How many documents matched.
@@ -74,8 +110,8 @@ public struct SearchResults: Sendable {
         /// The document's facts and title; its description, names, tags and file text stay in the index (nil, empty).
         public let document: SearchDocument
         public let score: Double
-        /// A piece of the text around the first hit, HTML-escaped, hits in `<mark>`.
-        public let snippet: String
+        /// A piece of the text around the first hit, and where the terms are in it.
+        public let snippet: Snippet
     }
 
     /// Facet counts.

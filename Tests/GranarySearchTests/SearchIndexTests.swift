@@ -146,7 +146,10 @@ import Testing
         ])
         let results = index.search(SearchQuery("焊接变形", viewer: Self.learner))
         #expect(results.hits.map(\.document.id) == ["title", "body"])
-        #expect(results.hits[1].snippet.contains("<mark>焊接变形</mark>"))
+        let snippet = results.hits[1].snippet
+        #expect(snippet.text == "本节讲解焊接变形的成因与控制")
+        #expect(snippet.pieces.filter(\.hit).map(\.text) == ["焊接变形"])
+        #expect(snippet.marks == [4..<8])
     }
 
     @Test func facetsSumToTheTotal() {

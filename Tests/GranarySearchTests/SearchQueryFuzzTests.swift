@@ -77,8 +77,11 @@ import Testing
             #expect(found.facets.course.values.reduce(0, +) == found.total, "\(context)")
             #expect(Set(found.hits.map(\.document.id)).count == found.hits.count, "\(context)")
             for hit in found.hits {
-                let marks = hit.snippet.components(separatedBy: "<mark>").count - 1
-                #expect(marks == hit.snippet.components(separatedBy: "</mark>").count - 1, "\(context)")
+                // Marks are in order, apart, non-empty and inside the text.
+                let bounds = hit.snippet.marks.flatMap { [$0.lowerBound, $0.upperBound] }
+                #expect(bounds == bounds.sorted() && Set(bounds).count == bounds.count, "\(context)")
+                #expect(hit.snippet.marks.allSatisfy { !$0.isEmpty && $0.upperBound <= hit.snippet.text.utf16.count }, "\(context)")
+                #expect(hit.snippet.pieces.map(\.text).joined() == hit.snippet.text, "\(context)")
             }
             // A term of Latin letters found nowhere is read as pinyin; the scan below knows text only.
             let pinyin = parsed.terms.contains { term in term.allSatisfy { (0x61...0x7A).contains($0) } }

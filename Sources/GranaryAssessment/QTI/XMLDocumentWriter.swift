@@ -1,3 +1,5 @@
+import GranaryModel
+
 /// Writes an XML document element by element, escaping every text and attribute value it is given.
 ///
 /// Block elements go on their own indented lines; `inline(_:_:_:)` writes an element whose mixed content (text
@@ -61,7 +63,7 @@ struct XMLDocumentWriter {
         self.output += "<" + name + Self.attributes(attributes) + ">"
         for piece in content {
             switch piece {
-            case .text(let text): self.output += Self.escapeText(text)
+            case .text(let text): self.output += Markup.escape(text)
             case .empty(let element, let attributes): self.output += "<" + element + Self.attributes(attributes) + "/>"
             }
         }
@@ -81,58 +83,11 @@ struct XMLDocumentWriter {
         return self.output + "\n"
     }
 
-    // MARK: - Escaping
-
-    /// `text` made safe as character data: `&`, `<` and `>` escaped, characters XML cannot hold dropped.
-    static func escapeText(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars where Self.isAllowed(scalar) {
-            switch scalar {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\r": escaped += "&#13;"
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
-    }
-
-    /// `value` made safe inside double quotes; tab, line feed and carriage return become character references so
-    /// that attribute-value normalisation does not turn them into spaces.
-    static func escapeAttribute(_ value: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(value.utf8.count)
-        for scalar in value.unicodeScalars where Self.isAllowed(scalar) {
-            switch scalar {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "\t": escaped += "&#9;"
-            case "\n": escaped += "&#10;"
-            case "\r": escaped += "&#13;"
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
-    }
-
-    /// Whether XML 1.0's `Char` production admits `scalar`.
-    static func isAllowed(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x09, 0x0A, 0x0D: true
-        case 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: true
-        default: false
-        }
-    }
-
     private static func attributes(_ attributes: [(String, String?)]) -> String {
         var written = ""
         for (name, value) in attributes {
             guard let value else { continue }
-            written += " " + name + "=\"" + Self.escapeAttribute(value) + "\""
+            written += " " + name + "=\"" + Markup.escape(value, whitespace: .referenced) + "\""
         }
         return written
     }

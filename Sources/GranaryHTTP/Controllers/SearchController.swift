@@ -82,7 +82,7 @@ struct SearchController {
                         json.key("score")
                         json.number((hit.score * 1000).rounded() / 1000)
                         json.key("snippet")
-                        json.string(hit.snippet)
+                        json.string(hit.snippet.html)
                         json.key("status")
                         json.string((document.published && filter.status == nil ? .approved : document.status).rawValue)
                         json.key("title")

@@ -38,11 +38,11 @@ enum ReportPage {
         let actual = rule.value.map { "\(Self.percent($0))（\(rule.numerator)/\(rule.denominator)）" } ?? "无数据"
         var items = ""
         if rule.itemsTotal > 0 {
-            let list = rule.items.map { "<li>\(Self.escape($0.name)) <small>\(Self.escape($0.id))</small></li>" }.joined()
+            let list = rule.items.map { "<li>\(Markup.escape($0.name)) <small>\(Markup.escape($0.id))</small></li>" }.joined()
             let more = rule.itemsTotal > rule.items.count ? "<li>……另有 \(rule.itemsTotal - rule.items.count) 项</li>" : ""
             items = "<details><summary>\(rule.itemsTotal) 项</summary><ul>\(list)\(more)</ul></details>"
         }
-        return "<tr><td>\(Self.escape(rule.title))<br><small>\(rule.id)</small></td><td>\(requirement)</td><td class=\"num\">\(actual)</td>"
+        return "<tr><td>\(Markup.escape(rule.title))<br><small>\(rule.id)</small></td><td>\(requirement)</td><td class=\"num\">\(actual)</td>"
             + "<td class=\"\(rule.pass ? "pass" : "fail")\">\(rule.pass ? "达标" : "未达标")</td><td>\(items)</td></tr>\n"
     }
 
@@ -62,7 +62,7 @@ enum ReportPage {
                 return "<td class=\"num \(rule.value == nil ? "" : rule.pass ? "pass" : "fail")\">\(text)</td>"
             }.joined()
             html +=
-                "<tr><td>\(Self.escape(scope.name)) <small>\(Self.escape(key))</small></td><td class=\"num\">\(scope.totals.resources)</td>\(cells)</tr>\n"
+                "<tr><td>\(Markup.escape(scope.name)) <small>\(Markup.escape(key))</small></td><td class=\"num\">\(scope.totals.resources)</td>\(cells)</tr>\n"
         }
         return html + "</table>\n"
     }
@@ -76,20 +76,5 @@ enum ReportPage {
         formatter.timeZone = ReportService.timeZone
         formatter.dateFormat = "yyyy-MM-dd HH:mm"
         return formatter.string(from: date)
-    }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 }

@@ -1,10 +1,13 @@
+import GranaryModel
+import GranarySearch
+
 /// The facets, hits and pager of the search page, written straight into UTF-8.
 ///
 /// The search page is the one page load-tested at 200,000 resources (`granary bench web`): rendered by the template
 /// engine, its twenty hits and four facet lists cost about a thousand dynamic look-ups and casts a page, five times
-/// what the search itself costs. The markup is the same a template would write; every value is escaped as mustache's
-/// `{{...}}` escapes it (`& < > " '`), and the snippet, which the search service has already escaped and marked, is
-/// written as is, as `{{{snippet}}}` would. A class, so the writes chain on one buffer.
+/// what the search itself costs. The markup is the same a template would write; every value is escaped by `Markup`
+/// (`& < > " '`, as mustache's `{{...}}` does), and the snippet's hits are put in `<mark>`. A class, so the writes
+/// chain on one buffer.
 final class SearchResultsHTML {
     private var bytes: [UInt8] = []
 
@@ -45,7 +48,9 @@ final class SearchResultsHTML {
         self.raw(#"<ol class="hits">"# + "\n")
         for hit in page.hits {
             self.raw(#"<li class="hit">"# + "\n" + #"<h3><a href=""#).text(hit.href).raw(#"">"#).text(hit.title).raw("</a></h3>\n")
-            self.raw(#"<p class="snippet">"#).raw(hit.snippet).raw("</p>\n")
+            self.raw(#"<p class="snippet">"#)
+            hit.snippet.appendHTML(to: &self.bytes)
+            self.raw("</p>\n")
             self.raw(#"<p class="meta"><span class="tag">"#).text(hit.kind).raw("</span><span>").text(hit.course).raw("</span><span>")
             self.text(hit.origin).raw("</span><span>").text(hit.date).raw("</span>")
             if let rating = hit.rating { self.raw(#"<span class="stars">"#).text(rating).raw("</span>") }
@@ -74,19 +79,10 @@ final class SearchResultsHTML {
         return self
     }
 
-    /// `string` with `& < > " '` escaped.
+    /// `string`, escaped.
     @discardableResult
     private func text(_ string: String) -> Self {
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "&"): self.bytes.append(contentsOf: "&amp;".utf8)
-            case UInt8(ascii: "<"): self.bytes.append(contentsOf: "&lt;".utf8)
-            case UInt8(ascii: ">"): self.bytes.append(contentsOf: "&gt;".utf8)
-            case UInt8(ascii: "\""): self.bytes.append(contentsOf: "&quot;".utf8)
-            case UInt8(ascii: "'"): self.bytes.append(contentsOf: "&#39;".utf8)
-            default: self.bytes.append(byte)
-            }
-        }
+        Markup.append(string, to: &self.bytes)
         return self
     }
 }

@@ -13,7 +13,7 @@ extension WebInterface {
         struct Hit: Sendable {
             let href: String
             let title: String
-            let snippet: String
+            let snippet: Snippet
             let kind: String
             let course: String
             let origin: String
