@@ -112,27 +112,39 @@ func buildRouter(
         analytics: Analytics(database: library.database)
     )
     let attempts = AttemptStore(database: library.database, offerings: learning.offerings)
-    let web = WebInterface(
+    let questions = QuestionStore(database: library.database)
+    let papers = PaperStore(database: library.database)
+    let pages = Pages(
         renderer: try PageRenderer.load(),
         assets: try StaticAssets.load(),
         accounts: library.accounts,
-        throttle: throttle,
-        catalogue: library.catalogue,
-        names: CatalogueNames(catalogue: library.catalogue),
-        search: search,
-        resources: library.resources,
-        recommendations: recommendations,
-        reviews: reviews,
-        questions: QuestionStore(database: library.database),
-        papers: PaperStore(database: library.database),
-        reports: ReportService(database: library.database),
-        attempts: attempts,
-        offerings: learning.offerings,
-        progress: learning.progress,
-        discussions: learning.discussions,
-        learnerRecommendations: learning.recommendations,
-        analytics: learning.analytics,
-        maximumUploadSize: configuration.maximumUploadSize
+        names: CatalogueNames(catalogue: library.catalogue)
+    )
+    let web = WebInterface(
+        pages: pages,
+        session: SessionPages(pages: pages, accounts: library.accounts, throttle: throttle),
+        home: HomePages(pages: pages, catalogue: library.catalogue),
+        search: SearchPages(pages: pages, search: search),
+        resources: ResourcePages(
+            pages: pages,
+            resources: library.resources,
+            catalogue: library.catalogue,
+            recommendations: recommendations,
+            offerings: learning.offerings,
+            progress: learning.progress
+        ),
+        authoring: AuthoringPages(pages: pages, papers: papers, questions: questions, maximumUploadSize: configuration.maximumUploadSize),
+        review: ReviewPages(pages: pages, reviews: reviews, resources: library.resources, questions: questions, catalogue: library.catalogue),
+        report: ReportPages(pages: pages, reports: ReportService(database: library.database)),
+        attempts: AttemptPages(pages: pages, attempts: attempts, offerings: learning.offerings, papers: papers),
+        learning: LearningPages(
+            pages: pages,
+            offerings: learning.offerings,
+            progress: learning.progress,
+            discussions: learning.discussions,
+            learnerRecommendations: learning.recommendations
+        ),
+        analytics: AnalyticsPages(pages: pages, analytics: learning.analytics)
     )
 
     // HEAD is answered wherever GET is (RFC 9110 §9.3.2): the router runs GET and drops the body.
@@ -142,7 +154,7 @@ func buildRouter(
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: try MethodNotAllowed(openAPIDocument: openAPIData))
     router.add(middleware: RequestTargetCheck())
-    router.add(middleware: BearerAuthenticator(accounts: library.accounts, refusalPage: web.refusalPage))
+    router.add(middleware: BearerAuthenticator(accounts: library.accounts, refusalPage: web.pages.refusalPage))
 
     let system = SystemController(library: library, openAPIDocument: openAPIDocument, registry: registry, integrity: integrity)
     router.get("metrics", use: system.metrics)
@@ -152,8 +164,8 @@ func buildRouter(
     AdminController(accounts: library.accounts).addRoutes(to: api)
     CatalogueController(catalogue: library.catalogue, national: library.nationalCatalogue, occupations: library.occupations).addRoutes(to: api)
     GraphController(graph: graph).addRoutes(to: api)
-    QuestionController(questions: QuestionStore(database: library.database), exporter: QTIExporter(database: library.database)).addRoutes(to: api)
-    PaperController(papers: PaperStore(database: library.database), attempts: attempts).addRoutes(to: api)
+    QuestionController(questions: questions, exporter: QTIExporter(database: library.database)).addRoutes(to: api)
+    PaperController(papers: papers, attempts: attempts).addRoutes(to: api)
     ResourceController(
         resources: library.resources,
         blobs: library.blobs,

@@ -12,7 +12,7 @@ import Testing
         for _ in 0..<2000 { instants.append(Double(UInt64.random(in: 694_224_000...4_102_444_800, using: &generator))) }
         for seconds in instants {
             let date = Date(timeIntervalSince1970: seconds)
-            #expect(WebInterface.day(date) == String(WebInterface.format(date).prefix(10)), "at \(seconds)")
+            #expect(Pages.day(date) == String(Pages.format(date).prefix(10)), "at \(seconds)")
         }
     }
 }

@@ -12,14 +12,14 @@ final class SearchResultsHTML {
     private var bytes: [UInt8] = []
 
     /// The results part of `page`.
-    static func render(_ page: WebInterface.SearchPage) -> String {
+    static func render(_ page: SearchPages.SearchPage) -> String {
         let html = SearchResultsHTML()
         html.bytes.reserveCapacity(16_384)
         html.write(page)
         return String(decoding: html.bytes, as: UTF8.self)
     }
 
-    private func write(_ page: WebInterface.SearchPage) {
+    private func write(_ page: SearchPages.SearchPage) {
         if !page.filters.isEmpty {
             self.raw(#"<p class="filters">"#)
             for filter in page.filters {

@@ -1,257 +1,36 @@
-import Foundation
-import GranaryAssessment
-import GranaryLearning
-import GranaryModel
-import GranaryReview
-import GranarySearch
-import GranaryStore
-import HTTPTypes
 import Hummingbird
 
-/// The Chinese web interface at `/`: server-rendered pages over the same stores and services as `/api/v1`.
+/// The Chinese web interface at `/`: server-rendered pages over the same stores and services as `/api/v1`, in
+/// families that each hold only what they read.
 ///
 /// Pages hold no logic of their own: they read through the services the API controllers use and change things either
 /// through those same calls (log-in, review decisions) or from `app.js` with `fetch` against the API itself (uploads,
-/// ratings, papers). A handler renders with `self.render(_:title:page:context:)`, asks for the signed-in person with
-/// `self.viewer(context)` and for a role with `self.require(_:roles:to:)`; an anonymous person is sent to the log-in
-/// form and a wrong role gets a 403 page, both by `PageErrors`.
+/// ratings, papers, offerings). What the families share (layout, who is asking, error pages) is `Pages`.
 struct WebInterface: Sendable {
-    let renderer: PageRenderer
-    let assets: StaticAssets
-    let accounts: Accounts
-    /// The same throttle as `POST /api/v1/sessions`, so the form is no way around it.
-    let throttle: LoginThrottle
-    let catalogue: CatalogueStore
-    let names: CatalogueNames
-    let search: SearchService
-    let resources: ResourceStore
-    let recommendations: Recommendations
-    let reviews: ReviewService
-    let questions: QuestionStore
-    let papers: PaperStore
-    let reports: ReportService
-    let attempts: AttemptStore
-    let offerings: OfferingStore
-    let progress: ProgressStore
-    let discussions: DiscussionStore
-    let learnerRecommendations: LearnerRecommendations
-    let analytics: Analytics
-    /// Largest upload, shown on the upload form.
-    let maximumUploadSize: Int64
+    let pages: Pages
+    let session: SessionPages
+    let home: HomePages
+    let search: SearchPages
+    let resources: ResourcePages
+    let authoring: AuthoringPages
+    let review: ReviewPages
+    let report: ReportPages
+    let attempts: AttemptPages
+    let learning: LearningPages
+    let analytics: AnalyticsPages
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("static/{name}", use: self.assets.serve)
-        let pages = router.group().add(middleware: PageErrors(interface: self))
-        pages.get("", use: self.home)
-        pages.get("login", use: self.loginForm)
-        pages.post("login", use: self.logIn)
-        pages.post("logout", use: self.logOut)
-        pages.get("register", use: self.registerForm)
-        pages.post("register", use: self.register)
-        pages.get("courses", use: self.courseList)
-        pages.get("search", use: self.searchPage)
-        pages.get("resources/{id}", use: self.resourcePage)
-        pages.get("upload", use: self.uploadPage)
-        pages.get("review", use: self.reviewQueue)
-        pages.get("review/{itemType}/{id}", use: self.reviewItem)
-        pages.post("review/{itemType}/{id}", use: self.decide)
-        pages.get("report", use: self.reportPage)
-        pages.get("papers/new", use: self.paperBuilder)
-        pages.get("papers/{id}", use: self.paperPage)
-        pages.get("attempts/{id}", use: self.attemptPage)
-        pages.get("offerings", use: self.offeringList)
-        pages.get("offerings/new", use: self.offeringBuilder)
-        pages.get("offerings/{id}", use: self.offeringPage)
-        pages.get("offerings/{id}/edit", use: self.offeringBuilder)
-        pages.get("offerings/{id}/units/{unit}", use: self.unitPage)
-        pages.get("me", use: self.myLearning)
-        pages.get("analytics", use: self.analyticsPage)
-    }
-
-    // MARK: - People
-
-    /// How a page names an account: its display name, then the username people log in with.
-    func personName(_ username: String) async throws -> String {
-        guard let user = try await self.accounts.user(named: username), user.displayName != username else { return username }
-        return "\(user.displayName)（\(username)）"
-    }
-
-    // MARK: - Rendering
-
-    /// Renders `template` inside the layout, for the person of `context`.
-    func render(
-        _ template: String,
-        title: String,
-        page: some Sendable,
-        context: AppRequestContext,
-        path: String,
-        notice: String? = nil,
-        status: HTTPResponse.Status = .ok,
-        headers: HTTPFields = [:]
-    ) async throws -> Response {
-        let site = try await self.site(title: title, user: context.user, token: context.token, path: path, notice: notice)
-        return self.renderer.render(template, site: site, page: page, status: status, headers: headers)
-    }
-
-    /// The layout's data for `user` on the page at `path`.
-    func site(title: String, user: User?, token: String?, path: String, notice: String? = nil) async throws -> SiteModel {
-        let names = try await self.names.current()
-        return SiteModel(
-            libraryName: names.libraryName,
-            title: title,
-            user: user.map { SiteModel.Person(displayName: $0.displayName, roleName: $0.role.chineseName) },
-            nav: Self.navigation(for: user?.role, path: path),
-            csrf: token.map(WebSession.csrfToken(forSession:)),
-            notice: notice,
-            assetVersion: self.assets.version
-        )
-    }
-
-    /// The links each role sees: what the role may do, nothing it may not.
-    static func navigation(for role: Role?, path: String) -> [SiteModel.Link] {
-        var links: [(String, String)] = [("/", "首页")]
-        if let role {
-            links += [("/search", "检索"), ("/offerings", "课程"), ("/me", "我的学习")]
-            if role == .teacher || role == .admin { links += [("/upload", "上传资源"), ("/offerings/new", "组课"), ("/papers/new", "组卷")] }
-            if role == .reviewer || role == .admin { links.append(("/review", "审核队列")) }
-            if role == .admin { links.append(("/report", "监测报告")) }
-            if role != .learner { links.append(("/analytics", "数据分析")) }
-        }
-        // The longest link that the path starts with is the current one (组课 at /offerings/new, not 课程).
-        let current = links.map(\.0).filter { href in href == "/" ? path == "/" : path == href || path.hasPrefix(href + "/") }
-            .max { $0.count < $1.count }
-        return links.map { href, label in SiteModel.Link(href: href, label: label, current: href == current) }
-    }
-
-    // MARK: - Who is asking
-
-    /// The signed-in person; an anonymous request is sent to the log-in form (by `PageErrors`).
-    func viewer(_ context: AppRequestContext) throws -> User {
-        guard let user = context.user else {
-            throw GranaryError(.unauthorized, LocalizedText(zh: "请先登录", en: "Log in first"))
-        }
-        return user
-    }
-
-    /// The signed-in person if their role is one of `roles`; a 403 page otherwise.
-    func require(_ context: AppRequestContext, roles: Role..., to action: String) throws -> User {
-        let user = try self.viewer(context)
-        guard roles.contains(user.role) else {
-            throw GranaryError.forbidden(LocalizedText(zh: "当前角色（\(user.role.chineseName)）无权\(action)", en: "Your role may not \(action)"))
-        }
-        return user
-    }
-
-    /// The form fields of a POST to a page (the CSRF token was checked by `BearerAuthenticator` when a session exists).
-    func form(_ request: Request, context: AppRequestContext) async throws -> FormFields {
-        var request = request
-        let body = try await request.collectBody(upTo: context.maxUploadSize)
-        return FormFields(String(buffer: body))
-    }
-}
-
-/// Turns errors of page handlers into pages: no session → the log-in form (and back afterwards), anything else → a
-/// Chinese error page with the problem's status.
-struct PageErrors: RouterMiddleware {
-    let interface: WebInterface
-
-    func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response
-    {
-        do {
-            return try await next(request, context)
-        } catch let error as GranaryError where error.code == .unauthorized {
-            return PageRenderer.redirect(to: "/login?next=" + WebInterface.queryEscaped(request.uri.description))
-        } catch let error as GranaryError {
-            return try await self.interface.errorPage(error, context: context)
-        } catch let error as any HTTPResponseError where error.status == .notFound {
-            return try await self.interface.errorPage(GranaryError(.notFound, GranaryError.Code.notFound.title), context: context)
-        } catch let error as any HTTPResponseError where error.status == .badRequest {
-            return try await self.interface.errorPage(
-                GranaryError(.invalidQuery, LocalizedText(zh: "链接中的参数格式不对", en: "Malformed link")),
-                context: context
-            )
-        }
-    }
-}
-
-extension WebInterface {
-    /// A Chinese error page for `error`, with its status.
-    func errorPage(_ error: GranaryError, context: AppRequestContext) async throws -> Response {
-        struct ErrorPage: Sendable {
-            let heading: String
-            let detail: String
-            let fields: [String]
-        }
-        let page = ErrorPage(
-            heading: error.code.title.zh,
-            detail: error.detail.zh,
-            fields: error.errors.map { "\($0.field)：\($0.message.zh)" }
-        )
-        return try await self.render("error", title: error.code.title.zh, page: page, context: context, path: "", status: error.code.status)
-    }
-
-    /// Percent-escapes a query value.
-    static func queryEscaped(_ value: String) -> String {
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+?#/")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
-    }
-
-    /// A path and query built from the non-empty `items`.
-    static func link(_ path: String, _ items: [(String, String?)]) -> String {
-        let query = items.compactMap { name, value in value.flatMap { $0.isEmpty ? nil : "\(name)=\(Self.queryEscaped($0))" } }
-        return query.isEmpty ? path : path + "?" + query.joined(separator: "&")
-    }
-
-    /// `2026-03-05 14:20` in China's time (the guideline's dates are Beijing time).
-    static func format(_ date: Date) -> String {
-        let parts = Self.calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%04d-%02d-%02d %02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
-    }
-
-    /// `2026-03-05` in China's time. Arithmetic rather than `Calendar`, which cost the search page a tenth of its time
-    /// for twenty dates; China has kept UTC+8 all year since 1991.
-    static func day(_ date: Date) -> String {
-        let days = Int((date.timeIntervalSince1970 + 8 * 3600).rounded(.down) / 86_400)
-        // Civil date from days since 1970-01-01 (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(year)-\(two(month))-\(two(day))"
-    }
-
-    private static let calendar: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = ReportService.timeZone
-        return calendar
-    }()
-}
-
-extension WebInterface {
-    /// A refusal from `BearerAuthenticator` (a stale or forged form) as a page rather than problem+json.
-    @Sendable func refusalPage(_ error: GranaryError) -> Response {
-        struct Refusal: Sendable {
-            let heading: String
-            let detail: String
-            let fields: [String]
-        }
-        let site = SiteModel(
-            libraryName: "专业教学资源库",
-            title: error.code.title.zh,
-            user: nil,
-            nav: Self.navigation(for: nil, path: ""),
-            csrf: nil,
-            notice: nil,
-            assetVersion: self.assets.version
-        )
-        let page = Refusal(heading: error.code.title.zh, detail: error.detail.zh, fields: [])
-        return self.renderer.render("error", site: site, page: page, status: error.code.status)
+        router.get("static/{name}", use: self.pages.assets.serve)
+        let pages = router.group().add(middleware: PageErrors(pages: self.pages))
+        self.home.addRoutes(to: pages)
+        self.session.addRoutes(to: pages)
+        self.search.addRoutes(to: pages)
+        self.resources.addRoutes(to: pages)
+        self.authoring.addRoutes(to: pages)
+        self.review.addRoutes(to: pages)
+        self.report.addRoutes(to: pages)
+        self.attempts.addRoutes(to: pages)
+        self.learning.addRoutes(to: pages)
+        self.analytics.addRoutes(to: pages)
     }
 }

@@ -4,7 +4,14 @@ import GranaryReview
 import Hummingbird
 
 /// `/report`: the monitoring report of `GET /api/v1/report`, the same figures inside the layout.
-extension WebInterface {
+struct ReportPages: Sendable {
+    let pages: Pages
+    let reports: ReportService
+
+    func addRoutes(to pages: RouterGroup<AppRequestContext>) {
+        pages.get("report", use: self.reportPage)
+    }
+
     struct ReportPageModel: Sendable {
         struct Rule: Sendable {
             let title: String
@@ -51,7 +58,7 @@ extension WebInterface {
 
     @Sendable func reportPage(request: Request, context: AppRequestContext) async throws -> Response {
         // The same roles as GET /api/v1/report.
-        _ = try self.require(context, roles: .admin, .reviewer, .teacher, to: "查看监测报告")
+        _ = try self.pages.require(context, roles: .admin, .reviewer, .teacher, to: "查看监测报告")
         let thisYear = ReportService.currentYear()
         let year = try request.uri.positiveInt("year") ?? thisYear
         guard (2000...2100).contains(year) else {
@@ -73,7 +80,7 @@ extension WebInterface {
         let page = ReportPageModel(
             year: year,
             years: Set((max(2000, thisYear - 4)...thisYear).map { $0 } + [year]).sorted(by: >).map { .init(value: $0, selected: $0 == year) },
-            generatedAt: Self.format(report.generatedAt),
+            generatedAt: Pages.format(report.generatedAt),
             total: report.totals.resources,
             kinds: ResourceKind.allCases.map { .init(label: $0.chineseName, count: report.totals.byKind[$0.rawValue] ?? 0) },
             rules: report.rules.map { rule in
@@ -92,6 +99,6 @@ extension WebInterface {
             courses: scopes(report.byCourse),
             jsonURL: "/api/v1/report?year=\(year)"
         )
-        return try await self.render("report", title: "\(year) 年度监测报告", page: page, context: context, path: "/report")
+        return try await self.pages.render("report", title: "\(year) 年度监测报告", page: page, context: context, path: "/report")
     }
 }

@@ -4,7 +4,15 @@ import GranaryStore
 import Hummingbird
 
 /// The home page (the core major, its talent plan and course-system map) and the list of courses.
-extension WebInterface {
+struct HomePages: Sendable {
+    let pages: Pages
+    let catalogue: CatalogueStore
+
+    func addRoutes(to pages: RouterGroup<AppRequestContext>) {
+        pages.get("", use: self.home)
+        pages.get("courses", use: self.courseList)
+    }
+
     struct HomePage: Sendable {
         struct PlannedCourse: Sendable {
             let name: String
@@ -41,9 +49,9 @@ extension WebInterface {
     }
 
     @Sendable func home(request: Request, context: AppRequestContext) async throws -> Response {
-        let names = try await self.names.current()
+        let names = try await self.pages.names.current()
         guard let major = names.coreMajor else {
-            return try await self.render("empty", title: "首页", page: NoMajorPage(signedIn: context.user != nil), context: context, path: "/")
+            return try await self.pages.render("empty", title: "首页", page: NoMajorPage(signedIn: context.user != nil), context: context, path: "/")
         }
         // The same store call as GET /api/v1/majors/{code}/plan.
         let plan = try await self.catalogue.plan(major: major.code)
@@ -55,7 +63,7 @@ extension WebInterface {
             code: major.code,
             name: major.name,
             level: major.level.rawValue,
-            mapURL: "/api/v1/graph/majors/\(Self.queryEscaped(major.code))?format=svg",
+            mapURL: "/api/v1/graph/majors/\(Pages.queryEscaped(major.code))?format=svg",
             goals: plan?.goals,
             jobs: jobs,
             courses: (plan?.courses ?? []).map { planned in
@@ -82,7 +90,7 @@ extension WebInterface {
             servedMajors: names.majors.values.filter { $0.role == .served }.sorted { $0.code < $1.code }.map { "\($0.name)（\($0.code)）" },
             signedIn: context.user != nil
         )
-        return try await self.render("home", title: "首页", page: page, context: context, path: "/")
+        return try await self.pages.render("home", title: "首页", page: page, context: context, path: "/")
     }
 
     struct CourseListPage: Sendable {
@@ -102,8 +110,8 @@ extension WebInterface {
     }
 
     @Sendable func courseList(request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try self.viewer(context)
-        let names = try await self.names.current()
+        _ = try self.pages.viewer(context)
+        let names = try await self.pages.names.current()
         let page = CourseListPage(
             groups: names.coursesByMajor.map { major, courses in
                 CourseListPage.Group(
@@ -113,12 +121,12 @@ extension WebInterface {
                             name: course.name,
                             category: course.category.chineseName,
                             hours: course.hours.map { "\($0) 学时" } ?? "",
-                            searchURL: Self.link("/search", [("course", course.id)])
+                            searchURL: Pages.link("/search", [("course", course.id)])
                         )
                     }
                 )
             }
         )
-        return try await self.render("courses", title: "课程目录", page: page, context: context, path: "/courses")
+        return try await self.pages.render("courses", title: "课程目录", page: page, context: context, path: "/courses")
     }
 }

@@ -6,7 +6,16 @@ import Hummingbird
 
 /// `/attempts/{id}`: sitting a paper (作答). The page shows what `AttemptStore.attempt` gives, which holds no
 /// answer key and no analysis before submission; `app.js` saves and submits through `/api/v1/attempts/{id}`.
-extension WebInterface {
+struct AttemptPages: Sendable {
+    let pages: Pages
+    let attempts: AttemptStore
+    let offerings: OfferingStore
+    let papers: PaperStore
+
+    func addRoutes(to pages: RouterGroup<AppRequestContext>) {
+        pages.get("attempts/{id}", use: self.attemptPage)
+    }
+
     struct AttemptPage: Sendable {
         struct Choice: Sendable {
             let id: String
@@ -65,7 +74,7 @@ extension WebInterface {
     }
 
     @Sendable func attemptPage(request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try self.viewer(context)
+        let user = try self.pages.viewer(context)
         let id = try context.parameters.require("id", as: UUID.self).uuidString.lowercased()
         let attempt = try await self.attempts.attempt(id: id, viewer: user)
         let paper = try await self.papers.paper(id: attempt.paper)
@@ -78,7 +87,7 @@ extension WebInterface {
         // After submission, the way on through the offering it was opened from.
         var next: String?
         if let offeringId, attempt.status != "open", let offering = try? await self.offerings.offering(id: offeringId, viewer: user, preview: false) {
-            let after = Self.nextHref(after: Offering.Item(paper: attempt.paper), in: offering)
+            let after = Pages.nextHref(after: Offering.Item(paper: attempt.paper), in: offering)
             next = after.href
         }
         let page = AttemptPage(
@@ -88,15 +97,15 @@ extension WebInterface {
             paperHref: "/papers/\(paper.id)" + (offeringId.map { "?offering=\($0)" } ?? ""),
             offering: offeringId,
             open: attempt.status == "open",
-            score: Self.number(attempt.score ?? 0),
-            maxScore: Self.number(attempt.maxScore),
+            score: Pages.number(attempt.score ?? 0),
+            maxScore: Pages.number(attempt.maxScore),
             pending: pending.count,
             hasPending: !pending.isEmpty,
             items: items,
             backHref: offeringId.map { "/offerings/\($0)" },
             nextHref: next
         )
-        return try await self.render("attempt", title: paper.title, page: page, context: context, path: request.uri.path)
+        return try await self.pages.render("attempt", title: paper.title, page: page, context: context, path: request.uri.path)
     }
 
     /// One question as the form (open) or the result (submitted) shows it, with the learner's own answer.
@@ -125,7 +134,7 @@ extension WebInterface {
                 correct: result.correct == true,
                 wrong: result.correct == false,
                 pending: pending.contains(question.question),
-                score: result.score.map(Self.number) ?? "—",
+                score: result.score.map(Pages.number) ?? "—",
                 analysis: result.analysis
             )
         }
@@ -141,7 +150,7 @@ extension WebInterface {
             position: question.position,
             type: question.type.rawValue,
             typeName: question.type.chineseName,
-            score: Self.number(question.score),
+            score: Pages.number(question.score),
             stem: question.stem,
             single: question.type == .single,
             multiple: question.type == .multiple,
@@ -153,7 +162,7 @@ extension WebInterface {
             judgedFalse: judged == false,
             blanks: (0..<count).map { AttemptPage.Blank(number: $0 + 1, value: $0 < blanks.count ? blanks[$0] : "") },
             written: written,
-            rubric: question.rubric.map { "\($0.criterion)（\(Self.number($0.points)) 分）" },
+            rubric: question.rubric.map { "\($0.criterion)（\(Pages.number($0.points)) 分）" },
             answered: answered.isEmpty ? "（未作答）" : answered,
             outcome: outcome
         )

@@ -5,7 +5,20 @@ import Hummingbird
 
 /// Log-in, log-out and learner sign-up as HTML forms: the same `Accounts` calls as `/api/v1/sessions` and
 /// `/api/v1/learners/register`, with the session token in an HttpOnly cookie instead of a response body.
-extension WebInterface {
+struct SessionPages: Sendable {
+    let pages: Pages
+    let accounts: Accounts
+    /// The same throttle as `POST /api/v1/sessions`, so the form is no way around it.
+    let throttle: LoginThrottle
+
+    func addRoutes(to pages: RouterGroup<AppRequestContext>) {
+        pages.get("login", use: self.loginForm)
+        pages.post("login", use: self.logIn)
+        pages.post("logout", use: self.logOut)
+        pages.get("register", use: self.registerForm)
+        pages.post("register", use: self.register)
+    }
+
     struct LoginPage: Sendable {
         let formToken: String
         let next: String
@@ -44,7 +57,7 @@ extension WebInterface {
         notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
-        var response = try await self.render(
+        var response = try await self.pages.render(
             template,
             title: title,
             page: page,
@@ -78,7 +91,7 @@ extension WebInterface {
     }
 
     @Sendable func logIn(request: Request, context: AppRequestContext) async throws -> Response {
-        let form = try await self.form(request, context: context)
+        let form = try await self.pages.form(request, context: context)
         guard self.formTokenMatches(request, form) else { throw Self.staleForm }
         let username = (form["username"] ?? "").trimmingCharacters(in: .whitespaces)
         let next = Self.localPath(form["next"])
@@ -123,7 +136,7 @@ extension WebInterface {
     }
 
     @Sendable func register(request: Request, context: AppRequestContext) async throws -> Response {
-        let form = try await self.form(request, context: context)
+        let form = try await self.pages.form(request, context: context)
         guard self.formTokenMatches(request, form) else { throw Self.staleForm }
         let username = form["username"] ?? ""
         let password = form["password"] ?? ""

@@ -6,7 +6,19 @@ import GranaryStore
 import Hummingbird
 
 /// `/review`: the audit queue and the decision form, over the same `ReviewService` as `/api/v1/reviews`.
-extension WebInterface {
+struct ReviewPages: Sendable {
+    let pages: Pages
+    let reviews: ReviewService
+    let resources: ResourceStore
+    let questions: QuestionStore
+    let catalogue: CatalogueStore
+
+    func addRoutes(to pages: RouterGroup<AppRequestContext>) {
+        pages.get("review", use: self.reviewQueue)
+        pages.get("review/{itemType}/{id}", use: self.reviewItem)
+        pages.post("review/{itemType}/{id}", use: self.decide)
+    }
+
     struct QueuePage: Sendable {
         struct Row: Sendable {
             let href: String
@@ -34,14 +46,14 @@ extension WebInterface {
     ]
 
     @Sendable func reviewQueue(request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try self.require(context, roles: .reviewer, .admin, to: "审核")
+        let user = try self.pages.require(context, roles: .reviewer, .admin, to: "审核")
         let pageRequest = PageRequest(page: 1, pageSize: PageRequest.maximumPageSize)
         var sections: [QueuePage.Section] = []
         for (type, title) in [(ReviewItemType.resource, "资源"), (.question, "试题")] {
             let queue = try await self.reviews.queue(type, viewer: user, pageRequest)
-            let names = try await self.names.current(courses: queue.items.map(\.course))
+            let names = try await self.pages.names.current(courses: queue.items.map(\.course))
             var authors: [String: String] = [:]
-            for author in Set(queue.items.map(\.author)) { authors[author] = try await self.personName(author) }
+            for author in Set(queue.items.map(\.author)) { authors[author] = try await self.pages.personName(author) }
             sections.append(
                 QueuePage.Section(
                     title: title,
@@ -61,7 +73,7 @@ extension WebInterface {
             )
         }
         let notice = request.uri.value("done").flatMap { Self.notices[$0] }
-        return try await self.render(
+        return try await self.pages.render(
             "review-queue",
             title: "审核队列",
             page: QueuePage(sections: sections),
@@ -116,8 +128,8 @@ extension WebInterface {
         let action: String
         let title: String
         let version: Int
-        let facts: [Fact]
-        let media: MediaView?
+        let facts: [Pages.Fact]
+        let media: Pages.MediaView?
         let question: QuestionView?
         let checks: [Check]
         let decisions: [Decision]
@@ -144,46 +156,46 @@ extension WebInterface {
         error: String?,
         status: HTTPResponse.Status
     ) async throws -> Response {
-        let user = try self.require(context, roles: .reviewer, .admin, to: "审核")
+        let user = try self.pages.require(context, roles: .reviewer, .admin, to: "审核")
         let (type, id) = try Self.reviewItem(context)
         let title: String
         let version: Int
-        var facts: [Fact]
-        var media: MediaView?
+        var facts: [Pages.Fact]
+        var media: Pages.MediaView?
         var questionView: ReviewItemPage.QuestionView?
         switch type {
         case .resource:
             let resource = try await self.resources.resource(id: id, viewer: user)
-            let names = try await self.names.current(courses: [resource.course])
+            let names = try await self.pages.names.current(courses: [resource.course])
             title = resource.title
             version = resource.version
-            facts = try await self.facts(of: resource, names: names)
-            facts.insert(Fact(label: "规范名称", value: resource.canonicalName), at: 0)
-            if let description = resource.description { facts.insert(Fact(label: "简介", value: description), at: 0) }
-            media = MediaView(resource: resource, text: try await self.textPreview(of: resource, viewer: user))
+            facts = try await self.pages.facts(of: resource, names: names, catalogue: self.catalogue)
+            facts.insert(Pages.Fact(label: "规范名称", value: resource.canonicalName), at: 0)
+            if let description = resource.description { facts.insert(Pages.Fact(label: "简介", value: description), at: 0) }
+            media = Pages.MediaView(resource: resource, text: try await Pages.textPreview(of: resource, viewer: user, resources: self.resources))
         case .question:
             let question = try await self.questions.question(id: id, viewer: user)
-            let names = try await self.names.current(courses: [question.course])
+            let names = try await self.pages.names.current(courses: [question.course])
             var points: [String] = []
             for point in question.knowledgePoints { points.append(try await self.catalogue.point(id: point)?.name ?? point) }
             title = "\(question.type.chineseName)：" + String(question.stem.prefix(40))
             version = question.version
             facts = [
-                Fact(label: "课程", value: names.courses[question.course]?.name ?? question.course),
-                Fact(label: "知识（技能）点", value: points.joined(separator: "、")),
-                Fact(label: "作者", value: try await self.personName(question.createdBy)),
-                Fact(label: "状态", value: question.status.chineseName),
-                Fact(label: "版本", value: "第 \(question.version) 版，\(Self.format(question.updatedAt))"),
+                Pages.Fact(label: "课程", value: names.courses[question.course]?.name ?? question.course),
+                Pages.Fact(label: "知识（技能）点", value: points.joined(separator: "、")),
+                Pages.Fact(label: "作者", value: try await self.pages.personName(question.createdBy)),
+                Pages.Fact(label: "状态", value: question.status.chineseName),
+                Pages.Fact(label: "版本", value: "第 \(question.version) 版，\(Pages.format(question.updatedAt))"),
             ]
             questionView = ReviewItemPage.QuestionView(
                 type: question.type.chineseName,
                 difficulty: question.difficulty,
                 stem: question.stem,
                 options: question.options,
-                answer: Self.answerText(question),
+                answer: Pages.answerText(question),
                 analysis: question.analysis,
-                rubric: question.rubric.map { "\($0.criterion)（\(Self.number($0.points)) 分）" },
-                score: Self.number(question.score)
+                rubric: question.rubric.map { "\($0.criterion)（\(Pages.number($0.points)) 分）" },
+                score: Pages.number(question.score)
             )
         }
         let past = try await self.reviews.reviews(type, id: id, viewer: user)
@@ -213,17 +225,17 @@ extension WebInterface {
                     reviewer: $0.reviewer,
                     decision: $0.decision.chineseName,
                     comment: $0.comment,
-                    date: Self.format($0.decidedAt) + "（第 \($0.version) 版）"
+                    date: Pages.format($0.decidedAt) + "（第 \($0.version) 版）"
                 )
             }
         )
-        return try await self.render("review-item", title: "审核：\(title)", page: page, context: context, path: "/review", status: status)
+        return try await self.pages.render("review-item", title: "审核：\(title)", page: page, context: context, path: "/review", status: status)
     }
 
     @Sendable func decide(request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try self.require(context, roles: .reviewer, .admin, to: "审核")
+        let user = try self.pages.require(context, roles: .reviewer, .admin, to: "审核")
         let (type, id) = try Self.reviewItem(context)
-        let fields = try await self.form(request, context: context)
+        let fields = try await self.pages.form(request, context: context)
         var form = DecisionForm()
         form.checks = ReviewChecks(
             political: fields["political"] == "on",

@@ -6,54 +6,20 @@ import Hummingbird
 /// `/offerings`, `/offerings/{id}`, `/offerings/{id}/units/{unit}` and `/me`: the offerings teachers assemble (组课),
 /// read through `OfferingStore`, `ProgressStore`, `DiscussionStore` and `LearnerRecommendations` as the API reads
 /// them. Enrolling, completing items and posting go from `app.js` to `/api/v1` itself.
-extension WebInterface {
-    // MARK: - Shared views
+struct LearningPages: Sendable {
+    let pages: Pages
+    let offerings: OfferingStore
+    let progress: ProgressStore
+    let discussions: DiscussionStore
+    let learnerRecommendations: LearnerRecommendations
 
-    /// One item of a unit as a link, with its kind.
-    struct ItemView: Sendable {
-        let href: String
-        let title: String
-        let kindName: String
-        let kindClass: String
-        let icon: String
-        /// The item's own course, when it is not the offering's (组课 across courses).
-        let otherCourse: String?
-        let done: Bool
-    }
-
-    /// The page an item of `offering` opens at.
-    static func href(of item: Offering.Item, offering: String) -> String {
-        item.resource.map { "/resources/\($0)?offering=\(offering)" } ?? "/papers/\(item.itemId)?offering=\(offering)"
-    }
-
-    /// The item's view; `done` holds the learner's completed keys (`resource:ID`, `paper:ID`).
-    static func itemView(_ item: Offering.Item, offering: Offering, done: Set<String>, names: CatalogueNames.Snapshot) -> ItemView {
-        let kind = item.paper != nil ? "paper" : (item.kind?.rawValue ?? "other")
-        let icons = ["video": "▶", "audio": "♪", "image": "▣", "animation": "◐", "simulation": "⚙", "paper": "✎", "courseware": "▤"]
-        let otherCourse = item.course.flatMap { $0 == offering.course ? nil : (names.courses[$0]?.name ?? $0) }
-        return ItemView(
-            href: Self.href(of: item, offering: offering.id),
-            title: item.title ?? "（已不可用的内容）",
-            kindName: item.paper != nil ? "试卷" : (item.kind?.chineseName ?? "资源"),
-            kindClass: "kind-" + kind,
-            icon: icons[kind] ?? "☰",
-            otherCourse: otherCourse,
-            done: done.contains(item.itemType + ":" + item.itemId)
-        )
-    }
-
-    /// The link after `item` in the offering's order: the next item, or the offering itself after the last.
-    static func nextHref(after item: Offering.Item, in offering: Offering) -> (href: String, title: String?) {
-        let items = offering.units.flatMap(\.items)
-        if let index = items.firstIndex(where: { $0.itemType == item.itemType && $0.itemId == item.itemId }), index + 1 < items.count {
-            return (Self.href(of: items[index + 1], offering: offering.id), items[index + 1].title)
-        }
-        return ("/offerings/\(offering.id)", nil)
-    }
-
-    /// A learner's progress in the offering `id`, nil when not enrolled.
-    func progress(in id: String, user: User) async throws -> OfferingProgress? {
-        try await self.progress.progress(user: user).first { $0.offering == id }
+    func addRoutes(to pages: RouterGroup<AppRequestContext>) {
+        pages.get("offerings", use: self.offeringList)
+        pages.get("offerings/new", use: self.offeringBuilder)
+        pages.get("offerings/{id}", use: self.offeringPage)
+        pages.get("offerings/{id}/edit", use: self.offeringBuilder)
+        pages.get("offerings/{id}/units/{unit}", use: self.unitPage)
+        pages.get("me", use: self.myLearning)
     }
 
     /// Whether `user` may change `offering` (its author or an admin).
@@ -68,11 +34,6 @@ extension WebInterface {
         case .published: "已发布"
         case .withdrawn: "已下架"
         }
-    }
-
-    /// `37`, a whole percentage.
-    static func percent(_ completed: Int, of total: Int) -> Int {
-        total == 0 ? 0 : Int((Double(completed) * 100 / Double(total)).rounded(.down))
     }
 
     // MARK: - /offerings
@@ -108,7 +69,7 @@ extension WebInterface {
     }
 
     @Sendable func offeringList(request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try self.viewer(context)
+        let user = try self.pages.viewer(context)
         let query = request.uri.queryParameters["q"].map(String.init)?.trimmingCharacters(in: .whitespaces)
         let course = request.uri.queryParameters["course"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let number = max(1, Int(request.uri.queryParameters["page"].map(String.init) ?? "") ?? 1)
@@ -117,7 +78,7 @@ extension WebInterface {
         let teaches = user.role == .teacher || user.role == .admin
         let mine =
             teaches ? try await self.offerings.list(viewer: user, course: nil, mine: true, query: nil, PageRequest(page: 1, pageSize: 100)).items : []
-        let names = try await self.names.current(courses: published.items.map(\.course) + mine.map(\.course))
+        let names = try await self.pages.names.current(courses: published.items.map(\.course) + mine.map(\.course))
         func card(_ offering: Offering) -> OfferingListPage.Card {
             OfferingListPage.Card(
                 href: "/offerings/\(offering.id)",
@@ -140,10 +101,10 @@ extension WebInterface {
             total: published.total,
             teaches: teaches,
             mine: mine.map(card),
-            previous: number > 1 ? Self.link("/offerings", [("q", query), ("course", course), ("page", String(number - 1))]) : nil,
-            next: number < pages ? Self.link("/offerings", [("q", query), ("course", course), ("page", String(number + 1))]) : nil
+            previous: number > 1 ? Pages.link("/offerings", [("q", query), ("course", course), ("page", String(number - 1))]) : nil,
+            next: number < pages ? Pages.link("/offerings", [("q", query), ("course", course), ("page", String(number + 1))]) : nil
         )
-        return try await self.render("offerings", title: "课程", page: page, context: context, path: "/offerings")
+        return try await self.pages.render("offerings", title: "课程", page: page, context: context, path: "/offerings")
     }
 
     // MARK: - /offerings/{id}
@@ -152,7 +113,7 @@ extension WebInterface {
         struct UnitView: Sendable {
             let number: Int
             let title: String
-            let items: [ItemView]
+            let items: [Pages.ItemView]
             let completed: Int
             let total: Int
             let discussionHref: String
@@ -185,13 +146,13 @@ extension WebInterface {
     }
 
     @Sendable func offeringPage(request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try self.viewer(context)
+        let user = try self.pages.viewer(context)
         let id = try context.parameters.require("id", as: UUID.self).uuidString.lowercased()
         // The author and admins see the working copy (what the API calls the preview); everyone else the published revision.
         let offering = try await self.offerings.offering(id: id, viewer: user, preview: true)
-        let progress = try await self.progress(in: id, user: user)
+        let progress = try await self.progress.progress(in: id, user: user)
         let done = Set(progress?.units.flatMap(\.done) ?? [])
-        let names = try await self.names.current(courses: [offering.course] + offering.units.flatMap { $0.items.compactMap(\.course) })
+        let names = try await self.pages.names.current(courses: [offering.course] + offering.units.flatMap { $0.items.compactMap(\.course) })
         let isAuthor = Self.owns(offering, user: user)
         let next = progress?.next
         let page = OfferingPage(
@@ -199,7 +160,7 @@ extension WebInterface {
             title: offering.title,
             course: names.courses[offering.course]?.name ?? offering.course,
             description: offering.description,
-            author: try await self.personName(offering.createdBy),
+            author: try await self.pages.personName(offering.createdBy),
             status: Self.statusName(offering.status),
             statusClass: "status-" + offering.status.rawValue,
             enrolledCount: offering.enrolled,
@@ -213,24 +174,24 @@ extension WebInterface {
                 OfferingPage.ProgressView(
                     completed: $0.completed,
                     total: $0.total,
-                    percent: Self.percent($0.completed, of: $0.total),
-                    nextHref: next.map { Self.href(of: $0, offering: id) },
+                    percent: Pages.percent($0.completed, of: $0.total),
+                    nextHref: next.map { Pages.href(of: $0, offering: id) },
                     nextTitle: next?.title
                 )
             },
             units: offering.units.enumerated().map { index, unit in
-                let items = unit.items.map { Self.itemView($0, offering: offering, done: done, names: names) }
+                let items = unit.items.map { Pages.itemView($0, offering: offering, done: done, names: names) }
                 return OfferingPage.UnitView(
                     number: index + 1,
                     title: unit.title,
                     items: items,
                     completed: items.filter(\.done).count,
                     total: items.count,
-                    discussionHref: "/offerings/\(id)/units/\(Self.queryEscaped(unit.id))"
+                    discussionHref: "/offerings/\(id)/units/\(Pages.queryEscaped(unit.id))"
                 )
             }
         )
-        return try await self.render("offering", title: offering.title, page: page, context: context, path: request.uri.path)
+        return try await self.pages.render("offering", title: offering.title, page: page, context: context, path: request.uri.path)
     }
 
     // MARK: - /offerings/{id}/units/{unit}
@@ -253,7 +214,7 @@ extension WebInterface {
         let unitId: String
         let number: Int
         let title: String
-        let items: [ItemView]
+        let items: [Pages.ItemView]
         let threads: [PostView]
         let total: Int
         let canPost: Bool
@@ -262,7 +223,7 @@ extension WebInterface {
     }
 
     @Sendable func unitPage(request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try self.viewer(context)
+        let user = try self.pages.viewer(context)
         let id = try context.parameters.require("id", as: UUID.self).uuidString.lowercased()
         let unitId = try context.parameters.require("unit")
         var offering = try await self.offerings.offering(id: id, viewer: user, preview: true)
@@ -277,8 +238,8 @@ extension WebInterface {
         let number = max(1, Int(request.uri.queryParameters["page"].map(String.init) ?? "") ?? 1)
         let pageRequest = PageRequest(page: number, pageSize: 20)
         let threads = try await self.discussions.threads(offering: id, unit: unitId, viewer: user, pageRequest)
-        let progress = try await self.progress(in: id, user: user)
-        let names = try await self.names.current(courses: [offering.course] + unit.items.compactMap(\.course))
+        let progress = try await self.progress.progress(in: id, user: user)
+        let names = try await self.pages.names.current(courses: [offering.course] + unit.items.compactMap(\.course))
         let owner = Self.owns(offering, user: user)
         func view(_ post: Post) -> UnitPage.PostView {
             UnitPage.PostView(
@@ -287,12 +248,12 @@ extension WebInterface {
                 byTeacher: post.byTeacher,
                 body: post.body,
                 hidden: post.hidden,
-                time: Self.format(post.createdAt),
+                time: Pages.format(post.createdAt),
                 canHide: owner && !post.hidden,
                 replies: (post.replies ?? []).map(view)
             )
         }
-        let here = "/offerings/\(id)/units/\(Self.queryEscaped(unitId))"
+        let here = "/offerings/\(id)/units/\(Pages.queryEscaped(unitId))"
         let pages = (threads.total + pageRequest.pageSize - 1) / pageRequest.pageSize
         let page = UnitPage(
             offeringId: id,
@@ -301,15 +262,15 @@ extension WebInterface {
             unitId: unitId,
             number: index + 1,
             title: unit.title,
-            items: unit.items.map { Self.itemView($0, offering: offering, done: Set(progress?.units.flatMap(\.done) ?? []), names: names) },
+            items: unit.items.map { Pages.itemView($0, offering: offering, done: Set(progress?.units.flatMap(\.done) ?? []), names: names) },
             threads: threads.items.map(view),
             total: threads.total,
             // The same rule as DiscussionStore.post: enrolled learners, the offering's teacher, any teacher.
             canPost: progress != nil || owner || user.role == .teacher,
-            previous: number > 1 ? Self.link(here, [("page", String(number - 1))]) : nil,
-            next: number < pages ? Self.link(here, [("page", String(number + 1))]) : nil
+            previous: number > 1 ? Pages.link(here, [("page", String(number - 1))]) : nil,
+            next: number < pages ? Pages.link(here, [("page", String(number + 1))]) : nil
         )
-        return try await self.render("unit", title: unit.title, page: page, context: context, path: request.uri.path)
+        return try await self.pages.render("unit", title: unit.title, page: page, context: context, path: request.uri.path)
     }
 
     // MARK: - /offerings/new and /offerings/{id}/edit
@@ -317,12 +278,12 @@ extension WebInterface {
     struct OfferingBuilderPage: Sendable {
         let id: String?
         let heading: String
-        let picker: CoursePicker
+        let picker: Pages.CoursePicker
     }
 
     @Sendable func offeringBuilder(request: Request, context: AppRequestContext) async throws -> Response {
         // The same roles as POST /api/v1/offerings; the working copy itself is fetched by app.js from the API.
-        let user = try self.require(context, roles: .teacher, .admin, to: "组课")
+        let user = try self.pages.require(context, roles: .teacher, .admin, to: "组课")
         var id: String?
         var heading = "新建课程"
         if context.parameters.get("id") != nil {
@@ -334,8 +295,8 @@ extension WebInterface {
             id = offeringId
             heading = "编辑课程：" + offering.title
         }
-        let page = OfferingBuilderPage(id: id, heading: heading, picker: CoursePicker(try await self.names.current()))
-        return try await self.render("offering-builder", title: heading, page: page, context: context, path: request.uri.path)
+        let page = OfferingBuilderPage(id: id, heading: heading, picker: Pages.CoursePicker(try await self.pages.names.current()))
+        return try await self.pages.render("offering-builder", title: heading, page: page, context: context, path: request.uri.path)
     }
 
     // MARK: - /me
@@ -368,10 +329,10 @@ extension WebInterface {
     }
 
     @Sendable func myLearning(request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try self.viewer(context)
+        let user = try self.pages.viewer(context)
         let enrolments = try await self.progress.progress(user: user)
         let suggestions = try await self.learnerRecommendations.suggestions(for: user, limit: 8)
-        let names = try await self.names.current(courses: enrolments.map(\.course) + suggestions.map(\.course))
+        let names = try await self.pages.names.current(courses: enrolments.map(\.course) + suggestions.map(\.course))
         let page = MyLearningPage(
             name: user.displayName,
             enrolments: enrolments.map { progress in
@@ -381,11 +342,11 @@ extension WebInterface {
                     course: names.courses[progress.course]?.name ?? progress.course,
                     completed: progress.completed,
                     total: progress.total,
-                    percent: Self.percent(progress.completed, of: progress.total),
+                    percent: Pages.percent(progress.completed, of: progress.total),
                     finished: progress.total > 0 && progress.completed == progress.total,
-                    nextHref: progress.next.map { Self.href(of: $0, offering: progress.offering) },
+                    nextHref: progress.next.map { Pages.href(of: $0, offering: progress.offering) },
                     nextTitle: progress.next?.title,
-                    enrolledAt: Self.day(progress.enrolledAt)
+                    enrolledAt: Pages.day(progress.enrolledAt)
                 )
             },
             suggestions: suggestions.map { suggestion in
@@ -398,7 +359,7 @@ extension WebInterface {
                 )
             }
         )
-        return try await self.render("me", title: "我的学习", page: page, context: context, path: "/me")
+        return try await self.pages.render("me", title: "我的学习", page: page, context: context, path: "/me")
     }
 
     /// Why a resource is suggested, in words.

@@ -5,7 +5,14 @@ import Hummingbird
 
 /// `/analytics`: resource usage (资源使用) and teaching behaviour (教学行为) for teachers, reviewers and admins, from
 /// the same `Analytics` service and the same period rules as `GET /api/v1/analytics/*`.
-extension WebInterface {
+struct AnalyticsPages: Sendable {
+    let pages: Pages
+    let analytics: Analytics
+
+    func addRoutes(to pages: RouterGroup<AppRequestContext>) {
+        pages.get("analytics", use: self.analyticsPage)
+    }
+
     struct AnalyticsPage: Sendable {
         struct Option: Sendable {
             let value: String
@@ -40,7 +47,7 @@ extension WebInterface {
         let to: String
         let groupings: [Option]
         let intervals: [Option]
-        let totals: [Fact]
+        let totals: [Pages.Fact]
         let groupHeading: String
         let groups: [GroupRow]
         let groupTotal: Int
@@ -53,14 +60,14 @@ extension WebInterface {
 
     @Sendable func analyticsPage(request: Request, context: AppRequestContext) async throws -> Response {
         // The same roles as GET /api/v1/analytics/*.
-        _ = try self.require(context, roles: .teacher, .reviewer, .admin, to: "查看数据分析")
+        _ = try self.pages.require(context, roles: .teacher, .reviewer, .admin, to: "查看数据分析")
         let uri = request.uri
         let (from, to) = try LearningController.period(uri)
         let by = uri.queryParameters["by"].flatMap { ResourceAnalytics.Grouping(rawValue: String($0)) } ?? .resource
         let interval = uri.queryParameters["interval"].flatMap { ResourceAnalytics.Interval(rawValue: String($0)) } ?? .month
         let usage = try await self.analytics.resources(from: from, to: to, by: by, interval: interval, PageRequest(page: 1, pageSize: 50))
         let teaching = try await self.analytics.teaching(from: from, to: to)
-        let names = try await self.names.current()
+        let names = try await self.pages.names.current()
         let last = Date(timeInterval: -1, since: to)
 
         let groupNames: [ResourceAnalytics.Grouping: String] = [.resource: "按资源", .course: "按课程", .kind: "按资源类型"]
@@ -73,8 +80,8 @@ extension WebInterface {
             ].map(String.init) + [f.medianGradingHours.map { String(format: "%.1f", $0) } ?? "—"]
         }
         let page = AnalyticsPage(
-            from: Self.day(from),
-            to: Self.day(last),
+            from: Pages.day(from),
+            to: Pages.day(last),
             groupings: ResourceAnalytics.Grouping.allCases.map {
                 .init(value: $0.rawValue, label: groupNames[$0] ?? $0.rawValue, selected: $0 == by)
             },
@@ -82,17 +89,20 @@ extension WebInterface {
                 .init(value: "month", label: "按月", selected: interval == .month), .init(value: "day", label: "按日", selected: interval == .day),
             ],
             totals: [
-                Fact(label: "浏览", value: String(usage.totals.views)),
-                Fact(label: "下载", value: String(usage.totals.downloads)),
-                Fact(label: "完成学习", value: String(usage.totals.completions)),
-                Fact(label: "评价", value: String(usage.totals.ratings) + (usage.totals.averageStars.map { String(format: "（平均 %.1f 星）", $0) } ?? "")),
-                Fact(label: "使用人数", value: String(usage.users)),
+                Pages.Fact(label: "浏览", value: String(usage.totals.views)),
+                Pages.Fact(label: "下载", value: String(usage.totals.downloads)),
+                Pages.Fact(label: "完成学习", value: String(usage.totals.completions)),
+                Pages.Fact(
+                    label: "评价",
+                    value: String(usage.totals.ratings) + (usage.totals.averageStars.map { String(format: "（平均 %.1f 星）", $0) } ?? "")
+                ),
+                Pages.Fact(label: "使用人数", value: String(usage.users)),
             ],
             groupHeading: by == .resource ? "资源" : (by == .course ? "课程" : "资源类型"),
             groups: usage.items.map { group in
                 AnalyticsPage.GroupRow(
                     name: by == .course ? (names.courses[group.key]?.name ?? group.name) : group.name,
-                    href: by == .resource ? "/resources/\(group.key)" : (by == .course ? Self.link("/search", [("course", group.key)]) : nil),
+                    href: by == .resource ? "/resources/\(group.key)" : (by == .course ? Pages.link("/search", [("course", group.key)]) : nil),
                     views: group.figures.views,
                     downloads: group.figures.downloads,
                     completions: group.figures.completions,
@@ -125,6 +135,6 @@ extension WebInterface {
             },
             teachingTotals: cells(teaching.totals)
         )
-        return try await self.render("analytics", title: "数据分析", page: page, context: context, path: "/analytics")
+        return try await self.pages.render("analytics", title: "数据分析", page: page, context: context, path: "/analytics")
     }
 }

@@ -8,7 +8,14 @@ import Mustache
 ///
 /// It is load-tested like the API, so it costs what the API costs plus the template: course and major names come
 /// from `CatalogueNames` in memory, not from a query per hit.
-extension WebInterface {
+struct SearchPages: Sendable {
+    let pages: Pages
+    let search: SearchService
+
+    func addRoutes(to pages: RouterGroup<AppRequestContext>) {
+        pages.get("search", use: self.searchPage)
+    }
+
     struct SearchPage: Sendable {
         struct Hit: Sendable {
             let href: String
@@ -73,7 +80,7 @@ extension WebInterface {
     private static let sortNames: [(SearchQuery.Sort, String)] = [(.relevance, "相关度"), (.newest, "最新"), (.popular, "最受欢迎")]
 
     @Sendable func searchPage(request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try self.viewer(context)
+        let user = try self.pages.viewer(context)
         let uri = request.uri
         // As GET /api/v1/search without `status`: published items only, for every role.
         var filter = try uri.resourceFilter()
@@ -82,7 +89,7 @@ extension WebInterface {
         let sort = try uri.value("sort", as: SearchQuery.Sort.self) ?? .relevance
         let text = uri.value("q") ?? ""
         let results = try await self.search.search(SearchQuery(text, viewer: user, sort: sort, page: pageRequest, filter: filter))
-        let names = try await self.names.current(courses: results.hits.map(\.document.course))
+        let names = try await self.pages.names.current(courses: results.hits.map(\.document.course))
 
         let current: [(String, String?)] = [
             ("q", text), ("kind", filter.kind?.rawValue), ("course", filter.course), ("major", filter.major),
@@ -91,7 +98,7 @@ extension WebInterface {
         ]
         /// The current search with `name` set to `value` (nil removes it), back on the first page.
         func with(_ name: String, _ value: String?) -> String {
-            Self.link("/search", current.map { $0.0 == name ? ($0.0, value) : $0 })
+            Pages.link("/search", current.map { $0.0 == name ? ($0.0, value) : $0 })
         }
         func courseName(_ id: String) -> String { names.courses[id]?.name ?? id }
         func majorName(_ code: String) -> String { names.majors[code]?.name ?? code }
@@ -119,7 +126,7 @@ extension WebInterface {
         if let point = filter.knowledgePoint { filters.append(.init(label: "知识点：" + point, removeHref: with("knowledgePoint", nil))) }
 
         let lastPage = max(1, (results.total + pageRequest.pageSize - 1) / pageRequest.pageSize)
-        func pageHref(_ number: Int) -> String { Self.link("/search", current + [("page", number == 1 ? nil : String(number))]) }
+        func pageHref(_ number: Int) -> String { Pages.link("/search", current + [("page", number == 1 ? nil : String(number))]) }
         let window = max(1, pageRequest.page - 3)...min(lastPage, max(1, pageRequest.page - 3) + 6)
         let page = SearchPage(
             q: text,
@@ -133,7 +140,7 @@ extension WebInterface {
                     kind: document.kind.chineseName,
                     course: courseName(document.course),
                     origin: document.original ? "原创" : "引用",
-                    date: Self.day(document.createdAt),
+                    date: Pages.day(document.createdAt),
                     rating: document.ratings > 0 ? String(format: "★ %.1f（%d 人评价）", document.averageStars, document.ratings) : nil
                 )
             },
@@ -150,13 +157,13 @@ extension WebInterface {
             firstShown: results.hits.isEmpty ? 0 : pageRequest.offset + 1,
             lastShown: pageRequest.offset + results.hits.count
         )
-        return try await self.render("search", title: text.isEmpty ? "检索资源" : "检索：\(text)", page: page, context: context, path: "/search")
+        return try await self.pages.render("search", title: text.isEmpty ? "检索资源" : "检索：\(text)", page: page, context: context, path: "/search")
     }
 }
 
 // MARK: - Lookups without reflection (see PageRenderer.swift); the results part is SearchResultsHTML
 
-extension WebInterface.SearchPage: MustacheParent {
+extension SearchPages.SearchPage: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
         case "q": self.q
@@ -177,7 +184,7 @@ extension WebInterface.SearchPage: MustacheParent {
     }
 }
 
-extension WebInterface.SearchPage.Option: MustacheParent {
+extension SearchPages.SearchPage.Option: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
         case "value": self.value
@@ -188,7 +195,7 @@ extension WebInterface.SearchPage.Option: MustacheParent {
     }
 }
 
-extension WebInterface.SearchPage.Hidden: MustacheParent {
+extension SearchPages.SearchPage.Hidden: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
         case "name": self.name
