@@ -238,6 +238,7 @@ let package = Package(
         .testTarget(
             name: "GranaryGraphTests",
             dependencies: [
+                "GranaryTestSupport",
                 "GranaryGraph",
                 "GranaryModel",
                 "GranaryStore",
@@ -248,6 +249,7 @@ let package = Package(
         .testTarget(
             name: "GranaryReviewTests",
             dependencies: [
+                "GranaryTestSupport",
                 "GranaryDemo",
                 "GranaryModel",
                 "GranaryReview",
@@ -272,6 +274,7 @@ let package = Package(
         .testTarget(
             name: "GranaryHTTPTests",
             dependencies: [
+                "GranaryTestSupport",
                 "GranaryAssessment",
                 "GranaryDemo",
                 "GranaryGraph",

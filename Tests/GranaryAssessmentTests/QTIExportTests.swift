@@ -1,5 +1,6 @@
 import Foundation
 import GranaryModel
+import GranaryTestSupport
 import Synchronization
 import Testing
 
@@ -175,7 +176,7 @@ import FoundationXML
     @Test(arguments: QTIVersion.allCases)
     func theZipOpensWithTheArchiveReaderAndHoldsTheManifestAndEveryItem(version: QTIVersion) throws {
         let package = Self.package(version)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("granary-qti-\(UUID().uuidString)")
+        let directory = URL(fileURLWithPath: TestFolders.make("qti"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("试题.zip")
@@ -203,7 +204,7 @@ import FoundationXML
         try writer.add("资源/焊接.txt", Array(String(repeating: "焊接电流与电弧电压。", count: 50).utf8))
         try writer.add("tiny", [0x41])
         try writer.add("empty", [])
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("granary-zip-\(UUID().uuidString).zip")
+        let url = URL(fileURLWithPath: TestFolders.make("zip") + ".zip")
         defer { try? FileManager.default.removeItem(at: url) }
         try Data(writer.finish()).write(to: url)
         let archive = try #require(ZipArchive(path: url.path))

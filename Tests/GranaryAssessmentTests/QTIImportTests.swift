@@ -1,6 +1,7 @@
 import Foundation
 import GranaryModel
 import GranaryStore
+import GranaryTestSupport
 import Testing
 
 @testable import GranaryAssessment
@@ -19,7 +20,7 @@ import Testing
         let questions: QuestionStore
 
         init() async throws {
-            self.folder = FileManager.default.temporaryDirectory.appendingPathComponent("granary-qti-\(UUID().uuidString)").path
+            self.folder = TestFolders.make("qti")
             self.library = try Library(
                 dataDirectory: self.folder,
                 metadataDirectory: QTIImportTests.root.appendingPathComponent("Metadata").path,

@@ -2,6 +2,7 @@ import Foundation
 import GranaryGraph
 import GranaryModel
 import GranaryStore
+import GranaryTestSupport
 import Testing
 
 @Suite struct GraphServiceTests {
@@ -9,7 +10,7 @@ import Testing
         .appendingPathComponent("Metadata").path
 
     @Test func everyRequestAfterAChangeSeesItEvenWhenTheyArriveTogether() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("granary-graph-\(UUID().uuidString)").path
+        let folder = TestFolders.make("graph")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let library = try Library(dataDirectory: folder, metadataDirectory: Self.metadata, options: .init(bcryptCost: 4), schemas: [])
         let catalogue = library.catalogue

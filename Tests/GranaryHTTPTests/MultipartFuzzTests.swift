@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GranaryModel
 import GranaryStore
+import GranaryTestSupport
 import NIOCore
 import Testing
 
@@ -79,7 +80,7 @@ import Testing
     }
 
     @Test func anyBodyIsReadOrRefusedCleanly() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("granary-multipart-fuzz-\(UUID().uuidString)").path
+        let root = TestFolders.make("multipart-fuzz")
         let blobs = try BlobStore(root: root)
         var random = SeededGenerator(seed: Self.seed)
         let seeds = Self.seeds(&random)

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GranaryModel
 import GranaryStore
+import GranaryTestSupport
 import NIOCore
 import Testing
 
@@ -41,7 +42,7 @@ import Testing
 
     @Test(arguments: [1, 2, 7, 29, 30, 31, 64, 1000, 65_536])
     func everyChunkingYieldsTheSameFile(chunkSize: Int) async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("granary-multipart-\(UUID().uuidString)").path
+        let root = TestFolders.make("multipart")
         let blobs = try BlobStore(root: root)
         for seed in UInt64(1)...4 {
             let file = Self.trickyFile(seed: seed, length: chunkSize < 8 ? 20_000 : 300_000)
@@ -57,7 +58,7 @@ import Testing
     }
 
     @Test func aFileBeforeItsMetadataAndAnEmptyFileAreReadToo() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("granary-multipart-\(UUID().uuidString)").path
+        let root = TestFolders.make("multipart")
         let blobs = try BlobStore(root: root)
         var body = ByteBuffer()
         body.writeString("--\(Self.boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\n")
@@ -71,7 +72,7 @@ import Testing
     }
 
     @Test func aBodyThatStopsInsideTheFileIsIncomplete() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("granary-multipart-\(UUID().uuidString)").path
+        let root = TestFolders.make("multipart")
         let blobs = try BlobStore(root: root)
         let (full, _) = multipart(metadata: validMetadata, file: Self.trickyFile(seed: 9, length: 50_000), boundary: Self.boundary)
         for cut in [200, 30_000, full.readableBytes - 10, full.readableBytes - 4] {
@@ -84,7 +85,7 @@ import Testing
 
 extension MultipartReaderTests {
     private func readRaw(_ text: [UInt8], chunkSize: Int = 3) async throws -> MultipartUpload {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("granary-multipart-\(UUID().uuidString)").path
+        let root = TestFolders.make("multipart")
         return try await self.read(ByteBuffer(bytes: text), chunkSizes: [chunkSize], blobs: try BlobStore(root: root))
     }
 

@@ -3,6 +3,7 @@ import GRDB
 import GranaryHTTP
 import GranaryModel
 import GranarySchema
+import GranaryTestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -24,7 +25,7 @@ struct TestLibrary {
     static let fixturesDirectory = repositoryRoot + "/Tests/Fixtures"
 
     init(directory: String? = nil, maximumUploadSize: Int64 = 64 << 20, tokenLifetime: TimeInterval = 3600) throws {
-        let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("granary-test-\(UUID().uuidString)").path
+        let directory = directory ?? TestFolders.make("test")
         self.directory = directory
         self.library = try Library(
             dataDirectory: directory,

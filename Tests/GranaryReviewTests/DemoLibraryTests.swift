@@ -5,11 +5,12 @@ import GranaryModel
 import GranaryReview
 import GranarySchema
 import GranaryStore
+import GranaryTestSupport
 import Testing
 
 @Suite struct DemoLibraryTests {
     @Test func theDemoIsARealLibraryAndLoadsOnlyIntoAnEmptyStore() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("granary-demo-\(UUID().uuidString)").path
+        let directory = TestFolders.make("demo")
         let library = try Library(
             dataDirectory: directory,
             metadataDirectory: MonitoringReportTests.root + "/Metadata",

@@ -4,6 +4,7 @@ import GranaryModel
 import GranaryReview
 import GranarySchema
 import GranaryStore
+import GranaryTestSupport
 import NIOCore
 import Testing
 
@@ -18,7 +19,7 @@ import Testing
         let reports: ReportService
 
         init() async throws {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("granary-report-\(UUID().uuidString)").path
+            let directory = TestFolders.make("report")
             self.library = try Library(
                 dataDirectory: directory,
                 metadataDirectory: MonitoringReportTests.root + "/Metadata",

@@ -1,6 +1,7 @@
 import Foundation
 import GranaryModel
 import GranaryStore
+import GranaryTestSupport
 import Testing
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().path + "/Fixtures"
@@ -51,7 +52,7 @@ let metadataDirectory =
 
 @Suite struct BlobStoreTests {
     private func store() throws -> (BlobStore, String) {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("granary-blobs-\(UUID().uuidString)").path
+        let root = TestFolders.make("blobs")
         return (try BlobStore(root: root), root)
     }
 

@@ -13,7 +13,7 @@ import Testing
         + "/Metadata"
 
     static func temporary(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("granary-\(name)-\(UUID().uuidString)").path
+        TestFolders.make(name)
     }
 
     /// A library with a teacher, a course and two resources (two blobs, a dozen events).

@@ -1,4 +1,5 @@
 import Foundation
+import GranaryTestSupport
 import Testing
 
 @testable import GranaryStore
@@ -167,7 +168,7 @@ import Testing
     @Test func everyCutOrFlippedByteOfADocxGivesNilOrTheTrueText() async throws {
         let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: fixtures + "/process-card.docx")))
         let truth = TextExtractor.documentText(ofFileAt: fixtures + "/process-card.docx", limit: 1000)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("granary-text-\(UUID().uuidString)").path
+        let path = TestFolders.make("text")
         defer { try? FileManager.default.removeItem(atPath: path) }
         for length in 0..<bytes.count {
             FileManager.default.createFile(atPath: path, contents: Data(bytes[..<length]))
@@ -228,7 +229,7 @@ private let wordNamespace = "http://schemas.openxmlformats.org/wordprocessingml/
 
 /// A temporary file holding `bytes`; the caller removes it.
 private func temporaryFile(_ bytes: [UInt8]) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("granary-text-\(UUID().uuidString)").path
+    let path = TestFolders.make("text")
     try Data(bytes).write(to: URL(fileURLWithPath: path))
     return path
 }

@@ -11,3 +11,20 @@ public enum TemporaryDirectory {
         return try await body(path)
     }
 }
+
+/// Folders for tests whose folder must outlive the code that made it (a library reopened after a restart): all live
+/// in one folder per test run, removed when the run ends.
+public enum TestFolders {
+    /// The run's folder, `granary-tests-<pid>`.
+    public static let root: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("granary-tests-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: TestFolders.root) }
+        return path
+    }()
+
+    /// A new path `<root>/<label>-<uuid>` (not created).
+    public static func make(_ label: String) -> String {
+        Self.root + "/\(label)-\(UUID().uuidString)"
+    }
+}
