@@ -134,12 +134,12 @@ extension Bench {
             let library = try Library(dataDirectory: work + "/library", metadataDirectory: metadata, schemas: .all)
             let majors = Array(library.nationalCatalogue.majors.filter { $0.level == .associate }.prefix(1 + CatalogueStore.maximumServedMajors))
             let storeStart = ContinuousClock.now
-            let counts = try await library.database.pool.write { db in try shared.store(db, majors: majors.map(\.code)) }
+            let counts = try await library.database.writer.write { db in try shared.store(db, majors: majors.map(\.code)) }
             let stored = Review.seconds(ContinuousClock.now - storeStart)
             var loads: [Double] = []
             for _ in 0..<3 {
                 let start = ContinuousClock.now
-                _ = try await library.database.pool.read { db in try GraphIndex.load(db) }
+                _ = try await library.database.writer.read { db in try GraphIndex.load(db) }
                 loads.append(Review.seconds(ContinuousClock.now - start))
             }
             let service = GraphService(database: library.database)

@@ -112,7 +112,7 @@ extension Bench {
             let blob = try await upload.finish()
             let kinds = ResourceKind.allCases
             let origin = ISO8601DateFormatter().date(from: "2024-01-01T00:00:00Z")!
-            try await library.database.pool.write { db in
+            try await library.database.writer.write { db in
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO blobs (sha256, size, mime, createdAt) VALUES (?, ?, 'text/plain', ?)",
                     arguments: [blob.sha256, blob.size, Date()]

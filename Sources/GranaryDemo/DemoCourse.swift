@@ -13,7 +13,7 @@ public enum DemoCourse {
             let teacher = try await library.accounts.user(named: "zhang.laoshi"),
             let learner = try await library.accounts.user(named: "xuesheng")
         else { return }
-        let ids = try await library.database.pool.read { db in
+        let ids = try await library.database.writer.read { db in
             try Dictionary(
                 Row.fetchAll(
                     db,

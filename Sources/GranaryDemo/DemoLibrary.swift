@@ -44,7 +44,7 @@ public enum DemoLibrary {
                 actor: "demo"
             )
         }
-        try await library.database.pool.write { db in
+        try await library.database.writer.write { db in
             try db.execute(sql: "UPDATE institutions SET role = 'host' WHERE name = '示范职业技术学院'")
         }
         let admin = users["admin"]!.username

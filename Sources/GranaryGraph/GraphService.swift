@@ -49,7 +49,7 @@ public struct GraphService: Sendable {
         if let current = self.cache.current, current.revision >= revision { return current }
         let database = self.database
         return try await self.loader.load(atLeast: revision, into: self.cache) {
-            try await database.pool.read { db in try GraphIndex.load(db) }
+            try await database.writer.read { db in try GraphIndex.load(db) }
         }
     }
 
@@ -61,7 +61,7 @@ public struct GraphService: Sendable {
     public func courseSystem(major code: String) async throws -> CourseSystemGraph {
         let index = try await self.index()
         guard let major = index.node(.major, code) else { throw GranaryError.notFound(LocalizedText(zh: "专业", en: "Major"), code) }
-        let counts = try await self.database.pool.read { db in try Self.pointCounts(db, major: code) }
+        let counts = try await self.database.writer.read { db in try Self.pointCounts(db, major: code) }
         let layout = Self.layout(index, major)
         var nodes = [CourseSystemGraph.Node(type: .major, key: code, name: index.names[Int(major)])]
         var edges: [CourseSystemGraph.Edge] = []
@@ -198,7 +198,7 @@ public struct GraphService: Sendable {
     public func gaps(major code: String) async throws -> CourseSystemGaps {
         let index = try await self.index()
         guard let major = index.node(.major, code) else { throw GranaryError.notFound(LocalizedText(zh: "专业", en: "Major"), code) }
-        let counts = try await self.database.pool.read { db in try Self.pointCounts(db, major: code) }
+        let counts = try await self.database.writer.read { db in try Self.pointCounts(db, major: code) }
         let layout = Self.layout(index, major)
         var withoutResources: [CourseSystemGaps.PointGap] = []
         var withoutQuestions: [CourseSystemGaps.PointGap] = []
@@ -269,7 +269,7 @@ public struct GraphService: Sendable {
     /// Job → the skills it requires → the courses that teach them → their published resources.
     public func path(job id: String) async throws -> JobPath {
         let index = try await self.index()
-        return try await self.database.pool.read { db in
+        return try await self.database.writer.read { db in
             guard let job = index.node(.job, id), let stored = try CatalogueStore.fetchJob(db, id: id) else {
                 throw GranaryError.notFound(LocalizedText(zh: "岗位", en: "Job"), id)
             }

@@ -24,10 +24,10 @@ public struct Analytics: Sendable {
 
     /// Records one view or download; one row, outside any other transaction.
     public func record(_ use: Use, resource: String, user: User) async throws {
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             try db.execute(
                 sql: "INSERT INTO resourceUses (resource, user, action, at) VALUES (?, ?, ?, ?)",
-                arguments: [resource, user.id, use.rawValue, Date()]
+                arguments: [resource, user.id, use.rawValue, self.database.clock.now()]
             )
         }
     }
@@ -43,7 +43,7 @@ public struct Analytics: Sendable {
         interval: ResourceAnalytics.Interval,
         _ page: PageRequest
     ) async throws -> ResourceAnalytics {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let key: String
             let name: String
             switch grouping {
@@ -123,7 +123,7 @@ public struct Analytics: Sendable {
 
     /// What each teacher did between `from` and `to`, summed per institution and for the library.
     public func teaching(from: Date, to: Date) async throws -> TeachingAnalytics {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             var figures: [String: TeachingAnalytics.Figures] = [:]
             func count(_ sql: String, _ field: WritableKeyPath<TeachingAnalytics.Figures, Int>) throws {
                 for row in try Row.fetchAll(db, sql: sql, arguments: [from, to]) {

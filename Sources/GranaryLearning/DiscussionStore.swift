@@ -19,7 +19,7 @@ public struct DiscussionStore: Sendable {
     /// The threads of one unit, oldest first, each with its replies. Hidden posts keep their place; their text is
     /// shown only to the offering's teacher and admins.
     public func threads(offering: String, unit: String, viewer: User, _ page: PageRequest) async throws -> Page<Post> {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let owner = try Self.checkUnit(db, offering: offering, unit: unit, viewer: viewer)
             let total =
                 try Int.fetchOne(
@@ -59,7 +59,7 @@ public struct DiscussionStore: Sendable {
                 errors: [FieldError(field: "body", message: LocalizedText(zh: "长度不对", en: "wrong length"))]
             )
         }
-        return try await self.database.pool.write { db in
+        return try await self.database.writer.write { db in
             let owner = try Self.checkUnit(db, offering: offering, unit: unit, viewer: author)
             let enrolled =
                 try Bool.fetchOne(db, sql: "SELECT 1 FROM enrollments WHERE offering = ? AND user = ?", arguments: [offering, author.id]) == true
@@ -86,7 +86,7 @@ public struct DiscussionStore: Sendable {
             let id = UUID().uuidString.lowercased()
             try db.execute(
                 sql: "INSERT INTO posts (id, offering, unit, parent, author, body, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [id, offering, unit, root, author.id, text, Date()]
+                arguments: [id, offering, unit, root, author.id, text, self.database.clock.now()]
             )
             try EventLog.record(
                 db,
@@ -94,7 +94,8 @@ public struct DiscussionStore: Sendable {
                 action: "post.created",
                 itemType: "post",
                 itemId: id,
-                after: ["offering": offering, "unit": unit]
+                after: ["offering": offering, "unit": unit],
+                at: self.database.clock.now()
             )
             return try Self.fetch(db, where: "p.id = ?", arguments: [id], owner: owner, viewer: author)[0]
         }
@@ -102,7 +103,7 @@ public struct DiscussionStore: Sendable {
 
     /// Hides a post. Only the offering's teacher and admins may; the reason goes into the audit trail.
     public func hide(post id: String, reason: String?, user: User) async throws -> Post {
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             guard
                 let row = try Row.fetchOne(
                     db,
@@ -114,7 +115,7 @@ public struct DiscussionStore: Sendable {
                 throw GranaryError.forbidden(LocalizedText(zh: "只有授课教师和管理员能隐藏帖子", en: "Only the offering's teacher and admins hide posts"))
             }
             guard row["hiddenAt"] as Date? == nil else { throw GranaryError.invalidTransition(from: "hidden", action: "post.hidden") }
-            try db.execute(sql: "UPDATE posts SET hiddenAt = ?, hiddenBy = ? WHERE id = ?", arguments: [Date(), user.id, id])
+            try db.execute(sql: "UPDATE posts SET hiddenAt = ?, hiddenBy = ? WHERE id = ?", arguments: [self.database.clock.now(), user.id, id])
             try EventLog.record(
                 db,
                 actor: user.username,
@@ -122,7 +123,8 @@ public struct DiscussionStore: Sendable {
                 itemType: "post",
                 itemId: id,
                 before: ["hidden": "false"],
-                after: ["hidden": "true", "reason": String((reason ?? "").prefix(500))]
+                after: ["hidden": "true", "reason": String((reason ?? "").prefix(500))],
+                at: self.database.clock.now()
             )
             return try Self.fetch(db, where: "p.id = ?", arguments: [id], owner: true, viewer: user)[0]
         }

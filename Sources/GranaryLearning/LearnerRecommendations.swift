@@ -31,7 +31,7 @@ public struct LearnerRecommendations: Sendable {
 
     /// Up to `limit` published resources `user` has not used yet, best first.
     public func suggestions(for user: User, limit: Int = 10) async throws -> [Suggestion] {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let used = Set(
                 try String.fetchAll(
                     db,

@@ -33,7 +33,7 @@ public struct OfferingStore: Sendable {
         }
         let id = UUID().uuidString.lowercased()
         let found = problems
-        return try await self.database.pool.write { db in
+        return try await self.database.writer.write { db in
             var problems = found
             guard try CatalogueStore.fetchCourse(db, id: course) != nil else {
                 throw GranaryError(
@@ -44,7 +44,7 @@ public struct OfferingStore: Sendable {
             }
             let units = try Self.checkedUnits(db, input.units ?? [], existing: [], problems: &problems)
             guard problems.isEmpty, let title else { throw Self.invalid(problems) }
-            let now = Date()
+            let now = self.database.clock.now()
             try db.execute(
                 sql: """
                     INSERT INTO offerings (id, course, title, description, units, status, createdBy, createdAt, updatedAt)
@@ -58,7 +58,8 @@ public struct OfferingStore: Sendable {
                 action: "offering.created",
                 itemType: "offering",
                 itemId: id,
-                after: ["title": title, "course": course]
+                after: ["title": title, "course": course],
+                at: self.database.clock.now()
             )
             return try Self.read(db, id: id, viewer: author, preview: true)
         }
@@ -71,7 +72,7 @@ public struct OfferingStore: Sendable {
         let title = input.title == nil ? nil : Self.checkedTitle(input.title, problems: &problems)
         Self.checkDescription(input.description, problems: &problems)
         let found = problems
-        return try await self.database.pool.write { db in
+        return try await self.database.writer.write { db in
             var problems = found
             let row = try Self.requireOwned(db, id: id, user: user)
             if let course = input.course, course != row["course"] as String {
@@ -86,11 +87,11 @@ public struct OfferingStore: Sendable {
                     title ?? row["title"] as String,
                     input.description ?? row["description"] as String?,
                     try units.map(Self.json) ?? row["units"] as String,
-                    Date(),
+                    self.database.clock.now(),
                     id,
                 ]
             )
-            try EventLog.record(db, actor: user.username, action: "offering.updated", itemType: "offering", itemId: id)
+            try EventLog.record(db, actor: user.username, action: "offering.updated", itemType: "offering", itemId: id, at: self.database.clock.now())
             return try Self.read(db, id: id, viewer: user, preview: true)
         }
     }
@@ -98,7 +99,7 @@ public struct OfferingStore: Sendable {
     /// Publishes the working copy as the next revision. Every item must still be published (a resource may have
     /// been retired since it was added).
     public func publish(id: String, user: User) async throws -> Offering {
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             let row = try Self.requireOwned(db, id: id, user: user)
             let units = try Self.decodeUnits(row["units"])
             guard units.contains(where: { !$0.items.isEmpty }) else {
@@ -120,7 +121,7 @@ public struct OfferingStore: Sendable {
                 throw GranaryError(.invalidTransition, LocalizedText(zh: "有内容已不可用，请先调整", en: "Some items are no longer available"), errors: problems)
             }
             let revision = (row["revision"] as Int? ?? 0) + 1
-            let now = Date()
+            let now = self.database.clock.now()
             try db.execute(
                 sql: """
                     INSERT INTO offeringRevisions (offering, revision, title, description, units, publishedBy, publishedAt)
@@ -150,7 +151,8 @@ public struct OfferingStore: Sendable {
                 itemType: "offering",
                 itemId: id,
                 before: ["status": row["status"] as String],
-                after: ["status": "published", "revision": String(revision)]
+                after: ["status": "published", "revision": String(revision)],
+                at: self.database.clock.now()
             )
             return try Self.read(db, id: id, viewer: user, preview: true)
         }
@@ -158,11 +160,11 @@ public struct OfferingStore: Sendable {
 
     /// Takes a published offering off the list. Enrolled learners keep it and their progress.
     public func withdraw(id: String, user: User) async throws -> Offering {
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             let row = try Self.requireOwned(db, id: id, user: user)
             let status: String = row["status"]
             guard status == "published" else { throw GranaryError.invalidTransition(from: status, action: "offering.withdrawn") }
-            try db.execute(sql: "UPDATE offerings SET status = 'withdrawn', updatedAt = ? WHERE id = ?", arguments: [Date(), id])
+            try db.execute(sql: "UPDATE offerings SET status = 'withdrawn', updatedAt = ? WHERE id = ?", arguments: [self.database.clock.now(), id])
             try EventLog.record(
                 db,
                 actor: user.username,
@@ -170,7 +172,8 @@ public struct OfferingStore: Sendable {
                 itemType: "offering",
                 itemId: id,
                 before: ["status": status],
-                after: ["status": "withdrawn"]
+                after: ["status": "withdrawn"],
+                at: self.database.clock.now()
             )
             return try Self.read(db, id: id, viewer: user, preview: true)
         }
@@ -181,12 +184,12 @@ public struct OfferingStore: Sendable {
     /// One offering. Its author and admins see the working copy unless `preview` is false; everyone else sees the
     /// published revision, and a draft or withdrawn offering only when they are enrolled in it.
     public func offering(id: String, viewer: User, preview: Bool = true) async throws -> Offering {
-        try await self.database.pool.read { db in try Self.read(db, id: id, viewer: viewer, preview: preview) }
+        try await self.database.writer.read { db in try Self.read(db, id: id, viewer: viewer, preview: preview) }
     }
 
     /// Offerings, newest first: published ones for everyone, plus a teacher's own (`mine`), optionally of one course.
     public func list(viewer: User, course: String?, mine: Bool, query: String?, _ page: PageRequest) async throws -> Page<Offering> {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let pattern = query.flatMap { $0.isEmpty ? nil : "%" + $0.replacingOccurrences(of: "%", with: "") + "%" }
             let filter = """
                 WHERE (?1 IS NULL OR course = ?1)

@@ -18,7 +18,7 @@ public struct ProgressStore: Sendable {
 
     /// Enrols `user` in a published offering; enrolling again changes nothing.
     public func enrol(offering id: String, user: User) async throws -> OfferingProgress {
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             guard let status = try String.fetchOne(db, sql: "SELECT status FROM offerings WHERE id = ?", arguments: [id]) else {
                 throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Offering"), id)
             }
@@ -27,8 +27,18 @@ public struct ProgressStore: Sendable {
                 // A draft does not exist for learners; a withdrawn offering does, but takes nobody new.
                 guard status != "draft" else { throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Offering"), id) }
                 guard status == "published" else { throw GranaryError.invalidTransition(from: status, action: "offering.enrolled") }
-                try db.execute(sql: "INSERT INTO enrollments (offering, user, enrolledAt) VALUES (?, ?, ?)", arguments: [id, user.id, Date()])
-                try EventLog.record(db, actor: user.username, action: "offering.enrolled", itemType: "offering", itemId: id)
+                try db.execute(
+                    sql: "INSERT INTO enrollments (offering, user, enrolledAt) VALUES (?, ?, ?)",
+                    arguments: [id, user.id, self.database.clock.now()]
+                )
+                try EventLog.record(
+                    db,
+                    actor: user.username,
+                    action: "offering.enrolled",
+                    itemType: "offering",
+                    itemId: id,
+                    at: self.database.clock.now()
+                )
             }
             guard let progress = try Self.progress(db, user: user, offering: id) else {
                 throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Offering"), id)
@@ -39,7 +49,7 @@ public struct ProgressStore: Sendable {
 
     /// Records that `user` completed an item of an offering they are enrolled in.
     public func complete(offering id: String, item: Offering.Item, user: User) async throws -> OfferingProgress {
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM enrollments WHERE offering = ? AND user = ?", arguments: [id, user.id]) == true else {
                 if try Bool.fetchOne(db, sql: "SELECT 1 FROM offerings WHERE id = ?", arguments: [id]) != true {
                     throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Offering"), id)
@@ -65,7 +75,7 @@ public struct ProgressStore: Sendable {
             }
             try db.execute(
                 sql: "INSERT OR IGNORE INTO progress (user, offering, itemType, itemId, completedAt) VALUES (?, ?, ?, ?, ?)",
-                arguments: [user.id, id, item.itemType, item.itemId, Date()]
+                arguments: [user.id, id, item.itemType, item.itemId, self.database.clock.now()]
             )
             guard let progress = try Self.progress(db, user: user, offering: id) else {
                 throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Offering"), id)
@@ -76,7 +86,7 @@ public struct ProgressStore: Sendable {
 
     /// Every offering `user` is enrolled in, most recent enrolment first, with progress.
     public func progress(user: User) async throws -> [OfferingProgress] {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let ids = try String.fetchAll(
                 db,
                 sql: "SELECT offering FROM enrollments WHERE user = ? ORDER BY enrolledAt DESC, offering",

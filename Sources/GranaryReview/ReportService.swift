@@ -19,9 +19,14 @@ public struct ReportService: Sendable {
     /// Where the guideline's years are cut.
     public static let timeZone = TimeZone(identifier: "Asia/Shanghai")!
 
-    /// The calendar year it is now in Asia/Shanghai: the report's default.
-    public static func currentYear(now: Date = Date()) -> Int {
-        Calendar.current.dateComponents(in: Self.timeZone, from: now).year!
+    /// The calendar year it is now in Asia/Shanghai, by the library's clock: the report's default.
+    public func currentYear() -> Int {
+        Self.year(of: self.database.clock.now())
+    }
+
+    /// The calendar year of `date` in Asia/Shanghai.
+    public static func year(of date: Date) -> Int {
+        Calendar.current.dateComponents(in: Self.timeZone, from: date).year!
     }
 
     /// The first instant of `year` and of the year after, in Asia/Shanghai.
@@ -34,9 +39,10 @@ public struct ReportService: Sendable {
     }
 
     /// The report for `year`.
-    public func report(year: Int, now: Date = Date()) async throws -> MonitoringReport {
+    public func report(year: Int, now: Date? = nil) async throws -> MonitoringReport {
+        let now = now ?? self.database.clock.now()
         let (start, end) = Self.bounds(of: year)
-        return try await self.database.pool.read { db in
+        return try await self.database.writer.read { db in
             var library = Tally()
             var majors: [String: Tally] = [:]
             var courses: [String: Tally] = [:]

@@ -31,9 +31,10 @@ public struct ReviewService: Sendable {
     // MARK: - Queue
 
     /// Pending items of one type, oldest first, with their age and live claim.
-    public func queue(_ type: ReviewItemType, viewer: User, _ page: PageRequest, now: Date = Date()) async throws -> Page<QueueItem> {
+    public func queue(_ type: ReviewItemType, viewer: User, _ page: PageRequest, now: Date? = nil) async throws -> Page<QueueItem> {
         try Self.requireReviewer(viewer)
-        return try await self.database.pool.read { db in
+        let now = now ?? self.database.clock.now()
+        return try await self.database.writer.read { db in
             let (pending, total) = try ReviewedItems.of(type).pending(db, limit: page.pageSize, offset: page.offset)
             let claims = try Self.liveClaims(db, type, ids: pending.map(\.state.id), now: now)
             let items = pending.map { item in
@@ -79,8 +80,9 @@ public struct ReviewService: Sendable {
     // MARK: - Claims
 
     /// Claims a pending item for `reviewer` for `claimDuration`; claiming again extends the claim.
-    public func claim(_ type: ReviewItemType, id: String, reviewer: User, now: Date = Date()) async throws -> Claim {
+    public func claim(_ type: ReviewItemType, id: String, reviewer: User, now: Date? = nil) async throws -> Claim {
         try Self.requireReviewer(reviewer)
+        let now = now ?? self.database.clock.now()
         let claim = Claim(
             itemType: type,
             itemId: id,
@@ -88,7 +90,7 @@ public struct ReviewService: Sendable {
             claimedAt: now,
             expiresAt: now.addingTimeInterval(self.claimDuration)
         )
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             let item = try Self.item(db, type, id: id)
             try Self.checkDecidable(item, by: reviewer, action: "review.claimed")
             try Self.checkClaim(db, type, id: item.id, reviewer: reviewer, now: now)
@@ -123,12 +125,13 @@ public struct ReviewService: Sendable {
         comment: String?,
         version: Int?,
         reviewer: User,
-        now: Date = Date()
+        now: Date? = nil
     ) async throws -> Review {
         try Self.requireReviewer(reviewer)
+        let now = now ?? self.database.clock.now()
         let comment = comment?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
         try Self.checkDecision(decision, checks: checks, comment: comment)
-        return try await self.database.pool.write { db in
+        return try await self.database.writer.write { db in
             let item = try Self.item(db, type, id: id)
             try Self.checkDecidable(item, by: reviewer, action: "review.\(decision.rawValue)")
             if let version, version != item.currentVersion {
@@ -178,7 +181,7 @@ public struct ReviewService: Sendable {
 
     /// Every review of an item, oldest first: for its author, reviewers and admins.
     public func reviews(_ type: ReviewItemType, id: String, viewer: User) async throws -> [Review] {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let item = try Self.item(db, type, id: id)
             guard viewer.role == .reviewer || viewer.role == .admin || item.createdBy == viewer.id else {
                 throw GranaryError.forbidden(LocalizedText(zh: "只有作者和审核员能查看审核意见", en: "Only the author and reviewers see reviews"))

@@ -32,7 +32,7 @@ public struct Recommendations: Sendable {
         let points = resource.knowledgePoints
         let course = resource.course
         let own = resource.id
-        return try await self.database.pool.read { db in
+        return try await self.database.writer.read { db in
             let pointList = points.map { _ in "?" }.joined(separator: ",")
             let neighbours = try String.fetchAll(
                 db,

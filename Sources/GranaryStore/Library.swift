@@ -32,11 +32,14 @@ public struct Library: Sendable {
         public var bcryptCost: UInt8
         /// How long a log-in token lives.
         public var tokenLifetime: TimeInterval
+        /// The time every change is recorded at: the system's, or a set one in tests.
+        public var clock: LibraryClock
 
         /// Creates options.
-        public init(bcryptCost: UInt8 = 12, tokenLifetime: TimeInterval = 12 * 3600) {
+        public init(bcryptCost: UInt8 = 12, tokenLifetime: TimeInterval = 12 * 3600, clock: LibraryClock = .system) {
             self.bcryptCost = bcryptCost
             self.tokenLifetime = tokenLifetime
+            self.clock = clock
         }
     }
 
@@ -45,7 +48,7 @@ public struct Library: Sendable {
     public init(dataDirectory: String, metadataDirectory: String, options: Options = Options(), schemas: [TableSchema]) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         self.dataDirectory = dataDirectory
-        self.database = try LibraryDatabase(path: dataDirectory + "/granary.sqlite", schemas: schemas)
+        self.database = try LibraryDatabase(path: dataDirectory + "/granary.sqlite", schemas: schemas, clock: options.clock)
         self.blobs = try BlobStore(root: dataDirectory)
         self.inspector = ContentInspector()
         self.nationalCatalogue = try NationalCatalogue(contentsOf: metadataDirectory + "/catalogue/majors-2021.csv")
@@ -80,7 +83,7 @@ public struct Library: Sendable {
     /// listens, after a run that did not stop cleanly.
     @discardableResult
     public func removeOrphanBlobs(before: Date) async throws -> Int {
-        let known = Set(try await self.database.pool.read { db in try String.fetchAll(db, sql: "SELECT sha256 FROM blobs") })
+        let known = Set(try await self.database.writer.read { db in try String.fetchAll(db, sql: "SELECT sha256 FROM blobs") })
         var removed = 0
         for path in try LibraryVerifier.files(under: self.blobs.blobsDirectory) {
             let name = (path as NSString).lastPathComponent

@@ -18,8 +18,9 @@ struct Report: AsyncParsableCommand {
 
     func run() async throws {
         let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata, schemas: .all)
-        let year = self.year ?? ReportService.currentYear()
-        let report = try await ReportService(database: library.database).report(year: year)
+        let reports = ReportService(database: library.database)
+        let year = self.year ?? reports.currentYear()
+        let report = try await reports.report(year: year)
         if self.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

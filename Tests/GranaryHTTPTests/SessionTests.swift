@@ -79,7 +79,7 @@ import Testing
         try await lib.test { client in
             _ = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"wrong-password"}"#)
         }
-        let failures = try await lib.library.database.pool.read { db in
+        let failures = try await lib.library.database.writer.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE action = 'session.failed' AND itemId = 'zhang'")
         }
         #expect(failures == 1)
@@ -135,7 +135,7 @@ import Testing
         let lib = try TestLibrary()
         try await lib.addUser("zhang", .teacher)
         let token = try await lib.test { client in try await client.logIn("zhang") }
-        let (hash, tokenHashes) = try await lib.library.database.pool.read { db in
+        let (hash, tokenHashes) = try await lib.library.database.writer.read { db in
             (
                 try String.fetchOne(db, sql: "SELECT passwordHash FROM users WHERE username = 'zhang'") ?? "",
                 try String.fetchAll(db, sql: "SELECT tokenHash FROM tokens")

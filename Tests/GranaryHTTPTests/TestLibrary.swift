@@ -89,7 +89,7 @@ struct TestLibrary {
 
     /// Rows of a table.
     func count(_ table: String) async throws -> Int {
-        try await self.library.database.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+        try await self.library.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
     }
 }
 
@@ -210,7 +210,7 @@ struct TestFailure: Error, CustomStringConvertible {
 extension TestLibrary {
     /// Publishes the current version of a resource as a passed review would (the review queue is its own issue).
     func publish(_ id: String) async throws {
-        try await self.library.database.pool.write { db in try ReviewedItems.resources.publishCurrentVersion(db, id: id) }
+        try await self.library.database.writer.write { db in try ReviewedItems.resources.publishCurrentVersion(db, id: id) }
     }
 }
 

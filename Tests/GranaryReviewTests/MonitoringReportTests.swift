@@ -86,7 +86,7 @@ import Testing
             let upload = try await self.library.blobs.beginUpload(containing: bytes)
             let metadata = ResourceMetadata(title: "资源", major: "460110", course: course, knowledgePoints: [point], original: original)
             let resource = try await self.library.resources.create(metadata: metadata, file: upload, author: self.teacher)
-            try await self.library.database.pool.write { db in
+            try await self.library.database.writer.write { db in
                 try db.execute(sql: "UPDATE resources SET createdAt = ? WHERE id = ?", arguments: [createdAt, resource.id])
                 try db.execute(sql: "UPDATE resourceVersions SET createdAt = ? WHERE resource = ?", arguments: [createdAt, resource.id])
                 if publish { try ReviewedItems.resources.publishCurrentVersion(db, id: resource.id) }
@@ -153,7 +153,7 @@ import Testing
         let newYearsEve = ISO8601DateFormatter().date(from: "2026-12-31T23:30:00+08:00")!
         let upload = try await fixture.library.blobs.beginUpload(containing: Array("第二版".utf8))
         _ = try await fixture.library.resources.replaceContent(id: first, file: upload, actor: fixture.teacher)
-        try await fixture.library.database.pool.write { db in
+        try await fixture.library.database.writer.write { db in
             try db.execute(sql: "UPDATE resourceVersions SET createdAt = ? WHERE resource = ? AND version = 2", arguments: [newYearsEve, first])
         }
         let update = try await fixture.rule("annual_update")
@@ -164,7 +164,7 @@ import Testing
         #expect(try await fixture.rule("annual_update", year: 2027).numerator == 0)
 
         // Thirty minutes later, in Shanghai, it is 2027.
-        try await fixture.library.database.pool.write { db in
+        try await fixture.library.database.writer.write { db in
             try db.execute(
                 sql: "UPDATE resourceVersions SET createdAt = ? WHERE resource = ? AND version = 2",
                 arguments: [newYearsEve.addingTimeInterval(3600), first]
@@ -232,7 +232,7 @@ import Testing
         ]
         for input in questions {
             let question = try await store.create(input, author: fixture.teacher)
-            try await fixture.library.database.pool.write { db in try ReviewedItems.questions.publishCurrentVersion(db, id: question.id) }
+            try await fixture.library.database.writer.write { db in try ReviewedItems.questions.publishCurrentVersion(db, id: question.id) }
         }
         #expect(try await fixture.rule("question_bank_coverage").pass)
         let practical = try await fixture.rule("practical_share")
@@ -243,7 +243,7 @@ import Testing
 
     @Test func usageCoverageCountsHostTeachersAndLearnersActiveInTheYear() async throws {
         let fixture = try await Fixture()
-        try await fixture.library.database.pool.write { db in
+        try await fixture.library.database.writer.write { db in
             try db.execute(sql: "UPDATE institutions SET role = 'host' WHERE name = '主持学院'")
         }
         // zhang (teacher) is active: uploading writes events. Four more host accounts, one inactive; a guest elsewhere.

@@ -74,7 +74,7 @@ import Testing
         let expected = try Self.singleListTables()
         #expect(expected["table papers"] != nil && expected["trigger events_no_update"] != nil && expected["index resourceUses_user"] != nil)
         try await TemporaryLibrary.with("schema", schemas: .all) { library in
-            let (schema, migrations) = try await library.database.pool.read { db in (try Self.schema(db), try Self.migrations(db)) }
+            let (schema, migrations) = try await library.database.writer.read { db in (try Self.schema(db), try Self.migrations(db)) }
             #expect(migrations == Self.perTarget)
             for key in Set(expected.keys).union(schema.keys).sorted() where expected[key] != schema[key] {
                 Issue.record("\(key): the single list made \(expected[key] ?? "nothing"), the targets make \(schema[key] ?? "nothing")")
@@ -102,7 +102,7 @@ import Testing
                     """
             )
             let library = try Library(dataDirectory: path, metadataDirectory: TemporaryLibrary.metadataDirectory, schemas: .all)
-            let (migrations, schema, titles, claims) = try await library.database.pool.read { db in
+            let (migrations, schema, titles, claims) = try await library.database.writer.read { db in
                 (
                     try Self.migrations(db), try Self.schema(db),
                     try String.fetchAll(db, sql: "SELECT title FROM papers UNION ALL SELECT title FROM offerings"),
@@ -122,7 +122,7 @@ import Testing
                 prerequisites: [],
                 actor: "zhang"
             )
-            let hash = try await library.database.pool.read { db in try String.fetchOne(db, sql: "SELECT hash FROM events ORDER BY id DESC") }
+            let hash = try await library.database.writer.read { db in try String.fetchOne(db, sql: "SELECT hash FROM events ORDER BY id DESC") }
             #expect(hash != nil)
         }
     }
@@ -130,10 +130,10 @@ import Testing
     @Test func aTargetsTablesAreAddedWhenALibraryIsFirstOpenedWithIt() async throws {
         try await TemporaryDirectory.with("schema") { path in
             let storeOnly = try Library(dataDirectory: path, metadataDirectory: TemporaryLibrary.metadataDirectory, schemas: [])
-            let papers = try await storeOnly.database.pool.read { db in try db.tableExists("papers") }
+            let papers = try await storeOnly.database.writer.read { db in try db.tableExists("papers") }
             #expect(!papers)
             let whole = try Library(dataDirectory: path, metadataDirectory: TemporaryLibrary.metadataDirectory, schemas: .all)
-            let (tables, migrations) = try await whole.database.pool.read { db in
+            let (tables, migrations) = try await whole.database.writer.read { db in
                 (try db.tableExists("papers") && db.tableExists("offerings") && db.tableExists("reviews"), try Self.migrations(db))
             }
             #expect(tables)

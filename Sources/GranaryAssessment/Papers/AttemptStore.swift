@@ -18,23 +18,31 @@ public struct AttemptStore: Sendable {
 
     /// Starts an attempt of a paper; any logged-in user may sit one (teachers to preview).
     public func start(paper: String, user: User) async throws -> Attempt {
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM papers WHERE id = ?", arguments: [paper]) == 1 else {
                 throw GranaryError.notFound(LocalizedText(zh: "试卷", en: "Paper"), paper)
             }
             let id = UUID().uuidString.lowercased()
             try db.execute(
                 sql: "INSERT INTO attempts (id, paper, learner, status, startedAt) VALUES (?, ?, ?, 'open', ?)",
-                arguments: [id, paper, user.id, Date()]
+                arguments: [id, paper, user.id, self.database.clock.now()]
             )
-            try EventLog.record(db, actor: user.username, action: "attempt.started", itemType: "attempt", itemId: id, after: ["paper": paper])
+            try EventLog.record(
+                db,
+                actor: user.username,
+                action: "attempt.started",
+                itemType: "attempt",
+                itemId: id,
+                after: ["paper": paper],
+                at: self.database.clock.now()
+            )
             return try Self.fetch(db, id: id)!
         }
     }
 
     /// Saves answers (merged over those saved before) while the attempt is open.
     public func save(id: String, answers: [String: JSONValue], user: User) async throws -> Attempt {
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             let attempt = try Self.owned(db, id: id, by: user)
             guard attempt.status == "open" else { throw GranaryError.invalidTransition(from: attempt.status, action: "attempt.answered") }
             let types = Dictionary(uniqueKeysWithValues: attempt.questions.map { ($0.question, $0.type) })
@@ -62,10 +70,10 @@ public struct AttemptStore: Sendable {
 
     /// Submits: objective questions are scored at once and their analysis shown; short and practical ones wait.
     public func submit(id: String, user: User) async throws -> Attempt {
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             let attempt = try Self.owned(db, id: id, by: user)
             guard attempt.status == "open" else { throw GranaryError.invalidTransition(from: attempt.status, action: "attempt.submitted") }
-            let now = Date()
+            let now = self.database.clock.now()
             var pending = 0
             for item in attempt.questions {
                 let key = try Self.key(db, question: item.question, version: item.version)
@@ -92,7 +100,15 @@ public struct AttemptStore: Sendable {
                     """,
                 arguments: [pending == 0 ? "graded" : "submitted", now, pending == 0 ? now : nil, id, id]
             )
-            try EventLog.record(db, actor: user.username, action: "attempt.submitted", itemType: "attempt", itemId: id, after: ["pending": pending])
+            try EventLog.record(
+                db,
+                actor: user.username,
+                action: "attempt.submitted",
+                itemType: "attempt",
+                itemId: id,
+                after: ["pending": pending],
+                at: self.database.clock.now()
+            )
             return try Self.fetch(db, id: id)!
         }
     }
@@ -108,14 +124,14 @@ public struct AttemptStore: Sendable {
         guard teacher.role == .teacher || teacher.role == .admin else {
             throw GranaryError.forbidden(LocalizedText(zh: "只有教师能评分", en: "Only teachers grade"))
         }
-        return try await self.database.pool.write { db in
+        return try await self.database.writer.write { db in
             guard let attempt = try Self.fetch(db, id: id), try self.teaches(db, paper: attempt.paper, user: teacher) else {
                 throw GranaryError.notFound(LocalizedText(zh: "作答", en: "Attempt"), id)
             }
             guard attempt.status != "open" else { throw GranaryError.invalidTransition(from: attempt.status, action: "attempt.graded") }
             let items = Dictionary(uniqueKeysWithValues: attempt.questions.map { ($0.question, $0) })
             var problems: [FieldError] = []
-            let now = Date()
+            let now = self.database.clock.now()
             for (question, grade) in grades.sorted(by: { $0.key < $1.key }) {
                 let field = "grades.\(question)"
                 guard let item = items[question], !item.type.isObjective else {
@@ -168,7 +184,15 @@ public struct AttemptStore: Sendable {
                     """,
                 arguments: [waiting == 0 ? "graded" : "submitted", waiting == 0 ? now : nil, id, id]
             )
-            try EventLog.record(db, actor: teacher.username, action: "attempt.graded", itemType: "attempt", itemId: id, after: ["waiting": waiting])
+            try EventLog.record(
+                db,
+                actor: teacher.username,
+                action: "attempt.graded",
+                itemType: "attempt",
+                itemId: id,
+                after: ["waiting": waiting],
+                at: self.database.clock.now()
+            )
             return try Self.fetch(db, id: id)!
         }
     }
@@ -176,7 +200,7 @@ public struct AttemptStore: Sendable {
     /// An attempt, for the learner who sits it and for those who teach with its paper (`teaches`); to anyone else
     /// it does not exist, whatever their role or institution.
     public func attempt(id: String, viewer: User) async throws -> Attempt {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             guard let attempt = try Self.fetch(db, id: id),
                 try attempt.learner == viewer.username || self.teaches(db, paper: attempt.paper, user: viewer)
             else {
@@ -203,7 +227,7 @@ public struct AttemptStore: Sendable {
     /// Item difficulty (mean share of full marks) and discrimination (top 27% minus bottom 27% by total score)
     /// over fully graded attempts, per question and per point.
     public func statistics(paper id: String) async throws -> PaperStatistics {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             guard let paper = try PaperStore.fetch(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "试卷", en: "Paper"), id) }
             let attempts = try Row.fetchAll(
                 db,

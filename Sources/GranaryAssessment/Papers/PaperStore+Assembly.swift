@@ -55,7 +55,7 @@ extension PaperStore {
         // change to the library) never waits for the solver; the commit then checks that what was chosen is still
         // published. A question that changed meanwhile means solving again over the new bank.
         for _ in 1...3 {
-            let bank = try await self.database.pool.read { db in
+            let bank = try await self.database.writer.read { db in
                 try Self.bank(db, course: course, cover: input.cover, excludeRecent: input.excludeRecent)
             }
             let scale = bank.halfScores || (input.score.map { $0.rounded() != $0 } ?? false) ? 2.0 : 1.0
@@ -103,10 +103,19 @@ extension PaperStore {
                     return item
                 }
                 let cover = bank.cover
-                let paper = try await self.database.pool.write { db -> Paper? in
+                let paper = try await self.database.writer.write { db -> Paper? in
                     guard try Self.stillPublished(db, selected) else { return nil }
                     let figures = try Self.figures(db, course: course, items: selected, cover: cover, objective: assembled.value)
-                    return try Self.insert(db, course: course, title: title, items: selected, blueprint: input, figures: figures, author: author)
+                    return try Self.insert(
+                        db,
+                        course: course,
+                        title: title,
+                        items: selected,
+                        blueprint: input,
+                        figures: figures,
+                        author: author,
+                        at: self.database.clock.now()
+                    )
                 }
                 if let paper { return paper }
             }

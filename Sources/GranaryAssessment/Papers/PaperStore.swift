@@ -29,7 +29,7 @@ public struct PaperStore: Sendable {
                 errors: [FieldError(field: "questions", message: LocalizedText(zh: "数量不对", en: "wrong count"))]
             )
         }
-        return try await self.database.pool.write { db in
+        return try await self.database.writer.write { db in
             try Self.checkCourse(db, course)
             var items: [Paper.Item] = []
             var problems: [FieldError] = []
@@ -56,7 +56,16 @@ public struct PaperStore: Sendable {
                 )
             }
             let figures = try Self.figures(db, course: course, items: items, cover: [], objective: nil)
-            return try Self.insert(db, course: course, title: title, items: items, blueprint: nil, figures: figures, author: author)
+            return try Self.insert(
+                db,
+                course: course,
+                title: title,
+                items: items,
+                blueprint: nil,
+                figures: figures,
+                author: author,
+                at: self.database.clock.now()
+            )
         }
     }
 
@@ -64,7 +73,7 @@ public struct PaperStore: Sendable {
 
     /// One paper.
     public func paper(id: String) async throws -> Paper {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             guard let paper = try Self.fetch(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "试卷", en: "Paper"), id) }
             return paper
         }
@@ -72,7 +81,7 @@ public struct PaperStore: Sendable {
 
     /// Papers, newest first, optionally of one course.
     public func list(course: String?, _ page: PageRequest) async throws -> Page<Paper> {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM papers WHERE ?1 IS NULL OR course = ?1", arguments: [course]) ?? 0
             let ids = try String.fetchAll(
                 db,
@@ -172,10 +181,10 @@ public struct PaperStore: Sendable {
         items: [Paper.Item],
         blueprint: PaperBlueprintInput?,
         figures: Paper.Figures,
-        author: User
+        author: User,
+        at now: Date
     ) throws -> Paper {
         let id = UUID().uuidString.lowercased()
-        let now = Date()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try db.execute(
@@ -192,7 +201,7 @@ public struct PaperStore: Sendable {
             )
         }
         let paper = try Self.fetch(db, id: id)!
-        try EventLog.record(db, actor: author.username, action: "paper.created", itemType: "paper", itemId: id, after: paper)
+        try EventLog.record(db, actor: author.username, action: "paper.created", itemType: "paper", itemId: id, after: paper, at: now)
         return paper
     }
 

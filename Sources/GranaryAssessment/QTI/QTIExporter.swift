@@ -18,7 +18,7 @@ public struct QTIExporter: Sendable {
     /// One question (the version the viewer may see, or `version`) as a QTI item document.
     public func item(id: String, questionVersion: Int?, as version: QTIVersion, viewer: User) async throws -> String {
         let question = try await self.questions.question(id: id, version: questionVersion, viewer: viewer)
-        let (course, _, points) = try await self.database.pool.read { db in try Self.names(db, course: question.course) }
+        let (course, _, points) = try await self.database.writer.read { db in try Self.names(db, course: question.course) }
         return QTIExport.item(question, version: version, courseName: course.name, pointNames: points)
     }
 
@@ -28,10 +28,15 @@ public struct QTIExporter: Sendable {
         guard viewer.role != .learner else {
             throw GranaryError.forbidden(LocalizedText(zh: "学习者不能导出题库", en: "Learners cannot export the bank"))
         }
-        let (package, name) = try await self.database.pool.read { db in
+        let (package, name) = try await self.database.writer.read { db in
             guard try CatalogueStore.fetchCourse(db, id: id) != nil else { throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Course"), id) }
             let (course, major, points) = try Self.names(db, course: id)
-            var package = ContentPackage(version: version, title: "\(course.name) 试题库", identifier: "granary-\(id)", created: Date())
+            var package = ContentPackage(
+                version: version,
+                title: "\(course.name) 试题库",
+                identifier: "granary-\(id)",
+                created: self.database.clock.now()
+            )
             let published = try Row.fetchAll(
                 db,
                 sql:

@@ -14,7 +14,7 @@ struct ReportController {
 
     @Sendable func report(request: Request, context: AuthenticatedContext) async throws -> Response {
         try context.require(.admin, .reviewer, .teacher, to: LocalizedText(zh: "查看监测报告", en: "read the monitoring report"))
-        let year = try request.uri.positiveInt("year") ?? ReportService.currentYear()
+        let year = try request.uri.positiveInt("year") ?? self.reports.currentYear()
         guard (2000...2100).contains(year) else {
             throw GranaryError(
                 .invalidQuery,

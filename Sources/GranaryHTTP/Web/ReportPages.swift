@@ -59,7 +59,7 @@ struct ReportPages: Sendable {
     @Sendable func reportPage(request: Request, context: AppRequestContext) async throws -> Response {
         // The same roles as GET /api/v1/report.
         _ = try self.pages.require(context, roles: .admin, .reviewer, .teacher, to: "查看监测报告")
-        let thisYear = ReportService.currentYear()
+        let thisYear = self.reports.currentYear()
         let year = try request.uri.positiveInt("year") ?? thisYear
         guard (2000...2100).contains(year) else {
             throw GranaryError(.invalidQuery, LocalizedText(zh: "年份应在 2000–2100 之间", en: "year must be 2000 to 2100"))

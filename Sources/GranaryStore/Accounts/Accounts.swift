@@ -71,9 +71,9 @@ public struct Accounts: Sendable {
             displayName: displayName,
             role: role,
             institution: institution,
-            createdAt: Date()
+            createdAt: self.database.clock.now()
         )
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE username = ?", arguments: [username]) != 0 {
                 throw GranaryError(.conflict, LocalizedText(zh: "用户名“\(username)”已被使用", en: "The username '\(username)' is taken"))
             }
@@ -90,14 +90,22 @@ public struct Accounts: Sendable {
                     """,
                 arguments: [user.id, username, displayName, hash, role.rawValue, institution, user.createdAt]
             )
-            try EventLog.record(db, actor: actor ?? username, action: "user.created", itemType: "user", itemId: username, after: user)
+            try EventLog.record(
+                db,
+                actor: actor ?? username,
+                action: "user.created",
+                itemType: "user",
+                itemId: username,
+                after: user,
+                at: self.database.clock.now()
+            )
         }
         return user
     }
 
     /// Checks a password and opens a session; nil when the username or password is wrong.
     public func logIn(username: String, password: String) async throws -> (token: String, user: User, expiresAt: Date)? {
-        let found = try await self.database.pool.read { db -> (user: User, hash: String)? in
+        let found = try await self.database.writer.read { db -> (user: User, hash: String)? in
             try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map {
                 (Self.user(from: $0), $0["passwordHash"])
             }
@@ -105,8 +113,8 @@ public struct Accounts: Sendable {
         let hash = found?.hash ?? self.decoyHash
         let matches = try await self.threadPool.runIfActive { Bcrypt.verify(password, hash: hash) }
         guard let user = found?.user, matches else {
-            try await self.database.pool.write { db in
-                try EventLog.record(db, actor: nil, action: "session.failed", itemType: "user", itemId: username)
+            try await self.database.writer.write { db in
+                try EventLog.record(db, actor: nil, action: "session.failed", itemType: "user", itemId: username, at: self.database.clock.now())
             }
             return nil
         }
@@ -114,25 +122,33 @@ public struct Accounts: Sendable {
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
         let token = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
-        let now = Date()
+        let now = self.database.clock.now()
         let expiresAt = now.addingTimeInterval(self.tokenLifetime)
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             // Sessions that ended long ago are of no use to anyone; dropping them keeps the table small.
             try db.execute(sql: "DELETE FROM tokens WHERE expiresAt < ?", arguments: [now.addingTimeInterval(-7 * 24 * 3600)])
             try db.execute(
                 sql: "INSERT INTO tokens (tokenHash, userId, createdAt, expiresAt) VALUES (?, ?, ?, ?)",
                 arguments: [Self.digest(token), user.id, now, expiresAt]
             )
-            try EventLog.record(db, actor: user.username, action: "session.created", itemType: "user", itemId: user.username)
+            try EventLog.record(
+                db,
+                actor: user.username,
+                action: "session.created",
+                itemType: "user",
+                itemId: user.username,
+                at: self.database.clock.now()
+            )
         }
         return (token, user, expiresAt)
     }
 
     /// The account a live token belongs to; nil when the token is unknown, expired or revoked.
-    public func user(forToken token: String, now: Date = Date()) async throws -> User? {
+    public func user(forToken token: String, now: Date? = nil) async throws -> User? {
+        let now = now ?? self.database.clock.now()
         let digest = Self.digest(token)
         if let user = self.sessions.user(digest, now: now) { return user }
-        let found = try await self.database.pool.read { db in
+        let found = try await self.database.writer.read { db in
             try Row.fetchOne(
                 db,
                 sql: """
@@ -149,9 +165,9 @@ public struct Accounts: Sendable {
 
     /// Ends the session of `token` (log-out).
     public func revoke(token: String, actor: String) async throws {
-        try await self.database.pool.write { db in
-            try db.execute(sql: "UPDATE tokens SET revokedAt = ? WHERE tokenHash = ?", arguments: [Date(), Self.digest(token)])
-            try EventLog.record(db, actor: actor, action: "session.revoked", itemType: "user", itemId: actor)
+        try await self.database.writer.write { db in
+            try db.execute(sql: "UPDATE tokens SET revokedAt = ? WHERE tokenHash = ?", arguments: [self.database.clock.now(), Self.digest(token)])
+            try EventLog.record(db, actor: actor, action: "session.revoked", itemType: "user", itemId: actor, at: self.database.clock.now())
         }
         self.sessions.forget(digest: Self.digest(token))
     }
@@ -162,7 +178,7 @@ public struct Accounts: Sendable {
             throw GranaryError.forbidden(LocalizedText(zh: "只有管理员能修改角色", en: "Only admins change roles"))
         }
         defer { self.sessions.forget(username: username) }
-        return try await self.database.pool.write { db in
+        return try await self.database.writer.write { db in
             guard let before = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user(from:)) else {
                 throw GranaryError.notFound(LocalizedText(zh: "用户", en: "User"), username)
             }
@@ -170,7 +186,10 @@ public struct Accounts: Sendable {
                 throw GranaryError.forbidden(LocalizedText(zh: "不能修改自己的角色", en: "Nobody changes their own role"))
             }
             try db.execute(sql: "UPDATE users SET role = ? WHERE id = ?", arguments: [role.rawValue, before.id])
-            try db.execute(sql: "UPDATE tokens SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL", arguments: [Date(), before.id])
+            try db.execute(
+                sql: "UPDATE tokens SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL",
+                arguments: [self.database.clock.now(), before.id]
+            )
             let after = User(
                 id: before.id,
                 username: before.username,
@@ -186,7 +205,8 @@ public struct Accounts: Sendable {
                 itemType: "user",
                 itemId: before.username,
                 before: before,
-                after: after
+                after: after,
+                at: self.database.clock.now()
             )
             return after
         }
@@ -199,7 +219,7 @@ public struct Accounts: Sendable {
 
     /// Every institution with its role and number of accounts.
     public func institutions() async throws -> [Institution] {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -223,7 +243,7 @@ public struct Accounts: Sendable {
                 errors: [FieldError(field: "name", message: LocalizedText(zh: "名称有误", en: "invalid name"))]
             )
         }
-        return try await self.database.pool.write { db in
+        return try await self.database.writer.write { db in
             let before = try String.fetchOne(db, sql: "SELECT role FROM institutions WHERE name = ?", arguments: [name])
             if role == .host, before != InstitutionRole.host.rawValue {
                 let hosts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM institutions WHERE role = 'host'") ?? 0
@@ -233,7 +253,7 @@ public struct Accounts: Sendable {
             }
             try db.execute(
                 sql: "INSERT INTO institutions (name, role, createdAt) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET role = excluded.role",
-                arguments: [name, role.rawValue, Date()]
+                arguments: [name, role.rawValue, self.database.clock.now()]
             )
             try EventLog.record(
                 db,
@@ -242,7 +262,8 @@ public struct Accounts: Sendable {
                 itemType: "institution",
                 itemId: name,
                 before: before.map { ["role": $0] },
-                after: ["role": role.rawValue]
+                after: ["role": role.rawValue],
+                at: self.database.clock.now()
             )
             let accounts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE institution = ?", arguments: [name]) ?? 0
             return Institution(name: name, role: role, accounts: accounts)
@@ -251,14 +272,14 @@ public struct Accounts: Sendable {
 
     /// The account with this username.
     public func user(named username: String) async throws -> User? {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user(from:))
         }
     }
 
     /// Whether no account exists yet (a fresh store).
     public func isEmpty() async throws -> Bool {
-        try await self.database.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") == 0 }
+        try await self.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") == 0 }
     }
 
     static func user(from row: Row) -> User {

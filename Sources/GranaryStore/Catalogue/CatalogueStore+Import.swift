@@ -22,7 +22,7 @@ extension CatalogueStore {
                 )
             )
         }
-        return try await self.database.pool.write { db in
+        return try await self.database.writer.write { db in
             var run = CatalogueImportRun(store: self, db: db, actor: actor, english: english)
             for (index, item) in (document.majors ?? []).enumerated() { run.apply(type: "major", id: item.code, index: index) { try $0.major(item) } }
             for (index, item) in (document.courses ?? []).enumerated() {
@@ -31,7 +31,7 @@ extension CatalogueStore {
             try run.points(document.knowledgePoints ?? [])
             for (index, item) in (document.jobs ?? []).enumerated() { run.apply(type: "job", id: item.id, index: index) { try $0.job(item) } }
             let summary = ["created": run.report.created.count, "updated": run.report.updated.count, "rejected": run.report.rejected.count]
-            try EventLog.record(db, actor: actor, action: "catalogue.imported", itemType: "catalogue", itemId: "import", after: summary)
+            try EventLog.record(db, actor: actor, action: "catalogue.imported", itemType: "catalogue", itemId: "import", after: summary, at: run.now)
             return run.report
         }
     }
@@ -45,6 +45,8 @@ struct CatalogueImportRun {
     let db: GRDB.Database
     let actor: String
     let english: Bool
+    /// When the import happens: every row and event it writes has this time.
+    let now: Date
     var report = CatalogueImportReport()
     private var seen: [String: Set<String>] = [:]
 
@@ -53,6 +55,7 @@ struct CatalogueImportRun {
         self.db = db
         self.actor = actor
         self.english = english
+        self.now = store.database.clock.now()
     }
 
     /// Applies one item in a savepoint, so a refused item leaves nothing behind.
@@ -114,14 +117,14 @@ struct CatalogueImportRun {
         let name = item.name?.isEmpty == false ? item.name! : nil
         guard let before = try CatalogueStore.fetchMajor(self.db, code: code) else {
             let major = Major(code: code, name: name ?? entry.name, level: entry.level, role: try Self.required(role, "role"))
-            try CatalogueStore.insertMajor(self.db, major, actor: self.actor)
+            try CatalogueStore.insertMajor(self.db, major, actor: self.actor, at: self.now)
             return .created
         }
         var after = before
         after.name = name ?? before.name
         after.role = role ?? before.role
         guard after != before else { return .unchanged }
-        try CatalogueStore.updateMajor(self.db, before: before, after: after, actor: self.actor)
+        try CatalogueStore.updateMajor(self.db, before: before, after: after, actor: self.actor, at: self.now)
         return .updated
     }
 
@@ -143,7 +146,7 @@ struct CatalogueImportRun {
             standard: item.standard ?? before?.standard
         )
         guard let before else {
-            try CatalogueStore.insertCourse(self.db, course, actor: self.actor)
+            try CatalogueStore.insertCourse(self.db, course, actor: self.actor, at: self.now)
             return .created
         }
         if before.major != major {
@@ -153,7 +156,7 @@ struct CatalogueImportRun {
             )
         }
         guard course != before else { return .unchanged }
-        try CatalogueStore.updateCourse(self.db, before: before, after: course, actor: self.actor)
+        try CatalogueStore.updateCourse(self.db, before: before, after: course, actor: self.actor, at: self.now)
         return .updated
     }
 
@@ -168,7 +171,7 @@ struct CatalogueImportRun {
             skills: item.skills ?? before?.skills ?? []
         )
         guard job != before else { return .unchanged }
-        try CatalogueStore.saveJob(self.db, job, isNew: before == nil)
+        try CatalogueStore.saveJob(self.db, job, isNew: before == nil, at: self.now)
         try EventLog.record(
             self.db,
             actor: self.actor,
@@ -176,7 +179,8 @@ struct CatalogueImportRun {
             itemType: "job",
             itemId: id,
             before: before,
-            after: job
+            after: job,
+            at: self.now
         )
         return before == nil ? .created : .updated
     }
@@ -249,13 +253,21 @@ struct CatalogueImportRun {
         // Rows first, then links, since a prerequisite may be a point created further down the document.
         let accepted = candidates.filter { alive[$0.point.id] != nil }
         for candidate in accepted where candidate.before == nil {
-            try CatalogueStore.insertPointRow(self.db, candidate.point)
+            try CatalogueStore.insertPointRow(self.db, candidate.point, at: self.now)
         }
         for candidate in accepted {
             let item = CatalogueImportReport.Item(type: "knowledgePoint", id: candidate.point.id, index: candidate.index)
             guard let before = candidate.before else {
                 try CatalogueStore.insertPrerequisites(self.db, of: candidate.point)
-                try EventLog.record(self.db, actor: self.actor, action: "point.created", itemType: "point", itemId: item.id!, after: candidate.point)
+                try EventLog.record(
+                    self.db,
+                    actor: self.actor,
+                    action: "point.created",
+                    itemType: "point",
+                    itemId: item.id!,
+                    after: candidate.point,
+                    at: self.now
+                )
                 self.record(.created, item)
                 continue
             }
@@ -276,7 +288,8 @@ struct CatalogueImportRun {
                 itemType: "point",
                 itemId: item.id!,
                 before: before,
-                after: candidate.point
+                after: candidate.point,
+                at: self.now
             )
             self.record(.updated, item)
         }

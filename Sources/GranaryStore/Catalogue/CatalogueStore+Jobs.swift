@@ -8,20 +8,20 @@ extension CatalogueStore {
     public func createJob(id: String?, name: String, occupationCode: String?, skills: [String], actor: String) async throws -> Job {
         try Self.checkIdentifier(id)
         let id = id ?? UUID().uuidString.lowercased()
-        return try await self.database.pool.write { db in
+        return try await self.database.writer.write { db in
             if try Self.fetchJob(db, id: id) != nil {
                 throw GranaryError(.conflict, LocalizedText(zh: "岗位编号“\(id)”已存在", en: "Job id '\(id)' already exists"))
             }
             let job = try self.checkedJob(db, id: id, name: name, occupationCode: occupationCode, skills: skills)
-            try Self.saveJob(db, job, isNew: true)
-            try EventLog.record(db, actor: actor, action: "job.created", itemType: "job", itemId: id, after: job)
+            try Self.saveJob(db, job, isNew: true, at: self.database.clock.now())
+            try EventLog.record(db, actor: actor, action: "job.created", itemType: "job", itemId: id, after: job, at: self.database.clock.now())
             return job
         }
     }
 
     /// Changes a job's name, occupation code or skills; `skills` replaces the whole list.
     public func updateJob(id: String, name: String?, occupationCode: String?, skills: [String]?, actor: String) async throws -> Job {
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             guard let before = try Self.fetchJob(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "岗位", en: "Job"), id) }
             let after = try self.checkedJob(
                 db,
@@ -31,20 +31,29 @@ extension CatalogueStore {
                 skills: skills ?? before.skills
             )
             guard after != before else { return before }
-            try Self.saveJob(db, after, isNew: false)
-            try EventLog.record(db, actor: actor, action: "job.updated", itemType: "job", itemId: id, before: before, after: after)
+            try Self.saveJob(db, after, isNew: false, at: self.database.clock.now())
+            try EventLog.record(
+                db,
+                actor: actor,
+                action: "job.updated",
+                itemType: "job",
+                itemId: id,
+                before: before,
+                after: after,
+                at: self.database.clock.now()
+            )
             return after
         }
     }
 
     /// One job.
     public func job(id: String) async throws -> Job? {
-        try await self.database.pool.read { db in try Self.fetchJob(db, id: id) }
+        try await self.database.writer.read { db in try Self.fetchJob(db, id: id) }
     }
 
     /// Jobs, optionally those whose name contains `query` or that require one skill point.
     public func jobs(query: String?, skill: String?, _ page: PageRequest) async throws -> Page<Job> {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let filter = """
                 WHERE (?1 IS NULL OR instr(name, ?1) > 0 OR occupationCode = ?1)
                 AND (?2 IS NULL OR id IN (SELECT job FROM jobSkills WHERE point = ?2))
@@ -114,8 +123,7 @@ extension CatalogueStore {
         return Job(id: id, name: name, occupationCode: code, skills: unique.sorted())
     }
 
-    static func saveJob(_ db: GRDB.Database, _ job: Job, isNew: Bool) throws {
-        let now = Date()
+    static func saveJob(_ db: GRDB.Database, _ job: Job, isNew: Bool, at now: Date) throws {
         if isNew {
             try db.execute(
                 sql: "INSERT INTO jobs (id, name, occupationCode, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)",

@@ -6,7 +6,7 @@ import GranaryModel
 extension CatalogueStore {
     /// Replaces a major's plan. Every course must be a course of that major and every job must exist.
     public func savePlan(_ plan: MajorPlan, actor: String) async throws -> MajorPlan {
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             guard let major = try Self.fetchMajor(db, code: plan.major) else {
                 throw GranaryError.notFound(LocalizedText(zh: "专业", en: "Major"), plan.major)
             }
@@ -20,7 +20,7 @@ extension CatalogueStore {
                 practice: plan.practice,
                 graduation: plan.graduation,
                 updatedBy: actor,
-                updatedAt: Date()
+                updatedAt: self.database.clock.now()
             )
             saved.updatedAt = Date(timeIntervalSince1970: saved.updatedAt!.timeIntervalSince1970.rounded(.down))
             try db.execute(
@@ -30,14 +30,23 @@ extension CatalogueStore {
                     """,
                 arguments: [plan.major, try Self.planJSON(saved), actor, saved.updatedAt]
             )
-            try EventLog.record(db, actor: actor, action: "plan.saved", itemType: "major", itemId: plan.major, before: before, after: saved)
+            try EventLog.record(
+                db,
+                actor: actor,
+                action: "plan.saved",
+                itemType: "major",
+                itemId: plan.major,
+                before: before,
+                after: saved,
+                at: self.database.clock.now()
+            )
             return saved
         }
     }
 
     /// A major's plan, or nil when it has none yet.
     public func plan(major: String) async throws -> MajorPlan? {
-        try await self.database.pool.read { db in try Self.fetchPlan(db, major: major) }
+        try await self.database.writer.read { db in try Self.fetchPlan(db, major: major) }
     }
 
     static func fetchPlan(_ db: GRDB.Database, major: String) throws -> MajorPlan? {

@@ -37,54 +37,53 @@ public struct CatalogueStore: Sendable {
             )
         }
         let major = Major(code: code, name: name?.isEmpty == false ? name! : entry.name, level: entry.level, role: role)
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             if try Self.fetchMajor(db, code: code) != nil {
                 throw GranaryError(.conflict, LocalizedText(zh: "专业“\(code)”已存在", en: "Major '\(code)' already exists"))
             }
-            try Self.insertMajor(db, major, actor: actor)
+            try Self.insertMajor(db, major, actor: actor, at: self.database.clock.now())
         }
         return major
     }
 
-    static func insertMajor(_ db: GRDB.Database, _ major: Major, actor: String) throws {
+    static func insertMajor(_ db: GRDB.Database, _ major: Major, actor: String, at now: Date) throws {
         try Self.checkRoleLimits(db, role: major.role, excluding: nil)
-        let now = Date()
         try db.execute(
             sql: "INSERT INTO majors (code, name, level, role, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [major.code, major.name, major.level.rawValue, major.role.rawValue, now, now]
         )
-        try EventLog.record(db, actor: actor, action: "major.created", itemType: "major", itemId: major.code, after: major)
+        try EventLog.record(db, actor: actor, action: "major.created", itemType: "major", itemId: major.code, after: major, at: now)
     }
 
     /// Changes a major's name or role.
     public func updateMajor(code: String, name: String?, role: MajorRole?, actor: String) async throws -> Major {
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             guard let before = try Self.fetchMajor(db, code: code) else { throw GranaryError.notFound(LocalizedText(zh: "专业", en: "Major"), code) }
             var after = before
             if let name, !name.isEmpty { after.name = name }
             after.role = role ?? before.role
-            try Self.updateMajor(db, before: before, after: after, actor: actor)
+            try Self.updateMajor(db, before: before, after: after, actor: actor, at: self.database.clock.now())
             return after
         }
     }
 
-    static func updateMajor(_ db: GRDB.Database, before: Major, after: Major, actor: String) throws {
+    static func updateMajor(_ db: GRDB.Database, before: Major, after: Major, actor: String, at now: Date) throws {
         if after.role != before.role { try Self.checkRoleLimits(db, role: after.role, excluding: after.code) }
         try db.execute(
             sql: "UPDATE majors SET name = ?, role = ?, updatedAt = ? WHERE code = ?",
-            arguments: [after.name, after.role.rawValue, Date(), after.code]
+            arguments: [after.name, after.role.rawValue, now, after.code]
         )
-        try EventLog.record(db, actor: actor, action: "major.updated", itemType: "major", itemId: after.code, before: before, after: after)
+        try EventLog.record(db, actor: actor, action: "major.updated", itemType: "major", itemId: after.code, before: before, after: after, at: now)
     }
 
     /// One major.
     public func major(code: String) async throws -> Major? {
-        try await self.database.pool.read { db in try Self.fetchMajor(db, code: code) }
+        try await self.database.writer.read { db in try Self.fetchMajor(db, code: code) }
     }
 
     /// The library's majors, core first.
     public func majors(_ page: PageRequest) async throws -> Page<Major> {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM majors") ?? 0
             let rows = try Row.fetchAll(
                 db,
@@ -134,16 +133,16 @@ public struct CatalogueStore: Sendable {
         try Self.checkName(name)
         try Self.checkHours(hours)
         let course = Course(id: id ?? UUID().uuidString.lowercased(), name: name, major: major, category: category, hours: hours, standard: standard)
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             if try Self.fetchCourse(db, id: course.id) != nil {
                 throw GranaryError(.conflict, LocalizedText(zh: "课程编号“\(course.id)”已存在", en: "Course id '\(course.id)' already exists"))
             }
-            try Self.insertCourse(db, course, actor: actor)
+            try Self.insertCourse(db, course, actor: actor, at: self.database.clock.now())
         }
         return course
     }
 
-    static func insertCourse(_ db: GRDB.Database, _ course: Course, actor: String) throws {
+    static func insertCourse(_ db: GRDB.Database, _ course: Course, actor: String, at now: Date) throws {
         guard try Self.fetchMajor(db, code: course.major) != nil else {
             throw GranaryError(
                 .unknownMajor,
@@ -152,21 +151,20 @@ public struct CatalogueStore: Sendable {
             )
         }
         try Self.checkCourseName(db, course)
-        let now = Date()
         try db.execute(
             sql: "INSERT INTO courses (id, name, major, category, hours, standard, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: [course.id, course.name, course.major, course.category.rawValue, course.hours, course.standard, now, now]
         )
-        try EventLog.record(db, actor: actor, action: "course.created", itemType: "course", itemId: course.id, after: course)
+        try EventLog.record(db, actor: actor, action: "course.created", itemType: "course", itemId: course.id, after: course, at: now)
     }
 
-    static func updateCourse(_ db: GRDB.Database, before: Course, after: Course, actor: String) throws {
+    static func updateCourse(_ db: GRDB.Database, before: Course, after: Course, actor: String, at now: Date) throws {
         try Self.checkCourseName(db, after)
         try db.execute(
             sql: "UPDATE courses SET name = ?, category = ?, hours = ?, standard = ?, updatedAt = ? WHERE id = ?",
-            arguments: [after.name, after.category.rawValue, after.hours, after.standard, Date(), after.id]
+            arguments: [after.name, after.category.rawValue, after.hours, after.standard, now, after.id]
         )
-        try EventLog.record(db, actor: actor, action: "course.updated", itemType: "course", itemId: after.id, before: before, after: after)
+        try EventLog.record(db, actor: actor, action: "course.updated", itemType: "course", itemId: after.id, before: before, after: after, at: now)
     }
 
     private static func checkCourseName(_ db: GRDB.Database, _ course: Course) throws {
@@ -191,26 +189,26 @@ public struct CatalogueStore: Sendable {
     ) async throws -> Course {
         if let name { try Self.checkName(name) }
         try Self.checkHours(hours)
-        return try await self.database.pool.write { db in
+        return try await self.database.writer.write { db in
             guard let before = try Self.fetchCourse(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Course"), id) }
             var after = before
             after.name = name ?? before.name
             after.category = category ?? before.category
             after.hours = hours ?? before.hours
             after.standard = standard ?? before.standard
-            try Self.updateCourse(db, before: before, after: after, actor: actor)
+            try Self.updateCourse(db, before: before, after: after, actor: actor, at: self.database.clock.now())
             return after
         }
     }
 
     /// One course.
     public func course(id: String) async throws -> Course? {
-        try await self.database.pool.read { db in try Self.fetchCourse(db, id: id) }
+        try await self.database.writer.read { db in try Self.fetchCourse(db, id: id) }
     }
 
     /// Courses, optionally of one major and one category.
     public func courses(major: String?, category: CourseCategory?, _ page: PageRequest) async throws -> Page<Course> {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let filter = "WHERE (?1 IS NULL OR major = ?1) AND (?2 IS NULL OR category = ?2)"
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM courses \(filter)", arguments: [major, category?.rawValue]) ?? 0
             let rows = try Row.fetchAll(
@@ -251,7 +249,7 @@ public struct CatalogueStore: Sendable {
         try Self.checkIdentifier(id)
         try Self.checkName(name)
         let point = KnowledgePoint(id: id ?? UUID().uuidString.lowercased(), name: name, course: course, kind: kind, prerequisites: prerequisites)
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             guard try Self.fetchCourse(db, id: course) != nil else {
                 throw GranaryError(
                     .unknownCourse,
@@ -278,17 +276,25 @@ public struct CatalogueStore: Sendable {
                     }
                 )
             }
-            try Self.insertPointRow(db, point)
+            try Self.insertPointRow(db, point, at: self.database.clock.now())
             try Self.insertPrerequisites(db, of: point)
-            try EventLog.record(db, actor: actor, action: "point.created", itemType: "point", itemId: point.id, after: point)
+            try EventLog.record(
+                db,
+                actor: actor,
+                action: "point.created",
+                itemType: "point",
+                itemId: point.id,
+                after: point,
+                at: self.database.clock.now()
+            )
         }
         return point
     }
 
-    static func insertPointRow(_ db: GRDB.Database, _ point: KnowledgePoint) throws {
+    static func insertPointRow(_ db: GRDB.Database, _ point: KnowledgePoint, at now: Date) throws {
         try db.execute(
             sql: "INSERT INTO points (id, name, course, kind, createdAt) VALUES (?, ?, ?, ?, ?)",
-            arguments: [point.id, point.name, point.course, point.kind.rawValue, Date()]
+            arguments: [point.id, point.name, point.course, point.kind.rawValue, now]
         )
     }
 
@@ -300,12 +306,12 @@ public struct CatalogueStore: Sendable {
 
     /// One point.
     public func point(id: String) async throws -> KnowledgePoint? {
-        try await self.database.pool.read { db in try Self.fetchPoint(db, id: id) }
+        try await self.database.writer.read { db in try Self.fetchPoint(db, id: id) }
     }
 
     /// Points, optionally of one course and one kind.
     public func points(course: String?, kind: PointKind?, _ page: PageRequest) async throws -> Page<KnowledgePoint> {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let filter = "WHERE (?1 IS NULL OR course = ?1) AND (?2 IS NULL OR kind = ?2)"
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM points \(filter)", arguments: [course, kind?.rawValue]) ?? 0
             let ids = try String.fetchAll(

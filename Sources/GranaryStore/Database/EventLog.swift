@@ -25,7 +25,8 @@ public struct Event: Codable, Sendable, Equatable {
 
 /// The append-only audit trail. Writes happen inside the transaction of the change they describe.
 public enum EventLog {
-    /// Appends an event within the caller's write transaction, chained to the one before it.
+    /// Appends an event within the caller's write transaction, chained to the one before it, at the time the caller's
+    /// library clock gave the change.
     public static func record(
         _ db: GRDB.Database,
         actor: String?,
@@ -34,7 +35,7 @@ public enum EventLog {
         itemId: String,
         before: (any Encodable)? = nil,
         after: (any Encodable)? = nil,
-        at: Date = Date()
+        at: Date
     ) throws {
         // The text SQLite stores for the date, so the hash can be recomputed from the row as it is.
         let stamp = String.fromDatabaseValue(at.databaseValue) ?? ""

@@ -3,14 +3,17 @@ import GRDB
 
 /// The SQLite database: one file in WAL mode, one writer, concurrent readers, named migrations.
 public struct LibraryDatabase: Sendable {
-    /// The GRDB pool; its single writer serialises every change.
-    public let pool: DatabasePool
+    /// The GRDB database: a WAL pool on a file (its single writer serialises every change), or a queue in memory for
+    /// tests.
+    public let writer: any DatabaseWriter
     /// Every committed change in order, for the state derived from the database (search, graph, caches).
     public let feed: ChangeFeed
+    /// The time every change is recorded at.
+    public let clock: LibraryClock
 
     /// Opens (creating and migrating) the database at `path`: GranaryStore's tables, then those of `schemas`, each
     /// target's after the targets it depends on.
-    public init(path: String, schemas: [TableSchema]) throws {
+    public init(path: String, schemas: [TableSchema], clock: LibraryClock = .system) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -20,14 +23,20 @@ public struct LibraryDatabase: Sendable {
             // Reads of large scans (the monitoring report) go through the OS page cache instead of copies.
             try db.execute(sql: "PRAGMA mmap_size = 268435456")
         }
-        self.pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator(schemas).migrate(self.pool)
-        self.feed = try ChangeFeed(self.pool)
+        try self.init(DatabasePool(path: path, configuration: configuration), schemas: schemas, clock: clock)
+    }
+
+    /// Migrates and serves `writer`: `DatabaseQueue()` gives a library in memory (foreign keys on, as GRDB sets them).
+    public init(_ writer: any DatabaseWriter, schemas: [TableSchema], clock: LibraryClock = .system) throws {
+        self.writer = writer
+        self.clock = clock
+        try Self.migrator(schemas).migrate(writer)
+        self.feed = try ChangeFeed(writer)
     }
 
     /// Problems `PRAGMA integrity_check` finds; empty when the file is sound.
     public func integrityProblems() async throws -> [String] {
-        let rows = try await self.pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        let rows = try await self.writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
         return rows == ["ok"] ? [] : rows
     }
 

@@ -54,7 +54,7 @@ public enum LibraryBackup {
         try FileManager.default.createDirectory(atPath: destination + "/blobs", withIntermediateDirectories: true)
         let databasePath = destination + "/granary.sqlite"
         let copy = try DatabaseQueue(path: databasePath)
-        try library.database.pool.backup(to: copy)
+        try library.database.writer.backup(to: copy)
         let (blobs, resources, events) = try copy.read { db in
             (
                 try Row.fetchAll(db, sql: "SELECT sha256, size FROM blobs ORDER BY sha256").map {
@@ -79,7 +79,7 @@ public enum LibraryBackup {
         try Self.syncFile(databasePath)
         let manifest = Manifest(
             format: Self.format,
-            createdAt: Date(),
+            createdAt: library.database.clock.now(),
             database: .init(sha256: digest, size: size),
             blobs: blobs,
             resources: resources,

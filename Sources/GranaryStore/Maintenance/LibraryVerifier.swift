@@ -36,7 +36,7 @@ public struct LibraryVerifier: Sendable {
     /// Runs every check; `progress(done, total)` follows the blobs, the slow part.
     public func run(progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Report {
         var problems: [Problem] = []
-        let (integrity, foreignKeys, blobs, chain, events) = try await self.library.database.pool.read { db in
+        let (integrity, foreignKeys, blobs, chain, events) = try await self.library.database.writer.read { db in
             (
                 try String.fetchAll(db, sql: "PRAGMA integrity_check"),
                 try Row.fetchAll(db, sql: "PRAGMA foreign_key_check"),

@@ -63,14 +63,22 @@ public struct QuestionStore: Sendable {
         try Self.lifecycle.requireAuthor(author)
         let content = try Self.content(input, over: nil)
         let id = UUID().uuidString.lowercased()
-        return try await self.database.pool.write { db in
+        return try await self.database.writer.write { db in
             try Self.checkReferences(db, course: content.course, points: content.knowledgePoints, media: content.media)
-            let now = Date()
+            let now = self.database.clock.now()
             try Self.lifecycle.insertDraft(db, id: id, author: author, at: now, columns: ["course": content.course, "type": content.type.rawValue])
             try Self.insertVersion(db, id: id, version: 1, content: content, author: author, at: now)
             try Self.describe(db, id: id, version: 1)
             let question = try Self.fetch(db, id: id, version: 1)!
-            try EventLog.record(db, actor: author.username, action: "question.created", itemType: "question", itemId: id, after: question)
+            try EventLog.record(
+                db,
+                actor: author.username,
+                action: "question.created",
+                itemType: "question",
+                itemId: id,
+                after: question,
+                at: self.database.clock.now()
+            )
             return question
         }
     }
@@ -78,14 +86,14 @@ public struct QuestionStore: Sendable {
     /// Makes a new version from the current one with `input`'s fields replaced. An approved question keeps its
     /// published version for papers and returns to the review queue with the new one.
     public func update(id: String, _ input: Input, actor: User) async throws -> Question {
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: actor)
             try Self.lifecycle.checkEditable(state, by: actor, action: "question.versioned")
             let before = try Self.fetch(db, id: id, version: state.currentVersion)!
             let content = try Self.content(input, over: before)
             try Self.checkReferences(db, course: content.course, points: content.knowledgePoints, media: content.media)
             let version = state.currentVersion + 1
-            let now = Date()
+            let now = self.database.clock.now()
             try Self.insertVersion(db, id: id, version: version, content: content, author: actor, at: now)
             try Self.lifecycle.advance(db, state, to: version, at: now)
             if state.publishedVersion == nil { try Self.describe(db, id: id, version: version) }
@@ -97,7 +105,8 @@ public struct QuestionStore: Sendable {
                 itemType: "question",
                 itemId: id,
                 before: before,
-                after: after
+                after: after,
+                at: self.database.clock.now()
             )
             return after
         }
@@ -114,8 +123,8 @@ public struct QuestionStore: Sendable {
     }
 
     private func transition(id: String, _ transition: ReviewedItems.Transition, actor: User) async throws -> Question {
-        try await self.database.pool.write { db in
-            let state = try Self.lifecycle.transition(db, id: id, transition, actor: actor, at: Date())
+        try await self.database.writer.write { db in
+            let state = try Self.lifecycle.transition(db, id: id, transition, actor: actor, at: self.database.clock.now())
             return try Self.fetch(db, id: id, version: state.currentVersion)!
         }
     }
@@ -128,7 +137,7 @@ public struct QuestionStore: Sendable {
 
     /// Checks that a course exists and that the points belong to it, as a new question would need.
     public func checkTarget(course: String, knowledgePoints: [String]) async throws {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             guard !knowledgePoints.isEmpty else {
                 throw GranaryError(
                     .validationFailed,
@@ -145,7 +154,7 @@ public struct QuestionStore: Sendable {
     /// One question: the current version for its author, reviewers and admins, the published one for other teachers.
     public func question(id: String, version: Int? = nil, viewer: User) async throws -> Question {
         try Self.requireBankReader(viewer)
-        return try await self.database.pool.read { db in
+        return try await self.database.writer.read { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let shown = try state.shownVersion(requested: version, viewer: viewer)
             guard var question = try Self.fetch(db, id: id, version: shown) else {
@@ -159,7 +168,7 @@ public struct QuestionStore: Sendable {
     /// Every version of a question, newest first, as numbers with their author and time.
     public func versions(id: String, viewer: User) async throws -> [Question] {
         try Self.requireBankReader(viewer)
-        return try await self.database.pool.read { db in
+        return try await self.database.writer.read { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let newest = state.showsEverything(to: viewer) ? state.currentVersion : state.publishedVersion ?? 0
             return try (1...max(1, newest)).reversed().compactMap { try Self.fetch(db, id: id, version: $0) }
@@ -193,7 +202,7 @@ public struct QuestionStore: Sendable {
     /// Questions the viewer may see, newest first, each as the version the viewer sees.
     public func list(_ filter: Filter, viewer: User, _ page: PageRequest) async throws -> Page<Question> {
         try Self.requireBankReader(viewer)
-        return try await self.database.pool.read { db in
+        return try await self.database.writer.read { db in
             let everything = viewer.role == .reviewer || viewer.role == .admin
             // The version a viewer sees: the current one of what they may see unpublished, else the published one.
             let shown = ReviewedItems.viewerVersionSQL("q")

@@ -8,7 +8,7 @@ extension ResourceStore {
     /// The documents of live resources with ids after `id` (all when nil), in id order, at most `limit`; and the
     /// change feed's sequence number they are current to.
     public func searchDocuments(after id: String?, limit: Int) async throws -> (documents: [SearchDocument], sequence: Int64) {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let rows = try Self.documentRows(db, where: "r.id > ?", arguments: [id ?? ""], limit: limit)
             guard let first = rows.first?.id, let last = rows.last?.id else { return ([], try ChangeFeed.newest(db)) }
             let points = try Self.documentPoints(db, where: "r.id BETWEEN ? AND ?", arguments: [first, last])
@@ -19,7 +19,7 @@ extension ResourceStore {
     /// The documents of these resources; an id that is missing, or retired, has none.
     public func searchDocuments(ids: Set<String>) async throws -> [SearchDocument] {
         guard !ids.isEmpty else { return [] }
-        return try await self.database.pool.read { db in
+        return try await self.database.writer.read { db in
             var documents: [SearchDocument] = []
             // SQLite binds at most 32,766 values a statement; batches stay far below it.
             let sorted = ids.map { $0.lowercased() }.sorted()
@@ -39,7 +39,7 @@ extension ResourceStore {
     /// their text).
     public func resources(showingPoints points: Set<String>) async throws -> Set<String> {
         guard !points.isEmpty else { return [] }
-        return try await self.database.pool.read { db in
+        return try await self.database.writer.read { db in
             let marks = databaseQuestionMarks(count: points.count)
             return Set(
                 try String.fetchAll(

@@ -29,9 +29,9 @@ public struct ResourceStore: Sendable {
         }
         let (blob, mime, kind) = try await self.accept(file: file, metadata: metadata, mime: nil)
         let id = UUID().uuidString.lowercased()
-        return try await self.database.pool.write { db in
+        return try await self.database.writer.write { db in
             let names = try Self.checkReferences(db, metadata: metadata)
-            let now = Date()
+            let now = self.database.clock.now()
             try Self.lifecycle.insertDraft(db, id: id, author: author, at: now)
             try Self.insertVersion(
                 db,
@@ -46,7 +46,15 @@ public struct ResourceStore: Sendable {
                 at: now
             )
             let resource = try Self.fetch(db, id: id, version: 1)!
-            try EventLog.record(db, actor: author.username, action: "resource.created", itemType: "resource", itemId: id, after: resource)
+            try EventLog.record(
+                db,
+                actor: author.username,
+                action: "resource.created",
+                itemType: "resource",
+                itemId: id,
+                after: resource,
+                at: self.database.clock.now()
+            )
             return resource
         }
     }
@@ -92,8 +100,8 @@ public struct ResourceStore: Sendable {
     }
 
     private func transition(id: String, _ transition: ReviewedItems.Transition, actor: User) async throws -> Resource {
-        try await self.database.pool.write { db in
-            let state = try Self.lifecycle.transition(db, id: id, transition, actor: actor, at: Date())
+        try await self.database.writer.write { db in
+            let state = try Self.lifecycle.transition(db, id: id, transition, actor: actor, at: self.database.clock.now())
             return try Self.fetch(db, id: state.id, version: state.currentVersion)!
         }
     }
@@ -106,13 +114,13 @@ public struct ResourceStore: Sendable {
         mime: String,
         actor: User
     ) async throws -> Resource {
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             guard let state = try Self.lifecycle.state(db, id: id) else { throw Self.notFound(id) }
             try Self.lifecycle.checkEditable(state, by: actor, action: "resource.versioned")
             let names = try Self.checkReferences(db, metadata: metadata)
             let before = try Self.fetch(db, id: id, version: state.currentVersion)!
             let version = state.currentVersion + 1
-            let now = Date()
+            let now = self.database.clock.now()
             try Self.insertVersion(
                 db,
                 id: id,
@@ -134,7 +142,8 @@ public struct ResourceStore: Sendable {
                 itemType: "resource",
                 itemId: id,
                 before: before,
-                after: after
+                after: after,
+                at: self.database.clock.now()
             )
             return after
         }
@@ -150,7 +159,7 @@ public struct ResourceStore: Sendable {
                 throw Self.kindMismatch(declared: declared, mime: mime)
             }
             // Fail on unknown references before the bytes are moved into place.
-            _ = try await self.database.pool.read { db in try Self.checkReferences(db, metadata: metadata) }
+            _ = try await self.database.writer.read { db in try Self.checkReferences(db, metadata: metadata) }
             let blob = try await file.finish()
             try await self.keepText(of: blob, mime: mime)
             return (blob, mime, metadata.kind ?? MediaPolicy.kind(forMIME: mime))
@@ -165,16 +174,16 @@ public struct ResourceStore: Sendable {
     private func keepText(of blob: StoredBlob, mime: String) async throws {
         // Identical bytes uploaded again already have their text; don't read the file a second time.
         if blob.deduplicated {
-            let known = try await self.database.pool.read { db in
+            let known = try await self.database.writer.read { db in
                 try Bool.fetchOne(db, sql: "SELECT 1 FROM blobTexts WHERE sha256 = ?", arguments: [blob.sha256]) != nil
             }
             if known { return }
         }
         guard let text = try await self.extractor.text(ofFileAt: blob.path, mime: mime), !text.isEmpty else { return }
-        try await self.database.pool.write { db in
+        try await self.database.writer.write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO blobs (sha256, size, mime, createdAt) VALUES (?, ?, ?, ?)",
-                arguments: [blob.sha256, blob.size, mime, Date()]
+                arguments: [blob.sha256, blob.size, mime, self.database.clock.now()]
             )
             try db.execute(sql: "INSERT OR IGNORE INTO blobTexts (sha256, text) VALUES (?, ?)", arguments: [blob.sha256, text])
         }
@@ -183,7 +192,7 @@ public struct ResourceStore: Sendable {
     /// Extracts the text of every stored file that has none yet (after the extractor learned a new format);
     /// `progress` hears (done, total) now and then. Returns how many files gave text.
     public func extractMissingTexts(progress: (Int, Int) -> Void = { _, _ in }) async throws -> Int {
-        let missing = try await self.database.pool.read { db in
+        let missing = try await self.database.writer.read { db in
             try Row.fetchAll(db, sql: "SELECT sha256, mime FROM blobs WHERE sha256 NOT IN (SELECT sha256 FROM blobTexts)")
                 .map { (sha256: $0["sha256"] as String, mime: $0["mime"] as String) }
         }
@@ -191,7 +200,7 @@ public struct ResourceStore: Sendable {
         for (index, blob) in missing.enumerated() {
             let path = self.blobs.path(forSHA256: blob.sha256)
             if let text = try await self.extractor.text(ofFileAt: path, mime: blob.mime), !text.isEmpty {
-                try await self.database.pool.write { db in
+                try await self.database.writer.write { db in
                     try db.execute(sql: "INSERT OR IGNORE INTO blobTexts (sha256, text) VALUES (?, ?)", arguments: [blob.sha256, text])
                 }
                 found += 1
@@ -272,7 +281,7 @@ public struct ResourceStore: Sendable {
                 errors: [FieldError(field: "comment", message: LocalizedText(zh: "过长", en: "too long"))]
             )
         }
-        return try await self.database.pool.write { db in
+        return try await self.database.writer.write { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: user)
             guard state.isLive else {
                 throw GranaryError.invalidTransition(from: state.status.rawValue, action: "resource.rated")
@@ -280,19 +289,27 @@ public struct ResourceStore: Sendable {
             guard state.createdBy != user.id else {
                 throw GranaryError.forbidden(LocalizedText(zh: "不能评价自己上传的资源", en: "Nobody rates their own resource"))
             }
-            let rating = Rating(resource: id.lowercased(), user: user.username, stars: stars, comment: comment, ratedAt: Date())
+            let rating = Rating(resource: id.lowercased(), user: user.username, stars: stars, comment: comment, ratedAt: self.database.clock.now())
             try db.execute(
                 sql: "INSERT OR REPLACE INTO ratings (resource, user, stars, comment, ratedAt) VALUES (?, ?, ?, ?, ?)",
                 arguments: [rating.resource, user.id, stars, comment, rating.ratedAt]
             )
-            try EventLog.record(db, actor: user.username, action: "resource.rated", itemType: "resource", itemId: rating.resource, after: rating)
+            try EventLog.record(
+                db,
+                actor: user.username,
+                action: "resource.rated",
+                itemType: "resource",
+                itemId: rating.resource,
+                after: rating,
+                at: self.database.clock.now()
+            )
             return rating
         }
     }
 
     /// The ratings and comments of a resource (open evaluation, 公开评价), newest first, with their mean.
     public func ratings(id: String, viewer: User, _ page: PageRequest) async throws -> RatingSummary {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let id = id.lowercased()
             let summary = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, AVG(stars) AS mean FROM ratings WHERE resource = ?", arguments: [id])
@@ -328,7 +345,7 @@ public struct ResourceStore: Sendable {
     /// A resource as `viewer` may see it: the current version for its author, reviewers and admins, the published
     /// version for everyone else. `version` asks for an older one (not for learners).
     public func resource(id: String, version: Int? = nil, viewer: User) async throws -> Resource {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let shown = try state.shownVersion(requested: version, viewer: viewer)
             guard let resource = try Self.fetch(db, id: id, version: shown) else { throw Self.notFound(id) }
@@ -344,7 +361,7 @@ public struct ResourceStore: Sendable {
 
     /// Every version of a resource, newest first.
     public func versions(id: String, viewer: User) async throws -> [ResourceVersionSummary] {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             guard state.showsEverything(to: viewer) else {
                 throw GranaryError.forbidden(LocalizedText(zh: "无权查看版本记录", en: "You may not see the version history"))
@@ -379,7 +396,7 @@ public struct ResourceStore: Sendable {
 
     /// The audit trail of a resource, oldest first.
     public func history(id: String, viewer: User, _ page: PageRequest) async throws -> Page<Event> {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             guard state.showsEverything(to: viewer) else {
                 throw GranaryError.forbidden(LocalizedText(zh: "无权查看操作记录", en: "You may not see the history"))
@@ -419,7 +436,7 @@ public struct ResourceStore: Sendable {
         let limit = arguments.count + 1
         let filterArguments = StatementArguments(arguments)
         let pageArguments = StatementArguments(arguments + [page.pageSize, page.offset])
-        return try await self.database.pool.read { db in
+        return try await self.database.writer.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: filterArguments) ?? 0
             let rows = try Row.fetchAll(
                 db,
@@ -457,7 +474,7 @@ public struct ResourceStore: Sendable {
 
     /// The current version, if `actor` may change the resource.
     private func editable(id: String, by actor: User) async throws -> Resource {
-        try await self.database.pool.read { db in
+        try await self.database.writer.read { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: actor)
             try Self.lifecycle.checkEditable(state, by: actor, action: "resource.versioned")
             return try Self.fetch(db, id: id, version: state.currentVersion)!
