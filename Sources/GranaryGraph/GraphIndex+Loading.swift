@@ -8,48 +8,33 @@ extension GraphIndex {
     /// revision (the change feed's sequence number it is current to) agree.
     public static func load(_ db: GRDB.Database) throws -> GraphIndex {
         let revision = try ChangeFeed.newest(db)
+        let rows = try CatalogueStore.courseSystem(db)
         var builder = Builder()
-        let sizes = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT (SELECT COUNT(*) FROM majors) + (SELECT COUNT(*) FROM courses) + (SELECT COUNT(*) FROM points)
-                    + (SELECT COUNT(*) FROM jobs) AS nodes,
-                    (SELECT COUNT(*) FROM courses) + (SELECT COUNT(*) FROM points) + (SELECT COUNT(*) FROM pointPrerequisites)
-                    + (SELECT COUNT(*) FROM jobSkills) AS edges
-                """
+        builder.reserve(
+            nodes: rows.majors.count + rows.courses.count + rows.points.count + rows.jobs.count,
+            edges: rows.courses.count + rows.points.count + rows.prerequisites.count + rows.jobSkills.count
         )
-        builder.reserve(nodes: sizes?["nodes"] ?? 0, edges: sizes?["edges"] ?? 0)
-        let rows = try Row.fetchCursor(db, sql: "SELECT code, name FROM majors ORDER BY code")
-        while let row = try rows.next() { builder.add(.major, key: row[0], name: row[1]) }
-        let courses = try Row.fetchCursor(db, sql: "SELECT id, name, major, category FROM courses ORDER BY major, name")
-        while let row = try courses.next() {
-            let course = builder.add(.course, key: row[0], name: row[1], detail: row[3])
-            if let major = builder.node(.major, row[2]) { builder.link(major, course, .hasCourse) }
+        for major in rows.majors { builder.add(.major, key: major.code, name: major.name) }
+        for row in rows.courses {
+            let course = builder.add(.course, key: row.id, name: row.name, detail: row.category)
+            if let major = builder.node(.major, row.major) { builder.link(major, course, .hasCourse) }
         }
-        // Creation order, so a course's points keep the order they were written in.
-        let points = try Row.fetchCursor(db, sql: "SELECT id, name, course, kind FROM points ORDER BY createdAt, rowid")
-        while let row = try points.next() {
-            let kind: String = row[3]
-            let point = builder.add(kind == PointKind.skill.rawValue ? .skill : .knowledge, key: row[0], name: row[1])
-            if let course = builder.node(.course, row[2]) { builder.link(course, point, .teaches) }
+        for row in rows.points {
+            let point = builder.add(row.kind == .skill ? .skill : .knowledge, key: row.id, name: row.name)
+            if let course = builder.node(.course, row.course) { builder.link(course, point, .teaches) }
         }
-        let prerequisites = try Row.fetchCursor(db, sql: "SELECT point, prerequisite FROM pointPrerequisites")
-        while let row = try prerequisites.next() {
-            if let point = builder.node(.knowledge, row[0]), let prerequisite = builder.node(.knowledge, row[1]) {
+        for row in rows.prerequisites {
+            if let point = builder.node(.knowledge, row.point), let prerequisite = builder.node(.knowledge, row.prerequisite) {
                 builder.link(prerequisite, point, .prerequisiteOf)
             }
         }
-        let jobs = try Row.fetchCursor(db, sql: "SELECT id, name, occupationCode FROM jobs ORDER BY name")
-        while let row = try jobs.next() { builder.add(.job, key: row[0], name: row[1], detail: row[2]) }
-        let skills = try Row.fetchCursor(db, sql: "SELECT job, point FROM jobSkills")
-        while let row = try skills.next() {
-            if let job = builder.node(.job, row[0]), let skill = builder.node(.knowledge, row[1]) { builder.link(skill, job, .requiredBy) }
+        for row in rows.jobs { builder.add(.job, key: row.id, name: row.name, detail: row.occupationCode) }
+        for row in rows.jobSkills {
+            if let job = builder.node(.job, row.job), let skill = builder.node(.knowledge, row.point) { builder.link(skill, job, .requiredBy) }
         }
-        let plans = try Row.fetchCursor(db, sql: "SELECT major, json_extract(plan, '$.jobs') FROM majorPlans")
-        while let row = try plans.next() {
-            guard let major = builder.node(.major, row[0]), let text: String = row[1] else { continue }
-            let targets = (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
-            for key in targets { if let job = builder.node(.job, key) { builder.link(major, job, .targets) } }
+        for row in rows.planJobs {
+            guard let major = builder.node(.major, row.major) else { continue }
+            for key in row.jobs { if let job = builder.node(.job, key) { builder.link(major, job, .targets) } }
         }
         return builder.build(revision: revision)
     }

@@ -61,7 +61,7 @@ public struct GraphService: Sendable {
     public func courseSystem(major code: String) async throws -> CourseSystemGraph {
         let index = try await self.index()
         guard let major = index.node(.major, code) else { throw GranaryError.notFound(LocalizedText(zh: "专业", en: "Major"), code) }
-        let counts = try await self.database.writer.read { db in try Self.pointCounts(db, major: code) }
+        let counts = try await self.database.writer.read { db in try LibraryFacts.livePerPoint(db, major: code) }
         let layout = Self.layout(index, major)
         var nodes = [CourseSystemGraph.Node(type: .major, key: code, name: index.names[Int(major)])]
         var edges: [CourseSystemGraph.Edge] = []
@@ -162,35 +162,6 @@ public struct GraphService: Sendable {
         return layout
     }
 
-    /// Published resources and approved questions per point of a major's courses, by the report's definitions.
-    private static func pointCounts(_ db: GRDB.Database, major: String) throws -> (resources: [String: Int], questions: [String: Int]) {
-        let points = "SELECT points.id FROM points JOIN courses ON courses.id = points.course WHERE courses.major = ?"
-        var resources: [String: Int] = [:]
-        for row in try Row.fetchAll(
-            db,
-            sql: """
-                SELECT p.point, COUNT(DISTINCT p.resource) FROM resourceVersionPoints p
-                JOIN resources r ON r.id = p.resource AND r.publishedVersion = p.version
-                WHERE \(ReviewedItems.liveSQL("r")) AND p.point IN (\(points)) GROUP BY p.point
-                """,
-            arguments: [major]
-        ) {
-            resources[row[0]] = row[1]
-        }
-        var questions: [String: Int] = [:]
-        for row in try Row.fetchAll(
-            db,
-            sql: """
-                SELECT qp.point, COUNT(*) FROM questionPoints qp JOIN questions q ON q.id = qp.question
-                WHERE \(ReviewedItems.liveSQL("q")) AND qp.point IN (\(points)) GROUP BY qp.point
-                """,
-            arguments: [major]
-        ) {
-            questions[row[0]] = row[1]
-        }
-        return (resources, questions)
-    }
-
     // MARK: - Gaps
 
     /// Points without published resources or approved questions, skills the major's jobs need that none of its
@@ -198,7 +169,7 @@ public struct GraphService: Sendable {
     public func gaps(major code: String) async throws -> CourseSystemGaps {
         let index = try await self.index()
         guard let major = index.node(.major, code) else { throw GranaryError.notFound(LocalizedText(zh: "专业", en: "Major"), code) }
-        let counts = try await self.database.writer.read { db in try Self.pointCounts(db, major: code) }
+        let counts = try await self.database.writer.read { db in try LibraryFacts.livePerPoint(db, major: code) }
         let layout = Self.layout(index, major)
         var withoutResources: [CourseSystemGaps.PointGap] = []
         var withoutQuestions: [CourseSystemGaps.PointGap] = []
@@ -285,17 +256,7 @@ public struct GraphService: Sendable {
                         category: index.details[Int(course)].flatMap(CourseCategory.init) ?? .core
                     )
                 }
-                let published = """
-                    FROM resourceVersionPoints p JOIN resources r ON r.id = p.resource AND r.publishedVersion = p.version
-                    JOIN resourceVersions v ON v.resource = p.resource AND v.version = p.version
-                    WHERE p.point = ? AND \(ReviewedItems.liveSQL("r"))
-                    """
-                let resources = try Row.fetchAll(
-                    db,
-                    sql: "SELECT r.id, v.title, v.kind \(published) ORDER BY v.createdAt DESC, r.id LIMIT ?",
-                    arguments: [key, JobPath.resourcesPerSkill]
-                ).map { JobPath.ResourceStep(id: $0[0], title: $0[1], kind: ResourceKind(rawValue: $0[2]) ?? .other) }
-                let count = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT r.id) \(published)", arguments: [key]) ?? 0
+                let resources = try LibraryFacts.liveResources(db, onPoint: key, limit: JobPath.resourcesPerSkill)
                 let prerequisites = index.predecessors(of: skill, via: .prerequisiteOf).map {
                     JobPath.PointReference(id: index.keys[Int($0)], name: index.names[Int($0)])
                 }
@@ -304,8 +265,8 @@ public struct GraphService: Sendable {
                     name: index.names[Int(skill)],
                     course: courseStep,
                     prerequisites: prerequisites.sorted { $0.name < $1.name },
-                    resources: resources,
-                    resourceCount: count
+                    resources: resources.newest.map { JobPath.ResourceStep(id: $0.id, title: $0.title, kind: $0.kind) },
+                    resourceCount: resources.count
                 )
             }
             return JobPath(job: stored, skills: steps)

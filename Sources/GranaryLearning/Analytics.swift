@@ -167,19 +167,15 @@ public struct Analytics: Sendable {
             var teachers: [TeachingAnalytics.Teacher] = []
             var institutions: [String: (teachers: Int, figures: TeachingAnalytics.Figures, hours: [Double])] = [:]
             var totals = TeachingAnalytics.Figures()
-            for row in try Row.fetchAll(
-                db,
-                sql: "SELECT id, username, displayName, institution, role FROM users WHERE role IN ('teacher', 'admin') ORDER BY username"
-            ) {
-                let id: String = row["id"]
-                let line = figures[id] ?? .init()
-                guard row["role"] as String == "teacher" || line != .init() else { continue }
-                teachers.append(.init(username: row["username"], displayName: row["displayName"], institution: row["institution"], figures: line))
-                let institution: String = row["institution"] ?? "（未注明单位）"
+            for person in try Accounts.accounts(db, roles: [.teacher, .admin]) {
+                let line = figures[person.id] ?? .init()
+                guard person.role == .teacher || line != .init() else { continue }
+                teachers.append(.init(username: person.username, displayName: person.displayName, institution: person.institution, figures: line))
+                let institution = person.institution ?? "（未注明单位）"
                 var entry = institutions[institution] ?? (0, .init(), [])
                 entry.teachers += 1
                 entry.figures.add(line)
-                entry.hours += gradingHours[id] ?? []
+                entry.hours += gradingHours[person.id] ?? []
                 institutions[institution] = entry
                 totals.add(line)
             }

@@ -145,24 +145,20 @@ public struct DiscussionStore: Sendable {
     }
 
     private static func fetch(_ db: GRDB.Database, where clause: String, arguments: StatementArguments, owner: Bool, viewer: User) throws -> [Post] {
-        try Row.fetchAll(
-            db,
-            sql: """
-                SELECT p.*, u.username, u.displayName, u.role FROM posts p JOIN users u ON u.id = p.author
-                WHERE \(clause)
-                """,
-            arguments: arguments
-        ).map { row in
+        let rows = try Row.fetchAll(db, sql: "SELECT p.* FROM posts p WHERE \(clause)", arguments: arguments)
+        let authors = try Accounts.people(db, ids: Set(rows.map { $0["author"] as String }))
+        return rows.map { row in
             let hidden = row["hiddenAt"] as Date? != nil
             let mine = row["author"] as String == viewer.id
+            let author = authors[row["author"]]
             return Post(
                 id: row["id"],
                 offering: row["offering"],
                 unit: row["unit"],
                 parent: row["parent"],
-                author: row["username"],
-                authorName: row["displayName"],
-                byTeacher: ["teacher", "admin"].contains(row["role"] as String),
+                author: author?.username ?? row["author"],
+                authorName: author?.displayName ?? row["author"],
+                byTeacher: author.map { [.teacher, .admin].contains($0.role) } ?? false,
                 body: hidden && !owner && !mine ? nil : row["body"],
                 hidden: hidden,
                 createdAt: row["createdAt"],

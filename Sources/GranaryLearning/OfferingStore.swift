@@ -228,10 +228,10 @@ public struct OfferingStore: Sendable {
             let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT o.*, u.username, (SELECT COUNT(*) FROM enrollments e WHERE e.offering = o.id) AS enrolled,
+                    SELECT o.*, (SELECT COUNT(*) FROM enrollments e WHERE e.offering = o.id) AS enrolled,
                            EXISTS (SELECT 1 FROM enrollments e WHERE e.offering = o.id AND e.user = ?2) AS isEnrolled,
                            r.title AS publishedTitle, r.description AS publishedDescription, r.units AS publishedUnits
-                    FROM offerings o JOIN users u ON u.id = o.createdBy
+                    FROM offerings o
                     LEFT JOIN offeringRevisions r ON r.offering = o.id AND r.revision = o.revision
                     WHERE o.id = ?1
                     """,
@@ -266,7 +266,7 @@ public struct OfferingStore: Sendable {
                     || row["publishedTitle"] as String? != row["title"] as String
                     || row["publishedDescription"] as String? != row["description"] as String?) : nil,
             enrolled: row["enrolled"],
-            createdBy: row["username"],
+            createdBy: try Accounts.usernames(db, ids: [row["createdBy"] as String]).values.first ?? row["createdBy"],
             createdAt: row["createdAt"],
             updatedAt: row["updatedAt"],
             publishedAt: row["publishedAt"]
@@ -279,18 +279,10 @@ public struct OfferingStore: Sendable {
             for i in units[u].items.indices {
                 let item = units[u].items[i]
                 if let resource = item.resource {
-                    if let row = try Row.fetchOne(
-                        db,
-                        sql: """
-                            SELECT v.title, v.kind, v.course FROM resources r
-                            JOIN resourceVersions v ON v.resource = r.id AND v.version = \(ReviewedItems.standingVersionSQL("r"))
-                            WHERE r.id = ?
-                            """,
-                        arguments: [resource]
-                    ) {
-                        units[u].items[i].title = row["title"]
-                        units[u].items[i].kind = ResourceKind(rawValue: row["kind"])
-                        units[u].items[i].course = row["course"]
+                    if let heading = try ResourceStore.heading(db, id: resource) {
+                        units[u].items[i].title = heading.title
+                        units[u].items[i].kind = heading.kind
+                        units[u].items[i].course = heading.course
                     }
                 } else if let paper = item.paper, let heading = try PaperStore.heading(db, id: paper) {
                     units[u].items[i].title = heading.title
@@ -406,15 +398,10 @@ public struct OfferingStore: Sendable {
     /// Why an item cannot be in an offering, or nil when it can: resources must be approved and published, papers must exist.
     private static func unavailable(_ db: GRDB.Database, _ item: Offering.Item) throws -> LocalizedText? {
         if let resource = item.resource {
-            let status = try String.fetchOne(
-                db,
-                sql: "SELECT status FROM resources WHERE id = ? AND publishedVersion IS NOT NULL",
-                arguments: [resource]
-            )
-            guard let status else {
+            guard let state = try ReviewedItems.resources.state(db, id: resource), state.publishedVersion != nil else {
                 return LocalizedText(zh: "资源“\(resource)”不存在或未审核发布", en: "resource '\(resource)' does not exist or is not published")
             }
-            return status == "retired" ? LocalizedText(zh: "资源“\(resource)”已下架", en: "resource '\(resource)' is retired") : nil
+            return state.status == .retired ? LocalizedText(zh: "资源“\(resource)”已下架", en: "resource '\(resource)' is retired") : nil
         }
         let paper = item.paper ?? ""
         return try PaperStore.heading(db, id: paper) != nil

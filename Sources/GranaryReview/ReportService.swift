@@ -47,59 +47,36 @@ public struct ReportService: Sendable {
             var majors: [String: Tally] = [:]
             var courses: [String: Tally] = [:]
             // SQLite groups the published resources by what the rules look at; Swift adds up a few hundred groups.
-            let live = ReviewedItems.liveSQL("resources")
-            let groups = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT publishedMajor AS major, publishedCourse AS course, publishedKind AS kind, publishedOriginal AS original,
-                           createdAt < ?1 AS existedAtStart, createdAt < ?2 AS existedAtEnd, COUNT(*) AS n
-                    FROM resources WHERE \(live)
-                    GROUP BY 1, 2, 3, 4, 5, 6
-                    """,
-                arguments: [start, end]
-            )
-            for row in groups {
+            for row in try LibraryFacts.liveResourceGroups(db, start: start, end: end) {
                 let group = Tally.Group(
-                    kind: ResourceKind(rawValue: row["kind"]) ?? .other,
-                    original: row["original"],
-                    existedAtStart: row["existedAtStart"],
-                    existedAtEnd: row["existedAtEnd"],
-                    count: row["n"]
+                    kind: row.kind,
+                    original: row.original,
+                    existedAtStart: row.existedAtStart,
+                    existedAtEnd: row.existedAtEnd,
+                    count: row.count
                 )
                 library.add(group)
-                majors[row["major"], default: Tally()].add(group)
-                courses[row["course"], default: Tally()].add(group)
+                majors[row.major, default: Tally()].add(group)
+                courses[row.course, default: Tally()].add(group)
             }
             // Resources added or given a new version in the year, counted once each, per course (and so per major).
-            let updates = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT r.publishedMajor AS major, r.publishedCourse AS course, COUNT(DISTINCT r.id) AS n
-                    FROM resourceVersions x JOIN resources r ON r.id = x.resource
-                    WHERE x.createdAt >= ?1 AND x.createdAt < ?2 AND \(ReviewedItems.liveSQL("r"))
-                    GROUP BY 1, 2
-                    """,
-                arguments: [start, end]
-            )
-            for row in updates {
-                let count: Int = row["n"]
-                library.updated += count
-                majors[row["major"], default: Tally()].updated += count
-                courses[row["course"], default: Tally()].updated += count
+            for row in try LibraryFacts.liveResourcesVersioned(db, start: start, end: end) {
+                library.updated += row.count
+                majors[row.major, default: Tally()].updated += row.count
+                courses[row.course, default: Tally()].updated += row.count
             }
-            let textOrImage = try Self.resourceItems(db, where: "r.publishedKind IN ('text', 'image')")
-            let cited = try Self.resourceItems(db, where: "NOT r.publishedOriginal")
+            let textOrImage = try LibraryFacts.firstLiveResources(db, kinds: [.text, .image], limit: MonitoringReport.itemLimit)
+                .map { MonitoringReport.Item(type: "resource", id: $0.id, name: $0.title) }
+            let cited = try LibraryFacts.firstLiveResources(db, original: false, limit: MonitoringReport.itemLimit)
+                .map { MonitoringReport.Item(type: "resource", id: $0.id, name: $0.title) }
 
             var rules = library.resourceRules(textOrImage: textOrImage, cited: cited)
-            rules += try Self.coverageRules(db)
+            let allCourses = try LibraryFacts.courses(db)
+            rules += try Self.coverageRules(db, courses: allCourses)
             rules += try Self.usageRules(db, start: start, end: end)
 
-            let majorNames = try Dictionary(
-                uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT code, name FROM majors").map { ($0["code"] as String, $0["name"] as String) }
-            )
-            let courseNames = try Dictionary(
-                uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, name FROM courses").map { ($0["id"] as String, $0["name"] as String) }
-            )
+            let majorNames = try LibraryFacts.majorNames(db)
+            let courseNames = Dictionary(uniqueKeysWithValues: allCourses.map { ($0.id, $0.name) })
             // Every major and course of the library appears, with zeros where nothing is published yet.
             for code in majorNames.keys where majors[code] == nil { majors[code] = Tally() }
             for id in courseNames.keys where courses[id] == nil { courses[id] = Tally() }
@@ -115,76 +92,39 @@ public struct ReportService: Sendable {
         }
     }
 
-    /// The first published resources matching `condition` (as many as a rule lists), oldest first.
-    private static func resourceItems(_ db: GRDB.Database, where condition: String) throws -> [MonitoringReport.Item] {
-        try Row.fetchAll(
-            db,
-            sql: """
-                SELECT r.id, v.title FROM resources r JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
-                WHERE \(ReviewedItems.liveSQL("r")) AND \(condition)
-                ORDER BY r.createdAt, r.id LIMIT \(MonitoringReport.itemLimit)
-                """
-        ).map { MonitoringReport.Item(type: "resource", id: $0["id"], name: $0["title"]) }
-    }
-
     // MARK: - Coverage
 
-    private static func coverageRules(_ db: GRDB.Database) throws -> [MonitoringReport.Rule] {
-        let coursesWithResources = Set(
-            try String.fetchAll(db, sql: "SELECT DISTINCT publishedCourse FROM resources r WHERE \(ReviewedItems.liveSQL("r"))")
-        )
-        // Asked point by point: each stops at its first published resource, instead of listing every resource's points.
-        let pointsWithResources = Set(
-            try String.fetchAll(
-                db,
-                sql: """
-                    SELECT id FROM points WHERE EXISTS (
-                        SELECT 1 FROM resourceVersionPoints p JOIN resources r ON r.id = p.resource AND r.publishedVersion = p.version
-                        WHERE p.point = points.id AND \(ReviewedItems.liveSQL("r")))
-                    """
-            )
-        )
-        let pointsWithQuestions = Set(
-            try String.fetchAll(
-                db,
-                sql:
-                    "SELECT DISTINCT qp.point FROM questionPoints qp JOIN questions q ON q.id = qp.question WHERE \(ReviewedItems.liveSQL("q"))"
-            )
-        )
-        let coursesWithQuestions = Set(
-            try String.fetchAll(db, sql: "SELECT DISTINCT course FROM questions q WHERE \(ReviewedItems.liveSQL("q"))")
-        )
-        let coreCourses = try Row.fetchAll(db, sql: "SELECT id, name FROM courses WHERE category = 'core' ORDER BY id")
-        let points = try Row.fetchAll(
-            db,
-            sql:
-                "SELECT points.id, points.name, points.course, courses.category FROM points JOIN courses ON courses.id = points.course ORDER BY points.course, points.id"
-        )
+    private static func coverageRules(
+        _ db: GRDB.Database,
+        courses: [(id: String, name: String, category: CourseCategory)]
+    ) throws -> [MonitoringReport.Rule] {
+        let coursesWithResources = try LibraryFacts.coursesWithLiveResources(db)
+        let pointsWithResources = try LibraryFacts.pointsWithLiveResources(db)
+        let pointsWithQuestions = try LibraryFacts.pointsWithLiveQuestions(db)
+        let coursesWithQuestions = try LibraryFacts.coursesWithLiveQuestions(db)
+        let coreCourses = courses.filter { $0.category == .core }
+        let points = try LibraryFacts.points(db)
 
-        let uncoveredCourses = coreCourses.filter { !coursesWithResources.contains($0["id"]) }
-            .map { MonitoringReport.Item(type: "course", id: $0["id"], name: $0["name"]) }
-        let uncoveredPoints = points.filter { !pointsWithResources.contains($0["id"]) }
-            .map { MonitoringReport.Item(type: "point", id: $0["id"], name: $0["name"]) }
+        let uncoveredCourses = coreCourses.filter { !coursesWithResources.contains($0.id) }
+            .map { MonitoringReport.Item(type: "course", id: $0.id, name: $0.name) }
+        let uncoveredPoints = points.filter { !pointsWithResources.contains($0.id) }
+            .map { MonitoringReport.Item(type: "point", id: $0.id, name: $0.name) }
 
         // A core course's bank is complete when it has approved questions and they assess every point of the course.
         var bankGaps: [MonitoringReport.Item] = []
         var completeBanks = 0
         for course in coreCourses {
-            let id: String = course["id"]
-            let missing = points.filter { $0["course"] == id && !pointsWithQuestions.contains($0["id"]) }
-            if !coursesWithQuestions.contains(id) {
-                bankGaps.append(MonitoringReport.Item(type: "course", id: id, name: course["name"]))
+            let missing = points.filter { $0.course == course.id && !pointsWithQuestions.contains($0.id) }
+            if !coursesWithQuestions.contains(course.id) {
+                bankGaps.append(MonitoringReport.Item(type: "course", id: course.id, name: course.name))
             }
-            bankGaps += missing.map { MonitoringReport.Item(type: "point", id: $0["id"], name: $0["name"]) }
-            if coursesWithQuestions.contains(id) && missing.isEmpty { completeBanks += 1 }
+            bankGaps += missing.map { MonitoringReport.Item(type: "point", id: $0.id, name: $0.name) }
+            if coursesWithQuestions.contains(course.id) && missing.isEmpty { completeBanks += 1 }
         }
 
-        let questions = try Row.fetchAll(
-            db,
-            sql: "SELECT type, COUNT(*) AS n FROM questions q WHERE \(ReviewedItems.liveSQL("q")) GROUP BY type"
-        )
-        let practical = questions.filter { ["short", "practical"].contains($0["type"] as String) }.reduce(0) { $0 + ($1["n"] as Int) }
-        let allQuestions = questions.reduce(0) { $0 + ($1["n"] as Int) }
+        let questions = try LibraryFacts.liveQuestionTypes(db)
+        let practical = (questions[.short] ?? 0) + (questions[.practical] ?? 0)
+        let allQuestions = questions.values.reduce(0, +)
 
         return [
             Threshold.atLeast(1, 1).rule(
@@ -215,33 +155,14 @@ public struct ReportService: Sendable {
     // MARK: - Usage
 
     private static func usageRules(_ db: GRDB.Database, start: Date, end: Date) throws -> [MonitoringReport.Rule] {
-        let accounts = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT u.id, u.username, u.displayName,
-                       EXISTS (SELECT 1 FROM events e WHERE e.actor = u.username AND e.at >= ?1 AND e.at < ?2) AS acted
-                FROM users u JOIN institutions i ON i.name = u.institution
-                WHERE i.role = 'host' AND u.role IN ('teacher', 'learner')
-                ORDER BY u.username
-                """,
-            arguments: [start, end]
-        )
+        let accounts = try LibraryFacts.hostAccounts(db, start: start, end: end)
         let learning = try Analytics.learningUsers(db, from: start, to: end)
-        let inactive = accounts.filter { !($0["acted"] as Bool || learning.contains($0["id"] as String)) }.map {
-            MonitoringReport.Item(type: "user", id: $0["username"], name: $0["displayName"])
+        let inactive = accounts.filter { !($0.acted || learning.contains($0.id)) }.map {
+            MonitoringReport.Item(type: "user", id: $0.username, name: $0.displayName)
         }
-        let ratings = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT ratings.resource, ratings.stars, v.title FROM ratings
-                JOIN resources r ON r.id = ratings.resource
-                JOIN resourceVersions v ON v.resource = r.id AND v.version = r.currentVersion
-                WHERE ratings.ratedAt >= ? AND ratings.ratedAt < ?
-                """,
-            arguments: [start, end]
-        )
-        let low = ratings.filter { ($0["stars"] as Int) < 4 }
-            .map { MonitoringReport.Item(type: "rating", id: $0["resource"], name: "\($0["title"] as String)（\($0["stars"] as Int) 星）") }
+        let ratings = try LibraryFacts.ratings(db, start: start, end: end)
+        let low = ratings.filter { $0.stars < 4 }
+            .map { MonitoringReport.Item(type: "rating", id: $0.resource, name: "\($0.title)（\($0.stars) 星）") }
         return [
             Threshold.atLeast(4, 5).rule(
                 "usage_coverage",

@@ -63,16 +63,18 @@ public struct ReviewService: Sendable {
         ids: [String],
         now: Date
     ) throws -> [String: (reviewer: String, expiresAt: Date)] {
-        var claims: [String: (reviewer: String, expiresAt: Date)] = [:]
-        for row in try Row.fetchAll(
+        let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT c.itemId, u.username, c.expiresAt FROM reviewClaims c JOIN users u ON u.id = c.reviewer
-                WHERE c.itemType = ? AND c.expiresAt > ? AND c.itemId IN (SELECT value FROM json_each(?))
+                SELECT itemId, reviewer, expiresAt FROM reviewClaims
+                WHERE itemType = ? AND expiresAt > ? AND itemId IN (SELECT value FROM json_each(?))
                 """,
             arguments: [type.rawValue, now, String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)]
-        ) {
-            claims[row["itemId"]] = (row["username"], row["expiresAt"])
+        )
+        let names = try Accounts.usernames(db, ids: Set(rows.map { $0["reviewer"] as String }))
+        var claims: [String: (reviewer: String, expiresAt: Date)] = [:]
+        for row in rows {
+            claims[row["itemId"]] = (names[row["reviewer"]] ?? row["reviewer"], row["expiresAt"])
         }
         return claims
     }
@@ -188,17 +190,17 @@ public struct ReviewService: Sendable {
             }
             let rows = try Row.fetchAll(
                 db,
-                sql:
-                    "SELECT reviews.*, users.username FROM reviews JOIN users ON users.id = reviews.reviewer WHERE itemType = ? AND itemId = ? ORDER BY reviews.id",
+                sql: "SELECT * FROM reviews WHERE itemType = ? AND itemId = ? ORDER BY id",
                 arguments: [type.rawValue, item.id]
             )
+            let names = try Accounts.usernames(db, ids: Set(rows.map { $0["reviewer"] as String }))
             return rows.map { row in
                 Review(
                     id: row["id"],
                     itemType: type,
                     itemId: row["itemId"],
                     version: row["version"],
-                    reviewer: row["username"],
+                    reviewer: names[row["reviewer"]] ?? row["reviewer"],
                     decision: ReviewDecision(rawValue: row["decision"])!,
                     checks: ReviewChecks(
                         political: row["political"],
@@ -238,15 +240,13 @@ public struct ReviewService: Sendable {
     }
 
     private static func checkClaim(_ db: GRDB.Database, _ type: ReviewItemType, id: String, reviewer: User, now: Date) throws {
-        let holder = try String.fetchOne(
+        let holderId = try String.fetchOne(
             db,
-            sql: """
-                SELECT users.username FROM reviewClaims JOIN users ON users.id = reviewClaims.reviewer
-                WHERE itemType = ? AND itemId = ? AND expiresAt > ? AND reviewer <> ?
-                """,
+            sql: "SELECT reviewer FROM reviewClaims WHERE itemType = ? AND itemId = ? AND expiresAt > ? AND reviewer <> ?",
             arguments: [type.rawValue, id, now, reviewer.id]
         )
-        if let holder {
+        if let holderId {
+            let holder = try Accounts.usernames(db, ids: [holderId])[holderId] ?? holderId
             throw GranaryError(.conflict, LocalizedText(zh: "该条目已被“\(holder)”认领审核", en: "The item is claimed by '\(holder)'"))
         }
     }

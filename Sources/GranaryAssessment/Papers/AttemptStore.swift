@@ -299,53 +299,39 @@ public struct AttemptStore: Sendable {
     }
 
     private static func key(_ db: GRDB.Database, question: String, version: Int) throws -> JSONValue {
-        let text =
-            try String.fetchOne(db, sql: "SELECT answer FROM questionVersions WHERE question = ? AND version = ?", arguments: [question, version])
-            ?? "null"
-        return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        try QuestionStore.version(db, question: question, version: version)?.answer ?? .null
     }
 
     static func fetch(_ db: GRDB.Database, id: String) throws -> Attempt? {
-        guard
-            let row = try Row.fetchOne(
-                db,
-                sql: "SELECT a.*, u.username FROM attempts a JOIN users u ON u.id = a.learner WHERE a.id = ?",
-                arguments: [id]
-            )
-        else { return nil }
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM attempts WHERE id = ?", arguments: [id]) else { return nil }
         let decoder = JSONDecoder()
         let status: String = row["status"]
+        let learner: String = row["learner"]
         var questions: [Attempt.Item] = []
         var analyses: [String: String?] = [:]
-        for item in try Row.fetchAll(
+        for pinned in try Row.fetchAll(
             db,
-            sql: """
-                SELECT pq.position, pq.question, pq.version, v.type, v.stem, v.options, v.answer, v.rubric, v.score, v.analysis, v.media
-                FROM paperQuestions pq JOIN questionVersions v ON v.question = pq.question AND v.version = pq.version
-                WHERE pq.paper = ? ORDER BY pq.position
-                """,
+            sql: "SELECT position, question, version FROM paperQuestions WHERE paper = ? ORDER BY position",
             arguments: [row["paper"] as String]
         ) {
-            let type = QuestionType(rawValue: item["type"])!
+            guard let question = try QuestionStore.version(db, question: pinned["question"], version: pinned["version"]) else { continue }
             var blanks: Int?
-            if type == .fill, case .array(let list) = try decoder.decode(JSONValue.self, from: Data((item["answer"] as String).utf8)) {
-                blanks = list.count
-            }
+            if question.type == .fill, case .array(let list) = question.answer { blanks = list.count }
             questions.append(
                 Attempt.Item(
-                    question: item["question"],
-                    version: item["version"],
-                    position: item["position"],
-                    type: type,
-                    stem: item["stem"],
-                    options: try decoder.decode([Question.Option].self, from: Data((item["options"] as String).utf8)),
+                    question: question.id,
+                    version: question.version,
+                    position: pinned["position"],
+                    type: question.type,
+                    stem: question.stem,
+                    options: question.options,
                     blanks: blanks,
-                    rubric: try decoder.decode([Question.Criterion].self, from: Data((item["rubric"] as String).utf8)),
-                    score: item["score"],
-                    media: try decoder.decode([String].self, from: Data((item["media"] as String).utf8))
+                    rubric: question.rubric,
+                    score: question.score,
+                    media: question.media
                 )
             )
-            analyses[item["question"]] = item["analysis"] as String?
+            analyses[question.id] = question.analysis
         }
         var results: [Attempt.Result]?
         var pending: [String]?
@@ -371,7 +357,7 @@ public struct AttemptStore: Sendable {
         return Attempt(
             id: id,
             paper: row["paper"],
-            learner: row["username"],
+            learner: try Accounts.usernames(db, ids: [learner])[learner] ?? learner,
             status: status,
             questions: questions,
             answers: try decoder.decode([String: JSONValue].self, from: Data((row["answers"] as String).utf8)),

@@ -152,7 +152,7 @@ extension PaperStore {
 
     static func bank(_ db: GRDB.Database, course: String, cover input: PaperBlueprintInput.Cover?, excludeRecent: Int?) throws -> Bank {
         try Self.checkCourse(db, course)
-        let coursePoints = try String.fetchAll(db, sql: "SELECT id FROM points WHERE course = ? ORDER BY createdAt, rowid", arguments: [course])
+        let coursePoints = try CatalogueStore.pointIds(db, course: course)
         let cover: [String]
         switch input ?? .points([]) {
         case .all: cover = coursePoints
@@ -198,51 +198,16 @@ extension PaperStore {
         )
     }
 
-    /// The published versions of a course's live questions, oldest question first, in two queries.
+    /// The published versions of a course's live questions, oldest question first.
     static func publishedItems(_ db: GRDB.Database, course: String) throws -> [Paper.Item] {
-        var points: [String: [String]] = [:]
-        let pointRows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT p.question, p.point FROM questions q
-                JOIN questionVersionPoints p ON p.question = q.id AND p.version = q.publishedVersion
-                WHERE q.course = ? AND \(ReviewedItems.liveSQL("q")) ORDER BY p.question, p.position
-                """,
-            arguments: [course]
-        )
-        while let row = try pointRows.next() { points[row[0], default: []].append(row[1]) }
-        return try Row.fetchAll(
-            db,
-            sql: """
-                SELECT q.id, v.version, v.type, v.difficulty, v.score FROM questions q
-                JOIN questionVersions v ON v.question = q.id AND v.version = q.publishedVersion
-                WHERE q.course = ? AND \(ReviewedItems.liveSQL("q")) ORDER BY q.createdAt, q.id
-                """,
-            arguments: [course]
-        ).map { row in
-            Paper.Item(
-                question: row["id"],
-                version: row["version"],
-                position: 0,
-                type: QuestionType(rawValue: row["type"])!,
-                difficulty: row["difficulty"],
-                score: row["score"],
-                knowledgePoints: points[row["id"]] ?? []
-            )
-        }
+        try QuestionStore.liveSummaries(db, course: course).map { Paper.Item($0, position: 0) }
     }
 
     /// Whether every chosen question still has the chosen version published, inside the transaction that stores the
     /// paper.
     static func stillPublished(_ db: GRDB.Database, _ items: [Paper.Item]) throws -> Bool {
         guard !items.isEmpty else { return true }
-        let published = try Row.fetchAll(
-            db,
-            sql:
-                "SELECT id, publishedVersion FROM questions q WHERE \(ReviewedItems.liveSQL("q")) AND id IN (\(databaseQuestionMarks(count: items.count)))",
-            arguments: StatementArguments(items.map(\.question))
-        )
-        let versions = Dictionary(uniqueKeysWithValues: published.map { ($0["id"] as String, $0["publishedVersion"] as Int?) })
+        let versions = try QuestionStore.liveVersions(db, ids: items.map(\.question))
         return items.allSatisfy { versions[$0.question] == .some($0.version) }
     }
 }

@@ -122,33 +122,7 @@ public struct PaperStore: Sendable {
 
     /// The published version of a question as a paper item, with its course; nil when unpublished or retired.
     static func publishedItem(_ db: GRDB.Database, question: String, position: Int) throws -> (item: Paper.Item, course: String)? {
-        guard
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT v.version, v.course, v.type, v.difficulty, v.score FROM questions q
-                    JOIN questionVersions v ON v.question = q.id AND v.version = q.publishedVersion
-                    WHERE q.id = ? AND \(ReviewedItems.liveSQL("q"))
-                    """,
-                arguments: [question]
-            )
-        else { return nil }
-        let version: Int = row["version"]
-        let points = try String.fetchAll(
-            db,
-            sql: "SELECT point FROM questionVersionPoints WHERE question = ? AND version = ? ORDER BY position",
-            arguments: [question, version]
-        )
-        let item = Paper.Item(
-            question: question,
-            version: version,
-            position: position,
-            type: QuestionType(rawValue: row["type"])!,
-            difficulty: row["difficulty"],
-            score: row["score"],
-            knowledgePoints: points
-        )
-        return (item, row["course"])
+        try QuestionStore.liveSummary(db, question: question).map { (Paper.Item($0, position: position), $0.course) }
     }
 
     /// What the items hold: counts by type, score, difficulty, points covered and missed.
@@ -160,7 +134,7 @@ public struct PaperStore: Sendable {
             for point in item.knowledgePoints { perPoint[point, default: 0] += 1 }
         }
         let difficulty = items.reduce(0) { $0 + $1.difficulty }
-        let order = try String.fetchAll(db, sql: "SELECT id FROM points WHERE course = ? ORDER BY createdAt, rowid", arguments: [course])
+        let order = try CatalogueStore.pointIds(db, course: course)
         return Paper.Figures(
             questions: items.count,
             byType: byType,
@@ -206,39 +180,18 @@ public struct PaperStore: Sendable {
     }
 
     static func fetch(_ db: GRDB.Database, id: String) throws -> Paper? {
-        guard
-            let row = try Row.fetchOne(
-                db,
-                sql: "SELECT p.*, u.username FROM papers p JOIN users u ON u.id = p.createdBy WHERE p.id = ?",
-                arguments: [id]
-            )
-        else { return nil }
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM papers WHERE id = ?", arguments: [id]) else { return nil }
         var items: [Paper.Item] = []
-        for item in try Row.fetchAll(
+        for pinned in try Row.fetchAll(
             db,
-            sql: """
-                SELECT pq.position, pq.question, pq.version, v.type, v.difficulty, v.score FROM paperQuestions pq
-                JOIN questionVersions v ON v.question = pq.question AND v.version = pq.version WHERE pq.paper = ? ORDER BY pq.position
-                """,
+            sql: "SELECT position, question, version FROM paperQuestions WHERE paper = ? ORDER BY position",
             arguments: [id]
         ) {
-            let points = try String.fetchAll(
-                db,
-                sql: "SELECT point FROM questionVersionPoints WHERE question = ? AND version = ? ORDER BY position",
-                arguments: [item["question"] as String, item["version"] as Int]
-            )
-            items.append(
-                Paper.Item(
-                    question: item["question"],
-                    version: item["version"],
-                    position: item["position"],
-                    type: QuestionType(rawValue: item["type"])!,
-                    difficulty: item["difficulty"],
-                    score: item["score"],
-                    knowledgePoints: points
-                )
-            )
+            guard let summary = try QuestionStore.summary(db, question: pinned["question"], version: pinned["version"]) else { continue }
+            items.append(Paper.Item(summary, position: pinned["position"]))
         }
+        let author: String = row["createdBy"]
+        let username = try Accounts.usernames(db, ids: [author])[author] ?? author
         let decoder = JSONDecoder()
         return Paper(
             id: id,
@@ -248,8 +201,23 @@ public struct PaperStore: Sendable {
             totalScore: row["totalScore"],
             blueprint: try (row["blueprint"] as String?).map { try decoder.decode(PaperBlueprintInput.self, from: Data($0.utf8)) },
             figures: try decoder.decode(Paper.Figures.self, from: Data((row["figures"] as String).utf8)),
-            createdBy: row["username"],
+            createdBy: username,
             createdAt: row["createdAt"]
+        )
+    }
+}
+
+extension Paper.Item {
+    /// A question's version as an item of a paper at `position`.
+    init(_ summary: QuestionStore.Summary, position: Int) {
+        self.init(
+            question: summary.question,
+            version: summary.version,
+            position: position,
+            type: summary.type,
+            difficulty: summary.difficulty,
+            score: summary.score,
+            knowledgePoints: summary.points
         )
     }
 }

@@ -37,14 +37,8 @@ public struct QTIExporter: Sendable {
                 identifier: "granary-\(id)",
                 created: self.database.clock.now()
             )
-            let published = try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT id, publishedVersion FROM questions q WHERE course = ? AND \(ReviewedItems.liveSQL("q")) ORDER BY createdAt, id",
-                arguments: [id]
-            )
-            for row in published {
-                guard var question = try QuestionStore.fetch(db, id: row["id"], version: row["publishedVersion"]) else { continue }
+            for live in try QuestionStore.liveSummaries(db, course: id) {
+                guard var question = try QuestionStore.version(db, question: live.question, version: live.version) else { continue }
                 question.status = .approved
                 package.add(question, major: major, course: course, pointNames: points)
             }
@@ -60,9 +54,8 @@ public struct QTIExporter: Sendable {
     /// The course, its major and the names of its points.
     private static func names(_ db: GRDB.Database, course id: String) throws -> (ContentPackage.Term, ContentPackage.Term, [String: String]) {
         guard let course = try CatalogueStore.fetchCourse(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Course"), id) }
-        let majorName = try String.fetchOne(db, sql: "SELECT name FROM majors WHERE code = ?", arguments: [course.major]) ?? course.major
-        var points: [String: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, name FROM points WHERE course = ?", arguments: [id]) { points[row["id"]] = row["name"] }
+        let majorName = try CatalogueStore.majorName(db, code: course.major) ?? course.major
+        let points = try CatalogueStore.pointNames(db, course: id)
         return (ContentPackage.Term(id: course.id, name: course.name), ContentPackage.Term(id: course.major, name: majorName), points)
     }
 }

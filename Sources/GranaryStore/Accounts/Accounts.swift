@@ -282,6 +282,35 @@ public struct Accounts: Sendable {
         try await self.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") == 0 }
     }
 
+    /// The usernames of the accounts `ids`, for other targets that keep user ids and show names; unknown ids are
+    /// left out. Inside the caller's transaction.
+    public static func usernames(_ db: GRDB.Database, ids: some Collection<String>) throws -> [String: String] {
+        try Self.people(db, ids: ids).mapValues(\.username)
+    }
+
+    /// The accounts `ids` by id; unknown ids are left out. Inside the caller's transaction.
+    public static func people(_ db: GRDB.Database, ids: some Collection<String>) throws -> [String: User] {
+        guard !ids.isEmpty else { return [:] }
+        var people: [String: User] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT * FROM users WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+            arguments: StatementArguments(Array(ids))
+        ) {
+            people[row["id"]] = Self.user(from: row)
+        }
+        return people
+    }
+
+    /// Every account of `roles`, by username. Inside the caller's transaction.
+    public static func accounts(_ db: GRDB.Database, roles: Set<Role>) throws -> [User] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT * FROM users WHERE role IN (\(databaseQuestionMarks(count: roles.count))) ORDER BY username",
+            arguments: StatementArguments(roles.map(\.rawValue).sorted())
+        ).map(Self.user(from:))
+    }
+
     static func user(from row: Row) -> User {
         User(
             id: row["id"],

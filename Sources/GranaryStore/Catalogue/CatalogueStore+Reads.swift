@@ -1,0 +1,21 @@
+import GRDB
+
+/// What other targets read of the catalogue inside their own transactions.
+extension CatalogueStore {
+    /// The ids of `course`'s points in the order they were written.
+    public static func pointIds(_ db: GRDB.Database, course: String) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT id FROM points WHERE course = ? ORDER BY createdAt, rowid", arguments: [course])
+    }
+
+    /// The names of `course`'s points by id.
+    public static func pointNames(_ db: GRDB.Database, course: String) throws -> [String: String] {
+        var names: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, name FROM points WHERE course = ?", arguments: [course]) { names[row["id"]] = row["name"] }
+        return names
+    }
+
+    /// A major's name, or nil when there is no such major.
+    public static func majorName(_ db: GRDB.Database, code: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT name FROM majors WHERE code = ?", arguments: [code])
+    }
+}

@@ -1,0 +1,241 @@
+import Foundation
+import GRDB
+import GranaryModel
+
+/// What the monitoring report and the course-system graph read of GranaryStore's tables: counts and lists of what
+/// is published, who acted and how resources were rated, each in one query inside the caller's read transaction.
+/// The callers decide what the figures mean; only this file knows where they are kept.
+public enum LibraryFacts {
+    /// Live resources alike in everything the report's rules look at, and how many there are.
+    public struct ResourceGroup: Sendable {
+        public let major: String
+        public let course: String
+        public let kind: ResourceKind
+        public let original: Bool
+        /// Created before the start, and before the end, of the period asked about.
+        public let existedAtStart: Bool
+        public let existedAtEnd: Bool
+        public let count: Int
+    }
+
+    /// Live resources grouped by their published major, course, kind and originality, and by whether they existed at
+    /// `start` and at `end`.
+    public static func liveResourceGroups(_ db: GRDB.Database, start: Date, end: Date) throws -> [ResourceGroup] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT publishedMajor AS major, publishedCourse AS course, publishedKind AS kind, publishedOriginal AS original,
+                       createdAt < ?1 AS existedAtStart, createdAt < ?2 AS existedAtEnd, COUNT(*) AS n
+                FROM resources r WHERE \(ReviewedItems.liveSQL("r"))
+                GROUP BY 1, 2, 3, 4, 5, 6
+                """,
+            arguments: [start, end]
+        ).map { row in
+            ResourceGroup(
+                major: row["major"],
+                course: row["course"],
+                kind: ResourceKind(rawValue: row["kind"]) ?? .other,
+                original: row["original"],
+                existedAtStart: row["existedAtStart"],
+                existedAtEnd: row["existedAtEnd"],
+                count: row["n"]
+            )
+        }
+    }
+
+    /// Per published major and course: how many live resources got a version (their first or a later one) between
+    /// `start` and `end`, each counted once.
+    public static func liveResourcesVersioned(_ db: GRDB.Database, start: Date, end: Date) throws -> [(major: String, course: String, count: Int)] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT r.publishedMajor AS major, r.publishedCourse AS course, COUNT(DISTINCT r.id) AS n
+                FROM resourceVersions x JOIN resources r ON r.id = x.resource
+                WHERE x.createdAt >= ?1 AND x.createdAt < ?2 AND \(ReviewedItems.liveSQL("r"))
+                GROUP BY 1, 2
+                """,
+            arguments: [start, end]
+        ).map { ($0["major"], $0["course"], $0["n"]) }
+    }
+
+    /// The first `limit` live resources (oldest first) whose published version is of one of `kinds` (any kind when
+    /// nil) and, when `original` is given, is or is not original; with their published titles.
+    public static func firstLiveResources(
+        _ db: GRDB.Database,
+        kinds: Set<ResourceKind>? = nil,
+        original: Bool? = nil,
+        limit: Int
+    ) throws -> [(id: String, title: String)] {
+        var conditions = [ReviewedItems.liveSQL("r")]
+        var arguments: [any DatabaseValueConvertible] = []
+        if let kinds {
+            conditions.append("r.publishedKind IN (\(databaseQuestionMarks(count: kinds.count)))")
+            arguments += kinds.map(\.rawValue).sorted()
+        }
+        if let original {
+            conditions.append("r.publishedOriginal = ?")
+            arguments.append(original)
+        }
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT r.id, v.title FROM resources r JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
+                WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.createdAt, r.id LIMIT ?
+                """,
+            arguments: StatementArguments(arguments + [limit])
+        ).map { ($0["id"], $0["title"]) }
+    }
+
+    /// The courses with at least one live resource.
+    public static func coursesWithLiveResources(_ db: GRDB.Database) throws -> Set<String> {
+        Set(try String.fetchAll(db, sql: "SELECT DISTINCT publishedCourse FROM resources r WHERE \(ReviewedItems.liveSQL("r"))"))
+    }
+
+    /// The points the published version of at least one live resource is on.
+    public static func pointsWithLiveResources(_ db: GRDB.Database) throws -> Set<String> {
+        // Asked point by point: each stops at its first published resource, instead of listing every resource's points.
+        Set(
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM points WHERE EXISTS (
+                        SELECT 1 FROM resourceVersionPoints p JOIN resources r ON r.id = p.resource AND r.publishedVersion = p.version
+                        WHERE p.point = points.id AND \(ReviewedItems.liveSQL("r")))
+                    """
+            )
+        )
+    }
+
+    /// The points at least one live question assesses.
+    public static func pointsWithLiveQuestions(_ db: GRDB.Database) throws -> Set<String> {
+        Set(
+            try String.fetchAll(
+                db,
+                sql: "SELECT DISTINCT qp.point FROM questionPoints qp JOIN questions q ON q.id = qp.question WHERE \(ReviewedItems.liveSQL("q"))"
+            )
+        )
+    }
+
+    /// The courses with at least one live question.
+    public static func coursesWithLiveQuestions(_ db: GRDB.Database) throws -> Set<String> {
+        Set(try String.fetchAll(db, sql: "SELECT DISTINCT course FROM questions q WHERE \(ReviewedItems.liveSQL("q"))"))
+    }
+
+    /// How many live questions there are of each type.
+    public static func liveQuestionTypes(_ db: GRDB.Database) throws -> [QuestionType: Int] {
+        var counts: [QuestionType: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT type, COUNT(*) AS n FROM questions q WHERE \(ReviewedItems.liveSQL("q")) GROUP BY type") {
+            if let type = QuestionType(rawValue: row["type"]) { counts[type] = row["n"] }
+        }
+        return counts
+    }
+
+    /// Every course: its id, name and category, by id.
+    public static func courses(_ db: GRDB.Database) throws -> [(id: String, name: String, category: CourseCategory)] {
+        try Row.fetchAll(db, sql: "SELECT id, name, category FROM courses ORDER BY id").map {
+            ($0["id"], $0["name"], CourseCategory(rawValue: $0["category"]) ?? .core)
+        }
+    }
+
+    /// Every point: its id, name and course, by course and id.
+    public static func points(_ db: GRDB.Database) throws -> [(id: String, name: String, course: String)] {
+        try Row.fetchAll(db, sql: "SELECT id, name, course FROM points ORDER BY course, id").map { ($0["id"], $0["name"], $0["course"]) }
+    }
+
+    /// Every major's name by its code.
+    public static func majorNames(_ db: GRDB.Database) throws -> [String: String] {
+        try Dictionary(
+            uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT code, name FROM majors").map { ($0["code"] as String, $0["name"] as String) }
+        )
+    }
+
+    /// A teacher or learner of a host institution, and whether the audit trail shows them acting in a period.
+    public struct HostAccount: Sendable {
+        public let id: String
+        public let username: String
+        public let displayName: String
+        public let acted: Bool
+    }
+
+    /// The teachers and learners of host institutions, by username, each with whether an event between `start` and
+    /// `end` was theirs.
+    public static func hostAccounts(_ db: GRDB.Database, start: Date, end: Date) throws -> [HostAccount] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT u.id, u.username, u.displayName,
+                       EXISTS (SELECT 1 FROM events e WHERE e.actor = u.username AND e.at >= ?1 AND e.at < ?2) AS acted
+                FROM users u JOIN institutions i ON i.name = u.institution
+                WHERE i.role = 'host' AND u.role IN ('teacher', 'learner')
+                ORDER BY u.username
+                """,
+            arguments: [start, end]
+        ).map { HostAccount(id: $0["id"], username: $0["username"], displayName: $0["displayName"], acted: $0["acted"]) }
+    }
+
+    /// The ratings given between `start` and `end`: the resource, its current title and the stars.
+    public static func ratings(_ db: GRDB.Database, start: Date, end: Date) throws -> [(resource: String, title: String, stars: Int)] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT ratings.resource, ratings.stars, v.title FROM ratings
+                JOIN resources r ON r.id = ratings.resource
+                JOIN resourceVersions v ON v.resource = r.id AND v.version = r.currentVersion
+                WHERE ratings.ratedAt >= ? AND ratings.ratedAt < ?
+                """,
+            arguments: [start, end]
+        ).map { ($0["resource"], $0["title"], $0["stars"]) }
+    }
+
+    // MARK: - Per point
+
+    /// For the points of `major`'s courses: how many live resources (by their published version) and live questions
+    /// are on each, by the report's definitions. Points with none are left out.
+    public static func livePerPoint(_ db: GRDB.Database, major: String) throws -> (resources: [String: Int], questions: [String: Int]) {
+        let points = "SELECT points.id FROM points JOIN courses ON courses.id = points.course WHERE courses.major = ?"
+        var resources: [String: Int] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT p.point, COUNT(DISTINCT p.resource) FROM resourceVersionPoints p
+                JOIN resources r ON r.id = p.resource AND r.publishedVersion = p.version
+                WHERE \(ReviewedItems.liveSQL("r")) AND p.point IN (\(points)) GROUP BY p.point
+                """,
+            arguments: [major]
+        ) {
+            resources[row[0]] = row[1]
+        }
+        var questions: [String: Int] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT qp.point, COUNT(*) FROM questionPoints qp JOIN questions q ON q.id = qp.question
+                WHERE \(ReviewedItems.liveSQL("q")) AND qp.point IN (\(points)) GROUP BY qp.point
+                """,
+            arguments: [major]
+        ) {
+            questions[row[0]] = row[1]
+        }
+        return (resources, questions)
+    }
+
+    /// The newest `limit` live resources whose published version is on `point`, and how many there are in all.
+    public static func liveResources(
+        _ db: GRDB.Database,
+        onPoint point: String,
+        limit: Int
+    ) throws -> (newest: [(id: String, title: String, kind: ResourceKind)], count: Int) {
+        let published = """
+            FROM resourceVersionPoints p JOIN resources r ON r.id = p.resource AND r.publishedVersion = p.version
+            JOIN resourceVersions v ON v.resource = p.resource AND v.version = p.version
+            WHERE p.point = ? AND \(ReviewedItems.liveSQL("r"))
+            """
+        let newest = try Row.fetchAll(
+            db,
+            sql: "SELECT r.id, v.title, v.kind \(published) ORDER BY v.createdAt DESC, r.id LIMIT ?",
+            arguments: [point, limit]
+        ).map { (id: $0[0] as String, title: $0[1] as String, kind: ResourceKind(rawValue: $0[2]) ?? .other) }
+        let count = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT r.id) \(published)", arguments: [point]) ?? 0
+        return (newest, count)
+    }
+}
