@@ -159,7 +159,6 @@ let package = Package(
                 "GranaryModel",
                 "GranaryReview",
                 "GranaryStore",
-                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

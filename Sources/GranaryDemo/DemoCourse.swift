@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GranaryLearning
 import GranaryModel
 import GranaryStore
@@ -13,18 +12,13 @@ public enum DemoCourse {
             let teacher = try await library.accounts.user(named: "zhang.laoshi"),
             let learner = try await library.accounts.user(named: "xuesheng")
         else { return }
-        let ids = try await library.database.writer.read { db in
-            try Dictionary(
-                Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT v.title, r.id FROM resources r JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
-                        WHERE \(ReviewedItems.liveSQL("r"))
-                        """
-                ).map { ($0["title"] as String, $0["id"] as String) },
-                uniquingKeysWith: { first, _ in first }
-            )
-        }
+        // The published resources as the learner sees them (the demo has a dozen, one page).
+        let published = try await library.resources.list(
+            ResourceFilter(),
+            viewer: learner,
+            PageRequest(page: 1, pageSize: PageRequest.maximumPageSize)
+        )
+        let ids = Dictionary(published.items.map { ($0.title, $0.id) }, uniquingKeysWith: { first, _ in first })
         func items(_ titles: [String]) -> [Offering.Item] { titles.compactMap { ids[$0].map { Offering.Item(resource: $0) } } }
         var units: [OfferingInput.Unit] = [
             .init(id: "arc", title: "项目一 认识焊接电弧", items: items(["焊接电弧的物理本质", "电弧声音辨别训练", "焊接安全防护须知"])),

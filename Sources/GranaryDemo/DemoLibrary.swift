@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GranaryModel
 import GranaryStore
 
@@ -44,9 +43,7 @@ public enum DemoLibrary {
                 actor: "demo"
             )
         }
-        try await library.database.writer.write { db in
-            try db.execute(sql: "UPDATE institutions SET role = 'host' WHERE name = '示范职业技术学院'")
-        }
+        _ = try await library.accounts.setInstitution(name: "示范职业技术学院", role: .host, actor: users["admin"]!)
         let admin = users["admin"]!.username
         let catalogue = library.catalogue
         _ = try await catalogue.createMajor(code: "460110", name: nil, level: .associate, role: .core, actor: admin)
