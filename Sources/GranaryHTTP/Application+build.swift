@@ -103,7 +103,7 @@ func buildRouter(
 
     let throttle = LoginThrottle()
     let reviews = ReviewService(database: library.database, claimDuration: configuration.claimDuration)
-    let recommendations = Recommendations(database: library.database, resources: library.resources)
+    let recommendations = Recommendations(database: library.database, resources: library.resources, search: search)
     let learning = LearningController(
         offerings: OfferingStore(database: library.database),
         progress: ProgressStore(database: library.database),

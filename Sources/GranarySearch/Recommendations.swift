@@ -5,14 +5,19 @@ import GranaryStore
 
 /// Resources related to one resource: by the knowledge points they share, the points one step away in the course
 /// system (prerequisites either way), the same course, and the learners who rated both.
+///
+/// Scored from the search index's columns in one pass, so a resource page costs the same at 200,000 resources as at
+/// twelve; SQLite answers only the two small look-ups by key (neighbouring points, co-raters).
 public struct Recommendations: Sendable {
     private let database: LibraryDatabase
     private let resources: ResourceStore
+    private let search: SearchService
 
-    /// Creates the service.
-    public init(database: LibraryDatabase, resources: ResourceStore) {
+    /// Creates the service over the library and the search index that follows it.
+    public init(database: LibraryDatabase, resources: ResourceStore, search: SearchService) {
         self.database = database
         self.resources = resources
+        self.search = search
     }
 
     /// One related resource and why.
@@ -29,57 +34,25 @@ public struct Recommendations: Sendable {
     /// Up to `limit` published resources related to `id`, best first. `viewer` must be able to see `id`.
     public func related(to id: String, viewer: User, limit: Int = 10) async throws -> [Related] {
         let resource = try await self.resources.resource(id: id, viewer: viewer)
-        let points = resource.knowledgePoints
-        let course = resource.course
-        let own = resource.id
-        return try await self.database.writer.read { db in
-            let pointList = points.map { _ in "?" }.joined(separator: ",")
-            let neighbours = try String.fetchAll(
-                db,
-                sql: """
-                    SELECT prerequisite FROM pointPrerequisites WHERE point IN (\(pointList))
-                    UNION SELECT point FROM pointPrerequisites WHERE prerequisite IN (\(pointList))
-                    """,
-                arguments: StatementArguments(points + points)
-            ).filter { !points.contains($0) }
-            let neighbourList = neighbours.map { _ in "?" }.joined(separator: ",")
-            // Each signal scores every published resource it touches; SQLite adds them up.
-            let sql = """
-                WITH live AS (
-                    SELECT r.id, v.title, v.kind, v.course, v.version FROM resources r
-                    JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
-                    WHERE \(ReviewedItems.liveSQL("r")) AND r.id <> ?
-                ),
-                signals AS (
-                    SELECT l.id, 3 AS score, 'shared_point' AS reason FROM live l
-                    JOIN resourceVersionPoints p ON p.resource = l.id AND p.version = l.version WHERE p.point IN (\(pointList))
-                    UNION ALL
-                    SELECT l.id, 1, 'neighbouring_point' FROM live l
-                    JOIN resourceVersionPoints p ON p.resource = l.id AND p.version = l.version WHERE p.point IN (\(neighbours.isEmpty ? "NULL" : neighbourList))
-                    UNION ALL
-                    SELECT l.id, 1, 'same_course' FROM live l WHERE l.course = ?
-                    UNION ALL
-                    SELECT l.id, 1, 'co_rated' FROM live l
-                    JOIN ratings other ON other.resource = l.id AND other.stars >= 4
-                    JOIN ratings mine ON mine.user = other.user AND mine.resource = ? AND mine.stars >= 4
-                )
-                SELECT live.id, live.title, live.kind, live.course, SUM(signals.score) AS score, GROUP_CONCAT(DISTINCT signals.reason) AS reasons
-                FROM signals JOIN live ON live.id = signals.id
-                GROUP BY live.id ORDER BY score DESC, live.id LIMIT ?
-                """
-            let arguments =
-                StatementArguments([own]) + StatementArguments(points) + StatementArguments(neighbours)
-                + StatementArguments([course, own, limit] as [any DatabaseValueConvertible])
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                Related(
-                    id: row["id"],
-                    title: row["title"],
-                    kind: ResourceKind(rawValue: row["kind"]) ?? .other,
-                    course: row["course"],
-                    score: row["score"],
-                    reasons: (row["reasons"] as String? ?? "").split(separator: ",").map(String.init).sorted()
-                )
-            }
+        let (neighbours, coRated) = try await self.database.writer.read { db in
+            (try CatalogueStore.neighbouringPoints(db, of: resource.knowledgePoints), try ResourceStore.coRated(db, with: resource.id))
+        }
+        let signals = SearchIndex.Relatedness(
+            id: resource.id,
+            points: resource.knowledgePoints,
+            neighbours: neighbours,
+            course: resource.course,
+            coRated: coRated
+        )
+        return try await self.search.related(signals, limit: limit).map { hit in
+            Related(
+                id: hit.document.id,
+                title: hit.document.title,
+                kind: hit.document.kind,
+                course: hit.document.course,
+                score: hit.score,
+                reasons: hit.reasons
+            )
         }
     }
 }

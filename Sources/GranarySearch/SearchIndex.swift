@@ -16,7 +16,7 @@ import Synchronization
 /// quarter of the slots are dead. SQLite stays the system of record: the index is built from it at start and told of
 /// every change.
 public final class SearchIndex: Sendable {
-    private let state = ReadWriteLocked(State())
+    let state = ReadWriteLocked(State())
     private let pinyin = Pinyin()
     private let counts = Mutex(CountCache())
 

@@ -60,6 +60,12 @@ public struct SearchService: Sendable {
         return self.index.search(query)
     }
 
+    /// The published resources most related to `signals`, as of now (see `SearchIndex.related`).
+    public func related(_ signals: SearchIndex.Relatedness, limit: Int) async throws -> [SearchIndex.RelatedHit] {
+        if !self.follower.isCurrent { try await self.follower.catchUp() }
+        return self.index.related(signals, limit: limit)
+    }
+
     /// Re-reads the resources the changes touched: the resource itself (created, new version, decision, rating,
     /// retirement) or, for a renamed knowledge point, every resource that shows it.
     static func apply(_ changes: [Change], to index: SearchIndex, resources: ResourceStore) async throws {

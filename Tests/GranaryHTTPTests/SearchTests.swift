@@ -180,6 +180,16 @@ import Testing
             #expect(related.items[1].reasons == ["neighbouring_point", "same_course"])
             #expect(!related.items.contains { $0.id == hidden.id || $0.id == ids["far"]! })
 
+            // A learner who rates both the base and the far resource well relates them: 1 for each such learner.
+            for resource in [ids["base"]!, ids["far"]!] {
+                let rated = try await client.call(.post, "/api/v1/resources/\(resource)/ratings", token: learner, json: #"{"stars":5}"#)
+                #expect(rated.status == .ok || rated.status == .created)
+            }
+            let coRated = try await client.call(.get, "/api/v1/recommendations?resource=\(ids["base"]!)", token: learner).decode(PageOf<Related>.self)
+            #expect(coRated.items.map(\.id) == [ids["twin"]!, ids["next"]!, ids["far"]!])
+            #expect(coRated.items[2].reasons == ["co_rated"] && coRated.items[2].score == 1)
+            #expect(coRated.items.map(\.score) == [4, 2, 1])
+
             #expect(try await client.call(.get, "/api/v1/recommendations?resource=\(hidden.id)", token: learner).status == .notFound)
             #expect(try await client.call(.get, "/api/v1/recommendations", token: learner).status == .badRequest)
         }

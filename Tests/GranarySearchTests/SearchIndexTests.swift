@@ -152,6 +152,36 @@ import Testing
         #expect(snippet.marks == [4..<8])
     }
 
+    @Test func relatedDocumentsScoreSharedPointsNeighboursCourseAndCoRatersAndLeaveOutTheUnpublished() {
+        let index = SearchIndex()
+        index.upsert(contentsOf: [
+            Self.document("base", "电弧", points: ["arc"]),
+            Self.document("b-twin", "电弧二", points: ["arc", "gmaw"]),
+            Self.document("a-twin", "电弧三", points: ["arc"]),
+            Self.document("next", "气保焊", points: ["gmaw"]),
+            Self.document("far", "超声", points: ["ut"], course: "check"),
+            Self.document("rated", "射线", points: ["rt"], course: "check"),
+            Self.document("draft", "电弧草稿", points: ["arc"], status: .draft, published: false),
+            Self.document("nothing", "无关", points: ["x"], course: "other"),
+        ])
+        let signals = SearchIndex.Relatedness(
+            id: "base",
+            points: ["p-arc"],
+            neighbours: ["p-gmaw"],
+            course: "weld",
+            coRated: ["rated": 2, "gone": 5]
+        )
+        let related = index.related(signals, limit: 10)
+        // b-twin: shared 3 + neighbouring 1 + course 1; a-twin: 3 + 1 (ties by id); next: 1 + 1; rated: 2 raters.
+        #expect(related.map(\.document.id) == ["b-twin", "a-twin", "next", "rated"])
+        #expect(related.map(\.score) == [5, 4, 2, 2])
+        #expect(related[0].reasons == ["neighbouring_point", "same_course", "shared_point"])
+        #expect(related[3].reasons == ["co_rated"])
+        #expect(index.related(signals, limit: 2).map(\.document.id) == ["b-twin", "a-twin"])
+        index.remove(id: "b-twin")
+        #expect(index.related(signals, limit: 1).map(\.document.id) == ["a-twin"])
+    }
+
     @Test func facetsSumToTheTotal() {
         let index = SearchIndex()
         let kinds: [ResourceKind] = [.video, .document, .image, .courseware]

@@ -18,4 +18,18 @@ extension CatalogueStore {
     public static func majorName(_ db: GRDB.Database, code: String) throws -> String? {
         try String.fetchOne(db, sql: "SELECT name FROM majors WHERE code = ?", arguments: [code])
     }
+
+    /// The points one prerequisite step from any of `points`, either way, less `points` themselves.
+    public static func neighbouringPoints(_ db: GRDB.Database, of points: [String]) throws -> [String] {
+        guard !points.isEmpty else { return [] }
+        let marks = databaseQuestionMarks(count: points.count)
+        return try String.fetchAll(
+            db,
+            sql: """
+                SELECT prerequisite FROM pointPrerequisites WHERE point IN (\(marks))
+                UNION SELECT point FROM pointPrerequisites WHERE prerequisite IN (\(marks))
+                """,
+            arguments: StatementArguments(points + points)
+        ).filter { !points.contains($0) }
+    }
 }

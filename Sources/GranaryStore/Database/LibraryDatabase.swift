@@ -54,6 +54,10 @@ public struct LibraryDatabase: Sendable {
                 try step.storeTables(db)
             }
         }
+        migrator.registerMigration("store 2 ratings by rater") { db in
+            // Related resources ask which accounts rated one resource well and what else they rated well.
+            try db.execute(sql: "CREATE INDEX ratings_user ON ratings(user, stars)")
+        }
         for schema in schemas {
             for migration in schema.migrations {
                 migrator.registerMigration("\(schema.target) \(migration.name)") { db in try migration.migrate(db) }

@@ -16,4 +16,22 @@ extension ResourceStore {
             arguments: [id]
         ).map { ($0["title"], ResourceKind(rawValue: $0["kind"]), $0["course"]) }
     }
+
+    /// The other resources rated 4 or 5 stars by accounts that rated `id` so, with how many such accounts each
+    /// (the `ratings_user` index finds each rater's ratings).
+    public static func coRated(_ db: GRDB.Database, with id: String) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT other.resource, COUNT(*) FROM ratings mine
+                JOIN ratings other ON other.user = mine.user AND other.stars >= 4 AND other.resource <> mine.resource
+                WHERE mine.resource = ? AND mine.stars >= 4 GROUP BY other.resource
+                """,
+            arguments: [id]
+        ) {
+            counts[row[0]] = row[1]
+        }
+        return counts
+    }
 }
