@@ -43,8 +43,9 @@ extension SearchIndex {
 extension SearchIndex.State {
     func related(_ signals: SearchIndex.Relatedness, limit: Int) -> [SearchIndex.RelatedHit] {
         let columns = self.columns
-        let shared = Set(signals.points.compactMap { columns.pointNames.existingCode($0) })
-        let near = Set(signals.neighbours.compactMap { columns.pointNames.existingCode($0) }).subtracting(shared)
+        // A resource has a few points: arrays beat hashing in the loop below.
+        let shared = Array(Set(signals.points.compactMap { columns.pointNames.existingCode($0) }))
+        let near = Array(Set(signals.neighbours.compactMap { columns.pointNames.existingCode($0) }).subtracting(shared))
         let course = columns.courseNames.existingCode(signals.course)
         var coRated: [Int32: Int] = [:]
         for (id, raters) in signals.coRated {
@@ -56,7 +57,8 @@ extension SearchIndex.State {
         var best: [(score: Int, slot: Int, reasons: UInt8)] = []
         best.reserveCapacity(limit + 1)
         func precedes(_ a: (score: Int, slot: Int, reasons: UInt8), _ b: (score: Int, slot: Int, reasons: UInt8)) -> Bool {
-            a.score != b.score ? a.score > b.score : self.ids[a.slot] < self.ids[b.slot]
+            // Ids are ASCII (lower-case UUIDs): byte order is their order, without String's Unicode comparison.
+            a.score != b.score ? a.score > b.score : self.ids[a.slot].utf8.lexicographicallyPrecedes(self.ids[b.slot].utf8)
         }
         for slot in 0..<self.ids.count where columns.alive[slot] && columns.published[slot] && Int32(slot) != own {
             var score = 0
@@ -76,7 +78,7 @@ extension SearchIndex.State {
                 score += 1
                 reasons |= 4
             }
-            if let raters = coRated[Int32(slot)] {
+            if !coRated.isEmpty, let raters = coRated[Int32(slot)] {
                 score += raters
                 reasons |= 8
             }
