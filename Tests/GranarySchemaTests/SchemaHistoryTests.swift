@@ -28,7 +28,7 @@ import Testing
     ]
     static let perTarget = [
         "store 1 accounts, catalogue, resources, questions, events",
-        "store 2 ratings by rater",
+        "store 2 indexes for related resources and the newest-first list",
         "assessment 1 papers and attempts",
         "learning 1 offerings, enrolments, progress, discussions, resource use",
         "review 1 claims and decisions",
@@ -56,7 +56,10 @@ import Testing
     }
 
     /// What the migrations after the single list add, as `schema` names them.
-    static let addedSince = ["index ratings_user": "CREATE INDEX ratings_user ON ratings(user, stars)"]
+    static let addedSince = [
+        "index ratings_user": "CREATE INDEX ratings_user ON ratings(user, stars)",
+        "index resources_updated": "CREATE INDEX resources_updated ON resources(updatedAt DESC, id)",
+    ]
 
     /// The single list's schema and what came after it: what every library has now.
     static func currentTables() throws -> [String: String] {

@@ -54,9 +54,11 @@ public struct LibraryDatabase: Sendable {
                 try step.storeTables(db)
             }
         }
-        migrator.registerMigration("store 2 ratings by rater") { db in
+        migrator.registerMigration("store 2 indexes for related resources and the newest-first list") { db in
             // Related resources ask which accounts rated one resource well and what else they rated well.
             try db.execute(sql: "CREATE INDEX ratings_user ON ratings(user, stars)")
+            // The resource list pages newest first without sorting the table.
+            try db.execute(sql: "CREATE INDEX resources_updated ON resources(updatedAt DESC, id)")
         }
         for schema in schemas {
             for migration in schema.migrations {

@@ -431,8 +431,13 @@ public struct ResourceStore: Sendable {
         if let point = filter.knowledgePoint {
             add("EXISTS (SELECT 1 FROM resourceVersionPoints p WHERE p.resource = v.resource AND p.version = v.version AND p.point = @)", point)
         }
+        // Without a filter on a version's metadata the list reads the resources table alone, newest first along its
+        // `resources_updated` index, and joins nothing: 200,000 rows are not counted through a join.
+        let onVersion = filter.major != nil || filter.course != nil || filter.kind != nil || filter.original != nil || filter.knowledgePoint != nil
         let from =
-            "FROM resources r JOIN resourceVersions v ON v.resource = r.id AND v.version = \(shown) WHERE \(conditions.joined(separator: " AND "))"
+            onVersion
+            ? "FROM resources r JOIN resourceVersions v ON v.resource = r.id AND v.version = \(shown) WHERE \(conditions.joined(separator: " AND "))"
+            : "FROM resources r WHERE \(conditions.joined(separator: " AND "))"
         let limit = arguments.count + 1
         let filterArguments = StatementArguments(arguments)
         let pageArguments = StatementArguments(arguments + [page.pageSize, page.offset])
@@ -440,7 +445,7 @@ public struct ResourceStore: Sendable {
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: filterArguments) ?? 0
             let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT r.id, v.version \(from) ORDER BY r.updatedAt DESC, r.id LIMIT ?\(limit) OFFSET ?\(limit + 1)",
+                sql: "SELECT r.id, \(shown) AS version \(from) ORDER BY r.updatedAt DESC, r.id LIMIT ?\(limit) OFFSET ?\(limit + 1)",
                 arguments: pageArguments
             )
             let items = try rows.compactMap { row in try Self.fetch(db, id: row["id"], version: row["version"]) }
