@@ -14,6 +14,7 @@ public struct GraphService: Sendable {
     public static let teachingPath: [GraphIndex.Link] = [.hasCourse, .teaches]
 
     private let database: LibraryDatabase
+    private let resourceCounts: any PointResourceCounts
     private let cache = IndexCache()
     private let loader = IndexLoader()
     private let follower: FeedFollower
@@ -23,9 +24,11 @@ public struct GraphService: Sendable {
     /// Item types of the events that change the course system.
     static let catalogueItemTypes: Set<String> = ["major", "course", "point", "job", "catalogue"]
 
-    /// Creates the service over the library's database.
-    public init(database: LibraryDatabase) {
+    /// Creates the service over the library's database; `resourceCounts` says how many published resources are on a
+    /// point (SQLite when not given; the service passes the search index, which counts without reading the tables).
+    public init(database: LibraryDatabase, resourceCounts: (any PointResourceCounts)? = nil) {
         self.database = database
+        self.resourceCounts = resourceCounts ?? SQLPointResourceCounts(database: database)
         let changed = CatalogueChanges()
         self.changed = changed
         self.follower = FeedFollower(feed: database.feed, from: database.feed.head) { changes in
@@ -61,8 +64,8 @@ public struct GraphService: Sendable {
     public func courseSystem(major code: String) async throws -> CourseSystemGraph {
         let index = try await self.index()
         guard let major = index.node(.major, code) else { throw GranaryError.notFound(LocalizedText(zh: "专业", en: "Major"), code) }
-        let counts = try await self.database.writer.read { db in try LibraryFacts.livePerPoint(db, major: code) }
         let layout = Self.layout(index, major)
+        let counts = try await self.counts(index, layout)
         var nodes = [CourseSystemGraph.Node(type: .major, key: code, name: index.names[Int(major)])]
         var edges: [CourseSystemGraph.Edge] = []
         func id(_ node: GraphIndex.Node) -> String {
@@ -134,6 +137,14 @@ public struct GraphService: Sendable {
     }
 
     /// What a major's map holds, in drawing order.
+    /// Published resources and approved questions per point of the layout's courses, by the report's definitions.
+    private func counts(_ index: GraphIndex, _ layout: Layout) async throws -> (resources: [String: Int], questions: [String: Int]) {
+        let points = Set(layout.points.joined().map { index.keys[Int($0)] })
+        let resources = try await self.resourceCounts.liveResources(onPoints: points)
+        let questions = try await self.database.writer.read { db in try LibraryFacts.liveQuestionsPerPoint(db, points: points) }
+        return (resources, questions)
+    }
+
     private struct Layout {
         var courses: [GraphIndex.Node] = []
         var points: [[GraphIndex.Node]] = []
@@ -169,8 +180,8 @@ public struct GraphService: Sendable {
     public func gaps(major code: String) async throws -> CourseSystemGaps {
         let index = try await self.index()
         guard let major = index.node(.major, code) else { throw GranaryError.notFound(LocalizedText(zh: "专业", en: "Major"), code) }
-        let counts = try await self.database.writer.read { db in try LibraryFacts.livePerPoint(db, major: code) }
         let layout = Self.layout(index, major)
+        let counts = try await self.counts(index, layout)
         var withoutResources: [CourseSystemGaps.PointGap] = []
         var withoutQuestions: [CourseSystemGaps.PointGap] = []
         var emptyCourses: [CourseSystemGaps.CourseGap] = []
@@ -327,5 +338,20 @@ private final class IndexCache: Sendable {
         self.stored.withLock { stored in
             if stored.map({ $0.revision < index.revision }) ?? true { stored = index }
         }
+    }
+}
+
+/// How many published resources are on each point: what the map and the gaps show beside every point.
+public protocol PointResourceCounts: Sendable {
+    /// The number of live resources whose published version is on each of `points`; points with none may be left out.
+    func liveResources(onPoints points: Set<String>) async throws -> [String: Int]
+}
+
+/// The counts read from SQLite, one grouped query.
+struct SQLPointResourceCounts: PointResourceCounts {
+    let database: LibraryDatabase
+
+    func liveResources(onPoints points: Set<String>) async throws -> [String: Int] {
+        try await self.database.writer.read { db in try LibraryFacts.liveResourcesPerPoint(db, points: points) }
     }
 }

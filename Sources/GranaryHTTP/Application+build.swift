@@ -70,7 +70,8 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
     let started = ContinuousClock.now
     let indexed = try await search.rebuild()
     logger.info("search index built: \(indexed) resources in \(ContinuousClock.now - started)")
-    let graph = GraphService(database: library.database)
+    // The map's counts of published resources per point come from the search index's columns, not the tables.
+    let graph = GraphService(database: library.database, resourceCounts: IndexedPointCounts(search: search))
     let integrity = IntegrityCheck(library: library, logger: logger)
     let polling = ChangeFeedPolling(
         feed: library.database.feed,

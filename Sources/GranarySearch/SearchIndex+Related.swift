@@ -101,3 +101,22 @@ extension SearchIndex.State {
         }
     }
 }
+
+extension SearchIndex {
+    /// How many published documents are on each of `points` (by their published version); points with none are left
+    /// out. One pass over the columns.
+    public func liveCounts(onPoints points: Set<String>) -> [String: Int] {
+        self.state.read { state in
+            let columns = state.columns
+            var counts = [Int](repeating: 0, count: columns.pointNames.names.count)
+            var wanted = [Bool](repeating: false, count: columns.pointNames.names.count)
+            for point in points { if let code = columns.pointNames.existingCode(point) { wanted[Int(code)] = true } }
+            for slot in 0..<state.ids.count where columns.alive[slot] && columns.published[slot] {
+                for code in columns.points[slot] where wanted[Int(code)] { counts[Int(code)] += 1 }
+            }
+            var result: [String: Int] = [:]
+            for (code, count) in counts.enumerated() where count > 0 { result[columns.pointNames.names[code]] = count }
+            return result
+        }
+    }
+}

@@ -66,6 +66,12 @@ public struct SearchService: Sendable {
         return self.index.related(signals, limit: limit)
     }
 
+    /// How many published resources are on each of `points`, as of now (see `SearchIndex.liveCounts`).
+    public func liveCounts(onPoints points: Set<String>) async throws -> [String: Int] {
+        if !self.follower.isCurrent { try await self.follower.catchUp() }
+        return self.index.liveCounts(onPoints: points)
+    }
+
     /// Re-reads the resources the changes touched: the resource itself (created, new version, decision, rating,
     /// retirement) or, for a renamed knowledge point, every resource that shows it.
     static func apply(_ changes: [Change], to index: SearchIndex, resources: ResourceStore) async throws {

@@ -182,6 +182,20 @@ import Testing
         #expect(index.related(signals, limit: 1).map(\.document.id) == ["a-twin"])
     }
 
+    @Test func livePointCountsLeaveOutDraftsRemovedDocumentsAndOtherPoints() {
+        let index = SearchIndex()
+        index.upsert(contentsOf: [
+            Self.document("a", "电弧", points: ["arc", "gmaw"]),
+            Self.document("b", "电弧二", points: ["arc"]),
+            Self.document("c", "草稿", points: ["arc"], status: .draft, published: false),
+            Self.document("d", "超声", points: ["ut"]),
+        ])
+        #expect(index.liveCounts(onPoints: ["p-arc", "p-gmaw", "p-unknown"]) == ["p-arc": 2, "p-gmaw": 1])
+        index.remove(id: "b")
+        #expect(index.liveCounts(onPoints: ["p-arc"]) == ["p-arc": 1])
+        #expect(index.liveCounts(onPoints: []).isEmpty)
+    }
+
     @Test func facetsSumToTheTotal() {
         let index = SearchIndex()
         let kinds: [ResourceKind] = [.video, .document, .image, .courseware]

@@ -189,34 +189,39 @@ public enum LibraryFacts {
 
     // MARK: - Per point
 
-    /// For the points of `major`'s courses: how many live resources (by their published version) and live questions
-    /// are on each, by the report's definitions. Points with none are left out.
-    public static func livePerPoint(_ db: GRDB.Database, major: String) throws -> (resources: [String: Int], questions: [String: Int]) {
-        let points = "SELECT points.id FROM points JOIN courses ON courses.id = points.course WHERE courses.major = ?"
+    /// How many live resources (by their published version) are on each of `points`. Points with none are left out.
+    public static func liveResourcesPerPoint(_ db: GRDB.Database, points: Set<String>) throws -> [String: Int] {
+        guard !points.isEmpty else { return [:] }
         var resources: [String: Int] = [:]
         for row in try Row.fetchAll(
             db,
             sql: """
                 SELECT p.point, COUNT(DISTINCT p.resource) FROM resourceVersionPoints p
                 JOIN resources r ON r.id = p.resource AND r.publishedVersion = p.version
-                WHERE \(ReviewedItems.liveSQL("r")) AND p.point IN (\(points)) GROUP BY p.point
+                WHERE \(ReviewedItems.liveSQL("r")) AND p.point IN (SELECT value FROM json_each(?)) GROUP BY p.point
                 """,
-            arguments: [major]
+            arguments: [String(decoding: try JSONEncoder().encode(points.sorted()), as: UTF8.self)]
         ) {
             resources[row[0]] = row[1]
         }
+        return resources
+    }
+
+    /// How many live questions assess each of `points`. Points with none are left out.
+    public static func liveQuestionsPerPoint(_ db: GRDB.Database, points: Set<String>) throws -> [String: Int] {
+        guard !points.isEmpty else { return [:] }
         var questions: [String: Int] = [:]
         for row in try Row.fetchAll(
             db,
             sql: """
                 SELECT qp.point, COUNT(*) FROM questionPoints qp JOIN questions q ON q.id = qp.question
-                WHERE \(ReviewedItems.liveSQL("q")) AND qp.point IN (\(points)) GROUP BY qp.point
+                WHERE \(ReviewedItems.liveSQL("q")) AND qp.point IN (SELECT value FROM json_each(?)) GROUP BY qp.point
                 """,
-            arguments: [major]
+            arguments: [String(decoding: try JSONEncoder().encode(points.sorted()), as: UTF8.self)]
         ) {
             questions[row[0]] = row[1]
         }
-        return (resources, questions)
+        return questions
     }
 
     /// The newest `limit` live resources whose published version is on `point`, and how many there are in all.
