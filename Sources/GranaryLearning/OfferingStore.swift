@@ -266,7 +266,7 @@ public struct OfferingStore: Sendable {
                     || row["publishedTitle"] as String? != row["title"] as String
                     || row["publishedDescription"] as String? != row["description"] as String?) : nil,
             enrolled: row["enrolled"],
-            createdBy: try Accounts.usernames(db, ids: [row["createdBy"] as String]).values.first ?? row["createdBy"],
+            createdBy: try Accounts.username(db, id: row["createdBy"]),
             createdAt: row["createdAt"],
             updatedAt: row["updatedAt"],
             publishedAt: row["publishedAt"]

@@ -246,7 +246,7 @@ public struct ReviewService: Sendable {
             arguments: [type.rawValue, id, now, reviewer.id]
         )
         if let holderId {
-            let holder = try Accounts.usernames(db, ids: [holderId])[holderId] ?? holderId
+            let holder = try Accounts.username(db, id: holderId)
             throw GranaryError(.conflict, LocalizedText(zh: "该条目已被“\(holder)”认领审核", en: "The item is claimed by '\(holder)'"))
         }
     }

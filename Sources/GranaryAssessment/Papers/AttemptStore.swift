@@ -357,7 +357,7 @@ public struct AttemptStore: Sendable {
         return Attempt(
             id: id,
             paper: row["paper"],
-            learner: try Accounts.usernames(db, ids: [learner])[learner] ?? learner,
+            learner: try Accounts.username(db, id: learner),
             status: status,
             questions: questions,
             answers: try decoder.decode([String: JSONValue].self, from: Data((row["answers"] as String).utf8)),

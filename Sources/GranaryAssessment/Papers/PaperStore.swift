@@ -190,8 +190,7 @@ public struct PaperStore: Sendable {
             guard let summary = try QuestionStore.summary(db, question: pinned["question"], version: pinned["version"]) else { continue }
             items.append(Paper.Item(summary, position: pinned["position"]))
         }
-        let author: String = row["createdBy"]
-        let username = try Accounts.usernames(db, ids: [author])[author] ?? author
+        let username = try Accounts.username(db, id: row["createdBy"])
         let decoder = JSONDecoder()
         return Paper(
             id: id,

@@ -288,6 +288,11 @@ public struct Accounts: Sendable {
         try Self.people(db, ids: ids).mapValues(\.username)
     }
 
+    /// The username of the account `id`, or the id itself for an account that no longer exists.
+    public static func username(_ db: GRDB.Database, id: String) throws -> String {
+        try Self.usernames(db, ids: [id])[id] ?? id
+    }
+
     /// The accounts `ids` by id; unknown ids are left out. Inside the caller's transaction.
     public static func people(_ db: GRDB.Database, ids: some Collection<String>) throws -> [String: User] {
         guard !ids.isEmpty else { return [:] }

@@ -247,9 +247,9 @@ public struct ReviewedItems: Sendable {
         )
         let items = try ids.compactMap { id -> Pending? in
             guard let state = try self.state(db, id: id),
-                let heading = try Row.fetchOne(db, sql: self.headingSQL, arguments: [id, state.currentVersion]),
-                let author = try String.fetchOne(db, sql: "SELECT username FROM users WHERE id = ?", arguments: [state.createdBy])
+                let heading = try Row.fetchOne(db, sql: self.headingSQL, arguments: [id, state.currentVersion])
             else { return nil }
+            let author = try Accounts.username(db, id: state.createdBy)
             return Pending(
                 state: state,
                 title: heading["title"],
