@@ -6,6 +6,13 @@ time out, no acknowledged upload may be lost or stored twice, the server log may
 
     python3 Tests/Reliability/load_run.py --binary .build/release/granary                 # 64 + 200 for 60 s
     python3 Tests/Reliability/load_run.py --binary .build/release/granary --short         # CI: 8 + 32 for 10 s
+    python3 Tests/Reliability/load_run.py --binary .build/release/granary --rate 600      # open loop: 600 requests/s
+
+Closed loop (the default), each client sends its next request when the last one is answered, so a slow server is
+offered less work and its queue never shows. With `--rate R` the run is open loop: every client has a timetable, the
+clients together due R requests a second spread evenly, and a request's latency counts from when it was due, not from
+when a busy client got round to sending it: queueing shows as latency. The summary says whether every route's p99
+stayed within `--p99-limit` (100 ms) and what rate the clients kept up; run it at rising rates to find the capacity.
 
 Uploaders (teachers, each on its own keep-alive connection) upload small distinct text files and PNGs with valid
 metadata for the demo major, and now and then a new version of one of their own resources (PUT …/content).
@@ -147,6 +154,8 @@ class Stats:
         self.samples: list[str] = []  # unexpected answers and failures, for the report
         self.bad_content = 0
         self.last_end = 0.0
+        # Open loop: when the request being timed was due (time.monotonic()), or None to time from sending.
+        self.due: float | None = None
 
     def note(self, text: str) -> None:
         if len(self.samples) < 40:
@@ -192,16 +201,16 @@ class Stats:
 def timed(client: Client, stats: Stats, route: str, method: str, path: str, expected: tuple[int, ...] = (200,),
           body: bytes | None = None, content_type: str = "application/json", api: bool = True) -> tuple[int | None, bytes]:
     """One measured request. Failures to connect/answer are counted as errors (and reconnect); returns (None, b"")."""
-    started = time.perf_counter()
+    started = stats.due if stats.due is not None else time.monotonic()
     try:
         status, data = client.call(method, path, body, content_type, api)
     except (OSError, http.client.HTTPException) as error:
         kind = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
         stats.errors[route][kind] += 1
-        stats.note(f"{method} {path}: {kind} {error!s:.120} after {time.perf_counter() - started:.2f} s")
+        stats.note(f"{method} {path}: {kind} {error!s:.120} after {time.monotonic() - started:.2f} s")
         stats.last_end = time.monotonic()
         return None, b""
-    elapsed = time.perf_counter() - started
+    elapsed = time.monotonic() - started
     stats.latency[route].append(elapsed)
     stats.status[route][status] += 1
     stats.last_end = time.monotonic()
@@ -214,15 +223,33 @@ def timed(client: Client, stats: Stats, route: str, method: str, path: str, expe
 # Client workers (run in child processes)
 
 
+def next_due(pacing: dict | None, begin: list, deadline: list, stats: Stats, count: int) -> bool:
+    """Open loop: sets when this client's request number `count` is due and sleeps until then; False once that is
+    past the end of the run. Closed loop (no pacing): always True, nothing due."""
+    if pacing is None:
+        return time.monotonic() < deadline[0]
+    due = begin[0] + pacing["phase"] + count * pacing["interval"]
+    if due >= deadline[0]:
+        return False
+    delay = due - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+    stats.due = due
+    return True
+
+
 def uploader(port: int, number: int, teacher: str, token: str, marker: str, seed: int, version_share: float,
-             timeout: float, go: threading.Event, deadline: list, stats: Stats, ledger: dict) -> None:
+             timeout: float, go: threading.Event, begin: list, deadline: list, pacing: dict | None, stats: Stats,
+             ledger: dict) -> None:
     rng = random.Random(seed)
     client = Client(port, token, timeout)
     mine: list[str] = []
     count = 0
+    sent = 0
     go.wait()
     try:
-        while time.monotonic() < deadline[0]:
+        while next_due(pacing, begin, deadline, stats, sent):
+            sent += 1
             if mine and rng.random() < version_share:
                 target = rng.choice(mine)
                 if rng.random() < 0.8:
@@ -283,13 +310,15 @@ def uploader(port: int, number: int, teacher: str, token: str, marker: str, seed
 
 
 def reader(port: int, number: int, token: str | None, demo: list[dict], seed: int, timeout: float,
-           go: threading.Event, deadline: list, stats: Stats) -> None:
+           go: threading.Event, begin: list, deadline: list, pacing: dict | None, stats: Stats) -> None:
     rng = random.Random(seed)
     client = Client(port, token, timeout)
     digests = {d["id"]: d["sha256"] for d in demo}
+    sent = 0
     go.wait()
     try:
-        while time.monotonic() < deadline[0]:
+        while next_due(pacing, begin, deadline, stats, sent):
+            sent += 1
             roll = rng.random()
             term = urllib.parse.quote(rng.choice(SEARCH_TERMS))
             item = rng.choice(demo)
@@ -336,6 +365,7 @@ def worker_process(index: int, port: int, plan: dict, go, start_at, seconds: flo
     """One client process: its share of uploader and reader threads; sends back merged statistics and the ledger."""
     threading.stack_size(512 * 1024)
     local_go = threading.Event()
+    begin = [0.0]
     deadline = [0.0]
     ledger = {"resources": {}, "unknown_uploads": {}, "unknown_versions": []}
     thread_stats: list[Stats] = []
@@ -346,18 +376,20 @@ def worker_process(index: int, port: int, plan: dict, go, start_at, seconds: flo
         threads.append(threading.Thread(
             target=uploader,
             args=(port, spec["number"], spec["teacher"], spec["token"], plan["marker"], spec["seed"], plan["version_share"],
-                  timeout, local_go, deadline, stats, ledger),
+                  timeout, local_go, begin, deadline, spec.get("pacing"), stats, ledger),
         ))
     for spec in plan["readers"]:
         stats = Stats()
         thread_stats.append(stats)
         threads.append(threading.Thread(
-            target=reader, args=(port, spec["number"], spec["token"], plan["demo"], spec["seed"], timeout, local_go, deadline, stats),
+            target=reader,
+            args=(port, spec["number"], spec["token"], plan["demo"], spec["seed"], timeout, local_go, begin, deadline, spec.get("pacing"), stats),
         ))
     for thread in threads:
         thread.start()
     results.put(("ready", index))
     go.wait()
+    begin[0] = start_at.value
     deadline[0] = start_at.value + seconds
     cpu_started = time.process_time()
     local_go.set()
@@ -600,6 +632,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--json", default=None, help="also write the figures to this file as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the data folder and server log even when all passes")
+    parser.add_argument("--rate", type=float, default=None, help="open loop: requests a second the clients are due, "
+                        "spread evenly over them; latency counts from when a request was due (default: closed loop)")
+    parser.add_argument("--p99-limit", type=float, default=100, help="with --rate: the p99 every route must stay within, ms")
     args = parser.parse_args()
     uploaders = args.uploaders if args.uploaders is not None else (8 if args.short else 64)
     readers = args.readers if args.readers is not None else (32 if args.short else 200)
@@ -649,6 +684,11 @@ def main() -> int:
         for number in range(readers):
             plans[(uploaders + number) % processes]["readers"].append(
                 {"number": number, "token": None if number % 4 == 3 else learner, "seed": rng.randrange(1 << 30)})
+        if args.rate:
+            # Every client is due rate / clients requests a second, the clients' timetables offset evenly.
+            clients = uploaders + readers
+            for position, spec in enumerate(spec for plan in plans for spec in plan["uploaders"] + plan["readers"]):
+                spec["pacing"] = {"interval": clients / args.rate, "phase": position / args.rate}
 
         context = multiprocessing.get_context("fork")
         go = context.Event()
@@ -753,6 +793,11 @@ def main() -> int:
             f"verify {'clean' if verify_clean else 'NOT clean'}"
         )
         print(summary)
+        if args.rate:
+            worst = max(table, key=lambda row: row["p99_ms"])
+            within = all(row["p99_ms"] <= args.p99_limit for row in table)
+            print(f"open loop at {args.rate:g} requests/s due, {requests / elapsed:.0f} answered a second: every route's p99 "
+                  f"{'within' if within else 'NOT within'} {args.p99_limit:g} ms (worst {worst['route']} {worst['p99_ms']:.1f} ms)")
         header = f"{'route':32} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'2xx':>7} {'4xx':>5} {'5xx':>5} {'errors':>6}"
         print(header)
         print("-" * len(header))
@@ -788,7 +833,7 @@ def main() -> int:
             with open(args.json, "w") as f:
                 json.dump({
                     "passed": passed, "summary": summary, "uploaders": uploaders, "readers": readers, "seconds": elapsed,
-                    "requests": requests, "rps": requests / elapsed, "5xx": server_errors, "unexpected_status": client_errors,
+                    "requests": requests, "rps": requests / elapsed, "rate": args.rate, "5xx": server_errors, "unexpected_status": client_errors,
                     "errors": failures, "timeouts": timeouts, "locked": locked, "lost": lost, "duplicated": duplicated,
                     "verify_clean": verify_clean, "routes": table, "database": figures, "server_cpu_s": server_cpu,
                     "client_cpu_s": client_cpu, "peak_rss_mb": peak_rss, "loadavg": [load_before, load_after], "problems": problems, "seed": seed,
