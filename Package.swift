@@ -235,6 +235,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GranaryLearningTests",
+            dependencies: [
+                "GranaryLearning",
+                "GranaryModel",
+                "GranaryStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GranaryGraphTests",
             dependencies: [
                 "GranaryTestSupport",
