@@ -136,7 +136,6 @@ public struct GraphService: Sendable {
         return CourseSystemGraph(major: code, nodes: nodes, edges: edges)
     }
 
-    /// What a major's map holds, in drawing order.
     /// Published resources and approved questions per point of the layout's courses, by the report's definitions.
     private func counts(_ index: GraphIndex, _ layout: Layout) async throws -> (resources: [String: Int], questions: [String: Int]) {
         let points = Set(layout.points.joined().map { index.keys[Int($0)] })
@@ -145,6 +144,7 @@ public struct GraphService: Sendable {
         return (resources, questions)
     }
 
+    /// What a major's map holds, in drawing order.
     private struct Layout {
         var courses: [GraphIndex.Node] = []
         var points: [[GraphIndex.Node]] = []
