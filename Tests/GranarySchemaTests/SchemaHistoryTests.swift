@@ -139,6 +139,28 @@ import Testing
         }
     }
 
+    @Test func aLibraryThatStoppedPartWayThroughTheSingleListGetsWhatItLacks() async throws {
+        try await TemporaryDirectory.with("schema") { path in
+            // As if v9 (Learning's tables) had never been applied: the merge replays what it did to GranaryStore
+            // (nothing) and Learning's first migration, finding no offerings table, creates them all.
+            let queue = try DatabaseQueue(path: path + "/granary.sqlite")
+            try await queue.write { db in
+                try db.execute(sql: Self.singleListSchema)
+                for name in Self.singleList where !name.hasPrefix("v9 ") {
+                    try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)", arguments: [name])
+                }
+                for table in ["resourceUses", "posts", "progress", "enrollments", "offeringItems", "offeringRevisions", "offerings"] {
+                    try db.execute(sql: "DROP TABLE \(table)")
+                }
+            }
+            try queue.close()
+            let library = try Library(dataDirectory: path, metadataDirectory: TemporaryLibrary.metadataDirectory, schemas: .all)
+            let (migrations, schema) = try await library.database.writer.read { db in (try Self.migrations(db), try Self.schema(db)) }
+            #expect(migrations == Self.perTarget)
+            #expect(schema == (try Self.currentTables()))
+        }
+    }
+
     @Test func aTargetsTablesAreAddedWhenALibraryIsFirstOpenedWithIt() async throws {
         try await TemporaryDirectory.with("schema") { path in
             let storeOnly = try Library(dataDirectory: path, metadataDirectory: TemporaryLibrary.metadataDirectory, schemas: [])
