@@ -138,6 +138,7 @@ struct CompiledFilter {
     /// Whether the viewer may see the document in `slot` and it passes the filters. Without `status`, only published
     /// items; with it, items in that state among those the viewer may see unpublished (reviewers and admins: all;
     /// others: their own), and for `approved` also everything published.
+    @inline(__always)
     func admits(_ slot: Int, _ columns: SearchColumns) -> Bool {
         guard columns.alive[slot] else { return false }
         if let status = self.status {

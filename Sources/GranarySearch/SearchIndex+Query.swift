@@ -39,7 +39,8 @@ extension SearchIndex.State {
                 best.offer(self.scored(slot, 0))
             }
         } else {
-            self.match(plans, filter: filter, counting: counting, byRelevance: query.sort == .relevance, best: &best, total: &total, facets: &facets)
+            if counting { self.countMatches(plans, filter: filter, total: &total, facets: &facets) }
+            self.rankMatches(plans, filter: filter, byRelevance: query.sort == .relevance, best: &best)
         }
         let hits = best.sorted().dropFirst(query.page.offset).map { scored in
             SearchResults.Hit(
@@ -128,36 +129,174 @@ extension SearchIndex.State {
         log(1 + (Double(self.live) - Double(documentFrequency) + 0.5) / (Double(documentFrequency) + 0.5))
     }
 
-    /// Walks the documents in every list of every term (led by the shortest list, galloping through the others),
-    /// checks longer terms, scores with BM25 and offers each match to `best`.
-    ///
-    /// A longer term is checked by the first positions of its bigrams when the document is short and each bigram
-    /// occurs there once (most documents), else against the text. Without `counting` the order is relevance and only
-    /// the best matter: a block of the leading list whose best possible score is below the worst kept is skipped
-    /// whole, and so is a document whose bound is, before it is checked. With `counting`, such a document is only
-    /// checked and counted.
-    func match(
-        _ plans: [TermPlan],
-        filter: CompiledFilter,
-        counting: Bool,
-        byRelevance: Bool,
-        best: inout TopK,
-        total: inout Int,
-        facets: inout FacetCounter
-    ) {
-        // Every list of every term, shortest first; `at[s]` is where list `s` stands at the current document.
-        var sources: [(list: PostingList, term: Int, offset: Int)] = []
-        for (term, plan) in plans.enumerated() {
-            for (index, list) in plan.lists.enumerated() { sources.append((list, term, plan.offsets.isEmpty ? 0 : plan.offsets[index])) }
+    /// Every list of every term, shortest first, with the term each belongs to and where its bigram starts in it.
+    struct Sources {
+        let lists: [PostingList]
+        let terms: [Int]
+        let offsets: [Int]
+
+        init(_ plans: [TermPlan]) {
+            var sources: [(list: PostingList, term: Int, offset: Int)] = []
+            for (term, plan) in plans.enumerated() {
+                for (index, list) in plan.lists.enumerated() { sources.append((list, term, plan.offsets.isEmpty ? 0 : plan.offsets[index])) }
+            }
+            sources.sort { $0.list.count < $1.list.count }
+            self.lists = sources.map(\.list)
+            self.terms = sources.map(\.term)
+            self.offsets = sources.map(\.offset)
         }
-        sources.sort { $0.list.count < $1.list.count }
-        let lists = sources.map(\.list)
+    }
+
+    /// What the first occurrences of a longer term's bigrams say of it in one document.
+    enum Evidence {
+        case absent
+        /// It occurs; `weight` is its weight when it occurs once, nil when it may occur more often.
+        case present(weight: UInt8?)
+        /// It occurs, once and with `weight`, if and only if the text holds it at `start` from the document's start.
+        case pinned(start: Int, weight: UInt8)
+        /// Only a search of the text can tell.
+        case unknown
+    }
+
+    /// Whether a bigram whose first occurrence is at `position` of a document, weighing `weight`, occurs there once:
+    /// once after the title weighs 1, once within it 2.
+    @inline(__always)
+    static func once(weight: UInt8, position: Int, titleLength: Int) -> Bool {
+        weight == 1 || (weight == 2 && position + 2 <= titleLength)
+    }
+
+    /// What the first occurrences of `plan`'s bigrams say of its term in a document of `length` code units:
+    /// `first(k)` is where the first occurrence of the term's k-th distinct bigram would put the term's start, and
+    /// whether that bigram occurs once in the document.
+    ///
+    /// Positions are exact below 256 code units, and speak only when no bigram repeats within the term. A bigram
+    /// that occurs once pins where the term would start: if another bigram first occurs after that, the term is
+    /// absent; if all first occur there, it is present; else one look at the text there tells. Without such a
+    /// bigram, first occurrences that line up prove the term there.
+    @inline(__always)
+    static func evidence(_ plan: TermPlan, length: Int, titleLength: Int, first: (Int) -> (start: Int, once: Bool)) -> Evidence {
+        guard length < 256, let needle = plan.verify, plan.positional else { return .unknown }
+        var pinned: Int?
+        var latest = Int.min
+        var aligned = true
+        for bigram in plan.lists.indices {
+            let (start, once) = first(bigram)
+            if latest != Int.min && start != latest { aligned = false }
+            latest = max(latest, start)
+            if once {
+                if let pinned, pinned != start { return .absent }
+                pinned = start
+            }
+        }
+        guard let pinned else { return aligned ? .present(weight: nil) : .unknown }
+        guard latest == pinned, pinned >= 0, pinned + needle.count <= length else { return .absent }
+        let weight: UInt8 = pinned + needle.count <= titleLength ? 2 : 1
+        return aligned ? .present(weight: weight) : .pinned(start: pinned, weight: weight)
+    }
+
+    /// Whether `needle` is at `start` of `text`.
+    @inline(__always)
+    static func holds(_ needle: [UInt16], in text: UnsafeBufferPointer<UInt16>, at start: Int) -> Bool {
+        for offset in needle.indices where text[start + offset] != needle[offset] { return false }
+        return true
+    }
+
+    /// Counts the documents that pass `filter` and hold every term, with their facets: exactly, skipping nothing.
+    ///
+    /// The documents in every list are the bits set in all their `SlotBits`, 64 at a time (a list without bits
+    /// gets them for the query); each longer term then clears those that do not hold it (`keepHolding`).
+    func countMatches(_ plans: [TermPlan], filter: CompiledFilter, total: inout Int, facets: inout FacetCounter) {
+        let words = plans.flatMap(\.lists).map { $0.bits?.words ?? SlotBits($0.slots).words }
+        var found = words.dropFirst().reduce(words[0]) { found, words in zip(found, words).map { $0 & $1 } }
+        for plan in plans where plan.verify != nil { self.keepHolding(plan, &found) }
+        let columns = self.columns
+        for (word, bits) in found.enumerated() where bits != 0 {
+            var bits = bits
+            while bits != 0 {
+                let slot = word << 6 | bits.trailingZeroBitCount
+                bits &= bits - 1
+                guard filter.admits(slot, columns) else { continue }
+                total += 1
+                facets.count(slot, columns)
+            }
+        }
+    }
+
+    /// Clears from `found` (bits by slot) the documents that do not hold `plan`'s longer term.
+    ///
+    /// Each of the term's lists first writes, by slot, where its bigram's first occurrence would put the term's start
+    /// and whether it occurs once: reading the lists in order, not seeking each document in them. Then each
+    /// document's `evidence` is read from those. The looks at the text it leaves are gathered and made a few hundred
+    /// at a time, in a loop short enough that the processor waits for many of those reads at once, each being a
+    /// cache miss.
+    private func keepHolding(_ plan: TermPlan, _ found: inout [UInt64]) {
+        let needle = plan.verify!
+        // By bigram, then by slot: the first position << 2, plus 1 for weight 1 and 2 for weight 2. Every slot of a
+        // list is below `slots`, so the writes go through a buffer without checks.
+        let slots = self.ids.count
+        var firsts = [UInt16](repeating: 0, count: plan.positional ? plan.lists.count * slots : 0)
+        firsts.withUnsafeMutableBufferPointer { firsts in
+            for (bigram, list) in plan.lists.enumerated() where plan.positional {
+                for index in list.slots.indices {
+                    let weight = list.weights[index]
+                    firsts[bigram * slots + Int(list.slots[index])] = UInt16(list.positions[index]) << 2 | (weight == 1 ? 1 : weight == 2 ? 2 : 0)
+                }
+            }
+        }
+        // Where the text must be looked at: an index into all of it, or -1 for the whole document.
+        var looks: [(slot: Int, start: Int)] = []
+        looks.reserveCapacity(Self.looksAtOnce)
+        self.text.withUnsafeBufferPointer { text in
+            func look() {
+                for (slot, start) in looks {
+                    let holds =
+                        start >= 0 ? Self.holds(needle, in: text, at: start) : SearchText.contains(needle, in: text, range: self.textRange(slot))
+                    if !holds { found[slot >> 6] &= ~(1 << UInt64(slot & 63)) }
+                }
+                looks.removeAll(keepingCapacity: true)
+            }
+            for word in found.indices where found[word] != 0 {
+                var candidates = found[word]
+                while candidates != 0 {
+                    let slot = word << 6 | candidates.trailingZeroBitCount
+                    candidates &= candidates - 1
+                    let range = self.textRange(slot)
+                    let titleLength = Int(self.titleLengths[slot])
+                    let evidence = Self.evidence(plan, length: range.count, titleLength: titleLength) { bigram in
+                        let first = Int(firsts[bigram * slots + slot])
+                        let position = first >> 2
+                        return (position - plan.offsets[bigram], first & 3 == 1 || (first & 3 == 2 && position + 2 <= titleLength))
+                    }
+                    switch evidence {
+                    case .absent: found[word] &= ~(1 << UInt64(slot & 63))
+                    case .present: continue
+                    case .pinned(let start, _): looks.append((slot, range.lowerBound + start))
+                    case .unknown: looks.append((slot, -1))
+                    }
+                }
+                if looks.count >= Self.looksAtOnce { look() }
+            }
+            look()
+        }
+    }
+
+    /// How many looks at the text `keepHolding` gathers before making them.
+    static let looksAtOnce = 256
+
+    /// Walks the documents in every list of every term (led by the shortest list, seeking each of its documents in
+    /// the others), checks longer terms, scores with BM25 and offers each match to `best`.
+    ///
+    /// A longer term is weighed by the first positions of its bigrams where they tell (`evidence`), else by counting
+    /// it in the text. By relevance only the best matter: a block of the leading list whose best possible score is
+    /// below the worst kept is skipped whole, and so is a document whose bound is, before it is checked. In any other
+    /// order every match is offered.
+    func rankMatches(_ plans: [TermPlan], filter: CompiledFilter, byRelevance: Bool, best: inout TopK) {
+        let sources = Sources(plans)
+        let lists = sources.lists
         let lead = lists[0]
-        let leadTerm = sources[0].term
-        let termOf = sources.map(\.term)
-        let offsetOf = sources.map(\.offset)
-        let sourcesOf = plans.indices.map { term in sources.indices.filter { sources[$0].term == term } }
-        var at = [Int](repeating: 0, count: sources.count)
+        let termOf = sources.terms
+        let ownSources = plans.indices.map { term in sources.terms.indices.filter { sources.terms[$0] == term } }
+        var at = [Int](repeating: 0, count: lists.count)
         let averageLength = self.averageLength
         // s(w, l, a) = w·2.2 / (w + 1.2·(0.25 + 0.75·l/a)) grows with the average a at most in proportion to it, so
         // bounds computed with an older average hold when scaled by how much it has grown (and a hair for rounding).
@@ -169,39 +308,17 @@ extension SearchIndex.State {
         var termBounds = [Double](repeating: 0, count: plans.count)
         let columns = self.columns
 
-        func bound(_ weights: [UInt8], length: Int32) -> Double {
+        func score(_ weights: [UInt8], length: Int32) -> Double {
             var score = 0.0
             for term in weights.indices { score += idfs[term] * PostingList.saturate(weights[term], length: length, averageLength: averageLength) }
             return score
         }
 
-        /// The weight of a longer term in the current document told by its bigrams' first positions: nil when they
-        /// cannot tell, 0 when the term is not there.
-        func weightByPositions(_ term: Int, length: Int32, titleLength: Int) -> UInt8? {
-            guard length < 256, plans[term].positional else { return nil }
-            var start: Int?
-            var undecided = false
-            for source in sourcesOf[term] {
-                let weight = lists[source].weights[at[source]]
-                let position = Int(lists[source].positions[at[source]])
-                // Once only: one occurrence after the title, or one within it (which weighs 2).
-                guard weight == 1 || (weight == 2 && position + 2 <= titleLength) else {
-                    undecided = true
-                    continue
-                }
-                let termStart = position - offsetOf[source]
-                if let start, start != termStart { return 0 }
-                start = termStart
-            }
-            guard !undecided, let start else { return nil }
-            return start + plans[term].verify!.count <= titleLength ? 2 : 1
-        }
-
         // The blocks with the highest bounds go first, so the heap soon holds good matches and the bound prunes
         // the rest. The order of the blocks does not change the page: ties are broken by date, not by arrival.
         var order = Array(lead.blockBounds.indices)
-        // One list, ranked only: blocks from the highest bound down, and stop at the first that cannot enter.
-        let bestFirst = !counting && blockBounds && lists.count == 1 && lead.blockBounds.count > 32
+        // One list: blocks from the highest bound down, and stop at the first that cannot enter.
+        let bestFirst = blockBounds && lists.count == 1 && lead.blockBounds.count > 32
         if bestFirst {
             order.sort { lead.blockBounds[$0] > lead.blockBounds[$1] }
         } else if blockBounds && lead.blockBounds.count > 32 {
@@ -221,31 +338,29 @@ extension SearchIndex.State {
         }
         var previous = -1
 
+        // Each list's bits, when every list of several has them.
+        let everyListsWords = lists.count > 1 && lists.allSatisfy({ $0.bits != nil }) ? lists.map { $0.bits!.words } : nil
+
         self.text.withUnsafeBufferPointer { text in
             blocks: for block in order {
                 // Going back to an earlier block: the other lists are sought from their start again.
-                if block < previous && lists.count > 1 { at = [Int](repeating: 0, count: sources.count) }
+                if block < previous && lists.count > 1 { at = [Int](repeating: 0, count: lists.count) }
                 previous = block
-                // Whether a document of this block may still enter the results; without counting, skip it if not.
-                var blockCompetitive = true
                 let begin = block * PostingList.blockSize
                 let end = min(begin + PostingList.blockSize, lead.count)
                 // Each other list's postings within this block's slots: none means no document here holds every
                 // term; otherwise their blocks' bounds cap that term here.
                 for term in termBounds.indices { termBounds[term] = maxBounds[term] }
-                termBounds[leadTerm] = min(termBounds[leadTerm], lead.blockBounds[block] * boundScale)
+                termBounds[termOf[0]] = min(termBounds[termOf[0]], lead.blockBounds[block] * boundScale)
                 if lists.count > 1 {
                     let (firstSlot, lastSlot) = (lead.slots[begin], lead.slots[end - 1])
                     for source in 1..<lists.count {
-                        let list = lists[source]
-                        guard let from = Self.seek(firstSlot, in: list.slots, from: at[source]), list.slots[from] <= lastSlot else {
-                            continue blocks
-                        }
-                        at[source] = from
-                        let through = (Self.seek(lastSlot + 1, in: list.slots, from: from) ?? list.count) - 1
+                        at[source] = lists[source].seek(firstSlot, from: at[source])
+                        guard at[source] < lists[source].count, lists[source].slots[at[source]] <= lastSlot else { continue blocks }
+                        let through = lists[source].seek(lastSlot + 1, from: at[source]) - 1
                         var listBound = 0.0
-                        for listBlock in (from / PostingList.blockSize)...(through / PostingList.blockSize) {
-                            listBound = max(listBound, list.blockBounds[listBlock])
+                        for listBlock in (at[source] / PostingList.blockSize)...(through / PostingList.blockSize) {
+                            listBound = max(listBound, lists[source].blockBounds[listBlock])
                         }
                         termBounds[termOf[source]] = min(termBounds[termOf[source]], listBound * boundScale)
                     }
@@ -253,78 +368,61 @@ extension SearchIndex.State {
                 if blockBounds, let worst = best.worst {
                     var blockBound = 0.0
                     for term in idfs.indices { blockBound += idfs[term] * termBounds[term] }
-                    // Below the worst kept, or equal to it and older (ties go to the newer): nothing here can enter.
                     if bestFirst && blockBound < worst.score { break }
-                    if blockBound < worst.score || (blockBound == worst.score && lead.blockNewest[block] < worst.created) {
-                        if !counting { continue }
-                        blockCompetitive = false
-                    }
+                    // Below the worst kept, or equal to it and older (ties go to the newer): nothing here can enter.
+                    if blockBound < worst.score || (blockBound == worst.score && lead.blockNewest[block] < worst.created) { continue }
                 }
                 posting: for position in begin..<end {
                     let slot = Int(lead.slots[position])
                     guard filter.admits(slot, columns) else { continue }
                     at[0] = position
-                    for term in weights.indices { weights[term] = 255 }
-                    weights[leadTerm] = lead.weights[position]
-                    for source in 1..<lists.count {
-                        guard let found = Self.seek(Int32(slot), in: lists[source].slots, from: at[source]) else {
-                            at[source] = lists[source].count
+                    if let words = everyListsWords {
+                        // The bits tell which documents are in every list; only those are sought, each in one step.
+                        let (word, bit) = (slot >> 6, UInt64(slot & 63))
+                        for source in 1..<lists.count where word >= words[source].count || words[source][word] >> bit & 1 == 0 {
                             continue posting
                         }
-                        at[source] = found
-                        if lists[source].slots[found] != slot { continue posting }
-                        weights[termOf[source]] = min(weights[termOf[source]], lists[source].weights[found])
+                        for source in 1..<lists.count { at[source] = lists[source].bits!.rank(slot)! }
+                    } else {
+                        for source in 1..<lists.count {
+                            at[source] = lists[source].seek(Int32(slot), from: at[source])
+                            // A list run out: no later document of this block is in it either.
+                            guard at[source] < lists[source].count else { continue blocks }
+                            if lists[source].slots[at[source]] != slot { continue posting }
+                        }
                     }
+                    for term in weights.indices { weights[term] = 255 }
+                    for source in lists.indices { weights[termOf[source]] = min(weights[termOf[source]], lists[source].weights[at[source]]) }
                     let length = columns.lengths[slot]
-                    // A document whose best possible score is below the worst kept only counts, when counting.
-                    var competitive = blockCompetitive
-                    if competitive, byRelevance, let worst = best.worst, bound(weights, length: length) < worst.score {
-                        if !counting { continue }
-                        competitive = false
-                    }
+                    if byRelevance, let worst = best.worst, score(weights, length: length) < worst.score { continue }
                     let range = self.textRange(slot)
                     let titleLength = Int(self.titleLengths[slot])
                     for (term, plan) in plans.enumerated() {
                         guard let needle = plan.verify else { continue }
-                        if let weight = weightByPositions(term, length: length, titleLength: titleLength) {
-                            if weight == 0 { continue posting }
+                        let evidence = Self.evidence(plan, length: range.count, titleLength: titleLength) { bigram in
+                            let source = ownSources[term][bigram]
+                            let position = Int(lists[source].positions[at[source]])
+                            let once = Self.once(weight: lists[source].weights[at[source]], position: position, titleLength: titleLength)
+                            return (position - sources.offsets[source], once)
+                        }
+                        switch evidence {
+                        case .absent:
+                            continue posting
+                        case .present(let weight?):
                             weights[term] = weight
-                        } else if competitive {
+                        case .pinned(let start, let weight):
+                            guard Self.holds(needle, in: text, at: range.lowerBound + start) else { continue posting }
+                            weights[term] = weight
+                        case .present(weight: nil), .unknown:
                             let (inTitle, inBody) = SearchText.count(needle, in: text, range: range, titleEnd: range.lowerBound + titleLength)
                             if inTitle + inBody == 0 { continue posting }
                             weights[term] = UInt8(min(255, 2 * inTitle + inBody))
-                        } else if !SearchText.contains(needle, in: text, range: range) {
-                            continue posting
                         }
                     }
-                    total += 1
-                    if counting { facets.count(slot, columns) }
-                    if competitive { best.offer(self.scored(slot, bound(weights, length: length))) }
+                    best.offer(self.scored(slot, score(weights, length: length)))
                 }
             }
         }
-    }
-
-    /// The first position at or after `start` whose slot is not below `slot` (galloping, then binary search); nil
-    /// when there is none.
-    @inline(__always)
-    static func seek(_ slot: Int32, in slots: [Int32], from start: Int) -> Int? {
-        guard start < slots.count else { return nil }
-        if slots[start] >= slot { return start }
-        var low = start
-        var step = 1
-        var high = start + 1
-        while high < slots.count && slots[high] < slot {
-            low = high
-            step *= 2
-            high = low + step
-        }
-        high = min(high, slots.count)
-        while low < high {
-            let middle = (low + high) / 2
-            if slots[middle] < slot { low = middle + 1 } else { high = middle }
-        }
-        return low < slots.count ? low : nil
     }
 
     /// Whether any live document holds the term: the first of its rarest list's documents that does.

@@ -156,6 +156,7 @@ public final class SearchIndex: Sendable {
                 "postings": state.bigrams.lists.reduce(0) {
                     $0 + $1.slots.capacity * 4 + $1.weights.capacity + $1.positions.capacity + $1.blockBounds.capacity * 16
                 },
+                "slot bits": state.bigrams.lists.reduce(0) { $0 + ($1.bits.map { 2 * 48 + $0.bytes } ?? 0) },
                 // Each list's five arrays: a 32-byte header and about 16 bytes of allocator bookkeeping.
                 "list headers": state.bigrams.lists.count * 5 * 48,
                 "ids": state.ids.capacity * 16 + state.slots.capacity * 24,

@@ -99,6 +99,7 @@ struct FacetCounter {
         self.majors = [Int](repeating: 0, count: columns.majorNames.names.count)
     }
 
+    @inline(__always)
     mutating func count(_ slot: Int, _ columns: SearchColumns) {
         self.kinds[Int(columns.kinds[slot])] += 1
         self.courses[Int(columns.courses[slot])] += 1
