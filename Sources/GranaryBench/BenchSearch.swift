@@ -16,6 +16,14 @@ extension Bench {
         @Option(help: "queries.json from the same run.")
         var queries: String
 
+        @Option(
+            help: """
+                queries.json of Tests/Bench/frequent_queries.py (terms cut from random positions of the corpus text, so \
+                weighted by how often they occur), beside a link to corpus.jsonl; its classes run as f2, f3, f4 and fand2.
+                """
+        )
+        var frequentQueries: String?
+
         @Option(help: "The shared bench_search.py; its tantivy_bigram engine runs on the same files when tantivy is installed.")
         var anchorScript: String = "../shared/bench/bench_search.py"
 
@@ -26,7 +34,7 @@ extension Bench {
         var rounds: Int = 2
 
         @Option(help: "Query classes to time, comma-separated.")
-        var classes: String = "q2,q3,q4,and2"
+        var classes: String = "q2,q3,q4,and2,f2,f3,f4,fand2"
 
         @Flag(inversion: .prefixedNo, help: "Also serve the corpus from a granary server and load it with wrk.")
         var http = true
@@ -45,6 +53,18 @@ extension Bench {
             let classes = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: [Any]] ?? [:]
             return classes.mapValues { items in items.map { ($0 as? String).map { [$0] } ?? ($0 as? [String] ?? []) } }
         }
+
+        /// The uniform classes of `queries` and, when given, the frequency-weighted ones of `frequent` renamed
+        /// (q2 → f2, and2 → fand2).
+        static func queryClasses(_ queries: String, frequent: String?) throws -> [String: [[String]]] {
+            var classes = try Self.queryClasses(queries)
+            if let frequent {
+                for (name, items) in try Self.queryClasses(frequent) { classes[Self.frequentName(name)] = items }
+            }
+            return classes
+        }
+
+        static func frequentName(_ name: String) -> String { name.hasPrefix("q") ? "f" + name.dropFirst() : "f" + name }
 
         func run() async throws {
             let viewer = User(id: "bench", username: "bench", displayName: "bench", role: .learner, institution: nil, createdAt: Date())
@@ -101,13 +121,13 @@ extension Bench {
             print("index arrays, MiB: " + index.footprint.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value >> 20)" }.joined(separator: ", "))
             print("index: \(stats.textUnits) code units of text, \(stats.bigramKeys) bigram keys, \(stats.postings) postings")
 
-            let classes = try Self.queryClasses(self.queries)
+            let classes = try Self.queryClasses(self.queries, frequent: self.frequentQueries)
             var queries: [String: [[String]]] = [:]
             var report: [String: Any] = ["documents": documents.count, "build_s": Review.seconds(built), "index_mib": Double(anonymous) / 1024]
             print("ranked top-20 in process, ms: without counts (what tantivy does) | with total and facets (what the API does)")
             print("class    p50      p99    |   p50      p99    | hit counts equal to a scan")
             for name in self.classes.split(separator: ",").map(String.init) {
-                let items = classes[name] ?? []
+                guard let items = classes[name], !items.isEmpty else { continue }
                 queries[name] = items
                 func time(counts: Bool) -> (p50: Double, p99: Double) {
                     for terms in items.prefix(10) { _ = index.search(Self.query(terms, viewer: viewer, counts: counts)) }
@@ -158,23 +178,44 @@ extension Bench {
             }
 
             if FileManager.default.fileExists(atPath: self.anchorScript) {
-                // The script reads corpus.jsonl and queries.json beside itself: run a copy next to ours.
-                let folder = URL(fileURLWithPath: self.corpus).deletingLastPathComponent().path
-                let copy = folder + "/bench_search.py"
-                try? FileManager.default.removeItem(atPath: copy)
-                try FileManager.default.copyItem(atPath: self.anchorScript, toPath: copy)
-                try? FileManager.default.removeItem(atPath: folder + "/results_search.jsonl")
-                print("running \(self.anchor) (bench_search.py) on the same files …")
-                if (try? runProgram("/usr/bin/env", ["python3", copy, self.anchor])) != nil,
-                    let line = try? String(contentsOfFile: folder + "/results_search.jsonl", encoding: .utf8).split(separator: "\n").last
-                {
-                    print(line)
-                    report["anchor"] = try JSONSerialization.jsonObject(with: Data(line.utf8))
-                } else {
-                    print("the anchor did not run (pip install tantivy)")
+                var anchors: [String: Any] = [:]
+                let folders =
+                    [(URL(fileURLWithPath: self.queries).deletingLastPathComponent().path, { (name: String) in name })]
+                    + (self.frequentQueries.map { [(URL(fileURLWithPath: $0).deletingLastPathComponent().path, Self.frequentName)] } ?? [])
+                for (folder, rename) in folders {
+                    guard let classes = try self.runAnchor(in: folder) else { break }
+                    for (name, figures) in classes { anchors[rename(name)] = figures }
+                }
+                if !anchors.isEmpty {
+                    report["anchor"] = anchors
+                    print("ranked top-20 p99, ms: Granary | \(self.anchor) | ratio (target ≤ 0.5)")
+                    for name in self.classes.split(separator: ",").map(String.init) {
+                        guard let ours = (report[name] as? [String: Any])?["p99_ms"] as? Double,
+                            let theirs = (anchors[name] as? [String: Any])?["p99_ms"] as? Double, theirs > 0
+                        else { continue }
+                        print(String(format: "%-6@ %8.3f | %8.3f | %.2f", name as NSString, ours, theirs, ours / theirs))
+                    }
                 }
             }
             print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+        }
+
+        /// Runs the anchor engine of bench_search.py on the corpus.jsonl and queries.json of `folder` (the script reads
+        /// them beside itself, so a copy runs there); its figures per class, or nil when it did not run.
+        func runAnchor(in folder: String) throws -> [String: Any]? {
+            let copy = folder + "/bench_search.py"
+            try? FileManager.default.removeItem(atPath: copy)
+            try FileManager.default.copyItem(atPath: self.anchorScript, toPath: copy)
+            try? FileManager.default.removeItem(atPath: folder + "/results_search.jsonl")
+            print("running \(self.anchor) (bench_search.py) on \(folder) …")
+            guard (try? runProgram("/usr/bin/env", ["python3", copy, self.anchor])) != nil,
+                let line = try? String(contentsOfFile: folder + "/results_search.jsonl", encoding: .utf8).split(separator: "\n").last,
+                let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            else {
+                print("the anchor did not run (pip install tantivy)")
+                return nil
+            }
+            return record["classes"] as? [String: Any]
         }
 
         static func query(_ terms: [String], viewer: User, counts: Bool) -> SearchQuery {

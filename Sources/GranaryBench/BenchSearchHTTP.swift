@@ -41,7 +41,7 @@ extension Bench.Search {
         try await server.waitForIntegrityCheck()
         var figures: [String: Any] = ["start_s": server.startSeconds]
         print("HTTP, \(connections) connections, 10 s per class (wrk, one thread; granary serve --event-loops 1): requests/s, p50 ms, p99 ms")
-        for name in ["q2", "q3", "q4", "and2"] {
+        for name in ["q2", "q3", "q4", "and2", "f2", "f3", "f4", "fand2"] {
             let paths = (queries[name] ?? []).map { "/api/v1/search?pageSize=20&q=" + Self.queryValue($0) }
             guard !paths.isEmpty else { continue }
             let run = try Self.wrk(
@@ -65,14 +65,15 @@ extension Bench.Search {
         terms.joined(separator: " ").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
     }
 
-    /// One wrk run of 10 s over `paths` in turn, with one request header: requests/s, p50 and p99 in ms, and a note
+    /// One wrk run of `seconds` over `paths` in turn, with one request header: requests/s, p50 and p99 in ms, and a note
     /// when some answers were not 2xx.
     static func wrk(
         paths: [String],
         header: (name: String, value: String),
         port: Int,
         work: String,
-        connections: Int
+        connections: Int,
+        seconds: Int = 10
     ) throws -> (rate: Double, p50: Double, p99: Double, note: String) {
         let pathFile = work + "/paths.txt"
         try paths.joined(separator: "\n").write(toFile: pathFile, atomically: true, encoding: .utf8)
@@ -86,7 +87,10 @@ extension Bench.Search {
           return wrk.format("GET", paths[next], { ["\(header.name)"] = "\(header.value)" })
         end
         """.write(toFile: script, atomically: true, encoding: .utf8)
-        let output = try runProgram("/usr/bin/wrk", ["-t1", "-c\(connections)", "-d10s", "--latency", "-s", script, "http://127.0.0.1:\(port)"])
+        let output = try runProgram(
+            "/usr/bin/wrk",
+            ["-t1", "-c\(connections)", "-d\(seconds)s", "--timeout", "30s", "--latency", "-s", script, "http://127.0.0.1:\(port)"]
+        )
         let rate =
             output.split(separator: "\n").first { $0.hasPrefix("Requests/sec:") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
         let note = output.contains("Non-2xx") ? " (some answers were not 2xx)" : ""
