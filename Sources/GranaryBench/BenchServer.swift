@@ -59,7 +59,11 @@ struct BenchServer {
         try Data(#"{"title":"基准上传","major":"460110","course":"c1","knowledgePoints":["p1"],"original":true}"#.utf8)
             .write(to: URL(fileURLWithPath: metadataFile))
         try await prepare(library)
+        return try await Self.launch(data: data, metadata: metadata, arguments: arguments, username: "bench", metadataFile: metadataFile)
+    }
 
+    /// Starts `granary serve` on a library that is already there and logs in as `username`.
+    static func launch(data: String, metadata: String, arguments: [String], username: String, metadataFile: String = "") async throws -> BenchServer {
         let port = Int.random(in: 20_000..<60_000)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
@@ -78,18 +82,26 @@ struct BenchServer {
             try await Task.sleep(for: .milliseconds(50))
         }
         let startSeconds = Bench.Review.seconds(ContinuousClock.now - started)
-        let session = try runProgram(
-            "/usr/bin/curl",
-            [
-                "-sf", "-H", "Content-Type: application/json", "-d", #"{"username":"bench","password":"bench-password"}"#,
-                "http://127.0.0.1:\(port)/api/v1/sessions",
-            ]
-        )
-        guard let object = try JSONSerialization.jsonObject(with: Data(session.utf8)) as? [String: Any], let token = object["token"] as? String else {
+        guard let token = try? Self.login(port: port, username: username) else {
             process.terminate()
             throw BenchError("could not log in to the bench server")
         }
         return BenchServer(process: process, port: port, token: token, metadataFile: metadataFile, startSeconds: startSeconds)
+    }
+
+    /// Logs in as `username` (password `bench-password`) and returns the session token.
+    static func login(port: Int, username: String) throws -> String {
+        let session = try runProgram(
+            "/usr/bin/curl",
+            [
+                "-sf", "-H", "Content-Type: application/json", "-d", #"{"username":"\#(username)","password":"bench-password"}"#,
+                "http://127.0.0.1:\(port)/api/v1/sessions",
+            ]
+        )
+        guard let object = try JSONSerialization.jsonObject(with: Data(session.utf8)) as? [String: Any], let token = object["token"] as? String else {
+            throw BenchError("could not log in as \(username)")
+        }
+        return token
     }
 
     /// Uploads one file with curl; returns the wall time and the server's peak resident memory growth during it.

@@ -1,3 +1,5 @@
+import GranaryModel
+
 extension PaperSearch {
     /// Lowers the violation by the best single swap (ties to the higher value) until the paper is feasible or no
     /// swap lowers it, then by pairs of swaps for the score and difficulty. When that stalls and `patience` is
