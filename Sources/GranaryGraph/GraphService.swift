@@ -251,37 +251,39 @@ public struct GraphService: Sendable {
     /// Job → the skills it requires → the courses that teach them → their published resources.
     public func path(job id: String) async throws -> JobPath {
         let index = try await self.index()
-        return try await self.database.writer.read { db in
-            guard let job = index.node(.job, id), let stored = try CatalogueStore.fetchJob(db, id: id) else {
-                throw GranaryError.notFound(LocalizedText(zh: "岗位", en: "Job"), id)
-            }
-            let skills = index.predecessors(of: job, via: .requiredBy).sorted { (index.names[Int($0)], $0) < (index.names[Int($1)], $1) }
-            let steps = try skills.map { skill in
-                let key = index.keys[Int(skill)]
-                let course = index.predecessors(of: skill, via: .teaches).first
-                let courseStep = course.map { course in
-                    JobPath.CourseStep(
-                        id: index.keys[Int(course)],
-                        name: index.names[Int(course)],
-                        major: index.predecessors(of: course, via: .hasCourse).first.map { index.keys[Int($0)] } ?? "",
-                        category: index.details[Int(course)].flatMap(CourseCategory.init) ?? .core
-                    )
-                }
-                let resources = try LibraryFacts.liveResources(db, onPoint: key, limit: JobPath.resourcesPerSkill)
-                let prerequisites = index.predecessors(of: skill, via: .prerequisiteOf).map {
-                    JobPath.PointReference(id: index.keys[Int($0)], name: index.names[Int($0)])
-                }
-                return JobPath.SkillStep(
-                    id: key,
-                    name: index.names[Int(skill)],
-                    course: courseStep,
-                    prerequisites: prerequisites.sorted { $0.name < $1.name },
-                    resources: resources.newest.map { JobPath.ResourceStep(id: $0.id, title: $0.title, kind: $0.kind) },
-                    resourceCount: resources.count
+        guard let job = index.node(.job, id), let stored = try await self.database.writer.read({ db in try CatalogueStore.fetchJob(db, id: id) })
+        else {
+            throw GranaryError.notFound(LocalizedText(zh: "岗位", en: "Job"), id)
+        }
+        let skills = index.predecessors(of: job, via: .requiredBy).sorted { (index.names[Int($0)], $0) < (index.names[Int($1)], $1) }
+        let resources = try await self.resourceCounts.newestResources(
+            onPoints: Set(skills.map { index.keys[Int($0)] }),
+            limit: JobPath.resourcesPerSkill
+        )
+        let steps = skills.map { skill in
+            let key = index.keys[Int(skill)]
+            let course = index.predecessors(of: skill, via: .teaches).first
+            let courseStep = course.map { course in
+                JobPath.CourseStep(
+                    id: index.keys[Int(course)],
+                    name: index.names[Int(course)],
+                    major: index.predecessors(of: course, via: .hasCourse).first.map { index.keys[Int($0)] } ?? "",
+                    category: index.details[Int(course)].flatMap(CourseCategory.init) ?? .core
                 )
             }
-            return JobPath(job: stored, skills: steps)
+            let prerequisites = index.predecessors(of: skill, via: .prerequisiteOf).map {
+                JobPath.PointReference(id: index.keys[Int($0)], name: index.names[Int($0)])
+            }
+            return JobPath.SkillStep(
+                id: key,
+                name: index.names[Int(skill)],
+                course: courseStep,
+                prerequisites: prerequisites.sorted { $0.name < $1.name },
+                resources: resources[key]?.newest ?? [],
+                resourceCount: resources[key]?.count ?? 0
+            )
         }
+        return JobPath(job: stored, skills: steps)
     }
 }
 
@@ -341,17 +343,32 @@ private final class IndexCache: Sendable {
     }
 }
 
-/// How many published resources are on each point: what the map and the gaps show beside every point.
+/// What the graph shows of the published resources on points: their counts beside every point of the map and the
+/// gaps, and the newest few beside every skill of a job's path.
 public protocol PointResourceCounts: Sendable {
     /// The number of live resources whose published version is on each of `points`; points with none may be left out.
     func liveResources(onPoints points: Set<String>) async throws -> [String: Int]
+    /// For each of `points`: how many live resources are on it and the `limit` newest; points with none may be left
+    /// out.
+    func newestResources(onPoints points: Set<String>, limit: Int) async throws -> [String: (count: Int, newest: [JobPath.ResourceStep])]
 }
 
-/// The counts read from SQLite, one grouped query.
+/// The counts read from SQLite, one grouped query; the newest, a read per point.
 struct SQLPointResourceCounts: PointResourceCounts {
     let database: LibraryDatabase
 
     func liveResources(onPoints points: Set<String>) async throws -> [String: Int] {
         try await self.database.writer.read { db in try LibraryFacts.liveResourcesPerPoint(db, points: points) }
+    }
+
+    func newestResources(onPoints points: Set<String>, limit: Int) async throws -> [String: (count: Int, newest: [JobPath.ResourceStep])] {
+        try await self.database.writer.read { db in
+            var found: [String: (count: Int, newest: [JobPath.ResourceStep])] = [:]
+            for point in points {
+                let resources = try LibraryFacts.liveResources(db, onPoint: point, limit: limit)
+                found[point] = (resources.count, resources.newest.map { JobPath.ResourceStep(id: $0.id, title: $0.title, kind: $0.kind) })
+            }
+            return found
+        }
     }
 }

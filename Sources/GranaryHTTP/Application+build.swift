@@ -109,7 +109,7 @@ func buildRouter(
         offerings: OfferingStore(database: library.database),
         progress: ProgressStore(database: library.database),
         discussions: DiscussionStore(database: library.database),
-        recommendations: LearnerRecommendations(database: library.database),
+        recommendations: LearnerRecommendations(database: library.database, finder: IndexedResourceFinder(search: search)),
         analytics: Analytics(database: library.database)
     )
     let attempts = AttemptStore(database: library.database, offerings: learning.offerings)
@@ -169,6 +169,7 @@ func buildRouter(
     PaperController(papers: papers, attempts: attempts).addRoutes(to: api)
     ResourceController(
         resources: library.resources,
+        search: search,
         blobs: library.blobs,
         fileIO: FileIO(threadPool: .singleton),
         maximumUploadSize: configuration.maximumUploadSize,

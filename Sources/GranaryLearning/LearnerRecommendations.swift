@@ -5,13 +5,16 @@ import GranaryStore
 
 /// What a learner might study next (为你推荐), from what they studied and the course system's prerequisites:
 /// first the next items of the offerings they chose, then resources on points that build on points they studied,
-/// then more resources on the points they studied, and for a newcomer the library's most used and newest resources.
+/// then more resources on the points they studied, and for a newcomer the library's most rated and newest resources.
 public struct LearnerRecommendations: Sendable {
     let database: LibraryDatabase
+    let finder: any PublishedResourceFinder
 
-    /// Creates the service over the library's database.
-    public init(database: LibraryDatabase) {
+    /// Creates the service over the library's database; `finder` answers the questions over every published resource
+    /// (the search index in the service), SQL over the tables when nil.
+    public init(database: LibraryDatabase, finder: (any PublishedResourceFinder)? = nil) {
         self.database = database
+        self.finder = finder ?? SQLPublishedResourceFinder(database: database)
     }
 
     /// One suggested resource and why.
@@ -29,135 +32,120 @@ public struct LearnerRecommendations: Sendable {
         public var offering: String?
     }
 
+    /// What a learner's own history says, read in one go: every row is the learner's, so the reads stay small
+    /// however large the library.
+    private struct History {
+        var used: Set<String>
+        /// The live resources of the offerings the learner chose.
+        var offeringItems: [(resource: String, offering: String)]
+        var studied: Set<String>
+        /// Points whose prerequisite was studied and which were not.
+        var next: Set<String>
+    }
+
     /// Up to `limit` published resources `user` has not used yet, best first.
     public func suggestions(for user: User, limit: Int = 10) async throws -> [Suggestion] {
-        try await self.database.writer.read { db in
+        let history = try await self.database.writer.read { db in
             let used = Set(
                 try String.fetchAll(
                     db,
                     sql: """
                         SELECT itemId FROM progress WHERE user = ?1 AND itemType = 'resource'
                         UNION SELECT resource FROM resourceUses WHERE user = ?1
-                        UNION SELECT resource FROM ratings WHERE user = ?1
                         """,
                     arguments: [user.id]
                 )
-            )
+            ).union(try ResourceStore.rated(db, by: user.id))
+            // The items of chosen offerings, the latest chosen first, in course order.
+            let items = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT i.itemId AS resource, i.offering FROM enrollments e
+                    JOIN offerings o ON o.id = e.offering
+                    JOIN offeringItems i ON i.offering = o.id AND i.revision = o.revision AND i.itemType = 'resource'
+                    WHERE e.user = ?
+                    ORDER BY e.enrolledAt DESC, i.offering, i.unitPosition, i.position
+                    LIMIT 200
+                    """,
+                arguments: [user.id]
+            ).map { (resource: $0["resource"] as String, offering: $0["offering"] as String) }
+            let live = try ResourceStore.publishedFacts(db, ids: items.map(\.resource))
+            let studied = try ResourceStore.publishedPoints(db, ids: used)
+            let next = try CatalogueStore.pointsAfter(db, studied).subtracting(studied)
+            return History(used: used, offeringItems: items.filter { live[$0.resource] != nil }, studied: studied, next: next)
+        }
+        var picked: [(resource: String, reason: String, point: String?, offering: String?)] = []
+        var seen = history.used
+        func take(_ ids: [String], reason: String, point: (String) -> String? = { _ in nil }, offering: (String) -> String? = { _ in nil }) {
+            for id in ids where picked.count < limit && seen.insert(id).inserted {
+                picked.append((id, reason, point(id), offering(id)))
+            }
+        }
+        let offeringOf = Dictionary(history.offeringItems.map { ($0.resource, $0.offering) }, uniquingKeysWith: { first, _ in first })
+        take(history.offeringItems.map(\.resource), reason: "enrolled_offering", offering: { offeringOf[$0] })
+        // A resource retired meanwhile is left out below: ask for a few more than needed.
+        let wanted = limit + 5
+        for (points, reason) in [(history.next, "next_point"), (history.studied, "same_point")] where picked.count < limit && !points.isEmpty {
+            let hits = try await self.finder.newest(onPoints: points, excluding: seen, limit: wanted)
+            let pointOf = Dictionary(hits.map { ($0.resource, $0.point) }, uniquingKeysWith: { first, _ in first })
+            take(hits.map(\.resource), reason: reason, point: { pointOf[$0] })
+        }
+        if picked.count < limit { take(try await self.finder.mostRated(excluding: seen, limit: wanted), reason: "popular") }
+        return try await self.database.writer.read { [picked, seen] db in
+            var shown = try ResourceStore.publishedFacts(db, ids: picked.map(\.resource))
+            let names = try CatalogueStore.pointNames(db, ids: Set(picked.compactMap(\.point)))
+            // A newcomer, or one who has seen nearly everything: the newest, as long as there are any.
             var chosen: [Suggestion] = []
-            var seen = used
-            func take(_ rows: [Row], reason: String) {
-                for row in rows where chosen.count < limit {
-                    let id: String = row["resource"]
-                    guard seen.insert(id).inserted, let kind = ResourceKind(rawValue: row["kind"]) else { continue }
-                    chosen.append(
-                        Suggestion(
-                            resource: id,
-                            title: row["title"],
-                            kind: kind,
-                            course: row["course"],
-                            reason: reason,
-                            point: row["point"],
-                            pointName: row["pointName"],
-                            offering: row["offering"]
-                        )
+            func add(_ id: String, reason: String, point: String?, offering: String?) {
+                guard chosen.count < limit, let facts = shown[id] else { return }
+                chosen.append(
+                    Suggestion(
+                        resource: id,
+                        title: facts.title,
+                        kind: facts.kind,
+                        course: facts.course,
+                        reason: reason,
+                        point: point,
+                        pointName: point.flatMap { names[$0] },
+                        offering: offering
                     )
-                }
-            }
-            let published = """
-                JOIN resources r ON r.id = x.resource AND \(ReviewedItems.liveSQL("r"))
-                JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
-                """
-            // The next items of chosen offerings, in course order.
-            take(
-                try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT x.resource, x.offering, v.title, v.kind, v.course, NULL AS point, NULL AS pointName FROM (
-                            SELECT i.itemId AS resource, i.offering, e.enrolledAt, i.unitPosition, i.position FROM enrollments e
-                            JOIN offerings o ON o.id = e.offering
-                            JOIN offeringItems i ON i.offering = o.id AND i.revision = o.revision AND i.itemType = 'resource'
-                            WHERE e.user = ?
-                        ) x \(published)
-                        ORDER BY x.enrolledAt DESC, x.offering, x.unitPosition, x.position
-                        LIMIT 200
-                        """,
-                    arguments: [user.id]
-                ),
-                reason: "enrolled_offering"
-            )
-            let studied = """
-                SELECT DISTINCT rp.point FROM resourceVersionPoints rp JOIN resources r ON r.id = rp.resource AND rp.version = r.publishedVersion
-                WHERE rp.resource IN (
-                    SELECT itemId FROM progress WHERE user = ?1 AND itemType = 'resource'
-                    UNION SELECT resource FROM resourceUses WHERE user = ?1
-                    UNION SELECT resource FROM ratings WHERE user = ?1)
-                """
-            // Points that build on what was studied (the point's prerequisite was studied, the point was not).
-            take(
-                try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT x.resource, NULL AS offering, v.title, v.kind, v.course, x.point, p.name AS pointName FROM (
-                            SELECT DISTINCT rp.resource, rp.point FROM pointPrerequisites pp
-                            JOIN resourceVersionPoints rp ON rp.point = pp.point
-                            JOIN resources q ON q.id = rp.resource AND rp.version = q.publishedVersion
-                            WHERE pp.prerequisite IN (\(studied)) AND pp.point NOT IN (\(studied))
-                        ) x \(published)
-                        JOIN points p ON p.id = x.point
-                        ORDER BY r.updatedAt DESC LIMIT 200
-                        """,
-                    arguments: [user.id]
-                ),
-                reason: "next_point"
-            )
-            // More on the points studied.
-            take(
-                try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT x.resource, NULL AS offering, v.title, v.kind, v.course, x.point, p.name AS pointName FROM (
-                            SELECT DISTINCT rp.resource, rp.point FROM resourceVersionPoints rp
-                            JOIN resources q ON q.id = rp.resource AND rp.version = q.publishedVersion
-                            WHERE rp.point IN (\(studied))
-                        ) x \(published)
-                        JOIN points p ON p.id = x.point
-                        ORDER BY r.updatedAt DESC LIMIT 200
-                        """,
-                    arguments: [user.id]
-                ),
-                reason: "same_point"
-            )
-            // A newcomer: the most used, then the newest.
-            if chosen.count < limit {
-                take(
-                    try Row.fetchAll(
-                        db,
-                        sql: """
-                            SELECT x.resource, NULL AS offering, v.title, v.kind, v.course, NULL AS point, NULL AS pointName FROM (
-                                SELECT resource, COUNT(*) AS uses FROM resourceUses GROUP BY resource ORDER BY uses DESC LIMIT ?
-                            ) x \(published)
-                            ORDER BY x.uses DESC
-                            """,
-                        arguments: [limit + used.count]
-                    ),
-                    reason: "popular"
                 )
             }
+            for pick in picked { add(pick.resource, reason: pick.reason, point: pick.point, offering: pick.offering) }
             if chosen.count < limit {
-                take(
-                    try Row.fetchAll(
-                        db,
-                        sql: """
-                            SELECT x.resource, NULL AS offering, v.title, v.kind, v.course, NULL AS point, NULL AS pointName FROM (
-                                SELECT r.id AS resource FROM resources r WHERE \(ReviewedItems.liveSQL("r")) ORDER BY r.rowid DESC LIMIT ?
-                            ) x \(published)
-                            """,
-                        arguments: [limit + used.count]
-                    ),
-                    reason: "newest"
-                )
+                let newest = try ResourceStore.newestPublished(db, limit: limit + seen.count).filter { !seen.contains($0) }
+                shown = try ResourceStore.publishedFacts(db, ids: newest)
+                for id in newest { add(id, reason: "newest", point: nil, offering: nil) }
             }
             return chosen
+        }
+    }
+}
+
+/// What the learner recommendations ask of every published resource: the search index in the service
+/// (`IndexedResourceFinder` in HTTP), which follows the change feed and reads no table.
+public protocol PublishedResourceFinder: Sendable {
+    /// Up to `limit` published resources on any of `points`, newest first, none of `excluding`; each with the first of
+    /// `points` it is on.
+    func newest(onPoints points: Set<String>, excluding: Set<String>, limit: Int) async throws -> [(resource: String, point: String)]
+    /// Up to `limit` published resources with the most ratings, none of `excluding`; unrated ones are not popular.
+    func mostRated(excluding: Set<String>, limit: Int) async throws -> [String]
+}
+
+/// The finder over the tables, for a library served without the index (tools, tests of this target).
+struct SQLPublishedResourceFinder: PublishedResourceFinder {
+    let database: LibraryDatabase
+
+    func newest(onPoints points: Set<String>, excluding: Set<String>, limit: Int) async throws -> [(resource: String, point: String)] {
+        try await self.database.writer.read { db in
+            try ResourceStore.newestPublished(db, onPoints: points, limit: limit + excluding.count).filter { !excluding.contains($0.resource) }
+                .prefix(limit).map { $0 }
+        }
+    }
+
+    func mostRated(excluding: Set<String>, limit: Int) async throws -> [String] {
+        try await self.database.writer.read { db in
+            try ResourceStore.mostRated(db, limit: limit + excluding.count).filter { !excluding.contains($0) }.prefix(limit).map { $0 }
         }
     }
 }

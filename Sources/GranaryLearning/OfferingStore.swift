@@ -273,18 +273,20 @@ public struct OfferingStore: Sendable {
         )
     }
 
-    /// Fills in each item's title, kind and course.
+    /// Fills in each item's title, kind and course: one read for the resources and one for the papers, however many
+    /// items there are.
     static func describe(_ db: GRDB.Database, _ units: inout [Offering.Unit]) throws {
+        let items = units.flatMap(\.items)
+        let resources = try ResourceStore.headings(db, ids: Set(items.compactMap(\.resource)))
+        let papers = try PaperStore.headings(db, ids: Set(items.compactMap(\.paper)))
         for u in units.indices {
             for i in units[u].items.indices {
                 let item = units[u].items[i]
-                if let resource = item.resource {
-                    if let heading = try ResourceStore.heading(db, id: resource) {
-                        units[u].items[i].title = heading.title
-                        units[u].items[i].kind = heading.kind
-                        units[u].items[i].course = heading.course
-                    }
-                } else if let paper = item.paper, let heading = try PaperStore.heading(db, id: paper) {
+                if let heading = item.resource.flatMap({ resources[$0] }) {
+                    units[u].items[i].title = heading.title
+                    units[u].items[i].kind = heading.kind
+                    units[u].items[i].course = heading.course
+                } else if let heading = item.paper.flatMap({ papers[$0] }) {
                     units[u].items[i].title = heading.title
                     units[u].items[i].course = heading.course
                 }
@@ -404,7 +406,7 @@ public struct OfferingStore: Sendable {
             return state.status == .retired ? LocalizedText(zh: "资源“\(resource)”已下架", en: "resource '\(resource)' is retired") : nil
         }
         let paper = item.paper ?? ""
-        return try PaperStore.heading(db, id: paper) != nil
+        return try !PaperStore.headings(db, ids: [paper]).isEmpty
             ? nil : LocalizedText(zh: "试卷“\(paper)”不存在", en: "paper '\(paper)' does not exist")
     }
 

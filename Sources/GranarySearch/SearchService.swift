@@ -72,6 +72,37 @@ public struct SearchService: Sendable {
         return self.index.liveCounts(onPoints: points)
     }
 
+    /// A learner's resource list, newest first, from the index: a search with no terms. Nil for a list the index does
+    /// not hold (another role sees unpublished items too; a status other than approved), which the store answers.
+    public func list(_ filter: ResourceFilter, viewer: User, _ page: PageRequest) async throws -> Page<Resource>? {
+        guard viewer.role == .learner, filter.status == nil || filter.status == .approved else { return nil }
+        // A learner sees published resources only, which is what the index holds without a status.
+        var shown = filter
+        shown.status = nil
+        let results = try await self.search(SearchQuery("", viewer: viewer, sort: .newest, page: page, filter: shown))
+        let items = try await self.resources.published(ids: results.hits.map(\.document.id), viewer: viewer)
+        return Page(items: items, total: results.total, request: page)
+    }
+
+    /// The newest published resources on any of `points`, as of now (see `SearchIndex.newest(onPoints:)`).
+    public func newest(onPoints points: Set<String>, excluding: Set<String>, limit: Int) async throws -> [SearchIndex.PointHit] {
+        if !self.follower.isCurrent { try await self.follower.catchUp() }
+        return self.index.newest(onPoints: points, excluding: excluding, limit: limit)
+    }
+
+    /// How many published resources are on each point and the newest of them, as of now (see
+    /// `SearchIndex.newest(perPoint:)`).
+    public func newest(perPoint points: Set<String>, limit: Int) async throws -> [String: (count: Int, newest: [SearchDocument])] {
+        if !self.follower.isCurrent { try await self.follower.catchUp() }
+        return self.index.newest(perPoint: points, limit: limit)
+    }
+
+    /// The most rated published resources, as of now (see `SearchIndex.mostRated`).
+    public func mostRated(excluding: Set<String>, limit: Int) async throws -> [String] {
+        if !self.follower.isCurrent { try await self.follower.catchUp() }
+        return self.index.mostRated(excluding: excluding, limit: limit)
+    }
+
     /// Re-reads the resources the changes touched: the resource itself (created, new version, decision, rating,
     /// retirement) or, for a renamed knowledge point, every resource that shows it.
     static func apply(_ changes: [Change], to index: SearchIndex, resources: ResourceStore) async throws {

@@ -13,9 +13,18 @@ public protocol PaperOfferings: Sendable {
 /// What other targets read of papers and attempts, inside their own transactions: the narrow read model through
 /// which they see this target's tables.
 extension PaperStore {
-    /// A paper's title and course, or nil when there is no such paper.
-    public static func heading(_ db: GRDB.Database, id: String) throws -> (title: String, course: String)? {
-        try Row.fetchOne(db, sql: "SELECT title, course FROM papers WHERE id = ?", arguments: [id]).map { ($0["title"], $0["course"]) }
+    /// The title and course of each of these papers, in one read; ids of no paper are left out.
+    public static func headings(_ db: GRDB.Database, ids: Set<String>) throws -> [String: (title: String, course: String)] {
+        guard !ids.isEmpty else { return [:] }
+        var headings: [String: (title: String, course: String)] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT id, title, course FROM papers WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+            arguments: StatementArguments(Array(ids))
+        ) {
+            headings[row["id"]] = (row["title"], row["course"])
+        }
+        return headings
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GranaryLearning
 import GranaryModel
+import GranarySearch
 import GranaryStore
 import HTTPTypes
 import Hummingbird
@@ -8,6 +9,7 @@ import Hummingbird
 /// Granular resources: upload, metadata, versions, download, life cycle.
 struct ResourceController {
     let resources: ResourceStore
+    let search: SearchService
     let blobs: BlobStore
     let fileIO: FileIO
     /// Largest file accepted, in bytes.
@@ -100,7 +102,10 @@ struct ResourceController {
     @Sendable func list(request: Request, context: AuthenticatedContext) async throws -> Response {
         let uri = request.uri
         let filter = try uri.resourceFilter()
-        return try .json(try await self.resources.list(filter, viewer: context.user, try uri.pageRequest()))
+        let page = try uri.pageRequest()
+        // A learner's list is the published library, which the search index holds: counted and paged there.
+        if let listed = try await self.search.list(filter, viewer: context.user, page) { return try .json(listed) }
+        return try .json(try await self.resources.list(filter, viewer: context.user, page))
     }
 
     @Sendable func versions(request: Request, context: AuthenticatedContext) async throws -> Response {

@@ -32,4 +32,30 @@ extension CatalogueStore {
             arguments: StatementArguments(points + points)
         ).filter { !points.contains($0) }
     }
+
+    /// The names of these points by id; ids that name no point are left out.
+    public static func pointNames(_ db: GRDB.Database, ids: Set<String>) throws -> [String: String] {
+        guard !ids.isEmpty else { return [:] }
+        var names: [String: String] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT id, name FROM points WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+            arguments: StatementArguments(Array(ids))
+        ) {
+            names[row["id"]] = row["name"]
+        }
+        return names
+    }
+
+    /// The points that have any of `points` as a prerequisite (the next steps after them).
+    public static func pointsAfter(_ db: GRDB.Database, _ points: Set<String>) throws -> Set<String> {
+        guard !points.isEmpty else { return [] }
+        return Set(
+            try String.fetchAll(
+                db,
+                sql: "SELECT DISTINCT point FROM pointPrerequisites WHERE prerequisite IN (\(databaseQuestionMarks(count: points.count)))",
+                arguments: StatementArguments(Array(points))
+            )
+        )
+    }
 }

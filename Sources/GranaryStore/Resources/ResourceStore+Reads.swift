@@ -3,18 +3,23 @@ import GranaryModel
 
 /// What other targets read of resources inside their own transactions.
 extension ResourceStore {
-    /// The title, kind and course of the version that stands for resource `id` (the published one, else the current
-    /// draft); nil when there is no such resource.
-    public static func heading(_ db: GRDB.Database, id: String) throws -> (title: String, kind: ResourceKind?, course: String)? {
-        try Row.fetchOne(
+    /// The title, kind and course of the version that stands for each of these resources (the published one, else
+    /// the current draft), in one read; ids of no resource are left out.
+    public static func headings(_ db: GRDB.Database, ids: Set<String>) throws -> [String: (title: String, kind: ResourceKind?, course: String)] {
+        guard !ids.isEmpty else { return [:] }
+        var headings: [String: (title: String, kind: ResourceKind?, course: String)] = [:]
+        for row in try Row.fetchAll(
             db,
             sql: """
-                SELECT v.title, v.kind, v.course FROM resources r
+                SELECT r.id, v.title, v.kind, v.course FROM resources r
                 JOIN resourceVersions v ON v.resource = r.id AND v.version = \(ReviewedItems.standingVersionSQL("r"))
-                WHERE r.id = ?
+                WHERE r.id IN (\(databaseQuestionMarks(count: ids.count)))
                 """,
-            arguments: [id]
-        ).map { ($0["title"], ResourceKind(rawValue: $0["kind"]), $0["course"]) }
+            arguments: StatementArguments(Array(ids))
+        ) {
+            headings[row["id"]] = (row["title"], ResourceKind(rawValue: row["kind"]), row["course"])
+        }
+        return headings
     }
 
     /// The other resources rated 4 or 5 stars by accounts that rated `id` so, with how many such accounts each
@@ -33,5 +38,83 @@ extension ResourceStore {
             counts[row[0]] = row[1]
         }
         return counts
+    }
+
+    /// The title, kind and course of the published version of each of these resources that is live; the others
+    /// are left out.
+    public static func publishedFacts(_ db: GRDB.Database, ids: [String]) throws -> [String: (title: String, kind: ResourceKind, course: String)] {
+        guard !ids.isEmpty else { return [:] }
+        var facts: [String: (title: String, kind: ResourceKind, course: String)] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT r.id, v.title, v.kind, v.course FROM resources r
+                JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
+                WHERE r.id IN (\(databaseQuestionMarks(count: ids.count))) AND \(ReviewedItems.liveSQL("r"))
+                """,
+            arguments: StatementArguments(ids)
+        ) {
+            guard let kind = ResourceKind(rawValue: row["kind"]) else { continue }
+            facts[row["id"]] = (row["title"], kind, row["course"])
+        }
+        return facts
+    }
+
+    /// The points the published versions of these resources are on.
+    public static func publishedPoints(_ db: GRDB.Database, ids: Set<String>) throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return Set(
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT p.point FROM resourceVersionPoints p JOIN resources r ON r.id = p.resource AND p.version = r.publishedVersion
+                    WHERE p.resource IN (\(databaseQuestionMarks(count: ids.count)))
+                    """,
+                arguments: StatementArguments(Array(ids))
+            )
+        )
+    }
+
+    /// The resources `user` (an id) rated.
+    public static func rated(_ db: GRDB.Database, by user: String) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT resource FROM ratings WHERE user = ?", arguments: [user])
+    }
+
+    /// The ids of the `limit` live resources created last.
+    public static func newestPublished(_ db: GRDB.Database, limit: Int) throws -> [String] {
+        try String.fetchAll(
+            db,
+            sql: "SELECT id FROM resources r WHERE \(ReviewedItems.liveSQL("r")) ORDER BY r.rowid DESC LIMIT ?",
+            arguments: [limit]
+        )
+    }
+
+    /// The `limit` live resources last updated whose published version is on any of `points`, with the first such
+    /// point; a read over every resource on those points (the search index answers this in the service).
+    public static func newestPublished(_ db: GRDB.Database, onPoints points: Set<String>, limit: Int) throws -> [(resource: String, point: String)] {
+        guard !points.isEmpty else { return [] }
+        var seen = Set<String>()
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT p.resource, p.point FROM resourceVersionPoints p
+                JOIN resources r ON r.id = p.resource AND p.version = r.publishedVersion AND \(ReviewedItems.liveSQL("r"))
+                WHERE p.point IN (\(databaseQuestionMarks(count: points.count)))
+                ORDER BY r.updatedAt DESC, p.resource, p.position
+                """,
+            arguments: StatementArguments(Array(points))
+        ).compactMap { row in seen.insert(row["resource"]).inserted ? (row["resource"], row["point"]) : nil }.prefix(limit).map { $0 }
+    }
+
+    /// The `limit` live resources with the most ratings, then the higher mean.
+    public static func mostRated(_ db: GRDB.Database, limit: Int) throws -> [String] {
+        try String.fetchAll(
+            db,
+            sql: """
+                SELECT a.resource FROM ratings a JOIN resources r ON r.id = a.resource AND \(ReviewedItems.liveSQL("r"))
+                GROUP BY a.resource ORDER BY COUNT(*) DESC, AVG(a.stars) DESC, r.createdAt DESC LIMIT ?
+                """,
+            arguments: [limit]
+        )
     }
 }

@@ -453,6 +453,26 @@ public struct ResourceStore: Sendable {
         }
     }
 
+    /// The published versions of these resources as `viewer` sees them, in the order given; ids that are not live are
+    /// left out. For a list whose order and page the search index chose.
+    public func published(ids: [String], viewer: User) async throws -> [Resource] {
+        guard !ids.isEmpty else { return [] }
+        return try await self.database.writer.read { db in
+            let versions = try Dictionary(
+                Row.fetchAll(
+                    db,
+                    sql:
+                        "SELECT id, publishedVersion FROM resources r WHERE id IN (\(databaseQuestionMarks(count: ids.count))) AND \(ReviewedItems.liveSQL("r"))",
+                    arguments: StatementArguments(ids)
+                ).map { ($0["id"] as String, $0["publishedVersion"] as Int) },
+                uniquingKeysWith: { first, _ in first }
+            )
+            return try ids.compactMap { id in
+                try versions[id].flatMap { try Self.fetch(db, id: id, version: $0) }.map { Self.presented($0, viewer: viewer) }
+            }
+        }
+    }
+
     /// Learners and other teachers see the published version, with the status it had when it was approved,
     /// whatever is happening to a newer version.
     private static func presented(_ resource: Resource, viewer: User) -> Resource {
