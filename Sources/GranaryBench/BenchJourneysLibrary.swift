@@ -252,40 +252,27 @@ struct JourneyLibrary {
                 uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, major FROM courses").map { ($0["id"] as String, $0["major"] as String) }
             )
         }
+        let shared = (sha256: blob.sha256, size: blob.size)
         try await self.library.database.writer.write { [plans] db in
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO blobs (sha256, size, mime, createdAt) VALUES (?, ?, 'text/plain', ?)",
-                arguments: [blob.sha256, blob.size, Date()]
-            )
-            let resource = try db.makeStatement(
-                sql: """
-                    INSERT INTO resources (id, currentVersion, publishedVersion, status, createdBy, createdAt, updatedAt, submittedAt,
-                        publishedMajor, publishedCourse, publishedKind, publishedOriginal)
-                    VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            )
-            let version = try db.makeStatement(
-                sql: """
-                    INSERT INTO resourceVersions (resource, version, title, description, major, course, original, kind, sha256, canonicalName,
-                        createdBy, createdAt)
-                    VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            )
-            let point = try db.makeStatement(sql: "INSERT INTO resourceVersionPoints (resource, version, point, position) VALUES (?, 1, ?, ?)")
+            let rows = try BenchResourceRows(db, blob: shared)
             for (index, plan) in plans.enumerated() {
-                let major = majorOf[plan.course]!
-                let original = index % 10 < 8
                 let text = texts.isEmpty ? (title: "基准资源 \(index)", description: "") : texts[index % texts.count]
-                try resource.execute(arguments: [
-                    plan.id, plan.pending ? nil : 1, plan.pending ? "pending" : "approved", plan.author, plan.created, plan.created,
-                    plan.pending ? plan.created : nil, plan.pending ? nil : major, plan.pending ? nil : plan.course,
-                    plan.pending ? nil : plan.kind.rawValue, plan.pending ? nil : original,
-                ])
-                try version.execute(arguments: [
-                    plan.id, text.title, text.description, major, plan.course, original, plan.kind.rawValue, blob.sha256, "基准_\(index).txt",
-                    plan.author, plan.created,
-                ])
-                for (position, id) in plan.points.enumerated() { try point.execute(arguments: [plan.id, id, position]) }
+                try rows.insert(
+                    .init(
+                        id: plan.id,
+                        pending: plan.pending,
+                        author: plan.author,
+                        created: plan.created,
+                        major: majorOf[plan.course]!,
+                        course: plan.course,
+                        kind: plan.kind,
+                        original: index % 10 < 8,
+                        title: text.title,
+                        description: text.description,
+                        canonicalName: "基准_\(index).txt",
+                        points: plan.points
+                    )
+                )
             }
         }
         self.samples.resources = (0..<1000).map { _ in plans[self.random.below(total)].id }

@@ -112,42 +112,29 @@ extension Bench {
             let blob = try await upload.finish()
             let kinds = ResourceKind.allCases
             let origin = ISO8601DateFormatter().date(from: "2024-01-01T00:00:00Z")!
+            let shared = (sha256: blob.sha256, size: blob.size)
             try await library.database.writer.write { db in
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO blobs (sha256, size, mime, createdAt) VALUES (?, ?, 'text/plain', ?)",
-                    arguments: [blob.sha256, blob.size, Date()]
-                )
-                let resource = try db.makeStatement(
-                    sql: """
-                        INSERT INTO resources (id, currentVersion, publishedVersion, status, createdBy, createdAt, updatedAt, submittedAt,
-                            publishedMajor, publishedCourse, publishedKind, publishedOriginal)
-                        VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """
-                )
-                let version = try db.makeStatement(
-                    sql: """
-                        INSERT INTO resourceVersions (resource, version, title, description, major, course, original, kind, sha256, canonicalName,
-                            createdBy, createdAt)
-                        VALUES (?, 1, ?, ?, '460110', 'c1', ?, ?, ?, ?, ?, ?)
-                        """
-                )
-                let point = try db.makeStatement(sql: "INSERT INTO resourceVersionPoints (resource, version, point, position) VALUES (?, 1, 'p1', 0)")
+                let rows = try BenchResourceRows(db, blob: shared)
                 for index in 0..<(pending + published) {
-                    let id = UUID().uuidString.lowercased()
                     let isPending = index < pending
-                    // Spread over three years, so the yearly update has real work to do.
-                    let created = origin.addingTimeInterval(Double(index) * 94_608_000 / Double(pending + published))
-                    let kind = kinds[index % kinds.count]
-                    let original = index % 10 < 8
-                    try resource.execute(arguments: [
-                        id, isPending ? nil : 1, isPending ? "pending" : "approved", author.id, created, created, isPending ? created : nil,
-                        isPending ? nil : "460110", isPending ? nil : "c1", isPending ? nil : kind.rawValue, isPending ? nil : original,
-                    ])
                     let text = !isPending && index - pending < texts.count ? texts[index - pending] : (title: "基准资源 \(index)", description: "")
-                    try version.execute(arguments: [
-                        id, text.title, text.description, original, kind.rawValue, blob.sha256, "基准_\(index).txt", author.id, created,
-                    ])
-                    try point.execute(arguments: [id])
+                    try rows.insert(
+                        .init(
+                            id: UUID().uuidString.lowercased(),
+                            pending: isPending,
+                            author: author.id,
+                            // Spread over three years, so the yearly update has real work to do.
+                            created: origin.addingTimeInterval(Double(index) * 94_608_000 / Double(pending + published)),
+                            major: "460110",
+                            course: "c1",
+                            kind: kinds[index % kinds.count],
+                            original: index % 10 < 8,
+                            title: text.title,
+                            description: text.description,
+                            canonicalName: "基准_\(index).txt",
+                            points: ["p1"]
+                        )
+                    )
                 }
             }
         }
