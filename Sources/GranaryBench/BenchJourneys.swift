@@ -39,6 +39,9 @@ extension Bench {
         @Option(help: "Time only routes whose name contains one of these, comma-separated.")
         var only: String?
 
+        @Option(help: "Leave out routes whose name contains one of these, comma-separated (say, analytics,report).")
+        var skip: String?
+
         @Flag(inversion: .prefixedNo, help: "Reuse the library of an earlier run of the same size.")
         var reuse = true
 
@@ -68,7 +71,8 @@ extension Bench {
             }
 
             let routes = JourneyRoute.all(samples).filter { route in
-                self.only.map { $0.split(separator: ",").contains { route.name.contains($0) } } ?? true
+                (self.only.map { $0.split(separator: ",").contains { route.name.contains($0) } } ?? true)
+                    && !(self.skip.map { $0.split(separator: ",").contains { route.name.contains($0) } } ?? false)
             }
             let health = JourneyRoute(name: "GET /api/v1/health", role: nil, paths: ["/api/v1/health"])
             let first = try self.time(health, tokens: tokens, port: server.port)
