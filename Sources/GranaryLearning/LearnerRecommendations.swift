@@ -83,7 +83,7 @@ public struct LearnerRecommendations: Sendable {
         }
         let offeringOf = Dictionary(history.offeringItems.map { ($0.resource, $0.offering) }, uniquingKeysWith: { first, _ in first })
         take(history.offeringItems.map(\.resource), reason: "enrolled_offering", offering: { offeringOf[$0] })
-        // A resource retired meanwhile is left out below: ask for a few more than needed.
+        // A resource retired between the index's answer and the read below is left out: ask for a few more.
         let wanted = limit + 5
         for (points, reason) in [(history.next, "next_point"), (history.studied, "same_point")] where picked.count < limit && !points.isEmpty {
             let hits = try await self.finder.newest(onPoints: points, excluding: seen, limit: wanted)
@@ -94,7 +94,6 @@ public struct LearnerRecommendations: Sendable {
         return try await self.database.writer.read { [picked, seen] db in
             var shown = try ResourceStore.publishedFacts(db, ids: picked.map(\.resource))
             let names = try CatalogueStore.pointNames(db, ids: Set(picked.compactMap(\.point)))
-            // A newcomer, or one who has seen nearly everything: the newest, as long as there are any.
             var chosen: [Suggestion] = []
             func add(_ id: String, reason: String, point: String?, offering: String?) {
                 guard chosen.count < limit, let facts = shown[id] else { return }
@@ -112,6 +111,7 @@ public struct LearnerRecommendations: Sendable {
                 )
             }
             for pick in picked { add(pick.resource, reason: pick.reason, point: pick.point, offering: pick.offering) }
+            // A newcomer, or one who has seen nearly everything: the newest, as long as there are any.
             if chosen.count < limit {
                 let newest = try ResourceStore.newestPublished(db, limit: limit + seen.count).filter { !seen.contains($0) }
                 shown = try ResourceStore.publishedFacts(db, ids: newest)
