@@ -49,6 +49,11 @@ public struct SearchService: Sendable {
         try await self.follower.catchUp()
     }
 
+    /// Applies what committed since the index last looked, when anything did: every read starts here.
+    private func current() async throws {
+        if !self.follower.isCurrent { try await self.follower.catchUp() }
+    }
+
     /// The feed sequence number the index reflects.
     public var position: Int64 {
         self.follower.position
@@ -56,19 +61,19 @@ public struct SearchService: Sendable {
 
     /// Runs a query against the index as of now.
     public func search(_ query: SearchQuery) async throws -> SearchResults {
-        if !self.follower.isCurrent { try await self.follower.catchUp() }
+        try await self.current()
         return self.index.search(query)
     }
 
     /// The published resources most related to `signals`, as of now (see `SearchIndex.related`).
     public func related(_ signals: SearchIndex.Relatedness, limit: Int) async throws -> [SearchIndex.RelatedHit] {
-        if !self.follower.isCurrent { try await self.follower.catchUp() }
+        try await self.current()
         return self.index.related(signals, limit: limit)
     }
 
     /// How many published resources are on each of `points`, as of now (see `SearchIndex.liveCounts`).
     public func liveCounts(onPoints points: Set<String>) async throws -> [String: Int] {
-        if !self.follower.isCurrent { try await self.follower.catchUp() }
+        try await self.current()
         return self.index.liveCounts(onPoints: points)
     }
 
@@ -86,20 +91,20 @@ public struct SearchService: Sendable {
 
     /// The newest published resources on any of `points`, as of now (see `SearchIndex.newest(onPoints:)`).
     public func newest(onPoints points: Set<String>, excluding: Set<String>, limit: Int) async throws -> [SearchIndex.PointHit] {
-        if !self.follower.isCurrent { try await self.follower.catchUp() }
+        try await self.current()
         return self.index.newest(onPoints: points, excluding: excluding, limit: limit)
     }
 
     /// How many published resources are on each point and the newest of them, as of now (see
     /// `SearchIndex.newest(perPoint:)`).
     public func newest(perPoint points: Set<String>, limit: Int) async throws -> [String: (count: Int, newest: [SearchDocument])] {
-        if !self.follower.isCurrent { try await self.follower.catchUp() }
+        try await self.current()
         return self.index.newest(perPoint: points, limit: limit)
     }
 
     /// The most rated published resources, as of now (see `SearchIndex.mostRated`).
     public func mostRated(excluding: Set<String>, limit: Int) async throws -> [String] {
-        if !self.follower.isCurrent { try await self.follower.catchUp() }
+        try await self.current()
         return self.index.mostRated(excluding: excluding, limit: limit)
     }
 
