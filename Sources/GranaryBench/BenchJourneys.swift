@@ -249,9 +249,13 @@ extension Bench {
             var path = self.corpus
             if !FileManager.default.fileExists(atPath: path) {
                 let folder = self.work + "/corpus"
-                print("generating the corpus with gen_corpus.py in \(folder) …")
-                _ = try runProgram("/usr/bin/env", ["python3", "../shared/bench/gen_corpus.py", "\(self.resources)", folder, "42"])
                 path = folder + "/corpus.jsonl"
+                if !FileManager.default.fileExists(atPath: path) {
+                    // gen_corpus.py writes into the folder but does not make it.
+                    print("generating the corpus with gen_corpus.py in \(folder) …")
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    _ = try runProgram("/usr/bin/env", ["python3", "../shared/bench/gen_corpus.py", "\(self.resources)", folder, "42"])
+                }
             }
             return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap { line in
                 guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }

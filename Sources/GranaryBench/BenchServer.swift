@@ -77,7 +77,8 @@ struct BenchServer {
         process.standardOutput = FileHandle.nullDevice
         let started = ContinuousClock.now
         try process.run()
-        for _ in 0..<1200 {
+        // At 200,000 resources the search index alone takes 30–40 s to build, and a migration adds to it.
+        for _ in 0..<3600 {
             if (try? runProgram("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/api/v1/health"])) != nil { break }
             try await Task.sleep(for: .milliseconds(50))
         }
