@@ -73,13 +73,22 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
     // The map's counts of published resources per point come from the search index's columns, not the tables.
     let graph = GraphService(database: library.database, resourceCounts: IndexedPointCounts(search: search))
     let integrity = IntegrityCheck(library: library, logger: logger)
+    let analytics = Analytics(database: library.database)
     let polling = ChangeFeedPolling(
         feed: library.database.feed,
-        followers: [search.catchUp, graph.catchUp],
+        // The usage index comes last: its first catch-up builds it (seconds at full size), off the request path.
+        followers: [search.catchUp, graph.catchUp, analytics.prepare],
         interval: .milliseconds(250),
         logger: logger
     )
-    let router = try buildRouter(library: library, configuration: configuration, integrity: integrity, search: search, graph: graph)
+    let router = try buildRouter(
+        library: library,
+        configuration: configuration,
+        integrity: integrity,
+        search: search,
+        graph: graph,
+        analytics: analytics
+    )
     return Application(
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
@@ -95,7 +104,8 @@ func buildRouter(
     configuration: AppConfiguration,
     integrity: IntegrityCheck,
     search: SearchService,
-    graph: GraphService
+    graph: GraphService,
+    analytics: Analytics? = nil
 ) throws -> Router<AppRequestContext> {
     let registry = PrometheusCollectorRegistry()
     let openAPIPath = configuration.metadataDirectory + "/openapi.json"
@@ -110,7 +120,7 @@ func buildRouter(
         progress: ProgressStore(database: library.database),
         discussions: DiscussionStore(database: library.database),
         recommendations: LearnerRecommendations(database: library.database, finder: IndexedResourceFinder(search: search)),
-        analytics: Analytics(database: library.database)
+        analytics: analytics ?? Analytics(database: library.database)
     )
     let attempts = AttemptStore(database: library.database, offerings: learning.offerings)
     let questions = QuestionStore(database: library.database)
@@ -136,7 +146,7 @@ func buildRouter(
         ),
         authoring: AuthoringPages(pages: pages, papers: papers, questions: questions, maximumUploadSize: configuration.maximumUploadSize),
         review: ReviewPages(pages: pages, reviews: reviews, resources: library.resources, questions: questions, catalogue: library.catalogue),
-        report: ReportPages(pages: pages, reports: ReportService(database: library.database)),
+        report: ReportPages(pages: pages, reports: ReportService(database: library.database, analytics: learning.analytics)),
         attempts: AttemptPages(pages: pages, attempts: attempts, offerings: learning.offerings, papers: papers),
         learning: LearningPages(
             pages: pages,
@@ -178,7 +188,7 @@ func buildRouter(
     learning.addRoutes(to: api)
     ReviewController(reviews: reviews).addRoutes(to: api)
     SearchController(search: search, recommendations: recommendations).addRoutes(to: api)
-    ReportController(reports: ReportService(database: library.database)).addRoutes(to: api)
+    ReportController(reports: ReportService(database: library.database, analytics: learning.analytics)).addRoutes(to: api)
     // The Chinese pages at `/`, clients of the same stores and services.
     web.addRoutes(to: router)
     return router

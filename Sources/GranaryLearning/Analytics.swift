@@ -10,11 +10,14 @@ public struct Analytics: Sendable {
     let database: LibraryDatabase
     /// Writes views and downloads, many to a transaction when they come together.
     private let uses: UseWriter
+    /// Every use and rating by day, in memory, for the usage figures.
+    private let usage: UsageIndex
 
     /// Creates the service over the library's database.
     public init(database: LibraryDatabase) {
         self.database = database
         self.uses = UseWriter(database: database)
+        self.usage = UsageIndex(database: database)
     }
 
     /// What a use of a resource's bytes was.
@@ -34,8 +37,9 @@ public struct Analytics: Sendable {
 
     // MARK: - Resources
 
-    /// Views, downloads, completions and ratings between `from` (inclusive) and `to` (exclusive), grouped by
-    /// resource, course or kind, with a time series in Asia/Shanghai days or months.
+    /// Views, downloads, completions and ratings on the Asia/Shanghai days from `from`'s to the one before `to`
+    /// (whole days: the API's periods are), grouped by resource, course or kind, with a time series in days or
+    /// months. Added up from the usage index, so a period costs the same at any library size.
     public func resources(
         from: Date,
         to: Date,
@@ -43,79 +47,87 @@ public struct Analytics: Sendable {
         interval: ResourceAnalytics.Interval,
         _ page: PageRequest
     ) async throws -> ResourceAnalytics {
-        try await self.database.writer.read { db in
-            let key: String
-            let name: String
+        let state = try await self.usage.current()
+        let days = Self.days(from, to)
+        let tally = self.usage.tally(state, days: days.first, days.end, monthly: interval == .month)
+        // Groups are numbered as the index numbers resources, courses and kinds, so adding up takes no hashing.
+        let (groupKeys, groupOf): ([String], (Int) -> Int) =
             switch grouping {
-            case .resource: (key, name) = ("f.resource", "f.title")
-            case .course: (key, name) = ("f.course", "COALESCE(c.name, f.course)")
-            case .kind: (key, name) = ("f.kind", "f.kind")
+            case .resource: (state.resourceIds, { $0 })
+            case .course: (state.courseIds, { Int(state.courses[$0]) })
+            case .kind: (state.kindIds, { Int(state.kinds[$0]) })
             }
-            let uses = """
-                WITH facts AS (
-                    SELECT r.id AS resource, v.title, v.course, v.kind FROM resources r
-                    JOIN resourceVersions v ON v.resource = r.id AND v.version = \(ReviewedItems.standingVersionSQL("r"))
-                ), uses AS (
-                    SELECT resource, user, action = 'view' AS views, action = 'download' AS downloads, 0 AS completions,
-                           NULL AS stars, at FROM resourceUses WHERE at >= ?1 AND at < ?2
-                    UNION ALL
-                    SELECT itemId, user, 0, 0, 1, NULL, completedAt FROM progress
-                    WHERE itemType = 'resource' AND completedAt >= ?1 AND completedAt < ?2
-                    UNION ALL
-                    SELECT resource, user, 0, 0, 0, stars, ratedAt FROM ratings WHERE ratedAt >= ?1 AND ratedAt < ?2
-                )
-                """
-            let figures =
-                "SUM(u.views) AS views, SUM(u.downloads) AS downloads, SUM(u.completions) AS completions, COUNT(u.stars) AS ratings, AVG(u.stars) AS stars"
-            let joined = "FROM uses u JOIN facts f ON f.resource = u.resource LEFT JOIN courses c ON c.id = f.course"
-            let arguments: StatementArguments = [from, to]
+        var totals = UsageIndex.State.Counts()
+        var groups = [UsageIndex.State.Counts](repeating: .init(), count: groupKeys.count)
+        var used: [Int] = []
+        for resource in tally.active {
+            let counts = tally.counts(resource)
+            let group = groupOf(resource)
+            totals.add(counts)
+            if groups[group].used + groups[group].ratings == 0 { used.append(group) }
+            groups[group].add(counts)
+        }
+        // Most used first, then most rated, then by key: the first page's worth kept in order, the rest passed over.
+        let shown = used.first(page.offset + page.pageSize) {
+            (groups[$0].used, groups[$0].ratings, groupKeys[$1]) > (groups[$1].used, groups[$1].ratings, groupKeys[$0])
+        }.dropFirst(page.offset).map { (key: groupKeys[$0], value: groups[$0]) }
+        let keys = Set(shown.map(\.key))
+        let names: [String: String] = try await self.database.writer.read { db in
+            switch grouping {
+            case .resource: try ResourceStore.headings(db, ids: keys).mapValues(\.title)
+            case .course: try CatalogueStore.courseNames(db, ids: keys)
+            case .kind: Dictionary(uniqueKeysWithValues: keys.map { ($0, ResourceKind(rawValue: $0)?.chineseName ?? $0) })
+            }
+        }
+        return ResourceAnalytics(
+            from: from,
+            to: to,
+            by: grouping,
+            interval: interval,
+            totals: Self.figures(totals),
+            users: tally.users,
+            items: shown.map { ResourceAnalytics.Group(key: $0.key, name: names[$0.key] ?? $0.key, figures: Self.figures($0.value)) },
+            total: used.count,
+            series: tally.periods.sorted { $0.key < $1.key }.map { ResourceAnalytics.Period(period: $0.key, figures: Self.figures($0.value)) }
+        )
+    }
 
-            let totalsRow = try Row.fetchOne(db, sql: uses + " SELECT \(figures), COUNT(DISTINCT u.user) AS users " + joined, arguments: arguments)
-            let groupCount = try Int.fetchOne(db, sql: uses + " SELECT COUNT(DISTINCT \(key)) " + joined, arguments: arguments) ?? 0
-            let groups = try Row.fetchAll(
-                db,
-                sql: uses + """
-                     SELECT \(key) AS key, MAX(\(name)) AS name, \(figures) \(joined)
-                    GROUP BY \(key) ORDER BY SUM(u.views) + SUM(u.downloads) + SUM(u.completions) DESC, COUNT(u.stars) DESC, \(key)
-                    LIMIT ?3 OFFSET ?4
-                    """,
-                arguments: arguments + [page.pageSize, page.offset]
-            ).map { row in
-                var label: String = row["name"]
-                if grouping == .kind, let kind = ResourceKind(rawValue: label) { label = kind.chineseName }
-                return ResourceAnalytics.Group(key: row["key"], name: label, figures: Self.figures(row))
-            }
-            // SQLite's datetime() reads GRDB's stored UTC text; China keeps one offset all year.
-            let format = interval == .day ? "%Y-%m-%d" : "%Y-%m"
-            let series = try Row.fetchAll(
-                db,
-                sql: uses + """
-                     SELECT strftime('\(format)', u.at, '+8 hours') AS period, \(figures) \(joined)
-                    GROUP BY period ORDER BY period
-                    """,
-                arguments: arguments
-            ).map { ResourceAnalytics.Period(period: $0["period"], figures: Self.figures($0)) }
-            return ResourceAnalytics(
-                from: from,
-                to: to,
-                by: grouping,
-                interval: interval,
-                totals: totalsRow.map(Self.figures) ?? .zero,
-                users: totalsRow?["users"] ?? 0,
-                items: groups,
-                total: groupCount,
-                series: series
-            )
+    /// The Asia/Shanghai days a period covers, as days since 1970-01-01: from `from`'s day to the day of the last
+    /// instant before `to`.
+    private static func days(_ from: Date, _ to: Date) -> (first: Int, end: Int) {
+        (UsageIndex.State.day(of: from), UsageIndex.State.day(of: to.addingTimeInterval(-0.001)) + 1)
+    }
+
+    /// The accounts (ids) that viewed, downloaded or completed a resource, or completed a paper of an offering, on the
+    /// Asia/Shanghai days of the period.
+    public func learningUsers(from: Date, to: Date) async throws -> Set<String> {
+        let days = Self.days(from, to)
+        return try await self.usage.current().users(days: days.first, days.end)
+    }
+
+    /// The ratings as they stand that were given on the Asia/Shanghai days of the period (a rating changed since
+    /// counts on the day of the change): the resource and the stars of each.
+    public func ratings(from: Date, to: Date) async throws -> [(resource: String, stars: Int)] {
+        let days = Self.days(from, to)
+        let state = try await self.usage.current()
+        return state.ratings.compactMap { key, rating in
+            guard rating.day >= days.first && rating.day < days.end else { return nil }
+            return (state.resourceIds[Int(key >> 32)], Int(rating.stars))
         }
     }
 
-    private static func figures(_ row: Row) -> ResourceAnalytics.Figures {
+    /// Builds the usage index, or brings it up to date (it does so on first use otherwise).
+    @Sendable public func prepare() async throws {
+        try await self.usage.prepare()
+    }
+
+    private static func figures(_ counts: UsageIndex.State.Counts) -> ResourceAnalytics.Figures {
         ResourceAnalytics.Figures(
-            views: row["views"] ?? 0,
-            downloads: row["downloads"] ?? 0,
-            completions: row["completions"] ?? 0,
-            ratings: row["ratings"] ?? 0,
-            averageStars: (row["stars"] as Double?).map { ($0 * 100).rounded() / 100 }
+            views: counts.views,
+            downloads: counts.downloads,
+            completions: counts.completions,
+            ratings: counts.ratings,
+            averageStars: counts.ratings == 0 ? nil : (Double(counts.stars) / Double(counts.ratings) * 100).rounded() / 100
         )
     }
 
@@ -145,18 +157,35 @@ public struct Analytics: Sendable {
                 figures[author, default: .init()].attemptsSubmitted = given.attempts
             }
             // Reuse is a state, not an act: the published offerings as they stand.
+            // The standing version's course is the published one kept on the resource, else the draft's: a published
+            // resource's row answers without a read of its version, which at 15,000 items was two thirds of the time.
             let reuse = """
                 FROM offerings o
                 JOIN offeringItems i ON i.offering = o.id AND i.revision = o.revision AND i.itemType = 'resource'
                 JOIN resources r ON r.id = i.itemId
-                JOIN resourceVersions v ON v.resource = r.id AND v.version = \(ReviewedItems.standingVersionSQL("r"))
                 WHERE o.status = 'published'
                 """
-            let across = "COUNT(DISTINCT CASE WHEN v.course <> o.course THEN r.id END)"
-            let others = "COUNT(DISTINCT CASE WHEN r.createdBy <> o.createdBy THEN r.id END)"
-            for row in try Row.fetchAll(db, sql: "SELECT o.createdBy, \(across), \(others) \(reuse) GROUP BY o.createdBy") {
-                figures[row[0], default: .init()].resourcesReusedAcrossCourses = row[1]
-                figures[row[0], default: .init()].othersResourcesUsed = row[2]
+            let course = """
+                CASE WHEN r.publishedVersion IS NOT NULL THEN r.publishedCourse
+                ELSE (SELECT v.course FROM resourceVersions v WHERE v.resource = r.id AND v.version = r.currentVersion) END
+                """
+            // One read of the items, added up per teacher and (distinct across teachers) for the library.
+            var reused: [String: (across: Set<String>, others: Set<String>)] = [:]
+            var reusedByAnyone: (across: Set<String>, others: Set<String>) = ([], [])
+            for row in try Row.fetchAll(db, sql: "SELECT o.createdBy, r.id, \(course) <> o.course, r.createdBy <> o.createdBy \(reuse)") {
+                let (teacher, resource, acrossCourses, othersResource): (String, String, Bool, Bool) = (row[0], row[1], row[2], row[3])
+                if acrossCourses {
+                    reused[teacher, default: ([], [])].across.insert(resource)
+                    reusedByAnyone.across.insert(resource)
+                }
+                if othersResource {
+                    reused[teacher, default: ([], [])].others.insert(resource)
+                    reusedByAnyone.others.insert(resource)
+                }
+            }
+            for (teacher, sets) in reused {
+                figures[teacher, default: .init()].resourcesReusedAcrossCourses = sets.across.count
+                figures[teacher, default: .init()].othersResourcesUsed = sets.others.count
             }
             let gradingHours = try AttemptStore.gradingHours(db, from: from, to: to)
             for (user, hours) in gradingHours {
@@ -181,10 +210,8 @@ public struct Analytics: Sendable {
             }
             totals.medianGradingHours = Self.median(gradingHours.values.flatMap { $0 })
             // Distinct across teachers: two teachers reusing the same resource count it once for the library.
-            if let row = try Row.fetchOne(db, sql: "SELECT \(across), \(others) \(reuse)") {
-                totals.resourcesReusedAcrossCourses = row[0]
-                totals.othersResourcesUsed = row[1]
-            }
+            totals.resourcesReusedAcrossCourses = reusedByAnyone.across.count
+            totals.othersResourcesUsed = reusedByAnyone.others.count
             return TeachingAnalytics(
                 from: from,
                 to: to,
@@ -291,5 +318,22 @@ actor UseWriter {
                 }
             }
         }
+    }
+}
+
+extension Sequence {
+    /// The first `count` elements in the order `areInIncreasingOrder` gives, without sorting the rest: each element
+    /// is compared with the last kept one and, only when it goes before it, put in its place.
+    func first(_ count: Int, by areInIncreasingOrder: (Element, Element) -> Bool) -> [Element] {
+        guard count > 0 else { return [] }
+        var kept: [Element] = []
+        kept.reserveCapacity(count + 1)
+        for element in self {
+            if kept.count == count, !areInIncreasingOrder(element, kept[kept.count - 1]) { continue }
+            let position = kept.partitionPoint { areInIncreasingOrder(element, $0) }
+            kept.insert(element, at: position)
+            if kept.count > count { kept.removeLast() }
+        }
+        return kept
     }
 }

@@ -10,10 +10,13 @@ import GranaryStore
 /// questions. A year runs from 1 January 00:00 to 31 December 24:00 in Asia/Shanghai.
 public struct ReportService: Sendable {
     private let database: LibraryDatabase
+    /// Who learned and how resources were rated: the usage index adds that up.
+    private let analytics: Analytics
 
-    /// Creates the service.
-    public init(database: LibraryDatabase) {
+    /// Creates the service; `analytics` is the service's own, whose usage index it shares (one of its own otherwise).
+    public init(database: LibraryDatabase, analytics: Analytics? = nil) {
         self.database = database
+        self.analytics = analytics ?? Analytics(database: database)
     }
 
     /// Where the guideline's years are cut.
@@ -42,12 +45,16 @@ public struct ReportService: Sendable {
     public func report(year: Int, now: Date? = nil) async throws -> MonitoringReport {
         let now = now ?? self.database.clock.now()
         let (start, end) = Self.bounds(of: year)
+        // From the usage index, as of its last catch-up: at most a moment older than what the transaction reads.
+        let learning = try await self.analytics.learningUsers(from: start, to: end)
+        let ratings = try await self.analytics.ratings(from: start, to: end)
         return try await self.database.writer.read { db in
             var library = Tally()
             var majors: [String: Tally] = [:]
             var courses: [String: Tally] = [:]
             // SQLite groups the published resources by what the rules look at; Swift adds up a few hundred groups.
-            for row in try LibraryFacts.liveResourceGroups(db, start: start, end: end) {
+            let groups = try LibraryFacts.liveResourceGroups(db, start: start, end: end)
+            for row in groups {
                 let group = Tally.Group(
                     kind: row.kind,
                     original: row.original,
@@ -59,8 +66,14 @@ public struct ReportService: Sendable {
                 majors[row.major, default: Tally()].add(group)
                 courses[row.course, default: Tally()].add(group)
             }
-            // Resources added or given a new version in the year, counted once each, per course (and so per major).
-            for row in try LibraryFacts.liveResourcesVersioned(db, start: start, end: end) {
+            // Resources added or given a new version in the year, counted once each, per course (and so per major):
+            // those made in the year, and those made before that got a version in it.
+            for group in groups where group.existedAtEnd && !group.existedAtStart {
+                library.updated += group.count
+                majors[group.major, default: Tally()].updated += group.count
+                courses[group.course, default: Tally()].updated += group.count
+            }
+            for row in try LibraryFacts.liveResourcesRevised(db, start: start, end: end) {
                 library.updated += row.count
                 majors[row.major, default: Tally()].updated += row.count
                 courses[row.course, default: Tally()].updated += row.count
@@ -72,8 +85,8 @@ public struct ReportService: Sendable {
 
             var rules = library.resourceRules(textOrImage: textOrImage, cited: cited)
             let allCourses = try LibraryFacts.courses(db)
-            rules += try Self.coverageRules(db, courses: allCourses)
-            rules += try Self.usageRules(db, start: start, end: end)
+            rules += try Self.coverageRules(db, courses: allCourses, withResources: Set(groups.map(\.course)))
+            rules += try Self.usageRules(db, start: start, end: end, learning: learning, ratings: ratings)
 
             let majorNames = try LibraryFacts.majorNames(db)
             let courseNames = Dictionary(uniqueKeysWithValues: allCourses.map { ($0.id, $0.name) })
@@ -96,9 +109,9 @@ public struct ReportService: Sendable {
 
     private static func coverageRules(
         _ db: GRDB.Database,
-        courses: [(id: String, name: String, category: CourseCategory)]
+        courses: [(id: String, name: String, category: CourseCategory)],
+        withResources coursesWithResources: Set<String>
     ) throws -> [MonitoringReport.Rule] {
-        let coursesWithResources = try LibraryFacts.coursesWithLiveResources(db)
         let pointsWithResources = try LibraryFacts.pointsWithLiveResources(db)
         let pointsWithQuestions = try LibraryFacts.pointsWithLiveQuestions(db)
         let coursesWithQuestions = try LibraryFacts.coursesWithLiveQuestions(db)
@@ -154,15 +167,24 @@ public struct ReportService: Sendable {
 
     // MARK: - Usage
 
-    private static func usageRules(_ db: GRDB.Database, start: Date, end: Date) throws -> [MonitoringReport.Rule] {
+    private static func usageRules(
+        _ db: GRDB.Database,
+        start: Date,
+        end: Date,
+        learning: Set<String>,
+        ratings: [(resource: String, stars: Int)]
+    ) throws -> [MonitoringReport.Rule] {
         let accounts = try LibraryFacts.hostAccounts(db, start: start, end: end)
-        let learning = try Analytics.learningUsers(db, from: start, to: end)
         let inactive = accounts.filter { !($0.acted || learning.contains($0.id)) }.map {
             MonitoringReport.Item(type: "user", id: $0.username, name: $0.displayName)
         }
-        let ratings = try LibraryFacts.ratings(db, start: start, end: end)
-        let low = ratings.filter { $0.stars < 4 }
-            .map { MonitoringReport.Item(type: "rating", id: $0.resource, name: "\($0.title)（\($0.stars) 星）") }
+        // The lowest first; only the listed ones need their titles.
+        let low = ratings.filter { $0.stars < 4 }.sorted { ($0.stars, $0.resource) < ($1.stars, $1.resource) }
+        let listed = low.prefix(MonitoringReport.itemLimit)
+        let titles = try ResourceStore.headings(db, ids: Set(listed.map(\.resource)))
+        let items = listed.map {
+            MonitoringReport.Item(type: "rating", id: $0.resource, name: "\(titles[$0.resource]?.title ?? $0.resource)（\($0.stars) 星）")
+        }
         return [
             Threshold.atLeast(4, 5).rule(
                 "usage_coverage",
@@ -171,7 +193,14 @@ public struct ReportService: Sendable {
                 of: accounts.count,
                 items: inactive
             ),
-            Threshold.atLeast(9, 10).rule("satisfaction", "评价满意度（4 星及以上）不低于 90%", count: ratings.count - low.count, of: ratings.count, items: low),
+            Threshold.atLeast(9, 10).rule(
+                "satisfaction",
+                "评价满意度（4 星及以上）不低于 90%",
+                count: ratings.count - low.count,
+                of: ratings.count,
+                items: items,
+                itemsTotal: low.count
+            ),
         ]
     }
 }

@@ -29,6 +29,7 @@ import Testing
     static let perTarget = [
         "store 1 accounts, catalogue, resources, questions, events",
         "store 2 indexes for related resources and the newest-first list",
+        "store 3 indexes for the report and teaching analytics",
         "assessment 1 papers and attempts",
         "learning 1 offerings, enrolments, progress, discussions, resource use",
         "review 1 claims and decisions",
@@ -59,6 +60,12 @@ import Testing
     static let addedSince = [
         "index ratings_user": "CREATE INDEX ratings_user ON ratings(user, stars)",
         "index resources_updated": "CREATE INDEX resources_updated ON resources(updatedAt DESC, id)",
+        "index resources_created": "CREATE INDEX resources_created ON resources(createdAt, createdBy)",
+        "index resources_live_facts":
+            "CREATE INDEX resources_live_facts ON resources(publishedMajor, publishedCourse, publishedKind, publishedOriginal, createdAt, publishedVersion, status) WHERE publishedVersion IS NOT NULL AND status <> 'retired'",
+        "index resources_live_original":
+            "CREATE INDEX resources_live_original ON resources(publishedOriginal, createdAt, id) WHERE publishedVersion IS NOT NULL AND status <> 'retired'",
+        "index resourceVersions_later": "CREATE INDEX resourceVersions_later ON resourceVersions(createdAt, resource) WHERE version > 1",
     ]
 
     /// The single list's schema and what came after it: what every library has now.

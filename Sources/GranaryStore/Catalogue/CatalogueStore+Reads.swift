@@ -47,6 +47,20 @@ extension CatalogueStore {
         return names
     }
 
+    /// The names of these courses by id; ids that name no course are left out.
+    public static func courseNames(_ db: GRDB.Database, ids: Set<String>) throws -> [String: String] {
+        guard !ids.isEmpty else { return [:] }
+        var names: [String: String] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT id, name FROM courses WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+            arguments: StatementArguments(Array(ids))
+        ) {
+            names[row["id"]] = row["name"]
+        }
+        return names
+    }
+
     /// The points that have any of `points` as a prerequisite (the next steps after them).
     public static func pointsAfter(_ db: GRDB.Database, _ points: Set<String>) throws -> Set<String> {
         guard !points.isEmpty else { return [] }

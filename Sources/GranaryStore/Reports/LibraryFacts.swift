@@ -21,37 +21,43 @@ public enum LibraryFacts {
     /// Live resources grouped by their published major, course, kind and originality, and by whether they existed at
     /// `start` and at `end`.
     public static func liveResourceGroups(_ db: GRDB.Database, start: Date, end: Date) throws -> [ResourceGroup] {
+        // Grouped in the order of `resources_live_facts`, which holds every column read here, so SQLite walks that
+        // index once and sorts nothing; the two dates split each group in Swift (made before start is also before end).
         try Row.fetchAll(
             db,
             sql: """
                 SELECT publishedMajor AS major, publishedCourse AS course, publishedKind AS kind, publishedOriginal AS original,
-                       createdAt < ?1 AS existedAtStart, createdAt < ?2 AS existedAtEnd, COUNT(*) AS n
+                       COUNT(*) AS n, SUM(createdAt < ?1) AS atStart, SUM(createdAt < ?2) AS atEnd
                 FROM resources r WHERE \(ReviewedItems.liveSQL("r"))
-                GROUP BY 1, 2, 3, 4, 5, 6
+                GROUP BY 1, 2, 3, 4
                 """,
             arguments: [start, end]
-        ).map { row in
-            ResourceGroup(
-                major: row["major"],
-                course: row["course"],
-                kind: ResourceKind(rawValue: row["kind"]) ?? .other,
-                original: row["original"],
-                existedAtStart: row["existedAtStart"],
-                existedAtEnd: row["existedAtEnd"],
-                count: row["n"]
-            )
+        ).flatMap { row -> [ResourceGroup] in
+            let (count, atStart, atEnd): (Int, Int, Int) = (row["n"], row["atStart"], row["atEnd"])
+            return [(true, true, atStart), (false, true, atEnd - atStart), (false, false, count - atEnd)].filter { $0.2 > 0 }.map {
+                ResourceGroup(
+                    major: row["major"],
+                    course: row["course"],
+                    kind: ResourceKind(rawValue: row["kind"]) ?? .other,
+                    original: row["original"],
+                    existedAtStart: $0.0,
+                    existedAtEnd: $0.1,
+                    count: $0.2
+                )
+            }
         }
     }
 
-    /// Per published major and course: how many live resources got a version (their first or a later one) between
-    /// `start` and `end`, each counted once.
-    public static func liveResourcesVersioned(_ db: GRDB.Database, start: Date, end: Date) throws -> [(major: String, course: String, count: Int)] {
+    /// Per published major and course: how many live resources made before `start` got a later version between
+    /// `start` and `end`. (Those made in the period got their first one in it: `liveResourceGroups` counts them.)
+    public static func liveResourcesRevised(_ db: GRDB.Database, start: Date, end: Date) throws -> [(major: String, course: String, count: Int)] {
+        // `resourceVersions_later` holds only the versions after the first, so the period's new resources cost nothing.
         try Row.fetchAll(
             db,
             sql: """
-                SELECT r.publishedMajor AS major, r.publishedCourse AS course, COUNT(DISTINCT r.id) AS n
-                FROM resourceVersions x JOIN resources r ON r.id = x.resource
-                WHERE x.createdAt >= ?1 AND x.createdAt < ?2 AND \(ReviewedItems.liveSQL("r"))
+                SELECT r.publishedMajor AS major, r.publishedCourse AS course, COUNT(*) AS n FROM resources r
+                WHERE r.id IN (SELECT x.resource FROM resourceVersions x WHERE x.version > 1 AND x.createdAt >= ?1 AND x.createdAt < ?2)
+                AND r.createdAt < ?1 AND \(ReviewedItems.liveSQL("r"))
                 GROUP BY 1, 2
                 """,
             arguments: [start, end]
@@ -86,11 +92,6 @@ public enum LibraryFacts {
         ).map { ($0["id"], $0["title"]) }
     }
 
-    /// The courses with at least one live resource.
-    public static func coursesWithLiveResources(_ db: GRDB.Database) throws -> Set<String> {
-        Set(try String.fetchAll(db, sql: "SELECT DISTINCT publishedCourse FROM resources r WHERE \(ReviewedItems.liveSQL("r"))"))
-    }
-
     /// The points the published version of at least one live resource is on.
     public static func pointsWithLiveResources(_ db: GRDB.Database) throws -> Set<String> {
         // Asked point by point: each stops at its first published resource, instead of listing every resource's points.
@@ -108,10 +109,15 @@ public enum LibraryFacts {
 
     /// The points at least one live question assesses.
     public static func pointsWithLiveQuestions(_ db: GRDB.Database) throws -> Set<String> {
+        // Point by point, each stopping at its first live question, as for resources.
         Set(
             try String.fetchAll(
                 db,
-                sql: "SELECT DISTINCT qp.point FROM questionPoints qp JOIN questions q ON q.id = qp.question WHERE \(ReviewedItems.liveSQL("q"))"
+                sql: """
+                    SELECT id FROM points WHERE EXISTS (
+                        SELECT 1 FROM questionPoints qp JOIN questions q ON q.id = qp.question
+                        WHERE qp.point = points.id AND \(ReviewedItems.liveSQL("q")))
+                    """
             )
         )
     }
@@ -171,20 +177,6 @@ public enum LibraryFacts {
                 """,
             arguments: [start, end]
         ).map { HostAccount(id: $0["id"], username: $0["username"], displayName: $0["displayName"], acted: $0["acted"]) }
-    }
-
-    /// The ratings given between `start` and `end`: the resource, its current title and the stars.
-    public static func ratings(_ db: GRDB.Database, start: Date, end: Date) throws -> [(resource: String, title: String, stars: Int)] {
-        try Row.fetchAll(
-            db,
-            sql: """
-                SELECT ratings.resource, ratings.stars, v.title FROM ratings
-                JOIN resources r ON r.id = ratings.resource
-                JOIN resourceVersions v ON v.resource = r.id AND v.version = r.currentVersion
-                WHERE ratings.ratedAt >= ? AND ratings.ratedAt < ?
-                """,
-            arguments: [start, end]
-        ).map { ($0["resource"], $0["title"], $0["stars"]) }
     }
 
     // MARK: - Per point

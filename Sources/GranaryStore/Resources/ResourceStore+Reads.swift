@@ -118,3 +118,50 @@ extension ResourceStore {
         )
     }
 }
+
+extension ResourceStore {
+    /// The course and kind of the version that stands for each resource (the published one, else the current draft),
+    /// of every resource when `ids` is nil; one row each, read with a cursor.
+    public static func standingFacts(
+        _ db: GRDB.Database,
+        ids: Set<String>? = nil,
+        _ body: (_ id: String, _ course: String, _ kind: String) throws -> Void
+    )
+        throws
+    {
+        var sql = """
+            SELECT r.id, v.course, v.kind FROM resources r
+            JOIN resourceVersions v ON v.resource = r.id AND v.version = \(ReviewedItems.standingVersionSQL("r"))
+            """
+        var arguments = StatementArguments()
+        if let ids {
+            guard !ids.isEmpty else { return }
+            sql += " WHERE r.id IN (\(databaseQuestionMarks(count: ids.count)))"
+            arguments = StatementArguments(Array(ids))
+        }
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() {
+            try body(row[0], row[1], row[2])
+        }
+    }
+
+    /// Every rating of these resources (of all resources when `resources` is nil): resource, account id, stars and
+    /// the Asia/Shanghai day it was given on, as days since 1970-01-01.
+    public static func ratingDays(
+        _ db: GRDB.Database,
+        resources: Set<String>? = nil,
+        _ body: (_ resource: String, _ user: String, _ stars: Int, _ day: Int) throws -> Void
+    ) throws {
+        var sql = "SELECT resource, user, stars, (CAST(strftime('%s', ratedAt) AS INTEGER) + 28800) / 86400 FROM ratings"
+        var arguments = StatementArguments()
+        if let resources {
+            guard !resources.isEmpty else { return }
+            sql += " WHERE resource IN (\(databaseQuestionMarks(count: resources.count)))"
+            arguments = StatementArguments(Array(resources))
+        }
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() {
+            try body(row[0], row[1], row[2], row[3])
+        }
+    }
+}
