@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GranaryModel
 import GranaryStore
 import Synchronization
 
@@ -238,7 +239,7 @@ actor UpdateGate {
 extension UsageIndex.State {
     /// The Asia/Shanghai day of `date`, as days since 1970-01-01.
     static func day(of date: Date) -> Int {
-        Int(((date.timeIntervalSince1970 + 28_800) / 86_400).rounded(.down))
+        ChinaDate.dayNumber(of: date)
     }
 }
 
@@ -351,18 +352,9 @@ extension UsageIndex.State {
         return Set(seen.indices.lazy.filter { seen[$0] }.map { self.userIds[$0] })
     }
 
-    /// `2026-11-29` or `2026-11` for a day counted from 1970-01-01 (the proleptic Gregorian calendar's civil date).
+    /// `2026-11-29` or `2026-11` for a day counted from 1970-01-01.
     static func period(day: Int, monthly: Bool) -> String {
-        // Howard Hinnant's civil_from_days.
-        let z = day + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shifted = (5 * dayOfYear + 2) / 153
-        let dayOfMonth = dayOfYear - (153 * shifted + 2) / 5 + 1
-        let month = shifted < 10 ? shifted + 3 : shifted - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, dayOfMonth) = ChinaDate.civil(day)
         return monthly ? String(format: "%04d-%02d", year, month) : String(format: "%04d-%02d-%02d", year, month, dayOfMonth)
     }
 }
