@@ -298,11 +298,22 @@ import Testing
                     institution: nil,
                     actor: nil
                 )
-                _ = try await fixture.library.resources.rate(id: id, stars: index < good ? 4 + index % 2 : 3, comment: nil, user: learner)
+                // Below four: 3 stars, then 2.
+                _ = try await fixture.library.resources.rate(
+                    id: id,
+                    stars: index < good ? 4 + index % 2 : 3 - (index - good),
+                    comment: nil,
+                    user: learner
+                )
             }
             let satisfaction = try await fixture.rule("satisfaction")
             #expect(satisfaction.denominator == 10)
             #expect(satisfaction.pass == expected)
+            // A failing rule lists the ratings under four stars, lowest first, each with the resource's title.
+            let stars = satisfaction.items.map { $0.name.split(separator: "（").last.map(String.init) ?? "" }
+            #expect(stars == (expected ? [] : ["2 星）", "3 星）"]))
+            #expect(satisfaction.itemsTotal == (expected ? 0 : 2))
+            #expect(satisfaction.items.allSatisfy { $0.id == id && !$0.name.hasPrefix(id) })
         }
     }
 
