@@ -209,8 +209,13 @@ struct TestFailure: Error, CustomStringConvertible {
 
 extension TestLibrary {
     /// Publishes the current version of a resource as a passed review would (the review queue is its own issue).
+    /// Publishes as an approving review would, event and all: the search index learns of a publication from the
+    /// change feed, and one it missed (read as a draft just before) would keep the resource out of its answers.
     func publish(_ id: String) async throws {
-        try await self.library.database.writer.write { db in try ReviewedItems.resources.publishCurrentVersion(db, id: id) }
+        try await self.library.database.writer.write { db in
+            try ReviewedItems.resources.publishCurrentVersion(db, id: id)
+            try EventLog.record(db, actor: "test", action: "resource.approved", itemType: "resource", itemId: id, at: Date())
+        }
     }
 }
 
