@@ -98,22 +98,39 @@ public struct Analytics: Sendable {
         (UsageIndex.State.day(of: from), UsageIndex.State.day(of: to.addingTimeInterval(-0.001)) + 1)
     }
 
-    /// The accounts (ids) that viewed, downloaded or completed a resource, or completed a paper of an offering, on the
-    /// Asia/Shanghai days of the period.
-    public func learningUsers(from: Date, to: Date) async throws -> Set<String> {
+    /// Accounts that viewed, downloaded or completed a resource, or completed a paper of an offering, in a period.
+    public struct Learners: Sendable {
+        let seen: [Bool]
+        let numbers: [String: Int32]
+
+        /// Whether the account with this id learned in the period.
+        public func contains(_ account: String) -> Bool {
+            guard let number = self.numbers[account] else { return false }
+            return self.seen[Int(number)]
+        }
+    }
+
+    /// The accounts that learned on the Asia/Shanghai days of the period.
+    public func learners(from: Date, to: Date) async throws -> Learners {
         let days = Self.days(from, to)
-        return try await self.usage.current().users(days: days.first, days.end)
+        return try await self.usage.current().learners(days: days.first, days.end)
+    }
+
+    /// The ratings given in a period, as they stand, and the lowest of them.
+    public struct Satisfaction: Sendable {
+        /// How many ratings there are.
+        public let ratings: Int
+        /// How many have fewer stars than good.
+        public let low: Int
+        /// The first of those, fewest stars first, then by resource: the resource and its stars.
+        public let lowest: [(resource: String, stars: Int)]
     }
 
     /// The ratings as they stand that were given on the Asia/Shanghai days of the period (a rating changed since
-    /// counts on the day of the change): the resource and the stars of each.
-    public func ratings(from: Date, to: Date) async throws -> [(resource: String, stars: Int)] {
+    /// counts on the day of the change), those with fewer than `good` stars, and the first `limit` of them.
+    public func satisfaction(from: Date, to: Date, good: Int, limit: Int) async throws -> Satisfaction {
         let days = Self.days(from, to)
-        let state = try await self.usage.current()
-        return state.ratings.compactMap { key, rating in
-            guard rating.day >= days.first && rating.day < days.end else { return nil }
-            return (state.resourceIds[Int(key >> 32)], Int(rating.stars))
-        }
+        return try await self.usage.current().satisfaction(days: days.first, days.end, good: good, limit: limit)
     }
 
     /// Builds the usage index, or brings it up to date (it does so on first use otherwise).
@@ -135,14 +152,20 @@ public struct Analytics: Sendable {
 
     /// What each teacher did between `from` and `to`, summed per institution and for the library.
     public func teaching(from: Date, to: Date) async throws -> TeachingAnalytics {
-        try await self.database.writer.read { db in
+        // Uploads, and each resource's course and author, come from the usage index: counting a year's uploads in
+        // SQLite walked an index entry per resource, and finding the course of each offering item a row each.
+        let state = try await self.usage.current()
+        let days = Self.days(from, to)
+        return try await self.database.writer.read { db in
             var figures: [String: TeachingAnalytics.Figures] = [:]
             func count(_ sql: String, _ field: WritableKeyPath<TeachingAnalytics.Figures, Int>) throws {
                 for row in try Row.fetchAll(db, sql: sql, arguments: [from, to]) {
                     figures[row[0], default: .init()][keyPath: field] = row[1]
                 }
             }
-            try count("SELECT createdBy, COUNT(*) FROM resources WHERE createdAt >= ? AND createdAt < ? GROUP BY createdBy", \.resourcesUploaded)
+            for (author, uploaded) in state.uploads(days: days.first, days.end) {
+                figures[author, default: .init()].resourcesUploaded = uploaded
+            }
             try count("SELECT createdBy, COUNT(*) FROM questions WHERE createdAt >= ? AND createdAt < ? GROUP BY createdBy", \.questionsWritten)
             try count("SELECT createdBy, COUNT(*) FROM offerings WHERE createdAt >= ? AND createdAt < ? GROUP BY createdBy", \.offeringsBuilt)
             try count(
@@ -156,29 +179,36 @@ public struct Analytics: Sendable {
                 figures[author, default: .init()].papersGiven = given.papers
                 figures[author, default: .init()].attemptsSubmitted = given.attempts
             }
-            // Reuse is a state, not an act: the published offerings as they stand.
-            // The standing version's course is the published one kept on the resource, else the draft's: a published
-            // resource's row answers without a read of its version, which at 15,000 items was two thirds of the time.
-            let reuse = """
-                FROM offerings o
-                JOIN offeringItems i ON i.offering = o.id AND i.revision = o.revision AND i.itemType = 'resource'
-                JOIN resources r ON r.id = i.itemId
-                WHERE o.status = 'published'
-                """
-            let course = """
-                CASE WHEN r.publishedVersion IS NOT NULL THEN r.publishedCourse
-                ELSE (SELECT v.course FROM resourceVersions v WHERE v.resource = r.id AND v.version = r.currentVersion) END
-                """
-            // One read of the items, added up per teacher and (distinct across teachers) for the library.
+            // Reuse is a state, not an act: the resources in the published offerings as they stand, each with the
+            // course of the version that stands for it. CROSS JOIN keeps SQLite walking the few published offerings
+            // and their items by key, instead of every resource item and a look-up of its offering.
+            let items = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT o.createdBy, o.course, i.itemId FROM offerings o
+                    CROSS JOIN offeringItems i ON i.offering = o.id AND i.revision = o.revision AND i.itemType = 'resource'
+                    WHERE o.status = 'published'
+                    """
+            )
+            // A resource made after the index caught up (and already in a published offering) is read here.
+            func indexed(_ resource: String) -> (course: String, author: String)? {
+                guard let number = state.resourceNumbers[resource].map(Int.init), state.courses[number] >= 0 else { return nil }
+                return (state.courseIds[Int(state.courses[number])], state.userIds[Int(state.authors[number])])
+            }
+            var read: [String: (course: String, author: String)] = [:]
+            let unknown = Set(items.map { $0[2] as String }.filter { indexed($0) == nil })
+            try ResourceStore.standingFacts(db, ids: unknown) { read[$0.id] = ($0.course, $0.author) }
+            // Added up per teacher and (distinct across teachers) for the library.
             var reused: [String: (across: Set<String>, others: Set<String>)] = [:]
             var reusedByAnyone: (across: Set<String>, others: Set<String>) = ([], [])
-            for row in try Row.fetchAll(db, sql: "SELECT o.createdBy, r.id, \(course) <> o.course, r.createdBy <> o.createdBy \(reuse)") {
-                let (teacher, resource, acrossCourses, othersResource): (String, String, Bool, Bool) = (row[0], row[1], row[2], row[3])
-                if acrossCourses {
+            for row in items {
+                let (teacher, course, resource): (String, String, String) = (row[0], row[1], row[2])
+                guard let standing = indexed(resource) ?? read[resource] else { continue }
+                if standing.course != course {
                     reused[teacher, default: ([], [])].across.insert(resource)
                     reusedByAnyone.across.insert(resource)
                 }
-                if othersResource {
+                if standing.author != teacher {
                     reused[teacher, default: ([], [])].others.insert(resource)
                     reusedByAnyone.others.insert(resource)
                 }

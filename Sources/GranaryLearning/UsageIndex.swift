@@ -43,9 +43,12 @@ final class UsageIndex: Sendable {
         var resourceNumbers: [String: Int32] = [:]
         var userIds: [String] = []
         var userNumbers: [String: Int32] = [:]
-        /// Per resource number: its course (a number in `courseIds`) and kind, of the version that stands for it.
+        /// Per resource number: its course (a number in `courseIds`) and kind, of the version that stands for it, who
+        /// uploaded it (an account number) and on which day.
         var courses: [Int32] = []
         var kinds: [Int32] = []
+        var authors: [Int32] = []
+        var createdDays: [Int32] = []
         var courseIds: [String] = []
         var courseNumbers: [String: Int32] = [:]
         var kindIds: [String] = []
@@ -68,6 +71,8 @@ final class UsageIndex: Sendable {
             self.resourceNumbers[id] = number
             self.courses.append(-1)
             self.kinds.append(-1)
+            self.authors.append(-1)
+            self.createdDays.append(-1)
             return number
         }
 
@@ -79,16 +84,18 @@ final class UsageIndex: Sendable {
             return number
         }
 
-        mutating func setFacts(_ id: String, course: String, kind: String) {
-            let number = Int(self.resource(id))
+        mutating func setFacts(_ facts: ResourceStore.StandingFacts) {
+            let number = Int(self.resource(facts.id))
             func intern(_ name: String, _ ids: inout [String], _ numbers: inout [String: Int32]) -> Int32 {
                 if let known = numbers[name] { return known }
                 ids.append(name)
                 numbers[name] = Int32(ids.count - 1)
                 return Int32(ids.count - 1)
             }
-            self.courses[number] = intern(course, &self.courseIds, &self.courseNumbers)
-            self.kinds[number] = intern(kind, &self.kindIds, &self.kindNumbers)
+            self.courses[number] = intern(facts.course, &self.courseIds, &self.courseNumbers)
+            self.kinds[number] = intern(facts.kind, &self.kindIds, &self.kindNumbers)
+            self.authors[number] = self.user(facts.author)
+            self.createdDays[number] = Int32(facts.createdDay)
         }
 
         mutating func add(_ kind: Kind, resource: String?, user: String, day: Int) {
@@ -168,21 +175,19 @@ final class UsageIndex: Sendable {
                 var state = snapshot
                 if !state.loaded {
                     state.feed = try ChangeFeed.newest(db)
-                    try ResourceStore.standingFacts(db) { state.setFacts($0, course: $1, kind: $2) }
+                    try ResourceStore.standingFacts(db) { state.setFacts($0) }
                     try ResourceStore.ratingDays(db) { state.rate(resource: $0, user: $1, stars: $2, day: $3) }
                 } else {
                     state.feed = max(state.feed, reached)
                     // Past a few thousand resources (an import), reading them all is quicker than naming each.
                     let many = 5_000
-                    try ResourceStore.standingFacts(db, ids: changedFacts.count > many ? nil : changedFacts) {
-                        state.setFacts($0, course: $1, kind: $2)
-                    }
+                    try ResourceStore.standingFacts(db, ids: changedFacts.count > many ? nil : changedFacts) { state.setFacts($0) }
                     try ResourceStore.ratingDays(db, resources: changedRatings.count > many ? nil : changedRatings) {
                         state.rate(resource: $0, user: $1, stars: $2, day: $3)
                     }
                 }
                 let known = state.resourceIds.count
-                let day = "(CAST(strftime('%s', at) AS INTEGER) + 28800) / 86400"
+                let day = ChinaDate.dayNumberSQL("at")
                 let uses = try Row.fetchCursor(
                     db,
                     sql: "SELECT id, resource, user, action = 'download', \(day) FROM resourceUses WHERE id > ? ORDER BY id",
@@ -196,7 +201,7 @@ final class UsageIndex: Sendable {
                 let completions = try Row.fetchCursor(
                     db,
                     sql: """
-                        SELECT rowid, itemId, user, (CAST(strftime('%s', completedAt) AS INTEGER) + 28800) / 86400, itemType = 'paper'
+                        SELECT rowid, itemId, user, \(ChinaDate.dayNumberSQL("completedAt")), itemType = 'paper'
                         FROM progress WHERE rowid > ? ORDER BY rowid
                         """,
                     arguments: [state.lastProgress]
@@ -208,7 +213,7 @@ final class UsageIndex: Sendable {
                 }
                 // A resource made and used after the feed was read: its facts come with its first uses.
                 let unknown = Set((known..<state.resourceIds.count).filter { state.courses[$0] < 0 }.map { state.resourceIds[$0] })
-                try ResourceStore.standingFacts(db, ids: unknown) { state.setFacts($0, course: $1, kind: $2) }
+                try ResourceStore.standingFacts(db, ids: unknown) { state.setFacts($0) }
                 state.loaded = true
                 return state
             }
@@ -342,14 +347,42 @@ extension UsageIndex.State {
         }
     }
 
-    /// The accounts (ids) that viewed, downloaded or completed a resource or a paper in the days `first..<end`.
-    func users(days first: Int, _ end: Int) -> Set<String> {
+    /// Which accounts viewed, downloaded or completed a resource or a paper in the days `first..<end`.
+    func learners(days first: Int, _ end: Int) -> Analytics.Learners {
         var seen = [Bool](repeating: false, count: self.userIds.count)
         let start = self.dayNumbers.partitionPoint { $0 >= first }
         for position in start..<self.dayNumbers.count where self.dayNumbers[position] < end {
             for user in self.days[position].users { seen[Int(user)] = true }
         }
-        return Set(seen.indices.lazy.filter { seen[$0] }.map { self.userIds[$0] })
+        return Analytics.Learners(seen: seen, numbers: self.userNumbers)
+    }
+
+    /// The ratings as they stand that were given in the days `first..<end`: how many, how many have fewer than
+    /// `good` stars, and the first `limit` of those, fewest stars first, then by resource.
+    func satisfaction(days first: Int, _ end: Int, good: Int, limit: Int) -> Analytics.Satisfaction {
+        var ratings = 0
+        var low: [(resource: Int32, stars: UInt8)] = []
+        for (key, rating) in self.ratings where Int(rating.day) >= first && Int(rating.day) < end {
+            ratings += 1
+            if Int(rating.stars) < good { low.append((Int32(key >> 32), rating.stars)) }
+        }
+        let lowest = low.first(limit) {
+            ($0.stars, self.resourceIds[Int($0.resource)]) < ($1.stars, self.resourceIds[Int($1.resource)])
+        }
+        return Analytics.Satisfaction(
+            ratings: ratings,
+            low: low.count,
+            lowest: lowest.map { (self.resourceIds[Int($0.resource)], Int($0.stars)) }
+        )
+    }
+
+    /// How many resources each account (by id) uploaded in the days `first..<end`.
+    func uploads(days first: Int, _ end: Int) -> [String: Int] {
+        var perAuthor: [Int32: Int] = [:]
+        for (author, day) in zip(self.authors, self.createdDays) where author >= 0 && Int(day) >= first && Int(day) < end {
+            perAuthor[author, default: 0] += 1
+        }
+        return Dictionary(uniqueKeysWithValues: perAuthor.map { (self.userIds[Int($0.key)], $0.value) })
     }
 
     /// `2026-11-29` or `2026-11` for a day counted from 1970-01-01.

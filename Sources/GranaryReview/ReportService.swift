@@ -46,14 +46,14 @@ public struct ReportService: Sendable {
         let now = now ?? self.database.clock.now()
         let (start, end) = Self.bounds(of: year)
         // From the usage index, as of its last catch-up: at most a moment older than what the transaction reads.
-        let learning = try await self.analytics.learningUsers(from: start, to: end)
-        let ratings = try await self.analytics.ratings(from: start, to: end)
+        let learning = try await self.analytics.learners(from: start, to: end)
+        let satisfaction = try await self.analytics.satisfaction(from: start, to: end, good: 4, limit: MonitoringReport.itemLimit)
         return try await self.database.writer.read { db in
             var library = Tally()
             var majors: [String: Tally] = [:]
             var courses: [String: Tally] = [:]
-            // SQLite groups the published resources by what the rules look at; Swift adds up a few hundred groups.
-            let groups = try LibraryFacts.liveResourceGroups(db, start: start, end: end)
+            // The live resources counted by what the rules look at; Swift adds up a few hundred groups.
+            let groups = try LibraryFacts.liveResourceGroups(db, year: year)
             for row in groups {
                 let group = Tally.Group(
                     kind: row.kind,
@@ -86,7 +86,7 @@ public struct ReportService: Sendable {
             var rules = library.resourceRules(textOrImage: textOrImage, cited: cited)
             let allCourses = try LibraryFacts.courses(db)
             rules += try Self.coverageRules(db, courses: allCourses, withResources: Set(groups.map(\.course)))
-            rules += try Self.usageRules(db, start: start, end: end, learning: learning, ratings: ratings)
+            rules += try Self.usageRules(db, start: start, end: end, learning: learning, satisfaction: satisfaction)
 
             let majorNames = try LibraryFacts.majorNames(db)
             let courseNames = Dictionary(uniqueKeysWithValues: allCourses.map { ($0.id, $0.name) })
@@ -171,18 +171,16 @@ public struct ReportService: Sendable {
         _ db: GRDB.Database,
         start: Date,
         end: Date,
-        learning: Set<String>,
-        ratings: [(resource: String, stars: Int)]
+        learning: Analytics.Learners,
+        satisfaction: Analytics.Satisfaction
     ) throws -> [MonitoringReport.Rule] {
         let accounts = try LibraryFacts.hostAccounts(db, start: start, end: end)
         let inactive = accounts.filter { !($0.acted || learning.contains($0.id)) }.map {
             MonitoringReport.Item(type: "user", id: $0.username, name: $0.displayName)
         }
         // The lowest first; only the listed ones need their titles.
-        let low = ratings.filter { $0.stars < 4 }.sorted { ($0.stars, $0.resource) < ($1.stars, $1.resource) }
-        let listed = low.prefix(MonitoringReport.itemLimit)
-        let titles = try ResourceStore.headings(db, ids: Set(listed.map(\.resource)))
-        let items = listed.map {
+        let titles = try ResourceStore.headings(db, ids: Set(satisfaction.lowest.map(\.resource)))
+        let items = satisfaction.lowest.map {
             MonitoringReport.Item(type: "rating", id: $0.resource, name: "\(titles[$0.resource]?.title ?? $0.resource)（\($0.stars) 星）")
         }
         return [
@@ -196,10 +194,10 @@ public struct ReportService: Sendable {
             Threshold.atLeast(9, 10).rule(
                 "satisfaction",
                 "评价满意度（4 星及以上）不低于 90%",
-                count: ratings.count - low.count,
-                of: ratings.count,
+                count: satisfaction.ratings - satisfaction.low,
+                of: satisfaction.ratings,
                 items: items,
-                itemsTotal: low.count
+                itemsTotal: satisfaction.low
             ),
         ]
     }

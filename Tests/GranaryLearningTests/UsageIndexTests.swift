@@ -49,8 +49,8 @@ import Testing
         }
     }
 
-    func addResource(_ id: String, course: String, kind: ResourceKind, version: Int = 1, at: Date) async throws {
-        let author = self.users[0]
+    func addResource(_ id: String, course: String, kind: ResourceKind, version: Int = 1, at: Date, by author: User? = nil) async throws {
+        let author = author ?? self.users[0]
         try await self.write { db in
             if version == 1 {
                 try ReviewedItems.resources.insertDraft(db, id: id, author: author, at: at)
@@ -229,6 +229,47 @@ import Testing
         try await self.addUses(1_500, resources: resources, from: self.start, days: 400, seed: 8)
         try await self.addResource("r3", course: "c-new", kind: .courseware, version: 2, at: self.start)
         try await self.expectSameAsScan("caught up")
+    }
+
+    @Test func uploadsPerAuthorAreWhatACountOfTheTableFinds() async throws {
+        let index = UsageIndex(database: self.database)
+        let day = 86_400.0
+        func expectSameAsCount(_ note: String) async throws {
+            let state = try await index.current()
+            for (first, last) in [(0, 1), (-1, 0), (0, 30), (-40, 400), (29, 31), (364, 365)] {
+                let (from, to) = (self.start.addingTimeInterval(Double(first) * day), self.start.addingTimeInterval(Double(last) * day))
+                let counted = try await self.database.writer.read { db in
+                    try Dictionary(
+                        uniqueKeysWithValues: Row.fetchAll(
+                            db,
+                            sql: "SELECT createdBy, COUNT(*) FROM resources WHERE createdAt >= ? AND createdAt < ? GROUP BY createdBy",
+                            arguments: [from, to]
+                        ).map { ($0[0] as String, $0[1] as Int) }
+                    )
+                }
+                let days = (UsageIndex.State.day(of: from), UsageIndex.State.day(of: to))
+                #expect(state.uploads(days: days.0, days.1) == counted, "\(note) \(first)…\(last)")
+            }
+        }
+        // Two authors, a year of days, and uploads at 23:30 and 00:30 in Shanghai around the first of January.
+        for index in 0..<60 {
+            let at = self.start.addingTimeInterval(Double(index * 7 % 400 - 20) * day + Double(index % 5) * 3_600)
+            try await self.addResource("r\(index)", course: "c-weld", kind: .video, at: at, by: self.users[index % 3 == 0 ? 0 : 1])
+        }
+        try await self.addResource("eve", course: "c-weld", kind: .video, at: self.start.addingTimeInterval(-1_800))
+        try await self.addResource("dawn", course: "c-weld", kind: .video, at: self.start.addingTimeInterval(1_800), by: self.users[1])
+        try await expectSameAsCount("built")
+        // Uploaded after the index was built: caught up before the next read.
+        for index in 60..<75 {
+            try await self.addResource(
+                "r\(index)",
+                course: "c-cnc",
+                kind: .image,
+                at: self.start.addingTimeInterval(Double(index) * day),
+                by: self.users[2]
+            )
+        }
+        try await expectSameAsCount("caught up")
     }
 
     @Test func aPeriodWithNothingInItIsZero() async throws {

@@ -142,6 +142,58 @@ import Testing
         #expect(report.totals.byKind["text"] == 0)
     }
 
+    @Test func theLiveCountsTheTriggersKeepAreWhatACountOfTheResourcesFinds() async throws {
+        let fixture = try await Fixture()
+        let database = fixture.library.database
+        func expectSameAsCount(_ note: String) async throws {
+            let (kept, counted) = try await database.writer.read { db in
+                (
+                    try Row.fetchAll(
+                        db,
+                        sql: "SELECT major, course, kind, original, createdYear, count FROM liveResourceCounts ORDER BY 1, 2, 3, 4, 5"
+                    ),
+                    try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT publishedMajor, publishedCourse, publishedKind, publishedOriginal,
+                                CAST(strftime('%Y', createdAt, '+8 hours') AS INTEGER), COUNT(*)
+                            FROM resources WHERE publishedVersion IS NOT NULL AND status <> 'retired' GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+                            """
+                    )
+                )
+            }
+            #expect(kept.map { Array($0.databaseValues) } == counted.map { Array($0.databaseValues) }, "\(note)")
+            #expect(!counted.isEmpty, "\(note)")
+        }
+        let newYearsEve = ISO8601DateFormatter().date(from: "2025-12-31T23:30:00+08:00")!
+        let first = try await fixture.add(text: false, createdAt: Self.lastYear)
+        let second = try await fixture.add(text: true, original: false, createdAt: newYearsEve)
+        let third = try await fixture.add(text: true, course: "check", point: "ut", createdAt: Self.midYear)
+        try await fixture.add(text: false, publish: false)
+        try await expectSameAsCount("published")
+
+        // A new version in another course counts under the published one until it is published itself.
+        _ = try await fixture.library.resources.updateMetadata(
+            id: first,
+            patch: Data(#"{"course":"check","knowledgePoints":["ut"],"original":false}"#.utf8),
+            actor: fixture.teacher
+        )
+        try await expectSameAsCount("new version in review")
+        try await database.writer.write { db in try ReviewedItems.resources.publishCurrentVersion(db, id: first) }
+        try await expectSameAsCount("new version published")
+
+        // Retired, made an hour later (so in 2026 in Shanghai), and a retired one published again.
+        _ = try await fixture.library.resources.retire(id: third, actor: fixture.teacher)
+        try await expectSameAsCount("retired")
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE resources SET createdAt = ? WHERE id = ?", arguments: [newYearsEve.addingTimeInterval(3_600), second])
+        }
+        try await expectSameAsCount("moved into the next year")
+        try await database.writer.write { db in try ReviewedItems.resources.publishCurrentVersion(db, id: third) }
+        try await expectSameAsCount("published again")
+        #expect(try await fixture.reports.report(year: 2026).totals.resources == 3)
+    }
+
     @Test func theYearlyUpdateCountsVersionsByTheShanghaiCalendar() async throws {
         let fixture = try await Fixture()
         let first = try await fixture.add(text: false, createdAt: Self.lastYear)

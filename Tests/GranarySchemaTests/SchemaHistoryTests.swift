@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 import GranaryModel
 import GranarySchema
-import GranaryStore
 import GranaryTestSupport
 import Testing
+
+@testable import GranaryStore
 
 /// Each target creates its own tables; together they make exactly the schema the single migration list of before
 /// made, and a library from before opens with its rows.
@@ -30,7 +31,9 @@ import Testing
         "store 1 accounts, catalogue, resources, questions, events",
         "store 2 indexes for related resources and the newest-first list",
         "store 3 indexes for the report and teaching analytics",
+        "store 4 live resources counted for the report",
         "assessment 1 papers and attempts",
+        "assessment 2 indexes for teaching analytics",
         "learning 1 offerings, enrolments, progress, discussions, resource use",
         "review 1 claims and decisions",
     ]
@@ -60,9 +63,11 @@ import Testing
     static let addedSince = [
         "index ratings_user": "CREATE INDEX ratings_user ON ratings(user, stars)",
         "index resources_updated": "CREATE INDEX resources_updated ON resources(updatedAt DESC, id)",
-        "index resources_created": "CREATE INDEX resources_created ON resources(createdAt, createdBy)",
-        "index resources_live_facts":
-            "CREATE INDEX resources_live_facts ON resources(publishedMajor, publishedCourse, publishedKind, publishedOriginal, createdAt, publishedVersion, status) WHERE publishedVersion IS NOT NULL AND status <> 'retired'",
+        "index questions_created": "CREATE INDEX questions_created ON questions(createdAt, createdBy)",
+        "index questions_live": "CREATE INDEX questions_live ON questions(course, type) WHERE publishedVersion IS NOT NULL AND status <> 'retired'",
+        "index attempts_submitted": "CREATE INDEX attempts_submitted ON attempts(submittedAt, paper) WHERE submittedAt IS NOT NULL",
+        "index attemptResults_grader":
+            "CREATE INDEX attemptResults_grader ON attemptResults(gradedBy, attempt, gradedAt) WHERE gradedBy IS NOT NULL",
         "index resources_live_original":
             "CREATE INDEX resources_live_original ON resources(publishedOriginal, createdAt, id) WHERE publishedVersion IS NOT NULL AND status <> 'retired'",
         "index resourceVersions_later": "CREATE INDEX resourceVersions_later ON resourceVersions(createdAt, resource) WHERE version > 1",
@@ -70,7 +75,13 @@ import Testing
 
     /// The single list's schema and what came after it: what every library has now.
     static func currentTables() throws -> [String: String] {
-        try Self.singleListTables().merging(Self.addedSince) { _, added in added }
+        // The live resource counts and the triggers that keep them, as store 4 makes them, on top of the single list.
+        let withCounts = try DatabaseQueue().write { db in
+            try db.execute(sql: Self.singleListSchema)
+            try db.execute(sql: LibraryFacts.liveCountsSQL)
+            return try Self.schema(db)
+        }
+        return withCounts.merging(Self.addedSince) { _, added in added }
     }
 
     static func migrations(_ db: GRDB.Database) throws -> [String] {

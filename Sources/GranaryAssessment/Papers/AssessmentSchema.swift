@@ -10,7 +10,13 @@ extension TableSchema {
                 // A library from before each target had its schema got these tables from GranaryStore's v7.
                 guard try !db.tableExists("papers") else { return }
                 try db.execute(sql: PaperStore.schemaV1)
-            }
+            },
+            .init("2 indexes for teaching analytics") { db in
+                // Papers given and attempts submitted in a period, from the period's attempts alone.
+                try db.execute(sql: "CREATE INDEX attempts_submitted ON attempts(submittedAt, paper) WHERE submittedAt IS NOT NULL")
+                // Grading hours read only the results a teacher graded, not every automatic one.
+                try db.execute(sql: "CREATE INDEX attemptResults_grader ON attemptResults(gradedBy, attempt, gradedAt) WHERE gradedBy IS NOT NULL")
+            },
         ]
     )
 }

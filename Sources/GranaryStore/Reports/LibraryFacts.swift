@@ -19,34 +19,65 @@ public enum LibraryFacts {
     }
 
     /// Live resources grouped by their published major, course, kind and originality, and by whether they existed at
-    /// `start` and at `end`.
-    public static func liveResourceGroups(_ db: GRDB.Database, start: Date, end: Date) throws -> [ResourceGroup] {
-        // Grouped in the order of `resources_live_facts`, which holds every column read here, so SQLite walks that
-        // index once and sorts nothing; the two dates split each group in Swift (made before start is also before end).
+    /// the start and at the end of `year` (in China).
+    public static func liveResourceGroups(_ db: GRDB.Database, year: Int) throws -> [ResourceGroup] {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT publishedMajor AS major, publishedCourse AS course, publishedKind AS kind, publishedOriginal AS original,
-                       COUNT(*) AS n, SUM(createdAt < ?1) AS atStart, SUM(createdAt < ?2) AS atEnd
-                FROM resources r WHERE \(ReviewedItems.liveSQL("r"))
-                GROUP BY 1, 2, 3, 4
+                SELECT major, course, kind, original, createdYear < ?1 AS atStart, createdYear <= ?1 AS atEnd, SUM(count) AS n
+                FROM liveResourceCounts GROUP BY 1, 2, 3, 4, 5, 6 HAVING n > 0
                 """,
-            arguments: [start, end]
-        ).flatMap { row -> [ResourceGroup] in
-            let (count, atStart, atEnd): (Int, Int, Int) = (row["n"], row["atStart"], row["atEnd"])
-            return [(true, true, atStart), (false, true, atEnd - atStart), (false, false, count - atEnd)].filter { $0.2 > 0 }.map {
-                ResourceGroup(
-                    major: row["major"],
-                    course: row["course"],
-                    kind: ResourceKind(rawValue: row["kind"]) ?? .other,
-                    original: row["original"],
-                    existedAtStart: $0.0,
-                    existedAtEnd: $0.1,
-                    count: $0.2
-                )
-            }
+            arguments: [year]
+        ).map { row in
+            ResourceGroup(
+                major: row["major"],
+                course: row["course"],
+                kind: ResourceKind(rawValue: row["kind"]) ?? .other,
+                original: row["original"],
+                existedAtStart: row["atStart"],
+                existedAtEnd: row["atEnd"],
+                count: row["n"]
+            )
         }
     }
+
+    /// How many live resources there are of each published major, course, kind and originality, by the year (in
+    /// China) they were made: kept by triggers on `resources`, so every change of what is live, whichever code
+    /// makes it, counts in the same transaction. (A resource's published columns are set just after its published
+    /// version, so for a moment in that transaction it counts under empty names; the next update moves it.)
+    static let liveCountsSQL: String = {
+        let live = { (row: String) in "\(row).publishedVersion IS NOT NULL AND \(row).status <> 'retired'" }
+        let key = { (row: String) in
+            """
+            COALESCE(\(row).publishedMajor, ''), COALESCE(\(row).publishedCourse, ''), COALESCE(\(row).publishedKind, ''),
+            COALESCE(\(row).publishedOriginal, 0), \(ChinaDate.yearSQL("\(row).createdAt"))
+            """
+        }
+        let keyMatches = { (row: String) in "(major, course, kind, original, createdYear) = (\(key(row)))" }
+        let add = "INSERT INTO liveResourceCounts SELECT \(key("NEW")), 1 WHERE \(live("NEW")) ON CONFLICT DO UPDATE SET count = count + 1;"
+        let remove = """
+            UPDATE liveResourceCounts SET count = count - 1 WHERE \(live("OLD")) AND \(keyMatches("OLD"));
+            DELETE FROM liveResourceCounts WHERE count = 0 AND \(keyMatches("OLD"));
+            """
+        return """
+            CREATE TABLE liveResourceCounts (
+                major TEXT NOT NULL,
+                course TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                original BOOLEAN NOT NULL,
+                createdYear INTEGER NOT NULL,
+                count INTEGER NOT NULL CHECK (count >= 0),
+                PRIMARY KEY (major, course, kind, original, createdYear)
+            ) WITHOUT ROWID;
+            INSERT INTO liveResourceCounts
+                SELECT \(key("r")), COUNT(*) FROM resources r WHERE \(live("r")) GROUP BY 1, 2, 3, 4, 5;
+            CREATE TRIGGER resources_live_insert AFTER INSERT ON resources BEGIN \(add) END;
+            CREATE TRIGGER resources_live_update
+                AFTER UPDATE OF publishedVersion, status, publishedMajor, publishedCourse, publishedKind, publishedOriginal, createdAt ON resources
+                BEGIN \(remove) \(add) END;
+            CREATE TRIGGER resources_live_delete AFTER DELETE ON resources BEGIN \(remove) END;
+            """
+    }()
 
     /// Per published major and course: how many live resources made before `start` got a later version between
     /// `start` and `end`. (Those made in the period got their first one in it: `liveResourceGroups` counts them.)

@@ -120,17 +120,20 @@ extension ResourceStore {
 }
 
 extension ResourceStore {
-    /// The course and kind of the version that stands for each resource (the published one, else the current draft),
-    /// of every resource when `ids` is nil; one row each, read with a cursor.
-    public static func standingFacts(
-        _ db: GRDB.Database,
-        ids: Set<String>? = nil,
-        _ body: (_ id: String, _ course: String, _ kind: String) throws -> Void
-    )
-        throws
-    {
+    /// What stays known of a resource for analytics: the course and kind of the version that stands for it (the
+    /// published one, else the current draft), who uploaded it and on which Asia/Shanghai day (days since 1970-01-01).
+    public struct StandingFacts: Sendable {
+        public let id: String
+        public let course: String
+        public let kind: String
+        public let author: String
+        public let createdDay: Int
+    }
+
+    /// The standing facts of each resource, of every resource when `ids` is nil; one row each, read with a cursor.
+    public static func standingFacts(_ db: GRDB.Database, ids: Set<String>? = nil, _ body: (StandingFacts) throws -> Void) throws {
         var sql = """
-            SELECT r.id, v.course, v.kind FROM resources r
+            SELECT r.id, v.course, v.kind, r.createdBy, \(ChinaDate.dayNumberSQL("r.createdAt")) FROM resources r
             JOIN resourceVersions v ON v.resource = r.id AND v.version = \(ReviewedItems.standingVersionSQL("r"))
             """
         var arguments = StatementArguments()
@@ -141,7 +144,7 @@ extension ResourceStore {
         }
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try rows.next() {
-            try body(row[0], row[1], row[2])
+            try body(StandingFacts(id: row[0], course: row[1], kind: row[2], author: row[3], createdDay: row[4]))
         }
     }
 
@@ -152,7 +155,7 @@ extension ResourceStore {
         resources: Set<String>? = nil,
         _ body: (_ resource: String, _ user: String, _ stars: Int, _ day: Int) throws -> Void
     ) throws {
-        var sql = "SELECT resource, user, stars, (CAST(strftime('%s', ratedAt) AS INTEGER) + 28800) / 86400 FROM ratings"
+        var sql = "SELECT resource, user, stars, \(ChinaDate.dayNumberSQL("ratedAt")) FROM ratings"
         var arguments = StatementArguments()
         if let resources {
             guard !resources.isEmpty else { return }
