@@ -179,43 +179,10 @@ public struct Analytics: Sendable {
                 figures[author, default: .init()].papersGiven = given.papers
                 figures[author, default: .init()].attemptsSubmitted = given.attempts
             }
-            // Reuse is a state, not an act: the resources in the published offerings as they stand, each with the
-            // course of the version that stands for it. CROSS JOIN keeps SQLite walking the few published offerings
-            // and their items by key, instead of every resource item and a look-up of its offering.
-            let items = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT o.createdBy, o.course, i.itemId FROM offerings o
-                    CROSS JOIN offeringItems i ON i.offering = o.id AND i.revision = o.revision AND i.itemType = 'resource'
-                    WHERE o.status = 'published'
-                    """
-            )
-            // A resource made after the index caught up (and already in a published offering) is read here.
-            func indexed(_ resource: String) -> (course: String, author: String)? {
-                guard let number = state.resourceNumbers[resource].map(Int.init), state.courses[number] >= 0 else { return nil }
-                return (state.courseIds[Int(state.courses[number])], state.userIds[Int(state.authors[number])])
-            }
-            var read: [String: (course: String, author: String)] = [:]
-            let unknown = Set(items.map { $0[2] as String }.filter { indexed($0) == nil })
-            try ResourceStore.standingFacts(db, ids: unknown) { read[$0.id] = ($0.course, $0.author) }
-            // Added up per teacher and (distinct across teachers) for the library.
-            var reused: [String: (across: Set<String>, others: Set<String>)] = [:]
-            var reusedByAnyone: (across: Set<String>, others: Set<String>) = ([], [])
-            for row in items {
-                let (teacher, course, resource): (String, String, String) = (row[0], row[1], row[2])
-                guard let standing = indexed(resource) ?? read[resource] else { continue }
-                if standing.course != course {
-                    reused[teacher, default: ([], [])].across.insert(resource)
-                    reusedByAnyone.across.insert(resource)
-                }
-                if standing.author != teacher {
-                    reused[teacher, default: ([], [])].others.insert(resource)
-                    reusedByAnyone.others.insert(resource)
-                }
-            }
-            for (teacher, sets) in reused {
-                figures[teacher, default: .init()].resourcesReusedAcrossCourses = sets.across.count
-                figures[teacher, default: .init()].othersResourcesUsed = sets.others.count
+            let reuse = try Self.reuse(db, state)
+            for (teacher, counts) in reuse.perTeacher {
+                figures[teacher, default: .init()].resourcesReusedAcrossCourses = counts.across
+                figures[teacher, default: .init()].othersResourcesUsed = counts.others
             }
             let gradingHours = try AttemptStore.gradingHours(db, from: from, to: to)
             for (user, hours) in gradingHours {
@@ -240,8 +207,8 @@ public struct Analytics: Sendable {
             }
             totals.medianGradingHours = Self.median(gradingHours.values.flatMap { $0 })
             // Distinct across teachers: two teachers reusing the same resource count it once for the library.
-            totals.resourcesReusedAcrossCourses = reusedByAnyone.across.count
-            totals.othersResourcesUsed = reusedByAnyone.others.count
+            totals.resourcesReusedAcrossCourses = reuse.library.across
+            totals.othersResourcesUsed = reuse.library.others
             return TeachingAnalytics(
                 from: from,
                 to: to,
@@ -254,6 +221,78 @@ public struct Analytics: Sendable {
                 }
             )
         }
+    }
+
+    /// Reuse is a state, not an act: the distinct resources in each teacher's published offerings as they stand (and
+    /// in anyone's, for the library) that belong to another course than the offering's, by the version that stands
+    /// for them, and that another account uploaded.
+    static func reuse(
+        _ db: GRDB.Database,
+        _ state: UsageIndex.State
+    ) throws -> (perTeacher: [String: (across: Int, others: Int)], library: (across: Int, others: Int)) {
+        // Each offering's teacher and course as the index numbers them (-1 where the index has none: then every
+        // resource is another's, or of another course).
+        var offerings: [Int64: (teacher: String, slot: Int, course: Int32, author: Int32, courseId: String)] = [:]
+        var teachers: [String] = []
+        var slots: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT rowid, createdBy, course FROM offerings WHERE status = 'published'") {
+            let (teacher, course): (String, String) = (row[1], row[2])
+            let slot = slots[teacher] ?? teachers.count
+            if slot == teachers.count {
+                teachers.append(teacher)
+                slots[teacher] = slot
+            }
+            offerings[row[0]] = (teacher, slot, state.courseNumbers[course] ?? -1, state.userNumbers[teacher] ?? -1, course)
+        }
+        // CROSS JOIN keeps SQLite walking the published offerings' items by key, instead of every resource item and a
+        // look-up of its offering.
+        let items = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT o.rowid, i.itemId FROM offerings o
+                CROSS JOIN offeringItems i ON i.offering = o.id AND i.revision = o.revision AND i.itemType = 'resource'
+                WHERE o.status = 'published'
+                """
+        )
+        // A resource made after the index caught up (and already in a published offering) is read here, and numbered
+        // after the index's.
+        var unknown: [String: Int32] = [:]
+        var unknownFacts: [(course: String, author: String)] = []
+        let missing = Set(items.map { $0[1] as String }.filter { id in state.resourceNumbers[id].map { state.courses[Int($0)] < 0 } ?? true })
+        try ResourceStore.standingFacts(db, ids: missing) {
+            unknown[$0.id] = Int32(state.resourceIds.count + unknownFacts.count)
+            unknownFacts.append(($0.course, $0.author))
+        }
+        var across = [Set<Int32>](repeating: [], count: teachers.count)
+        var others = across
+        var anyone: (across: Set<Int32>, others: Set<Int32>) = ([], [])
+        for row in items {
+            guard let offering = offerings[row[0]] else { continue }
+            let id: String = row[1]
+            let otherCourse: Bool
+            let othersResource: Bool
+            let number: Int32
+            if let known = state.resourceNumbers[id], state.courses[Int(known)] >= 0 {
+                (number, otherCourse, othersResource) = (
+                    known, state.courses[Int(known)] != offering.course, state.authors[Int(known)] != offering.author
+                )
+            } else if let read = unknown[id] {
+                let facts = unknownFacts[Int(read) - state.resourceIds.count]
+                (number, otherCourse, othersResource) = (read, facts.course != offering.courseId, facts.author != offering.teacher)
+            } else {
+                continue
+            }
+            if otherCourse {
+                across[offering.slot].insert(number)
+                anyone.across.insert(number)
+            }
+            if othersResource {
+                others[offering.slot].insert(number)
+                anyone.others.insert(number)
+            }
+        }
+        let perTeacher = Dictionary(uniqueKeysWithValues: teachers.indices.map { (teachers[$0], (across[$0].count, others[$0].count)) })
+        return (perTeacher, (anyone.across.count, anyone.others.count))
     }
 
     private static func median(_ values: [Double]) -> Double? {

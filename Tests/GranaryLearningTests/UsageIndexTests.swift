@@ -272,6 +272,33 @@ import Testing
         try await expectSameAsCount("caught up")
     }
 
+    @Test func reuseCountsAResourceTheIndexHasNotSeenFromTheTables() async throws {
+        let (teacher, other) = (self.users[0], self.users[1])
+        try await self.addResource("mine", course: "c-weld", kind: .video, at: self.start)
+        try await self.addResource("theirs-here", course: "c-weld", kind: .video, at: self.start, by: other)
+        let stale = try await UsageIndex(database: self.database).current()
+        // Made after the index caught up, and already in a published offering.
+        try await self.addResource("theirs-elsewhere", course: "c-cnc", kind: .video, at: self.start, by: other)
+        try await self.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO offerings (id, course, title, status, revision, createdBy, createdAt, updatedAt)
+                        VALUES ('o1', 'c-weld', '焊接', 'published', 1, ?1, ?2, ?2), ('o2', 'c-weld', '草稿', 'draft', NULL, ?1, ?2, ?2);
+                    INSERT INTO offeringItems (offering, revision, unit, unitPosition, position, itemType, itemId) VALUES
+                        ('o1', 1, 'u1', 1, 1, 'resource', 'mine'), ('o1', 1, 'u1', 1, 2, 'resource', 'theirs-here'),
+                        ('o1', 1, 'u1', 1, 3, 'resource', 'theirs-elsewhere'), ('o1', 1, 'u1', 1, 4, 'paper', 'p1'),
+                        ('o2', 1, 'u1', 1, 1, 'resource', 'theirs-elsewhere');
+                    """,
+                arguments: [teacher.id, self.start]
+            )
+        }
+        let reuse = try await self.database.writer.read { db in try Analytics.reuse(db, stale) }
+        // Of another course: only the one the index has not seen; another's: both of the other account's.
+        let expected: [String: [Int]] = [teacher.id: [1, 2]]
+        #expect(reuse.perTeacher.mapValues { [$0.across, $0.others] } == expected)
+        #expect(reuse.library.across == 1 && reuse.library.others == 2)
+    }
+
     @Test func aPeriodWithNothingInItIsZero() async throws {
         try await self.addResource("r1", course: "c-weld", kind: .video, at: self.start)
         let empty = try await self.analytics.resources(

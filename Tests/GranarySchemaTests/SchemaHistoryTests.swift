@@ -63,11 +63,14 @@ import Testing
     static let addedSince = [
         "index ratings_user": "CREATE INDEX ratings_user ON ratings(user, stars)",
         "index resources_updated": "CREATE INDEX resources_updated ON resources(updatedAt DESC, id)",
+        "index users_role": "CREATE INDEX users_role ON users(role, username)",
         "index questions_created": "CREATE INDEX questions_created ON questions(createdAt, createdBy)",
         "index questions_live": "CREATE INDEX questions_live ON questions(course, type) WHERE publishedVersion IS NOT NULL AND status <> 'retired'",
         "index attempts_submitted": "CREATE INDEX attempts_submitted ON attempts(submittedAt, paper) WHERE submittedAt IS NOT NULL",
         "index attemptResults_grader":
             "CREATE INDEX attemptResults_grader ON attemptResults(gradedBy, attempt, gradedAt) WHERE gradedBy IS NOT NULL",
+        "index resources_live_kind":
+            "CREATE INDEX resources_live_kind ON resources(publishedKind, createdAt, id) WHERE publishedVersion IS NOT NULL AND status <> 'retired'",
         "index resources_live_original":
             "CREATE INDEX resources_live_original ON resources(publishedOriginal, createdAt, id) WHERE publishedVersion IS NOT NULL AND status <> 'retired'",
         "index resourceVersions_later": "CREATE INDEX resourceVersions_later ON resourceVersions(createdAt, resource) WHERE version > 1",

@@ -89,9 +89,18 @@ public struct LibraryDatabase: Sendable {
             // by triggers in the transaction that changes a resource, are a few hundred rows.
             try db.execute(sql: LibraryFacts.liveCountsSQL)
             try db.execute(sql: "DROP INDEX resources_live_facts")
+            // Its list of text and image resources, oldest first, walks each kind in order and stops after 200.
+            try db.execute(
+                sql: """
+                    CREATE INDEX resources_live_kind ON resources(publishedKind, createdAt, id)
+                    WHERE publishedVersion IS NOT NULL AND status <> 'retired'
+                    """
+            )
             // Teaching analytics counts uploads from the usage index now; questions by this index alone.
             try db.execute(sql: "DROP INDEX resources_created")
             try db.execute(sql: "CREATE INDEX questions_created ON questions(createdAt, createdBy)")
+            // Its list of teachers and admins, without walking every learner.
+            try db.execute(sql: "CREATE INDEX users_role ON users(role, username)")
             // The report's question bank rules (courses with questions, questions by type) walk only live ones.
             try db.execute(sql: "CREATE INDEX questions_live ON questions(course, type) WHERE publishedVersion IS NOT NULL AND status <> 'retired'")
         }

@@ -103,21 +103,29 @@ public enum LibraryFacts {
         original: Bool? = nil,
         limit: Int
     ) throws -> [(id: String, title: String)] {
-        var conditions = [ReviewedItems.liveSQL("r")]
+        // Each kind's first `limit` in the order of `resources_live_kind` (or of `resources_live_original`), merged,
+        // and only the kept ones joined to their titles: sorting every text and image resource first took a second.
         var arguments: [any DatabaseValueConvertible] = []
-        if let kinds {
-            conditions.append("r.publishedKind IN (\(databaseQuestionMarks(count: kinds.count)))")
-            arguments += kinds.map(\.rawValue).sorted()
-        }
-        if let original {
-            conditions.append("r.publishedOriginal = ?")
-            arguments.append(original)
+        let firsts = (kinds.map { $0.map(\.rawValue).sorted().map(Optional.some) } ?? [nil]).map { kind in
+            var conditions = [ReviewedItems.liveSQL("r")]
+            if let kind {
+                conditions.append("r.publishedKind = ?")
+                arguments.append(kind)
+            }
+            if let original {
+                conditions.append("r.publishedOriginal = ?")
+                arguments.append(original)
+            }
+            arguments.append(limit)
+            return
+                "SELECT * FROM (SELECT id, createdAt FROM resources r WHERE \(conditions.joined(separator: " AND ")) ORDER BY createdAt, id LIMIT ?)"
         }
         return try Row.fetchAll(
             db,
             sql: """
-                SELECT r.id, v.title FROM resources r JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
-                WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.createdAt, r.id LIMIT ?
+                SELECT r.id, v.title FROM (\(firsts.joined(separator: " UNION ALL ")) ORDER BY createdAt, id LIMIT ?) AS first
+                JOIN resources r ON r.id = first.id JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
+                ORDER BY first.createdAt, first.id
                 """,
             arguments: StatementArguments(arguments + [limit])
         ).map { ($0["id"], $0["title"]) }
