@@ -73,6 +73,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // S3-compatible object stores: AWS Signature Version 4 (no S3 SDK is among the mirrors).
+        .target(
+            name: "GranaryS3",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "GranarySearch",
             dependencies: [
@@ -216,6 +222,11 @@ let package = Package(
                 "GranaryStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GranaryS3Tests",
+            dependencies: ["GranaryS3"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
