@@ -119,6 +119,33 @@ import Testing
         #expect(failing.itemsTotal == 4)
     }
 
+    @Test func theListedTextAndImageResourcesAreTheOldestLiveOnesOfBothKinds() async throws {
+        let fixture = try await Fixture()
+        var made: [String] = []
+        for index in 0..<6 {
+            made.append(try await fixture.add(text: true, createdAt: Self.midYear.addingTimeInterval(Double(index) * 60)))
+        }
+        try await fixture.add(text: false, createdAt: Self.midYear.addingTimeInterval(90))
+        // Every second one an image, so the kinds' lists interleave; the oldest retired.
+        let images = [made[1], made[3], made[5]]
+        try await fixture.library.database.writer.write { db in
+            for id in images {
+                try db.execute(sql: "UPDATE resources SET publishedKind = 'image' WHERE id = ?", arguments: [id])
+            }
+        }
+        _ = try await fixture.library.resources.retire(id: made[0], actor: fixture.teacher)
+        let (first, all, none) = try await fixture.library.database.writer.read { db in
+            (
+                try LibraryFacts.firstLiveResources(db, kinds: [.text, .image], limit: 3).map(\.id),
+                try LibraryFacts.firstLiveResources(db, kinds: [.text, .image], limit: 10).map(\.id),
+                try LibraryFacts.firstLiveResources(db, kinds: [], limit: 10)
+            )
+        }
+        #expect(first == [made[1], made[2], made[3]])
+        #expect(all == Array(made.dropFirst()))
+        #expect(none.isEmpty)
+    }
+
     @Test func sevenOfTenOriginalPassesAndSixFails() async throws {
         let fixture = try await Fixture()
         for index in 0..<10 { try await fixture.add(text: false, original: index < 7) }

@@ -105,6 +105,7 @@ public enum LibraryFacts {
     ) throws -> [(id: String, title: String)] {
         // Each kind's first `limit` in the order of `resources_live_kind` (or of `resources_live_original`), merged,
         // and only the kept ones joined to their titles: sorting every text and image resource first took a second.
+        if let kinds, kinds.isEmpty { return [] }
         var arguments: [any DatabaseValueConvertible] = []
         let firsts = (kinds.map { $0.map(\.rawValue).sorted().map(Optional.some) } ?? [nil]).map { kind in
             var conditions = [ReviewedItems.liveSQL("r")]
