@@ -310,7 +310,8 @@ public struct ResourceStore: Sendable {
     /// The ratings and comments of a resource (open evaluation, 公开评价), newest first, with their mean.
     public func ratings(id: String, viewer: User, _ page: PageRequest) async throws -> RatingSummary {
         try await self.database.writer.read { db in
-            let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
+            // Read for its refusal only: a resource the viewer may not see has no ratings to show them.
+            _ = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let id = id.lowercased()
             let summary = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, AVG(stars) AS mean FROM ratings WHERE resource = ?", arguments: [id])
             let items = try Row.fetchAll(
