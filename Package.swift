@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         // SHA-256 at hardware speed for content addressing and token hashing.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // HTTP client for the S3 object store (signed with GranaryS3's SigV4).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         // NIOHTTPTypes, for the 100-continue handler in the server pipeline; Hummingbird already depends on it.
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
@@ -73,10 +75,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // S3-compatible object stores: AWS Signature Version 4 (no S3 SDK is among the mirrors).
+        // Blobs in S3-compatible object stores: AWS Signature Version 4 (no S3 SDK is among the mirrors) and the client.
         .target(
             name: "GranaryS3",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "GranaryStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -192,6 +201,7 @@ let package = Package(
                 "GranaryHTTP",
                 "GranaryModel",
                 "GranaryReview",
+                "GranaryS3",
                 "GranarySchema",
                 "GranarySearch",
                 "GranaryStore",
@@ -205,7 +215,7 @@ let package = Package(
         // What the test targets share: temporary folders that are removed, libraries in them.
         .target(
             name: "GranaryTestSupport",
-            dependencies: ["GranaryModel", "GranaryStore"],
+            dependencies: ["GranaryModel", "GranaryS3", "GranaryStore"],
             path: "Tests/GranaryTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -226,7 +236,18 @@ let package = Package(
         ),
         .testTarget(
             name: "GranaryS3Tests",
-            dependencies: ["GranaryS3"],
+            dependencies: [
+                "GranaryModel",
+                "GranaryS3",
+                "GranarySchema",
+                "GranaryStore",
+                "GranaryTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -302,6 +323,7 @@ let package = Package(
                 "GranaryHTTP",
                 "GranaryModel",
                 "GranaryReview",
+                "GranaryS3",
                 "GranarySchema",
                 "GranarySearch",
                 "GranaryStore",

@@ -51,9 +51,10 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
     logger.logLevel = configuration.logLevel
     try library.removeUnfinishedUploads(logger: logger)
     if try library.beginRun() {
-        // The last service was killed: a file stored just before then may have no row. No upload is in flight yet.
+        // The last service was killed: a file stored just before then may have no row. No upload of this node is in
+        // flight yet; in a shared store other nodes' may be, so there only blobs older than an hour go.
         let started = ContinuousClock.now
-        let removed = try await library.removeOrphanBlobs(before: Date())
+        let removed = try await library.removeOrphanBlobs(before: Date() - (library.blobs.backend.isShared ? 3600 : 0))
         logger.notice(
             "the last run did not stop cleanly: removed \(removed) stored file(s) without a row in \(ContinuousClock.now - started)",
             metadata: ["data": .string(library.dataDirectory)]

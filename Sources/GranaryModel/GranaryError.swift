@@ -65,6 +65,8 @@ public struct GranaryError: Error, Sendable, Equatable {
         case rangeNotSatisfiable = "range_not_satisfiable"
         case rateLimited = "rate_limited"
         case insufficientStorage = "insufficient_storage"
+        /// The shared object store (or another service a node depends on) cannot be reached just now.
+        case storageUnavailable = "storage_unavailable"
     }
 
     /// The machine code.

@@ -34,12 +34,20 @@ public struct Library: Sendable {
         public var tokenLifetime: TimeInterval
         /// The time every change is recorded at: the system's, or a set one in tests.
         public var clock: LibraryClock
+        /// Where blobs live: nil for the folder `blobs/` in the data folder, or a shared store (`--blobs s3://…`).
+        public var blobBackend: (any BlobBackend)?
 
         /// Creates options.
-        public init(bcryptCost: UInt8 = 12, tokenLifetime: TimeInterval = 12 * 3600, clock: LibraryClock = .system) {
+        public init(
+            bcryptCost: UInt8 = 12,
+            tokenLifetime: TimeInterval = 12 * 3600,
+            clock: LibraryClock = .system,
+            blobBackend: (any BlobBackend)? = nil
+        ) {
             self.bcryptCost = bcryptCost
             self.tokenLifetime = tokenLifetime
             self.clock = clock
+            self.blobBackend = blobBackend
         }
     }
 
@@ -49,7 +57,7 @@ public struct Library: Sendable {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         self.dataDirectory = dataDirectory
         self.database = try LibraryDatabase(path: dataDirectory + "/granary.sqlite", schemas: schemas, clock: options.clock)
-        self.blobs = try BlobStore(root: dataDirectory)
+        self.blobs = try BlobStore(root: dataDirectory, backend: options.blobBackend)
         self.inspector = ContentInspector()
         self.nationalCatalogue = try NationalCatalogue(contentsOf: metadataDirectory + "/catalogue/majors-2021.csv")
         self.occupations = try OccupationClassification(contentsOf: metadataDirectory + "/occupations/occupations-2022.csv")
@@ -76,22 +84,19 @@ public struct Library: Sendable {
         try? FileManager.default.removeItem(atPath: self.dataDirectory + "/running")
     }
 
-    /// Removes blob files no database row names whose files are older than `before`, and returns how many.
+    /// Removes stored blobs no database row names that were stored before `before`, and returns how many.
     ///
-    /// Bytes are stored before the row that names them commits, so a crash between the two leaves a file nobody
-    /// refers to: harmless, but space. Only safe while no upload is in flight: the service calls it before it
-    /// listens, after a run that did not stop cleanly.
+    /// Bytes are stored before the row that names them commits, so a crash between the two leaves a blob nobody
+    /// refers to: harmless, but space. Only safe while no upload is in flight anywhere (a shared object store has
+    /// other nodes' uploads too, hence the age): the service calls it before it listens, after a run that did not
+    /// stop cleanly.
     @discardableResult
     public func removeOrphanBlobs(before: Date) async throws -> Int {
         let known = Set(try await self.database.writer.read { db in try String.fetchAll(db, sql: "SELECT sha256 FROM blobs") })
         var removed = 0
-        for path in try LibraryVerifier.files(under: self.blobs.blobsDirectory) {
-            let name = (path as NSString).lastPathComponent
-            guard !known.contains(name) else { continue }
-            let full = self.blobs.blobsDirectory + "/" + path
-            let modified = try FileManager.default.attributesOfItem(atPath: full)[.modificationDate] as? Date ?? Date()
-            guard modified < before else { continue }
-            try FileManager.default.removeItem(atPath: full)
+        for blob in try await self.blobs.backend.list() where !known.contains(blob.sha256) && blob.modified < before {
+            guard BlobStore.isDigest(blob.sha256), blob.name == BlobStore.key(forSHA256: blob.sha256) else { continue }
+            try await self.blobs.backend.remove(sha256: blob.sha256)
             removed += 1
         }
         return removed

@@ -16,9 +16,9 @@ struct Backup: AsyncParsableCommand {
     var destination: String
 
     func run() async throws {
-        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata, schemas: .all)
+        let library = try self.storage.open()
         let started = ContinuousClock.now
-        let manifest = try LibraryBackup.backup(library, to: self.destination) { done, total in
+        let manifest = try await LibraryBackup.backup(library, to: self.destination) { done, total in
             if done == total || done % 1000 == 0 {
                 FileHandle.standardError.write(Data("copied \(done)/\(total) blobs\n".utf8))
             }
@@ -47,13 +47,18 @@ struct Restore: AsyncParsableCommand {
     var force = false
 
     func run() async throws {
-        let manifest = try LibraryBackup.restore(from: self.source, to: self.storage.data, force: self.force) { done, total in
+        let manifest = try await LibraryBackup.restore(
+            from: self.source,
+            to: self.storage.data,
+            blobBackend: try self.storage.blobBackend(),
+            force: self.force
+        ) { done, total in
             if done == total || done % 1000 == 0 {
                 FileHandle.standardError.write(Data("checked and copied \(done)/\(total)\n".utf8))
             }
         }
         print("restored \(manifest.resources) resources and \(manifest.blobs.count) blobs from the backup of \(manifest.createdAt)")
-        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata, schemas: .all)
+        let library = try self.storage.open()
         let report = try await LibraryVerifier(library: library).run()
         Verify.print(report)
         if !report.isClean { throw ExitCode(1) }
@@ -73,7 +78,7 @@ struct Verify: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata, schemas: .all)
+        let library = try self.storage.open()
         let report = try await LibraryVerifier(library: library).run { done, total in
             if done == total || done % 1000 == 0 {
                 FileHandle.standardError.write(Data("hashed \(done)/\(total) blobs\n".utf8))

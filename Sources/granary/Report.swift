@@ -17,7 +17,7 @@ struct Report: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let library = try Library(dataDirectory: self.storage.data, metadataDirectory: self.storage.metadata, schemas: .all)
+        let library = try self.storage.open()
         let reports = ReportService(database: library.database)
         let year = self.year ?? reports.currentYear()
         let report = try await reports.report(year: year)

@@ -52,12 +52,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         // Before anything starts the shared event loops.
         if let eventLoops = self.eventLoops { NIOSingletons.groupLoopCountSuggestion = eventLoops }
-        let library = try Library(
-            dataDirectory: self.storage.data,
-            metadataDirectory: self.storage.metadata,
-            options: .init(bcryptCost: self.bcryptCost),
-            schemas: .all
-        )
+        let library = try self.storage.open(.init(bcryptCost: self.bcryptCost))
         if self.demo {
             let loaded = try await Demo.load(into: library)
             var text =

@@ -43,12 +43,7 @@ struct Users: AsyncParsableCommand {
             guard let password = readLine(strippingNewline: true), !password.isEmpty else {
                 throw ValidationError("No password on standard input.")
             }
-            let library = try Library(
-                dataDirectory: self.storage.data,
-                metadataDirectory: self.storage.metadata,
-                options: .init(bcryptCost: self.bcryptCost),
-                schemas: .all
-            )
+            let library = try self.storage.open(.init(bcryptCost: self.bcryptCost))
             do {
                 let user = try await library.accounts.createUser(
                     username: self.username,

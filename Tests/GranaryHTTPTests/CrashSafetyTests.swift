@@ -26,7 +26,7 @@ import Testing
             #expect(health.status == .ok)
         }
         #expect(try restarted.library.blobs.temporaryFiles().isEmpty)
-        #expect(try restarted.blobFiles().isEmpty)
+        #expect(try await restarted.blobFiles().isEmpty)
         #expect(try await restarted.count("resources") == 0)
         upload.abandon()
     }
@@ -38,7 +38,7 @@ import Testing
         // The process dies after the rename and before the commit.
         let upload = try await first.library.blobs.beginUpload(containing: try fixture("wps.pdf"))
         let blob = try await upload.finish()
-        #expect(FileManager.default.fileExists(atPath: blob.path))
+        #expect(try await first.library.blobs.contains(sha256: blob.sha256))
 
         let restarted = try TestLibrary(directory: first.directory)
         #expect(try await restarted.count("resources") == 0)
@@ -49,7 +49,7 @@ import Testing
             let content = try await client.call(.get, "/api/v1/resources/\(resource.id)/content", token: token)
             #expect(Array(content.body.readableBytesView) == (try fixture("wps.pdf")))
         }
-        #expect(try restarted.blobFiles().count == 1)
+        #expect(try await restarted.blobFiles().count == 1)
     }
 
     @Test func afterAKillTheNextStartRemovesStoredFilesWithoutARow() async throws {
@@ -60,16 +60,23 @@ import Testing
         #expect(try first.library.beginRun() == false)
         let upload = try await first.library.blobs.beginUpload(containing: try fixture("wps.pdf"))
         let blob = try await upload.finish()
-        #expect(try first.blobFiles().count == 1)
+        #expect(try await first.blobFiles().count == 1)
 
         let restarted = try TestLibrary(directory: first.directory)
         try await restarted.test { client in
             let health = try await client.call(.get, "/api/v1/health")
             #expect(health.status == .ok)
         }
-        #expect(try restarted.blobFiles().isEmpty)
-        #expect(!FileManager.default.fileExists(atPath: blob.path))
-        #expect(try await LibraryVerifier(library: restarted.library).run().notes.isEmpty)
+        if restarted.library.blobs.backend.isShared {
+            // An object store shared by several nodes: a fresh blob without a row may be another node's upload in
+            // flight, so it stays until it is an hour old; verify notes it meanwhile.
+            #expect(try await restarted.blobFiles().count == 1)
+            #expect(try await LibraryVerifier(library: restarted.library).run().notes.map(\.kind) == ["orphan_blob"])
+        } else {
+            #expect(try await restarted.blobFiles().isEmpty)
+            #expect(try await !first.library.blobs.contains(sha256: blob.sha256))
+            #expect(try await LibraryVerifier(library: restarted.library).run().notes.isEmpty)
+        }
     }
 
     @Test func everyResourceRowPointsAtBytesThatExist() async throws {
@@ -83,7 +90,7 @@ import Testing
         let digests = try await lib.library.database.writer.read { db in try String.fetchAll(db, sql: "SELECT sha256 FROM resourceVersions") }
         #expect(digests.count == 4)
         for digest in digests {
-            #expect(lib.library.blobs.contains(sha256: digest))
+            #expect(try await lib.library.blobs.contains(sha256: digest))
         }
     }
 

@@ -19,7 +19,7 @@ import Testing
             try await body(client, lib, teacher)
             #expect(try await lib.count("resources") == 0)
             #expect(try await lib.count("questions") == 0)
-            #expect(try lib.blobFiles().isEmpty)
+            #expect(try await lib.blobFiles().isEmpty)
             #expect(try FileManager.default.contentsOfDirectory(atPath: lib.directory + "/tmp").isEmpty)
         }
     }

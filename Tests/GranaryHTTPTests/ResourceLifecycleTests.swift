@@ -91,7 +91,7 @@ import Testing
             let history = try await client.call(.get, "/api/v1/resources/\(resource.id)/history", token: token).decode(PageOf<Event>.self)
             #expect(history.items.last?.action == "resource.retired")
         }
-        #expect(try lib.blobFiles().count == 1)
+        #expect(try await lib.blobFiles().count == 1)
     }
 
     @Test func learnersSeeOnlyApprovedContent() async throws {

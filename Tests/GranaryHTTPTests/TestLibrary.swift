@@ -24,13 +24,24 @@ struct TestLibrary {
     static let metadataDirectory = repositoryRoot + "/Metadata"
     static let fixturesDirectory = repositoryRoot + "/Tests/Fixtures"
 
-    init(directory: String? = nil, maximumUploadSize: Int64 = 64 << 20, tokenLifetime: TimeInterval = 3600) throws {
+    /// A library in `directory` (a new folder if nil), its blobs in `blobBackend`, or in the test object store with
+    /// `GRANARY_TEST_BLOBS=s3`, or in the folder.
+    init(
+        directory: String? = nil,
+        maximumUploadSize: Int64 = 64 << 20,
+        tokenLifetime: TimeInterval = 3600,
+        blobBackend: (any BlobBackend)? = nil
+    ) throws {
         let directory = directory ?? TestFolders.make("test")
         self.directory = directory
         self.library = try Library(
             dataDirectory: directory,
             metadataDirectory: Self.metadataDirectory,
-            options: .init(bcryptCost: 4, tokenLifetime: tokenLifetime),
+            options: .init(
+                bcryptCost: 4,
+                tokenLifetime: tokenLifetime,
+                blobBackend: try blobBackend ?? TestObjectStore.defaultBackend(forLibraryIn: directory)
+            ),
             schemas: .all
         )
         self.configuration = AppConfiguration(
@@ -74,17 +85,16 @@ struct TestLibrary {
         _ = try await catalogue.createPoint(id: "ut", name: "超声检测", course: "check", kind: .skill, prerequisites: [], actor: "test")
     }
 
-    /// Names of the files under `blobs/`.
-    func blobFiles() throws -> [String] {
-        let enumerator = FileManager.default.enumerator(atPath: self.directory + "/blobs")
-        var files: [String] = []
-        while let path = enumerator?.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: self.directory + "/blobs/" + path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files.append(path)
-            }
-        }
-        return files
+    /// Names of the stored blobs (`ab/cd/<sha256>`), wherever the library keeps them.
+    func blobFiles() async throws -> [String] {
+        try await self.library.blobs.backend.list().map(\.name)
+    }
+
+    /// The bytes stored under a digest, wherever the library keeps them.
+    func storedBytes(_ sha256: String) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        for try await buffer in try await self.library.blobs.read(sha256: sha256) { bytes += buffer.readableBytesView }
+        return bytes
     }
 
     /// Rows of a table.

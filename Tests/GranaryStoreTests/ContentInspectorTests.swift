@@ -60,7 +60,12 @@ let metadataDirectory =
         let (blobs, _) = try self.store()
         let first = try await blobs.beginUpload(containing: Array("焊接".utf8)).finish()
         #expect(first.sha256 == "42bdfbbc8fabc676e73a7f7ad4cc199a50d22395ca13ced2a5d2f2e522926dc7")
-        #expect(first.path.hasSuffix("/blobs/\(first.sha256.prefix(2))/\(first.sha256.dropFirst(2).prefix(2))/\(first.sha256)"))
+        #expect(
+            blobs.localPath(forSHA256: first.sha256)!.hasSuffix(
+                "/blobs/\(first.sha256.prefix(2))/\(first.sha256.dropFirst(2).prefix(2))/\(first.sha256)"
+            )
+        )
+        #expect(try await blobs.contains(sha256: first.sha256))
         #expect(!first.deduplicated)
         let second = try await blobs.beginUpload(containing: Array("焊接".utf8)).finish()
         #expect(second.deduplicated)

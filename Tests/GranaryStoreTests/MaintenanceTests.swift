@@ -83,15 +83,15 @@ import Testing
     @Test func aBackupIsConsistentAndRestoresToTheSameLibraryWithEveryHashChecked() async throws {
         let library = try await Self.library()
         let backup = Self.temporary("backup")
-        let manifest = try LibraryBackup.backup(library, to: backup)
+        let manifest = try await LibraryBackup.backup(library, to: backup)
         #expect(manifest.blobs.count == 2)
         #expect(manifest.resources == 2)
         #expect(FileManager.default.fileExists(atPath: backup + "/manifest.json"))
         // Not over an earlier backup.
-        #expect(throws: LibraryBackup.Failure.self) { try LibraryBackup.backup(library, to: backup) }
+        await #expect(throws: LibraryBackup.Failure.self) { try await LibraryBackup.backup(library, to: backup) }
 
         let target = Self.temporary("restored")
-        try LibraryBackup.restore(from: backup, to: target, force: false)
+        try await LibraryBackup.restore(from: backup, to: target, force: false)
         let restored = try Library(dataDirectory: target, metadataDirectory: Self.metadata, schemas: [])
         let report = try await LibraryVerifier(library: restored).run()
         #expect(report.isClean)
@@ -101,28 +101,30 @@ import Testing
         #expect(titles == ["焊接电弧讲义", "熔化极气体保护焊要领"])
 
         // A library is never replaced by accident.
-        #expect(throws: LibraryBackup.Failure.self) { try LibraryBackup.restore(from: backup, to: target, force: false) }
-        try LibraryBackup.restore(from: backup, to: target, force: true)
+        await #expect(throws: LibraryBackup.Failure.self) { try await LibraryBackup.restore(from: backup, to: target, force: false) }
+        try await LibraryBackup.restore(from: backup, to: target, force: true)
 
         // A damaged backup is refused before anything in the target changes.
         let blob = manifest.blobs[0].sha256
         let path = "\(backup)/blobs/\(blob.prefix(2))/\(blob.dropFirst(2).prefix(2))/\(blob)"
         try Data("tampered".utf8).write(to: URL(fileURLWithPath: path))
         let untouched = Self.temporary("untouched")
-        #expect(throws: LibraryBackup.Failure.self) { try LibraryBackup.restore(from: backup, to: untouched, force: false) }
+        await #expect(throws: LibraryBackup.Failure.self) { try await LibraryBackup.restore(from: backup, to: untouched, force: false) }
         #expect(!FileManager.default.fileExists(atPath: untouched + "/granary.sqlite"))
-        #expect(throws: LibraryBackup.Failure.self) { try LibraryBackup.restore(from: Self.temporary("nothing"), to: untouched, force: false) }
+        await #expect(throws: LibraryBackup.Failure.self) {
+            try await LibraryBackup.restore(from: Self.temporary("nothing"), to: untouched, force: false)
+        }
     }
 
     @Test func verifyFindsMissingCorruptAndStrayBlobsAndLeftoverUploads() async throws {
         let library = try await Self.library()
         #expect(try await LibraryVerifier(library: library).run().isClean)
         let hashes = try await library.database.writer.read { db in try String.fetchAll(db, sql: "SELECT sha256 FROM blobs ORDER BY sha256") }
-        try FileManager.default.removeItem(atPath: library.blobs.path(forSHA256: hashes[0]))
-        try Data("not what the name says".utf8).write(to: URL(fileURLWithPath: library.blobs.path(forSHA256: hashes[1])))
+        try FileManager.default.removeItem(atPath: library.blobs.localPath(forSHA256: hashes[0])!)
+        try Data("not what the name says".utf8).write(to: URL(fileURLWithPath: library.blobs.localPath(forSHA256: hashes[1])!))
         let stray = String(repeating: "ab", count: 32)
-        try FileManager.default.createDirectory(atPath: library.blobs.blobsDirectory + "/ab/ab", withIntermediateDirectories: true)
-        try Data("stray".utf8).write(to: URL(fileURLWithPath: library.blobs.path(forSHA256: stray)))
+        try FileManager.default.createDirectory(atPath: library.dataDirectory + "/blobs" + "/ab/ab", withIntermediateDirectories: true)
+        try Data("stray".utf8).write(to: URL(fileURLWithPath: library.blobs.localPath(forSHA256: stray)!))
         _ = FileManager.default.createFile(atPath: library.blobs.temporaryDirectory + "/upload-x.part", contents: Data())
         let report = try await LibraryVerifier(library: library).run()
         #expect(report.problems.map(\.kind).sorted() == ["corrupt_blob", "missing_blob"])
@@ -131,7 +133,7 @@ import Testing
         // What an earlier process left is swept; a file written after `before` (an upload in flight) is kept.
         #expect(try await library.removeOrphanBlobs(before: Date().addingTimeInterval(-3600)) == 0)
         #expect(try await library.removeOrphanBlobs(before: Date().addingTimeInterval(60)) == 1)
-        #expect(!FileManager.default.fileExists(atPath: library.blobs.path(forSHA256: stray)))
-        #expect(FileManager.default.fileExists(atPath: library.blobs.path(forSHA256: hashes[1])))
+        #expect(!FileManager.default.fileExists(atPath: library.blobs.localPath(forSHA256: stray)!))
+        #expect(FileManager.default.fileExists(atPath: library.blobs.localPath(forSHA256: hashes[1])!))
     }
 }

@@ -162,7 +162,7 @@ struct ResourceController {
     }
 
     @Sendable func download(request: Request, context: AuthenticatedContext) async throws -> Response {
-        let (resource, path) = try await self.resources.content(
+        let (resource, content) = try await self.resources.content(
             id: try Self.id(context),
             version: try request.uri.positiveInt("version"),
             viewer: context.user
@@ -213,7 +213,13 @@ struct ResourceController {
         if bytes.lowerBound == 0 {
             try await self.analytics.record(inline ? .view : .download, resource: resource.id, user: context.user)
         }
-        let body = try await self.fileIO.loadFile(path: path, range: Int(bytes.lowerBound)...Int(bytes.upperBound), context: context)
+        let body: ResponseBody
+        if let path = content.localPath {
+            body = try await self.fileIO.loadFile(path: path, range: Int(bytes.lowerBound)...Int(bytes.upperBound), context: context)
+        } else {
+            // An object store: its ranged GET streams through, one buffer at a time.
+            body = ResponseBody(asyncSequence: try await content.read(range: bytes))
+        }
         return Response(status: status, headers: headers, body: body)
     }
 

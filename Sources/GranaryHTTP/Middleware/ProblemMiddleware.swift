@@ -46,6 +46,16 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Problem(GranaryError(.insufficientStorage, Self.full), english: english).response(
                 status: GranaryError.Code.insufficientStorage.status
             )
+        case let error as BlobStoreUnavailable:
+            logger.error("object store unavailable: \(error)")
+            let detail = LocalizedText(
+                zh: "文件存储服务暂时无法访问，本次操作未完成，已存内容不受影响；请稍后重试",
+                en: "The file store cannot be reached just now; nothing of this request was saved and stored content is unaffected. Retry later"
+            )
+            return Problem(GranaryError(.storageUnavailable, detail), english: english).response(
+                status: GranaryError.Code.storageUnavailable.status,
+                headers: [.retryAfter: "5"]
+            )
         case let error as DatabaseError where error.resultCode == .SQLITE_FULL:
             logger.error("database full: \(error)")
             return Problem(GranaryError(.insufficientStorage, Self.full), english: english).response(

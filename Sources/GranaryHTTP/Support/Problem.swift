@@ -63,6 +63,7 @@ extension GranaryError.Code {
         case .rangeNotSatisfiable: .rangeNotSatisfiable
         case .rateLimited: .tooManyRequests
         case .insufficientStorage: .init(code: 507, reasonPhrase: "Insufficient Storage")
+        case .storageUnavailable: .serviceUnavailable
         }
     }
 
@@ -95,6 +96,7 @@ extension GranaryError.Code {
         case .rangeNotSatisfiable: LocalizedText(zh: "请求的范围无效", en: "Range not satisfiable")
         case .rateLimited: LocalizedText(zh: "请求过于频繁", en: "Too many requests")
         case .insufficientStorage: LocalizedText(zh: "存储空间不足", en: "Insufficient storage")
+        case .storageUnavailable: LocalizedText(zh: "存储服务暂不可用", en: "Storage unavailable")
         }
     }
 }

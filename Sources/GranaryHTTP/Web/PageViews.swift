@@ -2,7 +2,6 @@ import Foundation
 import GranaryLearning
 import GranaryModel
 import GranaryStore
-import NIOPosix
 
 /// What several page families show the same way: a resource's media and metadata, an offering's items, numbers.
 extension Pages {
@@ -92,14 +91,9 @@ extension Pages {
     /// The start of a plain-text resource, for showing it in place.
     static func textPreview(of resource: Resource, viewer: User, resources: ResourceStore) async throws -> String? {
         guard MediaView.showsText(resource) else { return nil }
-        let (_, path) = try await resources.content(id: resource.id, version: resource.version, viewer: viewer)
-        let data = try await NIOThreadPool.singleton.runIfActive {
-            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-            defer { try? handle.close() }
-            return try handle.read(upToCount: 64 << 10) ?? Data()
-        }
+        let (_, content) = try await resources.content(id: resource.id, version: resource.version, viewer: viewer)
         // A cut through a multi-byte character loses only that character.
-        return String(decoding: data, as: UTF8.self)
+        return String(decoding: try await content.prefix(64 << 10), as: UTF8.self)
     }
 
     /// `1.5 MB`.

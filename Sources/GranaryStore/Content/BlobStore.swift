@@ -4,39 +4,72 @@ import GranaryModel
 import NIOCore
 import NIOPosix
 
-/// Content-addressed file storage: `blobs/ab/cd/<sha256>`, each distinct content stored once.
+/// Content-addressed storage: each distinct content stored once, under `ab/cd/<sha256>` in its backend (a folder, or
+/// an S3 bucket in a cluster).
 ///
-/// Bytes arrive in a temporary file under `tmp/`, are hashed as they are written, fsynced, then renamed into
-/// place, and the folder is fsynced, all before any database row may point at them. A crash at any moment leaves
-/// at most a temporary file, which `removeTemporaryFiles()` clears at start-up.
+/// Bytes arrive in a temporary file under `tmp/`, are hashed as they are written and fsynced; only then does the
+/// backend take them (a rename into `blobs/` with its folders fsynced, or a PUT that carries the digest), all before
+/// any database row may point at them. A crash at any moment leaves at most a temporary file, which
+/// `removeTemporaryFiles()` clears at start-up, or a stored blob no row names, which `verify` notes.
 public struct BlobStore: Sendable {
-    /// Folder holding the blobs.
-    public let blobsDirectory: String
-    /// Folder holding uploads in progress.
+    /// Where finished blobs live.
+    public let backend: any BlobBackend
+    /// Folder holding uploads in progress (always on this machine: libmagic and the text extractor read them).
     public let temporaryDirectory: String
     private let threadPool: NIOThreadPool
     private let eventLoop: any EventLoop
 
-    /// Opens (and creates) the blob folders under `root`.
-    public init(root: String, threadPool: NIOThreadPool = .singleton, eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()) throws {
-        self.blobsDirectory = root + "/blobs"
+    /// Opens (and creates) `root/tmp` for uploads, over `backend`, or over the folder `root/blobs` when none is given.
+    public init(
+        root: String,
+        backend: (any BlobBackend)? = nil,
+        threadPool: NIOThreadPool = .singleton,
+        eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()
+    ) throws {
+        self.backend = try backend ?? FolderBlobBackend(root: root + "/blobs", threadPool: threadPool)
         self.temporaryDirectory = root + "/tmp"
         self.threadPool = threadPool
         self.eventLoop = eventLoop
-        try FileManager.default.createDirectory(atPath: self.blobsDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: self.temporaryDirectory, withIntermediateDirectories: true)
     }
 
-    /// Where the blob with this digest lives.
-    public func path(forSHA256 sha256: String) -> String {
-        let hex = Array(sha256.utf8)
-        precondition(hex.count == 64 && hex.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }, "not a SHA-256 digest")
-        return "\(self.blobsDirectory)/\(sha256.prefix(2))/\(sha256.dropFirst(2).prefix(2))/\(sha256)"
+    /// Whether `text` is a SHA-256 digest in lowercase hex.
+    public static func isDigest(_ text: String) -> Bool {
+        let hex = Array(text.utf8)
+        return hex.count == 64 && hex.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
+    }
+
+    /// The content address of a digest, `ab/cd/<sha256>`, the same in every backend.
+    public static func key(forSHA256 sha256: String) -> String {
+        precondition(Self.isDigest(sha256), "not a SHA-256 digest")
+        return "\(sha256.prefix(2))/\(sha256.dropFirst(2).prefix(2))/\(sha256)"
+    }
+
+    /// The file holding the blob when the backend keeps it on this machine.
+    public func localPath(forSHA256 sha256: String) -> String? {
+        self.backend.localPath(forSHA256: sha256)
     }
 
     /// Whether the blob is present.
-    public func contains(sha256: String) -> Bool {
-        FileManager.default.fileExists(atPath: self.path(forSHA256: sha256))
+    public func contains(sha256: String) async throws -> Bool {
+        try await self.backend.contains(sha256: sha256)
+    }
+
+    /// The bytes of a blob (or `range` of them) as they are read.
+    public func read(sha256: String, range: ClosedRange<Int64>? = nil) async throws -> BlobByteStream {
+        try await self.backend.read(sha256: sha256, range: range)
+    }
+
+    /// Runs `body` with a local file holding the blob: its own file in a folder backend, else a temporary copy that
+    /// is removed afterwards (the text extractor and the backup read files).
+    public func withLocalFile<T: Sendable>(sha256: String, _ body: (String) async throws -> T) async throws -> T {
+        if let path = self.backend.localPath(forSHA256: sha256) { return try await body(path) }
+        let upload = try self.beginUpload()
+        defer { upload.abandon() }
+        for try await buffer in try await self.read(sha256: sha256) { try await upload.write(buffer) }
+        try await upload.close()
+        guard upload.sha256 == sha256 else { throw BlobCorrupt(sha256: sha256, actual: upload.sha256 ?? "") }
+        return try await body(upload.temporaryPath)
     }
 
     /// Removes uploads a crash left behind; returns how many there were.
@@ -84,14 +117,50 @@ public struct BlobStore: Sendable {
     }
 }
 
+/// The stored bytes of one resource version, to be served.
+public struct BlobContent: Sendable {
+    public let sha256: String
+    public let size: Int64
+    let store: BlobStore
+
+    public init(sha256: String, size: Int64, store: BlobStore) {
+        self.sha256 = sha256
+        self.size = size
+        self.store = store
+    }
+
+    /// The file on this machine, when the backend keeps one (served straight from disk).
+    public var localPath: String? { self.store.localPath(forSHA256: self.sha256) }
+
+    /// The bytes, or `range` of them.
+    public func read(range: ClosedRange<Int64>? = nil) async throws -> BlobByteStream {
+        try await self.store.read(sha256: self.sha256, range: range)
+    }
+
+    /// Up to `limit` bytes from the start.
+    public func prefix(_ limit: Int) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        guard self.size > 0 else { return bytes }
+        for try await buffer in try await self.read(range: 0...min(self.size, Int64(limit)) - 1) {
+            bytes += buffer.readableBytesView
+        }
+        return bytes
+    }
+}
+
+/// Bytes read back do not hash to the name they are stored under.
+public struct BlobCorrupt: Error, CustomStringConvertible {
+    public let sha256: String
+    public let actual: String
+    public var description: String { "blob \(self.sha256) reads back as \(self.actual)" }
+}
+
 /// A blob now durably in place.
 public struct StoredBlob: Sendable, Equatable {
     /// SHA-256, lowercase hex.
     public let sha256: String
     /// Size in bytes.
     public let size: Int64
-    /// Final path of the bytes.
-    public let path: String
     /// Whether identical bytes were already stored (this upload's copy was dropped).
     public let deduplicated: Bool
 }
@@ -110,6 +179,8 @@ public final class BlobUpload {
     private var inFlight: EventLoopFuture<Void>?
     /// Bytes written so far.
     public private(set) var size: Int64 = 0
+    /// The SHA-256 of the bytes (lowercase hex), known once `close()` has returned.
+    public private(set) var sha256: String?
 
     /// The running SHA-256. swift-crypto's `SHA256` is not `Sendable`; this box is handed to one thread-pool job
     /// at a time and each job finishes before the next starts, so it is never touched by two threads at once.
@@ -170,30 +241,17 @@ public final class BlobUpload {
             defer { Glibc.close(fd) }
             guard fsync(fd) == 0 else { throw BlobError.io("fsync", errno) }
         }
+        self.sha256 = self.hasher.state.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Moves the closed file into its content address (or drops it when the content is already stored).
+    /// Hands the closed file to the backend under its content address (or drops it when the content is already
+    /// stored); the temporary file is gone afterwards either way.
     public func finish() async throws -> StoredBlob {
         try await self.close()
-        let sha256 = self.hasher.state.finalize().map { String(format: "%02x", $0) }.joined()
-        let destination = self.store.path(forSHA256: sha256)
-        let temporaryPath = self.temporaryPath
-        let size = self.size
-        let blobsDirectory = self.store.blobsDirectory
-        return try await self.store.run {
-            if FileManager.default.fileExists(atPath: destination) {
-                unlink(temporaryPath)
-                return StoredBlob(sha256: sha256, size: size, path: destination, deduplicated: true)
-            }
-            let folder = String(destination[..<destination.lastIndex(of: "/")!])
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            guard rename(temporaryPath, destination) == 0 else { throw BlobError.io("rename", errno) }
-            // The new name, and any folder made for it, must reach the disk before a row points at it.
-            try Self.syncDirectory(folder)
-            try Self.syncDirectory(String(folder[..<folder.lastIndex(of: "/")!]))
-            try Self.syncDirectory(blobsDirectory)
-            return StoredBlob(sha256: sha256, size: size, path: destination, deduplicated: false)
-        }
+        guard let sha256 = self.sha256 else { throw BlobError.io("close", EIO) }
+        let stored = try await self.store.backend.store(fileAt: self.temporaryPath, sha256: sha256, size: self.size)
+        unlink(self.temporaryPath)
+        return StoredBlob(sha256: sha256, size: self.size, deduplicated: !stored)
     }
 
     /// Deletes the temporary file and closes it; the upload is abandoned.
@@ -209,13 +267,6 @@ public final class BlobUpload {
         } else {
             Glibc.close(fd)
         }
-    }
-
-    private static func syncDirectory(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw BlobError.io("open directory", errno) }
-        defer { Glibc.close(fd) }
-        guard fsync(fd) == 0 else { throw BlobError.io("fsync directory", errno) }
     }
 }
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import NIOCore
 
 /// `granary backup` and `granary restore`: a consistent copy of a library taken while it serves, and its return.
 ///
@@ -49,13 +50,13 @@ public enum LibraryBackup {
 
     /// Copies `library` into the empty or new folder `destination`; `progress(done, total)` follows the blobs.
     @discardableResult
-    public static func backup(_ library: Library, to destination: String, progress: (Int, Int) -> Void = { _, _ in }) throws -> Manifest {
+    public static func backup(_ library: Library, to destination: String, progress: (Int, Int) -> Void = { _, _ in }) async throws -> Manifest {
         try Self.requireEmpty(destination)
         try FileManager.default.createDirectory(atPath: destination + "/blobs", withIntermediateDirectories: true)
         let databasePath = destination + "/granary.sqlite"
         let copy = try DatabaseQueue(path: databasePath)
         try library.database.writer.backup(to: copy)
-        let (blobs, resources, events) = try copy.read { db in
+        let (blobs, resources, events) = try copy.inDatabase { db in
             (
                 try Row.fetchAll(db, sql: "SELECT sha256, size FROM blobs ORDER BY sha256").map {
                     Manifest.File(sha256: $0["sha256"], size: $0["size"])
@@ -68,9 +69,11 @@ public enum LibraryBackup {
         var problems: [String] = []
         for (index, blob) in blobs.enumerated() {
             do {
-                try Self.copy(from: library.blobs.path(forSHA256: blob.sha256), to: Self.blobPath(destination, blob.sha256), expecting: blob)
+                try await Self.copy(blob, of: library.blobs, to: Self.blobPath(destination, blob.sha256))
             } catch let failure as Failure {
                 problems.append(failure.description)
+            } catch let missing as BlobMissing {
+                problems.append("\(missing)")
             }
             progress(index + 1, blobs.count)
         }
@@ -92,14 +95,17 @@ public enum LibraryBackup {
     // MARK: - Restore
 
     /// Checks every hash of the backup in `source`, then puts it in `dataDirectory`, which must hold no library unless
-    /// `force`. Nothing in `dataDirectory` changes until the backup has proved whole.
+    /// `force`, with the blobs in `blobBackend` (an object store) when one is given. Nothing in `dataDirectory`
+    /// changes until the backup has proved whole; blobs already in an object store stay (content-addressed, they are
+    /// the same bytes or orphans that `verify` notes).
     @discardableResult
     public static func restore(
         from source: String,
         to dataDirectory: String,
+        blobBackend: (any BlobBackend)? = nil,
         force: Bool,
         progress: (Int, Int) -> Void = { _, _ in }
-    ) throws
+    ) async throws
         -> Manifest
     {
         let manifest = try Self.readManifest(source)
@@ -129,7 +135,7 @@ public enum LibraryBackup {
         // The database first, under a temporary name: until the rename, the old library (if any) is untouched.
         let staged = dataDirectory + "/granary.sqlite.restoring"
         try? fileManager.removeItem(atPath: staged)
-        try Self.copy(from: source + "/granary.sqlite", to: staged, expecting: manifest.database)
+        try await Self.copy(from: source + "/granary.sqlite", to: staged, expecting: manifest.database)
         for name in present {
             try fileManager.removeItem(atPath: dataDirectory + "/" + name)
         }
@@ -137,7 +143,15 @@ public enum LibraryBackup {
             try? fileManager.removeItem(atPath: dataDirectory + "/granary.sqlite" + suffix)
         }
         for (index, blob) in manifest.blobs.enumerated() {
-            try Self.copy(from: Self.blobPath(source, blob.sha256), to: Self.blobPath(dataDirectory, blob.sha256), expecting: blob)
+            if let blobBackend {
+                // Through a checked copy in tmp/, which the backend takes (a folder backend would move the file).
+                let staging = dataDirectory + "/tmp/restore-\(blob.sha256).part"
+                try await Self.copy(from: Self.blobPath(source, blob.sha256), to: staging, expecting: blob)
+                defer { unlink(staging) }
+                _ = try await blobBackend.store(fileAt: staging, sha256: blob.sha256, size: blob.size)
+            } else {
+                try await Self.copy(from: Self.blobPath(source, blob.sha256), to: Self.blobPath(dataDirectory, blob.sha256), expecting: blob)
+            }
             progress(manifest.blobs.count + index + 1, manifest.blobs.count * 2)
         }
         // Last, so a crash before here leaves no database that names missing blobs.
@@ -166,10 +180,30 @@ public enum LibraryBackup {
         if let contents = try? FileManager.default.contentsOfDirectory(atPath: path), !contents.isEmpty { throw Failure.notEmpty(path) }
     }
 
-    /// Copies a file through a temporary name, hashing it on the way; refuses bytes that do not match `expecting`.
-    private static func copy(from source: String, to destination: String, expecting: Manifest.File) throws {
+    /// Copies a stored blob into a file, checked against the manifest.
+    private static func copy(_ blob: Manifest.File, of blobs: BlobStore, to destination: String) async throws {
+        try await Self.copy(to: destination, expecting: blob, named: "blob \(blob.sha256)") { write in
+            for try await buffer in try await blobs.read(sha256: blob.sha256) { try write(Data(buffer.readableBytesView)) }
+        }
+    }
+
+    /// Copies a file, checked against `expecting`.
+    private static func copy(from source: String, to destination: String, expecting: Manifest.File) async throws {
         guard let input = FileHandle(forReadingAtPath: source) else { throw Failure.damaged(["\(source) is missing"]) }
         defer { try? input.close() }
+        try await Self.copy(to: destination, expecting: expecting, named: source) { write in
+            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { try write(chunk) }
+        }
+    }
+
+    /// Writes what `read` hands over to `destination` through a temporary name, hashing it on the way; refuses
+    /// bytes that do not match `expecting`, leaving nothing behind.
+    private static func copy(
+        to destination: String,
+        expecting: Manifest.File,
+        named source: String,
+        read: ((Data) throws -> Void) async throws -> Void
+    ) async throws {
         let folder = (destination as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = destination + ".part"
@@ -179,7 +213,7 @@ public enum LibraryBackup {
         var hasher = SHA256()
         var size: Int64 = 0
         do {
-            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+            try await read { chunk in
                 hasher.update(data: chunk)
                 size += Int64(chunk.count)
                 try output.write(contentsOf: chunk)

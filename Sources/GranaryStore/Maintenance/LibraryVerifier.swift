@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import NIOCore
 
 /// `granary verify`: checks a library the way an auditor would: SQLite's own integrity, every blob the database
 /// names present with the bytes its name promises, and the audit trail's hash chain unbroken; files in `blobs/` the
@@ -56,29 +57,52 @@ public struct LibraryVerifier: Sendable {
         }
         var bytes: Int64 = 0
         for (index, (sha256, size)) in blobs.enumerated() {
-            let path = self.library.blobs.path(forSHA256: sha256)
-            if let (digest, length) = try Self.digest(path: path) {
+            if let (digest, length) = try await Self.digest(sha256: sha256, in: self.library.blobs) {
                 bytes += length
                 if digest != sha256 || length != size {
                     problems.append(
-                        Problem(kind: "corrupt_blob", detail: "\(sha256): the file's bytes hash to \(digest) (\(length) bytes, \(size) expected)")
+                        Problem(kind: "corrupt_blob", detail: "\(sha256): the stored bytes hash to \(digest) (\(length) bytes, \(size) expected)")
                     )
                 }
             } else {
-                problems.append(Problem(kind: "missing_blob", detail: "\(sha256) (\(size) bytes) is named by the database but not on disk"))
+                problems.append(
+                    Problem(
+                        kind: "missing_blob",
+                        detail: "\(sha256) (\(size) bytes) is named by the database but not in \(self.library.blobs.backend.description)"
+                    )
+                )
             }
             progress(index + 1, blobs.count)
         }
         var notes: [Problem] = []
         let known = Set(blobs.map(\.0))
-        for file in try Self.files(under: self.library.blobs.blobsDirectory) where !known.contains((file as NSString).lastPathComponent) {
-            notes.append(Problem(kind: "orphan_blob", detail: "blobs/\(file) is not named by the database (removed when the service next starts)"))
+        for blob in try await self.library.blobs.backend.list() where !known.contains(blob.sha256) {
+            notes.append(
+                Problem(kind: "orphan_blob", detail: "blobs/\(blob.name) is not named by the database (removed when the service next starts)")
+            )
         }
         for name in try self.library.blobs.temporaryFiles() {
             notes.append(Problem(kind: "temporary_file", detail: "tmp/\(name) is an unfinished upload (removed when the service next starts)"))
         }
         problems += chain.map { Problem(kind: "event_chain", detail: $0) }
         return Report(blobsChecked: blobs.count, bytesChecked: bytes, events: events, problems: problems, notes: notes)
+    }
+
+    /// SHA-256 and length of a stored blob as its backend gives it back; nil when it is missing.
+    static func digest(sha256: String, in blobs: BlobStore) async throws -> (String, Int64)? {
+        let stream: BlobByteStream
+        do {
+            stream = try await blobs.read(sha256: sha256)
+        } catch is BlobMissing {
+            return nil
+        }
+        var hasher = SHA256()
+        var length: Int64 = 0
+        for try await buffer in stream {
+            buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+            length += Int64(buffer.readableBytes)
+        }
+        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), length)
     }
 
     /// SHA-256 and length of a file, read in 1 MiB steps; nil when it is missing.

@@ -85,7 +85,7 @@ public struct ResourceStore: Sendable {
             throw Self.kindMismatch(declared: declared, mime: current.mime)
         }
         let kind = metadata.kind ?? MediaPolicy.kind(forMIME: current.mime)
-        let blob = StoredBlob(sha256: current.sha256, size: current.size, path: self.blobs.path(forSHA256: current.sha256), deduplicated: true)
+        let blob = StoredBlob(sha256: current.sha256, size: current.size, deduplicated: true)
         return try await self.commitVersion(id: id, metadata: metadata, kind: kind, blob: blob, mime: current.mime, actor: actor)
     }
 
@@ -160,8 +160,10 @@ public struct ResourceStore: Sendable {
             }
             // Fail on unknown references before the bytes are moved into place.
             _ = try await self.database.writer.read { db in try Self.checkReferences(db, metadata: metadata) }
+            // The text is read from the local upload, before the backend (perhaps remote) takes it, and kept after.
+            let text = try await self.textToKeep(of: file, mime: mime)
             let blob = try await file.finish()
-            try await self.keepText(of: blob, mime: mime)
+            if let text { try await self.keepText(text, of: blob, mime: mime) }
             return (blob, mime, metadata.kind ?? MediaPolicy.kind(forMIME: mime))
         } catch {
             file.abandon()
@@ -169,17 +171,21 @@ public struct ResourceStore: Sendable {
         }
     }
 
+    /// The searchable text of a closed upload, unless text of identical bytes is kept already.
+    private func textToKeep(of file: BlobUpload, mime: String) async throws -> String? {
+        guard let sha256 = file.sha256 else { return nil }
+        // Identical bytes uploaded again already have their text; don't read the file a second time.
+        let known = try await self.database.writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM blobTexts WHERE sha256 = ?", arguments: [sha256]) != nil
+        }
+        if known { return nil }
+        guard let text = try await self.extractor.text(ofFileAt: file.temporaryPath, mime: mime), !text.isEmpty else { return nil }
+        return text
+    }
+
     /// Keeps the searchable text of stored bytes once per content. The rows are keyed by the blob, so text of bytes
     /// whose resource row never commits (a crash) stays harmless, like the bytes themselves.
-    private func keepText(of blob: StoredBlob, mime: String) async throws {
-        // Identical bytes uploaded again already have their text; don't read the file a second time.
-        if blob.deduplicated {
-            let known = try await self.database.writer.read { db in
-                try Bool.fetchOne(db, sql: "SELECT 1 FROM blobTexts WHERE sha256 = ?", arguments: [blob.sha256]) != nil
-            }
-            if known { return }
-        }
-        guard let text = try await self.extractor.text(ofFileAt: blob.path, mime: mime), !text.isEmpty else { return }
+    private func keepText(_ text: String, of blob: StoredBlob, mime: String) async throws {
         try await self.database.writer.write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO blobs (sha256, size, mime, createdAt) VALUES (?, ?, ?, ?)",
@@ -198,8 +204,10 @@ public struct ResourceStore: Sendable {
         }
         var found = 0
         for (index, blob) in missing.enumerated() {
-            let path = self.blobs.path(forSHA256: blob.sha256)
-            if let text = try await self.extractor.text(ofFileAt: path, mime: blob.mime), !text.isEmpty {
+            let text = try await self.blobs.withLocalFile(sha256: blob.sha256) { path in
+                try await self.extractor.text(ofFileAt: path, mime: blob.mime)
+            }
+            if let text, !text.isEmpty {
                 try await self.database.writer.write { db in
                     try db.execute(sql: "INSERT OR IGNORE INTO blobTexts (sha256, text) VALUES (?, ?)", arguments: [blob.sha256, text])
                 }
@@ -354,10 +362,10 @@ public struct ResourceStore: Sendable {
         }
     }
 
-    /// Where the bytes of the resource (as `viewer` may see it) are.
-    public func content(id: String, version: Int? = nil, viewer: User) async throws -> (resource: Resource, path: String) {
+    /// The bytes of the resource as `viewer` may see it.
+    public func content(id: String, version: Int? = nil, viewer: User) async throws -> (resource: Resource, content: BlobContent) {
         let resource = try await self.resource(id: id, version: version, viewer: viewer)
-        return (resource, self.blobs.path(forSHA256: resource.sha256))
+        return (resource, BlobContent(sha256: resource.sha256, size: resource.size, store: self.blobs))
     }
 
     /// Every version of a resource, newest first.
