@@ -113,7 +113,7 @@ func buildRouter(
     let openAPIData = try Data(contentsOf: URL(fileURLWithPath: openAPIPath))
     let openAPIDocument = ByteBuffer(bytes: openAPIData)
 
-    let throttle = LoginThrottle()
+    let throttle = LoginThrottle(database: library.database)
     let reviews = ReviewService(database: library.database, claimDuration: configuration.claimDuration)
     let recommendations = Recommendations(database: library.database, resources: library.resources, search: search)
     let learning = LearningController(

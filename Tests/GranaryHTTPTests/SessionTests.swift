@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GranaryModel
 import GranaryStore
+import GranaryTestSupport
 import HTTPTypes
 import HummingbirdTesting
 import Testing
@@ -58,6 +59,52 @@ import Testing
             #expect(limited.status == .tooManyRequests)
             #expect(try limited.problem().code == "rate_limited")
             #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 > 0)
+        }
+    }
+
+    @Test func failuresOnOneNodeCountOnAnother() async throws {
+        // Two services over one database, as two nodes of a cluster: guesses spread over both gain nothing.
+        let first = try TestLibrary()
+        try await first.addUser("zhang", .teacher)
+        let second = try TestLibrary(directory: first.directory)
+        try await first.test { client in
+            for _ in 0..<3 {
+                let response = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"guess-guess"}"#)
+                #expect(response.status == .unauthorized)
+            }
+        }
+        try await second.test { client in
+            for _ in 0..<2 {
+                let response = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"ZHANG","password":"guess-guess"}"#)
+                #expect(response.status == .unauthorized)
+            }
+            let limited = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"password123"}"#)
+            #expect(limited.status == .tooManyRequests)
+        }
+        #expect(try await first.count("loginFailures") == 10)
+    }
+
+    @Test func aSuccessForgetsTheAccountsFailuresAndOldOnesLeave() async throws {
+        let clock = SteppedClock(Date(timeIntervalSince1970: 1_790_000_000))
+        let lib = try TestLibrary(clock: clock.clock)
+        try await lib.addUser("zhang", .teacher)
+        try await lib.test { client in
+            for _ in 0..<4 {
+                _ = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"guess-guess"}"#)
+            }
+            _ = try await client.logIn("zhang")
+            // The account's four are gone; the address keeps its own (it is counted against 100).
+            #expect(try await lib.count("loginFailures") == 4)
+            for _ in 0..<5 {
+                _ = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"guess-guess"}"#)
+            }
+            let limited = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"password123"}"#)
+            #expect(limited.status == .tooManyRequests)
+            // Sixteen minutes on, the window has passed: the right password works and the next failure sweeps the old rows.
+            clock.advance(by: 16 * 60)
+            _ = try await client.logIn("zhang")
+            _ = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"li","password":"guess-guess"}"#)
+            #expect(try await lib.count("loginFailures") == 2)
         }
     }
 

@@ -30,6 +30,7 @@ struct TestLibrary {
         directory: String? = nil,
         maximumUploadSize: Int64 = 64 << 20,
         tokenLifetime: TimeInterval = 3600,
+        clock: LibraryClock = .system,
         blobBackend: (any BlobBackend)? = nil
     ) throws {
         let directory = directory ?? TestFolders.make("test")
@@ -40,6 +41,7 @@ struct TestLibrary {
             options: .init(
                 bcryptCost: 4,
                 tokenLifetime: tokenLifetime,
+                clock: clock,
                 blobBackend: try blobBackend ?? TestObjectStore.defaultBackend(forLibraryIn: directory)
             ),
             schemas: .all

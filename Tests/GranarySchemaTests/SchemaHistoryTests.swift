@@ -32,6 +32,7 @@ import Testing
         "store 2 indexes for related resources and the newest-first list",
         "store 3 indexes for the report and teaching analytics",
         "store 4 live resources counted for the report",
+        "store 5 failed log-ins shared by every node",
         "assessment 1 papers and attempts",
         "assessment 2 indexes for teaching analytics",
         "learning 1 offerings, enrolments, progress, discussions, resource use",
@@ -74,6 +75,9 @@ import Testing
         "index resources_live_original":
             "CREATE INDEX resources_live_original ON resources(publishedOriginal, createdAt, id) WHERE publishedVersion IS NOT NULL AND status <> 'retired'",
         "index resourceVersions_later": "CREATE INDEX resourceVersions_later ON resourceVersions(createdAt, resource) WHERE version > 1",
+        "table loginFailures": "CREATE TABLE loginFailures (key TEXT NOT NULL, at DATETIME NOT NULL)",
+        "index loginFailures_key": "CREATE INDEX loginFailures_key ON loginFailures(key, at)",
+        "index loginFailures_at": "CREATE INDEX loginFailures_at ON loginFailures(at)",
     ]
 
     /// The single list's schema and what came after it: what every library has now.

@@ -31,10 +31,10 @@ struct SessionController {
         let credentials = try await request.decodeJSON(as: Credentials.self, context: context)
         try await self.throttle.check(account: credentials.username, address: context.remoteAddress)
         guard let session = try await self.accounts.logIn(username: credentials.username, password: credentials.password) else {
-            await self.throttle.fail(account: credentials.username, address: context.remoteAddress)
+            try await self.throttle.fail(account: credentials.username, address: context.remoteAddress)
             throw GranaryError(.unauthorized, LocalizedText(zh: "用户名或密码错误", en: "Wrong username or password"))
         }
-        await self.throttle.succeed(account: credentials.username)
+        try await self.throttle.succeed(account: credentials.username)
         return try .json(SessionBody(token: session.token, user: session.user, expiresAt: session.expiresAt), status: .created)
     }
 

@@ -108,10 +108,10 @@ struct SessionPages: Sendable {
             return response
         }
         guard let session = try await self.accounts.logIn(username: username, password: form["password"] ?? "") else {
-            await self.throttle.fail(account: username, address: context.remoteAddress)
+            try await self.throttle.fail(account: username, address: context.remoteAddress)
             return try await again("用户名或密码错误", status: .unauthorized)
         }
-        await self.throttle.succeed(account: username)
+        try await self.throttle.succeed(account: username)
         var response = PageRenderer.redirect(to: next)
         let maxAge = max(1, Int(session.expiresAt.timeIntervalSinceNow.rounded(.down)))
         response.setCookie(WebSession.sessionCookie(token: session.token, maxAge: maxAge))

@@ -104,6 +104,10 @@ public struct LibraryDatabase: Sendable {
             // The report's question bank rules (courses with questions, questions by type) walk only live ones.
             try db.execute(sql: "CREATE INDEX questions_live ON questions(course, type) WHERE publishedVersion IS NOT NULL AND status <> 'retired'")
         }
+        migrator.registerMigration("store 5 failed log-ins shared by every node") { db in
+            // They were counted in each process's memory; a cluster's nodes must count the same failures.
+            try db.execute(sql: LoginThrottle.schemaSQL)
+        }
         for schema in schemas {
             for migration in schema.migrations {
                 migrator.registerMigration("\(schema.target) \(migration.name)") { db in try migration.migrate(db) }
