@@ -84,6 +84,46 @@ import Testing
         #expect(try await first.count("loginFailures") == 10)
     }
 
+    @Test func aLogOutOrRoleChangeOnOneNodeEndsTheSessionOnAnotherAtOnce() async throws {
+        let first = try TestLibrary()
+        try await first.addUser("zhang", .teacher)
+        try await first.addUser("admin", .admin)
+        let second = try TestLibrary(directory: first.directory)
+        let (token, adminToken) = try await first.test { client in (try await client.logIn("zhang"), try await client.logIn("admin")) }
+        // The second node has looked the session up, so it would trust its copy for a minute.
+        try await second.test { client in
+            let response = try await client.call(.get, "/api/v1/me", token: token)
+            #expect(response.status == .ok)
+        }
+        try await first.test { client in
+            let response = try await client.call(.delete, "/api/v1/sessions", token: token)
+            #expect(response.status == .noContent)
+        }
+        // What its change-feed poll does within a quarter second while it serves.
+        try await second.library.database.feed.poll()
+        try await second.test { client in
+            let response = try await client.call(.get, "/api/v1/me", token: token)
+            #expect(response.status == .unauthorized)
+        }
+
+        let again = try await second.test { client in
+            let token = try await client.logIn("zhang")
+            let response = try await client.call(.get, "/api/v1/me", token: token)
+            #expect(response.status == .ok)
+            return token
+        }
+        _ = try await first.library.accounts.changeRole(
+            username: "zhang",
+            to: .reviewer,
+            actor: try #require(try await first.library.accounts.user(forToken: adminToken))
+        )
+        try await second.library.database.feed.poll()
+        try await second.test { client in
+            let response = try await client.call(.get, "/api/v1/me", token: again)
+            #expect(response.status == .unauthorized)
+        }
+    }
+
     @Test func aSuccessForgetsTheAccountsFailuresAndOldOnesLeave() async throws {
         let clock = SteppedClock(Date(timeIntervalSince1970: 1_790_000_000))
         let lib = try TestLibrary(clock: clock.clock)

@@ -18,7 +18,10 @@ public struct Accounts: Sendable {
     /// A real hash checked against when the username does not exist, so timing does not reveal which usernames exist.
     private let decoyHash: String
     /// Live sessions already looked up, so an authenticated request costs no database read.
-    private let sessions = SessionCache()
+    private let sessions: SessionCache
+    /// Forgets the cached sessions of accounts whose sessions ended or whose role changed anywhere: in this
+    /// process, or in another over the same database (a cluster's other nodes, `granary users`).
+    private let endedSessions: FeedFollower
 
     /// Creates the account service over `database`.
     public init(database: LibraryDatabase, bcryptCost: UInt8, tokenLifetime: TimeInterval, threadPool: NIOThreadPool = .singleton) {
@@ -27,6 +30,13 @@ public struct Accounts: Sendable {
         self.tokenLifetime = tokenLifetime
         self.threadPool = threadPool
         self.decoyHash = Bcrypt.hash("granary-decoy-password", cost: bcryptCost)
+        let sessions = SessionCache()
+        self.sessions = sessions
+        self.endedSessions = FeedFollower(feed: database.feed, from: database.feed.head) { changes in
+            for change in changes where change.itemType == "user" && SessionCache.endingActions.contains(change.action) {
+                sessions.forget(username: change.itemId)
+            }
+        }
     }
 
     /// A new account; `institution` is created as a participant when it does not exist yet.
@@ -147,6 +157,8 @@ public struct Accounts: Sendable {
     public func user(forToken token: String, now: Date? = nil) async throws -> User? {
         let now = now ?? self.database.clock.now()
         let digest = Self.digest(token)
+        // Free when nothing committed since the last request; else one read of the new events.
+        if !self.endedSessions.isCurrent { try await self.endedSessions.catchUp() }
         if let user = self.sessions.user(digest, now: now) { return user }
         let found = try await self.database.writer.read { db in
             try Row.fetchOne(
@@ -348,9 +360,13 @@ public struct Accounts: Sendable {
 }
 
 /// Sessions this process has looked up, by token digest. An entry is trusted for at most a minute (and never past
-/// the token's expiry), so a change made by another process (`granary users ...` on the same database) applies
-/// within a minute; log-out and role changes in this process forget their entries at once.
+/// the token's expiry); log-out and role changes forget their account's entries at once in this process, and in
+/// another over the same database as soon as it sees their events in the change feed (within a quarter second
+/// while it serves).
 final class SessionCache: Sendable {
+    /// The events after which an account's sessions must be looked up again.
+    static let endingActions: Set<String> = ["session.revoked", "user.role_changed"]
+
     private struct Entry {
         let user: User
         let until: Date
