@@ -30,6 +30,8 @@ import Testing
             #expect(resource.mime == "video/mp4")
             let uri = "/api/v1/resources/\(resource.id)/content"
 
+            let health = try await client.call(.get, "/api/v1/health").decode([String: JSONValue].self)
+            #expect(health["blobs"] == .string("ok"))
             let whole = try await client.call(.get, uri, token: token)
             #expect(whole.status == .ok)
             #expect(Array(whole.body.readableBytesView) == video)
@@ -61,6 +63,12 @@ import Testing
         let nowhere = try S3Location(parsing: "s3://granary?endpoint=http://127.0.0.1:9")
         let lib = try await Self.seeded(S3BlobBackend(client: S3Client(location: nowhere, credentials: TestObjectStore.credentials)))
         try await lib.test { client in
+            // The node stays in the balancer (every node shares the store) but says what is wrong.
+            let health = try await client.call(.get, "/api/v1/health")
+            #expect(health.status == .ok)
+            let said = try health.decode([String: JSONValue].self)
+            #expect(said["status"] == .string("degraded"))
+            #expect(said["blobs"] == .string("unavailable"))
             let token = try await client.logIn("zhang")
             let response = try await client.upload(try fixture("wps.pdf"), metadata: validMetadata, token: token)
             #expect(response.status == .serviceUnavailable)

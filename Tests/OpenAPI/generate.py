@@ -134,7 +134,7 @@ paths={
 }
 schemas={
 "Problem":{"type":"object","required":["type","title","status","detail","code","errors"],"properties":{"type":str_(),"title":str_(),"status":{"type":"integer"},"detail":str_(),"code":str_(description="稳定的机器代码"),"errors":{"type":"array","items":{"type":"object","required":["field","message"],"properties":{"field":str_(),"message":str_()}}}}},
-"Health":{"type":"object","required":["status","database","integrity","integrityProblems"],"properties":{"status":{"enum":["ok","degraded"]},"database":{"enum":["ok","unavailable"]},"integrity":{"enum":["checking","ok","problems"],"description":"启动后在后台运行的 PRAGMA integrity_check 的结论"},"integrityProblems":{"type":"array","items":str_()}}},
+"Health":{"type":"object","required":["status","database","blobs","integrity","integrityProblems"],"properties":{"status":{"enum":["ok","degraded"]},"database":{"enum":["ok","unavailable"]},"blobs":{"enum":["ok","unavailable"],"description":"文件存储（集群模式下为对象存储）是否应答；各节点共用，不可用时只降级不判为不健康"},"integrity":{"enum":["checking","ok","problems"],"description":"启动后在后台运行的 PRAGMA integrity_check 的结论"},"integrityProblems":{"type":"array","items":str_()}}},
 "Role":{"enum":["learner","teacher","reviewer","admin"]},
 "User":{"type":"object","required":["id","username","displayName","role","createdAt"],"properties":{"id":str_(),"username":str_(),"displayName":str_(),"role":S("Role"),"institution":str_(),"createdAt":str_(format="date-time")}},
 "Session":{"type":"object","required":["token","user","expiresAt"],"properties":{"token":str_(),"user":S("User"),"expiresAt":str_(format="date-time")}},

@@ -20,6 +20,10 @@ struct SystemController {
     struct Health: Encodable {
         let status: String
         let database: String
+        /// `ok`, or `unavailable` when the blob store (an object store in a cluster) does not answer. Every node
+        /// shares that store, so this degrades the status without failing the check: taking every node out of the
+        /// balancer would only make reads that need no blob fail too.
+        let blobs: String
         /// `checking` until the start-up integrity check is done, then `ok` or `problems`.
         let integrity: String
         let integrityProblems: [String]
@@ -29,10 +33,13 @@ struct SystemController {
         // A trivial read proves the database answers.
         let answers = (try? await self.library.catalogue.majors(.init(page: 1, pageSize: 1))) != nil
         let problems = await self.integrity.problems
+        // A digest no content has: the store answers "not there" when it is up.
+        let blobsAnswer = (try? await self.library.blobs.contains(sha256: String(repeating: "0", count: 64))) != nil
         return try .json(
             Health(
-                status: answers && problems?.isEmpty != false ? "ok" : "degraded",
+                status: answers && blobsAnswer && problems?.isEmpty != false ? "ok" : "degraded",
                 database: answers ? "ok" : "unavailable",
+                blobs: blobsAnswer ? "ok" : "unavailable",
                 integrity: problems.map { $0.isEmpty ? "ok" : "problems" } ?? "checking",
                 integrityProblems: problems ?? []
             ),
