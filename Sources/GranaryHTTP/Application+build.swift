@@ -50,11 +50,12 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
     var logger = Logger(label: "granary")
     logger.logLevel = configuration.logLevel
     try library.removeUnfinishedUploads(logger: logger)
-    if try library.beginRun() {
-        // The last service was killed: a file stored just before then may have no row. No upload of this node is in
-        // flight yet; in a shared store other nodes' may be, so there only blobs older than an hour go.
+    // The last service was killed: a blob stored just before then may have no row.
+    let unclean = try library.beginRun()
+    if unclean && !library.blobs.backend.isShared {
+        // No upload is in flight yet: sweep before listening.
         let started = ContinuousClock.now
-        let removed = try await library.removeOrphanBlobs(before: Date() - (library.blobs.backend.isShared ? 3600 : 0))
+        let removed = try await library.removeOrphanBlobs(before: Date())
         logger.notice(
             "the last run did not stop cleanly: removed \(removed) stored file(s) without a row in \(ContinuousClock.now - started)",
             metadata: ["data": .string(library.dataDirectory)]
@@ -73,7 +74,8 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
     logger.info("search index built: \(indexed) resources in \(ContinuousClock.now - started)")
     // The map's counts of published resources per point come from the search index's columns, not the tables.
     let graph = GraphService(database: library.database, resourceCounts: IndexedPointCounts(search: search))
-    let integrity = IntegrityCheck(library: library, logger: logger)
+    // A shared store is listed in the background, once the node serves (a large bucket takes a while to list).
+    let integrity = IntegrityCheck(library: library, logger: logger, sweepSharedOrphans: unclean && library.blobs.backend.isShared)
     let analytics = Analytics(database: library.database)
     let polling = ChangeFeedPolling(
         feed: library.database.feed,
