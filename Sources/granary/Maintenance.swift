@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GranaryS3
 import GranarySchema
 import GranaryStore
 
@@ -62,6 +63,52 @@ struct Restore: AsyncParsableCommand {
         let report = try await LibraryVerifier(library: library).run()
         Verify.print(report)
         if !report.isClean { throw ExitCode(1) }
+    }
+}
+
+/// `granary copy --to-blobs URL`: the library's blobs into another store, to move up to a cluster's or back.
+struct Copy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy every blob the library names into an S3 store (s3://…) or a folder, each hash checked.",
+        discussion: """
+            Safe beside a running service; blobs already there are skipped, so an interrupted copy is run again. Then \
+            serve with --blobs set to the target and run `granary verify` with it. The database moves with \
+            --to-database once the PostgreSQL engine exists (issue 17).
+            """
+    )
+
+    @OptionGroup var storage: StorageOptions
+
+    @Option(help: ArgumentHelp("Where the blobs go: s3://BUCKET?endpoint=URL&region=R, or a folder path.", valueName: "url"))
+    var toBlobs: String
+
+    func run() async throws {
+        let library = try self.storage.open()
+        let target: any BlobBackend
+        if self.toBlobs.hasPrefix("s3:") {
+            do {
+                target = try S3BlobBackend(location: self.toBlobs)
+            } catch let problem as S3Location.Problem {
+                throw ValidationError(problem.message)
+            }
+        } else {
+            target = try FolderBlobBackend(root: self.toBlobs)
+        }
+        let started = ContinuousClock.now
+        let report = try await LibraryCopy.blobs(of: library, to: target) { done, total in
+            if done == total || done % 1000 == 0 {
+                FileHandle.standardError.write(Data("copied \(done)/\(total) blobs\n".utf8))
+            }
+        }
+        print(
+            "\(report.blobs) blobs in \(target.description): \(report.copied) copied "
+                + String(
+                    format: "(%.1f MB), %d there already, in %@",
+                    Double(report.bytesCopied) / 1e6,
+                    report.blobs - report.copied,
+                    "\(ContinuousClock.now - started)"
+                )
+        )
     }
 }
 

@@ -181,4 +181,43 @@ import Testing
             #expect(report.notes.isEmpty)
         }
     }
+
+    @Test func aSingleNodeLibrarysBlobsMoveUpToTheObjectStoreAndBackVerifyingClean() async throws {
+        try await TemporaryDirectory.with("s3-copy") { folder in
+            let library = try Library(
+                dataDirectory: folder + "/data",
+                metadataDirectory: TemporaryLibrary.metadataDirectory,
+                options: .init(bcryptCost: 4),
+                schemas: .all
+            )
+            let teacher = try await TemporaryLibrary.seedTeacherAndCourse(library)
+            _ = try await library.catalogue.createPoint(id: "arc", name: "焊接电弧", course: "weld", kind: .knowledge, prerequisites: [], actor: "test")
+            for title in ["焊接电弧讲义", "熔化极气体保护焊要领", "焊接电弧讲义"] {
+                let upload = try await library.blobs.beginUpload(containing: Array(title.utf8))
+                let metadata = ResourceMetadata(title: title, major: "460110", course: "weld", knowledgePoints: ["arc"], original: true)
+                _ = try await library.resources.create(metadata: metadata, file: upload, author: teacher)
+            }
+            let bucket = try TestObjectStore.backend()
+            let first = try await LibraryCopy.blobs(of: library, to: bucket)
+            #expect(first.blobs == 2 && first.copied == 2 && first.bytesCopied == 48)
+            // Run again (an interrupted copy): nothing is sent twice.
+            #expect(try await LibraryCopy.blobs(of: library, to: bucket).copied == 0)
+
+            // The same database served over the bucket: every blob there, nothing else.
+            let moved = try Library(
+                dataDirectory: folder + "/data",
+                metadataDirectory: TemporaryLibrary.metadataDirectory,
+                options: .init(bcryptCost: 4, blobBackend: bucket),
+                schemas: .all
+            )
+            let report = try await LibraryVerifier(library: moved).run()
+            #expect(report.isClean && report.blobsChecked == 2 && report.notes.isEmpty)
+
+            // And back down to a folder.
+            let back = try FolderBlobBackend(root: folder + "/back")
+            #expect(try await LibraryCopy.blobs(of: moved, to: back).copied == 2)
+            #expect(Set(try await back.list().map(\.sha256)) == Set(try await bucket.list().map(\.sha256)))
+            #expect(try moved.blobs.temporaryFiles().isEmpty)
+        }
+    }
 }
