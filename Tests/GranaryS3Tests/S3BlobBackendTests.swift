@@ -33,6 +33,30 @@ import Testing
         return (path, bytes)
     }
 
+    /// A library in `folder` over `backend` (the folder's `blobs/` when nil).
+    private static func library(in folder: String, over backend: (any BlobBackend)?) throws -> Library {
+        try Library(
+            dataDirectory: folder,
+            metadataDirectory: TemporaryLibrary.metadataDirectory,
+            options: .init(bcryptCost: 4, blobBackend: backend),
+            schemas: .all
+        )
+    }
+
+    /// A library in `folder` over `backend` with a teacher, the course `weld` with the point `arc`, and a text
+    /// resource per title (repeated titles are the same bytes).
+    private static func library(in folder: String, over backend: (any BlobBackend)?, resources titles: [String]) async throws -> Library {
+        let library = try Self.library(in: folder, over: backend)
+        let teacher = try await TemporaryLibrary.seedTeacherAndCourse(library)
+        _ = try await library.catalogue.createPoint(id: "arc", name: "焊接电弧", course: "weld", kind: .knowledge, prerequisites: [], actor: "test")
+        for title in titles {
+            let upload = try await library.blobs.beginUpload(containing: Array(title.utf8))
+            let metadata = ResourceMetadata(title: title, major: "460110", course: "weld", knowledgePoints: ["arc"], original: true)
+            _ = try await library.resources.create(metadata: metadata, file: upload, author: teacher)
+        }
+        return library
+    }
+
     private static func collect(_ stream: BlobByteStream) async throws -> [UInt8] {
         var bytes: [UInt8] = []
         for try await buffer in stream { bytes += buffer.readableBytesView }
@@ -108,12 +132,7 @@ import Testing
     @Test func aLibraryOverTheObjectStoreStoresReadsVerifiesAndSweepsOrphans() async throws {
         let backend = try TestObjectStore.backend()
         try await TemporaryDirectory.with("s3-library") { folder in
-            let library = try Library(
-                dataDirectory: folder,
-                metadataDirectory: TemporaryLibrary.metadataDirectory,
-                options: .init(bcryptCost: 4, blobBackend: backend),
-                schemas: .all
-            )
+            let library = try Self.library(in: folder, over: backend)
             let teacher = try await TemporaryLibrary.seedTeacherAndCourse(library)
             _ = try await library.catalogue.createPoint(id: "arc", name: "焊接电弧", course: "weld", kind: .knowledge, prerequisites: [], actor: "test")
             let text = "焊接电弧是气体放电现象。" + String(repeating: "熔池保护。", count: 2000)
@@ -150,31 +169,18 @@ import Testing
 
     @Test func aBackupOfALibraryInTheObjectStoreRestoresIntoAnotherAndVerifiesClean() async throws {
         try await TemporaryDirectory.with("s3-backup") { folder in
-            let library = try Library(
-                dataDirectory: folder + "/from",
-                metadataDirectory: TemporaryLibrary.metadataDirectory,
-                options: .init(bcryptCost: 4, blobBackend: try TestObjectStore.backend()),
-                schemas: .all
+            let library = try await Self.library(
+                in: folder + "/from",
+                over: try TestObjectStore.backend(),
+                resources: ["焊接电弧讲义", "熔化极气体保护焊要领"]
             )
-            let teacher = try await TemporaryLibrary.seedTeacherAndCourse(library)
-            _ = try await library.catalogue.createPoint(id: "arc", name: "焊接电弧", course: "weld", kind: .knowledge, prerequisites: [], actor: "test")
-            for title in ["焊接电弧讲义", "熔化极气体保护焊要领"] {
-                let upload = try await library.blobs.beginUpload(containing: Array(title.utf8))
-                let metadata = ResourceMetadata(title: title, major: "460110", course: "weld", knowledgePoints: ["arc"], original: true)
-                _ = try await library.resources.create(metadata: metadata, file: upload, author: teacher)
-            }
             let manifest = try await LibraryBackup.backup(library, to: folder + "/backup")
             #expect(manifest.blobs.count == 2)
 
             let target = try TestObjectStore.backend()
             try await LibraryBackup.restore(from: folder + "/backup", to: folder + "/to", blobBackend: target, force: false)
             #expect(Set(try await target.list().map(\.sha256)) == Set(manifest.blobs.map(\.sha256)))
-            let restored = try Library(
-                dataDirectory: folder + "/to",
-                metadataDirectory: TemporaryLibrary.metadataDirectory,
-                options: .init(bcryptCost: 4, blobBackend: target),
-                schemas: .all
-            )
+            let restored = try Self.library(in: folder + "/to", over: target)
             let report = try await LibraryVerifier(library: restored).run()
             #expect(report.isClean)
             #expect(report.blobsChecked == 2)
@@ -184,19 +190,11 @@ import Testing
 
     @Test func aSingleNodeLibrarysBlobsMoveUpToTheObjectStoreAndBackVerifyingClean() async throws {
         try await TemporaryDirectory.with("s3-copy") { folder in
-            let library = try Library(
-                dataDirectory: folder + "/data",
-                metadataDirectory: TemporaryLibrary.metadataDirectory,
-                options: .init(bcryptCost: 4),
-                schemas: .all
+            let library = try await Self.library(
+                in: folder + "/data",
+                over: nil,
+                resources: ["焊接电弧讲义", "熔化极气体保护焊要领", "焊接电弧讲义"]
             )
-            let teacher = try await TemporaryLibrary.seedTeacherAndCourse(library)
-            _ = try await library.catalogue.createPoint(id: "arc", name: "焊接电弧", course: "weld", kind: .knowledge, prerequisites: [], actor: "test")
-            for title in ["焊接电弧讲义", "熔化极气体保护焊要领", "焊接电弧讲义"] {
-                let upload = try await library.blobs.beginUpload(containing: Array(title.utf8))
-                let metadata = ResourceMetadata(title: title, major: "460110", course: "weld", knowledgePoints: ["arc"], original: true)
-                _ = try await library.resources.create(metadata: metadata, file: upload, author: teacher)
-            }
             let bucket = try TestObjectStore.backend()
             let first = try await LibraryCopy.blobs(of: library, to: bucket)
             #expect(first.blobs == 2 && first.copied == 2 && first.bytesCopied == 48)
@@ -204,12 +202,7 @@ import Testing
             #expect(try await LibraryCopy.blobs(of: library, to: bucket).copied == 0)
 
             // The same database served over the bucket: every blob there, nothing else.
-            let moved = try Library(
-                dataDirectory: folder + "/data",
-                metadataDirectory: TemporaryLibrary.metadataDirectory,
-                options: .init(bcryptCost: 4, blobBackend: bucket),
-                schemas: .all
-            )
+            let moved = try Self.library(in: folder + "/data", over: bucket)
             let report = try await LibraryVerifier(library: moved).run()
             #expect(report.isClean && report.blobsChecked == 2 && report.notes.isEmpty)
 
