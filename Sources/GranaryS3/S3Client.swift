@@ -9,8 +9,9 @@ import NIOPosix
 /// payload's SHA-256 and MD5, so SeaweedFS and Ceph both check what arrived), multipart upload, ranged GET, HEAD,
 /// DELETE and ListObjectsV2.
 ///
-/// Idempotent requests are tried again after a dropped connection or a 5xx (the store restarting, a volume server
-/// gone): content-addressed objects make a repeated PUT harmless.
+/// Requests are tried again after a refused or dropped connection or a 5xx (the store restarting, a volume server
+/// gone): content-addressed objects make a repeated PUT harmless; a repeated CreateMultipartUpload can leave an
+/// unused upload behind, which the store's lifecycle rules expire.
 public struct S3Client: Sendable {
     public let location: S3Location
     let signer: SigV4Signer
