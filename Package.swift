@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         // SQLite with migrations, WAL pools and FTS5.
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // PostgreSQL for the cluster mode: a pool for statements, a connection of its own for LISTEN.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // SHA-256 at hardware speed for content addressing and token hashing.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         // HTTP client for the S3 object store (signed with GranaryS3's SigV4).
@@ -68,6 +70,7 @@ let package = Package(
                 "CMagic",
                 "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),

@@ -139,7 +139,7 @@ extension Bench {
             var loads: [Double] = []
             for _ in 0..<3 {
                 let start = ContinuousClock.now
-                _ = try await library.database.writer.read { db in try GraphIndex.load(db) }
+                _ = try await library.database.read { db in try GraphIndex.load(db) }
                 loads.append(Review.seconds(ContinuousClock.now - start))
             }
             let service = GraphService(database: library.database)

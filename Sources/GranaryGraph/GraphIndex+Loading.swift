@@ -6,7 +6,7 @@ import GranaryStore
 extension GraphIndex {
     /// Reads the whole course system from SQLite, inside the caller's read transaction so the index and its
     /// revision (the change feed's sequence number it is current to) agree.
-    public static func load(_ db: GRDB.Database) throws -> GraphIndex {
+    public static func load(_ db: any SQLConnection) throws -> GraphIndex {
         let revision = try ChangeFeed.newest(db)
         let rows = try CatalogueStore.courseSystem(db)
         var builder = Builder()

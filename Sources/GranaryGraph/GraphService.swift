@@ -52,7 +52,7 @@ public struct GraphService: Sendable {
         if let current = self.cache.current, current.revision >= revision { return current }
         let database = self.database
         return try await self.loader.load(atLeast: revision, into: self.cache) {
-            try await database.writer.read { db in try GraphIndex.load(db) }
+            try await database.read { db in try GraphIndex.load(db) }
         }
     }
 
@@ -140,7 +140,7 @@ public struct GraphService: Sendable {
     private func counts(_ index: GraphIndex, _ layout: Layout) async throws -> (resources: [String: Int], questions: [String: Int]) {
         let points = Set(layout.points.joined().map { index.keys[Int($0)] })
         let resources = try await self.resourceCounts.liveResources(onPoints: points)
-        let questions = try await self.database.writer.read { db in try LibraryFacts.liveQuestionsPerPoint(db, points: points) }
+        let questions = try await self.database.read { db in try LibraryFacts.liveQuestionsPerPoint(db, points: points) }
         return (resources, questions)
     }
 
@@ -251,7 +251,7 @@ public struct GraphService: Sendable {
     /// Job → the skills it requires → the courses that teach them → their published resources.
     public func path(job id: String) async throws -> JobPath {
         let index = try await self.index()
-        guard let job = index.node(.job, id), let stored = try await self.database.writer.read({ db in try CatalogueStore.fetchJob(db, id: id) })
+        guard let job = index.node(.job, id), let stored = try await self.database.read({ db in try CatalogueStore.fetchJob(db, id: id) })
         else {
             throw GranaryError.notFound(LocalizedText(zh: "岗位", en: "Job"), id)
         }
@@ -358,11 +358,11 @@ struct SQLPointResourceCounts: PointResourceCounts {
     let database: LibraryDatabase
 
     func liveResources(onPoints points: Set<String>) async throws -> [String: Int] {
-        try await self.database.writer.read { db in try LibraryFacts.liveResourcesPerPoint(db, points: points) }
+        try await self.database.read { db in try LibraryFacts.liveResourcesPerPoint(db, points: points) }
     }
 
     func newestResources(onPoints points: Set<String>, limit: Int) async throws -> [String: (count: Int, newest: [JobPath.ResourceStep])] {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             var found: [String: (count: Int, newest: [JobPath.ResourceStep])] = [:]
             for point in points {
                 let resources = try LibraryFacts.liveResources(db, onPoint: point, limit: limit)

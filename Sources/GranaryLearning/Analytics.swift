@@ -72,7 +72,7 @@ public struct Analytics: Sendable {
             (groups[$0].used, groups[$0].ratings, groupKeys[$1]) > (groups[$1].used, groups[$1].ratings, groupKeys[$0])
         }.dropFirst(page.offset).map { (key: groupKeys[$0], value: groups[$0]) }
         let keys = Set(shown.map(\.key))
-        let names: [String: String] = try await self.database.writer.read { db in
+        let names: [String: String] = try await self.database.read { db in
             switch grouping {
             case .resource: try ResourceStore.headings(db, ids: keys).mapValues(\.title)
             case .course: try CatalogueStore.courseNames(db, ids: keys)
@@ -156,10 +156,10 @@ public struct Analytics: Sendable {
         // SQLite walked an index entry per resource, and finding the course of each offering item a row each.
         let state = try await self.usage.current()
         let days = Self.days(from, to)
-        return try await self.database.writer.read { db in
+        return try await self.database.read { db in
             var figures: [String: TeachingAnalytics.Figures] = [:]
             func count(_ sql: String, _ field: WritableKeyPath<TeachingAnalytics.Figures, Int>) throws {
-                for row in try Row.fetchAll(db, sql: sql, arguments: [from, to]) {
+                for row in try db.fetchAll(sql: sql, arguments: [from, to]) {
                     figures[row[0], default: .init()][keyPath: field] = row[1]
                 }
             }
@@ -227,7 +227,7 @@ public struct Analytics: Sendable {
     /// in anyone's, for the library) that belong to another course than the offering's, by the version that stands
     /// for them, and that another account uploaded.
     static func reuse(
-        _ db: GRDB.Database,
+        _ db: any SQLConnection,
         _ state: UsageIndex.State
     ) throws -> (perTeacher: [String: (across: Int, others: Int)], library: (across: Int, others: Int)) {
         // Each offering's teacher and course as the index numbers them (-1 where the index has none: then every
@@ -235,7 +235,7 @@ public struct Analytics: Sendable {
         var offerings: [Int64: (teacher: String, slot: Int, course: Int32, author: Int32, courseId: String)] = [:]
         var teachers: [String] = []
         var slots: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT rowid, createdBy, course FROM offerings WHERE status = 'published'") {
+        for row in try db.fetchAll(sql: "SELECT rowid, createdBy, course FROM offerings WHERE status = 'published'") {
             let (teacher, course): (String, String) = (row[1], row[2])
             let slot = slots[teacher] ?? teachers.count
             if slot == teachers.count {
@@ -246,8 +246,7 @@ public struct Analytics: Sendable {
         }
         // CROSS JOIN keeps SQLite walking the published offerings' items by key, instead of every resource item and a
         // look-up of its offering.
-        let items = try Row.fetchAll(
-            db,
+        let items = try db.fetchAll(
             sql: """
                 SELECT o.rowid, i.itemId FROM offerings o
                 CROSS JOIN offeringItems i ON i.offering = o.id AND i.revision = o.revision AND i.itemType = 'resource'
@@ -371,7 +370,7 @@ actor UseWriter {
     /// Inserts the rows in one transaction, each in a savepoint of its own, so a bad row (a resource that is not
     /// there) fails alone; returns each row's error, or nil.
     private func write(_ rows: [Row]) async throws -> [(any Error)?] {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             rows.map { row in
                 do {
                     try db.inSavepoint {
@@ -379,7 +378,6 @@ actor UseWriter {
                             sql: "INSERT INTO resourceUses (resource, user, action, at) VALUES (?, ?, ?, ?)",
                             arguments: [row.resource, row.user, row.action, row.at]
                         )
-                        return .commit
                     }
                     return nil
                 } catch {

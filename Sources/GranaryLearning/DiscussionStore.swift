@@ -19,11 +19,11 @@ public struct DiscussionStore: Sendable {
     /// The threads of one unit, oldest first, each with its replies. Hidden posts keep their place; their text is
     /// shown only to the offering's teacher and admins.
     public func threads(offering: String, unit: String, viewer: User, _ page: PageRequest) async throws -> Page<Post> {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             let owner = try Self.checkUnit(db, offering: offering, unit: unit, viewer: viewer)
             let total =
-                try Int.fetchOne(
-                    db,
+                try db.fetchOne(
+                    Int.self,
                     sql: "SELECT COUNT(*) FROM posts WHERE offering = ? AND unit = ? AND parent IS NULL",
                     arguments: [offering, unit]
                 ) ?? 0
@@ -59,18 +59,17 @@ public struct DiscussionStore: Sendable {
                 errors: [FieldError(field: "body", message: LocalizedText(zh: "长度不对", en: "wrong length"))]
             )
         }
-        return try await self.database.writer.write { db in
+        return try await self.database.write { db in
             let owner = try Self.checkUnit(db, offering: offering, unit: unit, viewer: author)
             let enrolled =
-                try Bool.fetchOne(db, sql: "SELECT 1 FROM enrollments WHERE offering = ? AND user = ?", arguments: [offering, author.id]) == true
+                try db.fetchOne(Bool.self, sql: "SELECT 1 FROM enrollments WHERE offering = ? AND user = ?", arguments: [offering, author.id]) == true
             guard enrolled || owner || author.role == .teacher else {
                 throw GranaryError.forbidden(LocalizedText(zh: "选修这门课程后才能参与讨论", en: "Enrol in the offering to join its discussion"))
             }
             var root: String?
             if let parent {
                 guard
-                    let row = try Row.fetchOne(
-                        db,
+                    let row = try db.fetchOne(
                         sql: "SELECT id, parent FROM posts WHERE id = ? AND offering = ? AND unit = ?",
                         arguments: [parent.lowercased(), offering, unit]
                     )
@@ -103,10 +102,9 @@ public struct DiscussionStore: Sendable {
 
     /// Hides a post. Only the offering's teacher and admins may; the reason goes into the audit trail.
     public func hide(post id: String, reason: String?, user: User) async throws -> Post {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             guard
-                let row = try Row.fetchOne(
-                    db,
+                let row = try db.fetchOne(
                     sql: "SELECT p.hiddenAt, o.createdBy FROM posts p JOIN offerings o ON o.id = p.offering WHERE p.id = ?",
                     arguments: [id]
                 )
@@ -133,7 +131,7 @@ public struct DiscussionStore: Sendable {
     // MARK: - Shared
 
     /// Checks that the unit is in the offering as `viewer` sees it; returns whether `viewer` teaches it.
-    private static func checkUnit(_ db: GRDB.Database, offering: String, unit: String, viewer: User) throws -> Bool {
+    private static func checkUnit(_ db: any SQLConnection, offering: String, unit: String, viewer: User) throws -> Bool {
         let (row, owner) = try OfferingStore.visible(db, id: offering, viewer: viewer)
         // Everyone's units are the published revision's; the teacher also discusses units of the working copy.
         var units = try (row["publishedUnits"] as String?).map(OfferingStore.decodeUnits) ?? []
@@ -144,8 +142,14 @@ public struct DiscussionStore: Sendable {
         return owner
     }
 
-    private static func fetch(_ db: GRDB.Database, where clause: String, arguments: StatementArguments, owner: Bool, viewer: User) throws -> [Post] {
-        let rows = try Row.fetchAll(db, sql: "SELECT p.* FROM posts p WHERE \(clause)", arguments: arguments)
+    private static func fetch(
+        _ db: any SQLConnection,
+        where clause: String,
+        arguments: StatementArguments,
+        owner: Bool,
+        viewer: User
+    ) throws -> [Post] {
+        let rows = try db.fetchAll(sql: "SELECT p.* FROM posts p WHERE \(clause)", arguments: arguments)
         let authors = try Accounts.people(db, ids: Set(rows.map { $0["author"] as String }))
         return rows.map { row in
             let hidden = row["hiddenAt"] as Date? != nil

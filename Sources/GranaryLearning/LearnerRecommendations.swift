@@ -45,10 +45,10 @@ public struct LearnerRecommendations: Sendable {
 
     /// Up to `limit` published resources `user` has not used yet, best first.
     public func suggestions(for user: User, limit: Int = 10) async throws -> [Suggestion] {
-        let history = try await self.database.writer.read { db in
+        let history = try await self.database.read { db in
             let used = Set(
-                try String.fetchAll(
-                    db,
+                try db.fetchAll(
+                    String.self,
                     sql: """
                         SELECT itemId FROM progress WHERE user = ?1 AND itemType = 'resource'
                         UNION SELECT resource FROM resourceUses WHERE user = ?1
@@ -57,8 +57,7 @@ public struct LearnerRecommendations: Sendable {
                 )
             ).union(try ResourceStore.rated(db, by: user.id))
             // The items of chosen offerings, the latest chosen first, in course order.
-            let items = try Row.fetchAll(
-                db,
+            let items = try db.fetchAll(
                 sql: """
                     SELECT i.itemId AS resource, i.offering FROM enrollments e
                     JOIN offerings o ON o.id = e.offering
@@ -91,7 +90,7 @@ public struct LearnerRecommendations: Sendable {
             take(hits.map(\.resource), reason: reason, point: { pointOf[$0] })
         }
         if picked.count < limit { take(try await self.finder.mostRated(excluding: seen, limit: wanted), reason: "popular") }
-        return try await self.database.writer.read { [picked, seen] db in
+        return try await self.database.read { [picked, seen] db in
             var shown = try ResourceStore.publishedFacts(db, ids: picked.map(\.resource))
             let names = try CatalogueStore.pointNames(db, ids: Set(picked.compactMap(\.point)))
             var chosen: [Suggestion] = []
@@ -137,14 +136,14 @@ struct SQLPublishedResourceFinder: PublishedResourceFinder {
     let database: LibraryDatabase
 
     func newest(onPoints points: Set<String>, excluding: Set<String>, limit: Int) async throws -> [(resource: String, point: String)] {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             try ResourceStore.newestPublished(db, onPoints: points, limit: limit + excluding.count).filter { !excluding.contains($0.resource) }
                 .prefix(limit).map { $0 }
         }
     }
 
     func mostRated(excluding: Set<String>, limit: Int) async throws -> [String] {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             try ResourceStore.mostRated(db, limit: limit + excluding.count).filter { !excluding.contains($0) }.prefix(limit).map { $0 }
         }
     }

@@ -33,7 +33,7 @@ public struct OfferingStore: Sendable {
         }
         let id = UUID().uuidString.lowercased()
         let found = problems
-        return try await self.database.writer.write { db in
+        return try await self.database.write { db in
             var problems = found
             guard try CatalogueStore.fetchCourse(db, id: course) != nil else {
                 throw GranaryError(
@@ -72,7 +72,7 @@ public struct OfferingStore: Sendable {
         let title = input.title == nil ? nil : Self.checkedTitle(input.title, problems: &problems)
         Self.checkDescription(input.description, problems: &problems)
         let found = problems
-        return try await self.database.writer.write { db in
+        return try await self.database.write { db in
             var problems = found
             let row = try Self.requireOwned(db, id: id, user: user)
             if let course = input.course, course != row["course"] as String {
@@ -99,7 +99,7 @@ public struct OfferingStore: Sendable {
     /// Publishes the working copy as the next revision. Every item must still be published (a resource may have
     /// been retired since it was added).
     public func publish(id: String, user: User) async throws -> Offering {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             let row = try Self.requireOwned(db, id: id, user: user)
             let units = try Self.decodeUnits(row["units"])
             guard units.contains(where: { !$0.items.isEmpty }) else {
@@ -160,7 +160,7 @@ public struct OfferingStore: Sendable {
 
     /// Takes a published offering off the list. Enrolled learners keep it and their progress.
     public func withdraw(id: String, user: User) async throws -> Offering {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             let row = try Self.requireOwned(db, id: id, user: user)
             let status: String = row["status"]
             guard status == "published" else { throw GranaryError.invalidTransition(from: status, action: "offering.withdrawn") }
@@ -184,12 +184,12 @@ public struct OfferingStore: Sendable {
     /// One offering. Its author and admins see the working copy unless `preview` is false; everyone else sees the
     /// published revision, and a draft or withdrawn offering only when they are enrolled in it.
     public func offering(id: String, viewer: User, preview: Bool = true) async throws -> Offering {
-        try await self.database.writer.read { db in try Self.read(db, id: id, viewer: viewer, preview: preview) }
+        try await self.database.read { db in try Self.read(db, id: id, viewer: viewer, preview: preview) }
     }
 
     /// Offerings, newest first: published ones for everyone, plus a teacher's own (`mine`), optionally of one course.
     public func list(viewer: User, course: String?, mine: Bool, query: String?, _ page: PageRequest) async throws -> Page<Offering> {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             let pattern = query.flatMap { $0.isEmpty ? nil : "%" + $0.replacingOccurrences(of: "%", with: "") + "%" }
             let filter = """
                 WHERE (?1 IS NULL OR course = ?1)
@@ -197,9 +197,9 @@ public struct OfferingStore: Sendable {
                   AND (?4 IS NULL OR title LIKE ?4)
                 """
             let arguments: StatementArguments = [course, mine, viewer.id, pattern]
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM offerings " + filter, arguments: arguments) ?? 0
-            let ids = try String.fetchAll(
-                db,
+            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM offerings " + filter, arguments: arguments) ?? 0
+            let ids = try db.fetchAll(
+                String.self,
                 sql: "SELECT id FROM offerings " + filter + " ORDER BY COALESCE(publishedAt, createdAt) DESC, id LIMIT ?5 OFFSET ?6",
                 arguments: arguments + [page.pageSize, page.offset]
             )
@@ -210,10 +210,10 @@ public struct OfferingStore: Sendable {
     // MARK: - Shared with progress and discussions
 
     /// The units a learner works through: the published revision's.
-    static func publishedUnits(_ db: GRDB.Database, offering id: String) throws -> [Offering.Unit]? {
+    static func publishedUnits(_ db: any SQLConnection, offering id: String) throws -> [Offering.Unit]? {
         guard
-            let units = try String.fetchOne(
-                db,
+            let units = try db.fetchOne(
+                String.self,
                 sql: "SELECT r.units FROM offerings o JOIN offeringRevisions r ON r.offering = o.id AND r.revision = o.revision WHERE o.id = ?",
                 arguments: [id]
             )
@@ -223,10 +223,9 @@ public struct OfferingStore: Sendable {
 
     /// The offering's row (with its published revision and enrolment counts) when `viewer` may see it, and whether
     /// they may change it; not found for a draft or withdrawn offering they neither wrote nor enrolled in.
-    static func visible(_ db: GRDB.Database, id: String, viewer: User) throws -> (row: Row, owns: Bool) {
+    static func visible(_ db: any SQLConnection, id: String, viewer: User) throws -> (row: SQLRow, owns: Bool) {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.fetchOne(
                 sql: """
                     SELECT o.*, (SELECT COUNT(*) FROM enrollments e WHERE e.offering = o.id) AS enrolled,
                            EXISTS (SELECT 1 FROM enrollments e WHERE e.offering = o.id AND e.user = ?2) AS isEnrolled,
@@ -246,7 +245,7 @@ public struct OfferingStore: Sendable {
         return (row, owns)
     }
 
-    static func read(_ db: GRDB.Database, id: String, viewer: User, preview: Bool) throws -> Offering {
+    static func read(_ db: any SQLConnection, id: String, viewer: User, preview: Bool) throws -> Offering {
         let (row, owns) = try Self.visible(db, id: id, viewer: viewer)
         let status = Offering.Status(rawValue: row["status"]) ?? .draft
         let working = owns && (preview || row["revision"] as Int? == nil)
@@ -275,7 +274,7 @@ public struct OfferingStore: Sendable {
 
     /// Fills in each item's title, kind and course: one read for the resources and one for the papers, however many
     /// items there are.
-    static func describe(_ db: GRDB.Database, _ units: inout [Offering.Unit]) throws {
+    static func describe(_ db: any SQLConnection, _ units: inout [Offering.Unit]) throws {
         let items = units.flatMap(\.items)
         let resources = try ResourceStore.headings(db, ids: Set(items.compactMap(\.resource)))
         let papers = try PaperStore.headings(db, ids: Set(items.compactMap(\.paper)))
@@ -307,8 +306,8 @@ public struct OfferingStore: Sendable {
     }
 
     /// The offering's row, when `user` is its author or an admin.
-    private static func requireOwned(_ db: GRDB.Database, id: String, user: User) throws -> Row {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM offerings WHERE id = ?", arguments: [id]) else {
+    private static func requireOwned(_ db: any SQLConnection, id: String, user: User) throws -> SQLRow {
+        guard let row = try db.fetchOne(sql: "SELECT * FROM offerings WHERE id = ?", arguments: [id]) else {
             throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Offering"), id)
         }
         guard row["createdBy"] as String == user.id || user.role == .admin else {
@@ -334,7 +333,7 @@ public struct OfferingStore: Sendable {
 
     /// Checks units as sent and gives each an id: the one sent when it is well-formed, else a new one.
     private static func checkedUnits(
-        _ db: GRDB.Database,
+        _ db: any SQLConnection,
         _ input: [OfferingInput.Unit],
         existing: [Offering.Unit],
         problems: inout [FieldError]
@@ -398,7 +397,7 @@ public struct OfferingStore: Sendable {
     }
 
     /// Why an item cannot be in an offering, or nil when it can: resources must be approved and published, papers must exist.
-    private static func unavailable(_ db: GRDB.Database, _ item: Offering.Item) throws -> LocalizedText? {
+    private static func unavailable(_ db: any SQLConnection, _ item: Offering.Item) throws -> LocalizedText? {
         if let resource = item.resource {
             guard let state = try ReviewedItems.resources.state(db, id: resource), state.publishedVersion != nil else {
                 return LocalizedText(zh: "资源“\(resource)”不存在或未审核发布", en: "resource '\(resource)' does not exist or is not published")
@@ -438,9 +437,9 @@ extension UInt8 {
 
 extension OfferingStore: PaperOfferings {
     /// Whether `teacher` published an offering, in any revision, that gives `paper`: such a teacher grades its attempts.
-    public func offer(_ db: GRDB.Database, paper: String, publishedBy teacher: String) throws -> Bool {
-        try Bool.fetchOne(
-            db,
+    public func offer(_ db: any SQLConnection, paper: String, publishedBy teacher: String) throws -> Bool {
+        try db.fetchOne(
+            Bool.self,
             sql: """
                 SELECT EXISTS (
                     SELECT 1 FROM offeringItems i JOIN offerings o ON o.id = i.offering

@@ -18,11 +18,12 @@ public struct ProgressStore: Sendable {
 
     /// Enrols `user` in a published offering; enrolling again changes nothing.
     public func enrol(offering id: String, user: User) async throws -> OfferingProgress {
-        try await self.database.writer.write { db in
-            guard let status = try String.fetchOne(db, sql: "SELECT status FROM offerings WHERE id = ?", arguments: [id]) else {
+        try await self.database.write { db in
+            guard let status = try db.fetchOne(String.self, sql: "SELECT status FROM offerings WHERE id = ?", arguments: [id]) else {
                 throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Offering"), id)
             }
-            let enrolled = try Bool.fetchOne(db, sql: "SELECT 1 FROM enrollments WHERE offering = ? AND user = ?", arguments: [id, user.id]) == true
+            let enrolled =
+                try db.fetchOne(Bool.self, sql: "SELECT 1 FROM enrollments WHERE offering = ? AND user = ?", arguments: [id, user.id]) == true
             if !enrolled {
                 // A draft does not exist for learners; a withdrawn offering does, but takes nobody new.
                 guard status != "draft" else { throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Offering"), id) }
@@ -49,9 +50,10 @@ public struct ProgressStore: Sendable {
 
     /// Records that `user` completed an item of an offering they are enrolled in.
     public func complete(offering id: String, item: Offering.Item, user: User) async throws -> OfferingProgress {
-        try await self.database.writer.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM enrollments WHERE offering = ? AND user = ?", arguments: [id, user.id]) == true else {
-                if try Bool.fetchOne(db, sql: "SELECT 1 FROM offerings WHERE id = ?", arguments: [id]) != true {
+        try await self.database.write { db in
+            guard try db.fetchOne(Bool.self, sql: "SELECT 1 FROM enrollments WHERE offering = ? AND user = ?", arguments: [id, user.id]) == true
+            else {
+                if try db.fetchOne(Bool.self, sql: "SELECT 1 FROM offerings WHERE id = ?", arguments: [id]) != true {
                     throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Offering"), id)
                 }
                 throw GranaryError.forbidden(LocalizedText(zh: "请先选修这门课程", en: "Enrol in the offering first"))
@@ -86,9 +88,9 @@ public struct ProgressStore: Sendable {
 
     /// Every offering `user` is enrolled in, most recent enrolment first, with progress.
     public func progress(user: User) async throws -> [OfferingProgress] {
-        try await self.database.writer.read { db in
-            let ids = try String.fetchAll(
-                db,
+        try await self.database.read { db in
+            let ids = try db.fetchAll(
+                String.self,
                 sql: "SELECT offering FROM enrollments WHERE user = ? ORDER BY enrolledAt DESC, offering",
                 arguments: [user.id]
             )
@@ -97,10 +99,9 @@ public struct ProgressStore: Sendable {
     }
 
     /// One learner's progress in one offering, or nil when they are not enrolled.
-    static func progress(_ db: GRDB.Database, user: User, offering id: String) throws -> OfferingProgress? {
+    static func progress(_ db: any SQLConnection, user: User, offering id: String) throws -> OfferingProgress? {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.fetchOne(
                 sql: """
                     SELECT o.title, o.course, e.enrolledAt FROM enrollments e JOIN offerings o ON o.id = e.offering
                     WHERE e.offering = ? AND e.user = ?
@@ -111,16 +112,15 @@ public struct ProgressStore: Sendable {
         var units = try OfferingStore.publishedUnits(db, offering: id) ?? []
         try OfferingStore.describe(db, &units)
         var done: [String: Date] = [:]
-        for row in try Row.fetchAll(
-            db,
+        for row in try db.fetchAll(
             sql: "SELECT itemType, itemId, completedAt FROM progress WHERE user = ? AND offering = ?",
             arguments: [user.id, id]
         ) {
             done[(row["itemType"] as String) + ":" + (row["itemId"] as String)] = row["completedAt"]
         }
         // A submitted attempt completes a paper even when nobody reported it.
-        let papers = try String.fetchAll(
-            db,
+        let papers = try db.fetchAll(
+            String.self,
             sql: """
                 SELECT i.itemId FROM offeringItems i JOIN offerings o ON o.id = i.offering AND o.revision = i.revision
                 WHERE i.offering = ? AND i.itemType = 'paper'

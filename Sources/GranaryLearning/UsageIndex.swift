@@ -172,7 +172,7 @@ final class UsageIndex: Sendable {
                 }
             }
             let (reached, changedFacts, changedRatings) = (after, changed, rated)
-            let updated = try await self.database.writer.read { db in
+            let updated = try await self.database.read { db in
                 var state = snapshot
                 if !state.loaded {
                     state.feed = try ChangeFeed.newest(db)
@@ -189,8 +189,7 @@ final class UsageIndex: Sendable {
                 }
                 let known = state.resourceIds.count
                 let day = ChinaDate.dayNumberSQL("at")
-                let uses = try Row.fetchCursor(
-                    db,
+                let uses = try db.fetchCursor(
                     sql: "SELECT id, resource, user, action = 'download', \(day) FROM resourceUses WHERE id > ? ORDER BY id",
                     arguments: [state.lastUse]
                 )
@@ -199,8 +198,7 @@ final class UsageIndex: Sendable {
                     state.lastUse = row[0]
                 }
                 // Completions are only ever inserted (INSERT OR IGNORE, never replaced or deleted), so row ids grow.
-                let completions = try Row.fetchCursor(
-                    db,
+                let completions = try db.fetchCursor(
                     sql: """
                         SELECT rowid, itemId, user, \(ChinaDate.dayNumberSQL("completedAt")), itemType = 'paper'
                         FROM progress WHERE rowid > ? ORDER BY rowid

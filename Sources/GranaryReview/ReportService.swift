@@ -48,7 +48,7 @@ public struct ReportService: Sendable {
         // From the usage index, as of its last catch-up: at most a moment older than what the transaction reads.
         let learning = try await self.analytics.learners(from: start, to: end)
         let satisfaction = try await self.analytics.satisfaction(from: start, to: end, good: 4, limit: MonitoringReport.itemLimit)
-        return try await self.database.writer.read { db in
+        return try await self.database.read { db in
             var library = Tally()
             var majors: [String: Tally] = [:]
             var courses: [String: Tally] = [:]
@@ -108,7 +108,7 @@ public struct ReportService: Sendable {
     // MARK: - Coverage
 
     private static func coverageRules(
-        _ db: GRDB.Database,
+        _ db: any SQLConnection,
         courses: [(id: String, name: String, category: CourseCategory)],
         withResources coursesWithResources: Set<String>
     ) throws -> [MonitoringReport.Rule] {
@@ -168,7 +168,7 @@ public struct ReportService: Sendable {
     // MARK: - Usage
 
     private static func usageRules(
-        _ db: GRDB.Database,
+        _ db: any SQLConnection,
         start: Date,
         end: Date,
         learning: Analytics.Learners,

@@ -34,7 +34,7 @@ public struct ReviewService: Sendable {
     public func queue(_ type: ReviewItemType, viewer: User, _ page: PageRequest, now: Date? = nil) async throws -> Page<QueueItem> {
         try Self.requireReviewer(viewer)
         let now = now ?? self.database.clock.now()
-        return try await self.database.writer.read { db in
+        return try await self.database.read { db in
             let (pending, total) = try ReviewedItems.of(type).pending(db, limit: page.pageSize, offset: page.offset)
             let claims = try Self.liveClaims(db, type, ids: pending.map(\.state.id), now: now)
             let items = pending.map { item in
@@ -58,13 +58,12 @@ public struct ReviewService: Sendable {
 
     /// The live claims on `ids`: who holds each and until when.
     private static func liveClaims(
-        _ db: GRDB.Database,
+        _ db: any SQLConnection,
         _ type: ReviewItemType,
         ids: [String],
         now: Date
     ) throws -> [String: (reviewer: String, expiresAt: Date)] {
-        let rows = try Row.fetchAll(
-            db,
+        let rows = try db.fetchAll(
             sql: """
                 SELECT itemId, reviewer, expiresAt FROM reviewClaims
                 WHERE itemType = ? AND expiresAt > ? AND itemId IN (SELECT value FROM json_each(?))
@@ -92,7 +91,7 @@ public struct ReviewService: Sendable {
             claimedAt: now,
             expiresAt: now.addingTimeInterval(self.claimDuration)
         )
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             let item = try Self.item(db, type, id: id)
             try Self.checkDecidable(item, by: reviewer, action: "review.claimed")
             try Self.checkClaim(db, type, id: item.id, reviewer: reviewer, now: now)
@@ -133,7 +132,7 @@ public struct ReviewService: Sendable {
         let now = now ?? self.database.clock.now()
         let comment = comment?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
         try Self.checkDecision(decision, checks: checks, comment: comment)
-        return try await self.database.writer.write { db in
+        return try await self.database.write { db in
             let item = try Self.item(db, type, id: id)
             try Self.checkDecidable(item, by: reviewer, action: "review.\(decision.rawValue)")
             if let version, version != item.currentVersion {
@@ -144,10 +143,11 @@ public struct ReviewService: Sendable {
                 )
             }
             try Self.checkClaim(db, type, id: item.id, reviewer: reviewer, now: now)
-            try db.execute(
+            let reviewId = try db.fetchValue(
+                Int64.self,
                 sql: """
                     INSERT INTO reviews (itemType, itemId, version, reviewer, decision, political, scientific, applicability, normativity, comment, decidedAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                     """,
                 arguments: [
                     type.rawValue, item.id, item.currentVersion, reviewer.id, decision.rawValue, checks.political, checks.scientific,
@@ -155,7 +155,7 @@ public struct ReviewService: Sendable {
                 ]
             )
             let review = Review(
-                id: db.lastInsertedRowID,
+                id: reviewId,
                 itemType: type,
                 itemId: item.id,
                 version: item.currentVersion,
@@ -183,13 +183,12 @@ public struct ReviewService: Sendable {
 
     /// Every review of an item, oldest first: for its author, reviewers and admins.
     public func reviews(_ type: ReviewItemType, id: String, viewer: User) async throws -> [Review] {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             let item = try Self.item(db, type, id: id)
             guard viewer.role == .reviewer || viewer.role == .admin || item.createdBy == viewer.id else {
                 throw GranaryError.forbidden(LocalizedText(zh: "只有作者和审核员能查看审核意见", en: "Only the author and reviewers see reviews"))
             }
-            let rows = try Row.fetchAll(
-                db,
+            let rows = try db.fetchAll(
                 sql: "SELECT * FROM reviews WHERE itemType = ? AND itemId = ? ORDER BY id",
                 arguments: [type.rawValue, item.id]
             )
@@ -218,7 +217,7 @@ public struct ReviewService: Sendable {
     // MARK: - Rules
 
     /// A resource or question, whoever asks; who may decide on it is checked by the caller.
-    private static func item(_ db: GRDB.Database, _ type: ReviewItemType, id: String) throws -> ReviewedState {
+    private static func item(_ db: any SQLConnection, _ type: ReviewItemType, id: String) throws -> ReviewedState {
         let items = ReviewedItems.of(type)
         guard let state = try items.state(db, id: id) else { throw items.notFound(id) }
         return state
@@ -239,9 +238,9 @@ public struct ReviewService: Sendable {
         }
     }
 
-    private static func checkClaim(_ db: GRDB.Database, _ type: ReviewItemType, id: String, reviewer: User, now: Date) throws {
-        let holderId = try String.fetchOne(
-            db,
+    private static func checkClaim(_ db: any SQLConnection, _ type: ReviewItemType, id: String, reviewer: User, now: Date) throws {
+        let holderId = try db.fetchOne(
+            String.self,
             sql: "SELECT reviewer FROM reviewClaims WHERE itemType = ? AND itemId = ? AND expiresAt > ? AND reviewer <> ?",
             arguments: [type.rawValue, id, now, reviewer.id]
         )

@@ -34,7 +34,7 @@ public struct Recommendations: Sendable {
     /// Up to `limit` published resources related to `id`, best first. `viewer` must be able to see `id`.
     public func related(to id: String, viewer: User, limit: Int = 10) async throws -> [Related] {
         let resource = try await self.resources.resource(id: id, viewer: viewer)
-        let (neighbours, coRated) = try await self.database.writer.read { db in
+        let (neighbours, coRated) = try await self.database.read { db in
             (try CatalogueStore.neighbouringPoints(db, of: resource.knowledgePoints), try ResourceStore.coRated(db, with: resource.id))
         }
         let signals = SearchIndex.Relatedness(

@@ -92,7 +92,7 @@ public struct Library: Sendable {
     /// stop cleanly.
     @discardableResult
     public func removeOrphanBlobs(before: Date) async throws -> Int {
-        let known = Set(try await self.database.writer.read { db in try String.fetchAll(db, sql: "SELECT sha256 FROM blobs") })
+        let known = Set(try await self.database.read { db in try db.fetchAll(String.self, sql: "SELECT sha256 FROM blobs") })
         var removed = 0
         for blob in try await self.blobs.backend.list() where !known.contains(blob.sha256) && blob.modified < before {
             guard BlobStore.isDigest(blob.sha256), blob.name == BlobStore.key(forSHA256: blob.sha256) else { continue }

@@ -24,7 +24,7 @@ import Testing
             )
         }
         let types: [QuestionType] = [.single, .multiple, .judge, .fill, .short, .practical]
-        try await library.database.writer.write { db in
+        try await library.database.write { db in
             let now = Date()
             for number in 0..<size {
                 let id = String(format: "q%06d", number)
@@ -82,7 +82,7 @@ import Testing
         while running.load(ordering: .acquiring) {
             let asked = ContinuousClock.now
             let item = "\(number)"
-            let entered = try await library.database.writer.write { db in
+            let entered = try await library.database.write { db in
                 let entered = ContinuousClock.now
                 try EventLog.record(db, actor: "zhang", action: "test.change", itemType: "test", itemId: item, at: Date())
                 return entered
@@ -114,13 +114,13 @@ import Testing
     private func theCommitChecksThatTheChosenVersionsAreStillPublished(_ library: Library) async throws {
         let teacher = try await Self.fill(library, questions: 300)
         let papers = PaperStore(database: library.database)
-        let items = try await library.database.writer.read { db in try PaperStore.publishedItems(db, course: "weld") }
+        let items = try await library.database.read { db in try PaperStore.publishedItems(db, course: "weld") }
         #expect(items.count == 300)
-        #expect(try await library.database.writer.read { db in try PaperStore.stillPublished(db, Array(items.prefix(5))) })
-        try await library.database.writer.write { db in
+        #expect(try await library.database.read { db in try PaperStore.stillPublished(db, Array(items.prefix(5))) })
+        try await library.database.write { db in
             try db.execute(sql: "UPDATE questions SET status = 'retired' WHERE id = ?", arguments: [items[2].question])
         }
-        #expect(try await library.database.writer.read { db in try !PaperStore.stillPublished(db, Array(items.prefix(5))) })
+        #expect(try await library.database.read { db in try !PaperStore.stillPublished(db, Array(items.prefix(5))) })
         let blueprint = try JSONDecoder().decode(
             PaperBlueprintInput.self,
             from: Data(

@@ -49,8 +49,11 @@ import Testing
             #expect(try await client.call(.patch, "/api/v1/users/nobody", token: admin, json: #"{"role":"learner"}"#).status == .notFound)
             #expect(try await client.call(.patch, "/api/v1/users/zhang", token: admin, json: #"{"role":"boss"}"#).status == .unprocessableContent)
         }
-        let events = try await lib.library.database.writer.read { db in
-            try String.fetchAll(db, sql: "SELECT action FROM events WHERE itemType = 'user' AND itemId = 'zhang' AND action = 'user.role_changed'")
+        let events = try await lib.library.database.read { db in
+            try db.fetchAll(
+                String.self,
+                sql: "SELECT action FROM events WHERE itemType = 'user' AND itemId = 'zhang' AND action = 'user.role_changed'"
+            )
         }
         #expect(events.count == 1)
     }

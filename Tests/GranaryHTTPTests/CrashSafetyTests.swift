@@ -87,7 +87,7 @@ import Testing
                 _ = try await client.upload(try fixture(name), metadata: validMetadata, token: token)
             }
         }
-        let digests = try await lib.library.database.writer.read { db in try String.fetchAll(db, sql: "SELECT sha256 FROM resourceVersions") }
+        let digests = try await lib.library.database.read { db in try db.fetchAll(String.self, sql: "SELECT sha256 FROM resourceVersions") }
         #expect(digests.count == 4)
         for digest in digests {
             #expect(try await lib.library.blobs.contains(sha256: digest))
@@ -98,10 +98,10 @@ import Testing
         let lib = try TestLibrary()
         try await lib.addUser("zhang", .teacher)
         await #expect(throws: DatabaseError.self) {
-            try await lib.library.database.writer.write { db in try db.execute(sql: "UPDATE events SET actor = 'someone else'") }
+            try await lib.library.database.write { db in try db.execute(sql: "UPDATE events SET actor = 'someone else'") }
         }
         await #expect(throws: DatabaseError.self) {
-            try await lib.library.database.writer.write { db in try db.execute(sql: "DELETE FROM events") }
+            try await lib.library.database.write { db in try db.execute(sql: "DELETE FROM events") }
         }
         #expect(try await lib.count("events") == 1)
     }

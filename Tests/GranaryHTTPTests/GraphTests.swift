@@ -63,7 +63,7 @@ import Testing
             ),
             author: admin
         )
-        try await lib.library.database.writer.write { db in try ReviewedItems.questions.publishCurrentVersion(db, id: question.id) }
+        try await lib.library.database.write { db in try ReviewedItems.questions.publishCurrentVersion(db, id: question.id) }
         return lib
     }
 

@@ -151,7 +151,7 @@ import Testing
 
             // Revisions are immutable.
             await #expect(throws: DatabaseError.self) {
-                try await lib.library.database.writer.write { db in try db.execute(sql: "UPDATE offeringRevisions SET title = 'x'") }
+                try await lib.library.database.write { db in try db.execute(sql: "UPDATE offeringRevisions SET title = 'x'") }
             }
         }
     }
@@ -225,8 +225,8 @@ import Testing
             #expect(replies.map(\.hidden) == [false, true])
             let teacherSees = try await client.call(.get, posts, token: teacher).decode(PageOf<Post>.self)
             #expect(teacherSees.items.first?.replies?.last?.body == "谢谢老师")
-            let events = try await lib.library.database.writer.read { db in
-                try String.fetchAll(db, sql: "SELECT after FROM events WHERE action = 'post.hidden' AND itemId = ?", arguments: [followUp.id])
+            let events = try await lib.library.database.read { db in
+                try db.fetchAll(String.self, sql: "SELECT after FROM events WHERE action = 'post.hidden' AND itemId = ?", arguments: [followUp.id])
             }
             #expect(events.count == 1)
             #expect(events.first?.contains("无关内容") == true)
@@ -248,7 +248,7 @@ import Testing
             questions: [short],
             author: try #require(zhang)
         )
-        try await lib.library.database.writer.write { db in
+        try await lib.library.database.write { db in
             try db.execute(sql: "UPDATE institutions SET role = 'host'")
         }
         try await lib.test { client in

@@ -11,7 +11,7 @@ import Testing
     /// Publishes a question written through the store, as a passed review would.
     static func published(_ lib: TestLibrary, _ input: QuestionStore.Input, by author: User) async throws -> String {
         let question = try await QuestionStore(database: lib.library.database).create(input, author: author)
-        try await lib.library.database.writer.write { db in try ReviewedItems.questions.publishCurrentVersion(db, id: question.id) }
+        try await lib.library.database.write { db in try ReviewedItems.questions.publishCurrentVersion(db, id: question.id) }
         return question.id
     }
 
@@ -214,7 +214,7 @@ import Testing
             // Graded against version 1's key (B), not version 2's (C).
             #expect(try await client.call(.post, "/api/v1/attempts/\(attempt.id)/submit", token: learner).decode(Attempt.self).score == 2)
             await #expect(throws: (any Error).self) {
-                try await lib.library.database.writer.write { db in try db.execute(sql: "UPDATE paperQuestions SET version = 2") }
+                try await lib.library.database.write { db in try db.execute(sql: "UPDATE paperQuestions SET version = 2") }
             }
         }
     }

@@ -165,7 +165,7 @@ import Testing
 
             // A version, once written, cannot change: papers rely on it.
             await #expect(throws: (any Error).self) {
-                try await lib.library.database.writer.write { db in try db.execute(sql: "UPDATE questionVersions SET score = 99") }
+                try await lib.library.database.write { db in try db.execute(sql: "UPDATE questionVersions SET score = 99") }
             }
             let retired = try await client.call(.delete, "/api/v1/questions/\(question.id)", token: author).decode(Question.self)
             #expect(retired.status == .retired)
@@ -316,7 +316,7 @@ extension QuestionBankTests {
             let refused = try await client.call(.post, "/api/v1/questions", token: teacher, json: question(#""\#(draft.id)","nope""#))
             #expect(try refused.problem().errors.map(\.field) == ["media[0]", "media[1]"])
 
-            try await lib.library.database.writer.write { db in try ReviewedItems.questions.publishCurrentVersion(db, id: shown.id) }
+            try await lib.library.database.write { db in try ReviewedItems.questions.publishCurrentVersion(db, id: shown.id) }
             let paper = try await client.call(
                 .post,
                 "/api/v1/papers",

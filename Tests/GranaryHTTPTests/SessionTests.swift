@@ -166,8 +166,8 @@ import Testing
         try await lib.test { client in
             _ = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"wrong-password"}"#)
         }
-        let failures = try await lib.library.database.writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE action = 'session.failed' AND itemId = 'zhang'")
+        let failures = try await lib.library.database.read { db in
+            try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM events WHERE action = 'session.failed' AND itemId = 'zhang'")
         }
         #expect(failures == 1)
     }
@@ -222,10 +222,10 @@ import Testing
         let lib = try TestLibrary()
         try await lib.addUser("zhang", .teacher)
         let token = try await lib.test { client in try await client.logIn("zhang") }
-        let (hash, tokenHashes) = try await lib.library.database.writer.read { db in
+        let (hash, tokenHashes) = try await lib.library.database.read { db in
             (
-                try String.fetchOne(db, sql: "SELECT passwordHash FROM users WHERE username = 'zhang'") ?? "",
-                try String.fetchAll(db, sql: "SELECT tokenHash FROM tokens")
+                try db.fetchOne(String.self, sql: "SELECT passwordHash FROM users WHERE username = 'zhang'") ?? "",
+                try db.fetchAll(String.self, sql: "SELECT tokenHash FROM tokens")
             )
         }
         #expect(hash.hasPrefix("$2"))

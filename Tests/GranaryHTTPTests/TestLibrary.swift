@@ -101,7 +101,7 @@ struct TestLibrary {
 
     /// Rows of a table.
     func count(_ table: String) async throws -> Int {
-        try await self.library.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+        try await self.library.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
     }
 }
 
@@ -224,7 +224,7 @@ extension TestLibrary {
     /// Publishes as an approving review would, event and all: the search index learns of a publication from the
     /// change feed, and one it missed (read as a draft just before) would keep the resource out of its answers.
     func publish(_ id: String) async throws {
-        try await self.library.database.writer.write { db in
+        try await self.library.database.write { db in
             try ReviewedItems.resources.publishCurrentVersion(db, id: id)
             try EventLog.record(db, actor: "test", action: "resource.approved", itemType: "resource", itemId: id, at: Date())
         }

@@ -38,11 +38,11 @@ import Testing
     }
 
     /// Writes rows as the stores would, without the catalogue and blobs the foreign keys ask for.
-    func write(_ body: @escaping @Sendable (GRDB.Database) throws -> Void) async throws {
+    func write(_ body: @escaping @Sendable (any SQLConnection) throws -> Void) async throws {
         try await self.database.writer.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             try db.inTransaction {
-                try body(db)
+                try body(SQLiteConnection(db))
                 return .commit
             }
             try db.execute(sql: "PRAGMA foreign_keys = ON")
@@ -106,7 +106,7 @@ import Testing
         by grouping: ResourceAnalytics.Grouping,
         interval: ResourceAnalytics.Interval
     ) async throws -> ResourceAnalytics {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             let (key, name) =
                 switch grouping {
                 case .resource: ("f.resource", "f.title")
@@ -130,7 +130,7 @@ import Testing
             let figures =
                 "SUM(u.views) AS views, SUM(u.downloads) AS downloads, SUM(u.completions) AS completions, COUNT(u.stars) AS ratings, AVG(u.stars) AS stars"
             let joined = "FROM uses u JOIN facts f ON f.resource = u.resource"
-            func read(_ row: Row) -> ResourceAnalytics.Figures {
+            func read(_ row: SQLRow) -> ResourceAnalytics.Figures {
                 ResourceAnalytics.Figures(
                     views: row["views"] ?? 0,
                     downloads: row["downloads"] ?? 0,
@@ -139,9 +139,8 @@ import Testing
                     averageStars: (row["stars"] as Double?).map { ($0 * 100).rounded() / 100 }
                 )
             }
-            let totals = try Row.fetchOne(db, sql: uses + " SELECT \(figures), COUNT(DISTINCT u.user) AS users " + joined, arguments: [from, to])!
-            let groups = try Row.fetchAll(
-                db,
+            let totals = try db.fetchOne(sql: uses + " SELECT \(figures), COUNT(DISTINCT u.user) AS users " + joined, arguments: [from, to])!
+            let groups = try db.fetchAll(
                 sql: uses + """
                      SELECT \(key) AS key, MAX(\(name)) AS name, \(figures) \(joined)
                     GROUP BY \(key) ORDER BY SUM(u.views) + SUM(u.downloads) + SUM(u.completions) DESC, COUNT(u.stars) DESC, \(key)
@@ -149,8 +148,7 @@ import Testing
                 arguments: [from, to]
             ).map { ResourceAnalytics.Group(key: $0["key"], name: $0["name"], figures: read($0)) }
             let format = interval == .day ? "%Y-%m-%d" : "%Y-%m"
-            let series = try Row.fetchAll(
-                db,
+            let series = try db.fetchAll(
                 sql: uses + " SELECT strftime('\(format)', u.at, '+8 hours') AS period, \(figures) \(joined) GROUP BY period ORDER BY period",
                 arguments: [from, to]
             ).map { ResourceAnalytics.Period(period: $0["period"], figures: read($0)) }
@@ -238,10 +236,9 @@ import Testing
             let state = try await index.current()
             for (first, last) in [(0, 1), (-1, 0), (0, 30), (-40, 400), (29, 31), (364, 365)] {
                 let (from, to) = (self.start.addingTimeInterval(Double(first) * day), self.start.addingTimeInterval(Double(last) * day))
-                let counted = try await self.database.writer.read { db in
+                let counted = try await self.database.read { db in
                     try Dictionary(
-                        uniqueKeysWithValues: Row.fetchAll(
-                            db,
+                        uniqueKeysWithValues: db.fetchAll(
                             sql: "SELECT createdBy, COUNT(*) FROM resources WHERE createdAt >= ? AND createdAt < ? GROUP BY createdBy",
                             arguments: [from, to]
                         ).map { ($0[0] as String, $0[1] as Int) }
@@ -292,7 +289,7 @@ import Testing
                 arguments: [teacher.id, self.start]
             )
         }
-        let reuse = try await self.database.writer.read { db in try Analytics.reuse(db, stale) }
+        let reuse = try await self.database.read { db in try Analytics.reuse(db, stale) }
         // Of another course: only the one the index has not seen; another's: both of the other account's.
         let expected: [String: [Int]] = [teacher.id: [1, 2]]
         #expect(reuse.perTeacher.mapValues { [$0.across, $0.others] } == expected)

@@ -38,7 +38,7 @@ import Testing
             institution: nil,
             actor: "test"
         )
-        try await database.writer.write { db in
+        try await database.write { db in
             try ReviewedItems.resources.insertDraft(db, id: "r1", author: teacher, at: Date())
         }
         let commits = Commits()
@@ -61,7 +61,7 @@ import Testing
             return await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         #expect(outcomes.filter { $0 }.count == 57)
-        let rows = try await database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resourceUses") }
+        let rows = try await database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM resourceUses") }
         #expect(rows == 57)
         // Fifty-seven uses in far fewer commits (and the failed batches' retries one by one among them).
         #expect(commits.value < 57 / 2, "\(commits.value) commits for 57 uses")

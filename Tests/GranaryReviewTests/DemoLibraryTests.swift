@@ -62,13 +62,13 @@ import Testing
         let fixture = try await MonitoringReportTests.Fixture()
         try await fixture.add(text: true)
         try await fixture.add(text: false)
-        try await fixture.library.database.writer.write { db in try db.execute(sql: "DELETE FROM blobTexts") }
+        try await fixture.library.database.write { db in try db.execute(sql: "DELETE FROM blobTexts") }
         var reports: [(Int, Int)] = []
         let found = try await fixture.library.resources.extractMissingTexts { reports.append(($0, $1)) }
         // The plain text and, through pdftotext, the PDF.
         #expect(found == 2)
         #expect(reports.last.map { $0.0 == $0.1 } == true)
-        let texts = try await fixture.library.database.writer.read { db in try String.fetchAll(db, sql: "SELECT text FROM blobTexts") }
+        let texts = try await fixture.library.database.read { db in try db.fetchAll(String.self, sql: "SELECT text FROM blobTexts") }
         #expect(texts.count == 2)
         #expect(texts.contains { $0.hasPrefix("焊接讲义") })
         #expect(texts.contains("Welding procedure specification"))

@@ -86,7 +86,7 @@ import Testing
             let upload = try await self.library.blobs.beginUpload(containing: bytes)
             let metadata = ResourceMetadata(title: "资源", major: "460110", course: course, knowledgePoints: [point], original: original)
             let resource = try await self.library.resources.create(metadata: metadata, file: upload, author: self.teacher)
-            try await self.library.database.writer.write { db in
+            try await self.library.database.write { db in
                 try db.execute(sql: "UPDATE resources SET createdAt = ? WHERE id = ?", arguments: [createdAt, resource.id])
                 try db.execute(sql: "UPDATE resourceVersions SET createdAt = ? WHERE resource = ?", arguments: [createdAt, resource.id])
                 if publish { try ReviewedItems.resources.publishCurrentVersion(db, id: resource.id) }
@@ -128,13 +128,13 @@ import Testing
         try await fixture.add(text: false, createdAt: Self.midYear.addingTimeInterval(90))
         // Every second one an image, so the kinds' lists interleave; the oldest retired.
         let images = [made[1], made[3], made[5]]
-        try await fixture.library.database.writer.write { db in
+        try await fixture.library.database.write { db in
             for id in images {
                 try db.execute(sql: "UPDATE resources SET publishedKind = 'image' WHERE id = ?", arguments: [id])
             }
         }
         _ = try await fixture.library.resources.retire(id: made[0], actor: fixture.teacher)
-        let (first, all, none) = try await fixture.library.database.writer.read { db in
+        let (first, all, none) = try await fixture.library.database.read { db in
             (
                 try LibraryFacts.firstLiveResources(db, kinds: [.text, .image], limit: 3).map(\.id),
                 try LibraryFacts.firstLiveResources(db, kinds: [.text, .image], limit: 10).map(\.id),
@@ -173,14 +173,12 @@ import Testing
         let fixture = try await Fixture()
         let database = fixture.library.database
         func expectSameAsCount(_ note: String) async throws {
-            let (kept, counted) = try await database.writer.read { db in
+            let (kept, counted) = try await database.read { db in
                 (
-                    try Row.fetchAll(
-                        db,
+                    try db.fetchAll(
                         sql: "SELECT major, course, kind, original, createdYear, count FROM liveResourceCounts ORDER BY 1, 2, 3, 4, 5"
                     ),
-                    try Row.fetchAll(
-                        db,
+                    try db.fetchAll(
                         sql: """
                             SELECT publishedMajor, publishedCourse, publishedKind, publishedOriginal,
                                 CAST(strftime('%Y', createdAt, '+8 hours') AS INTEGER), COUNT(*)
@@ -189,7 +187,7 @@ import Testing
                     )
                 )
             }
-            #expect(kept.map { Array($0.databaseValues) } == counted.map { Array($0.databaseValues) }, "\(note)")
+            #expect(kept.map { $0.values } == counted.map { $0.values }, "\(note)")
             #expect(!counted.isEmpty, "\(note)")
         }
         let newYearsEve = ISO8601DateFormatter().date(from: "2025-12-31T23:30:00+08:00")!
@@ -206,17 +204,17 @@ import Testing
             actor: fixture.teacher
         )
         try await expectSameAsCount("new version in review")
-        try await database.writer.write { db in try ReviewedItems.resources.publishCurrentVersion(db, id: first) }
+        try await database.write { db in try ReviewedItems.resources.publishCurrentVersion(db, id: first) }
         try await expectSameAsCount("new version published")
 
         // Retired, made an hour later (so in 2026 in Shanghai), and a retired one published again.
         _ = try await fixture.library.resources.retire(id: third, actor: fixture.teacher)
         try await expectSameAsCount("retired")
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE resources SET createdAt = ? WHERE id = ?", arguments: [newYearsEve.addingTimeInterval(3_600), second])
         }
         try await expectSameAsCount("moved into the next year")
-        try await database.writer.write { db in try ReviewedItems.resources.publishCurrentVersion(db, id: third) }
+        try await database.write { db in try ReviewedItems.resources.publishCurrentVersion(db, id: third) }
         try await expectSameAsCount("published again")
         #expect(try await fixture.reports.report(year: 2026).totals.resources == 3)
     }
@@ -232,7 +230,7 @@ import Testing
         let newYearsEve = ISO8601DateFormatter().date(from: "2026-12-31T23:30:00+08:00")!
         let upload = try await fixture.library.blobs.beginUpload(containing: Array("第二版".utf8))
         _ = try await fixture.library.resources.replaceContent(id: first, file: upload, actor: fixture.teacher)
-        try await fixture.library.database.writer.write { db in
+        try await fixture.library.database.write { db in
             try db.execute(sql: "UPDATE resourceVersions SET createdAt = ? WHERE resource = ? AND version = 2", arguments: [newYearsEve, first])
         }
         let update = try await fixture.rule("annual_update")
@@ -243,7 +241,7 @@ import Testing
         #expect(try await fixture.rule("annual_update", year: 2027).numerator == 0)
 
         // Thirty minutes later, in Shanghai, it is 2027.
-        try await fixture.library.database.writer.write { db in
+        try await fixture.library.database.write { db in
             try db.execute(
                 sql: "UPDATE resourceVersions SET createdAt = ? WHERE resource = ? AND version = 2",
                 arguments: [newYearsEve.addingTimeInterval(3600), first]
@@ -311,7 +309,7 @@ import Testing
         ]
         for input in questions {
             let question = try await store.create(input, author: fixture.teacher)
-            try await fixture.library.database.writer.write { db in try ReviewedItems.questions.publishCurrentVersion(db, id: question.id) }
+            try await fixture.library.database.write { db in try ReviewedItems.questions.publishCurrentVersion(db, id: question.id) }
         }
         #expect(try await fixture.rule("question_bank_coverage").pass)
         let practical = try await fixture.rule("practical_share")
@@ -322,7 +320,7 @@ import Testing
 
     @Test func usageCoverageCountsHostTeachersAndLearnersActiveInTheYear() async throws {
         let fixture = try await Fixture()
-        try await fixture.library.database.writer.write { db in
+        try await fixture.library.database.write { db in
             try db.execute(sql: "UPDATE institutions SET role = 'host' WHERE name = '主持学院'")
         }
         // zhang (teacher) is active: uploading writes events. Four more host accounts, one inactive; a guest elsewhere.

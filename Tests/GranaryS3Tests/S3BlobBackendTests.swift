@@ -146,8 +146,8 @@ import Testing
             let (_, content) = try await library.resources.content(id: resource.id, viewer: teacher)
             #expect(content.localPath == nil)
             #expect(String(decoding: try await content.prefix(18), as: UTF8.self) == "焊接电弧是气")
-            let indexed = try await library.database.writer.read { db in
-                try String.fetchOne(db, sql: "SELECT text FROM blobTexts WHERE sha256 = ?", arguments: [resource.sha256])
+            let indexed = try await library.database.read { db in
+                try db.fetchOne(String.self, sql: "SELECT text FROM blobTexts WHERE sha256 = ?", arguments: [resource.sha256])
             }
             #expect(indexed?.hasPrefix("焊接电弧是气体放电现象") == true)
 

@@ -40,10 +40,9 @@ import Testing
     ]
 
     /// Every table, index and trigger with its SQL, white space folded; GRDB's own table left out.
-    static func schema(_ db: GRDB.Database) throws -> [String: String] {
+    static func schema(_ db: any SQLConnection) throws -> [String: String] {
         var schema: [String: String] = [:]
-        for row in try Row.fetchAll(
-            db,
+        for row in try db.fetchAll(
             sql: "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations' AND sql IS NOT NULL"
         ) {
             let sql: String = row["sql"]
@@ -56,7 +55,7 @@ import Testing
     static func singleListTables() throws -> [String: String] {
         try DatabaseQueue().write { db in
             try db.execute(sql: Self.singleListSchema)
-            return try Self.schema(db)
+            return try Self.schema(SQLiteConnection(db))
         }
     }
 
@@ -86,13 +85,13 @@ import Testing
         let withCounts = try DatabaseQueue().write { db in
             try db.execute(sql: Self.singleListSchema)
             try db.execute(sql: LibraryFacts.liveCountsSQL)
-            return try Self.schema(db)
+            return try Self.schema(SQLiteConnection(db))
         }
         return withCounts.merging(Self.addedSince) { _, added in added }
     }
 
-    static func migrations(_ db: GRDB.Database) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+    static func migrations(_ db: any SQLConnection) throws -> [String] {
+        try db.fetchAll(String.self, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
     }
 
     /// A database made by the single list: its schema, its migrations recorded as applied, and `rows`.
@@ -111,7 +110,7 @@ import Testing
         let expected = try Self.currentTables()
         #expect(expected["table papers"] != nil && expected["trigger events_no_update"] != nil && expected["index resourceUses_user"] != nil)
         try await TemporaryLibrary.with("schema", schemas: .all) { library in
-            let (schema, migrations) = try await library.database.writer.read { db in (try Self.schema(db), try Self.migrations(db)) }
+            let (schema, migrations) = try await library.database.read { db in (try Self.schema(db), try Self.migrations(db)) }
             #expect(migrations == Self.perTarget)
             for key in Set(expected.keys).union(schema.keys).sorted() where expected[key] != schema[key] {
                 Issue.record("\(key): the single list made \(expected[key] ?? "nothing"), the targets make \(schema[key] ?? "nothing")")
@@ -139,11 +138,11 @@ import Testing
                     """
             )
             let library = try Library(dataDirectory: path, metadataDirectory: TemporaryLibrary.metadataDirectory, schemas: .all)
-            let (migrations, schema, titles, claims) = try await library.database.writer.read { db in
+            let (migrations, schema, titles, claims) = try await library.database.read { db in
                 (
                     try Self.migrations(db), try Self.schema(db),
-                    try String.fetchAll(db, sql: "SELECT title FROM papers UNION ALL SELECT title FROM offerings"),
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reviewClaims")
+                    try db.fetchAll(String.self, sql: "SELECT title FROM papers UNION ALL SELECT title FROM offerings"),
+                    try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM reviewClaims")
                 )
             }
             #expect(migrations == Self.perTarget)
@@ -159,7 +158,7 @@ import Testing
                 prerequisites: [],
                 actor: "zhang"
             )
-            let hash = try await library.database.writer.read { db in try String.fetchOne(db, sql: "SELECT hash FROM events ORDER BY id DESC") }
+            let hash = try await library.database.read { db in try db.fetchOne(String.self, sql: "SELECT hash FROM events ORDER BY id DESC") }
             #expect(hash != nil)
         }
     }
@@ -180,7 +179,7 @@ import Testing
             }
             try queue.close()
             let library = try Library(dataDirectory: path, metadataDirectory: TemporaryLibrary.metadataDirectory, schemas: .all)
-            let (migrations, schema) = try await library.database.writer.read { db in (try Self.migrations(db), try Self.schema(db)) }
+            let (migrations, schema) = try await library.database.read { db in (try Self.migrations(db), try Self.schema(db)) }
             #expect(migrations == Self.perTarget)
             #expect(schema == (try Self.currentTables()))
         }
@@ -189,10 +188,10 @@ import Testing
     @Test func aTargetsTablesAreAddedWhenALibraryIsFirstOpenedWithIt() async throws {
         try await TemporaryDirectory.with("schema") { path in
             let storeOnly = try Library(dataDirectory: path, metadataDirectory: TemporaryLibrary.metadataDirectory, schemas: [])
-            let papers = try await storeOnly.database.writer.read { db in try db.tableExists("papers") }
+            let papers = try await storeOnly.database.read { db in try db.tableExists("papers") }
             #expect(!papers)
             let whole = try Library(dataDirectory: path, metadataDirectory: TemporaryLibrary.metadataDirectory, schemas: .all)
-            let (tables, migrations) = try await whole.database.writer.read { db in
+            let (tables, migrations) = try await whole.database.read { db in
                 (try db.tableExists("papers") && db.tableExists("offerings") && db.tableExists("reviews"), try Self.migrations(db))
             }
             #expect(tables)

@@ -10,7 +10,7 @@ import Testing
 /// The change feed: what committed, in order, seen at once through this database and by polling from another.
 @Suite struct ChangeFeedTests {
     static func append(_ database: LibraryDatabase, _ action: String, itemId: String = "x") async throws {
-        try await database.writer.write { db in
+        try await database.write { db in
             try EventLog.record(db, actor: "test", action: action, itemType: "test", itemId: itemId, at: Date())
         }
     }
@@ -23,7 +23,7 @@ import Testing
             #expect(database.feed.head == start + 1)
             struct Refused: Error {}
             await #expect(throws: Refused.self) {
-                try await database.writer.write { db in
+                try await database.write { db in
                     try EventLog.record(db, actor: "test", action: "test.rolled_back", itemType: "test", itemId: "x", at: Date())
                     throw Refused()
                 }

@@ -31,52 +31,52 @@ import Testing
 
     @Test func theAuditTrailIsAHashChainThatShowsAChangedOrDeletedEvent() async throws {
         let library = try await Self.library()
-        let events = try await library.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+        let events = try await library.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM events") ?? 0 }
         #expect(events >= 6)
-        #expect(try await library.database.writer.read { db in try EventLog.verifyChain(db) } == [])
+        #expect(try await library.database.read { db in try EventLog.verifyChain(db) } == [])
 
         // Someone with the file drops the guard and edits history.
-        try await library.database.writer.write { db in
+        try await library.database.write { db in
             try db.execute(sql: "DROP TRIGGER events_no_update")
             try db.execute(sql: "UPDATE events SET actor = 'someone-else' WHERE id = 3")
         }
-        let changed = try await library.database.writer.read { db in try EventLog.verifyChain(db) }
+        let changed = try await library.database.read { db in try EventLog.verifyChain(db) }
         #expect(changed.count == 1)
         #expect(changed.first?.hasPrefix("event 3 ") == true)
         #expect(try await LibraryVerifier(library: library).run().problems.map(\.kind) == ["event_chain"])
 
         // A deleted event in the middle breaks the link of the one after it.
         let other = try await Self.library()
-        try await other.database.writer.write { db in
+        try await other.database.write { db in
             try db.execute(sql: "DROP TRIGGER events_no_delete")
             try db.execute(sql: "DELETE FROM events WHERE id = 2")
         }
-        let deleted = try await other.database.writer.read { db in try EventLog.verifyChain(db) }
+        let deleted = try await other.database.read { db in try EventLog.verifyChain(db) }
         #expect(deleted.count == 1)
         #expect(deleted.first?.hasPrefix("event 3 ") == true)
 
         // Deleting the newest events keeps the rest of the chain consistent; the counter still tells.
         let fresh = try await Self.library()
-        let last = try await fresh.database.writer.write { db -> Int64 in
+        let last = try await fresh.database.write { db -> Int64 in
             try db.execute(sql: "DROP TRIGGER events_no_delete")
-            let last = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0
+            let last = try db.fetchOne(Int64.self, sql: "SELECT MAX(id) FROM events") ?? 0
             try db.execute(sql: "DELETE FROM events WHERE id = ?", arguments: [last])
             return last
         }
-        let truncated = try await fresh.database.writer.read { db in try EventLog.verifyChain(db) }
+        let truncated = try await fresh.database.read { db in try EventLog.verifyChain(db) }
         #expect(truncated == ["events \(last)–\(last) are missing from the end of the trail"])
     }
 
     @Test func eventsWrittenBeforeTheChainAreHashedInOrder() async throws {
         let library = try await Self.library()
-        let before = try await library.database.writer.read { db in try String.fetchAll(db, sql: "SELECT hash FROM events ORDER BY id") }
-        try await library.database.writer.write { db in
+        let before = try await library.database.read { db in try db.fetchAll(String.self, sql: "SELECT hash FROM events ORDER BY id") }
+        try await library.database.write { db in
             try db.execute(sql: "DROP TRIGGER events_no_update")
             try db.execute(sql: "UPDATE events SET hash = NULL")
             #expect(try EventLog.verifyChain(db).count == before.count)
             try EventLog.chainUnhashedEvents(db)
         }
-        let after = try await library.database.writer.read { db in try String.fetchAll(db, sql: "SELECT hash FROM events ORDER BY id") }
+        let after = try await library.database.read { db in try db.fetchAll(String.self, sql: "SELECT hash FROM events ORDER BY id") }
         #expect(after == before)
     }
 
@@ -96,7 +96,7 @@ import Testing
         let report = try await LibraryVerifier(library: restored).run()
         #expect(report.isClean)
         #expect(report.blobsChecked == 2)
-        let titles = try await restored.database.writer.read { db in try String.fetchAll(db, sql: "SELECT title FROM resourceVersions ORDER BY title")
+        let titles = try await restored.database.read { db in try db.fetchAll(String.self, sql: "SELECT title FROM resourceVersions ORDER BY title")
         }
         #expect(titles == ["焊接电弧讲义", "熔化极气体保护焊要领"])
 
@@ -119,7 +119,7 @@ import Testing
     @Test func verifyFindsMissingCorruptAndStrayBlobsAndLeftoverUploads() async throws {
         let library = try await Self.library()
         #expect(try await LibraryVerifier(library: library).run().isClean)
-        let hashes = try await library.database.writer.read { db in try String.fetchAll(db, sql: "SELECT sha256 FROM blobs ORDER BY sha256") }
+        let hashes = try await library.database.read { db in try db.fetchAll(String.self, sql: "SELECT sha256 FROM blobs ORDER BY sha256") }
         try FileManager.default.removeItem(atPath: library.blobs.localPath(forSHA256: hashes[0])!)
         try Data("not what the name says".utf8).write(to: URL(fileURLWithPath: library.blobs.localPath(forSHA256: hashes[1])!))
         let stray = String(repeating: "ab", count: 32)

@@ -83,12 +83,12 @@ import Testing
 
     /// Who sees the item: the Swift rule and the SQL rule, which must agree for every viewer.
     static func seers(_ items: ReviewedItems, id: String, _ people: People, _ library: Library) async throws -> Set<String> {
-        try await library.database.writer.read { db in
+        try await library.database.read { db in
             var seen: Set<String> = []
             let state = try #require(try items.state(db, id: id))
             for viewer in people.everyone {
-                let bySQL = try Bool.fetchOne(
-                    db,
+                let bySQL = try db.fetchOne(
+                    Bool.self,
                     sql: "SELECT COUNT(*) > 0 FROM \(items.table) t WHERE t.id = ?3 AND \(ReviewedItems.visibleSQL("t"))",
                     arguments: StatementArguments(ReviewedItems.visibleArguments(viewer) + [state.id])
                 )
@@ -109,32 +109,32 @@ import Testing
 
             // Someone who cannot see the draft is told it does not exist; another teacher cannot change it either.
             do {
-                _ = try await library.database.writer.write { db in try items.transition(db, id: id, .submit, actor: people.otherTeacher, at: Date())
+                _ = try await library.database.write { db in try items.transition(db, id: id, .submit, actor: people.otherTeacher, at: Date())
                 }
                 Issue.record("another teacher submitted a draft they cannot see")
             } catch let error as GranaryError {
                 #expect(error.code == .notFound)
             }
-            let submitted = try await library.database.writer.write { db in
+            let submitted = try await library.database.write { db in
                 try items.transition(db, id: id, .submit, actor: people.author, at: Date())
             }
             #expect(submitted.status == .pending && submitted.publishedVersion == nil)
             do {
-                _ = try await library.database.writer.write { db in try items.transition(db, id: id, .submit, actor: people.author, at: Date()) }
+                _ = try await library.database.write { db in try items.transition(db, id: id, .submit, actor: people.author, at: Date()) }
                 Issue.record("a pending item was submitted again")
             } catch let error as GranaryError {
                 #expect(error.code == .invalidTransition)
             }
-            let queue = try await library.database.writer.read { db in try items.pending(db, limit: 10, offset: 0) }
+            let queue = try await library.database.read { db in try items.pending(db, limit: 10, offset: 0) }
             #expect(queue.total == 1 && queue.items.first?.state.id == submitted.id && queue.items.first?.author == "zhang")
 
             // Approval publishes version 1 for everyone.
-            try await library.database.writer.write { db in try items.decide(db, submitted, .approve, at: Date()) }
-            let approved = try #require(try await library.database.writer.read { db in try items.state(db, id: id) })
+            try await library.database.write { db in try items.decide(db, submitted, .approve, at: Date()) }
+            let approved = try #require(try await library.database.read { db in try items.state(db, id: id) })
             #expect(approved.status == .approved && approved.publishedVersion == 1 && approved.isLive)
             #expect(try await Self.seers(items, id: id, people, library).count == 5)
             do {
-                try await library.database.writer.write { db in try items.decide(db, approved, .reject, at: Date()) }
+                try await library.database.write { db in try items.decide(db, approved, .reject, at: Date()) }
                 Issue.record("a decision applied to an item not under review")
             } catch let error as GranaryError {
                 #expect(error.code == .invalidTransition)
@@ -142,13 +142,13 @@ import Testing
 
             // A new version goes back to the queue; everyone else keeps seeing version 1.
             try await kind.newVersion(library, id, people.author)
-            let revised = try #require(try await library.database.writer.read { db in try items.state(db, id: id) })
+            let revised = try #require(try await library.database.read { db in try items.state(db, id: id) })
             #expect(revised.status == .pending && revised.currentVersion == 2 && revised.publishedVersion == 1)
             for (viewer, version) in [(people.author, 2), (people.reviewer, 2), (people.learner, 1), (people.otherTeacher, 1)] {
                 #expect(try revised.shownVersion(requested: nil, viewer: viewer) == version)
-                let bySQL = try await library.database.writer.read { db in
-                    try Int.fetchOne(
-                        db,
+                let bySQL = try await library.database.read { db in
+                    try db.fetchOne(
+                        Int.self,
                         sql: "SELECT \(ReviewedItems.viewerVersionSQL("t")) FROM \(items.table) t WHERE t.id = ?3",
                         arguments: StatementArguments(ReviewedItems.visibleArguments(viewer) + [id])
                     )
@@ -158,19 +158,19 @@ import Testing
             #expect(throws: GranaryError.self) { try revised.shownVersion(requested: 2, viewer: people.learner) }
 
             // Asking for changes sends it back to its author; the published version stays live.
-            try await library.database.writer.write { db in try items.decide(db, revised, .requestChanges, at: Date()) }
-            let sentBack = try #require(try await library.database.writer.read { db in try items.state(db, id: id) })
+            try await library.database.write { db in try items.decide(db, revised, .requestChanges, at: Date()) }
+            let sentBack = try #require(try await library.database.read { db in try items.state(db, id: id) })
             #expect(sentBack.status == .changesRequested && sentBack.isLive)
 
             // Another teacher cannot retire it; the author can, and then only the privileged see it.
             do {
-                _ = try await library.database.writer.write { db in try items.transition(db, id: id, .retire, actor: people.otherTeacher, at: Date())
+                _ = try await library.database.write { db in try items.transition(db, id: id, .retire, actor: people.otherTeacher, at: Date())
                 }
                 Issue.record("another teacher retired the item")
             } catch let error as GranaryError {
                 #expect(error.code == .forbidden)
             }
-            let retired = try await library.database.writer.write { db in try items.transition(db, id: id, .retire, actor: people.author, at: Date())
+            let retired = try await library.database.write { db in try items.transition(db, id: id, .retire, actor: people.author, at: Date())
             }
             #expect(retired.status == .retired && !retired.isLive)
             #expect(try await Self.seers(items, id: id, people, library) == privileged)
@@ -180,8 +180,8 @@ import Testing
             } catch let error as GranaryError {
                 #expect(error.code == .invalidTransition)
             }
-            let events = try await library.database.writer.read { db in
-                try String.fetchAll(db, sql: "SELECT action FROM events WHERE itemId = ? ORDER BY id", arguments: [id])
+            let events = try await library.database.read { db in
+                try db.fetchAll(String.self, sql: "SELECT action FROM events WHERE itemId = ? ORDER BY id", arguments: [id])
             }
             #expect(events.contains("\(items.kind.rawValue).submitted") && events.last == "\(items.kind.rawValue).retired")
         }

@@ -18,8 +18,8 @@ public struct AttemptStore: Sendable {
 
     /// Starts an attempt of a paper; any logged-in user may sit one (teachers to preview).
     public func start(paper: String, user: User) async throws -> Attempt {
-        try await self.database.writer.write { db in
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM papers WHERE id = ?", arguments: [paper]) == 1 else {
+        try await self.database.write { db in
+            guard try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM papers WHERE id = ?", arguments: [paper]) == 1 else {
                 throw GranaryError.notFound(LocalizedText(zh: "试卷", en: "Paper"), paper)
             }
             let id = UUID().uuidString.lowercased()
@@ -42,7 +42,7 @@ public struct AttemptStore: Sendable {
 
     /// Saves answers (merged over those saved before) while the attempt is open.
     public func save(id: String, answers: [String: JSONValue], user: User) async throws -> Attempt {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             let attempt = try Self.owned(db, id: id, by: user)
             guard attempt.status == "open" else { throw GranaryError.invalidTransition(from: attempt.status, action: "attempt.answered") }
             let types = Dictionary(uniqueKeysWithValues: attempt.questions.map { ($0.question, $0.type) })
@@ -70,7 +70,7 @@ public struct AttemptStore: Sendable {
 
     /// Submits: objective questions are scored at once and their analysis shown; short and practical ones wait.
     public func submit(id: String, user: User) async throws -> Attempt {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             let attempt = try Self.owned(db, id: id, by: user)
             guard attempt.status == "open" else { throw GranaryError.invalidTransition(from: attempt.status, action: "attempt.submitted") }
             let now = self.database.clock.now()
@@ -124,7 +124,7 @@ public struct AttemptStore: Sendable {
         guard teacher.role == .teacher || teacher.role == .admin else {
             throw GranaryError.forbidden(LocalizedText(zh: "只有教师能评分", en: "Only teachers grade"))
         }
-        return try await self.database.writer.write { db in
+        return try await self.database.write { db in
             guard let attempt = try Self.fetch(db, id: id), try self.teaches(db, paper: attempt.paper, user: teacher) else {
                 throw GranaryError.notFound(LocalizedText(zh: "作答", en: "Attempt"), id)
             }
@@ -177,7 +177,8 @@ public struct AttemptStore: Sendable {
             guard problems.isEmpty else {
                 throw GranaryError(.validationFailed, LocalizedText(zh: "评分有误", en: "Some grades are invalid"), errors: problems)
             }
-            let waiting = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attemptResults WHERE attempt = ? AND score IS NULL", arguments: [id]) ?? 0
+            let waiting =
+                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM attemptResults WHERE attempt = ? AND score IS NULL", arguments: [id]) ?? 0
             try db.execute(
                 sql: """
                     UPDATE attempts SET status = ?, gradedAt = ?, score = (SELECT SUM(score) FROM attemptResults WHERE attempt = ?) WHERE id = ?
@@ -200,7 +201,7 @@ public struct AttemptStore: Sendable {
     /// An attempt, for the learner who sits it and for those who teach with its paper (`teaches`); to anyone else
     /// it does not exist, whatever their role or institution.
     public func attempt(id: String, viewer: User) async throws -> Attempt {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             guard let attempt = try Self.fetch(db, id: id),
                 try attempt.learner == viewer.username || self.teaches(db, paper: attempt.paper, user: viewer)
             else {
@@ -212,11 +213,12 @@ public struct AttemptStore: Sendable {
 
     /// Whether `user` reads and grades the attempts of `paper`: an admin, the paper's author, or a teacher who
     /// published an offering that gives it (any revision). Another teacher, here or at another institution, does not.
-    func teaches(_ db: GRDB.Database, paper: String, user: User) throws -> Bool {
+    func teaches(_ db: any SQLConnection, paper: String, user: User) throws -> Bool {
         switch user.role {
         case .admin: return true
         case .teacher:
-            let authored = try Bool.fetchOne(db, sql: "SELECT 1 FROM papers WHERE id = ? AND createdBy = ?", arguments: [paper, user.id]) ?? false
+            let authored =
+                try db.fetchOne(Bool.self, sql: "SELECT 1 FROM papers WHERE id = ? AND createdBy = ?", arguments: [paper, user.id]) ?? false
             return try authored || self.offerings.offer(db, paper: paper, publishedBy: user.id)
         case .reviewer, .learner: return false
         }
@@ -227,17 +229,15 @@ public struct AttemptStore: Sendable {
     /// Item difficulty (mean share of full marks) and discrimination (top 27% minus bottom 27% by total score)
     /// over fully graded attempts, per question and per point.
     public func statistics(paper id: String) async throws -> PaperStatistics {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             guard let paper = try PaperStore.fetch(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "试卷", en: "Paper"), id) }
-            let attempts = try Row.fetchAll(
-                db,
+            let attempts = try db.fetchAll(
                 sql: "SELECT id, score FROM attempts WHERE paper = ? AND status = 'graded' ORDER BY score, id",
                 arguments: [id]
             )
             var shares: [String: [String: Double]] = [:]  // attempt → question → share of full marks
             let maxima = Dictionary(uniqueKeysWithValues: paper.items.map { ($0.question, $0.score) })
-            for row in try Row.fetchAll(
-                db,
+            for row in try db.fetchAll(
                 sql:
                     "SELECT r.attempt, r.question, r.score FROM attemptResults r JOIN attempts a ON a.id = r.attempt WHERE a.paper = ? AND a.status = 'graded'",
                 arguments: [id]
@@ -291,26 +291,25 @@ public struct AttemptStore: Sendable {
 
     // MARK: - Rows
 
-    private static func owned(_ db: GRDB.Database, id: String, by user: User) throws -> Attempt {
+    private static func owned(_ db: any SQLConnection, id: String, by user: User) throws -> Attempt {
         guard let attempt = try Self.fetch(db, id: id), attempt.learner == user.username else {
             throw GranaryError.notFound(LocalizedText(zh: "作答", en: "Attempt"), id)
         }
         return attempt
     }
 
-    private static func key(_ db: GRDB.Database, question: String, version: Int) throws -> JSONValue {
+    private static func key(_ db: any SQLConnection, question: String, version: Int) throws -> JSONValue {
         try QuestionStore.version(db, question: question, version: version)?.answer ?? .null
     }
 
-    static func fetch(_ db: GRDB.Database, id: String) throws -> Attempt? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM attempts WHERE id = ?", arguments: [id]) else { return nil }
+    static func fetch(_ db: any SQLConnection, id: String) throws -> Attempt? {
+        guard let row = try db.fetchOne(sql: "SELECT * FROM attempts WHERE id = ?", arguments: [id]) else { return nil }
         let decoder = JSONDecoder()
         let status: String = row["status"]
         let learner: String = row["learner"]
         var questions: [Attempt.Item] = []
         var analyses: [String: String?] = [:]
-        for pinned in try Row.fetchAll(
-            db,
+        for pinned in try db.fetchAll(
             sql: "SELECT position, question, version FROM paperQuestions WHERE paper = ? ORDER BY position",
             arguments: [row["paper"] as String]
         ) {
@@ -337,7 +336,7 @@ public struct AttemptStore: Sendable {
         var pending: [String]?
         if status != "open" {
             let rows = Dictionary(
-                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT * FROM attemptResults WHERE attempt = ?", arguments: [id]).map {
+                uniqueKeysWithValues: try db.fetchAll(sql: "SELECT * FROM attemptResults WHERE attempt = ?", arguments: [id]).map {
                     ($0["question"] as String, $0)
                 }
             )

@@ -55,7 +55,7 @@ extension PaperStore {
         // change to the library) never waits for the solver; the commit then checks that what was chosen is still
         // published. A question that changed meanwhile means solving again over the new bank.
         for _ in 1...3 {
-            let bank = try await self.database.writer.read { db in
+            let bank = try await self.database.read { db in
                 try Self.bank(db, course: course, cover: input.cover, excludeRecent: input.excludeRecent)
             }
             let scale = bank.halfScores || (input.score.map { $0.rounded() != $0 } ?? false) ? 2.0 : 1.0
@@ -103,7 +103,7 @@ extension PaperStore {
                     return item
                 }
                 let cover = bank.cover
-                let paper = try await self.database.writer.write { db -> Paper? in
+                let paper = try await self.database.write { db -> Paper? in
                     guard try Self.stillPublished(db, selected) else { return nil }
                     let figures = try Self.figures(db, course: course, items: selected, cover: cover, objective: assembled.value)
                     return try Self.insert(
@@ -150,7 +150,7 @@ extension PaperStore {
         let halfScores: Bool
     }
 
-    static func bank(_ db: GRDB.Database, course: String, cover input: PaperBlueprintInput.Cover?, excludeRecent: Int?) throws -> Bank {
+    static func bank(_ db: any SQLConnection, course: String, cover input: PaperBlueprintInput.Cover?, excludeRecent: Int?) throws -> Bank {
         try Self.checkCourse(db, course)
         let coursePoints = try CatalogueStore.pointIds(db, course: course)
         let cover: [String]
@@ -173,8 +173,8 @@ extension PaperStore {
         var excluded = Set<String>()
         if let recent = excludeRecent, recent > 0 {
             excluded = Set(
-                try String.fetchAll(
-                    db,
+                try db.fetchAll(
+                    String.self,
                     sql: """
                         SELECT DISTINCT question FROM paperQuestions WHERE paper IN
                             (SELECT id FROM papers WHERE course = ? ORDER BY createdAt DESC, id LIMIT ?)
@@ -184,7 +184,7 @@ extension PaperStore {
             )
         }
         let uses = Dictionary(
-            uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT question, COUNT(*) AS n FROM paperQuestions GROUP BY question").map {
+            uniqueKeysWithValues: try db.fetchAll(sql: "SELECT question, COUNT(*) AS n FROM paperQuestions GROUP BY question").map {
                 ($0["question"] as String, $0["n"] as Int)
             }
         )
@@ -199,13 +199,13 @@ extension PaperStore {
     }
 
     /// The published versions of a course's live questions, oldest question first.
-    static func publishedItems(_ db: GRDB.Database, course: String) throws -> [Paper.Item] {
+    static func publishedItems(_ db: any SQLConnection, course: String) throws -> [Paper.Item] {
         try QuestionStore.liveSummaries(db, course: course).map { Paper.Item($0, position: 0) }
     }
 
     /// Whether every chosen question still has the chosen version published, inside the transaction that stores the
     /// paper.
-    static func stillPublished(_ db: GRDB.Database, _ items: [Paper.Item]) throws -> Bool {
+    static func stillPublished(_ db: any SQLConnection, _ items: [Paper.Item]) throws -> Bool {
         guard !items.isEmpty else { return true }
         let versions = try QuestionStore.liveVersions(db, ids: items.map(\.question))
         return items.allSatisfy { versions[$0.question] == .some($0.version) }

@@ -29,7 +29,7 @@ public struct PaperStore: Sendable {
                 errors: [FieldError(field: "questions", message: LocalizedText(zh: "数量不对", en: "wrong count"))]
             )
         }
-        return try await self.database.writer.write { db in
+        return try await self.database.write { db in
             try Self.checkCourse(db, course)
             var items: [Paper.Item] = []
             var problems: [FieldError] = []
@@ -73,7 +73,7 @@ public struct PaperStore: Sendable {
 
     /// One paper.
     public func paper(id: String) async throws -> Paper {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             guard let paper = try Self.fetch(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "试卷", en: "Paper"), id) }
             return paper
         }
@@ -81,10 +81,10 @@ public struct PaperStore: Sendable {
 
     /// Papers, newest first, optionally of one course.
     public func list(course: String?, _ page: PageRequest) async throws -> Page<Paper> {
-        try await self.database.writer.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM papers WHERE ?1 IS NULL OR course = ?1", arguments: [course]) ?? 0
-            let ids = try String.fetchAll(
-                db,
+        try await self.database.read { db in
+            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM papers WHERE ?1 IS NULL OR course = ?1", arguments: [course]) ?? 0
+            let ids = try db.fetchAll(
+                String.self,
                 sql: "SELECT id FROM papers WHERE ?1 IS NULL OR course = ?1 ORDER BY createdAt DESC, id LIMIT ?2 OFFSET ?3",
                 arguments: [course, page.pageSize, page.offset]
             )
@@ -110,7 +110,7 @@ public struct PaperStore: Sendable {
         }
     }
 
-    static func checkCourse(_ db: GRDB.Database, _ course: String) throws {
+    static func checkCourse(_ db: any SQLConnection, _ course: String) throws {
         guard try CatalogueStore.fetchCourse(db, id: course) != nil else {
             throw GranaryError(
                 .unknownCourse,
@@ -121,12 +121,12 @@ public struct PaperStore: Sendable {
     }
 
     /// The published version of a question as a paper item, with its course; nil when unpublished or retired.
-    static func publishedItem(_ db: GRDB.Database, question: String, position: Int) throws -> (item: Paper.Item, course: String)? {
+    static func publishedItem(_ db: any SQLConnection, question: String, position: Int) throws -> (item: Paper.Item, course: String)? {
         try QuestionStore.liveSummary(db, question: question).map { (Paper.Item($0, position: position), $0.course) }
     }
 
     /// What the items hold: counts by type, score, difficulty, points covered and missed.
-    static func figures(_ db: GRDB.Database, course: String, items: [Paper.Item], cover: [String], objective: Int?) throws -> Paper.Figures {
+    static func figures(_ db: any SQLConnection, course: String, items: [Paper.Item], cover: [String], objective: Int?) throws -> Paper.Figures {
         var byType: [String: Int] = [:]
         var perPoint: [String: Int] = [:]
         for item in items {
@@ -149,7 +149,7 @@ public struct PaperStore: Sendable {
     }
 
     static func insert(
-        _ db: GRDB.Database,
+        _ db: any SQLConnection,
         course: String,
         title: String,
         items: [Paper.Item],
@@ -179,11 +179,10 @@ public struct PaperStore: Sendable {
         return paper
     }
 
-    static func fetch(_ db: GRDB.Database, id: String) throws -> Paper? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM papers WHERE id = ?", arguments: [id]) else { return nil }
+    static func fetch(_ db: any SQLConnection, id: String) throws -> Paper? {
+        guard let row = try db.fetchOne(sql: "SELECT * FROM papers WHERE id = ?", arguments: [id]) else { return nil }
         var items: [Paper.Item] = []
-        for pinned in try Row.fetchAll(
-            db,
+        for pinned in try db.fetchAll(
             sql: "SELECT position, question, version FROM paperQuestions WHERE paper = ? ORDER BY position",
             arguments: [id]
         ) {

@@ -18,7 +18,7 @@ public struct QTIExporter: Sendable {
     /// One question (the version the viewer may see, or `version`) as a QTI item document.
     public func item(id: String, questionVersion: Int?, as version: QTIVersion, viewer: User) async throws -> String {
         let question = try await self.questions.question(id: id, version: questionVersion, viewer: viewer)
-        let (course, _, points) = try await self.database.writer.read { db in try Self.names(db, course: question.course) }
+        let (course, _, points) = try await self.database.read { db in try Self.names(db, course: question.course) }
         return QTIExport.item(question, version: version, courseName: course.name, pointNames: points)
     }
 
@@ -28,7 +28,7 @@ public struct QTIExporter: Sendable {
         guard viewer.role != .learner else {
             throw GranaryError.forbidden(LocalizedText(zh: "学习者不能导出题库", en: "Learners cannot export the bank"))
         }
-        let (package, name) = try await self.database.writer.read { db in
+        let (package, name) = try await self.database.read { db in
             guard try CatalogueStore.fetchCourse(db, id: id) != nil else { throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Course"), id) }
             let (course, major, points) = try Self.names(db, course: id)
             var package = ContentPackage(
@@ -52,7 +52,7 @@ public struct QTIExporter: Sendable {
     }
 
     /// The course, its major and the names of its points.
-    private static func names(_ db: GRDB.Database, course id: String) throws -> (ContentPackage.Term, ContentPackage.Term, [String: String]) {
+    private static func names(_ db: any SQLConnection, course id: String) throws -> (ContentPackage.Term, ContentPackage.Term, [String: String]) {
         guard let course = try CatalogueStore.fetchCourse(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Course"), id) }
         let majorName = try CatalogueStore.majorName(db, code: course.major) ?? course.major
         let points = try CatalogueStore.pointNames(db, course: id)

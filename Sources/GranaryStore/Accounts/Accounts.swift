@@ -83,8 +83,8 @@ public struct Accounts: Sendable {
             institution: institution,
             createdAt: self.database.clock.now()
         )
-        try await self.database.writer.write { db in
-            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE username = ?", arguments: [username]) != 0 {
+        try await self.database.write { db in
+            if try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM users WHERE username = ?", arguments: [username]) != 0 {
                 throw GranaryError(.conflict, LocalizedText(zh: "用户名“\(username)”已被使用", en: "The username '\(username)' is taken"))
             }
             if let institution {
@@ -115,15 +115,15 @@ public struct Accounts: Sendable {
 
     /// Checks a password and opens a session; nil when the username or password is wrong.
     public func logIn(username: String, password: String) async throws -> (token: String, user: User, expiresAt: Date)? {
-        let found = try await self.database.writer.read { db -> (user: User, hash: String)? in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map {
+        let found = try await self.database.read { db -> (user: User, hash: String)? in
+            try db.fetchOne(sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map {
                 (Self.user(from: $0), $0["passwordHash"])
             }
         }
         let hash = found?.hash ?? self.decoyHash
         let matches = try await self.threadPool.runIfActive { Bcrypt.verify(password, hash: hash) }
         guard let user = found?.user, matches else {
-            try await self.database.writer.write { db in
+            try await self.database.write { db in
                 try EventLog.record(db, actor: nil, action: "session.failed", itemType: "user", itemId: username, at: self.database.clock.now())
             }
             return nil
@@ -134,7 +134,7 @@ public struct Accounts: Sendable {
             .replacingOccurrences(of: "=", with: "")
         let now = self.database.clock.now()
         let expiresAt = now.addingTimeInterval(self.tokenLifetime)
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             // Sessions that ended long ago are of no use to anyone; dropping them keeps the table small.
             try db.execute(sql: "DELETE FROM tokens WHERE expiresAt < ?", arguments: [now.addingTimeInterval(-7 * 24 * 3600)])
             try db.execute(
@@ -160,9 +160,8 @@ public struct Accounts: Sendable {
         // Free when nothing committed since the last request; else one read of the new events.
         if !self.endedSessions.isCurrent { try await self.endedSessions.catchUp() }
         if let user = self.sessions.user(digest, now: now) { return user }
-        let found = try await self.database.writer.read { db in
-            try Row.fetchOne(
-                db,
+        let found = try await self.database.read { db in
+            try db.fetchOne(
                 sql: """
                     SELECT users.*, tokens.expiresAt AS tokenExpiresAt FROM tokens JOIN users ON users.id = tokens.userId
                     WHERE tokens.tokenHash = ? AND tokens.expiresAt > ? AND tokens.revokedAt IS NULL
@@ -177,7 +176,7 @@ public struct Accounts: Sendable {
 
     /// Ends the session of `token` (log-out).
     public func revoke(token: String, actor: String) async throws {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             try db.execute(sql: "UPDATE tokens SET revokedAt = ? WHERE tokenHash = ?", arguments: [self.database.clock.now(), Self.digest(token)])
             try EventLog.record(db, actor: actor, action: "session.revoked", itemType: "user", itemId: actor, at: self.database.clock.now())
         }
@@ -190,8 +189,8 @@ public struct Accounts: Sendable {
             throw GranaryError.forbidden(LocalizedText(zh: "只有管理员能修改角色", en: "Only admins change roles"))
         }
         defer { self.sessions.forget(username: username) }
-        return try await self.database.writer.write { db in
-            guard let before = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user(from:)) else {
+        return try await self.database.write { db in
+            guard let before = try db.fetchOne(sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user(from:)) else {
                 throw GranaryError.notFound(LocalizedText(zh: "用户", en: "User"), username)
             }
             guard before.id != actor.id else {
@@ -231,9 +230,8 @@ public struct Accounts: Sendable {
 
     /// Every institution with its role and number of accounts.
     public func institutions() async throws -> [Institution] {
-        try await self.database.writer.read { db in
-            try Row.fetchAll(
-                db,
+        try await self.database.read { db in
+            try db.fetchAll(
                 sql: """
                     SELECT i.name, i.role, (SELECT COUNT(*) FROM users u WHERE u.institution = i.name) AS accounts
                     FROM institutions i ORDER BY i.role = 'participant', i.name
@@ -255,10 +253,10 @@ public struct Accounts: Sendable {
                 errors: [FieldError(field: "name", message: LocalizedText(zh: "名称有误", en: "invalid name"))]
             )
         }
-        return try await self.database.writer.write { db in
-            let before = try String.fetchOne(db, sql: "SELECT role FROM institutions WHERE name = ?", arguments: [name])
+        return try await self.database.write { db in
+            let before = try db.fetchOne(String.self, sql: "SELECT role FROM institutions WHERE name = ?", arguments: [name])
             if role == .host, before != InstitutionRole.host.rawValue {
-                let hosts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM institutions WHERE role = 'host'") ?? 0
+                let hosts = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM institutions WHERE role = 'host'") ?? 0
                 guard hosts < Self.maximumHosts else {
                     throw GranaryError(.conflict, LocalizedText(zh: "主持单位最多 3 个", en: "A library has at most 3 host institutions"))
                 }
@@ -277,40 +275,39 @@ public struct Accounts: Sendable {
                 after: ["role": role.rawValue],
                 at: self.database.clock.now()
             )
-            let accounts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE institution = ?", arguments: [name]) ?? 0
+            let accounts = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM users WHERE institution = ?", arguments: [name]) ?? 0
             return Institution(name: name, role: role, accounts: accounts)
         }
     }
 
     /// The account with this username.
     public func user(named username: String) async throws -> User? {
-        try await self.database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user(from:))
+        try await self.database.read { db in
+            try db.fetchOne(sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user(from:))
         }
     }
 
     /// Whether no account exists yet (a fresh store).
     public func isEmpty() async throws -> Bool {
-        try await self.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") == 0 }
+        try await self.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM users") == 0 }
     }
 
     /// The usernames of the accounts `ids`, for other targets that keep user ids and show names; unknown ids are
     /// left out. Inside the caller's transaction.
-    public static func usernames(_ db: GRDB.Database, ids: some Collection<String>) throws -> [String: String] {
+    public static func usernames(_ db: any SQLConnection, ids: some Collection<String>) throws -> [String: String] {
         try Self.people(db, ids: ids).mapValues(\.username)
     }
 
     /// The username of the account `id`, or the id itself for an account that no longer exists.
-    public static func username(_ db: GRDB.Database, id: String) throws -> String {
+    public static func username(_ db: any SQLConnection, id: String) throws -> String {
         try Self.usernames(db, ids: [id])[id] ?? id
     }
 
     /// The accounts `ids` by id; unknown ids are left out. Inside the caller's transaction.
-    public static func people(_ db: GRDB.Database, ids: some Collection<String>) throws -> [String: User] {
+    public static func people(_ db: any SQLConnection, ids: some Collection<String>) throws -> [String: User] {
         guard !ids.isEmpty else { return [:] }
         var people: [String: User] = [:]
-        for row in try Row.fetchAll(
-            db,
+        for row in try db.fetchAll(
             sql: "SELECT * FROM users WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
             arguments: StatementArguments(Array(ids))
         ) {
@@ -320,15 +317,14 @@ public struct Accounts: Sendable {
     }
 
     /// Every account of `roles`, by username. Inside the caller's transaction.
-    public static func accounts(_ db: GRDB.Database, roles: Set<Role>) throws -> [User] {
-        try Row.fetchAll(
-            db,
+    public static func accounts(_ db: any SQLConnection, roles: Set<Role>) throws -> [User] {
+        try db.fetchAll(
             sql: "SELECT * FROM users WHERE role IN (\(databaseQuestionMarks(count: roles.count))) ORDER BY username",
             arguments: StatementArguments(roles.map(\.rawValue).sorted())
         ).map(Self.user(from:))
     }
 
-    static func user(from row: Row) -> User {
+    static func user(from row: SQLRow) -> User {
         User(
             id: row["id"],
             username: row["username"],

@@ -31,11 +31,11 @@ public struct LoginThrottle: Sendable {
         let now = self.database.clock.now()
         let since = now.addingTimeInterval(-self.window)
         let limits = [(Self.key(account: account), self.accountLimit), (Self.key(address: address), self.addressLimit)]
-        let oldest = try await self.database.writer.read { db in
+        let oldest = try await self.database.read { db in
             try limits.compactMap { key, limit -> Date? in
                 // The limit-th newest failure: while it lies inside the window, the key must wait until it leaves.
-                try Date.fetchOne(
-                    db,
+                try db.fetchOne(
+                    Date.self,
                     sql: "SELECT at FROM loginFailures WHERE key = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?",
                     arguments: [key, since, limit - 1]
                 )
@@ -49,7 +49,7 @@ public struct LoginThrottle: Sendable {
     /// Records a failure against the account and the address, and forgets failures older than the window.
     public func fail(account: String, address: String) async throws {
         let now = self.database.clock.now()
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             try db.execute(
                 sql: "INSERT INTO loginFailures (key, at) VALUES (?, ?), (?, ?)",
                 arguments: [Self.key(account: account), now, Self.key(address: address), now]
@@ -60,7 +60,7 @@ public struct LoginThrottle: Sendable {
 
     /// Forgets the account's failures after a successful log-in.
     public func succeed(account: String) async throws {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             try db.execute(sql: "DELETE FROM loginFailures WHERE key = ?", arguments: [Self.key(account: account)])
         }
     }

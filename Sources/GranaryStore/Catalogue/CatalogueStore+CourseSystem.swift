@@ -19,19 +19,19 @@ public struct CourseSystemRows: Sendable {
 
 extension CatalogueStore {
     /// Reads every major, course, point, prerequisite, job, required skill and planned job.
-    public static func courseSystem(_ db: GRDB.Database) throws -> CourseSystemRows {
+    public static func courseSystem(_ db: any SQLConnection) throws -> CourseSystemRows {
         var rows = CourseSystemRows()
-        rows.majors = try Row.fetchAll(db, sql: "SELECT code, name FROM majors ORDER BY code").map { ($0[0], $0[1]) }
-        rows.courses = try Row.fetchAll(db, sql: "SELECT id, name, major, category FROM courses ORDER BY major, name").map {
+        rows.majors = try db.fetchAll(sql: "SELECT code, name FROM majors ORDER BY code").map { ($0[0], $0[1]) }
+        rows.courses = try db.fetchAll(sql: "SELECT id, name, major, category FROM courses ORDER BY major, name").map {
             ($0[0], $0[1], $0[2], $0[3])
         }
-        rows.points = try Row.fetchAll(db, sql: "SELECT id, name, course, kind FROM points ORDER BY createdAt, rowid").map {
+        rows.points = try db.fetchAll(sql: "SELECT id, name, course, kind FROM points ORDER BY createdAt, rowid").map {
             ($0[0], $0[1], $0[2], PointKind(rawValue: $0[3]) ?? .knowledge)
         }
-        rows.prerequisites = try Row.fetchAll(db, sql: "SELECT point, prerequisite FROM pointPrerequisites").map { ($0[0], $0[1]) }
-        rows.jobs = try Row.fetchAll(db, sql: "SELECT id, name, occupationCode FROM jobs ORDER BY name").map { ($0[0], $0[1], $0[2]) }
-        rows.jobSkills = try Row.fetchAll(db, sql: "SELECT job, point FROM jobSkills").map { ($0[0], $0[1]) }
-        rows.planJobs = try Row.fetchAll(db, sql: "SELECT major, json_extract(plan, '$.jobs') FROM majorPlans").compactMap { row in
+        rows.prerequisites = try db.fetchAll(sql: "SELECT point, prerequisite FROM pointPrerequisites").map { ($0[0], $0[1]) }
+        rows.jobs = try db.fetchAll(sql: "SELECT id, name, occupationCode FROM jobs ORDER BY name").map { ($0[0], $0[1], $0[2]) }
+        rows.jobSkills = try db.fetchAll(sql: "SELECT job, point FROM jobSkills").map { ($0[0], $0[1]) }
+        rows.planJobs = try db.fetchAll(sql: "SELECT major, json_extract(plan, '$.jobs') FROM majorPlans").compactMap { row in
             guard let text: String = row[1] else { return nil }
             return (row[0], (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? [])
         }

@@ -22,7 +22,7 @@ extension CatalogueStore {
                 )
             )
         }
-        return try await self.database.writer.write { db in
+        return try await self.database.write { db in
             var run = CatalogueImportRun(store: self, db: db, actor: actor, english: english)
             for (index, item) in (document.majors ?? []).enumerated() { run.apply(type: "major", id: item.code, index: index) { try $0.major(item) } }
             for (index, item) in (document.courses ?? []).enumerated() {
@@ -42,7 +42,7 @@ struct CatalogueImportRun {
     enum Outcome { case created, updated, unchanged }
 
     let store: CatalogueStore
-    let db: GRDB.Database
+    let db: any SQLConnection
     let actor: String
     let english: Bool
     /// When the import happens: every row and event it writes has this time.
@@ -50,7 +50,7 @@ struct CatalogueImportRun {
     var report = CatalogueImportReport()
     private var seen: [String: Set<String>] = [:]
 
-    init(store: CatalogueStore, db: GRDB.Database, actor: String, english: Bool) {
+    init(store: CatalogueStore, db: any SQLConnection, actor: String, english: Bool) {
         self.store = store
         self.db = db
         self.actor = actor
@@ -69,7 +69,6 @@ struct CatalogueImportRun {
             let run = self
             try self.db.inSavepoint {
                 outcome = try body(run)
-                return .commit
             }
             self.record(outcome, item)
         } catch let error as GranaryError {
@@ -205,9 +204,9 @@ struct CatalogueImportRun {
             }
         }
 
-        let stored = Set(try String.fetchAll(self.db, sql: "SELECT id FROM points"))
+        let stored = Set(try self.db.fetchAll(String.self, sql: "SELECT id FROM points"))
         var prerequisites: [String: [String]] = [:]
-        for row in try Row.fetchAll(self.db, sql: "SELECT point, prerequisite FROM pointPrerequisites") {
+        for row in try self.db.fetchAll(sql: "SELECT point, prerequisite FROM pointPrerequisites") {
             prerequisites[row["point"], default: []].append(row["prerequisite"])
         }
         var alive = Dictionary(uniqueKeysWithValues: candidates.map { ($0.point.id, $0) })
@@ -314,12 +313,13 @@ struct CatalogueImportRun {
             )
         }
         let takenInDatabase =
-            try String.fetchOne(self.db, sql: "SELECT id FROM points WHERE course = ? AND name = ? AND id <> ?", arguments: [course, name, id]) != nil
+            try self.db.fetchOne(String.self, sql: "SELECT id FROM points WHERE course = ? AND name = ? AND id <> ?", arguments: [course, name, id])
+            != nil
         if takenInDatabase || earlier.contains(where: { $0.course == course && $0.name == name }) {
             throw GranaryError(.conflict, LocalizedText(zh: "课程“\(course)”已有知识点“\(name)”", en: "Course '\(course)' already has a point '\(name)'"))
         }
         if before?.kind == .skill, kind == .knowledge,
-            try Int.fetchOne(self.db, sql: "SELECT COUNT(*) FROM jobSkills WHERE point = ?", arguments: [id]) != 0
+            try self.db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM jobSkills WHERE point = ?", arguments: [id]) != 0
         {
             throw GranaryError(
                 .conflict,

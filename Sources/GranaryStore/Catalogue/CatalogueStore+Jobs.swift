@@ -8,7 +8,7 @@ extension CatalogueStore {
     public func createJob(id: String?, name: String, occupationCode: String?, skills: [String], actor: String) async throws -> Job {
         try Self.checkIdentifier(id)
         let id = id ?? UUID().uuidString.lowercased()
-        return try await self.database.writer.write { db in
+        return try await self.database.write { db in
             if try Self.fetchJob(db, id: id) != nil {
                 throw GranaryError(.conflict, LocalizedText(zh: "岗位编号“\(id)”已存在", en: "Job id '\(id)' already exists"))
             }
@@ -21,7 +21,7 @@ extension CatalogueStore {
 
     /// Changes a job's name, occupation code or skills; `skills` replaces the whole list.
     public func updateJob(id: String, name: String?, occupationCode: String?, skills: [String]?, actor: String) async throws -> Job {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             guard let before = try Self.fetchJob(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "岗位", en: "Job"), id) }
             let after = try self.checkedJob(
                 db,
@@ -48,20 +48,20 @@ extension CatalogueStore {
 
     /// One job.
     public func job(id: String) async throws -> Job? {
-        try await self.database.writer.read { db in try Self.fetchJob(db, id: id) }
+        try await self.database.read { db in try Self.fetchJob(db, id: id) }
     }
 
     /// Jobs, optionally those whose name contains `query` or that require one skill point.
     public func jobs(query: String?, skill: String?, _ page: PageRequest) async throws -> Page<Job> {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             let filter = """
                 WHERE (?1 IS NULL OR instr(name, ?1) > 0 OR occupationCode = ?1)
                 AND (?2 IS NULL OR id IN (SELECT job FROM jobSkills WHERE point = ?2))
                 """
             let query = query?.isEmpty == true ? nil : query
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs \(filter)", arguments: [query, skill]) ?? 0
-            let ids = try String.fetchAll(
-                db,
+            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM jobs \(filter)", arguments: [query, skill]) ?? 0
+            let ids = try db.fetchAll(
+                String.self,
                 sql: "SELECT id FROM jobs \(filter) ORDER BY name, id LIMIT ?3 OFFSET ?4",
                 arguments: [query, skill, page.pageSize, page.offset]
             )
@@ -72,10 +72,10 @@ extension CatalogueStore {
     // MARK: - Shared with the import
 
     /// The job as it would be stored, after every check against the database; throws the first problem found.
-    func checkedJob(_ db: GRDB.Database, id: String, name: String, occupationCode: String?, skills: [String]) throws -> Job {
+    func checkedJob(_ db: any SQLConnection, id: String, name: String, occupationCode: String?, skills: [String]) throws -> Job {
         try Self.checkIdentifier(id)
         try Self.checkName(name)
-        if try String.fetchOne(db, sql: "SELECT id FROM jobs WHERE name = ? AND id <> ?", arguments: [name, id]) != nil {
+        if try db.fetchOne(String.self, sql: "SELECT id FROM jobs WHERE name = ? AND id <> ?", arguments: [name, id]) != nil {
             throw GranaryError(.conflict, LocalizedText(zh: "已有名为“\(name)”的岗位", en: "Another job is named '\(name)'"))
         }
         var code: String?
@@ -96,7 +96,7 @@ extension CatalogueStore {
         var problems: [FieldError] = []
         var unknown = false
         for (index, skill) in skills.enumerated() where !unique.contains(skill) {
-            let kind = try String.fetchOne(db, sql: "SELECT kind FROM points WHERE id = ?", arguments: [skill])
+            let kind = try db.fetchOne(String.self, sql: "SELECT kind FROM points WHERE id = ?", arguments: [skill])
             if kind == nil {
                 unknown = true
                 problems.append(FieldError(field: "skills[\(index)]", message: LocalizedText(zh: "技能点“\(skill)”不存在", en: "no point '\(skill)'")))
@@ -123,7 +123,7 @@ extension CatalogueStore {
         return Job(id: id, name: name, occupationCode: code, skills: unique.sorted())
     }
 
-    static func saveJob(_ db: GRDB.Database, _ job: Job, isNew: Bool, at now: Date) throws {
+    static func saveJob(_ db: any SQLConnection, _ job: Job, isNew: Bool, at now: Date) throws {
         if isNew {
             try db.execute(
                 sql: "INSERT INTO jobs (id, name, occupationCode, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)",
@@ -142,9 +142,9 @@ extension CatalogueStore {
     }
 
     /// One job, inside the caller's transaction.
-    public static func fetchJob(_ db: GRDB.Database, id: String) throws -> Job? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) else { return nil }
-        let skills = try String.fetchAll(db, sql: "SELECT point FROM jobSkills WHERE job = ? ORDER BY point", arguments: [id])
+    public static func fetchJob(_ db: any SQLConnection, id: String) throws -> Job? {
+        guard let row = try db.fetchOne(sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) else { return nil }
+        let skills = try db.fetchAll(String.self, sql: "SELECT point FROM jobSkills WHERE job = ? ORDER BY point", arguments: [id])
         return Job(id: row["id"], name: row["name"], occupationCode: row["occupationCode"], skills: skills)
     }
 }

@@ -6,7 +6,7 @@ import GranaryModel
 extension CatalogueStore {
     /// Replaces a major's plan. Every course must be a course of that major and every job must exist.
     public func savePlan(_ plan: MajorPlan, actor: String) async throws -> MajorPlan {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             guard let major = try Self.fetchMajor(db, code: plan.major) else {
                 throw GranaryError.notFound(LocalizedText(zh: "专业", en: "Major"), plan.major)
             }
@@ -46,11 +46,11 @@ extension CatalogueStore {
 
     /// A major's plan, or nil when it has none yet.
     public func plan(major: String) async throws -> MajorPlan? {
-        try await self.database.writer.read { db in try Self.fetchPlan(db, major: major) }
+        try await self.database.read { db in try Self.fetchPlan(db, major: major) }
     }
 
-    static func fetchPlan(_ db: GRDB.Database, major: String) throws -> MajorPlan? {
-        guard let text = try String.fetchOne(db, sql: "SELECT plan FROM majorPlans WHERE major = ?", arguments: [major]) else { return nil }
+    static func fetchPlan(_ db: any SQLConnection, major: String) throws -> MajorPlan? {
+        guard let text = try db.fetchOne(String.self, sql: "SELECT plan FROM majorPlans WHERE major = ?", arguments: [major]) else { return nil }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return try decoder.decode(MajorPlan.self, from: Data(text.utf8))
@@ -64,7 +64,7 @@ extension CatalogueStore {
     }
 
     /// Collects every problem of the plan before refusing it, so a person can fix them in one go.
-    private static func check(_ plan: MajorPlan, of major: Major, _ db: GRDB.Database) throws {
+    private static func check(_ plan: MajorPlan, of major: Major, _ db: any SQLConnection) throws {
         // 中职 and 高职专科 run three years, 职业本科 four.
         let semesters = major.level == .bachelor ? 8 : 6
         var problems: [FieldError] = []

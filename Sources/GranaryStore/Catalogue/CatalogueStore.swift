@@ -37,7 +37,7 @@ public struct CatalogueStore: Sendable {
             )
         }
         let major = Major(code: code, name: name?.isEmpty == false ? name! : entry.name, level: entry.level, role: role)
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             if try Self.fetchMajor(db, code: code) != nil {
                 throw GranaryError(.conflict, LocalizedText(zh: "专业“\(code)”已存在", en: "Major '\(code)' already exists"))
             }
@@ -46,7 +46,7 @@ public struct CatalogueStore: Sendable {
         return major
     }
 
-    static func insertMajor(_ db: GRDB.Database, _ major: Major, actor: String, at now: Date) throws {
+    static func insertMajor(_ db: any SQLConnection, _ major: Major, actor: String, at now: Date) throws {
         try Self.checkRoleLimits(db, role: major.role, excluding: nil)
         try db.execute(
             sql: "INSERT INTO majors (code, name, level, role, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)",
@@ -57,7 +57,7 @@ public struct CatalogueStore: Sendable {
 
     /// Changes a major's name or role.
     public func updateMajor(code: String, name: String?, role: MajorRole?, actor: String) async throws -> Major {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             guard let before = try Self.fetchMajor(db, code: code) else { throw GranaryError.notFound(LocalizedText(zh: "专业", en: "Major"), code) }
             var after = before
             if let name, !name.isEmpty { after.name = name }
@@ -67,7 +67,7 @@ public struct CatalogueStore: Sendable {
         }
     }
 
-    static func updateMajor(_ db: GRDB.Database, before: Major, after: Major, actor: String, at now: Date) throws {
+    static func updateMajor(_ db: any SQLConnection, before: Major, after: Major, actor: String, at now: Date) throws {
         if after.role != before.role { try Self.checkRoleLimits(db, role: after.role, excluding: after.code) }
         try db.execute(
             sql: "UPDATE majors SET name = ?, role = ?, updatedAt = ? WHERE code = ?",
@@ -78,15 +78,14 @@ public struct CatalogueStore: Sendable {
 
     /// One major.
     public func major(code: String) async throws -> Major? {
-        try await self.database.writer.read { db in try Self.fetchMajor(db, code: code) }
+        try await self.database.read { db in try Self.fetchMajor(db, code: code) }
     }
 
     /// The library's majors, core first.
     public func majors(_ page: PageRequest) async throws -> Page<Major> {
-        try await self.database.writer.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM majors") ?? 0
-            let rows = try Row.fetchAll(
-                db,
+        try await self.database.read { db in
+            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM majors") ?? 0
+            let rows = try db.fetchAll(
                 sql: "SELECT * FROM majors ORDER BY role = 'served', code LIMIT ? OFFSET ?",
                 arguments: [page.pageSize, page.offset]
             )
@@ -94,9 +93,9 @@ public struct CatalogueStore: Sendable {
         }
     }
 
-    static func checkRoleLimits(_ db: GRDB.Database, role: MajorRole, excluding code: String?) throws {
+    static func checkRoleLimits(_ db: any SQLConnection, role: MajorRole, excluding code: String?) throws {
         let count =
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM majors WHERE role = ? AND code IS NOT ?", arguments: [role.rawValue, code]) ?? 0
+            try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM majors WHERE role = ? AND code IS NOT ?", arguments: [role.rawValue, code]) ?? 0
         switch role {
         case .core where count >= 1:
             throw GranaryError(.conflict, LocalizedText(zh: "资源库只能有一个核心专业", en: "A library has exactly one core major"))
@@ -109,11 +108,11 @@ public struct CatalogueStore: Sendable {
         }
     }
 
-    static func fetchMajor(_ db: GRDB.Database, code: String) throws -> Major? {
-        try Row.fetchOne(db, sql: "SELECT * FROM majors WHERE code = ?", arguments: [code]).map(Self.major(from:))
+    static func fetchMajor(_ db: any SQLConnection, code: String) throws -> Major? {
+        try db.fetchOne(sql: "SELECT * FROM majors WHERE code = ?", arguments: [code]).map(Self.major(from:))
     }
 
-    static func major(from row: Row) -> Major {
+    static func major(from row: SQLRow) -> Major {
         Major(code: row["code"], name: row["name"], level: MajorLevel(rawValue: row["level"])!, role: MajorRole(rawValue: row["role"])!)
     }
 
@@ -133,7 +132,7 @@ public struct CatalogueStore: Sendable {
         try Self.checkName(name)
         try Self.checkHours(hours)
         let course = Course(id: id ?? UUID().uuidString.lowercased(), name: name, major: major, category: category, hours: hours, standard: standard)
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             if try Self.fetchCourse(db, id: course.id) != nil {
                 throw GranaryError(.conflict, LocalizedText(zh: "课程编号“\(course.id)”已存在", en: "Course id '\(course.id)' already exists"))
             }
@@ -142,7 +141,7 @@ public struct CatalogueStore: Sendable {
         return course
     }
 
-    static func insertCourse(_ db: GRDB.Database, _ course: Course, actor: String, at now: Date) throws {
+    static func insertCourse(_ db: any SQLConnection, _ course: Course, actor: String, at now: Date) throws {
         guard try Self.fetchMajor(db, code: course.major) != nil else {
             throw GranaryError(
                 .unknownMajor,
@@ -158,7 +157,7 @@ public struct CatalogueStore: Sendable {
         try EventLog.record(db, actor: actor, action: "course.created", itemType: "course", itemId: course.id, after: course, at: now)
     }
 
-    static func updateCourse(_ db: GRDB.Database, before: Course, after: Course, actor: String, at now: Date) throws {
+    static func updateCourse(_ db: any SQLConnection, before: Course, after: Course, actor: String, at now: Date) throws {
         try Self.checkCourseName(db, after)
         try db.execute(
             sql: "UPDATE courses SET name = ?, category = ?, hours = ?, standard = ?, updatedAt = ? WHERE id = ?",
@@ -167,9 +166,9 @@ public struct CatalogueStore: Sendable {
         try EventLog.record(db, actor: actor, action: "course.updated", itemType: "course", itemId: after.id, before: before, after: after, at: now)
     }
 
-    private static func checkCourseName(_ db: GRDB.Database, _ course: Course) throws {
-        let taken = try String.fetchOne(
-            db,
+    private static func checkCourseName(_ db: any SQLConnection, _ course: Course) throws {
+        let taken = try db.fetchOne(
+            String.self,
             sql: "SELECT id FROM courses WHERE major = ? AND name = ? AND id <> ?",
             arguments: [course.major, course.name, course.id]
         )
@@ -189,7 +188,7 @@ public struct CatalogueStore: Sendable {
     ) async throws -> Course {
         if let name { try Self.checkName(name) }
         try Self.checkHours(hours)
-        return try await self.database.writer.write { db in
+        return try await self.database.write { db in
             guard let before = try Self.fetchCourse(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Course"), id) }
             var after = before
             after.name = name ?? before.name
@@ -203,16 +202,15 @@ public struct CatalogueStore: Sendable {
 
     /// One course.
     public func course(id: String) async throws -> Course? {
-        try await self.database.writer.read { db in try Self.fetchCourse(db, id: id) }
+        try await self.database.read { db in try Self.fetchCourse(db, id: id) }
     }
 
     /// Courses, optionally of one major and one category.
     public func courses(major: String?, category: CourseCategory?, _ page: PageRequest) async throws -> Page<Course> {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             let filter = "WHERE (?1 IS NULL OR major = ?1) AND (?2 IS NULL OR category = ?2)"
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM courses \(filter)", arguments: [major, category?.rawValue]) ?? 0
-            let rows = try Row.fetchAll(
-                db,
+            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM courses \(filter)", arguments: [major, category?.rawValue]) ?? 0
+            let rows = try db.fetchAll(
                 sql: "SELECT * FROM courses \(filter) ORDER BY major, category, name LIMIT ?3 OFFSET ?4",
                 arguments: [major, category?.rawValue, page.pageSize, page.offset]
             )
@@ -220,11 +218,11 @@ public struct CatalogueStore: Sendable {
         }
     }
 
-    package static func fetchCourse(_ db: GRDB.Database, id: String) throws -> Course? {
-        try Row.fetchOne(db, sql: "SELECT * FROM courses WHERE id = ?", arguments: [id]).map(Self.course(from:))
+    package static func fetchCourse(_ db: any SQLConnection, id: String) throws -> Course? {
+        try db.fetchOne(sql: "SELECT * FROM courses WHERE id = ?", arguments: [id]).map(Self.course(from:))
     }
 
-    static func course(from row: Row) -> Course {
+    static func course(from row: SQLRow) -> Course {
         Course(
             id: row["id"],
             name: row["name"],
@@ -249,7 +247,7 @@ public struct CatalogueStore: Sendable {
         try Self.checkIdentifier(id)
         try Self.checkName(name)
         let point = KnowledgePoint(id: id ?? UUID().uuidString.lowercased(), name: name, course: course, kind: kind, prerequisites: prerequisites)
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             guard try Self.fetchCourse(db, id: course) != nil else {
                 throw GranaryError(
                     .unknownCourse,
@@ -260,7 +258,7 @@ public struct CatalogueStore: Sendable {
             if try Self.fetchPoint(db, id: point.id) != nil {
                 throw GranaryError(.conflict, LocalizedText(zh: "知识点编号“\(point.id)”已存在", en: "Point id '\(point.id)' already exists"))
             }
-            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM points WHERE course = ? AND name = ?", arguments: [course, name]) != 0 {
+            if try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM points WHERE course = ? AND name = ?", arguments: [course, name]) != 0 {
                 throw GranaryError(.conflict, LocalizedText(zh: "该课程已有知识点“\(name)”", en: "The course already has a point '\(name)'"))
             }
             let unknown = try prerequisites.enumerated().filter { try Self.fetchPoint(db, id: $0.element) == nil }
@@ -291,14 +289,14 @@ public struct CatalogueStore: Sendable {
         return point
     }
 
-    static func insertPointRow(_ db: GRDB.Database, _ point: KnowledgePoint, at now: Date) throws {
+    static func insertPointRow(_ db: any SQLConnection, _ point: KnowledgePoint, at now: Date) throws {
         try db.execute(
             sql: "INSERT INTO points (id, name, course, kind, createdAt) VALUES (?, ?, ?, ?, ?)",
             arguments: [point.id, point.name, point.course, point.kind.rawValue, now]
         )
     }
 
-    static func insertPrerequisites(_ db: GRDB.Database, of point: KnowledgePoint) throws {
+    static func insertPrerequisites(_ db: any SQLConnection, of point: KnowledgePoint) throws {
         for prerequisite in Set(point.prerequisites) {
             try db.execute(sql: "INSERT INTO pointPrerequisites (point, prerequisite) VALUES (?, ?)", arguments: [point.id, prerequisite])
         }
@@ -306,16 +304,16 @@ public struct CatalogueStore: Sendable {
 
     /// One point.
     public func point(id: String) async throws -> KnowledgePoint? {
-        try await self.database.writer.read { db in try Self.fetchPoint(db, id: id) }
+        try await self.database.read { db in try Self.fetchPoint(db, id: id) }
     }
 
     /// Points, optionally of one course and one kind.
     public func points(course: String?, kind: PointKind?, _ page: PageRequest) async throws -> Page<KnowledgePoint> {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             let filter = "WHERE (?1 IS NULL OR course = ?1) AND (?2 IS NULL OR kind = ?2)"
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM points \(filter)", arguments: [course, kind?.rawValue]) ?? 0
-            let ids = try String.fetchAll(
-                db,
+            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM points \(filter)", arguments: [course, kind?.rawValue]) ?? 0
+            let ids = try db.fetchAll(
+                String.self,
                 sql: "SELECT id FROM points \(filter) ORDER BY course, createdAt, id LIMIT ?3 OFFSET ?4",
                 arguments: [course, kind?.rawValue, page.pageSize, page.offset]
             )
@@ -323,10 +321,10 @@ public struct CatalogueStore: Sendable {
         }
     }
 
-    package static func fetchPoint(_ db: GRDB.Database, id: String) throws -> KnowledgePoint? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM points WHERE id = ?", arguments: [id]) else { return nil }
-        let prerequisites = try String.fetchAll(
-            db,
+    package static func fetchPoint(_ db: any SQLConnection, id: String) throws -> KnowledgePoint? {
+        guard let row = try db.fetchOne(sql: "SELECT * FROM points WHERE id = ?", arguments: [id]) else { return nil }
+        let prerequisites = try db.fetchAll(
+            String.self,
             sql: "SELECT prerequisite FROM pointPrerequisites WHERE point = ? ORDER BY prerequisite",
             arguments: [id]
         )

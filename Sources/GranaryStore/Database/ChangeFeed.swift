@@ -42,7 +42,7 @@ public final class ChangeFeed: Sendable {
         self.writer = writer
         self.committed = CommittedHead()
         self.observer = CommitObserver(head: self.committed)
-        let newest = try writer.read(Self.newest)
+        let newest = try writer.read { db in try Self.newest(SQLiteConnection(db)) }
         self.committed.advance(to: newest)
         writer.add(transactionObserver: self.observer, extent: .observerLifetime)
     }
@@ -55,7 +55,7 @@ public final class ChangeFeed: Sendable {
     /// Reads the newest committed sequence number, which takes in changes other processes made; returns the head.
     @discardableResult
     public func poll() async throws -> Int64 {
-        let newest = try await self.writer.read(Self.newest)
+        let newest = try await self.writer.read { db in try Self.newest(SQLiteConnection(db)) }
         self.committed.advance(to: newest)
         return self.head
     }
@@ -63,8 +63,7 @@ public final class ChangeFeed: Sendable {
     /// The changes after `sequence`, oldest first, at most `limit` of them.
     public func changes(after sequence: Int64, limit: Int = 1000) async throws -> [Change] {
         try await self.writer.read { db in
-            try Row.fetchAll(
-                db,
+            try SQLiteConnection(db).fetchAll(
                 sql: "SELECT id, action, itemType, itemId FROM events WHERE id > ? ORDER BY id LIMIT ?",
                 arguments: [sequence, limit]
             ).map { Change(sequence: $0["id"], action: $0["action"], itemType: $0["itemType"], itemId: $0["itemId"]) }
@@ -72,8 +71,8 @@ public final class ChangeFeed: Sendable {
     }
 
     /// The newest sequence number inside a read transaction: what state read in the same transaction is current to.
-    public static func newest(_ db: GRDB.Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0
+    public static func newest(_ db: any SQLConnection) throws -> Int64 {
+        try db.fetchOne(Int64.self, sql: "SELECT MAX(id) FROM events") ?? 0
     }
 }
 

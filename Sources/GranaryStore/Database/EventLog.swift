@@ -28,7 +28,7 @@ public enum EventLog {
     /// Appends an event within the caller's write transaction, chained to the one before it, at the time the caller's
     /// library clock gave the change.
     public static func record(
-        _ db: GRDB.Database,
+        _ db: any SQLConnection,
         actor: String?,
         action: String,
         itemType: String,
@@ -40,7 +40,7 @@ public enum EventLog {
         // The text SQLite stores for the date, so the hash can be recomputed from the row as it is.
         let stamp = String.fromDatabaseValue(at.databaseValue) ?? ""
         let fields = [stamp, actor, action, itemType, itemId, try before.map(Self.json), try after.map(Self.json)]
-        let previous = try String.fetchOne(db, sql: "SELECT hash FROM events ORDER BY id DESC LIMIT 1") ?? Self.genesis
+        let previous = try db.fetchOne(String.self, sql: "SELECT hash FROM events ORDER BY id DESC LIMIT 1") ?? Self.genesis
         try db.execute(
             sql: "INSERT INTO events (at, actor, action, itemType, itemId, before, after, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: StatementArguments(fields) + [Self.chainHash(previous: previous, fields: fields)]
@@ -67,10 +67,9 @@ public enum EventLog {
     }
 
     /// Hashes every event that has none yet, in order (the rows written before the chain existed).
-    static func chainUnhashedEvents(_ db: GRDB.Database) throws {
+    static func chainUnhashedEvents(_ db: any SQLConnection) throws {
         var previous = Self.genesis
-        for row in try Row.fetchAll(
-            db,
+        for row in try db.fetchAll(
             sql: "SELECT id, CAST(at AS TEXT) AS at, actor, action, itemType, itemId, before, after, hash FROM events ORDER BY id"
         ) {
             if let hash = row["hash"] as String? {
@@ -84,12 +83,11 @@ public enum EventLog {
     }
 
     /// What is wrong with the chain: a changed, inserted or deleted event, or a missing hash. Empty when intact.
-    public static func verifyChain(_ db: GRDB.Database) throws -> [String] {
+    public static func verifyChain(_ db: any SQLConnection) throws -> [String] {
         var problems: [String] = []
         var previous = Self.genesis
         var lastID: Int64 = 0
-        let rows = try Row.fetchCursor(
-            db,
+        let rows = try db.fetchCursor(
             sql: "SELECT id, CAST(at AS TEXT) AS at, actor, action, itemType, itemId, before, after, hash FROM events ORDER BY id"
         )
         while let row = try rows.next() {
@@ -108,22 +106,28 @@ public enum EventLog {
             lastID = id
         }
         // Deleting the newest events leaves a consistent chain; AUTOINCREMENT's counter remembers how far it went.
-        let highest = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'events'") ?? 0
+        let highest = try db.fetchOne(Int64.self, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'events'") ?? 0
         if highest > lastID {
             problems.append("events \(lastID + 1)–\(highest) are missing from the end of the trail")
         }
         return problems
     }
 
-    private static func fields(_ row: Row) -> [String?] {
+    private static func fields(_ row: SQLRow) -> [String?] {
         [row["at"], row["actor"], row["action"], row["itemType"], row["itemId"], row["before"], row["after"]]
     }
 
     /// Events of one item, oldest first.
-    public static func events(_ db: GRDB.Database, itemType: String, itemId: String, offset: Int, limit: Int) throws -> (items: [Event], total: Int) {
-        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE itemType = ? AND itemId = ?", arguments: [itemType, itemId]) ?? 0
-        let rows = try Row.fetchAll(
-            db,
+    public static func events(
+        _ db: any SQLConnection,
+        itemType: String,
+        itemId: String,
+        offset: Int,
+        limit: Int
+    ) throws -> (items: [Event], total: Int) {
+        let total =
+            try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM events WHERE itemType = ? AND itemId = ?", arguments: [itemType, itemId]) ?? 0
+        let rows = try db.fetchAll(
             sql: "SELECT * FROM events WHERE itemType = ? AND itemId = ? ORDER BY id LIMIT ? OFFSET ?",
             arguments: [itemType, itemId, limit, offset]
         )

@@ -37,6 +37,19 @@ public struct LibraryDatabase: Sendable {
         self.feed = try ChangeFeed(writer)
     }
 
+    /// The engine the statements run on.
+    public var engine: DatabaseEngine { .sqlite }
+
+    /// Runs `body` in a read transaction: it sees one consistent state of the library, whatever commits meanwhile.
+    public func read<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await self.writer.read { db in try body(SQLiteConnection(db)) }
+    }
+
+    /// Runs `body` in a write transaction: all of it commits or none of it. Writes run one at a time.
+    public func write<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await self.writer.write { db in try body(SQLiteConnection(db)) }
+    }
+
     /// Problems `PRAGMA integrity_check` finds; empty when the file is sound.
     public func integrityProblems() async throws -> [String] {
         let rows = try await self.writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
@@ -171,7 +184,7 @@ public struct LibraryDatabase: Sendable {
                 // The trail is append-only by trigger; the trigger steps aside once, for this step to hash what exists.
                 try db.execute(sql: "ALTER TABLE events ADD COLUMN hash TEXT")
                 try db.execute(sql: "DROP TRIGGER events_no_update")
-                try EventLog.chainUnhashedEvents(db)
+                try EventLog.chainUnhashedEvents(SQLiteConnection(db))
                 try db.execute(
                     sql: "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"
                 )

@@ -28,7 +28,7 @@ public struct ReviewedItems: Sendable {
     /// to the item's id and version.
     let headingSQL: String
     /// What publishing a version does beyond the life-cycle columns, in the deciding transaction.
-    let publishing: @Sendable (_ db: GRDB.Database, _ id: String, _ version: Int) throws -> Void
+    let publishing: @Sendable (_ db: any SQLConnection, _ id: String, _ version: Int) throws -> Void
 
     /// Resources: publishing copies the version's report facts (major, course, kind, original) onto the row.
     public static let resources = ReviewedItems(
@@ -67,9 +67,8 @@ public struct ReviewedItems: Sendable {
     }
 
     /// The item's life-cycle columns, or nil when there is no such item.
-    public func state(_ db: GRDB.Database, id: String) throws -> ReviewedState? {
-        try Row.fetchOne(
-            db,
+    public func state(_ db: any SQLConnection, id: String) throws -> ReviewedState? {
+        try db.fetchOne(
             sql: "SELECT id, currentVersion, publishedVersion, status, createdBy, submittedAt, updatedAt FROM \(self.table) WHERE id = ?",
             arguments: [self.key(id)]
         ).map { row in
@@ -85,7 +84,7 @@ public struct ReviewedItems: Sendable {
     }
 
     /// The item as `viewer` may know it; an item they may not see does not exist for them (404, not 403).
-    public func visibleState(_ db: GRDB.Database, id: String, viewer: User) throws -> ReviewedState {
+    public func visibleState(_ db: any SQLConnection, id: String, viewer: User) throws -> ReviewedState {
         guard let state = try self.state(db, id: id), state.isVisible(to: viewer) else { throw self.notFound(id) }
         return state
     }
@@ -120,8 +119,13 @@ public struct ReviewedItems: Sendable {
     }
 
     /// Inserts the row of a new item: version 1, a draft.
-    public func insertDraft(_ db: GRDB.Database, id: String, author: User, at now: Date, columns: [String: any DatabaseValueConvertible] = [:]) throws
-    {
+    public func insertDraft(
+        _ db: any SQLConnection,
+        id: String,
+        author: User,
+        at now: Date,
+        columns: [String: any DatabaseValueConvertible] = [:]
+    ) throws {
         let extra = columns.sorted { $0.key < $1.key }
         try db.execute(
             sql: """
@@ -135,7 +139,7 @@ public struct ReviewedItems: Sendable {
     /// Makes `version` (already inserted) the current one. A pending or approved item goes (back) to the end of
     /// the review queue, keeping its published version visible; any other becomes a draft.
     @discardableResult
-    public func advance(_ db: GRDB.Database, _ state: ReviewedState, to version: Int, at now: Date) throws -> ReviewStatus {
+    public func advance(_ db: any SQLConnection, _ state: ReviewedState, to version: Int, at now: Date) throws -> ReviewStatus {
         let status: ReviewStatus = [.approved, .pending].contains(state.status) ? .pending : .draft
         try db.execute(
             sql: """
@@ -172,7 +176,7 @@ public struct ReviewedItems: Sendable {
     }
 
     /// Moves an item its author (or an admin) controls, and records `<kind>.submitted` or `<kind>.retired`.
-    public func transition(_ db: GRDB.Database, id: String, _ transition: Transition, actor: User, at now: Date) throws -> ReviewedState {
+    public func transition(_ db: any SQLConnection, id: String, _ transition: Transition, actor: User, at now: Date) throws -> ReviewedState {
         let state = try self.visibleState(db, id: id, viewer: actor)
         let action = "\(self.kind.rawValue).\(transition.rawValue)"
         try self.checkEditable(state, by: actor, action: action)
@@ -196,7 +200,7 @@ public struct ReviewedItems: Sendable {
 
     /// Applies a reviewer's decision on the pending current version: approval publishes it, the others send the
     /// item back to its author. The review service checks who decides and records the decision and its event.
-    public func decide(_ db: GRDB.Database, _ state: ReviewedState, _ decision: ReviewDecision, at now: Date) throws {
+    public func decide(_ db: any SQLConnection, _ state: ReviewedState, _ decision: ReviewDecision, at now: Date) throws {
         guard state.status == .pending else {
             throw GranaryError.invalidTransition(from: state.status.rawValue, action: "review.\(decision.rawValue)")
         }
@@ -213,7 +217,7 @@ public struct ReviewedItems: Sendable {
 
     /// Publishes the current version: it becomes what everyone sees. Only a decision calls it, and tests that
     /// need published items without the review around it.
-    package func publishCurrentVersion(_ db: GRDB.Database, _ state: ReviewedState, at now: Date) throws {
+    package func publishCurrentVersion(_ db: any SQLConnection, _ state: ReviewedState, at now: Date) throws {
         try db.execute(
             sql: "UPDATE \(self.table) SET status = 'approved', publishedVersion = currentVersion, submittedAt = NULL, updatedAt = ? WHERE id = ?",
             arguments: [now, state.id]
@@ -222,7 +226,7 @@ public struct ReviewedItems: Sendable {
     }
 
     /// Publishes the current version of the item `id`, for tests.
-    package func publishCurrentVersion(_ db: GRDB.Database, id: String, at now: Date = Date()) throws {
+    package func publishCurrentVersion(_ db: any SQLConnection, id: String, at now: Date = Date()) throws {
         guard let state = try self.state(db, id: id) else { throw self.notFound(id) }
         try self.publishCurrentVersion(db, state, at: now)
     }
@@ -238,16 +242,16 @@ public struct ReviewedItems: Sendable {
     }
 
     /// The review queue: pending items, oldest submission first, and how many there are.
-    public func pending(_ db: GRDB.Database, limit: Int, offset: Int) throws -> (items: [Pending], total: Int) {
-        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(self.table) WHERE status = 'pending'") ?? 0
-        let ids = try String.fetchAll(
-            db,
+    public func pending(_ db: any SQLConnection, limit: Int, offset: Int) throws -> (items: [Pending], total: Int) {
+        let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM \(self.table) WHERE status = 'pending'") ?? 0
+        let ids = try db.fetchAll(
+            String.self,
             sql: "SELECT id FROM \(self.table) WHERE status = 'pending' ORDER BY COALESCE(submittedAt, updatedAt), id LIMIT ? OFFSET ?",
             arguments: [limit, offset]
         )
         let items = try ids.compactMap { id -> Pending? in
             guard let state = try self.state(db, id: id),
-                let heading = try Row.fetchOne(db, sql: self.headingSQL, arguments: [id, state.currentVersion])
+                let heading = try db.fetchOne(sql: self.headingSQL, arguments: [id, state.currentVersion])
             else { return nil }
             let author = try Accounts.username(db, id: state.createdBy)
             return Pending(

@@ -56,13 +56,14 @@ public enum LibraryBackup {
         let databasePath = destination + "/granary.sqlite"
         let copy = try DatabaseQueue(path: databasePath)
         try library.database.writer.backup(to: copy)
-        let (blobs, resources, events) = try copy.inDatabase { db in
-            (
-                try Row.fetchAll(db, sql: "SELECT sha256, size FROM blobs ORDER BY sha256").map {
+        let (blobs, resources, events) = try copy.inDatabase { grdb in
+            let db = SQLiteConnection(grdb)
+            return (
+                try db.fetchAll(sql: "SELECT sha256, size FROM blobs ORDER BY sha256").map {
                     Manifest.File(sha256: $0["sha256"], size: $0["size"])
                 },
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources") ?? 0,
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0
+                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM resources") ?? 0,
+                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM events") ?? 0
             )
         }
         try copy.close()

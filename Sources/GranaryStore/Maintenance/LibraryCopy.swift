@@ -22,8 +22,8 @@ public enum LibraryCopy {
         to target: any BlobBackend,
         progress: (Int, Int) -> Void = { _, _ in }
     ) async throws -> Report {
-        let blobs = try await library.database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT sha256, size FROM blobs ORDER BY sha256").map { ($0["sha256"] as String, $0["size"] as Int64) }
+        let blobs = try await library.database.read { db in
+            try db.fetchAll(sql: "SELECT sha256, size FROM blobs ORDER BY sha256").map { ($0["sha256"] as String, $0["size"] as Int64) }
         }
         var copied = 0
         var bytes: Int64 = 0

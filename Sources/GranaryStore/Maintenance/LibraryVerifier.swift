@@ -37,13 +37,13 @@ public struct LibraryVerifier: Sendable {
     /// Runs every check; `progress(done, total)` follows the blobs, the slow part.
     public func run(progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Report {
         var problems: [Problem] = []
-        let (integrity, foreignKeys, blobs, chain, events) = try await self.library.database.writer.read { db in
+        let (integrity, foreignKeys, blobs, chain, events) = try await self.library.database.read { db in
             (
-                try String.fetchAll(db, sql: "PRAGMA integrity_check"),
-                try Row.fetchAll(db, sql: "PRAGMA foreign_key_check"),
-                try Row.fetchAll(db, sql: "SELECT sha256, size FROM blobs ORDER BY sha256").map { ($0["sha256"] as String, $0["size"] as Int64) },
+                try db.fetchAll(String.self, sql: "PRAGMA integrity_check"),
+                try db.fetchAll(sql: "PRAGMA foreign_key_check"),
+                try db.fetchAll(sql: "SELECT sha256, size FROM blobs ORDER BY sha256").map { ($0["sha256"] as String, $0["size"] as Int64) },
                 try EventLog.verifyChain(db),
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0
+                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM events") ?? 0
             )
         }
         if integrity != ["ok"] {

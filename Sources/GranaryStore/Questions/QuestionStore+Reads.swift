@@ -18,10 +18,9 @@ extension QuestionStore {
     }
 
     /// The published versions of `course`'s live questions, oldest question first, in two queries.
-    public static func liveSummaries(_ db: GRDB.Database, course: String) throws -> [Summary] {
+    public static func liveSummaries(_ db: any SQLConnection, course: String) throws -> [Summary] {
         var points: [String: [String]] = [:]
-        let pointRows = try Row.fetchCursor(
-            db,
+        let pointRows = try db.fetchCursor(
             sql: """
                 SELECT p.question, p.point FROM questions q
                 JOIN questionVersionPoints p ON p.question = q.id AND p.version = q.publishedVersion
@@ -30,8 +29,7 @@ extension QuestionStore {
             arguments: [course]
         )
         while let row = try pointRows.next() { points[row[0], default: []].append(row[1]) }
-        return try Row.fetchAll(
-            db,
+        return try db.fetchAll(
             sql: """
                 SELECT q.id, v.version, v.course, v.type, v.difficulty, v.score FROM questions q
                 JOIN questionVersions v ON v.question = q.id AND v.version = q.publishedVersion
@@ -42,22 +40,21 @@ extension QuestionStore {
     }
 
     /// The published version of a live question; nil when it is unpublished, retired or unknown.
-    public static func liveSummary(_ db: GRDB.Database, question: String) throws -> Summary? {
+    public static func liveSummary(_ db: any SQLConnection, question: String) throws -> Summary? {
         guard let version = try Self.liveVersions(db, ids: [question])[question] else { return nil }
         return try Self.summary(db, question: question, version: version)
     }
 
     /// One version of a question, published or not; nil when there is no such version.
-    public static func summary(_ db: GRDB.Database, question: String, version: Int) throws -> Summary? {
+    public static func summary(_ db: any SQLConnection, question: String, version: Int) throws -> Summary? {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.fetchOne(
                 sql: "SELECT question AS id, version, course, type, difficulty, score FROM questionVersions WHERE question = ? AND version = ?",
                 arguments: [question, version]
             )
         else { return nil }
-        let points = try String.fetchAll(
-            db,
+        let points = try db.fetchAll(
+            String.self,
             sql: "SELECT point FROM questionVersionPoints WHERE question = ? AND version = ? ORDER BY position",
             arguments: [question, version]
         )
@@ -65,11 +62,10 @@ extension QuestionStore {
     }
 
     /// The published version of each of `ids` that is live; the others are left out.
-    public static func liveVersions(_ db: GRDB.Database, ids: [String]) throws -> [String: Int] {
+    public static func liveVersions(_ db: any SQLConnection, ids: [String]) throws -> [String: Int] {
         guard !ids.isEmpty else { return [:] }
         var versions: [String: Int] = [:]
-        for row in try Row.fetchAll(
-            db,
+        for row in try db.fetchAll(
             sql:
                 "SELECT id, publishedVersion FROM questions q WHERE \(ReviewedItems.liveSQL("q")) AND id IN (\(databaseQuestionMarks(count: ids.count)))",
             arguments: StatementArguments(ids)
@@ -81,11 +77,11 @@ extension QuestionStore {
 
     /// A whole version of a question (stem, options, answer, rubric, analysis, media), published or not, for those
     /// who already hold its id and version (a paper, an attempt, an export).
-    public static func version(_ db: GRDB.Database, question: String, version: Int) throws -> Question? {
+    public static func version(_ db: any SQLConnection, question: String, version: Int) throws -> Question? {
         try Self.fetch(db, id: question, version: version)
     }
 
-    private static func summary(_ row: Row, points: [String]) -> Summary {
+    private static func summary(_ row: SQLRow, points: [String]) -> Summary {
         Summary(
             question: row["id"],
             version: row["version"],

@@ -63,7 +63,7 @@ public struct QuestionStore: Sendable {
         try Self.lifecycle.requireAuthor(author)
         let content = try Self.content(input, over: nil)
         let id = UUID().uuidString.lowercased()
-        return try await self.database.writer.write { db in
+        return try await self.database.write { db in
             try Self.checkReferences(db, course: content.course, points: content.knowledgePoints, media: content.media)
             let now = self.database.clock.now()
             try Self.lifecycle.insertDraft(db, id: id, author: author, at: now, columns: ["course": content.course, "type": content.type.rawValue])
@@ -86,7 +86,7 @@ public struct QuestionStore: Sendable {
     /// Makes a new version from the current one with `input`'s fields replaced. An approved question keeps its
     /// published version for papers and returns to the review queue with the new one.
     public func update(id: String, _ input: Input, actor: User) async throws -> Question {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: actor)
             try Self.lifecycle.checkEditable(state, by: actor, action: "question.versioned")
             let before = try Self.fetch(db, id: id, version: state.currentVersion)!
@@ -123,7 +123,7 @@ public struct QuestionStore: Sendable {
     }
 
     private func transition(id: String, _ transition: ReviewedItems.Transition, actor: User) async throws -> Question {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             let state = try Self.lifecycle.transition(db, id: id, transition, actor: actor, at: self.database.clock.now())
             return try Self.fetch(db, id: id, version: state.currentVersion)!
         }
@@ -131,13 +131,13 @@ public struct QuestionStore: Sendable {
 
     /// Makes the published version the one the report and the graph count; the life cycle calls it in the deciding
     /// transaction.
-    static func didPublish(_ db: GRDB.Database, id: String, version: Int) throws {
+    static func didPublish(_ db: any SQLConnection, id: String, version: Int) throws {
         try Self.describe(db, id: id, version: version)
     }
 
     /// Checks that a course exists and that the points belong to it, as a new question would need.
     public func checkTarget(course: String, knowledgePoints: [String]) async throws {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             guard !knowledgePoints.isEmpty else {
                 throw GranaryError(
                     .validationFailed,
@@ -154,7 +154,7 @@ public struct QuestionStore: Sendable {
     /// One question: the current version for its author, reviewers and admins, the published one for other teachers.
     public func question(id: String, version: Int? = nil, viewer: User) async throws -> Question {
         try Self.requireBankReader(viewer)
-        return try await self.database.writer.read { db in
+        return try await self.database.read { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let shown = try state.shownVersion(requested: version, viewer: viewer)
             guard var question = try Self.fetch(db, id: id, version: shown) else {
@@ -168,7 +168,7 @@ public struct QuestionStore: Sendable {
     /// Every version of a question, newest first, as numbers with their author and time.
     public func versions(id: String, viewer: User) async throws -> [Question] {
         try Self.requireBankReader(viewer)
-        return try await self.database.writer.read { db in
+        return try await self.database.read { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let newest = state.showsEverything(to: viewer) ? state.currentVersion : state.publishedVersion ?? 0
             return try (1...max(1, newest)).reversed().compactMap { try Self.fetch(db, id: id, version: $0) }
@@ -202,7 +202,7 @@ public struct QuestionStore: Sendable {
     /// Questions the viewer may see, newest first, each as the version the viewer sees.
     public func list(_ filter: Filter, viewer: User, _ page: PageRequest) async throws -> Page<Question> {
         try Self.requireBankReader(viewer)
-        return try await self.database.writer.read { db in
+        return try await self.database.read { db in
             let everything = viewer.role == .reviewer || viewer.role == .admin
             // The version a viewer sees: the current one of what they may see unpublished, else the published one.
             let shown = ReviewedItems.viewerVersionSQL("q")
@@ -223,10 +223,9 @@ public struct QuestionStore: Sendable {
             add("\(ReviewedItems.viewerStatusSQL("q")) = @", filter.status?.rawValue)
             let from =
                 "FROM questions q JOIN questionVersions v ON v.question = q.id AND v.version = \(shown) WHERE \(conditions.joined(separator: " AND "))"
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: StatementArguments(arguments)) ?? 0
+            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) \(from)", arguments: StatementArguments(arguments)) ?? 0
             let count = arguments.count
-            let rows = try Row.fetchAll(
-                db,
+            let rows = try db.fetchAll(
                 sql: "SELECT q.id, v.version \(from) ORDER BY q.createdAt DESC, q.id LIMIT ?\(count + 1) OFFSET ?\(count + 2)",
                 arguments: StatementArguments(arguments + [page.pageSize, page.offset])
             )
@@ -298,7 +297,7 @@ public struct QuestionStore: Sendable {
     }
 
     /// The course exists and every point belongs to it; every problem is named.
-    private static func checkReferences(_ db: GRDB.Database, course id: String, points: [String], media: [String]) throws {
+    private static func checkReferences(_ db: any SQLConnection, course id: String, points: [String], media: [String]) throws {
         guard let course = try CatalogueStore.fetchCourse(db, id: id) else {
             throw GranaryError(
                 .unknownCourse,
@@ -319,8 +318,8 @@ public struct QuestionStore: Sendable {
             }
         }
         for (index, id) in media.enumerated() {
-            let published = try Bool.fetchOne(
-                db,
+            let published = try db.fetchOne(
+                Bool.self,
                 sql: "SELECT \(ReviewedItems.liveSQL("resources")) FROM resources WHERE id = ?",
                 arguments: [id.lowercased()]
             )
@@ -344,7 +343,8 @@ public struct QuestionStore: Sendable {
 
     // MARK: - Rows
 
-    private static func insertVersion(_ db: GRDB.Database, id: String, version: Int, content: QuestionContent, author: User, at now: Date) throws {
+    private static func insertVersion(_ db: any SQLConnection, id: String, version: Int, content: QuestionContent, author: User, at now: Date) throws
+    {
         try db.execute(
             sql: """
                 INSERT INTO questionVersions
@@ -366,7 +366,7 @@ public struct QuestionStore: Sendable {
     }
 
     /// Copies a version's course, type and points onto the question: what the report and the graph count.
-    private static func describe(_ db: GRDB.Database, id: String, version: Int) throws {
+    private static func describe(_ db: any SQLConnection, id: String, version: Int) throws {
         try db.execute(
             sql: """
                 UPDATE questions SET course = v.course, type = v.type
@@ -381,10 +381,9 @@ public struct QuestionStore: Sendable {
         )
     }
 
-    package static func fetch(_ db: GRDB.Database, id: String, version: Int) throws -> Question? {
+    package static func fetch(_ db: any SQLConnection, id: String, version: Int) throws -> Question? {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.fetchOne(
                 sql: """
                     SELECT q.status, q.publishedVersion, q.createdAt AS questionCreatedAt, u.username, v.*
                     FROM questions q JOIN questionVersions v ON v.question = q.id AND v.version = ?2
@@ -393,8 +392,8 @@ public struct QuestionStore: Sendable {
                 arguments: [id, version]
             )
         else { return nil }
-        let points = try String.fetchAll(
-            db,
+        let points = try db.fetchAll(
+            String.self,
             sql: "SELECT point FROM questionVersionPoints WHERE question = ? AND version = ? ORDER BY position",
             arguments: [id, version]
         )

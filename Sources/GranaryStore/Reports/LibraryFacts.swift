@@ -20,9 +20,8 @@ public enum LibraryFacts {
 
     /// Live resources grouped by their published major, course, kind and originality, and by whether they existed at
     /// the start and at the end of `year` (in China).
-    public static func liveResourceGroups(_ db: GRDB.Database, year: Int) throws -> [ResourceGroup] {
-        try Row.fetchAll(
-            db,
+    public static func liveResourceGroups(_ db: any SQLConnection, year: Int) throws -> [ResourceGroup] {
+        try db.fetchAll(
             sql: """
                 SELECT major, course, kind, original, createdYear < ?1 AS atStart, createdYear <= ?1 AS atEnd, SUM(count) AS n
                 FROM liveResourceCounts GROUP BY 1, 2, 3, 4, 5, 6 HAVING n > 0
@@ -81,10 +80,9 @@ public enum LibraryFacts {
 
     /// Per published major and course: how many live resources made before `start` got a later version between
     /// `start` and `end`. (Those made in the period got their first one in it: `liveResourceGroups` counts them.)
-    public static func liveResourcesRevised(_ db: GRDB.Database, start: Date, end: Date) throws -> [(major: String, course: String, count: Int)] {
+    public static func liveResourcesRevised(_ db: any SQLConnection, start: Date, end: Date) throws -> [(major: String, course: String, count: Int)] {
         // `resourceVersions_later` holds only the versions after the first, so the period's new resources cost nothing.
-        try Row.fetchAll(
-            db,
+        try db.fetchAll(
             sql: """
                 SELECT r.publishedMajor AS major, r.publishedCourse AS course, COUNT(*) AS n FROM resources r
                 WHERE r.id IN (SELECT x.resource FROM resourceVersions x WHERE x.version > 1 AND x.createdAt >= ?1 AND x.createdAt < ?2)
@@ -98,7 +96,7 @@ public enum LibraryFacts {
     /// The first `limit` live resources (oldest first) whose published version is of one of `kinds` (any kind when
     /// nil) and, when `original` is given, is or is not original; with their published titles.
     public static func firstLiveResources(
-        _ db: GRDB.Database,
+        _ db: any SQLConnection,
         kinds: Set<ResourceKind>? = nil,
         original: Bool? = nil,
         limit: Int
@@ -121,8 +119,7 @@ public enum LibraryFacts {
             return
                 "SELECT * FROM (SELECT id, createdAt FROM resources r WHERE \(conditions.joined(separator: " AND ")) ORDER BY createdAt, id LIMIT ?)"
         }
-        return try Row.fetchAll(
-            db,
+        return try db.fetchAll(
             sql: """
                 SELECT r.id, v.title FROM (\(firsts.joined(separator: " UNION ALL ")) ORDER BY createdAt, id LIMIT ?) AS first
                 JOIN resources r ON r.id = first.id JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
@@ -133,11 +130,11 @@ public enum LibraryFacts {
     }
 
     /// The points the published version of at least one live resource is on.
-    public static func pointsWithLiveResources(_ db: GRDB.Database) throws -> Set<String> {
+    public static func pointsWithLiveResources(_ db: any SQLConnection) throws -> Set<String> {
         // Asked point by point: each stops at its first published resource, instead of listing every resource's points.
         Set(
-            try String.fetchAll(
-                db,
+            try db.fetchAll(
+                String.self,
                 sql: """
                     SELECT id FROM points WHERE EXISTS (
                         SELECT 1 FROM resourceVersionPoints p JOIN resources r ON r.id = p.resource AND r.publishedVersion = p.version
@@ -148,11 +145,11 @@ public enum LibraryFacts {
     }
 
     /// The points at least one live question assesses.
-    public static func pointsWithLiveQuestions(_ db: GRDB.Database) throws -> Set<String> {
+    public static func pointsWithLiveQuestions(_ db: any SQLConnection) throws -> Set<String> {
         // Point by point, each stopping at its first live question, as for resources.
         Set(
-            try String.fetchAll(
-                db,
+            try db.fetchAll(
+                String.self,
                 sql: """
                     SELECT id FROM points WHERE EXISTS (
                         SELECT 1 FROM questionPoints qp JOIN questions q ON q.id = qp.question
@@ -163,35 +160,35 @@ public enum LibraryFacts {
     }
 
     /// The courses with at least one live question.
-    public static func coursesWithLiveQuestions(_ db: GRDB.Database) throws -> Set<String> {
-        Set(try String.fetchAll(db, sql: "SELECT DISTINCT course FROM questions q WHERE \(ReviewedItems.liveSQL("q"))"))
+    public static func coursesWithLiveQuestions(_ db: any SQLConnection) throws -> Set<String> {
+        Set(try db.fetchAll(String.self, sql: "SELECT DISTINCT course FROM questions q WHERE \(ReviewedItems.liveSQL("q"))"))
     }
 
     /// How many live questions there are of each type.
-    public static func liveQuestionTypes(_ db: GRDB.Database) throws -> [QuestionType: Int] {
+    public static func liveQuestionTypes(_ db: any SQLConnection) throws -> [QuestionType: Int] {
         var counts: [QuestionType: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT type, COUNT(*) AS n FROM questions q WHERE \(ReviewedItems.liveSQL("q")) GROUP BY type") {
+        for row in try db.fetchAll(sql: "SELECT type, COUNT(*) AS n FROM questions q WHERE \(ReviewedItems.liveSQL("q")) GROUP BY type") {
             if let type = QuestionType(rawValue: row["type"]) { counts[type] = row["n"] }
         }
         return counts
     }
 
     /// Every course: its id, name and category, by id.
-    public static func courses(_ db: GRDB.Database) throws -> [(id: String, name: String, category: CourseCategory)] {
-        try Row.fetchAll(db, sql: "SELECT id, name, category FROM courses ORDER BY id").map {
+    public static func courses(_ db: any SQLConnection) throws -> [(id: String, name: String, category: CourseCategory)] {
+        try db.fetchAll(sql: "SELECT id, name, category FROM courses ORDER BY id").map {
             ($0["id"], $0["name"], CourseCategory(rawValue: $0["category"]) ?? .core)
         }
     }
 
     /// Every point: its id, name and course, by course and id.
-    public static func points(_ db: GRDB.Database) throws -> [(id: String, name: String, course: String)] {
-        try Row.fetchAll(db, sql: "SELECT id, name, course FROM points ORDER BY course, id").map { ($0["id"], $0["name"], $0["course"]) }
+    public static func points(_ db: any SQLConnection) throws -> [(id: String, name: String, course: String)] {
+        try db.fetchAll(sql: "SELECT id, name, course FROM points ORDER BY course, id").map { ($0["id"], $0["name"], $0["course"]) }
     }
 
     /// Every major's name by its code.
-    public static func majorNames(_ db: GRDB.Database) throws -> [String: String] {
+    public static func majorNames(_ db: any SQLConnection) throws -> [String: String] {
         try Dictionary(
-            uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT code, name FROM majors").map { ($0["code"] as String, $0["name"] as String) }
+            uniqueKeysWithValues: db.fetchAll(sql: "SELECT code, name FROM majors").map { ($0["code"] as String, $0["name"] as String) }
         )
     }
 
@@ -205,9 +202,8 @@ public enum LibraryFacts {
 
     /// The teachers and learners of host institutions, by username, each with whether an event between `start` and
     /// `end` was theirs.
-    public static func hostAccounts(_ db: GRDB.Database, start: Date, end: Date) throws -> [HostAccount] {
-        try Row.fetchAll(
-            db,
+    public static func hostAccounts(_ db: any SQLConnection, start: Date, end: Date) throws -> [HostAccount] {
+        try db.fetchAll(
             sql: """
                 SELECT u.id, u.username, u.displayName,
                        EXISTS (SELECT 1 FROM events e WHERE e.actor = u.username AND e.at >= ?1 AND e.at < ?2) AS acted
@@ -222,11 +218,10 @@ public enum LibraryFacts {
     // MARK: - Per point
 
     /// How many live resources (by their published version) are on each of `points`. Points with none are left out.
-    public static func liveResourcesPerPoint(_ db: GRDB.Database, points: Set<String>) throws -> [String: Int] {
+    public static func liveResourcesPerPoint(_ db: any SQLConnection, points: Set<String>) throws -> [String: Int] {
         guard !points.isEmpty else { return [:] }
         var resources: [String: Int] = [:]
-        for row in try Row.fetchAll(
-            db,
+        for row in try db.fetchAll(
             sql: """
                 SELECT p.point, COUNT(DISTINCT p.resource) FROM resourceVersionPoints p
                 JOIN resources r ON r.id = p.resource AND r.publishedVersion = p.version
@@ -240,11 +235,10 @@ public enum LibraryFacts {
     }
 
     /// How many live questions assess each of `points`. Points with none are left out.
-    public static func liveQuestionsPerPoint(_ db: GRDB.Database, points: Set<String>) throws -> [String: Int] {
+    public static func liveQuestionsPerPoint(_ db: any SQLConnection, points: Set<String>) throws -> [String: Int] {
         guard !points.isEmpty else { return [:] }
         var questions: [String: Int] = [:]
-        for row in try Row.fetchAll(
-            db,
+        for row in try db.fetchAll(
             sql: """
                 SELECT qp.point, COUNT(*) FROM questionPoints qp JOIN questions q ON q.id = qp.question
                 WHERE \(ReviewedItems.liveSQL("q")) AND qp.point IN (SELECT value FROM json_each(?)) GROUP BY qp.point
@@ -258,7 +252,7 @@ public enum LibraryFacts {
 
     /// The newest `limit` live resources whose published version is on `point`, and how many there are in all.
     public static func liveResources(
-        _ db: GRDB.Database,
+        _ db: any SQLConnection,
         onPoint point: String,
         limit: Int
     ) throws -> (newest: [(id: String, title: String, kind: ResourceKind)], count: Int) {
@@ -267,12 +261,11 @@ public enum LibraryFacts {
             JOIN resourceVersions v ON v.resource = p.resource AND v.version = p.version
             WHERE p.point = ? AND \(ReviewedItems.liveSQL("r"))
             """
-        let newest = try Row.fetchAll(
-            db,
+        let newest = try db.fetchAll(
             sql: "SELECT r.id, v.title, v.kind \(published) ORDER BY v.createdAt DESC, r.id LIMIT ?",
             arguments: [point, limit]
         ).map { (id: $0[0] as String, title: $0[1] as String, kind: ResourceKind(rawValue: $0[2]) ?? .other) }
-        let count = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT r.id) \(published)", arguments: [point]) ?? 0
+        let count = try db.fetchOne(Int.self, sql: "SELECT COUNT(DISTINCT r.id) \(published)", arguments: [point]) ?? 0
         return (newest, count)
     }
 }

@@ -5,11 +5,10 @@ import GranaryModel
 extension ResourceStore {
     /// The title, kind and course of the version that stands for each of these resources (the published one, else
     /// the current draft), in one read; ids of no resource are left out.
-    public static func headings(_ db: GRDB.Database, ids: Set<String>) throws -> [String: (title: String, kind: ResourceKind?, course: String)] {
+    public static func headings(_ db: any SQLConnection, ids: Set<String>) throws -> [String: (title: String, kind: ResourceKind?, course: String)] {
         guard !ids.isEmpty else { return [:] }
         var headings: [String: (title: String, kind: ResourceKind?, course: String)] = [:]
-        for row in try Row.fetchAll(
-            db,
+        for row in try db.fetchAll(
             sql: """
                 SELECT r.id, v.title, v.kind, v.course FROM resources r
                 JOIN resourceVersions v ON v.resource = r.id AND v.version = \(ReviewedItems.standingVersionSQL("r"))
@@ -24,10 +23,9 @@ extension ResourceStore {
 
     /// The other resources rated 4 or 5 stars by accounts that rated `id` so, with how many such accounts each
     /// (the `ratings_user` index finds each rater's ratings).
-    public static func coRated(_ db: GRDB.Database, with id: String) throws -> [String: Int] {
+    public static func coRated(_ db: any SQLConnection, with id: String) throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for row in try Row.fetchAll(
-            db,
+        for row in try db.fetchAll(
             sql: """
                 SELECT other.resource, COUNT(*) FROM ratings mine
                 JOIN ratings other ON other.user = mine.user AND other.stars >= 4 AND other.resource <> mine.resource
@@ -42,11 +40,11 @@ extension ResourceStore {
 
     /// The title, kind and course of the published version of each of these resources that is live; the others
     /// are left out.
-    public static func publishedFacts(_ db: GRDB.Database, ids: [String]) throws -> [String: (title: String, kind: ResourceKind, course: String)] {
+    public static func publishedFacts(_ db: any SQLConnection, ids: [String]) throws -> [String: (title: String, kind: ResourceKind, course: String)]
+    {
         guard !ids.isEmpty else { return [:] }
         var facts: [String: (title: String, kind: ResourceKind, course: String)] = [:]
-        for row in try Row.fetchAll(
-            db,
+        for row in try db.fetchAll(
             sql: """
                 SELECT r.id, v.title, v.kind, v.course FROM resources r
                 JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
@@ -61,11 +59,11 @@ extension ResourceStore {
     }
 
     /// The points the published versions of these resources are on.
-    public static func publishedPoints(_ db: GRDB.Database, ids: Set<String>) throws -> Set<String> {
+    public static func publishedPoints(_ db: any SQLConnection, ids: Set<String>) throws -> Set<String> {
         guard !ids.isEmpty else { return [] }
         return Set(
-            try String.fetchAll(
-                db,
+            try db.fetchAll(
+                String.self,
                 sql: """
                     SELECT DISTINCT p.point FROM resourceVersionPoints p JOIN resources r ON r.id = p.resource AND p.version = r.publishedVersion
                     WHERE p.resource IN (\(databaseQuestionMarks(count: ids.count)))
@@ -76,14 +74,14 @@ extension ResourceStore {
     }
 
     /// The resources `user` (an id) rated.
-    public static func rated(_ db: GRDB.Database, by user: String) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT resource FROM ratings WHERE user = ?", arguments: [user])
+    public static func rated(_ db: any SQLConnection, by user: String) throws -> [String] {
+        try db.fetchAll(String.self, sql: "SELECT resource FROM ratings WHERE user = ?", arguments: [user])
     }
 
     /// The ids of the `limit` live resources created last.
-    public static func newestPublished(_ db: GRDB.Database, limit: Int) throws -> [String] {
-        try String.fetchAll(
-            db,
+    public static func newestPublished(_ db: any SQLConnection, limit: Int) throws -> [String] {
+        try db.fetchAll(
+            String.self,
             sql: "SELECT id FROM resources r WHERE \(ReviewedItems.liveSQL("r")) ORDER BY r.rowid DESC LIMIT ?",
             arguments: [limit]
         )
@@ -91,11 +89,14 @@ extension ResourceStore {
 
     /// The `limit` live resources last updated whose published version is on any of `points`, with the first such
     /// point; a read over every resource on those points (the search index answers this in the service).
-    public static func newestPublished(_ db: GRDB.Database, onPoints points: Set<String>, limit: Int) throws -> [(resource: String, point: String)] {
+    public static func newestPublished(
+        _ db: any SQLConnection,
+        onPoints points: Set<String>,
+        limit: Int
+    ) throws -> [(resource: String, point: String)] {
         guard !points.isEmpty else { return [] }
         var seen = Set<String>()
-        return try Row.fetchAll(
-            db,
+        return try db.fetchAll(
             sql: """
                 SELECT p.resource, p.point FROM resourceVersionPoints p
                 JOIN resources r ON r.id = p.resource AND p.version = r.publishedVersion AND \(ReviewedItems.liveSQL("r"))
@@ -107,9 +108,9 @@ extension ResourceStore {
     }
 
     /// The `limit` live resources with the most ratings, then the higher mean.
-    public static func mostRated(_ db: GRDB.Database, limit: Int) throws -> [String] {
-        try String.fetchAll(
-            db,
+    public static func mostRated(_ db: any SQLConnection, limit: Int) throws -> [String] {
+        try db.fetchAll(
+            String.self,
             sql: """
                 SELECT a.resource FROM ratings a JOIN resources r ON r.id = a.resource AND \(ReviewedItems.liveSQL("r"))
                 GROUP BY a.resource ORDER BY COUNT(*) DESC, AVG(a.stars) DESC, r.createdAt DESC LIMIT ?
@@ -131,7 +132,7 @@ extension ResourceStore {
     }
 
     /// The standing facts of each resource, of every resource when `ids` is nil; one row each, read with a cursor.
-    public static func standingFacts(_ db: GRDB.Database, ids: Set<String>? = nil, _ body: (StandingFacts) throws -> Void) throws {
+    public static func standingFacts(_ db: any SQLConnection, ids: Set<String>? = nil, _ body: (StandingFacts) throws -> Void) throws {
         var sql = """
             SELECT r.id, v.course, v.kind, r.createdBy, \(ChinaDate.dayNumberSQL("r.createdAt")) FROM resources r
             JOIN resourceVersions v ON v.resource = r.id AND v.version = \(ReviewedItems.standingVersionSQL("r"))
@@ -142,7 +143,7 @@ extension ResourceStore {
             sql += " WHERE r.id IN (\(databaseQuestionMarks(count: ids.count)))"
             arguments = StatementArguments(Array(ids))
         }
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        let rows = try db.fetchCursor(sql: sql, arguments: arguments)
         while let row = try rows.next() {
             try body(StandingFacts(id: row[0], course: row[1], kind: row[2], author: row[3], createdDay: row[4]))
         }
@@ -151,7 +152,7 @@ extension ResourceStore {
     /// Every rating of these resources (of all resources when `resources` is nil): resource, account id, stars and
     /// the Asia/Shanghai day it was given on, as days since 1970-01-01.
     public static func ratingDays(
-        _ db: GRDB.Database,
+        _ db: any SQLConnection,
         resources: Set<String>? = nil,
         _ body: (_ resource: String, _ user: String, _ stars: Int, _ day: Int) throws -> Void
     ) throws {
@@ -162,7 +163,7 @@ extension ResourceStore {
             sql += " WHERE resource IN (\(databaseQuestionMarks(count: resources.count)))"
             arguments = StatementArguments(Array(resources))
         }
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        let rows = try db.fetchCursor(sql: sql, arguments: arguments)
         while let row = try rows.next() {
             try body(row[0], row[1], row[2], row[3])
         }

@@ -8,7 +8,7 @@ extension ResourceStore {
     /// The documents of live resources with ids after `id` (all when nil), in id order, at most `limit`; and the
     /// change feed's sequence number they are current to.
     public func searchDocuments(after id: String?, limit: Int) async throws -> (documents: [SearchDocument], sequence: Int64) {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             let rows = try Self.documentRows(db, where: "r.id > ?", arguments: [id ?? ""], limit: limit)
             guard let first = rows.first?.id, let last = rows.last?.id else { return ([], try ChangeFeed.newest(db)) }
             let points = try Self.documentPoints(db, where: "r.id BETWEEN ? AND ?", arguments: [first, last])
@@ -19,7 +19,7 @@ extension ResourceStore {
     /// The documents of these resources; an id that is missing, or retired, has none.
     public func searchDocuments(ids: Set<String>) async throws -> [SearchDocument] {
         guard !ids.isEmpty else { return [] }
-        return try await self.database.writer.read { db in
+        return try await self.database.read { db in
             var documents: [SearchDocument] = []
             // SQLite binds at most 32,766 values a statement; batches stay far below it.
             let sorted = ids.map { $0.lowercased() }.sorted()
@@ -39,11 +39,11 @@ extension ResourceStore {
     /// their text).
     public func resources(showingPoints points: Set<String>) async throws -> Set<String> {
         guard !points.isEmpty else { return [] }
-        return try await self.database.writer.read { db in
+        return try await self.database.read { db in
             let marks = databaseQuestionMarks(count: points.count)
             return Set(
-                try String.fetchAll(
-                    db,
+                try db.fetchAll(
+                    String.self,
                     sql: """
                         SELECT DISTINCT p.resource FROM resourceVersionPoints p
                         JOIN resources r ON r.id = p.resource AND p.version = \(ReviewedItems.standingVersionSQL("r"))
@@ -62,7 +62,7 @@ extension ResourceStore {
 
     private struct DocumentRow {
         let id: String
-        let row: Row
+        let row: SQLRow
 
         func document(points: [(id: String, name: String)]) -> SearchDocument {
             SearchDocument(
@@ -87,10 +87,13 @@ extension ResourceStore {
         }
     }
 
-    private static func documentRows(_ db: GRDB.Database, where condition: String, arguments: StatementArguments, limit: Int) throws -> [DocumentRow]
-    {
-        try Row.fetchAll(
-            db,
+    private static func documentRows(
+        _ db: any SQLConnection,
+        where condition: String,
+        arguments: StatementArguments,
+        limit: Int
+    ) throws -> [DocumentRow] {
+        try db.fetchAll(
             sql: """
                 SELECT r.id, r.status, r.publishedVersion, r.createdBy, r.createdAt, v.title, v.description, v.course, v.major,
                        v.kind, v.original, v.tags, t.text AS fileText, COUNT(ratings.stars) AS ratings, COALESCE(AVG(ratings.stars), 0) AS stars
@@ -105,13 +108,12 @@ extension ResourceStore {
     }
 
     private static func documentPoints(
-        _ db: GRDB.Database,
+        _ db: any SQLConnection,
         where condition: String,
         arguments: StatementArguments
     ) throws -> [String: [(id: String, name: String)]] {
         var points: [String: [(id: String, name: String)]] = [:]
-        let rows = try Row.fetchCursor(
-            db,
+        let rows = try db.fetchCursor(
             sql: """
                 SELECT p.resource, p.point, points.name FROM resources r
                 JOIN resourceVersions v ON \(Self.shownVersion)

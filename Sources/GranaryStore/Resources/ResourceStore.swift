@@ -29,7 +29,7 @@ public struct ResourceStore: Sendable {
         }
         let (blob, mime, kind) = try await self.accept(file: file, metadata: metadata, mime: nil)
         let id = UUID().uuidString.lowercased()
-        return try await self.database.writer.write { db in
+        return try await self.database.write { db in
             let names = try Self.checkReferences(db, metadata: metadata)
             let now = self.database.clock.now()
             try Self.lifecycle.insertDraft(db, id: id, author: author, at: now)
@@ -100,7 +100,7 @@ public struct ResourceStore: Sendable {
     }
 
     private func transition(id: String, _ transition: ReviewedItems.Transition, actor: User) async throws -> Resource {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             let state = try Self.lifecycle.transition(db, id: id, transition, actor: actor, at: self.database.clock.now())
             return try Self.fetch(db, id: state.id, version: state.currentVersion)!
         }
@@ -114,7 +114,7 @@ public struct ResourceStore: Sendable {
         mime: String,
         actor: User
     ) async throws -> Resource {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             guard let state = try Self.lifecycle.state(db, id: id) else { throw Self.notFound(id) }
             try Self.lifecycle.checkEditable(state, by: actor, action: "resource.versioned")
             let names = try Self.checkReferences(db, metadata: metadata)
@@ -159,7 +159,7 @@ public struct ResourceStore: Sendable {
                 throw Self.kindMismatch(declared: declared, mime: mime)
             }
             // Fail on unknown references before the bytes are moved into place.
-            _ = try await self.database.writer.read { db in try Self.checkReferences(db, metadata: metadata) }
+            _ = try await self.database.read { db in try Self.checkReferences(db, metadata: metadata) }
             // The text is read from the local upload, before the backend (perhaps remote) takes it, and kept after.
             let text = try await self.textToKeep(of: file, mime: mime)
             let blob = try await file.finish()
@@ -175,8 +175,8 @@ public struct ResourceStore: Sendable {
     private func textToKeep(of file: BlobUpload, mime: String) async throws -> String? {
         guard let sha256 = file.sha256 else { return nil }
         // Identical bytes uploaded again already have their text; don't read the file a second time.
-        let known = try await self.database.writer.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM blobTexts WHERE sha256 = ?", arguments: [sha256]) != nil
+        let known = try await self.database.read { db in
+            try db.fetchOne(Bool.self, sql: "SELECT 1 FROM blobTexts WHERE sha256 = ?", arguments: [sha256]) != nil
         }
         if known { return nil }
         guard let text = try await self.extractor.text(ofFileAt: file.temporaryPath, mime: mime), !text.isEmpty else { return nil }
@@ -186,7 +186,7 @@ public struct ResourceStore: Sendable {
     /// Keeps the searchable text of stored bytes once per content. The rows are keyed by the blob, so text of bytes
     /// whose resource row never commits (a crash) stays harmless, like the bytes themselves.
     private func keepText(_ text: String, of blob: StoredBlob, mime: String) async throws {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO blobs (sha256, size, mime, createdAt) VALUES (?, ?, ?, ?)",
                 arguments: [blob.sha256, blob.size, mime, self.database.clock.now()]
@@ -198,8 +198,8 @@ public struct ResourceStore: Sendable {
     /// Extracts the text of every stored file that has none yet (after the extractor learned a new format);
     /// `progress` hears (done, total) now and then. Returns how many files gave text.
     public func extractMissingTexts(progress: (Int, Int) -> Void = { _, _ in }) async throws -> Int {
-        let missing = try await self.database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT sha256, mime FROM blobs WHERE sha256 NOT IN (SELECT sha256 FROM blobTexts)")
+        let missing = try await self.database.read { db in
+            try db.fetchAll(sql: "SELECT sha256, mime FROM blobs WHERE sha256 NOT IN (SELECT sha256 FROM blobTexts)")
                 .map { (sha256: $0["sha256"] as String, mime: $0["mime"] as String) }
         }
         var found = 0
@@ -208,7 +208,7 @@ public struct ResourceStore: Sendable {
                 try await self.extractor.text(ofFileAt: path, mime: blob.mime)
             }
             if let text, !text.isEmpty {
-                try await self.database.writer.write { db in
+                try await self.database.write { db in
                     try db.execute(sql: "INSERT OR IGNORE INTO blobTexts (sha256, text) VALUES (?, ?)", arguments: [blob.sha256, text])
                 }
                 found += 1
@@ -289,7 +289,7 @@ public struct ResourceStore: Sendable {
                 errors: [FieldError(field: "comment", message: LocalizedText(zh: "过长", en: "too long"))]
             )
         }
-        return try await self.database.writer.write { db in
+        return try await self.database.write { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: user)
             guard state.isLive else {
                 throw GranaryError.invalidTransition(from: state.status.rawValue, action: "resource.rated")
@@ -317,13 +317,12 @@ public struct ResourceStore: Sendable {
 
     /// The ratings and comments of a resource (open evaluation, 公开评价), newest first, with their mean.
     public func ratings(id: String, viewer: User, _ page: PageRequest) async throws -> RatingSummary {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             // Read for its refusal only: a resource the viewer may not see has no ratings to show them.
             _ = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let id = id.lowercased()
-            let summary = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, AVG(stars) AS mean FROM ratings WHERE resource = ?", arguments: [id])
-            let items = try Row.fetchAll(
-                db,
+            let summary = try db.fetchOne(sql: "SELECT COUNT(*) AS n, AVG(stars) AS mean FROM ratings WHERE resource = ?", arguments: [id])
+            let items = try db.fetchAll(
                 sql: """
                     SELECT r.stars, r.comment, r.ratedAt, u.username, u.displayName FROM ratings r JOIN users u ON u.id = r.user
                     WHERE r.resource = ? ORDER BY r.ratedAt DESC, u.username LIMIT ? OFFSET ?
@@ -354,7 +353,7 @@ public struct ResourceStore: Sendable {
     /// A resource as `viewer` may see it: the current version for its author, reviewers and admins, the published
     /// version for everyone else. `version` asks for an older one (not for learners).
     public func resource(id: String, version: Int? = nil, viewer: User) async throws -> Resource {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let shown = try state.shownVersion(requested: version, viewer: viewer)
             guard let resource = try Self.fetch(db, id: id, version: shown) else { throw Self.notFound(id) }
@@ -370,13 +369,12 @@ public struct ResourceStore: Sendable {
 
     /// Every version of a resource, newest first.
     public func versions(id: String, viewer: User) async throws -> [ResourceVersionSummary] {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             guard state.showsEverything(to: viewer) else {
                 throw GranaryError.forbidden(LocalizedText(zh: "无权查看版本记录", en: "You may not see the version history"))
             }
-            let rows = try Row.fetchAll(
-                db,
+            let rows = try db.fetchAll(
                 sql: """
                     SELECT v.*, b.mime, b.size, u.username FROM resourceVersions v
                     JOIN blobs b ON b.sha256 = v.sha256 JOIN users u ON u.id = v.createdBy
@@ -405,7 +403,7 @@ public struct ResourceStore: Sendable {
 
     /// The audit trail of a resource, oldest first.
     public func history(id: String, viewer: User, _ page: PageRequest) async throws -> Page<Event> {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             guard state.showsEverything(to: viewer) else {
                 throw GranaryError.forbidden(LocalizedText(zh: "无权查看操作记录", en: "You may not see the history"))
@@ -450,10 +448,9 @@ public struct ResourceStore: Sendable {
         let limit = arguments.count + 1
         let filterArguments = StatementArguments(arguments)
         let pageArguments = StatementArguments(arguments + [page.pageSize, page.offset])
-        return try await self.database.writer.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: filterArguments) ?? 0
-            let rows = try Row.fetchAll(
-                db,
+        return try await self.database.read { db in
+            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) \(from)", arguments: filterArguments) ?? 0
+            let rows = try db.fetchAll(
                 sql: "SELECT r.id, \(shown) AS version \(from) ORDER BY r.updatedAt DESC, r.id LIMIT ?\(limit) OFFSET ?\(limit + 1)",
                 arguments: pageArguments
             )
@@ -466,10 +463,9 @@ public struct ResourceStore: Sendable {
     /// left out. For a list whose order and page the search index chose.
     public func published(ids: [String], viewer: User) async throws -> [Resource] {
         guard !ids.isEmpty else { return [] }
-        return try await self.database.writer.read { db in
+        return try await self.database.read { db in
             let versions = try Dictionary(
-                Row.fetchAll(
-                    db,
+                db.fetchAll(
                     sql:
                         "SELECT id, publishedVersion FROM resources r WHERE id IN (\(databaseQuestionMarks(count: ids.count))) AND \(ReviewedItems.liveSQL("r"))",
                     arguments: StatementArguments(ids)
@@ -493,7 +489,7 @@ public struct ResourceStore: Sendable {
 
     /// Copies the published version's report facts onto the row, so the report reads one table; the life cycle
     /// calls it in the deciding transaction.
-    static func didPublish(_ db: GRDB.Database, id: String, version: Int) throws {
+    static func didPublish(_ db: any SQLConnection, id: String, version: Int) throws {
         try db.execute(
             sql: """
                 UPDATE resources SET publishedMajor = v.major, publishedCourse = v.course, publishedKind = v.kind, publishedOriginal = v.original
@@ -508,7 +504,7 @@ public struct ResourceStore: Sendable {
 
     /// The current version, if `actor` may change the resource.
     private func editable(id: String, by actor: User) async throws -> Resource {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: actor)
             try Self.lifecycle.checkEditable(state, by: actor, action: "resource.versioned")
             return try Self.fetch(db, id: id, version: state.currentVersion)!
@@ -545,7 +541,7 @@ public struct ResourceStore: Sendable {
     }
 
     /// Checks that the major, course and points exist and belong together; reports every problem at once.
-    static func checkReferences(_ db: GRDB.Database, metadata: ResourceMetadata) throws -> ReferenceNames {
+    static func checkReferences(_ db: any SQLConnection, metadata: ResourceMetadata) throws -> ReferenceNames {
         guard let major = try CatalogueStore.fetchMajor(db, code: metadata.major) else {
             throw GranaryError(
                 .unknownMajor,
@@ -585,7 +581,7 @@ public struct ResourceStore: Sendable {
     }
 
     private static func insertVersion(
-        _ db: GRDB.Database,
+        _ db: any SQLConnection,
         id: String,
         version: Int,
         metadata: ResourceMetadata,
@@ -628,10 +624,9 @@ public struct ResourceStore: Sendable {
         }
     }
 
-    static func fetch(_ db: GRDB.Database, id: String, version: Int) throws -> Resource? {
+    static func fetch(_ db: any SQLConnection, id: String, version: Int) throws -> Resource? {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.fetchOne(
                 sql: """
                     SELECT r.status, r.createdAt AS resourceCreatedAt, u.username, v.*, b.mime, b.size
                     FROM resources r
@@ -643,8 +638,8 @@ public struct ResourceStore: Sendable {
                 arguments: [version, id.lowercased()]
             )
         else { return nil }
-        let points = try String.fetchAll(
-            db,
+        let points = try db.fetchAll(
+            String.self,
             sql: "SELECT point FROM resourceVersionPoints WHERE resource = ? AND version = ? ORDER BY position",
             arguments: [id.lowercased(), version]
         )

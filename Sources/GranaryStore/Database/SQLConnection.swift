@@ -1,0 +1,254 @@
+import Foundation
+import GRDB
+
+/// The database engine a library runs on.
+public enum DatabaseEngine: String, Sendable {
+    /// One SQLite file (the embedded default).
+    case sqlite
+    /// A PostgreSQL server (the cluster mode).
+    case postgresql
+}
+
+/// One connection inside a read or write transaction, on either engine.
+///
+/// Stores write their statements once, in the SQL both engines understand (`?` placeholders, `ON CONFLICT`,
+/// `COALESCE`, camelCase names left unquoted), and ask `engine` where the two differ (dates in China's time zone,
+/// case-insensitive matching). Values go in as GRDB's `StatementArguments` and come out as `SQLRow`s decoded with
+/// GRDB's `DatabaseValueConvertible`, so a date or a JSON column reads the same from both.
+public protocol SQLConnection: AnyObject {
+    /// Which SQL dialect runs the statements.
+    var engine: DatabaseEngine { get }
+    /// Runs statements that return no rows (several, separated by `;`, when `arguments` is empty).
+    func execute(sql: String, arguments: StatementArguments) throws
+    /// The rows of one query, one at a time; the cursor is valid only inside the transaction.
+    func fetchCursor(sql: String, arguments: StatementArguments) throws -> SQLRowCursor
+    /// Whether the table exists.
+    func tableExists(_ name: String) throws -> Bool
+    /// Runs `body` in a savepoint: its changes are undone when it throws, and the error goes on.
+    func inSavepoint(_ body: () throws -> Void) throws
+}
+
+extension SQLConnection {
+    /// Runs statements without arguments.
+    public func execute(sql: String) throws {
+        try self.execute(sql: sql, arguments: StatementArguments())
+    }
+
+    /// The rows of a query without arguments, one at a time.
+    public func fetchCursor(sql: String) throws -> SQLRowCursor {
+        try self.fetchCursor(sql: sql, arguments: StatementArguments())
+    }
+
+    /// Every row of a query.
+    public func fetchAll(sql: String, arguments: StatementArguments = StatementArguments()) throws -> [SQLRow] {
+        let cursor = try self.fetchCursor(sql: sql, arguments: arguments)
+        var rows: [SQLRow] = []
+        while let row = try cursor.next() { rows.append(row) }
+        return rows
+    }
+
+    /// The first row of a query, if any.
+    public func fetchOne(sql: String, arguments: StatementArguments = StatementArguments()) throws -> SQLRow? {
+        try self.fetchCursor(sql: sql, arguments: arguments).next()
+    }
+
+    /// The first column of every row; a NULL among them is an error.
+    public func fetchAll<Value: DatabaseValueConvertible>(
+        _ type: Value.Type,
+        sql: String,
+        arguments: StatementArguments = StatementArguments()
+    ) throws -> [Value] {
+        let cursor = try self.fetchCursor(sql: sql, arguments: arguments)
+        var values: [Value] = []
+        while let row = try cursor.next() {
+            guard let value = Value.fromDatabaseValue(row.value(at: 0)) else {
+                throw SQLDecodingError(column: row.columns.names.first ?? "?", value: row.value(at: 0), type: Value.self)
+            }
+            values.append(value)
+        }
+        return values
+    }
+
+    /// The first column of the first row; nil when there is no row or it holds NULL.
+    public func fetchOne<Value: DatabaseValueConvertible>(
+        _ type: Value.Type,
+        sql: String,
+        arguments: StatementArguments = StatementArguments()
+    ) throws -> Value? {
+        guard let row = try self.fetchCursor(sql: sql, arguments: arguments).next() else { return nil }
+        let value = row.value(at: 0)
+        if value.isNull { return nil }
+        guard let decoded = Value.fromDatabaseValue(value) else {
+            throw SQLDecodingError(column: row.columns.names.first ?? "?", value: value, type: Value.self)
+        }
+        return decoded
+    }
+}
+
+extension SQLConnection {
+    /// The first column of the first row, which the statement always returns (`COUNT(*)`, `RETURNING id`).
+    public func fetchValue<Value: DatabaseValueConvertible>(
+        _ type: Value.Type,
+        sql: String,
+        arguments: StatementArguments = StatementArguments()
+    ) throws -> Value {
+        guard let row = try self.fetchCursor(sql: sql, arguments: arguments).next() else {
+            throw SQLDecodingError(column: "?", value: .null, type: Value.self)
+        }
+        guard let value = Value.fromDatabaseValue(row.value(at: 0)) else {
+            throw SQLDecodingError(column: row.columns.names.first ?? "?", value: row.value(at: 0), type: Value.self)
+        }
+        return value
+    }
+}
+
+/// A value the database held that the reading code cannot take as the type it asked for.
+public struct SQLDecodingError: Error, CustomStringConvertible {
+    /// The column.
+    public let column: String
+    /// What it held.
+    public let value: DatabaseValue
+    /// The type asked for.
+    public let type: Any.Type
+
+    public var description: String {
+        "column \(self.column) holds \(self.value), not a \(self.type)"
+    }
+}
+
+/// The names of a result's columns, shared by its rows; looked up without regard to case, as PostgreSQL folds
+/// unquoted names to lower case and SQLite keeps them as written.
+public final class SQLColumns: Sendable {
+    /// The names in order.
+    public let names: [String]
+    private let indexes: [String: Int]
+
+    /// The columns named `names`.
+    public init(_ names: [String]) {
+        self.names = names
+        var indexes: [String: Int] = [:]
+        for (index, name) in names.enumerated() where indexes[name.lowercased()] == nil {
+            indexes[name.lowercased()] = index
+        }
+        self.indexes = indexes
+    }
+
+    func index(of name: String) -> Int? {
+        self.indexes[name] ?? self.indexes[name.lowercased()]
+    }
+}
+
+/// One row of a result, read by column name or position with GRDB's conversions.
+public struct SQLRow: Sendable {
+    /// Its result's columns.
+    public let columns: SQLColumns
+    /// Its values in column order.
+    public let values: [DatabaseValue]
+
+    /// A row.
+    public init(columns: SQLColumns, values: [DatabaseValue]) {
+        self.columns = columns
+        self.values = values
+    }
+
+    /// The value at `index`.
+    public func value(at index: Int) -> DatabaseValue {
+        self.values[index]
+    }
+
+    /// The value in the column named `name`; a name the query did not select is a programming error.
+    public func value(named name: String) -> DatabaseValue {
+        guard let index = self.columns.index(of: name) else {
+            fatalError("no column \(name) among \(self.columns.names)")
+        }
+        return self.values[index]
+    }
+
+    /// The column's value, as in GRDB: ask for an optional type to read NULL as nil; NULL for a non-optional type or
+    /// a value of another type is a programming error.
+    public subscript<Value: DatabaseValueConvertible>(_ name: String) -> Value {
+        Self.decode(self.value(named: name), column: name)
+    }
+
+    /// The column's value, nil for NULL (`row["x"] == nil`).
+    public subscript(_ name: String) -> (any DatabaseValueConvertible)? {
+        let value = self.value(named: name)
+        return value.isNull ? nil : value
+    }
+
+    /// The value at a position.
+    public subscript<Value: DatabaseValueConvertible>(_ index: Int) -> Value {
+        Self.decode(self.values[index], column: "#\(index)")
+    }
+
+    private static func decode<Value: DatabaseValueConvertible>(_ value: DatabaseValue, column: String) -> Value {
+        guard let decoded = Value.fromDatabaseValue(value) else {
+            fatalError(SQLDecodingError(column: column, value: value, type: Value.self).description)
+        }
+        return decoded
+    }
+}
+
+/// The rows of a query, one at a time.
+public final class SQLRowCursor {
+    private let step: () throws -> SQLRow?
+
+    /// A cursor over `step`, which answers nil after the last row.
+    public init(_ step: @escaping () throws -> SQLRow?) {
+        self.step = step
+    }
+
+    /// The next row, nil after the last.
+    public func next() throws -> SQLRow? {
+        try self.step()
+    }
+
+    /// Calls `body` with each remaining row.
+    public func forEach(_ body: (SQLRow) throws -> Void) throws {
+        while let row = try self.next() { try body(row) }
+    }
+}
+
+/// A GRDB connection (SQLite) as an `SQLConnection`.
+public final class SQLiteConnection: SQLConnection {
+    /// The GRDB connection, valid inside the closure that was handed it.
+    public let db: GRDB.Database
+
+    /// Wraps `db`.
+    public init(_ db: GRDB.Database) {
+        self.db = db
+    }
+
+    public var engine: DatabaseEngine { .sqlite }
+
+    public func execute(sql: String, arguments: StatementArguments) throws {
+        try self.db.execute(sql: sql, arguments: arguments)
+    }
+
+    public func fetchCursor(sql: String, arguments: StatementArguments) throws -> SQLRowCursor {
+        let rows = try GRDB.Row.fetchCursor(self.db, sql: sql, arguments: arguments)
+        var columns: SQLColumns?
+        return SQLRowCursor {
+            guard let row = try rows.next() else { return nil }
+            let names: SQLColumns
+            if let columns {
+                names = columns
+            } else {
+                names = SQLColumns(Array(row.columnNames))
+                columns = names
+            }
+            return SQLRow(columns: names, values: Array(row.databaseValues))
+        }
+    }
+
+    public func tableExists(_ name: String) throws -> Bool {
+        try self.db.tableExists(name)
+    }
+
+    public func inSavepoint(_ body: () throws -> Void) throws {
+        try self.db.inSavepoint {
+            try body()
+            return .commit
+        }
+    }
+}
