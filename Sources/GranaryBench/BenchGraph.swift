@@ -134,7 +134,7 @@ extension Bench {
             let library = try Library(dataDirectory: work + "/library", metadataDirectory: metadata, schemas: .all)
             let majors = Array(library.nationalCatalogue.majors.filter { $0.level == .associate }.prefix(1 + CatalogueStore.maximumServedMajors))
             let storeStart = ContinuousClock.now
-            let counts = try await library.database.writer.write { db in try shared.store(db, majors: majors.map(\.code)) }
+            let counts = try await library.database.sqlite!.write { db in try shared.store(db, majors: majors.map(\.code)) }
             let stored = Review.seconds(ContinuousClock.now - storeStart)
             var loads: [Double] = []
             for _ in 0..<3 {

@@ -123,7 +123,7 @@ struct JourneyLibrary {
                 createdAt: now
             )
         }
-        try await self.library.database.writer.write { db in
+        try await self.library.database.sqlite!.write { db in
             let hash = try String.fetchOne(db, sql: "SELECT passwordHash FROM users WHERE username = 'bench-learner'")!
             let insert = try db.makeStatement(
                 sql: "INSERT INTO users (id, username, displayName, passwordHash, role, createdAt) VALUES (?, ?, ?, ?, ?, ?)"
@@ -247,13 +247,13 @@ struct JourneyLibrary {
             )
             if isPending { self.samples.pendingResources.append(id) } else { published[course, default: []].append(id) }
         }
-        let majorOf = try await self.library.database.writer.read { db in
+        let majorOf = try await self.library.database.sqlite!.read { db in
             try Dictionary(
                 uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, major FROM courses").map { ($0["id"] as String, $0["major"] as String) }
             )
         }
         let shared = (sha256: blob.sha256, size: blob.size)
-        try await self.library.database.writer.write { [plans] db in
+        try await self.library.database.sqlite!.write { [plans] db in
             let rows = try BenchResourceRows(db, blob: shared)
             for (index, plan) in plans.enumerated() {
                 let text = texts.isEmpty ? (title: "基准资源 \(index)", description: "") : texts[index % texts.count]
@@ -321,7 +321,7 @@ struct JourneyLibrary {
             plans.append((id, index % 3 == 0 ? judge.id : single.id, course, "\(course)-p\(1 + self.random.below(24))", 1 + self.random.below(5)))
             byCourse[course, default: []].append(id)
         }
-        try await self.library.database.writer.write { [plans] db in
+        try await self.library.database.sqlite!.write { [plans] db in
             try db.execute(
                 sql: "UPDATE questions SET status = 'approved', publishedVersion = 1 WHERE id IN (?, ?)",
                 arguments: [single.id, judge.id]
@@ -445,7 +445,7 @@ struct JourneyLibrary {
         let perEnrolment = max(1, self.size.events / 2 / pairs.count)
         let uses = self.size.events / 2
         let enrolments = pairs
-        try await self.library.database.writer.write { db in
+        try await self.library.database.sqlite!.write { db in
             var seed = SeededGenerator(seed: 1)
             let enrol = try db.makeStatement(sql: "INSERT INTO enrollments (offering, user, enrolledAt) VALUES (?, ?, ?)")
             let progress = try db.makeStatement(
@@ -465,7 +465,7 @@ struct JourneyLibrary {
                 }
             }
         }
-        try await self.library.database.writer.write { db in
+        try await self.library.database.sqlite!.write { db in
             var seed = SeededGenerator(seed: 2)
             let use = try db.makeStatement(sql: "INSERT INTO resourceUses (resource, user, action, at) VALUES (?, ?, ?, ?)")
             for _ in 0..<uses {
@@ -488,7 +488,7 @@ struct JourneyLibrary {
                 ])
             }
         }
-        let attempts = try await self.library.database.writer.write { db in
+        let attempts = try await self.library.database.sqlite!.write { db in
             var seed = SeededGenerator(seed: 3)
             var attempts: [String] = []
             let attempt = try db.makeStatement(
@@ -537,7 +537,7 @@ struct JourneyLibrary {
         }
         self.samples.attempts = Array(attempts.prefix(200))
         self.samples.learnerOfferings = enrolments.filter { $0.learner == learners.count - 1 }.map { offerings[$0.offering].id }
-        self.samples.learnerAttempts = try await self.library.database.writer.read { db in
+        self.samples.learnerAttempts = try await self.library.database.sqlite!.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM attempts WHERE learner = (SELECT id FROM users WHERE username = 'bench-learner')")
         }
     }

@@ -113,7 +113,7 @@ extension Bench {
             let kinds = ResourceKind.allCases
             let origin = ISO8601DateFormatter().date(from: "2024-01-01T00:00:00Z")!
             let shared = (sha256: blob.sha256, size: blob.size)
-            try await library.database.writer.write { db in
+            try await library.database.sqlite!.write { db in
                 let rows = try BenchResourceRows(db, blob: shared)
                 for index in 0..<(pending + published) {
                     let isPending = index < pending

@@ -244,12 +244,12 @@ public struct Analytics: Sendable {
             }
             offerings[row[0]] = (teacher, slot, state.courseNumbers[course] ?? -1, state.userNumbers[teacher] ?? -1, course)
         }
-        // CROSS JOIN keeps SQLite walking the published offerings' items by key, instead of every resource item and a
-        // look-up of its offering.
+        // SQLite's CROSS JOIN keeps it walking the published offerings' items by key, instead of every resource item and
+        // a look-up of its offering.
         let items = try db.fetchAll(
             sql: """
                 SELECT o.rowid, i.itemId FROM offerings o
-                CROSS JOIN offeringItems i ON i.offering = o.id AND i.revision = o.revision AND i.itemType = 'resource'
+                \(db.engine.joinInThisOrder) offeringItems i ON i.offering = o.id AND i.revision = o.revision AND i.itemType = 'resource'
                 WHERE o.status = 'published'
                 """
         )

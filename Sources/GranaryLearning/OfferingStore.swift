@@ -192,9 +192,9 @@ public struct OfferingStore: Sendable {
         try await self.database.read { db in
             let pattern = query.flatMap { $0.isEmpty ? nil : "%" + $0.replacingOccurrences(of: "%", with: "") + "%" }
             let filter = """
-                WHERE (?1 IS NULL OR course = ?1)
-                  AND (CASE WHEN ?2 THEN createdBy = ?3 ELSE status = 'published' END)
-                  AND (?4 IS NULL OR title LIKE ?4)
+                WHERE (CAST(?1 AS TEXT) IS NULL OR course = ?1)
+                  AND (CASE WHEN ?2 = 1 THEN createdBy = ?3 ELSE status = 'published' END)
+                  AND (CAST(?4 AS TEXT) IS NULL OR title \(db.engine.likeIgnoringCase) ?4)
                 """
             let arguments: StatementArguments = [course, mine, viewer.id, pattern]
             let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM offerings " + filter, arguments: arguments) ?? 0

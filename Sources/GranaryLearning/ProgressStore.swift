@@ -76,7 +76,7 @@ public struct ProgressStore: Sendable {
                 }
             }
             try db.execute(
-                sql: "INSERT OR IGNORE INTO progress (user, offering, itemType, itemId, completedAt) VALUES (?, ?, ?, ?, ?)",
+                sql: "INSERT INTO progress (user, offering, itemType, itemId, completedAt) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 arguments: [user.id, id, item.itemType, item.itemId, self.database.clock.now()]
             )
             guard let progress = try Self.progress(db, user: user, offering: id) else {

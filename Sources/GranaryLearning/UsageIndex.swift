@@ -188,7 +188,7 @@ final class UsageIndex: Sendable {
                     }
                 }
                 let known = state.resourceIds.count
-                let day = ChinaDate.dayNumberSQL("at")
+                let day = db.engine.chinaDayNumber("at")
                 let uses = try db.fetchCursor(
                     sql: "SELECT id, resource, user, action = 'download', \(day) FROM resourceUses WHERE id > ? ORDER BY id",
                     arguments: [state.lastUse]
@@ -197,10 +197,10 @@ final class UsageIndex: Sendable {
                     state.add(row[3] ? .download : .view, resource: row[1], user: row[2], day: row[4])
                     state.lastUse = row[0]
                 }
-                // Completions are only ever inserted (INSERT OR IGNORE, never replaced or deleted), so row ids grow.
+                // Completions are only ever inserted (INSERT … ON CONFLICT DO NOTHING, never replaced or deleted), so row ids grow.
                 let completions = try db.fetchCursor(
                     sql: """
-                        SELECT rowid, itemId, user, \(ChinaDate.dayNumberSQL("completedAt")), itemType = 'paper'
+                        SELECT rowid, itemId, user, \(db.engine.chinaDayNumber("completedAt")), itemType = 'paper'
                         FROM progress WHERE rowid > ? ORDER BY rowid
                         """,
                     arguments: [state.lastProgress]

@@ -8,16 +8,6 @@ public enum ChinaDate {
         Int(((date.timeIntervalSince1970 + 8 * 3_600) / 86_400).rounded(.down))
     }
 
-    /// SQL for `dayNumber(of:)` of a stored date column (SQLite keeps dates as UTC text).
-    public static func dayNumberSQL(_ column: String) -> String {
-        "(CAST(strftime('%s', \(column)) AS INTEGER) + 28800) / 86400"
-    }
-
-    /// SQL for the year in China of a stored date column, as an integer.
-    public static func yearSQL(_ column: String) -> String {
-        "CAST(strftime('%Y', \(column), '+8 hours') AS INTEGER)"
-    }
-
     /// The civil date of a day counted from 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant,
     /// "chrono-Compatible Low-Level Date Algorithms", civil_from_days).
     public static func civil(_ dayNumber: Int) -> (year: Int, month: Int, day: Int) {

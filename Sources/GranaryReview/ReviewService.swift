@@ -66,7 +66,7 @@ public struct ReviewService: Sendable {
         let rows = try db.fetchAll(
             sql: """
                 SELECT itemId, reviewer, expiresAt FROM reviewClaims
-                WHERE itemType = ? AND expiresAt > ? AND itemId IN (SELECT value FROM json_each(?))
+                WHERE itemType = ? AND expiresAt > ? AND itemId IN (SELECT value FROM \(db.engine.jsonArrayElements()))
                 """,
             arguments: [type.rawValue, now, String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)]
         )
@@ -96,7 +96,11 @@ public struct ReviewService: Sendable {
             try Self.checkDecidable(item, by: reviewer, action: "review.claimed")
             try Self.checkClaim(db, type, id: item.id, reviewer: reviewer, now: now)
             try db.execute(
-                sql: "INSERT OR REPLACE INTO reviewClaims (itemType, itemId, reviewer, claimedAt, expiresAt) VALUES (?, ?, ?, ?, ?)",
+                sql: """
+                    INSERT INTO reviewClaims (itemType, itemId, reviewer, claimedAt, expiresAt) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (itemType, itemId) DO UPDATE
+                    SET reviewer = excluded.reviewer, claimedAt = excluded.claimedAt, expiresAt = excluded.expiresAt
+                    """,
                 arguments: [type.rawValue, item.id, reviewer.id, now, claim.expiresAt]
             )
             try EventLog.record(

@@ -7,9 +7,9 @@ import Logging
 ///
 /// The service, every command-line tool and the tests open a library the same way.
 public struct Library: Sendable {
-    /// Where the data lives: `granary.sqlite` and `blobs/`.
+    /// Where the data lives: `granary.sqlite` and `blobs/` (in a cluster, only uploads in progress: `tmp/`).
     public let dataDirectory: String
-    /// The SQLite database.
+    /// The database: SQLite, or PostgreSQL in a cluster.
     public let database: LibraryDatabase
     /// Content-addressed bytes.
     public let blobs: BlobStore
@@ -36,18 +36,23 @@ public struct Library: Sendable {
         public var clock: LibraryClock
         /// Where blobs live: nil for the folder `blobs/` in the data folder, or a shared store (`--blobs s3://…`).
         public var blobBackend: (any BlobBackend)?
+        /// The database, already open: nil for `granary.sqlite` in the data folder, or a PostgreSQL database
+        /// (`--database postgresql://…`).
+        public var database: LibraryDatabase?
 
         /// Creates options.
         public init(
             bcryptCost: UInt8 = 12,
             tokenLifetime: TimeInterval = 12 * 3600,
             clock: LibraryClock = .system,
-            blobBackend: (any BlobBackend)? = nil
+            blobBackend: (any BlobBackend)? = nil,
+            database: LibraryDatabase? = nil
         ) {
             self.bcryptCost = bcryptCost
             self.tokenLifetime = tokenLifetime
             self.clock = clock
             self.blobBackend = blobBackend
+            self.database = database
         }
     }
 
@@ -56,7 +61,8 @@ public struct Library: Sendable {
     public init(dataDirectory: String, metadataDirectory: String, options: Options = Options(), schemas: [TableSchema]) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         self.dataDirectory = dataDirectory
-        self.database = try LibraryDatabase(path: dataDirectory + "/granary.sqlite", schemas: schemas, clock: options.clock)
+        self.database =
+            try options.database ?? LibraryDatabase(path: dataDirectory + "/granary.sqlite", schemas: schemas, clock: options.clock)
         self.blobs = try BlobStore(root: dataDirectory, backend: options.blobBackend)
         self.inspector = ContentInspector()
         self.nationalCatalogue = try NationalCatalogue(contentsOf: metadataDirectory + "/catalogue/majors-2021.csv")

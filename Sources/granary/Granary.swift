@@ -4,6 +4,7 @@ import GranaryBench
 import GranaryS3
 import GranarySchema
 import GranaryStore
+import Logging
 
 /// The `granary` command: the service and its tools.
 @main
@@ -32,6 +33,19 @@ struct StorageOptions: ParsableArguments {
     )
     var blobs: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The library's database on PostgreSQL, shared by every node, postgresql://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]...]/DATABASE (or GRANARY_DATABASE_URL); several hosts name a primary and its standbys. Without it: granary.sqlite in the data folder.",
+            valueName: "url"
+        )
+    )
+    var database: String?
+
+    /// The database location given, by option or environment.
+    var databaseLocation: String? {
+        self.database ?? ProcessInfo.processInfo.environment["GRANARY_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// The blob location given, by option or environment.
     var blobLocation: String? {
         self.blobs ?? ProcessInfo.processInfo.environment["GRANARY_BLOBS"].flatMap { $0.isEmpty ? nil : $0 }
@@ -47,10 +61,23 @@ struct StorageOptions: ParsableArguments {
         }
     }
 
+    /// The PostgreSQL database `--database` names, connected and migrated, or nil for the data folder's SQLite file.
+    func postgresDatabase(clock: LibraryClock = .system) async throws -> LibraryDatabase? {
+        guard let url = self.databaseLocation else { return nil }
+        let location: PostgresLocation
+        do {
+            location = try PostgresLocation(url)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        return try await LibraryDatabase(postgresql: location, schemas: .all, clock: clock, logger: Logger(label: "granary.postgresql"))
+    }
+
     /// Opens the library these options name, with every target's tables.
-    func open(_ options: Library.Options = .init()) throws -> Library {
+    func open(_ options: Library.Options = .init()) async throws -> Library {
         var options = options
         options.blobBackend = try self.blobBackend()
+        options.database = try await self.postgresDatabase(clock: options.clock)
         return try Library(dataDirectory: self.data, metadataDirectory: self.metadata, options: options, schemas: .all)
     }
 }

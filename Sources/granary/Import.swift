@@ -29,7 +29,7 @@ struct Import: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let library = try self.storage.open()
+            let library = try await self.storage.open()
             let data = try Data(contentsOf: URL(fileURLWithPath: self.file))
             let document: CatalogueDocument
             do {

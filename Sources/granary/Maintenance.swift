@@ -17,7 +17,7 @@ struct Backup: AsyncParsableCommand {
     var destination: String
 
     func run() async throws {
-        let library = try self.storage.open()
+        let library = try await self.storage.open()
         let started = ContinuousClock.now
         let manifest = try await LibraryBackup.backup(library, to: self.destination) { done, total in
             if done == total || done % 1000 == 0 {
@@ -59,7 +59,7 @@ struct Restore: AsyncParsableCommand {
             }
         }
         print("restored \(manifest.resources) resources and \(manifest.blobs.count) blobs from the backup of \(manifest.createdAt)")
-        let library = try self.storage.open()
+        let library = try await self.storage.open()
         let report = try await LibraryVerifier(library: library).run()
         Verify.print(report)
         if !report.isClean { throw ExitCode(1) }
@@ -83,7 +83,7 @@ struct Copy: AsyncParsableCommand {
     var toBlobs: String
 
     func run() async throws {
-        let library = try self.storage.open()
+        let library = try await self.storage.open()
         let target: any BlobBackend
         if self.toBlobs.hasPrefix("s3:") {
             do {
@@ -125,7 +125,7 @@ struct Verify: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let library = try self.storage.open()
+        let library = try await self.storage.open()
         let report = try await LibraryVerifier(library: library).run { done, total in
             if done == total || done % 1000 == 0 {
                 FileHandle.standardError.write(Data("hashed \(done)/\(total) blobs\n".utf8))

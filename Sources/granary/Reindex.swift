@@ -14,7 +14,7 @@ struct Reindex: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func run() async throws {
-        let library = try self.storage.open()
+        let library = try await self.storage.open()
         let extracted = try await library.resources.extractMissingTexts { done, total in
             FileHandle.standardError.write(Data("extracting text: \(done)/\(total) files\n".utf8))
         }

@@ -17,7 +17,7 @@ struct Report: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let library = try self.storage.open()
+        let library = try await self.storage.open()
         let reports = ReportService(database: library.database)
         let year = self.year ?? reports.currentYear()
         let report = try await reports.report(year: year)

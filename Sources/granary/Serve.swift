@@ -52,7 +52,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         // Before anything starts the shared event loops.
         if let eventLoops = self.eventLoops { NIOSingletons.groupLoopCountSuggestion = eventLoops }
-        let library = try self.storage.open(.init(bcryptCost: self.bcryptCost))
+        let library = try await self.storage.open(.init(bcryptCost: self.bcryptCost))
         if self.demo {
             let loaded = try await Demo.load(into: library)
             var text =

@@ -43,7 +43,7 @@ struct Users: AsyncParsableCommand {
             guard let password = readLine(strippingNewline: true), !password.isEmpty else {
                 throw ValidationError("No password on standard input.")
             }
-            let library = try self.storage.open(.init(bcryptCost: self.bcryptCost))
+            let library = try await self.storage.open(.init(bcryptCost: self.bcryptCost))
             do {
                 let user = try await library.accounts.createUser(
                     username: self.username,

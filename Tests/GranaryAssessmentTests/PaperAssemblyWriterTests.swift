@@ -98,11 +98,12 @@ import Testing
         try #require(took > .milliseconds(800), "the assembly took only \(took)")
         // Several changes, not one lucky one; on a loaded two-core CI machine the loop may get only a few turns.
         #expect(waits.count >= 3, "only \(waits.count) changes were made while the assembly ran")
-        // Had the solver held the writer, a change would wait most of the assembly (over 800 ms). A quarter of the
-        // smallest such wait leaves room for the paper's own commit and for a scheduler shared with the rest of the
-        // suite on two cores, which made a 50 ms bound fail one run in two (51–54 ms seen).
+        // Had the solver held the writer, the first change would wait the whole assembly (over 800 ms). Half of it
+        // leaves room for the paper's own commit and for a scheduler shared with the rest of the suite on two cores:
+        // a 50 ms bound failed one run in two on SQLite (51–54 ms seen), and PostgreSQL adds a connection and a lock
+        // to each change (400 ms seen with the whole suite running beside it).
         let longest = try #require(waits.max())
-        #expect(longest < .milliseconds(200), "a change waited \(longest) for the writer while the assembly ran")
+        #expect(longest < took / 2, "a change waited \(longest) for the writer while the \(took) assembly ran")
     }
 
     @Test func theCommitChecksThatTheChosenVersionsAreStillPublished() async throws {

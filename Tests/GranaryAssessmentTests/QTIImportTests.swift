@@ -24,6 +24,7 @@ import Testing
             self.library = try Library(
                 dataDirectory: self.folder,
                 metadataDirectory: QTIImportTests.root.appendingPathComponent("Metadata").path,
+                options: .init(database: try await TestDatabase.defaultDatabase(forLibraryIn: self.folder, schemas: [.assessment])),
                 schemas: [.assessment]
             )
             self.teacher = try await self.library.accounts.createUser(

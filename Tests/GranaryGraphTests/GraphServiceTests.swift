@@ -12,7 +12,12 @@ import Testing
     @Test func everyRequestAfterAChangeSeesItEvenWhenTheyArriveTogether() async throws {
         let folder = TestFolders.make("graph")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let library = try Library(dataDirectory: folder, metadataDirectory: Self.metadata, options: .init(bcryptCost: 4), schemas: [])
+        let library = try Library(
+            dataDirectory: folder,
+            metadataDirectory: Self.metadata,
+            options: .init(bcryptCost: 4, database: try await TestDatabase.defaultDatabase(forLibraryIn: folder, schemas: [])),
+            schemas: []
+        )
         let catalogue = library.catalogue
         _ = try await catalogue.createMajor(code: "460110", name: nil, level: nil, role: .core, actor: "test")
         _ = try await catalogue.createCourse(id: "weld", name: "焊接方法与设备", major: "460110", category: .core, hours: nil, standard: nil, actor: "test")

@@ -30,7 +30,7 @@ import Testing
         """#
 
     @Test func importingTheSameDocumentTwiceChangesNothingTheSecondTime() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.addUser("admin", .admin)
         try await lib.test { client in
             let token = try await client.logIn("admin")
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func eachRefusedItemIsNamedWithItsReasonAndTheRestIsApplied() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.addUser("admin", .admin)
         let document = #"""
             {
@@ -154,7 +154,7 @@ import Testing
     }
 
     @Test func onlyTeachersAndAdminsImportAndTheDocumentMustBeJSON() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.addUser("learner", .learner)
         try await lib.addUser("reviewer", .reviewer)
         try await lib.addUser("admin", .admin)

@@ -7,7 +7,7 @@ import Testing
 
 @Suite struct CatalogueTests {
     @Test func aMajorCodeMustBeInTheNationalCatalogueAndItsNameDefaultsToIt() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.addUser("admin", .admin)
         try await lib.test { client in
             let token = try await client.logIn("admin")
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func aLibraryHasOneCoreMajorAndAtMostFiveServedOnes() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.addUser("admin", .admin)
         try await lib.test { client in
             let token = try await client.logIn("admin")
@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func onlyTeachersAndAdminsChangeTheCatalogue() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.addUser("learner", .learner)
         try await lib.addUser("reviewer", .reviewer)
         try await lib.test { client in

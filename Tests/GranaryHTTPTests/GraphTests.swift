@@ -4,6 +4,7 @@ import GranaryModel
 import GranaryReview
 import GranarySchema
 import GranaryStore
+import GranaryTestSupport
 import HTTPTypes
 import HummingbirdTesting
 import Testing
@@ -38,7 +39,7 @@ import Testing
 
     /// The system above, one published resource on k1 and one approved question on s1.
     static func library() async throws -> TestLibrary {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         let admin = try await lib.addUser("admin", .admin)
         try await lib.addUser("teacher", .teacher)
         try await lib.addUser("reviewer", .reviewer)
@@ -156,7 +157,7 @@ import Testing
             let beside = try Library(
                 dataDirectory: lib.directory,
                 metadataDirectory: TestLibrary.metadataDirectory,
-                options: .init(bcryptCost: 4),
+                options: .init(bcryptCost: 4, database: try await TestDatabase.defaultDatabase(forLibraryIn: lib.directory, schemas: .all)),
                 schemas: .all
             )
             _ = try await beside.catalogue.createPoint(id: "robot-arc", name: "机器人焊接", course: "c2", kind: .skill, prerequisites: [], actor: "cli")

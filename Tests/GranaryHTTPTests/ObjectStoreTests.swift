@@ -13,7 +13,7 @@ import Testing
 /// half-written.
 @Suite struct ObjectStoreTests {
     private static func seeded(_ backend: any BlobBackend) async throws -> TestLibrary {
-        let lib = try TestLibrary(blobBackend: backend)
+        let lib = try await TestLibrary(blobBackend: backend)
         try await lib.addUser("zhang", .teacher)
         try await lib.seedCatalogue()
         return lib

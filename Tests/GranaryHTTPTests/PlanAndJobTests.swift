@@ -129,7 +129,7 @@ import Testing
     }
 
     @Test func theNationalOccupationClassificationIsSearchable() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.test { client in
             let welding = try await client.call(.get, "/api/v1/catalogue/occupations?q=%E7%84%8A%E5%B7%A5&level=4").decode(PageOf<Occupation>.self)
             #expect(welding.items.map(\.code).contains("6-18-02-04"))

@@ -16,7 +16,7 @@ import Testing
 
     /// Two institutions: 甲 (teacher zhang, learner xs) and 乙 (teacher li, learner other); a reviewer and an admin.
     private static func library() async throws -> (TestLibrary, zhang: User) {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.seedCatalogue()
         let accounts = lib.library.accounts
         let zhang = try await accounts.createUser(

@@ -101,7 +101,7 @@ import Testing
             let map = try await client.call(.get, "/api/v1/graph/majors/460110", token: learner)
             #expect(String(buffer: map.body).contains("熔化极气体保护焊"))
 
-            let beside = try TestLibrary(directory: lib.directory)
+            let beside = try await TestLibrary(directory: lib.directory)
             let document = try JSONDecoder().decode(
                 CatalogueDocument.self,
                 from: Data(#"{"knowledgePoints":[{"id":"gmaw","name":"熔化极活性气体保护焊","course":"weld","kind":"skill","prerequisites":["arc"]}]}"#.utf8)

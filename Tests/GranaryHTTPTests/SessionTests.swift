@@ -9,7 +9,7 @@ import Testing
 
 @Suite struct SessionTests {
     @Test func loggingInGivesATokenThatIdentifiesTheUser() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.addUser("zhang", .teacher)
         try await lib.test { client in
             let token = try await client.logIn("zhang")
@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func aWrongPasswordIsUnauthorizedWithAChineseProblem() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.addUser("zhang", .teacher)
         try await lib.test { client in
             let response = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"not-the-password"}"#)
@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func englishIsAnsweredWhenAcceptLanguagePrefersIt() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.test { client in
             let english = try await client.call(.get, "/api/v1/me", headers: [.acceptLanguage: "en-GB,en;q=0.9,zh;q=0.5"])
             #expect(try english.problem().title == "Not logged in")
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func repeatedFailedLogInsAreRateLimited() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.addUser("zhang", .teacher)
         try await lib.test { client in
             for _ in 0..<5 {
@@ -64,9 +64,9 @@ import Testing
 
     @Test func failuresOnOneNodeCountOnAnother() async throws {
         // Two services over one database, as two nodes of a cluster: guesses spread over both gain nothing.
-        let first = try TestLibrary()
+        let first = try await TestLibrary()
         try await first.addUser("zhang", .teacher)
-        let second = try TestLibrary(directory: first.directory)
+        let second = try await TestLibrary(directory: first.directory)
         try await first.test { client in
             for _ in 0..<3 {
                 let response = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"guess-guess"}"#)
@@ -85,10 +85,10 @@ import Testing
     }
 
     @Test func aLogOutOrRoleChangeOnOneNodeEndsTheSessionOnAnotherAtOnce() async throws {
-        let first = try TestLibrary()
+        let first = try await TestLibrary()
         try await first.addUser("zhang", .teacher)
         try await first.addUser("admin", .admin)
-        let second = try TestLibrary(directory: first.directory)
+        let second = try await TestLibrary(directory: first.directory)
         let (token, adminToken) = try await first.test { client in (try await client.logIn("zhang"), try await client.logIn("admin")) }
         // The second node has looked the session up, so it would trust its copy for a minute.
         try await second.test { client in
@@ -126,7 +126,7 @@ import Testing
 
     @Test func aSuccessForgetsTheAccountsFailuresAndOldOnesLeave() async throws {
         let clock = SteppedClock(Date(timeIntervalSince1970: 1_790_000_000))
-        let lib = try TestLibrary(clock: clock.clock)
+        let lib = try await TestLibrary(clock: clock.clock)
         try await lib.addUser("zhang", .teacher)
         try await lib.test { client in
             for _ in 0..<4 {
@@ -149,7 +149,7 @@ import Testing
     }
 
     @Test func oneAccountsFailuresDoNotLockOutOthersBehindTheSameAddress() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.addUser("zhang", .teacher)
         try await lib.addUser("li", .teacher)
         try await lib.test { client in
@@ -161,7 +161,7 @@ import Testing
     }
 
     @Test func failedLogInsAreRecordedAsEvents() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.addUser("zhang", .teacher)
         try await lib.test { client in
             _ = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"wrong-password"}"#)
@@ -173,7 +173,7 @@ import Testing
     }
 
     @Test func learnersRegisterThemselvesAndLogIn() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.test { client in
             let created = try await client.call(
                 .post,
@@ -197,7 +197,7 @@ import Testing
     }
 
     @Test func aRevokedTokenNoLongerWorks() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.addUser("zhang", .teacher)
         try await lib.test { client in
             let token = try await client.logIn("zhang")
@@ -209,7 +209,7 @@ import Testing
     }
 
     @Test func anExpiredTokenIsRefused() async throws {
-        let lib = try TestLibrary(tokenLifetime: -1)
+        let lib = try await TestLibrary(tokenLifetime: -1)
         try await lib.addUser("zhang", .teacher)
         try await lib.test { client in
             let token = try await client.logIn("zhang")
@@ -219,7 +219,7 @@ import Testing
     }
 
     @Test func passwordsAndTokensAreStoredOnlyAsHashes() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.addUser("zhang", .teacher)
         let token = try await lib.test { client in try await client.logIn("zhang") }
         let (hash, tokenHashes) = try await lib.library.database.read { db in

@@ -14,7 +14,7 @@ import Testing
 
 @Suite struct SystemTests {
     @Test func healthSaysTheDatabaseAnswers() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.test { client in
             let response = try await client.call(.get, "/api/v1/health")
             #expect(response.status == .ok)
@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func metricsCountRequestsInPrometheusText() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.test { client in
             _ = try await client.call(.get, "/api/v1/health")
             _ = try await client.call(.get, "/api/v1/nowhere")
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func unknownRoutesAndMethodsAreProblems() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         try await lib.test { client in
             let missing = try await client.call(.get, "/api/v1/nowhere")
             #expect(missing.status == .notFound)
@@ -85,7 +85,7 @@ import Testing
 
     /// Every route the router has is in the OpenAPI document, and nothing else is.
     @Test func theOpenAPIDocumentDescribesEveryRoute() async throws {
-        let lib = try TestLibrary()
+        let lib = try await TestLibrary()
         let router = try buildRouter(
             library: lib.library,
             configuration: lib.configuration,

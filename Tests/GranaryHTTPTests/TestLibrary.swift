@@ -25,14 +25,15 @@ struct TestLibrary {
     static let fixturesDirectory = repositoryRoot + "/Tests/Fixtures"
 
     /// A library in `directory` (a new folder if nil), its blobs in `blobBackend`, or in the test object store with
-    /// `GRANARY_TEST_BLOBS=s3`, or in the folder.
+    /// `GRANARY_TEST_BLOBS=s3`, or in the folder; its database on the test PostgreSQL server with
+    /// `GRANARY_TEST_DATABASE=postgresql`.
     init(
         directory: String? = nil,
         maximumUploadSize: Int64 = 64 << 20,
         tokenLifetime: TimeInterval = 3600,
         clock: LibraryClock = .system,
         blobBackend: (any BlobBackend)? = nil
-    ) throws {
+    ) async throws {
         let directory = directory ?? TestFolders.make("test")
         self.directory = directory
         self.library = try Library(
@@ -42,7 +43,8 @@ struct TestLibrary {
                 bcryptCost: 4,
                 tokenLifetime: tokenLifetime,
                 clock: clock,
-                blobBackend: try blobBackend ?? TestObjectStore.defaultBackend(forLibraryIn: directory)
+                blobBackend: try blobBackend ?? TestObjectStore.defaultBackend(forLibraryIn: directory),
+                database: try await TestDatabase.defaultDatabase(forLibraryIn: directory, schemas: .all, clock: clock)
             ),
             schemas: .all
         )
@@ -234,7 +236,7 @@ extension TestLibrary {
 extension TestLibrary {
     /// A library with the seeded catalogue and these accounts (password `password123`).
     static func seeded(_ users: [(String, Role)] = [("zhang", .teacher)], maximumUploadSize: Int64 = 64 << 20) async throws -> TestLibrary {
-        let lib = try TestLibrary(maximumUploadSize: maximumUploadSize)
+        let lib = try await TestLibrary(maximumUploadSize: maximumUploadSize)
         for (username, role) in users { try await lib.addUser(username, role) }
         try await lib.seedCatalogue()
         return lib

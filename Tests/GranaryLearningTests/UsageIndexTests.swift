@@ -39,7 +39,7 @@ import Testing
 
     /// Writes rows as the stores would, without the catalogue and blobs the foreign keys ask for.
     func write(_ body: @escaping @Sendable (any SQLConnection) throws -> Void) async throws {
-        try await self.database.writer.writeWithoutTransaction { db in
+        try await self.database.sqlite!.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             try db.inTransaction {
                 try body(SQLiteConnection(db))

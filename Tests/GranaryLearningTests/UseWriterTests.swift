@@ -42,7 +42,7 @@ import Testing
             try ReviewedItems.resources.insertDraft(db, id: "r1", author: teacher, at: Date())
         }
         let commits = Commits()
-        database.writer.add(transactionObserver: commits, extent: .observerLifetime)
+        database.sqlite!.add(transactionObserver: commits, extent: .observerLifetime)
         let analytics = Analytics(database: database)
 
         let outcomes = await withTaskGroup(of: Bool.self) { group in

@@ -14,7 +14,7 @@ import Testing
         let library = try Library(
             dataDirectory: directory,
             metadataDirectory: MonitoringReportTests.root + "/Metadata",
-            options: .init(bcryptCost: 4),
+            options: .init(bcryptCost: 4, database: try await TestDatabase.defaultDatabase(forLibraryIn: directory, schemas: .all)),
             schemas: .all
         )
         let reviews = ReviewService(database: library.database)

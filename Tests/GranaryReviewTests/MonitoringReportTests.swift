@@ -23,7 +23,7 @@ import Testing
             self.library = try Library(
                 dataDirectory: directory,
                 metadataDirectory: MonitoringReportTests.root + "/Metadata",
-                options: .init(bcryptCost: 4),
+                options: .init(bcryptCost: 4, database: try await TestDatabase.defaultDatabase(forLibraryIn: directory, schemas: .all)),
                 schemas: .all
             )
             self.teacher = try await self.library.accounts.createUser(
@@ -181,7 +181,7 @@ import Testing
                     try db.fetchAll(
                         sql: """
                             SELECT publishedMajor, publishedCourse, publishedKind, publishedOriginal,
-                                CAST(strftime('%Y', createdAt, '+8 hours') AS INTEGER), COUNT(*)
+                                \(db.engine.chinaYear("createdAt")), COUNT(*)
                             FROM resources WHERE publishedVersion IS NOT NULL AND status <> 'retired' GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
                             """
                     )

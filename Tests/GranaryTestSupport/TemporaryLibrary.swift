@@ -9,7 +9,8 @@ public enum TemporaryLibrary {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/Metadata"
 
     /// Runs `body` with a new library of GranaryStore's tables and those of `schemas` (bcrypt at its lowest cost, so
-    /// accounts are made fast; blobs in the test object store when `GRANARY_TEST_BLOBS=s3`); its folder is removed
+    /// accounts are made fast; blobs in the test object store when `GRANARY_TEST_BLOBS=s3`, the database on the test
+    /// PostgreSQL server when `GRANARY_TEST_DATABASE=postgresql`); its folder is removed
     /// when `body` returns or throws.
     public static func with<T>(_ label: String = "lib", schemas: [TableSchema], _ body: (Library) async throws -> T) async throws -> T {
         try await TemporaryDirectory.with(label) { path in
@@ -17,7 +18,11 @@ public enum TemporaryLibrary {
                 try Library(
                     dataDirectory: path,
                     metadataDirectory: Self.metadataDirectory,
-                    options: .init(bcryptCost: 4, blobBackend: try TestObjectStore.defaultBackend(forLibraryIn: path)),
+                    options: .init(
+                        bcryptCost: 4,
+                        blobBackend: try TestObjectStore.defaultBackend(forLibraryIn: path),
+                        database: try await TestDatabase.defaultDatabase(forLibraryIn: path, schemas: schemas)
+                    ),
                     schemas: schemas
                 )
             )

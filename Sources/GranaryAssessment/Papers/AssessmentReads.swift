@@ -44,7 +44,7 @@ extension AttemptStore {
         for row in try db.fetchAll(
             sql: """
                 SELECT paper, MIN(submittedAt) AS at FROM attempts
-                WHERE learner = ? AND status IN ('submitted', 'graded') AND paper IN (SELECT value FROM json_each(?))
+                WHERE learner = ? AND status IN ('submitted', 'graded') AND paper IN (SELECT value FROM \(db.engine.jsonArrayElements()))
                 GROUP BY paper
                 """,
             arguments: [learner, String(decoding: try JSONEncoder().encode(papers), as: UTF8.self)]

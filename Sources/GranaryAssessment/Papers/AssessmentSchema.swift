@@ -17,6 +17,61 @@ extension TableSchema {
                 // Grading hours read only the results a teacher graded, not every automatic one.
                 try db.execute(sql: "CREATE INDEX attemptResults_grader ON attemptResults(gradedBy, attempt, gradedAt) WHERE gradedBy IS NOT NULL")
             },
+        ],
+        postgresql: [
+            .init(
+                "1 papers and attempts",
+                sql: """
+                    CREATE TABLE papers (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        course TEXT NOT NULL REFERENCES courses(id),
+                        title TEXT NOT NULL CHECK (length(title) > 0),
+                        blueprint TEXT,
+                        figures TEXT NOT NULL,
+                        totalScore DOUBLE PRECISION NOT NULL,
+                        createdBy TEXT NOT NULL REFERENCES users(id),
+                        createdAt TEXT NOT NULL
+                    );
+                    CREATE INDEX papers_course ON papers(course, createdAt);
+                    CREATE TABLE paperQuestions (
+                        paper TEXT NOT NULL REFERENCES papers(id),
+                        position BIGINT NOT NULL CHECK (position >= 1),
+                        question TEXT NOT NULL,
+                        version BIGINT NOT NULL,
+                        PRIMARY KEY (paper, position),
+                        UNIQUE (paper, question),
+                        FOREIGN KEY (question, version) REFERENCES questionVersions(question, version)
+                    );
+                    CREATE INDEX paperQuestions_question ON paperQuestions(question);
+                    CREATE TABLE attempts (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        paper TEXT NOT NULL REFERENCES papers(id),
+                        learner TEXT NOT NULL REFERENCES users(id),
+                        status TEXT NOT NULL CHECK (status IN ('open', 'submitted', 'graded')),
+                        answers TEXT NOT NULL DEFAULT '{}',
+                        score DOUBLE PRECISION,
+                        startedAt TEXT NOT NULL,
+                        submittedAt TEXT,
+                        gradedAt TEXT
+                    );
+                    CREATE INDEX attempts_paper ON attempts(paper, status);
+                    CREATE INDEX attempts_learner ON attempts(learner);
+                    CREATE TABLE attemptResults (
+                        attempt TEXT NOT NULL REFERENCES attempts(id),
+                        question TEXT NOT NULL,
+                        correct BIGINT,
+                        score DOUBLE PRECISION,
+                        rubricScores TEXT,
+                        gradedBy TEXT REFERENCES users(id),
+                        gradedAt TEXT,
+                        PRIMARY KEY (attempt, question)
+                    );
+                    CREATE INDEX attempts_submitted ON attempts(submittedAt, paper) WHERE submittedAt IS NOT NULL;
+                    CREATE INDEX attemptResults_grader ON attemptResults(gradedBy, attempt, gradedAt) WHERE gradedBy IS NOT NULL;
+                    CREATE TRIGGER paperQuestions_immutable BEFORE UPDATE ON paperQuestions
+                        FOR EACH ROW EXECUTE FUNCTION granary_refuse('a paper keeps the versions it was given');
+                    """
+            )
         ]
     )
 }

@@ -82,10 +82,11 @@ public struct PaperStore: Sendable {
     /// Papers, newest first, optionally of one course.
     public func list(course: String?, _ page: PageRequest) async throws -> Page<Paper> {
         try await self.database.read { db in
-            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM papers WHERE ?1 IS NULL OR course = ?1", arguments: [course]) ?? 0
+            let total =
+                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM papers WHERE CAST(?1 AS TEXT) IS NULL OR course = ?1", arguments: [course]) ?? 0
             let ids = try db.fetchAll(
                 String.self,
-                sql: "SELECT id FROM papers WHERE ?1 IS NULL OR course = ?1 ORDER BY createdAt DESC, id LIMIT ?2 OFFSET ?3",
+                sql: "SELECT id FROM papers WHERE CAST(?1 AS TEXT) IS NULL OR course = ?1 ORDER BY createdAt DESC, id LIMIT ?2 OFFSET ?3",
                 arguments: [course, page.pageSize, page.offset]
             )
             return Page(items: try ids.compactMap { try Self.fetch(db, id: $0) }, total: total, request: page)

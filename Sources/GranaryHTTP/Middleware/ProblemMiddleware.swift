@@ -56,15 +56,26 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 status: GranaryError.Code.storageUnavailable.status,
                 headers: [.retryAfter: "5"]
             )
-        case let error as DatabaseError where error.resultCode == .SQLITE_FULL:
+        case let error where SQLFailure.kind(of: error) == .full:
             logger.error("database full: \(error)")
             return Problem(GranaryError(.insufficientStorage, Self.full), english: english).response(
                 status: GranaryError.Code.insufficientStorage.status
             )
-        case let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT:
+        case let error where SQLFailure.kind(of: error) == .constraint:
             // Every rule is checked before writing; the database's own constraints are the last line, not a 500.
             logger.warning("constraint refused a change the checks let through: \(error)")
             return Self.problem(for: .conflict, english: english)
+        case let error where SQLFailure.kind(of: error) == .unavailable:
+            // A cluster's database is away (a primary lost, a standby being promoted): nothing was written.
+            logger.error("database unavailable: \(error)")
+            let detail = LocalizedText(
+                zh: "数据库暂时无法访问，本次操作未完成，已存内容不受影响；请稍后重试",
+                en: "The database cannot be reached just now; nothing of this request was saved. Retry later"
+            )
+            return Problem(GranaryError(.storageUnavailable, detail), english: english).response(
+                status: GranaryError.Code.storageUnavailable.status,
+                headers: [.retryAfter: "5"]
+            )
         default:
             logger.error("unexpected error: \(String(reflecting: error))")
             return Problem(

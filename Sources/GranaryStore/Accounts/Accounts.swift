@@ -84,12 +84,12 @@ public struct Accounts: Sendable {
             createdAt: self.database.clock.now()
         )
         try await self.database.write { db in
-            if try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM users WHERE username = ?", arguments: [username]) != 0 {
+            if try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM users WHERE \(db.engine.sameUsername)", arguments: [username]) != 0 {
                 throw GranaryError(.conflict, LocalizedText(zh: "用户名“\(username)”已被使用", en: "The username '\(username)' is taken"))
             }
             if let institution {
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO institutions (name, role, createdAt) VALUES (?, 'participant', ?)",
+                    sql: "INSERT INTO institutions (name, role, createdAt) VALUES (?, 'participant', ?) ON CONFLICT DO NOTHING",
                     arguments: [institution, user.createdAt]
                 )
             }
@@ -116,7 +116,7 @@ public struct Accounts: Sendable {
     /// Checks a password and opens a session; nil when the username or password is wrong.
     public func logIn(username: String, password: String) async throws -> (token: String, user: User, expiresAt: Date)? {
         let found = try await self.database.read { db -> (user: User, hash: String)? in
-            try db.fetchOne(sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map {
+            try db.fetchOne(sql: "SELECT * FROM users WHERE \(db.engine.sameUsername)", arguments: [username]).map {
                 (Self.user(from: $0), $0["passwordHash"])
             }
         }
@@ -190,7 +190,9 @@ public struct Accounts: Sendable {
         }
         defer { self.sessions.forget(username: username) }
         return try await self.database.write { db in
-            guard let before = try db.fetchOne(sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user(from:)) else {
+            guard
+                let before = try db.fetchOne(sql: "SELECT * FROM users WHERE \(db.engine.sameUsername)", arguments: [username]).map(Self.user(from:))
+            else {
                 throw GranaryError.notFound(LocalizedText(zh: "用户", en: "User"), username)
             }
             guard before.id != actor.id else {
@@ -283,7 +285,7 @@ public struct Accounts: Sendable {
     /// The account with this username.
     public func user(named username: String) async throws -> User? {
         try await self.database.read { db in
-            try db.fetchOne(sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user(from:))
+            try db.fetchOne(sql: "SELECT * FROM users WHERE \(db.engine.sameUsername)", arguments: [username]).map(Self.user(from:))
         }
     }
 

@@ -31,7 +31,7 @@ extension CatalogueStore {
         rows.prerequisites = try db.fetchAll(sql: "SELECT point, prerequisite FROM pointPrerequisites").map { ($0[0], $0[1]) }
         rows.jobs = try db.fetchAll(sql: "SELECT id, name, occupationCode FROM jobs ORDER BY name").map { ($0[0], $0[1], $0[2]) }
         rows.jobSkills = try db.fetchAll(sql: "SELECT job, point FROM jobSkills").map { ($0[0], $0[1]) }
-        rows.planJobs = try db.fetchAll(sql: "SELECT major, json_extract(plan, '$.jobs') FROM majorPlans").compactMap { row in
+        rows.planJobs = try db.fetchAll(sql: "SELECT major, \(db.engine.jsonField("plan", "jobs")) FROM majorPlans").compactMap { row in
             guard let text: String = row[1] else { return nil }
             return (row[0], (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? [])
         }

@@ -55,8 +55,8 @@ extension CatalogueStore {
     public func jobs(query: String?, skill: String?, _ page: PageRequest) async throws -> Page<Job> {
         try await self.database.read { db in
             let filter = """
-                WHERE (?1 IS NULL OR instr(name, ?1) > 0 OR occupationCode = ?1)
-                AND (?2 IS NULL OR id IN (SELECT job FROM jobSkills WHERE point = ?2))
+                WHERE (CAST(?1 AS TEXT) IS NULL OR \(db.engine.contains("name", "?1")) OR occupationCode = ?1)
+                AND (CAST(?2 AS TEXT) IS NULL OR id IN (SELECT job FROM jobSkills WHERE point = ?2))
                 """
             let query = query?.isEmpty == true ? nil : query
             let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM jobs \(filter)", arguments: [query, skill]) ?? 0

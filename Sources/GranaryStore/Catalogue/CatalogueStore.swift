@@ -95,7 +95,11 @@ public struct CatalogueStore: Sendable {
 
     static func checkRoleLimits(_ db: any SQLConnection, role: MajorRole, excluding code: String?) throws {
         let count =
-            try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM majors WHERE role = ? AND code IS NOT ?", arguments: [role.rawValue, code]) ?? 0
+            try db.fetchOne(
+                Int.self,
+                sql: "SELECT COUNT(*) FROM majors WHERE role = ? AND code IS DISTINCT FROM ?",
+                arguments: [role.rawValue, code]
+            ) ?? 0
         switch role {
         case .core where count >= 1:
             throw GranaryError(.conflict, LocalizedText(zh: "资源库只能有一个核心专业", en: "A library has exactly one core major"))
@@ -208,7 +212,7 @@ public struct CatalogueStore: Sendable {
     /// Courses, optionally of one major and one category.
     public func courses(major: String?, category: CourseCategory?, _ page: PageRequest) async throws -> Page<Course> {
         try await self.database.read { db in
-            let filter = "WHERE (?1 IS NULL OR major = ?1) AND (?2 IS NULL OR category = ?2)"
+            let filter = "WHERE (CAST(?1 AS TEXT) IS NULL OR major = ?1) AND (CAST(?2 AS TEXT) IS NULL OR category = ?2)"
             let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM courses \(filter)", arguments: [major, category?.rawValue]) ?? 0
             let rows = try db.fetchAll(
                 sql: "SELECT * FROM courses \(filter) ORDER BY major, category, name LIMIT ?3 OFFSET ?4",
@@ -310,7 +314,7 @@ public struct CatalogueStore: Sendable {
     /// Points, optionally of one course and one kind.
     public func points(course: String?, kind: PointKind?, _ page: PageRequest) async throws -> Page<KnowledgePoint> {
         try await self.database.read { db in
-            let filter = "WHERE (?1 IS NULL OR course = ?1) AND (?2 IS NULL OR kind = ?2)"
+            let filter = "WHERE (CAST(?1 AS TEXT) IS NULL OR course = ?1) AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2)"
             let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM points \(filter)", arguments: [course, kind?.rawValue]) ?? 0
             let ids = try db.fetchAll(
                 String.self,

@@ -32,19 +32,34 @@ public struct Change: Sendable, Equatable {
 /// by another process on the same file (`granary import catalogue` beside a running service). Another database
 /// engine can provide the same feed: a sequence-numbered table read after commit.
 public final class ChangeFeed: Sendable {
-    private let writer: any DatabaseWriter
+    private enum Source: Sendable {
+        case sqlite(any DatabaseWriter)
+        case postgresql(PostgresEngine)
+    }
+
+    private let source: Source
     private let committed: CommittedHead
     // Kept alive here: GRDB holds its observers weakly.
-    private let observer: CommitObserver
+    private let observer: CommitObserver?
 
     /// Starts following `writer`'s commits from the newest event it holds.
     public init(_ writer: any DatabaseWriter) throws {
-        self.writer = writer
+        self.source = .sqlite(writer)
         self.committed = CommittedHead()
-        self.observer = CommitObserver(head: self.committed)
+        let observer = CommitObserver(head: self.committed)
+        self.observer = observer
         let newest = try writer.read { db in try Self.newest(SQLiteConnection(db)) }
         self.committed.advance(to: newest)
-        writer.add(transactionObserver: self.observer, extent: .observerLifetime)
+        writer.add(transactionObserver: observer, extent: .observerLifetime)
+    }
+
+    /// Starts following a PostgreSQL database from the newest event it holds. Writes through this process move the
+    /// head when they return (`LibraryDatabase.write` polls); other nodes' are found by `poll()`.
+    init(_ engine: PostgresEngine) async throws {
+        self.source = .postgresql(engine)
+        self.committed = CommittedHead()
+        self.observer = nil
+        self.committed.advance(to: try await engine.read(Self.newest))
     }
 
     /// The sequence number of the newest change known to have committed.
@@ -55,15 +70,15 @@ public final class ChangeFeed: Sendable {
     /// Reads the newest committed sequence number, which takes in changes other processes made; returns the head.
     @discardableResult
     public func poll() async throws -> Int64 {
-        let newest = try await self.writer.read { db in try Self.newest(SQLiteConnection(db)) }
+        let newest = try await self.read(Self.newest)
         self.committed.advance(to: newest)
         return self.head
     }
 
     /// The changes after `sequence`, oldest first, at most `limit` of them.
     public func changes(after sequence: Int64, limit: Int = 1000) async throws -> [Change] {
-        try await self.writer.read { db in
-            try SQLiteConnection(db).fetchAll(
+        try await self.read { db in
+            try db.fetchAll(
                 sql: "SELECT id, action, itemType, itemId FROM events WHERE id > ? ORDER BY id LIMIT ?",
                 arguments: [sequence, limit]
             ).map { Change(sequence: $0["id"], action: $0["action"], itemType: $0["itemType"], itemId: $0["itemId"]) }
@@ -73,6 +88,13 @@ public final class ChangeFeed: Sendable {
     /// The newest sequence number inside a read transaction: what state read in the same transaction is current to.
     public static func newest(_ db: any SQLConnection) throws -> Int64 {
         try db.fetchOne(Int64.self, sql: "SELECT MAX(id) FROM events") ?? 0
+    }
+
+    private func read<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        switch self.source {
+        case .sqlite(let writer): try await writer.read { db in try body(SQLiteConnection(db)) }
+        case .postgresql(let engine): try await engine.read(body)
+        }
     }
 }
 

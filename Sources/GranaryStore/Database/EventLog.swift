@@ -105,8 +105,13 @@ public enum EventLog {
             previous = hash
             lastID = id
         }
-        // Deleting the newest events leaves a consistent chain; AUTOINCREMENT's counter remembers how far it went.
-        let highest = try db.fetchOne(Int64.self, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'events'") ?? 0
+        // Deleting the newest events leaves a consistent chain; SQLite's AUTOINCREMENT counter remembers how far it
+        // went, and on PostgreSQL (whose sequences also count rolled-back inserts) a trigger keeps the newest id.
+        let highest =
+            switch db.engine {
+            case .sqlite: try db.fetchOne(Int64.self, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'events'") ?? 0
+            case .postgresql: try db.fetchOne(Int64.self, sql: "SELECT lastEvent FROM eventsHead") ?? 0
+            }
         if highest > lastID {
             problems.append("events \(lastID + 1)–\(highest) are missing from the end of the trail")
         }

@@ -1,18 +1,23 @@
 import Foundation
 import GRDB
+import Logging
 
-/// The SQLite database: one file in WAL mode, one writer, concurrent readers, named migrations.
+/// The library's database: one SQLite file (the embedded default), or a PostgreSQL server shared by a cluster's nodes
+/// (`--database postgresql://…`). Stores run the same statements on both through `read` and `write`.
 public struct LibraryDatabase: Sendable {
-    /// The GRDB database: a WAL pool on a file (its single writer serialises every change), or a queue in memory for
-    /// tests.
-    public let writer: any DatabaseWriter
+    private enum Storage: Sendable {
+        case sqlite(any DatabaseWriter)
+        case postgresql(PostgresEngine)
+    }
+
+    private let storage: Storage
     /// Every committed change in order, for the state derived from the database (search, graph, caches).
     public let feed: ChangeFeed
     /// The time every change is recorded at.
     public let clock: LibraryClock
 
-    /// Opens (creating and migrating) the database at `path`: GranaryStore's tables, then those of `schemas`, each
-    /// target's after the targets it depends on.
+    /// Opens (creating and migrating) the SQLite database at `path`: GranaryStore's tables, then those of `schemas`,
+    /// each target's after the targets it depends on.
     public init(path: String, schemas: [TableSchema], clock: LibraryClock = .system) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
@@ -31,28 +36,68 @@ public struct LibraryDatabase: Sendable {
 
     /// Migrates and serves `writer`: `DatabaseQueue()` gives a library in memory (foreign keys on, as GRDB sets them).
     public init(_ writer: any DatabaseWriter, schemas: [TableSchema], clock: LibraryClock = .system) throws {
-        self.writer = writer
+        self.storage = .sqlite(writer)
         self.clock = clock
         try Self.migrator(schemas).migrate(writer)
         self.feed = try ChangeFeed(writer)
     }
 
+    /// Connects to the PostgreSQL database at `location` and migrates it (one node at a time).
+    public init(postgresql location: PostgresLocation, schemas: [TableSchema], clock: LibraryClock = .system, logger: Logger) async throws {
+        let engine = try await PostgresEngine(location: location, logger: logger)
+        try await PostgresMigrator(schemas: schemas).migrate(engine)
+        self.storage = .postgresql(engine)
+        self.clock = clock
+        self.feed = try await ChangeFeed(engine)
+    }
+
     /// The engine the statements run on.
-    public var engine: DatabaseEngine { .sqlite }
+    public var engine: DatabaseEngine {
+        switch self.storage {
+        case .sqlite: .sqlite
+        case .postgresql: .postgresql
+        }
+    }
+
+    /// The SQLite database, when the library is on SQLite: for what only SQLite has (file backup, the integrity
+    /// check, the bench's bulk loaders, transaction observers in tests).
+    public var sqlite: (any DatabaseWriter)? {
+        if case .sqlite(let writer) = self.storage { return writer }
+        return nil
+    }
+
+    /// The PostgreSQL engine, when the library is on PostgreSQL.
+    public var postgresql: PostgresEngine? {
+        if case .postgresql(let engine) = self.storage { return engine }
+        return nil
+    }
 
     /// Runs `body` in a read transaction: it sees one consistent state of the library, whatever commits meanwhile.
     public func read<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        try await self.writer.read { db in try body(SQLiteConnection(db)) }
+        switch self.storage {
+        case .sqlite(let writer): try await writer.read { db in try body(SQLiteConnection(db)) }
+        case .postgresql(let engine): try await engine.read(body)
+        }
     }
 
-    /// Runs `body` in a write transaction: all of it commits or none of it. Writes run one at a time.
+    /// Runs `body` in a write transaction: all of it commits or none of it. Writes run one at a time, across every
+    /// node on PostgreSQL; the change feed has seen the commit when this returns.
     public func write<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        try await self.writer.write { db in try body(SQLiteConnection(db)) }
+        switch self.storage {
+        case .sqlite(let writer):
+            return try await writer.write { db in try body(SQLiteConnection(db)) }
+        case .postgresql(let engine):
+            let result = try await engine.write(body)
+            try await self.feed.poll()
+            return result
+        }
     }
 
-    /// Problems `PRAGMA integrity_check` finds; empty when the file is sound.
+    /// Problems `PRAGMA integrity_check` finds in a SQLite file; empty when it is sound (and on PostgreSQL, whose
+    /// pages the server checks itself).
     public func integrityProblems() async throws -> [String] {
-        let rows = try await self.writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        guard let writer = self.sqlite else { return [] }
+        let rows = try await writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
         return rows == ["ok"] ? [] : rows
     }
 

@@ -252,3 +252,15 @@ public final class SQLiteConnection: SQLConnection {
         }
     }
 }
+
+extension SQLFailure {
+    /// What kind of database failure `error` is, on either engine; nil when it is not the database's.
+    public static func kind(of error: any Error) -> Kind? {
+        switch error {
+        case let failure as SQLFailure: failure.kind
+        case let error as DatabaseError where error.resultCode == .SQLITE_FULL: .full
+        case let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT: .constraint
+        default: nil
+        }
+    }
+}

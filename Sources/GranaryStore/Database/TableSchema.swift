@@ -21,14 +21,34 @@ public struct TableSchema: Sendable {
         }
     }
 
+    /// One named step of a target's schema on PostgreSQL: statements run in the migrating transaction.
+    ///
+    /// PostgreSQL libraries began in December 2026 with each target's tables as SQLite's history had made them; a
+    /// later change to a target's tables adds a step to both lists.
+    public struct PostgresMigration: Sendable {
+        /// Recorded as `<target> <name>` once applied.
+        public let name: String
+        /// The DDL.
+        public let sql: String
+
+        /// A migration.
+        public init(_ name: String, sql: String) {
+            self.name = name
+            self.sql = sql
+        }
+    }
+
     /// The owning target, lower case without the `Granary` prefix (`assessment`).
     public let target: String
-    /// Its migrations, oldest first.
+    /// Its migrations on SQLite, oldest first.
     public let migrations: [Migration]
+    /// Its migrations on PostgreSQL, oldest first.
+    public let postgresql: [PostgresMigration]
 
     /// A target's schema.
-    public init(target: String, migrations: [Migration]) {
+    public init(target: String, migrations: [Migration], postgresql: [PostgresMigration]) {
         self.target = target
         self.migrations = migrations
+        self.postgresql = postgresql
     }
 }

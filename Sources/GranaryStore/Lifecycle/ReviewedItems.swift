@@ -274,7 +274,7 @@ public struct ReviewedItems: Sendable {
 
     /// True for an item `viewer` may see; bind `visibleArguments(viewer)` at `?first` and `?first+1`.
     public static func visibleSQL(_ alias: String, first: Int = 1) -> String {
-        "(?\(first) OR \(alias).createdBy = ?\(first + 1) OR \(Self.liveSQL(alias)))"
+        "(?\(first) = 1 OR \(alias).createdBy = ?\(first + 1) OR \(Self.liveSQL(alias)))"
     }
 
     /// The arguments of `visibleSQL`: whether the viewer sees every version, and their id.
@@ -285,13 +285,13 @@ public struct ReviewedItems: Sendable {
     /// The version `viewer` is shown of the item aliased `alias` (with `visibleArguments` bound at ?1 and ?2): the
     /// current one to those who see everything, the published one to everyone else.
     public static func viewerVersionSQL(_ alias: String) -> String {
-        "(CASE WHEN ?1 OR \(alias).createdBy = ?2 THEN \(alias).currentVersion ELSE \(alias).publishedVersion END)"
+        "(CASE WHEN ?1 = 1 OR \(alias).createdBy = ?2 THEN \(alias).currentVersion ELSE \(alias).publishedVersion END)"
     }
 
     /// The status `viewer` is shown (bound as `viewerVersionSQL`): the real one to those who see everything;
     /// everyone else only sees published versions, as approved, whatever a newer version is going through.
     public static func viewerStatusSQL(_ alias: String) -> String {
-        "(CASE WHEN ?1 OR \(alias).createdBy = ?2 THEN \(alias).status ELSE 'approved' END)"
+        "(CASE WHEN ?1 = 1 OR \(alias).createdBy = ?2 THEN \(alias).status ELSE 'approved' END)"
     }
 
     /// The version that stands for the item aliased `alias` in what is derived for everyone (search, analytics):

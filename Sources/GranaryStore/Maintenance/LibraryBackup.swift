@@ -34,12 +34,16 @@ public enum LibraryBackup {
         case notEmpty(String)
         case notABackup(String)
         case damaged([String])
+        /// The library is on PostgreSQL, which has its own backup tools.
+        case notSQLite
 
         public var description: String {
             switch self {
             case .notEmpty(let path): "\(path) is not empty; choose an empty folder (restore: or pass --force to replace the library there)"
             case .notABackup(let path): "\(path) holds no finished backup (manifest.json is missing or unreadable)"
             case .damaged(let problems): "the backup is damaged:\n  " + problems.joined(separator: "\n  ")
+            case .notSQLite:
+                "backup copies a SQLite library; back up PostgreSQL with its own tools (pg_basebackup, a streaming standby) and the object store with its replication, or copy the cluster into a folder with granary copy"
             }
         }
     }
@@ -51,11 +55,12 @@ public enum LibraryBackup {
     /// Copies `library` into the empty or new folder `destination`; `progress(done, total)` follows the blobs.
     @discardableResult
     public static func backup(_ library: Library, to destination: String, progress: (Int, Int) -> Void = { _, _ in }) async throws -> Manifest {
+        guard let writer = library.database.sqlite else { throw Failure.notSQLite }
         try Self.requireEmpty(destination)
         try FileManager.default.createDirectory(atPath: destination + "/blobs", withIntermediateDirectories: true)
         let databasePath = destination + "/granary.sqlite"
         let copy = try DatabaseQueue(path: databasePath)
-        try library.database.writer.backup(to: copy)
+        try writer.backup(to: copy)
         let (blobs, resources, events) = try copy.inDatabase { grdb in
             let db = SQLiteConnection(grdb)
             return (

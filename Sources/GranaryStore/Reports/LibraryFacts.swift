@@ -24,7 +24,7 @@ public enum LibraryFacts {
         try db.fetchAll(
             sql: """
                 SELECT major, course, kind, original, createdYear < ?1 AS atStart, createdYear <= ?1 AS atEnd, SUM(count) AS n
-                FROM liveResourceCounts GROUP BY 1, 2, 3, 4, 5, 6 HAVING n > 0
+                FROM liveResourceCounts GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(count) > 0
                 """,
             arguments: [year]
         ).map { row in
@@ -49,7 +49,7 @@ public enum LibraryFacts {
         let key = { (row: String) in
             """
             COALESCE(\(row).publishedMajor, ''), COALESCE(\(row).publishedCourse, ''), COALESCE(\(row).publishedKind, ''),
-            COALESCE(\(row).publishedOriginal, 0), \(ChinaDate.yearSQL("\(row).createdAt"))
+            COALESCE(\(row).publishedOriginal, 0), \(DatabaseEngine.sqlite.chinaYear("\(row).createdAt"))
             """
         }
         let keyMatches = { (row: String) in "(major, course, kind, original, createdYear) = (\(key(row)))" }
@@ -105,7 +105,7 @@ public enum LibraryFacts {
         // and only the kept ones joined to their titles: sorting every text and image resource first took a second.
         if let kinds, kinds.isEmpty { return [] }
         var arguments: [any DatabaseValueConvertible] = []
-        let firsts = (kinds.map { $0.map(\.rawValue).sorted().map(Optional.some) } ?? [nil]).map { kind in
+        let firsts = (kinds.map { $0.map(\.rawValue).sorted().map(Optional.some) } ?? [nil]).enumerated().map { index, kind in
             var conditions = [ReviewedItems.liveSQL("r")]
             if let kind {
                 conditions.append("r.publishedKind = ?")
@@ -117,7 +117,7 @@ public enum LibraryFacts {
             }
             arguments.append(limit)
             return
-                "SELECT * FROM (SELECT id, createdAt FROM resources r WHERE \(conditions.joined(separator: " AND ")) ORDER BY createdAt, id LIMIT ?)"
+                "SELECT * FROM (SELECT id, createdAt FROM resources r WHERE \(conditions.joined(separator: " AND ")) ORDER BY createdAt, id LIMIT ?) AS kind\(index)"
         }
         return try db.fetchAll(
             sql: """
@@ -225,7 +225,7 @@ public enum LibraryFacts {
             sql: """
                 SELECT p.point, COUNT(DISTINCT p.resource) FROM resourceVersionPoints p
                 JOIN resources r ON r.id = p.resource AND r.publishedVersion = p.version
-                WHERE \(ReviewedItems.liveSQL("r")) AND p.point IN (SELECT value FROM json_each(?)) GROUP BY p.point
+                WHERE \(ReviewedItems.liveSQL("r")) AND p.point IN (SELECT value FROM \(db.engine.jsonArrayElements())) GROUP BY p.point
                 """,
             arguments: [String(decoding: try JSONEncoder().encode(points.sorted()), as: UTF8.self)]
         ) {
@@ -241,7 +241,7 @@ public enum LibraryFacts {
         for row in try db.fetchAll(
             sql: """
                 SELECT qp.point, COUNT(*) FROM questionPoints qp JOIN questions q ON q.id = qp.question
-                WHERE \(ReviewedItems.liveSQL("q")) AND qp.point IN (SELECT value FROM json_each(?)) GROUP BY qp.point
+                WHERE \(ReviewedItems.liveSQL("q")) AND qp.point IN (SELECT value FROM \(db.engine.jsonArrayElements())) GROUP BY qp.point
                 """,
             arguments: [String(decoding: try JSONEncoder().encode(points.sorted()), as: UTF8.self)]
         ) {

@@ -134,7 +134,7 @@ extension ResourceStore {
     /// The standing facts of each resource, of every resource when `ids` is nil; one row each, read with a cursor.
     public static func standingFacts(_ db: any SQLConnection, ids: Set<String>? = nil, _ body: (StandingFacts) throws -> Void) throws {
         var sql = """
-            SELECT r.id, v.course, v.kind, r.createdBy, \(ChinaDate.dayNumberSQL("r.createdAt")) FROM resources r
+            SELECT r.id, v.course, v.kind, r.createdBy, \(db.engine.chinaDayNumber("r.createdAt")) FROM resources r
             JOIN resourceVersions v ON v.resource = r.id AND v.version = \(ReviewedItems.standingVersionSQL("r"))
             """
         var arguments = StatementArguments()
@@ -156,7 +156,7 @@ extension ResourceStore {
         resources: Set<String>? = nil,
         _ body: (_ resource: String, _ user: String, _ stars: Int, _ day: Int) throws -> Void
     ) throws {
-        var sql = "SELECT resource, user, stars, \(ChinaDate.dayNumberSQL("ratedAt")) FROM ratings"
+        var sql = "SELECT resource, user, stars, \(db.engine.chinaDayNumber("ratedAt")) FROM ratings"
         var arguments = StatementArguments()
         if let resources {
             guard !resources.isEmpty else { return }

@@ -101,7 +101,7 @@ extension ResourceStore {
                 LEFT JOIN blobTexts t ON t.sha256 = v.sha256
                 LEFT JOIN ratings ON ratings.resource = r.id
                 WHERE r.status <> 'retired' AND \(condition)
-                GROUP BY r.id ORDER BY r.id LIMIT ?
+                GROUP BY r.id, v.resource, v.version, t.sha256 ORDER BY r.id LIMIT ?
                 """,
             arguments: arguments + [limit]
         ).map { DocumentRow(id: $0["id"], row: $0) }

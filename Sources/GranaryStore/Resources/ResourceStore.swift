@@ -188,10 +188,10 @@ public struct ResourceStore: Sendable {
     private func keepText(_ text: String, of blob: StoredBlob, mime: String) async throws {
         try await self.database.write { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO blobs (sha256, size, mime, createdAt) VALUES (?, ?, ?, ?)",
+                sql: "INSERT INTO blobs (sha256, size, mime, createdAt) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 arguments: [blob.sha256, blob.size, mime, self.database.clock.now()]
             )
-            try db.execute(sql: "INSERT OR IGNORE INTO blobTexts (sha256, text) VALUES (?, ?)", arguments: [blob.sha256, text])
+            try db.execute(sql: "INSERT INTO blobTexts (sha256, text) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [blob.sha256, text])
         }
     }
 
@@ -209,7 +209,7 @@ public struct ResourceStore: Sendable {
             }
             if let text, !text.isEmpty {
                 try await self.database.write { db in
-                    try db.execute(sql: "INSERT OR IGNORE INTO blobTexts (sha256, text) VALUES (?, ?)", arguments: [blob.sha256, text])
+                    try db.execute(sql: "INSERT INTO blobTexts (sha256, text) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [blob.sha256, text])
                 }
                 found += 1
             }
@@ -299,7 +299,10 @@ public struct ResourceStore: Sendable {
             }
             let rating = Rating(resource: id.lowercased(), user: user.username, stars: stars, comment: comment, ratedAt: self.database.clock.now())
             try db.execute(
-                sql: "INSERT OR REPLACE INTO ratings (resource, user, stars, comment, ratedAt) VALUES (?, ?, ?, ?, ?)",
+                sql: """
+                    INSERT INTO ratings (resource, user, stars, comment, ratedAt) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (resource, user) DO UPDATE SET stars = excluded.stars, comment = excluded.comment, ratedAt = excluded.ratedAt
+                    """,
                 arguments: [rating.resource, user.id, stars, comment, rating.ratedAt]
             )
             try EventLog.record(
@@ -593,7 +596,7 @@ public struct ResourceStore: Sendable {
         at now: Date
     ) throws {
         try db.execute(
-            sql: "INSERT OR IGNORE INTO blobs (sha256, size, mime, createdAt) VALUES (?, ?, ?, ?)",
+            sql: "INSERT INTO blobs (sha256, size, mime, createdAt) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             arguments: [blob.sha256, blob.size, mime, now]
         )
         let canonicalName = CanonicalName.make(

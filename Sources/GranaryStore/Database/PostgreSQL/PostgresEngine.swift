@@ -1,0 +1,229 @@
+import Foundation
+import GRDB
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+/// A library's PostgreSQL database: a pool of connections to the primary, and transactions over it.
+///
+/// Writes are serialised across every node by a transaction-scoped advisory lock, as SQLite serialises them in one
+/// process: the stores' read-then-write checks stay correct, and events get their sequence numbers in commit order,
+/// which the change feed needs. Reads run in `REPEATABLE READ` snapshots, as SQLite's WAL readers do.
+///
+/// When the primary goes away and an operator promotes a standby, the first failed transaction makes the engine
+/// look for the server among `--database`'s hosts that takes writes and move its pool there; requests meanwhile fail
+/// with `storage_unavailable` (503) and succeed again once it has moved, without a restart.
+public final class PostgresEngine: Sendable {
+    /// Where the database is.
+    public let location: PostgresLocation
+    private let logger: Logger
+    private let threads: NIOThreadPool
+    private let current: Mutex<Pool?>
+    private let moving = Mutex<Task<Void, Never>?>(nil)
+
+    /// The advisory lock every write transaction takes ("GRNY").
+    static let writeLock: Int64 = 0x4752_4E59
+
+    private struct Pool: Sendable {
+        let endpoint: PostgresLocation.Endpoint
+        let client: PostgresClient
+        let running: Task<Void, Never>
+    }
+
+    /// Connects to the server among `location`'s that takes writes.
+    public init(location: PostgresLocation, logger: Logger) async throws {
+        self.location = location
+        self.logger = logger
+        self.threads = NIOThreadPool(numberOfThreads: 8)
+        self.threads.start()
+        self.current = Mutex(nil)
+        try await self.moveToPrimary()
+    }
+
+    deinit {
+        self.current.withLock { $0?.running.cancel() }
+        self.threads.shutdownGracefully { _ in }
+    }
+
+    /// The server statements go to now.
+    public var primary: PostgresLocation.Endpoint? {
+        self.current.withLock { $0?.endpoint }
+    }
+
+    /// Runs `body` in a read-only snapshot.
+    func read<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await self.transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", lock: false, body)
+    }
+
+    /// Runs `body` in a write transaction, after every other node's write has committed or rolled back.
+    func write<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await self.transaction(begin: "BEGIN", lock: true, body)
+    }
+
+    /// Runs `body` outside a transaction (a migration takes its own locks).
+    func session<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        let client = try self.client()
+        do {
+            return try await client.withConnection { connection in
+                try await self.blocking(body) { body in try body(PostgresSQLConnection(connection)) }
+            }
+        } catch let error as PSQLError {
+            throw SQLFailure(error)
+        }
+    }
+
+    private func transaction<T: Sendable>(
+        begin: String,
+        lock: Bool,
+        _ body: @Sendable (any SQLConnection) throws -> T
+    ) async throws -> T {
+        let client = try self.client()
+        do {
+            return try await client.withConnection { connection in
+                try await self.blocking(body) { body in
+                    let sql = PostgresSQLConnection(connection)
+                    try sql.execute(sql: begin)
+                    do {
+                        if lock { try sql.execute(sql: "SELECT pg_advisory_xact_lock(?)", arguments: [Self.writeLock]) }
+                        let result = try body(sql)
+                        try sql.execute(sql: "COMMIT")
+                        return result
+                    } catch {
+                        try? sql.execute(sql: "ROLLBACK")
+                        throw error
+                    }
+                }
+            }
+        } catch let failure as SQLFailure where failure.kind == .unavailable {
+            self.findPrimaryInBackground()
+            throw failure
+        } catch let error as PSQLError {
+            self.findPrimaryInBackground()
+            throw SQLFailure(error)
+        }
+    }
+
+    /// Runs `work` with `body` on the engine's threads, where statements may wait for their answers.
+    ///
+    /// `body` does not escape: the pool's thread holds only a box, emptied before the caller resumes.
+    private func blocking<T: Sendable>(
+        _ body: @Sendable (any SQLConnection) throws -> T,
+        _ work: @escaping @Sendable (@Sendable (any SQLConnection) throws -> T) throws -> T
+    ) async throws -> T {
+        try await withoutActuallyEscaping(body) { body in
+            let box = BodyBox(body)
+            return try await self.threads.runIfActive {
+                defer { box.body = nil }
+                return try work(box.body!)
+            }
+        }
+    }
+
+    private func client() throws -> PostgresClient {
+        guard let pool = self.current.withLock({ $0 }) else {
+            self.findPrimaryInBackground()
+            throw SQLFailure(kind: .unavailable, message: "no PostgreSQL server among \(self.location) takes writes")
+        }
+        return pool.client
+    }
+
+    // MARK: Finding the primary
+
+    /// Looks for the primary once at a time; requests fail fast meanwhile.
+    private func findPrimaryInBackground() {
+        self.moving.withLock { moving in
+            guard moving == nil else { return }
+            moving = Task {
+                do {
+                    try await self.moveToPrimary()
+                } catch {
+                    self.logger.warning("no PostgreSQL server takes writes yet: \(error)")
+                }
+                self.moving.withLock { $0 = nil }
+            }
+        }
+    }
+
+    /// Asks each server whether it takes writes and moves the pool to the first that does.
+    private func moveToPrimary() async throws {
+        var reasons: [String] = []
+        for endpoint in self.location.endpoints {
+            do {
+                guard try await self.takesWrites(endpoint) else {
+                    reasons.append("\(endpoint) is a standby")
+                    continue
+                }
+            } catch let error as PSQLError {
+                // The driver's own description hides the server's words; a refused log-in is worth saying.
+                reasons.append("\(endpoint): \(error.serverInfo?[.message] ?? String(reflecting: error.code))")
+                continue
+            } catch {
+                reasons.append("\(endpoint): \(error)")
+                continue
+            }
+            let previous = self.current.withLock { $0 }
+            if previous?.endpoint == endpoint { return }
+            // The pool warns when it is asked for a connection a moment before its run() has begun, as it is here.
+            var quieter = self.logger
+            quieter.logLevel = max(self.logger.logLevel, .error)
+            let client = PostgresClient(configuration: self.configuration(endpoint), backgroundLogger: quieter)
+            let running = Task { await client.run() }
+            self.current.withLock { $0 = Pool(endpoint: endpoint, client: client, running: running) }
+            previous?.running.cancel()
+            if previous != nil { self.logger.notice("PostgreSQL primary is now \(endpoint)") }
+            return
+        }
+        throw SQLFailure(kind: .unavailable, message: reasons.joined(separator: "; "))
+    }
+
+    private func takesWrites(_ endpoint: PostgresLocation.Endpoint) async throws -> Bool {
+        let connection = try await PostgresConnection.connect(
+            configuration: self.configuration(endpoint).connection,
+            id: 0,
+            logger: self.logger
+        )
+        defer { Task { try? await connection.close() } }
+        let rows = try await connection.query("SELECT pg_is_in_recovery()", logger: self.logger)
+        for try await (recovering) in rows.decode(Bool.self) { return !recovering }
+        return false
+    }
+
+    private func configuration(_ endpoint: PostgresLocation.Endpoint) -> PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(
+            host: endpoint.host,
+            port: endpoint.port,
+            username: self.location.username,
+            password: self.location.password,
+            database: self.location.database,
+            tls: .disable
+        )
+        configuration.options.connectTimeout = .seconds(3)
+        configuration.options.maximumConnections = 16
+        return configuration
+    }
+}
+
+extension PostgresClient.Configuration {
+    /// The same server and role for a single connection.
+    fileprivate var connection: PostgresConnection.Configuration {
+        PostgresConnection.Configuration(
+            host: self.host ?? "127.0.0.1",
+            port: self.port ?? 5432,
+            username: self.username,
+            password: self.password,
+            database: self.database,
+            tls: .disable
+        )
+    }
+}
+
+/// Holds a transaction's body while a pool thread runs it.
+private final class BodyBox<T>: @unchecked Sendable {
+    var body: (@Sendable (any SQLConnection) throws -> T)?
+
+    init(_ body: @escaping @Sendable (any SQLConnection) throws -> T) {
+        self.body = body
+    }
+}

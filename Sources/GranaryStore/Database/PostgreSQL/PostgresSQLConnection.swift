@@ -1,0 +1,284 @@
+import Foundation
+import GRDB
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// A PostgreSQL connection leased for one transaction, as an `SQLConnection`.
+///
+/// The stores' transactions are synchronous closures (as GRDB's are), so each statement waits for its answer on the
+/// engine's own thread pool, never on an event loop or a task's thread. `?` and `?N` placeholders become `$N`.
+final class PostgresSQLConnection: SQLConnection {
+    private let connection: PostgresConnection
+    private var savepoints = 0
+
+    init(_ connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    var engine: DatabaseEngine { .postgresql }
+
+    func execute(sql: String, arguments: StatementArguments) throws {
+        if arguments.isEmpty {
+            // Several statements (DDL) go one at a time: a prepared statement holds one.
+            for statement in Self.statements(sql) { _ = try self.query(statement, arguments) }
+        } else {
+            _ = try self.query(sql, arguments)
+        }
+    }
+
+    func fetchCursor(sql: String, arguments: StatementArguments) throws -> SQLRowCursor {
+        let rows = try self.query(sql, arguments).rows
+        guard let first = rows.first else { return SQLRowCursor { nil } }
+        let columns = SQLColumns(first.map(\.columnName))
+        var index = 0
+        return SQLRowCursor {
+            guard index < rows.count else { return nil }
+            defer { index += 1 }
+            return SQLRow(columns: columns, values: try rows[index].map(Self.value(of:)))
+        }
+    }
+
+    func tableExists(_ name: String) throws -> Bool {
+        try self.fetchOne(Int.self, sql: "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = lower(?)", arguments: [name])
+            != nil
+    }
+
+    func inSavepoint(_ body: () throws -> Void) throws {
+        self.savepoints += 1
+        let name = "granary_\(self.savepoints)"
+        defer { self.savepoints -= 1 }
+        try self.execute(sql: "SAVEPOINT \(name)")
+        do {
+            try body()
+        } catch {
+            try self.execute(sql: "ROLLBACK TO SAVEPOINT \(name)")
+            throw error
+        }
+        try self.execute(sql: "RELEASE SAVEPOINT \(name)")
+    }
+
+    private func query(_ sql: String, _ arguments: StatementArguments) throws -> PostgresQueryResult {
+        let binds = Self.values(of: arguments).map(Self.data(for:))
+        let translated = Self.placeholders(sql)
+        do {
+            return try self.connection.query(translated, binds).wait()
+        } catch let error as PSQLError {
+            throw SQLFailure(error, statement: translated)
+        } catch let error as PostgresError {
+            throw SQLFailure(error, statement: translated)
+        }
+    }
+
+    // MARK: Values
+
+    /// The positional values of `arguments`. GRDB keeps them private (it binds them to SQLite statements itself);
+    /// reading them by reflection keeps one argument type for both engines. Named arguments are not used here.
+    static func values(of arguments: StatementArguments) -> [DatabaseValue] {
+        var positional: [DatabaseValue] = []
+        for child in Mirror(reflecting: arguments).children {
+            switch (child.label, child.value) {
+            case ("values", let values as [DatabaseValue]): positional = values
+            case ("namedValues", let named as [String: DatabaseValue]): precondition(named.isEmpty, "named SQL arguments are not supported")
+            default: continue
+            }
+        }
+        return positional
+    }
+
+    private static func data(for value: DatabaseValue) -> PostgresData {
+        switch value.storage {
+        case .null: .null
+        case .int64(let number): PostgresData(int64: number)
+        case .double(let number): PostgresData(double: number)
+        case .string(let text): PostgresData(string: text)
+        case .blob(let bytes): PostgresData(bytes: bytes)
+        }
+    }
+
+    /// A result cell as the value SQLite would have returned: integers and booleans as integers, numerics as
+    /// integers when whole, text as text.
+    static func value(of cell: PostgresCell) throws -> DatabaseValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .bool:
+            return (try cell.decode(Bool.self) ? 1 : 0).databaseValue
+        case .int2, .int4, .int8, .oid:
+            return try cell.decode(Int64.self).databaseValue
+        case .float4, .float8:
+            return try cell.decode(Double.self).databaseValue
+        case .numeric:
+            let number = NSDecimalNumber(decimal: try cell.decode(Decimal.self)).doubleValue
+            if let whole = Int64(exactly: number) { return whole.databaseValue }
+            return number.databaseValue
+        case .bytea:
+            return Data(cell.bytes!.readableBytesView).databaseValue
+        default:
+            return try cell.decode(String.self).databaseValue
+        }
+    }
+
+    // MARK: Statements and placeholders
+
+    /// `sql` cut at each `;` outside string literals, quoted names, comments and `$$` bodies.
+    static func statements(_ sql: String) -> [String] {
+        var statements: [String] = []
+        var current = ""
+        var quote: Character?
+        var comment = false
+        var dollar = false
+        var previous: Character = " "
+        for character in sql {
+            current.append(character)
+            if comment {
+                if character == "\n" { comment = false }
+            } else if dollar {
+                if character == "$" && previous == "$" { dollar = false }
+            } else if let open = quote {
+                if character == open { quote = nil }
+            } else if character == "'" || character == "\"" {
+                quote = character
+            } else if character == "-" && previous == "-" {
+                comment = true
+            } else if character == "$" && previous == "$" {
+                dollar = true
+                previous = " "
+                continue
+            } else if character == ";" {
+                current.removeLast()
+                if !current.allSatisfy(\.isWhitespace) { statements.append(current) }
+                current = ""
+            }
+            previous = character
+        }
+        if !current.allSatisfy(\.isWhitespace) { statements.append(current) }
+        return statements
+    }
+
+    private static let translations = Mutex<[String: String]>([:])
+
+    /// `sql` with `?` and `?N` placeholders as PostgreSQL's `$N` and the column name `user` quoted, leaving string
+    /// literals, quoted names and comments alone.
+    static func placeholders(_ sql: String) -> String {
+        if let known = Self.translations.withLock({ $0[sql] }) { return known }
+        var result = ""
+        result.reserveCapacity(sql.utf8.count + 16)
+        var next = 0
+        var quote: Character?
+        var comment = false
+        var characters = sql.makeIterator()
+        var pending: Character? = characters.next()
+        while let character = pending {
+            pending = characters.next()
+            if comment {
+                result.append(character)
+                if character == "\n" { comment = false }
+            } else if let open = quote {
+                result.append(character)
+                if character == open { quote = nil }
+            } else if character == "'" || character == "\"" {
+                quote = character
+                result.append(character)
+            } else if character == "-" && pending == "-" {
+                comment = true
+                result.append(character)
+            } else if character.isLetter || character == "_" {
+                // A name: `user` is a column on both engines, but a reserved word to PostgreSQL unless quoted.
+                var word = String(character)
+                while let letter = pending, letter.isLetter || letter.isNumber || letter == "_" || letter == "$" {
+                    word.append(letter)
+                    pending = characters.next()
+                }
+                result += word.lowercased() == "user" ? "\"user\"" : word
+            } else if character == "?" {
+                var digits = ""
+                while let digit = pending, digit.isASCII, digit.isNumber {
+                    digits.append(digit)
+                    pending = characters.next()
+                }
+                if digits.isEmpty {
+                    next += 1
+                    result += "$\(next)"
+                } else {
+                    result += "$" + digits
+                }
+            } else {
+                result.append(character)
+            }
+        }
+        Self.translations.withLock { $0[sql] = result }
+        return result
+    }
+}
+
+/// A statement PostgreSQL refused or could not run, by the class of its SQLSTATE.
+public struct SQLFailure: Error, CustomStringConvertible {
+    /// What went wrong, as far as the service answers differently.
+    public enum Kind: Sendable {
+        /// A constraint (unique, foreign key, check, not null): 23xxx.
+        case constraint
+        /// The disk is full: 53100.
+        case full
+        /// The server went away, is starting or stopping, or takes no writes (a standby): the request may succeed
+        /// once the library finds the primary again.
+        case unavailable
+        /// Anything else (a bug, usually).
+        case other
+    }
+
+    /// Its kind.
+    public let kind: Kind
+    /// The SQLSTATE, when the server sent one.
+    public let sqlState: String?
+    /// The server's or the driver's words, for the log.
+    public let message: String
+
+    init(_ error: PSQLError, statement: String? = nil) {
+        let state = error.serverInfo?[.sqlState]
+        self.sqlState = state
+        self.message = (error.serverInfo?[.message] ?? String(reflecting: error)) + (statement.map { " in: \($0.prefix(400))" } ?? "")
+        switch (error.code, state) {
+        case (.server, let state?) where state.hasPrefix("23"): self.kind = .constraint
+        case (.server, "53100"): self.kind = .full
+        // read_only_sql_transaction, admin_shutdown, crash_shutdown, cannot_connect_now, connection exceptions
+        case (.server, let state?) where state == "25006" || state.hasPrefix("57P") || state.hasPrefix("08"): self.kind = .unavailable
+        case (.server, _): self.kind = .other
+        default: self.kind = .unavailable
+        }
+    }
+
+    /// The future-based API's errors (the one statements use, as they wait on a thread of their own).
+    init(_ error: PostgresError, statement: String? = nil) {
+        switch error {
+        case .server(let server):
+            let state = server.fields[.sqlState]
+            self.sqlState = state
+            self.message = (server.fields[.message] ?? server.description) + (statement.map { " in: \($0.prefix(400))" } ?? "")
+            self.kind =
+                switch state {
+                case let state? where state.hasPrefix("23"): .constraint
+                case "53100": .full
+                case let state? where state == "25006" || state.hasPrefix("57P") || state.hasPrefix("08"): .unavailable
+                default: .other
+                }
+        case .protocol(let message):
+            self.sqlState = nil
+            self.message = message
+            self.kind = .unavailable
+        case .connectionClosed:
+            self.sqlState = nil
+            self.message = "connection closed"
+            self.kind = .unavailable
+        }
+    }
+
+    init(kind: Kind, message: String) {
+        self.kind = kind
+        self.sqlState = nil
+        self.message = message
+    }
+
+    public var description: String {
+        "PostgreSQL \(self.sqlState ?? "-"): \(self.message)"
+    }
+}

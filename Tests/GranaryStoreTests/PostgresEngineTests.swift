@@ -1,0 +1,142 @@
+import Foundation
+import GRDB
+import GranaryModel
+import GranaryTestSupport
+import Testing
+
+@testable import GranaryStore
+
+/// The PostgreSQL engine: the URL, the SQL it rewrites, the values it converts, and a real server.
+@Suite struct PostgresEngineTests {
+    @Test func aURLNamesTheRoleTheHostsAndTheDatabase() throws {
+        let one = try PostgresLocation("postgresql://granary:s%40cret@db.example:6432/library")
+        #expect(one.username == "granary")
+        #expect(one.password == "s@cret")
+        #expect(one.endpoints == [.init(host: "db.example", port: 6432)])
+        #expect(one.database == "library")
+        #expect(one.description == "postgresql://granary@db.example:6432/library")
+        let two = try PostgresLocation("postgres://granary@10.0.0.1,10.0.0.2:5433/library?target_session_attrs=read-write")
+        #expect(two.password == nil)
+        #expect(two.endpoints == [.init(host: "10.0.0.1", port: 5432), .init(host: "10.0.0.2", port: 5433)])
+        for bad in [
+            "mysql://a@b/c", "postgresql://b/c", "postgresql://a@b", "postgresql://a@b/", "postgresql://a@b:0/c", "postgresql://a@b:x/c",
+            "postgresql://a@,b/c",
+        ] {
+            #expect(throws: PostgresLocation.Problem.self, "\(bad)") { try PostgresLocation(bad) }
+        }
+        // A refused URL never repeats its password.
+        let message = try #require(
+            (#expect(throws: PostgresLocation.Problem.self) { try PostgresLocation("postgresql://a:hunter2@b") })?.message
+        )
+        #expect(!message.contains("hunter2"))
+    }
+
+    @Test func placeholdersBecomeNumberedAndTheUserColumnIsQuoted() {
+        let translate = PostgresSQLConnection.placeholders
+        #expect(translate("SELECT * FROM t WHERE a = ? AND b = ?") == "SELECT * FROM t WHERE a = $1 AND b = $2")
+        #expect(translate("WHERE (?1 IS NULL OR a = ?1) AND b = ?2") == "WHERE ($1 IS NULL OR a = $1) AND b = $2")
+        #expect(translate("SELECT '?', \"?\" -- ?\n, ?") == "SELECT '?', \"?\" -- ?\n, $1")
+        #expect(translate("INSERT INTO ratings (resource, user) VALUES (?, ?)") == "INSERT INTO ratings (resource, \"user\") VALUES ($1, $2)")
+        #expect(translate("SELECT u.user, users.id, userId FROM x u") == "SELECT u.\"user\", users.id, userId FROM x u")
+        #expect(translate("SELECT 'user'") == "SELECT 'user'")
+    }
+
+    @Test func scriptsAreCutIntoStatementsOutsideLiteralsAndFunctionBodies() {
+        let script = """
+            CREATE TABLE a (x TEXT DEFAULT ';');
+            CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'no; never';
+            END
+            $$;
+            -- a comment; with a semicolon
+            INSERT INTO a VALUES ('b');
+            """
+        let statements = PostgresSQLConnection.statements(script).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(statements.count == 3)
+        #expect(statements[0] == "CREATE TABLE a (x TEXT DEFAULT ';')")
+        #expect(statements[1].hasPrefix("CREATE FUNCTION f()") && statements[1].hasSuffix("$$"))
+        #expect(statements[2].hasSuffix("INSERT INTO a VALUES ('b')"))
+    }
+
+    @Test func argumentsAreReadInOrder() {
+        let values = PostgresSQLConnection.values(of: ["a", 2, nil, 1.5, Data([1, 2])])
+        #expect(values == ["a".databaseValue, 2.databaseValue, .null, 1.5.databaseValue, Data([1, 2]).databaseValue])
+    }
+
+    @Test func valuesComeBackAsSQLiteWouldReturnThem() async throws {
+        let database = try await TestDatabase.database(named: TestDatabase.name(forLibraryIn: "values-\(UUID().uuidString)"), schemas: [])
+        let row = try #require(
+            try await database.read { db in
+                try db.fetchOne(
+                    sql: """
+                        SELECT 1 = 1 AS yes, CAST(7 AS SMALLINT) AS small, SUM(x) AS total, AVG(x) AS mean, 'text' AS word,
+                               CAST(NULL AS TEXT) AS nothing, CAST('ab' AS BYTEA) AS bytes, 2.5::float8 AS real
+                        FROM (VALUES (1), (2)) AS v(x)
+                        """
+                )
+            }
+        )
+        #expect(row["yes"] as Bool == true)
+        #expect(row["small"] as Int == 7)
+        #expect(row["total"] as Int == 3)
+        #expect(row["mean"] as Double == 1.5)
+        #expect(row["word"] as String == "text")
+        #expect(row["nothing"] as String? == nil)
+        #expect(row["bytes"] as Data == Data("ab".utf8))
+        #expect(row["real"] as Double == 2.5)
+        // Dates go in and come out as SQLite's UTC text, so they compare alike on both engines.
+        let date = Date(timeIntervalSince1970: 1_764_720_000.123)
+        let back = try await database.read { db in try db.fetchOne(Date.self, sql: "SELECT ?", arguments: [date]) }
+        #expect(back.map { abs($0.timeIntervalSince(date)) < 0.001 } == true)
+    }
+
+    @Test func aRefusedStatementRollsBackTheWholeTransactionAndSaysWhatKindOfFailure() async throws {
+        let database = try await TestDatabase.database(named: TestDatabase.name(forLibraryIn: "refused-\(UUID().uuidString)"), schemas: [])
+        let failure = await #expect(throws: SQLFailure.self) {
+            try await database.write { db in
+                try db.execute(sql: "INSERT INTO institutions (name, role, createdAt) VALUES ('甲', 'host', '2026-12-03 00:00:00.000')")
+                try db.execute(sql: "INSERT INTO institutions (name, role, createdAt) VALUES ('甲', 'host', '2026-12-03 00:00:00.000')")
+            }
+        }
+        #expect(failure?.kind == .constraint)
+        #expect(failure?.sqlState == "23505")
+        #expect(try await database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM institutions") } == 0)
+        // A savepoint undoes only its own part.
+        try await database.write { db in
+            try db.execute(sql: "INSERT INTO institutions (name, role, createdAt) VALUES ('乙', 'host', '2026-12-03 00:00:00.000')")
+            #expect(throws: SQLFailure.self) {
+                try db.inSavepoint {
+                    try db.execute(sql: "INSERT INTO institutions (name, role, createdAt) VALUES ('丙', 'host', '2026-12-03 00:00:00.000')")
+                    try db.execute(sql: "INSERT INTO institutions (name, role, createdAt) VALUES ('乙', 'host', '2026-12-03 00:00:00.000')")
+                }
+            }
+        }
+        #expect(try await database.read { db in try db.fetchAll(String.self, sql: "SELECT name FROM institutions") } == ["乙"])
+    }
+
+    @Test func writesFromTwoNodesTakeTurnsAndEventsNumberInCommitOrder() async throws {
+        let name = TestDatabase.name(forLibraryIn: "turns-\(UUID().uuidString)")
+        let first = try await TestDatabase.database(named: name, schemas: [])
+        let second = try await TestDatabase.database(named: name, schemas: [])
+        // Each write reads the newest event and appends the next: with writes taking turns, none is lost or doubled.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (node, database) in [first, second].enumerated() {
+                group.addTask {
+                    for index in 0..<20 {
+                        try await database.write { db in
+                            try EventLog.record(db, actor: "node\(node)", action: "test.turn", itemType: "test", itemId: "\(index)", at: Date())
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let ids = try await first.read { db in try db.fetchAll(Int64.self, sql: "SELECT id FROM events ORDER BY id") }
+        #expect(ids.count == 40)
+        #expect(try await first.read { db in try EventLog.verifyChain(db) } == [])
+        // Each node's feed sees the other's writes once it polls.
+        #expect(try await first.feed.poll() == ids.last)
+        #expect(try await second.feed.poll() == ids.last)
+    }
+}
