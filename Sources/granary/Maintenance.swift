@@ -3,6 +3,7 @@ import Foundation
 import GranaryS3
 import GranarySchema
 import GranaryStore
+import Logging
 
 /// `granary backup DIR`: a consistent copy of the library while the service keeps serving.
 struct Backup: AsyncParsableCommand {
@@ -69,46 +70,79 @@ struct Restore: AsyncParsableCommand {
 /// `granary copy --to-blobs URL`: the library's blobs into another store, to move up to a cluster's or back.
 struct Copy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Copy every blob the library names into an S3 store (s3://…) or a folder, each hash checked.",
+        abstract: "Copy a library into a cluster: its blobs into an S3 store (or a folder), its database into PostgreSQL.",
         discussion: """
-            Safe beside a running service; blobs already there are skipped, so an interrupted copy is run again. Then \
-            serve with --blobs set to the target and run `granary verify` with it. The database moves with \
-            --to-database once the PostgreSQL engine exists (issue 17).
+            --to-blobs copies every blob the library names, each hash checked; blobs already there are skipped, so an \
+            interrupted copy is run again. --to-database copies every row of the library's SQLite database into an \
+            empty PostgreSQL database in one transaction (all or nothing), events with their ids and hashes. Both are \
+            safe beside a running service but copy what is there when they start: stop changes first, then serve with \
+            --database and --blobs set to the targets, and run `granary verify` with them.
             """
     )
 
     @OptionGroup var storage: StorageOptions
 
     @Option(help: ArgumentHelp("Where the blobs go: s3://BUCKET?endpoint=URL&region=R, or a folder path.", valueName: "url"))
-    var toBlobs: String
+    var toBlobs: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Where the database goes: an empty PostgreSQL database, postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE.",
+            valueName: "url"
+        )
+    )
+    var toDatabase: String?
+
+    func validate() throws {
+        guard self.toBlobs != nil || self.toDatabase != nil else {
+            throw ValidationError("say where to copy: --to-blobs, --to-database, or both")
+        }
+    }
 
     func run() async throws {
         let library = try await self.storage.open()
-        let target: any BlobBackend
-        if self.toBlobs.hasPrefix("s3:") {
+        if let toDatabase = self.toDatabase {
+            let location: PostgresLocation
             do {
-                target = try S3BlobBackend(location: self.toBlobs)
-            } catch let problem as S3Location.Problem {
-                throw ValidationError(problem.message)
+                location = try PostgresLocation(toDatabase)
+            } catch {
+                throw ValidationError(error.message)
             }
-        } else {
-            target = try FolderBlobBackend(root: self.toBlobs)
-        }
-        let started = ContinuousClock.now
-        let report = try await LibraryCopy.blobs(of: library, to: target) { done, total in
-            if done == total || done % 1000 == 0 {
-                FileHandle.standardError.write(Data("copied \(done)/\(total) blobs\n".utf8))
+            let target = try await LibraryDatabase(postgresql: location, schemas: .all, logger: Logger(label: "granary.copy"))
+            let started = ContinuousClock.now
+            let report = try await DatabaseCopy.copy(from: library.database, to: target) { table, rows in
+                FileHandle.standardError.write(Data("copied \(rows) rows of \(table)\n".utf8))
             }
+            let rows = report.tables.reduce(0) { $0 + $1.rows }
+            print("\(rows) rows in \(report.tables.count) tables copied into \(location) in \(ContinuousClock.now - started)")
         }
-        print(
-            "\(report.blobs) blobs in \(target.description): \(report.copied) copied "
-                + String(
-                    format: "(%.1f MB), %d there already, in %@",
-                    Double(report.bytesCopied) / 1e6,
-                    report.blobs - report.copied,
-                    "\(ContinuousClock.now - started)"
-                )
-        )
+        if let toBlobs = self.toBlobs {
+            let target: any BlobBackend
+            if toBlobs.hasPrefix("s3:") {
+                do {
+                    target = try S3BlobBackend(location: toBlobs)
+                } catch let problem as S3Location.Problem {
+                    throw ValidationError(problem.message)
+                }
+            } else {
+                target = try FolderBlobBackend(root: toBlobs)
+            }
+            let started = ContinuousClock.now
+            let report = try await LibraryCopy.blobs(of: library, to: target) { done, total in
+                if done == total || done % 1000 == 0 {
+                    FileHandle.standardError.write(Data("copied \(done)/\(total) blobs\n".utf8))
+                }
+            }
+            print(
+                "\(report.blobs) blobs in \(target.description): \(report.copied) copied "
+                    + String(
+                        format: "(%.1f MB), %d there already, in %@",
+                        Double(report.bytesCopied) / 1e6,
+                        report.blobs - report.copied,
+                        "\(ContinuousClock.now - started)"
+                    )
+            )
+        }
     }
 }
 

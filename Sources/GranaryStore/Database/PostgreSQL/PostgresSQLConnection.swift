@@ -206,7 +206,11 @@ final class PostgresSQLConnection: SQLConnection {
                 result.append(character)
             }
         }
-        Self.translations.withLock { $0[sql] = result }
+        Self.translations.withLock { known in
+            // Statements with lists of placeholders vary by length; a bound keeps the cache from growing with them.
+            if known.count >= 4096 { known.removeAll(keepingCapacity: true) }
+            known[sql] = result
+        }
         return result
     }
 }
