@@ -62,18 +62,6 @@ public final class PostgresEngine: Sendable {
         try await self.transaction(begin: "BEGIN", lock: true, body)
     }
 
-    /// Runs `body` outside a transaction (a migration takes its own locks).
-    func session<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        let client = try self.client()
-        do {
-            return try await client.withConnection { connection in
-                try await self.blocking(body) { body in try body(PostgresSQLConnection(connection)) }
-            }
-        } catch let error as PSQLError {
-            throw SQLFailure(error)
-        }
-    }
-
     private func transaction<T: Sendable>(
         begin: String,
         lock: Bool,
@@ -114,6 +102,8 @@ public final class PostgresEngine: Sendable {
     ) async throws -> T {
         try await withoutActuallyEscaping(body) { body in
             let box = BodyBox(body)
+            // Emptied here too, for when the pool is shutting down and never runs `work`.
+            defer { box.body = nil }
             return try await self.threads.runIfActive {
                 defer { box.body = nil }
                 return try work(box.body!)
