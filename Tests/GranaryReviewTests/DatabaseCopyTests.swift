@@ -80,6 +80,17 @@ import Testing
         let again = await #expect(throws: DatabaseCopy.Failure.self) { try await DatabaseCopy.copy(from: source.database, to: target) }
         #expect(again?.description.contains("not empty") == true)
         #expect(try await target.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM events") } == (copied["events"] ?? 0) + 1)
+        // `granary backup` copies SQLite libraries only, and says what to use instead.
+        let cluster = try Library(
+            dataDirectory: source.dataDirectory + "-node",
+            metadataDirectory: MonitoringReportTests.root + "/Metadata",
+            options: .init(bcryptCost: 4, database: target),
+            schemas: .all
+        )
+        let backup = await #expect(throws: LibraryBackup.Failure.self) {
+            try await LibraryBackup.backup(cluster, to: TestFolders.make("backup"))
+        }
+        #expect(backup?.description.contains("pg_basebackup") == true)
         // Nothing copies from PostgreSQL this way, nor into SQLite.
         await #expect(throws: DatabaseCopy.Failure.self) { try await DatabaseCopy.copy(from: target, to: target) }
         await #expect(throws: DatabaseCopy.Failure.self) { try await DatabaseCopy.copy(from: source.database, to: source.database) }
