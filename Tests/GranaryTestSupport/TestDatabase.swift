@@ -75,10 +75,15 @@ public enum TestDatabase {
         )
         let port = Int.random(in: 40000...49000)
         let options = "-c listen_addresses=127.0.0.1 -p \(port) -k '\(folder)' -c fsync=off -c synchronous_commit=off -c max_connections=400"
-        // The shell stops the server once this process is gone (a test run killed or crashed included).
+        // The shell stops the server once this process is gone (a test run killed or crashed included). It signals
+        // the server by the pid in postmaster.pid: a signal to runuser does not reach the server under it, and the
+        // test folder (data and all) may be removed by then, which leaves pg_ctl nothing to read.
+        let pidFile = "\(folder)/data/postmaster.pid"
         let watch = """
             \(run)'\(bin)/postgres' -D '\(folder)/data' \(options) >'\(folder)/server.log' 2>&1 & w=$!; \
-            while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; kill -INT $w; sleep 5; kill -KILL $w 2>/dev/null
+            until [ -s '\(pidFile)' ] || ! kill -0 $w 2>/dev/null; do sleep 0.1; done; p=$(head -1 '\(pidFile)' 2>/dev/null); \
+            while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; \
+            kill -INT ${p:-$w} 2>/dev/null; sleep 3; kill -KILL ${p:-$w} 2>/dev/null
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
