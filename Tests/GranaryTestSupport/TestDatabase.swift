@@ -38,11 +38,6 @@ public enum TestDatabase {
         )
     }
 
-    /// The `postgresql://` URL of a database on the test server.
-    public static func url(database name: String) throws -> String {
-        Self.url(try Self.server.get(), name)
-    }
-
     /// The database name for a library folder.
     public static func name(forLibraryIn dataDirectory: String) -> String {
         let folder = URL(fileURLWithPath: dataDirectory).lastPathComponent.lowercased()

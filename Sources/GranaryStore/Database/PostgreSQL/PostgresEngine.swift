@@ -47,11 +47,6 @@ public final class PostgresEngine: Sendable {
         self.threads.shutdownGracefully { _ in }
     }
 
-    /// The server statements go to now.
-    public var primary: PostgresLocation.Endpoint? {
-        self.current.withLock { $0?.endpoint }
-    }
-
     /// Runs `body` in a read-only snapshot.
     func read<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
         try await self.transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", lock: false, body)
