@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GranaryModel
 import GranaryTestSupport
+import Synchronization
 import Testing
 
 @testable import GranaryStore
@@ -138,5 +139,54 @@ import Testing
         // Each node's feed sees the other's writes once it polls.
         #expect(try await first.feed.poll() == ids.last)
         #expect(try await second.feed.poll() == ids.last)
+    }
+}
+
+extension PostgresEngineTests {
+    @Test func aNodeHearsOfAnotherNodesCommitWithoutPolling() async throws {
+        let name = TestDatabase.name(forLibraryIn: "notices-\(UUID().uuidString)")
+        let writer = try await TestDatabase.database(named: name, schemas: [])
+        let follower = try await TestDatabase.database(named: name, schemas: [])
+        // What the follower's feed head was each time it was woken.
+        let heard = Mutex<[Int64]>([])
+        let listening = Task {
+            await follower.feed.followCommits {
+                let head = (try? await follower.feed.poll()) ?? -1
+                heard.withLock { $0.append(head) }
+            }
+        }
+        defer { listening.cancel() }
+        // Once on connecting (for what committed while nobody listened), then once per committed transaction.
+        #expect(try await Self.wait { heard.withLock { $0 } == [0] })
+        var expected: [Int64] = [0]
+        for round in 1...2 {
+            try await writer.write { db in
+                try EventLog.record(db, actor: "node0", action: "test.notice", itemType: "test", itemId: "\(round)a", at: Date())
+                try EventLog.record(db, actor: "node0", action: "test.notice", itemType: "test", itemId: "\(round)b", at: Date())
+            }
+            expected.append(try await writer.read { db in try ChangeFeed.newest(db) })
+            let soFar = expected
+            #expect(try await Self.wait { heard.withLock { $0 } == soFar })
+        }
+        // A transaction that rolls back tells nobody.
+        await #expect(throws: SQLFailure.self) {
+            try await writer.write { db in
+                try EventLog.record(db, actor: "node0", action: "test.notice", itemType: "test", itemId: "3", at: Date())
+                try db.execute(sql: "INSERT INTO institutions (name, role, createdAt) VALUES ('', 'host', '')")
+            }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(heard.withLock { $0 } == expected)
+    }
+
+    /// Whether `condition` held within a minute, looking every 10 ms (the notices take milliseconds; the minute is for
+    /// a machine busy with the whole suite).
+    private static func wait(_ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return condition()
     }
 }

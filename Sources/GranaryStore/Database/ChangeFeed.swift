@@ -75,6 +75,16 @@ public final class ChangeFeed: Sendable {
         return self.head
     }
 
+    /// Calls `wake` as soon as it hears that another process committed changes, until the task is cancelled; on
+    /// PostgreSQL that is every node's commit (`pg_notify` from the events table). SQLite has no such notice: this
+    /// returns at once, and other processes' changes are found by `poll()` alone.
+    public func followCommits(_ wake: @escaping @Sendable () async -> Void) async {
+        switch self.source {
+        case .sqlite: return
+        case .postgresql(let engine): await engine.followCommits(wake)
+        }
+    }
+
     /// The changes after `sequence`, oldest first, at most `limit` of them.
     public func changes(after sequence: Int64, limit: Int = 1000) async throws -> [Change] {
         try await self.read { db in

@@ -288,6 +288,21 @@ extension LibraryDatabase {
                     OR UPDATE OF publishedVersion, status, publishedMajor, publishedCourse, publishedKind, publishedOriginal, createdAt ON resources
                     FOR EACH ROW EXECUTE FUNCTION resources_live_counts();
                 """
-        )
+        ),
+        .init(
+            "store 2 wake the change feed's followers",
+            sql: """
+                -- A transaction that appends events tells every node listening on granary_events when it commits
+                -- (PostgreSQL delivers nothing from a transaction that rolls back, and one notice per transaction).
+                -- The nodes then read the feed at once instead of at their next poll (ChangeFeed.followCommits).
+                CREATE FUNCTION events_committed() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM pg_notify('granary_events', '');
+                    RETURN NULL;
+                END
+                $$;
+                CREATE TRIGGER events_committed AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION events_committed();
+                """
+        ),
     ]
 }

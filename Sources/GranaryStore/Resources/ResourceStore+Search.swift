@@ -87,6 +87,8 @@ extension ResourceStore {
         }
     }
 
+    /// Ratings are counted per row by the primary key rather than joined and grouped: with a GROUP BY, PostgreSQL
+    /// aggregated every resource's ratings for each page of a start-up's reading.
     private static func documentRows(
         _ db: any SQLConnection,
         where condition: String,
@@ -96,12 +98,13 @@ extension ResourceStore {
         try db.fetchAll(
             sql: """
                 SELECT r.id, r.status, r.publishedVersion, r.createdBy, r.createdAt, v.title, v.description, v.course, v.major,
-                       v.kind, v.original, v.tags, t.text AS fileText, COUNT(ratings.stars) AS ratings, COALESCE(AVG(ratings.stars), 0) AS stars
+                       v.kind, v.original, v.tags, t.text AS fileText,
+                       (SELECT COUNT(*) FROM ratings WHERE ratings.resource = r.id) AS ratings,
+                       (SELECT COALESCE(AVG(stars), 0) FROM ratings WHERE ratings.resource = r.id) AS stars
                 FROM resources r JOIN resourceVersions v ON \(Self.shownVersion)
                 LEFT JOIN blobTexts t ON t.sha256 = v.sha256
-                LEFT JOIN ratings ON ratings.resource = r.id
                 WHERE r.status <> 'retired' AND \(condition)
-                GROUP BY r.id, v.resource, v.version, t.sha256 ORDER BY r.id LIMIT ?
+                ORDER BY r.id LIMIT ?
                 """,
             arguments: arguments + [limit]
         ).map { DocumentRow(id: $0["id"], row: $0) }

@@ -114,6 +114,43 @@ public final class PostgresEngine: Sendable {
         return pool.client
     }
 
+    // MARK: Hearing of commits
+
+    /// Calls `wake` whenever a transaction that appended events commits on the primary, from whichever node, and once
+    /// after each (re)connection, since what is sent while nobody listens is lost. Returns when the task is cancelled.
+    ///
+    /// Only the primary sends notices (a standby relays none), so this listens where the pool is, on a connection of
+    /// its own, and follows the pool when it moves. Polling stays the fallback: a lost notice costs one poll interval.
+    func followCommits(_ wake: @escaping @Sendable () async -> Void) async {
+        while !Task.isCancelled {
+            if let endpoint = self.current.withLock({ $0?.endpoint }) {
+                do {
+                    let connection = try await PostgresConnection.connect(
+                        configuration: self.configuration(endpoint).connection,
+                        id: 1,
+                        logger: self.logger
+                    )
+                    try await withTaskCancellationHandler {
+                        try await connection.listen(on: "granary_events") { notices in
+                            await wake()
+                            // Ends when the connection is lost or closed, or the task is cancelled.
+                            for try await _ in notices {
+                                await wake()
+                                if self.current.withLock({ $0?.endpoint }) != endpoint { break }
+                            }
+                        }
+                    } onCancel: {
+                        connection.close().whenComplete { _ in }
+                    }
+                    try? await connection.close().get()
+                } catch {
+                    self.logger.debug("listening for commits at \(endpoint) stopped: \(error)")
+                }
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
     // MARK: Finding the primary
 
     /// Looks for the primary once at a time; requests fail fast meanwhile.
