@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import PostgresNIO
 import Synchronization
+import _ConnectionPoolModule
 
 /// A library's PostgreSQL database: a pool of connections to the primary, and transactions over it.
 ///
@@ -64,18 +65,21 @@ public final class PostgresEngine: Sendable {
     ) async throws -> T {
         let client = try self.client()
         do {
-            return try await client.withConnection { connection in
-                try await self.blocking(body) { body in
-                    let sql = PostgresSQLConnection(connection)
-                    try sql.execute(sql: begin)
-                    do {
-                        if lock { try sql.execute(sql: "SELECT pg_advisory_xact_lock(?)", arguments: [Self.writeLock]) }
-                        let result = try body(sql)
-                        try sql.execute(sql: "COMMIT")
-                        return result
-                    } catch {
-                        try? sql.execute(sql: "ROLLBACK")
-                        throw error
+            // The connection's task ends before this returns (a task group waits for its tasks): `body` stays here.
+            return try await withoutActuallyEscaping(body) { body in
+                try await Self.withConnection(from: client) { connection in
+                    try await self.blocking(body) { body in
+                        let sql = PostgresSQLConnection(connection)
+                        try sql.execute(sql: begin)
+                        do {
+                            if lock { try sql.execute(sql: "SELECT pg_advisory_xact_lock(?)", arguments: [Self.writeLock]) }
+                            let result = try body(sql)
+                            try sql.execute(sql: "COMMIT")
+                            return result
+                        } catch {
+                            try? sql.execute(sql: "ROLLBACK")
+                            throw error
+                        }
                     }
                 }
             }
@@ -85,7 +89,55 @@ public final class PostgresEngine: Sendable {
         } catch let error as PSQLError {
             self.findPrimaryInBackground()
             throw SQLFailure(error)
+        } catch let error as ConnectionPoolError {
+            // No connection could be made for a while (the server is gone), or the pool was shut as it moved.
+            self.findPrimaryInBackground()
+            throw SQLFailure(kind: .unavailable, message: "no connection to PostgreSQL at \(self.location): \(error)")
         }
+    }
+
+    /// How long a transaction waits for a connection before it fails as `unavailable`.
+    static let leaseTimeout: Duration = .seconds(5)
+
+    /// Runs `work` on a connection from `client`, or fails as `unavailable` when none comes within `leaseTimeout`.
+    ///
+    /// While it cannot connect, the pool keeps requests waiting for a minute before it fails them: a primary that
+    /// died would hold every request, and the health check, that long, and nothing would start the search for the
+    /// promoted standby. A transaction that has its connection is never cut short.
+    private static func withConnection<T: Sendable>(
+        from client: PostgresClient,
+        _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let leased = Flag()
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await client.withConnection { connection in
+                    leased.raise()
+                    return try await work(connection)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.leaseTimeout)
+                guard leased.isRaised else {
+                    throw SQLFailure(kind: .unavailable, message: "no connection to PostgreSQL within \(Self.leaseTimeout)")
+                }
+                return nil
+            }
+            while let finished = try await group.next() {
+                if let value = finished {
+                    group.cancelAll()
+                    return value
+                }
+            }
+            preconditionFailure("the transaction's task ends with a value or an error")
+        }
+    }
+
+    /// Set once, read from any thread.
+    private final class Flag: Sendable {
+        private let value = Atomic<Bool>(false)
+        var isRaised: Bool { self.value.load(ordering: .acquiring) }
+        func raise() { self.value.store(true, ordering: .releasing) }
     }
 
     /// Runs `work` with `body` on the engine's threads, where statements may wait for their answers.
@@ -130,21 +182,26 @@ public final class PostgresEngine: Sendable {
                         id: 1,
                         logger: self.logger
                     )
-                    try await withTaskCancellationHandler {
-                        try await connection.listen(on: "granary_events") { notices in
-                            await wake()
-                            // Ends when the connection is lost or closed, or the task is cancelled.
-                            for try await _ in notices {
+                    do {
+                        try await withTaskCancellationHandler {
+                            try await connection.listen(on: "granary_events") { notices in
                                 await wake()
-                                if self.current.withLock({ $0?.endpoint }) != endpoint { break }
+                                // Ends when the connection is lost or closed, or the task is cancelled.
+                                for try await _ in notices {
+                                    await wake()
+                                    if self.current.withLock({ $0?.endpoint }) != endpoint { break }
+                                }
                             }
+                        } onCancel: {
+                            connection.close().whenComplete { _ in }
                         }
-                    } onCancel: {
-                        connection.close().whenComplete { _ in }
+                    } catch {
+                        self.logger.notice("listening for commits at \(endpoint) stopped: \(String(reflecting: error))")
                     }
+                    // Closed, and the closing waited for, on every way out: the driver insists on it.
                     try? await connection.close().get()
                 } catch {
-                    self.logger.debug("listening for commits at \(endpoint) stopped: \(error)")
+                    self.logger.debug("no connection to listen for commits at \(endpoint): \(String(reflecting: error))")
                 }
             }
             try? await Task.sleep(for: .seconds(1))
@@ -153,17 +210,29 @@ public final class PostgresEngine: Sendable {
 
     // MARK: Finding the primary
 
-    /// Looks for the primary once at a time; requests fail fast meanwhile.
+    /// Looks for the primary, one search at a time, asking every second until a server takes writes: the pool
+    /// keeps requests waiting while it fails to connect, so no further failure would come to start a new search when
+    /// an operator promotes a standby. Stays where it is when the current server turns out to be the primary still.
     private func findPrimaryInBackground() {
         self.moving.withLock { moving in
             guard moving == nil else { return }
-            moving = Task {
-                do {
-                    try await self.moveToPrimary()
-                } catch {
-                    self.logger.warning("no PostgreSQL server takes writes yet: \(error)")
+            // Weakly held: an engine nobody uses any more stops looking.
+            moving = Task { [weak self] in
+                var attempts = 0
+                while !Task.isCancelled {
+                    do {
+                        guard let engine = self else { return }
+                        do {
+                            try await engine.moveToPrimary()
+                            engine.moving.withLock { $0 = nil }
+                            return
+                        } catch {
+                            if attempts == 0 { engine.logger.warning("no PostgreSQL server takes writes yet, asking every second: \(error)") }
+                        }
+                    }
+                    attempts += 1
+                    try? await Task.sleep(for: .seconds(1))
                 }
-                self.moving.withLock { $0 = nil }
             }
         }
     }
