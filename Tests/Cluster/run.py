@@ -32,18 +32,16 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import urllib.parse
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "Reliability"))
-from crash_rounds import CHECKS, Client, Ledger, free_port, multipart, stop_process, text_file  # noqa: E402
+from crash_rounds import CHECKS, Client, Ledger, free_port, log_in, missing_acknowledged, multipart, stop_process, text_file  # noqa: E402
 from postgres_pair import PostgresPair  # noqa: E402
 from seaweed_replicated import ReplicatedSeaweed  # noqa: E402
-
-PASSWORD = "granary-demo"
-
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
@@ -158,13 +156,6 @@ backend nodes
             stop_process(self.process, grace=3)
 
 
-def log_in(port: int, username: str) -> str:
-    status, body = Client(port).json("POST", "/sessions", {"username": username, "password": PASSWORD})
-    if status != 201:
-        raise SystemExit(f"log-in of {username} failed: {status} {body}")
-    return body["token"]
-
-
 class Load:
     """The README's mix through haproxy: teachers upload and add versions, a reviewer approves, readers search and read.
 
@@ -263,30 +254,6 @@ class Load:
         holder[0].close()
 
 
-def check_ledger(port: int, admin: str, ledger: Ledger) -> list[str]:
-    """Every acknowledged version (with its hash) and approval is there, read through `port`."""
-    problems = []
-    client = Client(port, admin)
-    with ledger.lock:
-        versions = {k: dict(v) for k, v in ledger.versions.items()}
-        approved = dict(ledger.approved)
-    for resource, acknowledged in versions.items():
-        status, listing = client.call("GET", f"/resources/{resource}/versions")
-        if status != 200:
-            problems.append(f"acknowledged resource {resource} is gone ({status})")
-            continue
-        stored = {v["version"]: v["sha256"] for v in listing["items"]}
-        for version, sha256 in acknowledged.items():
-            if stored.get(version) != sha256:
-                problems.append(f"resource {resource} version {version}: acknowledged {sha256[:12]}, stored {str(stored.get(version))[:12]}")
-    for resource, version in approved.items():
-        status, reviews = client.call("GET", f"/reviews/resource/{resource}")
-        if status != 200 or not any(r["decision"] == "approve" and r["version"] == version for r in reviews["items"]):
-            problems.append(f"acknowledged approval of {resource} version {version} is missing")
-    client.close()
-    return problems
-
-
 def visibility(writer: Node, reader: Node, tokens: dict, uploads: int) -> list[float]:
     """Seconds from an upload's 201 on `writer` until search on `reader` finds it, for each of `uploads` uploads."""
     upload = Client(writer.port, tokens["teacher"])
@@ -377,7 +344,7 @@ def main() -> int:
             problems.append(f"visibility p99 {p99:.2f} s is over 1 s")
         if load.failures:
             problems.append(f"{len(load.failures)} requests failed with every node up: {load.failures[:3]}")
-        problems += check_ledger(haproxy.port, tokens["admin"], ledger)
+        problems += missing_acknowledged(haproxy.port, tokens["admin"], ledger)
 
         # 2. kill -9 of a node under load.
         load = Load(haproxy.port, tokens, ledger, teachers=4, readers=8, seed=seed + 1)
@@ -393,7 +360,7 @@ def main() -> int:
         late = [f for f in load.failures if f[0] < killed_at or f[0] > killed_at + 5]
         if len(load.failures) > load.clients or late:
             problems.append(f"kill of a node failed {len(load.failures)} requests ({len(late)} away from the kill): {load.failures[:3]}")
-        problems += check_ledger(haproxy.port, tokens["admin"], ledger)
+        problems += missing_acknowledged(haproxy.port, tokens["admin"], ledger)
 
         # 3. kill -9 of the primary, then promotion of the standby.
         load = Load(haproxy.port, tokens, ledger, teachers=2, readers=4, seed=seed + 2)
@@ -418,7 +385,7 @@ def main() -> int:
               f"{len(load.failures)} requests failed meanwhile", flush=True)
         if max(back, *healthy) > 15:
             problems.append(f"the nodes took {max(back, *healthy):.1f} s to write to the new primary (15 s allowed)")
-        problems += check_ledger(haproxy.port, tokens["admin"], ledger)
+        problems += missing_acknowledged(haproxy.port, tokens["admin"], ledger)
         for node in nodes:
             if node.process.poll() is not None:
                 problems.append(f"{node.name} stopped during the failover")
@@ -430,11 +397,14 @@ def main() -> int:
               + (verify.stdout.strip().splitlines() or ["(no output)"])[-1], flush=True)
         if verify.returncode != 0:
             problems.append("granary verify after losing a volume server: " + verify.stdout.strip().replace("\n", " | ")[:800])
-        problems += check_ledger(haproxy.port, tokens["admin"], ledger)
+        problems += missing_acknowledged(haproxy.port, tokens["admin"], ledger)
 
         versions = sum(len(v) for v in ledger.versions.values())
         print(f"acknowledged and found: {len(ledger.versions)} resources, {versions} versions, {len(ledger.approved)} approvals; "
               f"{time.monotonic() - started:.0f} s in all", flush=True)
+    except Exception as error:  # a hang or a crash of the script itself: keep the logs to look at
+        problems.append(f"the run stopped: {type(error).__name__}: {error}")
+        traceback.print_exc()
     finally:
         for node in nodes:
             node.stop()

@@ -219,13 +219,10 @@ def reviewer_work(port: int, token: str, ledger: Ledger, stop: threading.Event) 
         client.close()
 
 
-def check(server: Server, ledger: Ledger, admin: str) -> list[str]:
-    """Every acknowledged version and approval present, verify clean, no temporary file."""
+def missing_acknowledged(port: int, admin: str, ledger: Ledger) -> list[str]:
+    """Every acknowledged version (with its hash) and approval is there, read through `port` (also Tests/Cluster)."""
     problems = []
-    leftovers = os.listdir(os.path.join(server.data, "tmp"))
-    if leftovers:
-        problems.append(f"temporary files left after restart: {leftovers[:3]}")
-    client = Client(server.port, admin)
+    client = Client(port, admin)
     with ledger.lock:
         versions = {k: dict(v) for k, v in ledger.versions.items()}
         approved = dict(ledger.approved)
@@ -243,6 +240,16 @@ def check(server: Server, ledger: Ledger, admin: str) -> list[str]:
         if status != 200 or not any(r["decision"] == "approve" and r["version"] == version for r in reviews["items"]):
             problems.append(f"acknowledged approval of {resource} version {version} is missing")
     client.close()
+    return problems
+
+
+def check(server: Server, ledger: Ledger, admin: str) -> list[str]:
+    """Every acknowledged version and approval present, verify clean, no temporary file."""
+    problems = []
+    leftovers = os.listdir(os.path.join(server.data, "tmp"))
+    if leftovers:
+        problems.append(f"temporary files left after restart: {leftovers[:3]}")
+    problems += missing_acknowledged(server.port, admin, ledger)
     verify = subprocess.run(
         [server.binary, "verify", "--data", server.data, "--metadata", server.metadata], capture_output=True, text=True
     )

@@ -65,10 +65,13 @@ public final class PostgresEngine: Sendable {
     ) async throws -> T {
         let client = try self.client()
         do {
-            // The connection's task ends before this returns (a task group waits for its tasks): `body` stays here.
+            // `body` stays here: what may outlive this call (a lease granted too late, the pool's thread) holds only
+            // the box, emptied before it returns.
             return try await withoutActuallyEscaping(body) { body in
-                try await Self.withConnection(from: client) { connection in
-                    try await self.blocking(body) { body in
+                let box = BodyBox(body)
+                defer { box.empty() }
+                return try await self.withConnection(from: client) { connection in
+                    try await self.blocking(box) { body in
                         let sql = PostgresSQLConnection(connection)
                         try sql.execute(sql: begin)
                         do {
@@ -96,65 +99,119 @@ public final class PostgresEngine: Sendable {
         }
     }
 
-    /// How long a transaction waits for a connection before it fails as `unavailable`.
-    static let leaseTimeout: Duration = .seconds(5)
+    /// How long a transaction waits for a connection before the engine checks that its server still takes writes
+    /// (the wait goes on meanwhile), and before the transaction fails as `unavailable`.
+    static let (leaseCheck, leaseTimeout): (Duration, Duration) = (.seconds(2), .seconds(15))
 
-    /// Runs `work` on a connection from `client`, or fails as `unavailable` when none comes within `leaseTimeout`.
+    /// Runs `work` on a connection from `client`; looks for the primary when none comes within `leaseCheck`, and
+    /// fails as `unavailable` when none comes within `leaseTimeout`.
     ///
     /// While it cannot connect, the pool keeps requests waiting for a minute before it fails them: a primary that
     /// died would hold every request, and the health check, that long, and nothing would start the search for the
-    /// promoted standby. A transaction that has its connection is never cut short.
-    private static func withConnection<T: Sendable>(
+    /// promoted standby. A busy machine can also take seconds to hand out a connection, so the first step only looks
+    /// (moving the pool when another server has been promoted), and only the second gives up. A transaction that has
+    /// its connection is never cut short. The wait is not a child task: a pool shut down as the engine moved may
+    /// never answer a cancelled request, and a task group would wait for it.
+    private func withConnection<T: Sendable>(
         from client: PostgresClient,
         _ work: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let leased = Flag()
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await client.withConnection { connection in
-                    leased.raise()
-                    return try await work(connection)
+        let lease = Lease<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            lease.begin(continuation)
+            let leasing = Task {
+                do {
+                    let value = try await client.withConnection { connection in
+                        // Too late: the caller was told the database is unavailable and has gone.
+                        guard lease.take() else { throw CancellationError() }
+                        return try await work(connection)
+                    }
+                    lease.finish(.success(value))
+                } catch {
+                    lease.finish(.failure(error))
                 }
             }
-            group.addTask {
-                try await Task.sleep(for: Self.leaseTimeout)
-                guard leased.isRaised else {
-                    throw SQLFailure(kind: .unavailable, message: "no connection to PostgreSQL within \(Self.leaseTimeout)")
+            lease.watch(
+                Task { [weak self] in
+                    try await Task.sleep(for: Self.leaseCheck)
+                    if lease.isWaiting { self?.findPrimaryInBackground() }
+                    try await Task.sleep(for: Self.leaseTimeout - Self.leaseCheck)
+                    if lease.expire() { leasing.cancel() }
                 }
-                return nil
-            }
-            while let finished = try await group.next() {
-                if let value = finished {
-                    group.cancelAll()
-                    return value
-                }
-            }
-            preconditionFailure("the transaction's task ends with a value or an error")
+            )
         }
     }
 
-    /// Set once, read from any thread.
-    private final class Flag: Sendable {
-        private let value = Atomic<Bool>(false)
-        var isRaised: Bool { self.value.load(ordering: .acquiring) }
-        func raise() { self.value.store(true, ordering: .releasing) }
+    /// One transaction's wait for a connection: it ends once, by the connection's work or by the timeout.
+    private final class Lease<T: Sendable>: Sendable {
+        private enum Phase { case waiting, leased, over }
+        private struct State {
+            var phase = Phase.waiting
+            var caller: CheckedContinuation<T, any Error>?
+            var watchdog: Task<Void, any Error>?
+        }
+        private let state = Mutex(State())
+
+        func begin(_ caller: CheckedContinuation<T, any Error>) {
+            self.state.withLock { $0.caller = caller }
+        }
+
+        func watch(_ watchdog: Task<Void, any Error>) {
+            let over = self.state.withLock { state in
+                state.watchdog = watchdog
+                return state.phase == .over
+            }
+            if over { watchdog.cancel() }
+        }
+
+        var isWaiting: Bool {
+            self.state.withLock { $0.phase == .waiting }
+        }
+
+        /// Whether the connection came in time (and may now be used).
+        func take() -> Bool {
+            self.state.withLock { state in
+                guard state.phase == .waiting else { return false }
+                state.phase = .leased
+                return true
+            }
+        }
+
+        /// Tells the caller the database is unavailable, unless a connection came first; whether it did so.
+        func expire() -> Bool {
+            let caller = self.state.withLock { state -> CheckedContinuation<T, any Error>? in
+                guard state.phase == .waiting else { return nil }
+                state.phase = .over
+                defer { state.caller = nil }
+                return state.caller
+            }
+            caller?.resume(
+                throwing: SQLFailure(kind: .unavailable, message: "no connection to PostgreSQL within \(PostgresEngine.leaseTimeout)")
+            )
+            return caller != nil
+        }
+
+        /// Hands the caller what the connection's work ended with, unless the timeout already answered it.
+        func finish(_ result: Result<T, any Error>) {
+            let (caller, watchdog) = self.state.withLock { state in
+                state.phase = .over
+                defer { state.caller = nil }
+                return (state.caller, state.watchdog)
+            }
+            watchdog?.cancel()
+            caller?.resume(with: result)
+        }
     }
 
-    /// Runs `work` with `body` on the engine's threads, where statements may wait for their answers.
-    ///
-    /// `body` does not escape: the pool's thread holds only a box, emptied before the caller resumes.
+    /// Runs `work` with the box's body on the engine's threads, where statements may wait for their answers; fails
+    /// when the box was emptied first (the transaction already gave up).
     private func blocking<T: Sendable>(
-        _ body: @Sendable (any SQLConnection) throws -> T,
+        _ box: BodyBox<T>,
         _ work: @escaping @Sendable (@Sendable (any SQLConnection) throws -> T) throws -> T
     ) async throws -> T {
-        try await withoutActuallyEscaping(body) { body in
-            let box = BodyBox(body)
-            // Emptied here too, for when the pool is shutting down and never runs `work`.
-            defer { box.body = nil }
-            return try await self.threads.runIfActive {
-                defer { box.body = nil }
-                return try work(box.body!)
-            }
+        try await self.threads.runIfActive {
+            guard let body = box.body else { throw CancellationError() }
+            return try work(body)
         }
     }
 
@@ -310,11 +367,19 @@ extension PostgresClient.Configuration {
     }
 }
 
-/// Holds a transaction's body while a pool thread runs it.
-private final class BodyBox<T>: @unchecked Sendable {
-    var body: (@Sendable (any SQLConnection) throws -> T)?
+/// A transaction's body, for what runs it elsewhere: emptied when the transaction returns, so nothing keeps it.
+private final class BodyBox<T>: Sendable {
+    private let stored: Mutex<(@Sendable (any SQLConnection) throws -> T)?>
 
     init(_ body: @escaping @Sendable (any SQLConnection) throws -> T) {
-        self.body = body
+        self.stored = Mutex(body)
+    }
+
+    var body: (@Sendable (any SQLConnection) throws -> T)? {
+        self.stored.withLock { $0 }
+    }
+
+    func empty() {
+        self.stored.withLock { $0 = nil }
     }
 }
