@@ -190,3 +190,36 @@ extension PostgresEngineTests {
         return condition()
     }
 }
+
+extension PostgresEngineTests {
+    @Test func aTransactionThatGetsNoConnectionFailsAsUnavailableAndTheOthersFinish() async throws {
+        let database = try await TestDatabase.database(named: TestDatabase.name(forLibraryIn: "lease-\(UUID().uuidString)"), schemas: [])
+        // Every connection of the pool (16) held by a transaction that waits to be let go.
+        let letGo = DispatchSemaphore(value: 0)
+        let holders = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<16 {
+                    group.addTask { try await database.read { _ in letGo.wait() } }
+                }
+                try await group.waitForAll()
+            }
+        }
+        // Should the wait never give up, the holders are let go after 40 s and the transaction below succeeds.
+        let releaser = Task {
+            try await Task.sleep(for: .seconds(40))
+            for _ in 0..<16 { letGo.signal() }
+        }
+        try await Task.sleep(for: .seconds(1))
+        let asked = ContinuousClock.now
+        let failure = await #expect(throws: SQLFailure.self) {
+            try await database.read { db in try db.fetchOne(Int.self, sql: "SELECT 1") }
+        }
+        #expect(failure?.kind == .unavailable)
+        // Given up at the limit, not when a connection came back.
+        #expect(ContinuousClock.now - asked < .seconds(30))
+        releaser.cancel()
+        if (try? await releaser.value) == nil { for _ in 0..<16 { letGo.signal() } }
+        try await holders.value
+        #expect(try await database.read { db in try db.fetchOne(Int.self, sql: "SELECT 1") } == 1)
+    }
+}
