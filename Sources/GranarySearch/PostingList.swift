@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// The documents holding one key (a bigram or a character), in slot order, with the key's weight in each:
 /// occurrences in the title count twice, capped at 255.
 ///
@@ -269,40 +272,71 @@ struct PostingTable {
     }
 
     /// A table built in two passes over documents `0..<slots`: `keys(slot, emit)` calls `emit(key, weight, position)`
-    /// for every occurrence of a key in a document, in text order. The first pass counts the documents of each key, so every
-    /// list is allocated at its exact size and never grows.
+    /// for every occurrence of a key in a document, in text order. The first pass counts the documents of each key
+    /// (`counted`, when the caller counted them as the documents arrived), so every list is allocated at its exact
+    /// size and never grows. The keys are split into parts by a hash; each part's lists are filled on a core of their
+    /// own (every part reads all the text but keeps only its keys), and the parts joined.
     static func build(
         slots: Int,
         lengths: [Int32],
         created: [Double],
         reference: Double,
+        counted: PostingCounts? = nil,
         keys: (Int, (UInt32, UInt8, Int) -> Void) -> Void
     ) -> PostingTable {
-        var table = KeyTable(capacity: 1 << 16)
-        var counts: [Int] = []
-        var lastSeen: [Int32] = []
-        for slot in 0..<slots {
-            let current = Int32(slot)
-            keys(slot) { key, _, _ in
-                let number = Int(table.value(key) { Int32(counts.count) })
-                if number == counts.count {
-                    counts.append(0)
-                    lastSeen.append(-1)
-                }
-                if lastSeen[number] != current {
-                    lastSeen[number] = current
-                    counts[number] += 1
-                }
+        let parts = counted?.parts.count ?? PostingCounts.defaultParts
+        let built = Mutex<[Int: (table: KeyTable, lists: [PostingList])]>([:])
+        withoutActuallyEscaping(keys) { keys in
+            let shared = SharedKeys(keys: keys)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let count = counted?.parts[part] ?? PostingCounts.count(part: part, of: parts, slots: slots, keys: shared.keys)
+                let lists = Self.fill(
+                    part,
+                    of: parts,
+                    count,
+                    slots: slots,
+                    lengths: lengths,
+                    created: created,
+                    reference: reference,
+                    keys: shared.keys
+                )
+                built.withLock { $0[part] = (count.table, lists) }
             }
         }
-        lastSeen = []
-        var lists = counts.map { PostingList(capacity: $0, slots: slots) }
-        counts = []
+        let pieces = built.withLock { done in (0..<parts).map { done[$0]! } }
+        var table = KeyTable(capacity: pieces.reduce(0) { $0 + $1.table.count })
+        var lists: [PostingList] = []
+        lists.reserveCapacity(table.count)
+        for piece in pieces {
+            let offset = Int32(lists.count)
+            piece.table.forEachEntry { key, number in _ = table.value(key) { number + offset } }
+            lists.append(contentsOf: piece.lists)
+        }
+        var joined = PostingTable()
+        joined.table = table
+        joined.lists = lists
+        table.forEachEntry { key, number in joined.noteUnits(of: key, number: number) }
+        return joined
+    }
+
+    /// The second pass over one part's keys: every list at its counted size, filled in slot order.
+    private static func fill(
+        _ part: Int,
+        of parts: Int,
+        _ count: PostingCounts.Part,
+        slots: Int,
+        lengths: [Int32],
+        created: [Double],
+        reference: Double,
+        keys: (Int, (UInt32, UInt8, Int) -> Void) -> Void
+    ) -> [PostingList] {
+        var lists = count.documents.map { PostingList(capacity: $0, slots: slots) }
         for slot in 0..<slots {
             let (length, date) = (lengths[slot], created[slot])
             let current = Int32(slot)
             keys(slot) { key, weight, position in
-                lists[Int(table.value(key)!)].add(
+                guard PostingCounts.part(of: key, parts: parts) == part, let number = count.table.value(key) else { return }
+                lists[Int(number)].add(
                     slot: current,
                     weight: weight,
                     position: position,
@@ -312,10 +346,67 @@ struct PostingTable {
                 )
             }
         }
-        var built = PostingTable()
-        built.table = table
-        built.lists = lists
-        table.forEachEntry { key, number in built.noteUnits(of: key, number: number) }
-        return built
+        return lists
     }
+}
+
+/// The first pass of a posting build: how many documents hold each key, with the keys numbered per part. Counted
+/// one document at a time, so a bulk load counts while the database is still being read.
+struct PostingCounts {
+    /// One part's keys, numbered from 0, and the documents holding each.
+    struct Part {
+        var table = KeyTable(capacity: 1 << 15)
+        var documents: [Int] = []
+        /// The last slot counted for each key, so a key twice in one document counts once.
+        var lastSeen: [Int32] = []
+
+        @inline(__always)
+        mutating func count(_ key: UInt32, slot: Int32) {
+            let number = Int(self.table.value(key) { Int32(self.documents.count) })
+            if number == self.documents.count {
+                self.documents.append(0)
+                self.lastSeen.append(-1)
+            }
+            if self.lastSeen[number] != slot {
+                self.lastSeen[number] = slot
+                self.documents[number] += 1
+            }
+        }
+    }
+
+    /// As many parts as cores, up to 8.
+    static let defaultParts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+
+    private(set) var parts = [Part](repeating: Part(), count: Self.defaultParts)
+
+    /// Which part a key belongs to: the high bits of a multiplicative hash spread bigrams evenly.
+    @inline(__always)
+    static func part(of key: UInt32, parts: Int) -> Int {
+        parts == 1 ? 0 : Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 40) % parts
+    }
+
+    /// Counts the keys `keys` emits for `slot`; slots come in increasing order.
+    mutating func count(slot: Int, keys: ((UInt32, UInt8, Int) -> Void) -> Void) {
+        let current = Int32(slot)
+        let parts = self.parts.count
+        keys { key, _, _ in self.parts[Self.part(of: key, parts: parts)].count(key, slot: current) }
+    }
+
+    /// One part counted over documents `0..<slots` in a pass of its own.
+    static func count(part: Int, of parts: Int, slots: Int, keys: (Int, (UInt32, UInt8, Int) -> Void) -> Void) -> Part {
+        var counted = Part()
+        for slot in 0..<slots {
+            let current = Int32(slot)
+            keys(slot) { key, _, _ in
+                if Self.part(of: key, parts: parts) == part { counted.count(key, slot: current) }
+            }
+        }
+        return counted
+    }
+}
+
+/// The key source of a build, called from every part's thread: it only reads text that nothing changes while the
+/// build runs (a fresh state not yet published, or one held under the exclusive lock).
+private struct SharedKeys: @unchecked Sendable {
+    let keys: (Int, (UInt32, UInt8, Int) -> Void) -> Void
 }

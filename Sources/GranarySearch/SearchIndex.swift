@@ -52,10 +52,15 @@ public final class SearchIndex: Sendable {
     @discardableResult
     public func replaceAll(_ fill: (_ add: ([SearchDocument]) -> Void) async throws -> Void) async rethrows -> Int {
         var fresh = State()
+        // The postings' first pass counts each document as it comes, while the caller reads the next ones.
+        var counts = PostingCounts()
         try await fill { documents in
-            for document in documents { fresh.insertForLoad(Prepared(document)) }
+            for document in documents {
+                fresh.insertForLoad(Prepared(document))
+                fresh.countNewest(into: &counts)
+            }
         }
-        fresh.rebuildPostings()
+        fresh.rebuildPostings(counted: counts)
         // The text grew by doubling; keep it at its size.
         var text: [UInt16] = []
         text.reserveCapacity(fresh.text.count)
@@ -335,7 +340,16 @@ public final class SearchIndex: Sendable {
             self.rebuildPostings()
         }
 
-        mutating func rebuildPostings() {
+        /// Counts the bigrams of the newest slot for `rebuildPostings(counted:)`.
+        func countNewest(into counts: inout PostingCounts) {
+            let slot = self.ids.count - 1
+            let (range, titleLength) = (self.textRange(slot), Int(self.titleLengths[slot]))
+            counts.count(slot: slot) { emit in Self.forEachBigram(self.text, range, titleLength, emit) }
+        }
+
+        /// Builds every posting list from the text; `counted` is the first pass when the slots were counted as they
+        /// were added (every slot, in order).
+        mutating func rebuildPostings(counted: PostingCounts? = nil) {
             self.bigrams = PostingTable()
             let (text, starts, titleLengths, alive) = (self.text, self.textStarts, self.titleLengths, self.columns.alive)
             let keys: (Int, (UInt32, UInt8, Int) -> Void) -> Void = { slot, emit in
@@ -348,6 +362,7 @@ public final class SearchIndex: Sendable {
                 lengths: self.columns.lengths,
                 created: self.columns.created,
                 reference: self.boundReference,
+                counted: counted,
                 keys: keys
             )
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GranaryModel
 import GranaryStore
+import Synchronization
 
 /// Keeps the search index in step with the library: built from the resource store at start, then following the
 /// change feed, so that no caller has to tell it of a change.
@@ -24,22 +25,45 @@ public struct SearchService: Sendable {
     }
 
     /// Reads every resource that is not retired into a fresh index; returns how many.
+    ///
+    /// The database reads on its thread while the index folds what came before on this one: at most two batches
+    /// wait between them, so neither memory nor the read grows with a slow side.
     @discardableResult
     public func rebuild() async throws -> Int {
-        var sequence: Int64?
-        var last: String?
-        let count = try await self.index.replaceAll { add in
-            while true {
-                let page = try await self.resources.searchDocuments(after: last, limit: 10_000)
-                // Changes that commit while the pages are read are applied again afterwards, so the oldest page's
-                // position is the one that is safe to follow from.
-                sequence = min(sequence ?? page.sequence, page.sequence)
-                guard let tail = page.documents.last else { break }
-                add(page.documents)
-                last = tail.id
+        let (batches, handOver) = AsyncThrowingStream.makeStream(of: [SearchDocument].self)
+        let room = DispatchSemaphore(value: 2)
+        let abandoned = Atomic<Bool>(false)
+        handOver.onTermination = { _ in
+            // The index stopped taking batches (cancelled, or it failed): free the reader from its wait.
+            abandoned.store(true, ordering: .sequentiallyConsistent)
+            room.signal()
+        }
+        let reader = Task { [resources] in
+            do {
+                let sequence = try await resources.readAllSearchDocuments { documents in
+                    room.wait()
+                    if abandoned.load(ordering: .sequentiallyConsistent) {
+                        room.signal()
+                        throw CancellationError()
+                    }
+                    handOver.yield(documents)
+                }
+                handOver.finish()
+                return sequence
+            } catch {
+                handOver.finish(throwing: error)
+                throw error
             }
         }
-        await self.follower.reset(to: sequence ?? 0)
+        let count = try await self.index.replaceAll { add in
+            for try await documents in batches {
+                add(documents)
+                room.signal()
+            }
+            // A cancelled wait ends the batches early: never swap in part of the library.
+            try Task.checkCancellation()
+        }
+        await self.follower.reset(to: try await reader.value)
         try await self.follower.catchUp()
         return count
     }

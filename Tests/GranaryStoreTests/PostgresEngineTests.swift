@@ -92,6 +92,35 @@ import Testing
         #expect(back.map { abs($0.timeIntervalSince(date)) < 0.001 } == true)
     }
 
+    @Test func aLargeResultStreamsThroughACursorInBatchesWithOtherStatementsBetween() async throws {
+        let database = try await TestDatabase.database(named: TestDatabase.name(forLibraryIn: "stream-\(UUID().uuidString)"), schemas: [])
+        // More rows than two of the cursor's batches, read while other statements run on the same connection.
+        let (numbers, between) = try await database.read { db in
+            let rows = try db.fetchStream(
+                sql: "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?) SELECT x, 'n' || x AS name FROM n",
+                arguments: [4_500]
+            )
+            var numbers: [Int] = []
+            var between: [Int] = []
+            while let row = try rows.next() {
+                numbers.append(row["x"])
+                #expect(row["NAME"] as String == "n\(numbers.last!)")
+                if numbers.count % 1_500 == 0 { between.append(try db.fetchValue(Int.self, sql: "SELECT ? + 1", arguments: [numbers.count])) }
+            }
+            #expect(try rows.next() == nil)
+            return (numbers, between)
+        }
+        #expect(numbers == Array(1...4_500))
+        #expect(between == [1_501, 3_001, 4_501])
+        // A cursor left unread ends with its transaction; a refused query fails at once as the kind it is.
+        let first = try await database.read { db in try db.fetchStream(sql: "SELECT x FROM (VALUES (1), (2)) AS v(x)").next()?["x"] as Int? }
+        #expect(first == 1)
+        let refused = await #expect(throws: SQLFailure.self) {
+            try await database.read { db in _ = try db.fetchStream(sql: "SELECT nothing FROM nowhere").next() }
+        }
+        #expect(refused?.sqlState == "42P01")
+    }
+
     @Test func aRefusedStatementRollsBackTheWholeTransactionAndSaysWhatKindOfFailure() async throws {
         let database = try await TestDatabase.database(named: TestDatabase.name(forLibraryIn: "refused-\(UUID().uuidString)"), schemas: [])
         let failure = await #expect(throws: SQLFailure.self) {

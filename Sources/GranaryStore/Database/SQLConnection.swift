@@ -22,6 +22,10 @@ public protocol SQLConnection: AnyObject {
     func execute(sql: String, arguments: StatementArguments) throws
     /// The rows of one query, one at a time; the cursor is valid only inside the transaction.
     func fetchCursor(sql: String, arguments: StatementArguments) throws -> SQLRowCursor
+    /// The rows of a query too large to hold at once (a whole table), one at a time: SQLite steps through them as
+    /// `fetchCursor` does; PostgreSQL, which answers a statement whole, reads them through a server-side cursor a
+    /// batch at a time, planned for reading every row. Other statements may run between rows.
+    func fetchStream(sql: String, arguments: StatementArguments) throws -> SQLRowCursor
     /// Whether the table exists.
     func tableExists(_ name: String) throws -> Bool
     /// Runs `body` in a savepoint: its changes are undone when it throws, and the error goes on.
@@ -37,6 +41,11 @@ extension SQLConnection {
     /// The rows of a query without arguments, one at a time.
     public func fetchCursor(sql: String) throws -> SQLRowCursor {
         try self.fetchCursor(sql: sql, arguments: StatementArguments())
+    }
+
+    /// The rows of a large query without arguments, one at a time (see `fetchStream(sql:arguments:)`).
+    public func fetchStream(sql: String) throws -> SQLRowCursor {
+        try self.fetchStream(sql: sql, arguments: StatementArguments())
     }
 
     /// Every row of a query.
@@ -121,20 +130,52 @@ public struct SQLDecodingError: Error, CustomStringConvertible {
 public final class SQLColumns: Sendable {
     /// The names in order.
     public let names: [String]
-    private let indexes: [String: Int]
+    private let indexes: [CaselessName: Int]
 
     /// The columns named `names`.
     public init(_ names: [String]) {
         self.names = names
-        var indexes: [String: Int] = [:]
-        for (index, name) in names.enumerated() where indexes[name.lowercased()] == nil {
-            indexes[name.lowercased()] = index
+        var indexes: [CaselessName: Int] = [:]
+        for (index, name) in names.enumerated() where indexes[CaselessName(name)] == nil {
+            indexes[CaselessName(name)] = index
         }
         self.indexes = indexes
     }
 
     func index(of name: String) -> Int? {
-        self.indexes[name] ?? self.indexes[name.lowercased()]
+        self.indexes[CaselessName(name)]
+    }
+}
+
+/// A column name compared and hashed without regard to ASCII case, without making a lower-case copy (a whole
+/// library's rows are read by name at start).
+private struct CaselessName: Hashable, Sendable {
+    let name: String
+
+    init(_ name: String) {
+        self.name = name
+    }
+
+    @inline(__always)
+    private static func folded(_ byte: UInt8) -> UInt8 {
+        byte &- 65 < 26 ? byte | 0x20 : byte
+    }
+
+    static func == (left: CaselessName, right: CaselessName) -> Bool {
+        var (first, second) = (left.name, right.name)
+        return first.withUTF8 { first in
+            second.withUTF8 { second in
+                guard first.count == second.count else { return false }
+                for index in first.indices where Self.folded(first[index]) != Self.folded(second[index]) { return false }
+                return true
+            }
+        }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var sum: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in self.name.utf8 { sum = (sum ^ UInt64(Self.folded(byte))) &* 0x100_0000_01b3 }
+        hasher.combine(sum)
     }
 }
 
@@ -239,6 +280,10 @@ public final class SQLiteConnection: SQLConnection {
             }
             return SQLRow(columns: names, values: Array(row.databaseValues))
         }
+    }
+
+    public func fetchStream(sql: String, arguments: StatementArguments) throws -> SQLRowCursor {
+        try self.fetchCursor(sql: sql, arguments: arguments)
     }
 
     public func tableExists(_ name: String) throws -> Bool {

@@ -11,6 +11,7 @@ import Synchronization
 final class PostgresSQLConnection: SQLConnection {
     private let connection: PostgresConnection
     private var savepoints = 0
+    private var cursors = 0
 
     init(_ connection: PostgresConnection) {
         self.connection = connection
@@ -39,6 +40,39 @@ final class PostgresSQLConnection: SQLConnection {
         }
     }
 
+    func fetchStream(sql: String, arguments: StatementArguments) throws -> SQLRowCursor {
+        self.cursors += 1
+        let name = "granary_rows_\(self.cursors)"
+        // A cursor is planned for its first tenth by default (nested loops that start fast); this one is read whole.
+        try self.execute(sql: "SET LOCAL cursor_tuple_fraction = 1")
+        _ = try self.query("DECLARE \(name) NO SCROLL CURSOR FOR " + sql, arguments)
+        // The next batch is asked for before this one is decoded, so the server reads while this thread decodes.
+        let fetch = "FETCH 2000 FROM \(name)"
+        var pending: EventLoopFuture<PostgresQueryResult>? = self.send(fetch, StatementArguments())
+        var batch: [PostgresRow] = []
+        var index = 0
+        var columns: SQLColumns?
+        return SQLRowCursor {
+            if index == batch.count {
+                guard let next = pending else { return nil }
+                batch = try self.wait(next, fetch).rows
+                index = 0
+                if batch.count == 2000 {
+                    pending = self.send(fetch, StatementArguments())
+                } else {
+                    pending = nil
+                    try self.execute(sql: "CLOSE \(name)")
+                }
+                guard !batch.isEmpty else { return nil }
+            }
+            defer { index += 1 }
+            let row = batch[index]
+            let names = columns ?? SQLColumns(row.map(\.columnName))
+            columns = names
+            return SQLRow(columns: names, values: try row.map(Self.value(of:)))
+        }
+    }
+
     func tableExists(_ name: String) throws -> Bool {
         try self.fetchOne(Int.self, sql: "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = lower(?)", arguments: [name])
             != nil
@@ -59,14 +93,22 @@ final class PostgresSQLConnection: SQLConnection {
     }
 
     private func query(_ sql: String, _ arguments: StatementArguments) throws -> PostgresQueryResult {
-        let binds = Self.values(of: arguments).map(Self.data(for:))
-        let translated = Self.placeholders(sql)
+        try self.wait(self.send(sql, arguments), sql)
+    }
+
+    /// Sends a statement; its answer comes through the future (statements on one connection run in order).
+    private func send(_ sql: String, _ arguments: StatementArguments) -> EventLoopFuture<PostgresQueryResult> {
+        self.connection.query(Self.placeholders(sql), Self.values(of: arguments).map(Self.data(for:)))
+    }
+
+    /// The answer to a statement sent, waited for on this thread, with the driver's errors as `SQLFailure`s.
+    private func wait(_ answer: EventLoopFuture<PostgresQueryResult>, _ sql: String) throws -> PostgresQueryResult {
         do {
-            return try self.connection.query(translated, binds).wait()
+            return try answer.wait()
         } catch let error as PSQLError {
-            throw SQLFailure(error, statement: translated)
+            throw SQLFailure(error, statement: Self.placeholders(sql))
         } catch let error as PostgresError {
-            throw SQLFailure(error, statement: translated)
+            throw SQLFailure(error, statement: Self.placeholders(sql))
         }
     }
 
