@@ -70,13 +70,15 @@ struct Restore: AsyncParsableCommand {
 /// `granary copy --to-blobs URL`: the library's blobs into another store, to move up to a cluster's or back.
 struct Copy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Copy a library into a cluster: its blobs into an S3 store (or a folder), its database into PostgreSQL.",
+        abstract: "Copy a library into a cluster (its blobs into an S3 store or a folder, its database into PostgreSQL), or back into a folder.",
         discussion: """
             --to-blobs copies every blob the library names, each hash checked; blobs already there are skipped, so an \
             interrupted copy is run again. --to-database copies every row of the library's SQLite database into an \
             empty PostgreSQL database in one transaction (all or nothing), events with their ids and hashes. Both are \
             safe beside a running service but copy what is there when they start: stop changes first, then serve with \
-            --database and --blobs set to the targets, and run `granary verify` with them.
+            --database and --blobs set to the targets, and run `granary verify` with them. --to-data goes the other \
+            way: the cluster's library (--database, --blobs) into a new data folder, its database into the folder's \
+            granary.sqlite in one transaction and its blobs into blobs/; serve and verify with --data set to it.
             """
     )
 
@@ -93,14 +95,29 @@ struct Copy: AsyncParsableCommand {
     )
     var toDatabase: String?
 
+    @Option(help: ArgumentHelp("Where a cluster's library goes back to: a new data folder (granary.sqlite and blobs/).", valueName: "folder"))
+    var toData: String?
+
     func validate() throws {
-        guard self.toBlobs != nil || self.toDatabase != nil else {
-            throw ValidationError("say where to copy: --to-blobs, --to-database, or both")
+        guard self.toBlobs != nil || self.toDatabase != nil || self.toData != nil else {
+            throw ValidationError("say where to copy: --to-blobs, --to-database, both, or --to-data")
+        }
+        if self.toData != nil {
+            guard self.toDatabase == nil && self.toBlobs == nil else {
+                throw ValidationError("--to-data copies database and blobs back into one folder: give it alone")
+            }
+            guard self.storage.databaseLocation != nil else {
+                throw ValidationError("--to-data copies a cluster's library back: name its database with --database (and its blobs with --blobs)")
+            }
         }
     }
 
     func run() async throws {
         let library = try await self.storage.open()
+        if let toData = self.toData {
+            try await self.copyBack(library, into: toData)
+            return
+        }
         if let toDatabase = self.toDatabase {
             let location: PostgresLocation
             do {
@@ -143,6 +160,35 @@ struct Copy: AsyncParsableCommand {
                     )
             )
         }
+    }
+}
+
+extension Copy {
+    /// The way back: the cluster's rows into a new SQLite database in `folder`, then its blobs into `folder/blobs`.
+    func copyBack(_ library: Library, into folder: String) async throws {
+        let path = folder + "/granary.sqlite"
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("\(folder) holds a library already (granary.sqlite): copy into a new folder")
+        }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let target = try LibraryDatabase(path: path, schemas: .all)
+        var started = ContinuousClock.now
+        let report = try await DatabaseCopy.copyBack(from: library.database, to: target) { table, rows in
+            FileHandle.standardError.write(Data("copied \(rows) rows of \(table)\n".utf8))
+        }
+        let rows = report.tables.reduce(0) { $0 + $1.rows }
+        print("\(rows) rows in \(report.tables.count) tables copied into \(path) in \(ContinuousClock.now - started)")
+        started = ContinuousClock.now
+        let blobs = try FolderBlobBackend(root: folder + "/blobs")
+        let copied = try await LibraryCopy.blobs(of: library, to: blobs) { done, total in
+            if done == total || done % 1000 == 0 {
+                FileHandle.standardError.write(Data("copied \(done)/\(total) blobs\n".utf8))
+            }
+        }
+        print(
+            "\(copied.blobs) blobs in \(blobs.description): \(copied.copied) copied "
+                + String(format: "(%.1f MB) in %@", Double(copied.bytesCopied) / 1e6, "\(ContinuousClock.now - started)")
+        )
     }
 }
 

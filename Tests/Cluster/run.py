@@ -15,6 +15,8 @@ What it shows, in order, each a promise that fails the run when broken:
 3. `kill -9` of the PostgreSQL primary, then `pg_ctl promote` of the standby: the nodes find the new primary without
    a restart, writes through haproxy succeed again within 15 s of the promotion.
 4. A SeaweedFS volume server lost: every blob still reads back with its hash (`granary verify` reads them all).
+5. The way back: `granary copy --to-data` copies the cluster's library into a new folder, `granary verify` is clean
+   there and every acknowledged version and approval is in it.
 
 After each phase every acknowledged upload, version and approval is read back and compared, and at the end
 `granary verify` on the cluster must be clean. Prints one line per phase and a summary; exits 1 on a broken promise.
@@ -27,6 +29,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -95,9 +98,13 @@ class Node:
             stop_process(self.process)
 
     def verify(self) -> subprocess.CompletedProcess:
-        data = tempfile.mkdtemp(prefix="granary-cluster-verify-")
+        return self.command(["verify"])
+
+    def command(self, arguments: list[str]) -> subprocess.CompletedProcess:
+        """A granary command on the cluster's library, as an operator runs it beside the nodes."""
+        data = tempfile.mkdtemp(prefix="granary-cluster-command-")
         try:
-            arguments = [self.binary, "verify", "--data", data, "--metadata", self.metadata, "--database", self.database, "--blobs", self.blobs]
+            arguments = [self.binary] + arguments + ["--data", data, "--metadata", self.metadata, "--database", self.database, "--blobs", self.blobs]
             return subprocess.run(arguments, capture_output=True, text=True, env=self.environment, timeout=600)
         finally:
             shutil.rmtree(data, ignore_errors=True)
@@ -297,6 +304,23 @@ def wait_for_write(port: int, token: str, timeout: float) -> float:
     raise SystemExit(f"no write succeeded within {timeout:.0f} s")
 
 
+def missing_in_copy(database: str, ledger) -> list[str]:
+    """Every acknowledged version (with its hash) and approval is in a library's SQLite file."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        stored = {(r, v): h for r, v, h in db.execute("SELECT resource, version, sha256 FROM resourceVersions")}
+        approved = set(db.execute("SELECT itemId, version FROM reviews WHERE itemType = 'resource' AND decision = 'approve'"))
+    problems = []
+    with ledger.lock:
+        for resource, versions in ledger.versions.items():
+            for version, sha256 in versions.items():
+                if stored.get((resource, version)) != sha256:
+                    problems.append(f"the copy back lacks resource {resource} version {version}")
+        for resource, version in ledger.approved.items():
+            if (resource, version) not in approved:
+                problems.append(f"the copy back lacks the approval of {resource} version {version}")
+    return problems[:20]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", default=".build/debug/granary")
@@ -398,6 +422,19 @@ def main() -> int:
         if verify.returncode != 0:
             problems.append("granary verify after losing a volume server: " + verify.stdout.strip().replace("\n", " | ")[:800])
         problems += missing_acknowledged(haproxy.port, tokens["admin"], ledger)
+
+        # 5. The way back: the cluster's library copied into a folder, verified there, every acknowledged change in it.
+        back = os.path.join(work, "back")
+        copied = nodes[0].command(["copy", "--to-data", back])
+        if copied.returncode != 0:
+            problems.append("granary copy --to-data: " + (copied.stderr or copied.stdout).strip().replace("\n", " | ")[-800:])
+        else:
+            verify = subprocess.run([binary, "verify", "--data", back, "--metadata", metadata], capture_output=True, text=True, timeout=600)
+            print("5. the way back: granary copy --to-data " + " ".join(copied.stdout.split("\n")[:2]).strip()
+                  + "; verify there: " + (verify.stdout.strip().splitlines() or ["(no output)"])[-1], flush=True)
+            if verify.returncode != 0:
+                problems.append("granary verify of the copy back: " + verify.stdout.strip().replace("\n", " | ")[:800])
+            problems += missing_in_copy(os.path.join(back, "granary.sqlite"), ledger)
 
         versions = sum(len(v) for v in ledger.versions.values())
         print(f"acknowledged and found: {len(ledger.versions)} resources, {versions} versions, {len(ledger.approved)} approvals; "

@@ -7,7 +7,8 @@ import GranaryStore
 import GranaryTestSupport
 import Testing
 
-/// `granary copy --to-database`: the demo library moved from SQLite into PostgreSQL, whole and verifiable.
+/// `granary copy --to-database` and `--to-data`: the demo library moved from SQLite into PostgreSQL and back, whole
+/// and verifiable.
 @Suite struct DatabaseCopyTests {
     /// The demo, loaded into a SQLite library in a new folder.
     static func demo() async throws -> Library {
@@ -94,5 +95,43 @@ import Testing
         // Nothing copies from PostgreSQL this way, nor into SQLite.
         await #expect(throws: DatabaseCopy.Failure.self) { try await DatabaseCopy.copy(from: target, to: target) }
         await #expect(throws: DatabaseCopy.Failure.self) { try await DatabaseCopy.copy(from: source.database, to: source.database) }
+    }
+
+    @Test func aClusterLibraryComesBackIntoAFolderRowForRowAndVerifiesThere() async throws {
+        let source = try await Self.demo()
+        let cluster = try await TestDatabase.database(named: TestDatabase.name(forLibraryIn: source.dataDirectory + "-cluster"), schemas: .all)
+        _ = try await DatabaseCopy.copy(from: source.database, to: cluster)
+        // The cluster goes on after the move: its counter is past the copied events.
+        try await cluster.write { db in
+            try EventLog.record(db, actor: "admin", action: "test.in_cluster", itemType: "test", itemId: "1", at: Date())
+        }
+        let folder = TestFolders.make("back")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let back = try LibraryDatabase(path: folder + "/granary.sqlite", schemas: .all)
+        let report = try await DatabaseCopy.copyBack(from: cluster, to: back)
+        let copied = Dictionary(uniqueKeysWithValues: report.tables.map { ($0.name, $0.rows) })
+        #expect((copied["events"] ?? 0) > 50)
+        for table in ["users", "events", "resources", "resourceVersions", "questionVersions", "papers", "reviews", "liveResourceCounts", "points"] {
+            #expect(try await Self.rows(cluster, table) == Self.rows(back, table), "\(table)")
+        }
+        // SQLite's `rowid` order is PostgreSQL's `rowid` column: the resources list the same way on both.
+        let order = "SELECT id FROM resources ORDER BY rowid"
+        #expect(
+            try await cluster.read { db in try db.fetchAll(String.self, sql: order) } == back.read { db in try db.fetchAll(String.self, sql: order) }
+        )
+        #expect(try await back.read { db in try EventLog.verifyChain(db) } == [])
+        let last = try await cluster.read { db in try db.fetchValue(Int64.self, sql: "SELECT lastEvent FROM eventsHead") }
+        try await back.write { db in
+            try EventLog.record(db, actor: "admin", action: "test.after_copy_back", itemType: "test", itemId: "1", at: Date())
+        }
+        #expect(try await back.read { db in try db.fetchOne(Int64.self, sql: "SELECT MAX(id) FROM events") } == last + 1)
+        #expect(try await back.read { db in try EventLog.verifyChain(db) } == [])
+
+        // A folder that holds a library already is refused and left as it was; so is a copy the wrong way.
+        let again = await #expect(throws: DatabaseCopy.Failure.self) { try await DatabaseCopy.copyBack(from: cluster, to: back) }
+        #expect(again?.description.contains("not empty") == true)
+        #expect(try await back.read { db in try db.fetchValue(Int.self, sql: "SELECT COUNT(*) FROM events") } == (copied["events"] ?? 0) + 1)
+        await #expect(throws: DatabaseCopy.Failure.self) { try await DatabaseCopy.copyBack(from: source.database, to: back) }
+        await #expect(throws: DatabaseCopy.Failure.self) { try await DatabaseCopy.copyBack(from: cluster, to: cluster) }
     }
 }

@@ -27,12 +27,16 @@ public enum DatabaseCopy {
     public enum Failure: Error, CustomStringConvertible {
         case sourceNotSQLite
         case targetNotPostgreSQL
+        case sourceNotPostgreSQL
+        case targetNotSQLite
         case targetNotEmpty(String)
 
         public var description: String {
             switch self {
             case .sourceNotSQLite: "the library to copy is already on PostgreSQL; copy from a SQLite library (--data)"
             case .targetNotPostgreSQL: "--to-database must name a PostgreSQL database (postgresql://…)"
+            case .sourceNotPostgreSQL: "the library to copy back is not on PostgreSQL; name it with --database"
+            case .targetNotSQLite: "the way back goes into a data folder's SQLite database"
             case .targetNotEmpty(let table): "the target database is not empty (\(table) has rows); copy into a new database"
             }
         }
@@ -71,7 +75,44 @@ public enum DatabaseCopy {
             }
             let counter = try sqlite.read { grdb in try Int64.fetchOne(grdb, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'events'") } ?? 0
             try postgres.execute(sql: "UPDATE eventsHead SET lastEvent = GREATEST(lastEvent, ?)", arguments: [counter])
+            // The planner's statistics, which autovacuum would gather only later: without them it guesses the joins
+            // of millions of fresh rows badly.
+            try postgres.execute(sql: "ANALYZE")
             return Report(tables: tables)
+        }
+    }
+
+    /// The way back: every row of a PostgreSQL library (`source`) copied into a new SQLite library (`target`), from
+    /// one read snapshot in one write transaction, tables parents first, values and event ids as stored, so `verify`
+    /// finds the same chain on both sides; the trail's counter goes on from the source's.
+    public static func copyBack(
+        from source: LibraryDatabase,
+        to target: LibraryDatabase,
+        progress: @escaping @Sendable (String, Int) -> Void = { _, _ in }
+    ) async throws -> Report {
+        guard source.engine == .postgresql else { throw Failure.sourceNotPostgreSQL }
+        guard let sqlite = target.sqlite else { throw Failure.targetNotSQLite }
+        return try await source.read { postgres in
+            let plan = try Self.plan(postgres)
+            let last = try postgres.fetchValue(Int64.self, sql: "SELECT lastEvent FROM eventsHead")
+            // The target's transaction, on this thread while the source's snapshot stays open.
+            return try sqlite.write { grdb in
+                let db = SQLiteConnection(grdb)
+                for table in ["users", "events", "majors"] where try db.fetchValue(Int.self, sql: "SELECT COUNT(*) FROM \(table)") != 0 {
+                    throw Failure.targetNotEmpty(table)
+                }
+                let tables = try plan.map { table in
+                    let rows = try Self.copy(table, from: postgres, to: db)
+                    progress(table.name, rows)
+                    return Report.Table(name: table.name, rows: rows)
+                }
+                try db.execute(
+                    sql:
+                        "INSERT INTO sqlite_sequence (name, seq) SELECT 'events', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'events')"
+                )
+                try db.execute(sql: "UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'events'", arguments: [last])
+                return Report(tables: tables)
+            }
         }
     }
 
@@ -132,23 +173,25 @@ public enum DatabaseCopy {
     }
 
     /// Copies one table's rows in insertion order (parents before the replies that name them), a few hundred to a
-    /// statement; returns how many.
-    static func copy(_ table: Table, from sqlite: any SQLConnection, to postgres: any SQLConnection) throws -> Int {
+    /// statement; returns how many. `table` is as PostgreSQL has it, whichever side it is on: SQLite's `rowid`
+    /// stands behind PostgreSQL's `rowid` column where the statements order by it.
+    static func copy(_ table: Table, from source: any SQLConnection, to target: any SQLConnection) throws -> Int {
+        let sqlite = source.engine == .sqlite ? source : target
         let present = Set(
             try sqlite.fetchAll(String.self, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table.name]).map { $0.lowercased() }
         )
-        // SQLite's rowid stands behind PostgreSQL's `rowid` column where the statements order by it.
         let columns = table.columns.filter { present.contains($0) || $0 == "rowid" }
+        let order = source.engine == .sqlite || columns.contains("rowid") ? " ORDER BY rowid" : ""
         let batch = max(1, min(1000, 30_000 / max(1, columns.count)))
         let insert = "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES "
         let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
-        let cursor = try sqlite.fetchCursor(sql: "SELECT \(columns.joined(separator: ", ")) FROM \(table.name) ORDER BY rowid")
+        let cursor = try source.fetchStream(sql: "SELECT \(columns.joined(separator: ", ")) FROM \(table.name)" + order)
         var values: [DatabaseValue] = []
         var pending = 0
         var copied = 0
         func flush() throws {
             guard pending > 0 else { return }
-            try postgres.execute(
+            try target.execute(
                 sql: insert + Array(repeating: row, count: pending).joined(separator: ", "),
                 arguments: StatementArguments(values)
             )
