@@ -3,6 +3,7 @@ import Foundation
 import GranaryModel
 import GranarySchema
 import GranaryStore
+import Logging
 
 extension Bench {
     /// `granary bench journeys`: every GET route of the API and every page, on a library at full size, each alone and
@@ -51,19 +52,68 @@ extension Bench {
         @Option(help: "Folder of the shipped vocabularies.")
         var metadata: String = "Metadata"
 
+        @Option(
+            help: ArgumentHelp(
+                "Also time the library on this PostgreSQL database (copied into it when it is empty) and compare every route's requests/s with SQLite's.",
+                valueName: "postgresql://…"
+            )
+        )
+        var database: String?
+
         func run() async throws {
             guard FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") else {
                 throw BenchError("wrk is not installed (apt-get install wrk)")
             }
             let samples = try await self.library()
+            let sqlite = try await self.timeRoutes(samples, engine: "SQLite", arguments: [])
+            var report = sqlite.json
+            report["size"] = [
+                "resources": self.resources, "learners": self.learners, "events": self.events, "questions": self.questions,
+                "offerings": self.offerings,
+            ]
+            if let database = self.database {
+                try await self.copyLibrary(into: database)
+                let postgres = try await self.timeRoutes(samples, engine: "PostgreSQL", arguments: ["--database", database])
+                report["postgresql"] = postgres.json
+                report["postgresql_share"] = Self.compare(sqlite, postgres)
+            }
+            let json = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
+            try json.write(to: URL(fileURLWithPath: self.work + "/journeys.json"))
+            print("figures in \(self.work)/journeys.json")
+        }
+
+        /// One engine's figures: when the node answered, /health's rate, and every route it timed.
+        struct EngineRun {
+            var startSeconds: Double
+            var baseline: Double
+            var peak: Double
+            var timed: [(route: JourneyRoute, figures: Figures)]
+            var untimed: [String]
+            var missed: [String]
+
+            var json: [String: Any] {
+                var json: [String: Any] = [
+                    "start_s": self.startSeconds, "health_requests_per_s": self.baseline, "peak_rss_mib": self.peak, "untimed": self.untimed,
+                    "missed": self.missed,
+                ]
+                json["routes"] = Dictionary(
+                    self.timed.map { ($0.route.label, ["alone": $0.figures.alone.json, "loaded": $0.figures.loaded.json]) },
+                    uniquingKeysWith: { first, _ in first }
+                )
+                return json
+            }
+        }
+
+        /// Serves the library (on SQLite, or with `arguments` naming another database) and times every route.
+        func timeRoutes(_ samples: JourneyLibrary.Samples, engine: String, arguments: [String]) async throws -> EngineRun {
             let server = try await BenchServer.launch(
                 data: self.work + "/data",
                 metadata: self.metadata,
-                arguments: ["--event-loops", "1"],
+                arguments: ["--event-loops", "1"] + arguments,
                 username: "bench-learner"
             )
             defer { server.stop() }
-            print(String(format: "granary serve answered /health %.1f s after it started", server.startSeconds))
+            print(String(format: "%@: granary serve answered /health %.1f s after it started", engine, server.startSeconds))
             try await server.waitForIntegrityCheck()
             var tokens: [Role: String] = [.learner: server.token]
             for role in [Role.teacher, .reviewer, .admin] {
@@ -76,7 +126,7 @@ extension Bench {
             }
             let health = JourneyRoute(name: "GET /api/v1/health", role: nil, paths: ["/api/v1/health"])
             let first = try self.time(health, tokens: tokens, port: server.port)
-            print("\(routes.count) routes; wrk, one thread, \(self.seconds) s per run; granary serve --event-loops 1")
+            print("\(engine): \(routes.count) routes; wrk, one thread, \(self.seconds) s per run; granary serve --event-loops 1")
             print(
                 String(
                     format: "%-44@ %@ | %@ | %@",
@@ -124,7 +174,7 @@ extension Bench {
                     JourneyRoute.loadedLimit
                 )
             )
-            print("\(timed.count - missed.count) of \(timed.count) timed routes meet every target; \(untimed.count) not timed")
+            print("\(engine): \(timed.count - missed.count) of \(timed.count) timed routes meet every target; \(untimed.count) not timed")
             for (route, figures) in missed {
                 print(
                     String(
@@ -137,20 +187,68 @@ extension Bench {
                 )
             }
             print(String(format: "server peak RSS %.0f MiB (target < 1024)", peak))
-            var report: [String: Any] = [
-                "size": [
-                    "resources": self.resources, "learners": self.learners, "events": self.events, "questions": self.questions,
-                    "offerings": self.offerings,
-                ],
-                "health_requests_per_s": baseline, "peak_rss_mib": peak, "untimed": untimed, "missed": missed.map(\.route.label),
-            ]
-            report["routes"] = Dictionary(
-                timed.map { ($0.route.label, ["alone": $0.figures.alone.json, "loaded": $0.figures.loaded.json]) },
-                uniquingKeysWith: { first, _ in first }
+            return EngineRun(
+                startSeconds: server.startSeconds,
+                baseline: baseline,
+                peak: peak,
+                timed: timed,
+                untimed: untimed,
+                missed: missed.map(\.route.label)
             )
-            let json = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
-            try json.write(to: URL(fileURLWithPath: self.work + "/journeys.json"))
-            print("figures in \(self.work)/journeys.json")
+        }
+
+        /// Copies the bench library into `database` unless it holds a library already (an earlier run's copy).
+        func copyLibrary(into database: String) async throws {
+            let target = try await LibraryDatabase(
+                postgresql: try PostgresLocation(database),
+                schemas: .all,
+                logger: Logger(label: "granary.bench")
+            )
+            print("copying the library into \(database) …")
+            let source = try LibraryDatabase(path: self.work + "/data/granary.sqlite", schemas: .all)
+            let started = ContinuousClock.now
+            do {
+                let report = try await DatabaseCopy.copy(from: source, to: target)
+                print("copied \(report.tables.reduce(0) { $0 + $1.rows }) rows in \(ContinuousClock.now - started)")
+            } catch DatabaseCopy.Failure.targetNotEmpty {
+                print("reusing the library already in \(database) (give an empty database to copy it again)")
+            }
+        }
+
+        /// Each route's requests/s on PostgreSQL as a share of SQLite's, loaded and alone; prints them against the
+        /// target (at least half of SQLite's, loaded).
+        static func compare(_ sqlite: EngineRun, _ postgres: EngineRun) -> [String: Any] {
+            print(
+                String(
+                    format: "start: /health after %.1f s on SQLite, %.1f s on PostgreSQL (target ≤ 15 s)",
+                    sqlite.startSeconds,
+                    postgres.startSeconds
+                )
+            )
+            print(String(format: "%-44@ %@", "route (role)" as NSString, "loaded req/s SQLite  PostgreSQL  share | alone share" as NSString))
+            let before = Dictionary(sqlite.timed.map { ($0.route.label, $0.figures) }, uniquingKeysWith: { first, _ in first })
+            var shares: [String: Any] = [:]
+            var below: [String] = []
+            for (route, after) in postgres.timed {
+                guard let before = before[route.label], before.loaded.rate > 0, before.alone.rate > 0 else { continue }
+                let loaded = after.loaded.rate / before.loaded.rate
+                let alone = after.alone.rate / before.alone.rate
+                shares[route.label] = ["loaded": loaded, "alone": alone]
+                if loaded < 0.5 { below.append(route.label) }
+                print(
+                    String(
+                        format: "%-44@ %19.0f %11.0f %5.0f%% | %10.0f%%%@",
+                        route.label as NSString,
+                        before.loaded.rate,
+                        after.loaded.rate,
+                        loaded * 100,
+                        alone * 100,
+                        loaded < 0.5 ? "  below half" : ""
+                    )
+                )
+            }
+            print("PostgreSQL reaches half of SQLite's loaded requests/s on \(shares.count - below.count) of \(shares.count) routes")
+            return ["routes": shares, "below_half": below, "start_s": ["sqlite": sqlite.startSeconds, "postgresql": postgres.startSeconds]]
         }
 
         struct Run {
