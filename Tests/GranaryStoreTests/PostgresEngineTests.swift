@@ -223,22 +223,40 @@ extension PostgresEngineTests {
 extension PostgresEngineTests {
     @Test func aTransactionThatGetsNoConnectionFailsAsUnavailableAndTheOthersFinish() async throws {
         let database = try await TestDatabase.database(named: TestDatabase.name(forLibraryIn: "lease-\(UUID().uuidString)"), schemas: [])
+        // Watches the server's processes on the library's database from a pool of its own.
+        let target = try await database.read { db in try db.fetchValue(String.self, sql: "SELECT current_database()") }
+        let observer = try await TestDatabase.database(named: TestDatabase.name(forLibraryIn: "lease-observer-\(UUID().uuidString)"), schemas: [])
+        let connected = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = ? AND backend_type = 'client backend'"
         // Every connection of the pool (16) held by a transaction that waits to be let go.
         let letGo = DispatchSemaphore(value: 0)
+        let holding = HoldingCount()
         let holders = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<16 {
-                    group.addTask { try await database.read { _ in letGo.wait() } }
+                    group.addTask {
+                        try await database.read { _ in
+                            holding.count.withLock { $0 += 1 }
+                            letGo.wait()
+                        }
+                    }
                 }
                 try await group.waitForAll()
             }
         }
+        // Every holder has its connection before the 17th asks (on a busy machine that took more than the second
+        // this test once slept): as many server processes as the pool holds, and the engine's threads all busy.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let count = try await observer.read { db in try db.fetchValue(Int.self, sql: connected, arguments: [target]) }
+            if count >= 16 && holding.count.withLock { $0 } >= 8 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try #require(holding.count.withLock { $0 } >= 8)
         // Should the wait never give up, the holders are let go after 40 s and the transaction below succeeds.
         let releaser = Task {
             try await Task.sleep(for: .seconds(40))
             for _ in 0..<16 { letGo.signal() }
         }
-        try await Task.sleep(for: .seconds(1))
         let asked = ContinuousClock.now
         let failure = await #expect(throws: SQLFailure.self) {
             try await database.read { db in try db.fetchOne(Int.self, sql: "SELECT 1") }
@@ -251,4 +269,9 @@ extension PostgresEngineTests {
         try await holders.value
         #expect(try await database.read { db in try db.fetchOne(Int.self, sql: "SELECT 1") } == 1)
     }
+}
+
+/// How many transactions are inside their body, counted from the engine's threads.
+private final class HoldingCount: Sendable {
+    let count = Mutex(0)
 }

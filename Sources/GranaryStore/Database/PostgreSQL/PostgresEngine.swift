@@ -73,11 +73,24 @@ public final class PostgresEngine: Sendable {
                 return try await self.withConnection(from: client) { connection in
                     try await self.blocking(box) { body in
                         let sql = PostgresSQLConnection(connection)
-                        try sql.execute(sql: begin)
+                        // BEGIN goes out with the first statement instead of taking a round trip of its own (a
+                        // connection runs its statements in order); its answer is checked before anything counts.
+                        let begun = sql.send(begin)
                         do {
-                            if lock { try sql.execute(sql: "SELECT pg_advisory_xact_lock(?)", arguments: [Self.writeLock]) }
+                            if lock {
+                                try sql.execute(sql: "SELECT pg_advisory_xact_lock(?)", arguments: [Self.writeLock])
+                                // Before the body writes: outside a transaction each write would commit alone.
+                                _ = try sql.wait(begun, begin)
+                            }
                             let result = try body(sql)
-                            try sql.execute(sql: "COMMIT")
+                            _ = try sql.wait(begun, begin)
+                            if lock {
+                                try sql.execute(sql: "COMMIT")
+                            } else {
+                                // A read's COMMIT changes nothing and cannot fail for it: not waited for. The
+                                // connection's next transaction queues behind it.
+                                sql.send("COMMIT").whenComplete { _ in }
+                            }
                             return result
                         } catch {
                             try? sql.execute(sql: "ROLLBACK")

@@ -97,12 +97,12 @@ final class PostgresSQLConnection: SQLConnection {
     }
 
     /// Sends a statement; its answer comes through the future (statements on one connection run in order).
-    private func send(_ sql: String, _ arguments: StatementArguments) -> EventLoopFuture<PostgresQueryResult> {
+    func send(_ sql: String, _ arguments: StatementArguments = StatementArguments()) -> EventLoopFuture<PostgresQueryResult> {
         self.connection.query(Self.placeholders(sql), Self.values(of: arguments).map(Self.data(for:)))
     }
 
     /// The answer to a statement sent, waited for on this thread, with the driver's errors as `SQLFailure`s.
-    private func wait(_ answer: EventLoopFuture<PostgresQueryResult>, _ sql: String) throws -> PostgresQueryResult {
+    func wait(_ answer: EventLoopFuture<PostgresQueryResult>, _ sql: String) throws -> PostgresQueryResult {
         do {
             return try answer.wait()
         } catch let error as PSQLError {
