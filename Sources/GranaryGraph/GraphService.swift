@@ -21,9 +21,6 @@ public struct GraphService: Sendable {
     /// The sequence number of the newest change to the course system the feed has shown.
     private let changed: CatalogueChanges
 
-    /// Item types of the events that change the course system.
-    static let catalogueItemTypes: Set<String> = ["major", "course", "point", "job", "catalogue"]
-
     /// Creates the service over the library's database; `resourceCounts` says how many published resources are on a
     /// point (SQLite when not given; the service passes the search index, which counts without reading the tables).
     public init(database: LibraryDatabase, resourceCounts: (any PointResourceCounts)? = nil) {
@@ -32,7 +29,7 @@ public struct GraphService: Sendable {
         let changed = CatalogueChanges()
         self.changed = changed
         self.follower = FeedFollower(feed: database.feed, from: database.feed.head) { changes in
-            if let newest = changes.last(where: { Self.catalogueItemTypes.contains($0.itemType) }) { changed.note(newest.sequence) }
+            if let newest = changes.last(where: { CatalogueStore.itemTypes.contains($0.itemType) }) { changed.note(newest.sequence) }
         }
     }
 

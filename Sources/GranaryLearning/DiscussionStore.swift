@@ -145,7 +145,7 @@ public struct DiscussionStore: Sendable {
     private static func fetch(
         _ db: any SQLConnection,
         where clause: String,
-        arguments: StatementArguments,
+        arguments: SQLArguments,
         owner: Bool,
         viewer: User
     ) throws -> [Post] {

@@ -192,18 +192,17 @@ public struct OfferingStore: Sendable {
         try await self.database.read { db in
             let pattern = query.flatMap { $0.isEmpty ? nil : "%" + $0.replacingOccurrences(of: "%", with: "") + "%" }
             let filter = """
-                WHERE (CAST(?1 AS TEXT) IS NULL OR course = ?1)
-                  AND (CASE WHEN ?2 = 1 THEN createdBy = ?3 ELSE status = 'published' END)
-                  AND (CAST(?4 AS TEXT) IS NULL OR title \(db.engine.likeIgnoringCase) ?4)
+                WHERE (CAST(?1 AS TEXT) IS NULL OR o.course = ?1)
+                  AND (CASE WHEN ?2 = 1 THEN o.createdBy = ?3 ELSE o.status = 'published' END)
+                  AND (CAST(?4 AS TEXT) IS NULL OR o.title \(db.engine.likeIgnoringCase) ?4)
                 """
-            let arguments: StatementArguments = [course, mine, viewer.id, pattern]
-            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM offerings " + filter, arguments: arguments) ?? 0
-            let ids = try db.fetchAll(
-                String.self,
-                sql: "SELECT id FROM offerings " + filter + " ORDER BY COALESCE(publishedAt, createdAt) DESC, id LIMIT ?5 OFFSET ?6",
+            let arguments: SQLArguments = [course, mine, viewer.id, pattern]
+            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM offerings o " + filter, arguments: arguments) ?? 0
+            let rows = try db.fetchAll(
+                sql: Self.selectRows(viewer: "?3") + filter + " ORDER BY COALESCE(o.publishedAt, o.createdAt) DESC, o.id LIMIT ?5 OFFSET ?6",
                 arguments: arguments + [page.pageSize, page.offset]
             )
-            return Page(items: try ids.map { try Self.read(db, id: $0, viewer: viewer, preview: mine) }, total: total, request: page)
+            return Page(items: try Self.offerings(db, rows: rows, viewer: viewer, preview: mine), total: total, request: page)
         }
     }
 
@@ -225,17 +224,7 @@ public struct OfferingStore: Sendable {
     /// they may change it; not found for a draft or withdrawn offering they neither wrote nor enrolled in.
     static func visible(_ db: any SQLConnection, id: String, viewer: User) throws -> (row: SQLRow, owns: Bool) {
         guard
-            let row = try db.fetchOne(
-                sql: """
-                    SELECT o.*, (SELECT COUNT(*) FROM enrollments e WHERE e.offering = o.id) AS enrolled,
-                           EXISTS (SELECT 1 FROM enrollments e WHERE e.offering = o.id AND e.user = ?2) AS isEnrolled,
-                           r.title AS publishedTitle, r.description AS publishedDescription, r.units AS publishedUnits
-                    FROM offerings o
-                    LEFT JOIN offeringRevisions r ON r.offering = o.id AND r.revision = o.revision
-                    WHERE o.id = ?1
-                    """,
-                arguments: [id, viewer.id]
-            )
+            let row = try db.fetchOne(sql: Self.selectRows(viewer: "?2") + "WHERE o.id = ?1", arguments: [id, viewer.id])
         else { throw GranaryError.notFound(LocalizedText(zh: "课程", en: "Offering"), id) }
         let status = Offering.Status(rawValue: row["status"]) ?? .draft
         let owns = row["createdBy"] as String == viewer.id || viewer.role == .admin
@@ -245,15 +234,51 @@ public struct OfferingStore: Sendable {
         return (row, owns)
     }
 
+    /// An offering's row with its published revision and enrolment counts, for `WHERE` on `o` to follow; `viewer`
+    /// is the placeholder of the viewer's id.
+    private static func selectRows(viewer: String) -> String {
+        """
+        SELECT o.*, (SELECT COUNT(*) FROM enrollments e WHERE e.offering = o.id) AS enrolled,
+               EXISTS (SELECT 1 FROM enrollments e WHERE e.offering = o.id AND e.user = \(viewer)) AS isEnrolled,
+               r.title AS publishedTitle, r.description AS publishedDescription, r.units AS publishedUnits
+        FROM offerings o
+        LEFT JOIN offeringRevisions r ON r.offering = o.id AND r.revision = o.revision
+
+        """
+    }
+
     static func read(_ db: any SQLConnection, id: String, viewer: User, preview: Bool) throws -> Offering {
-        let (row, owns) = try Self.visible(db, id: id, viewer: viewer)
+        let (row, _) = try Self.visible(db, id: id, viewer: viewer)
+        return try Self.offerings(db, rows: [row], viewer: viewer, preview: preview)[0]
+    }
+
+    /// The offerings of rows `selectRows` read, which `viewer` may see: items described and authors named in three
+    /// statements however many there are.
+    private static func offerings(_ db: any SQLConnection, rows: [SQLRow], viewer: User, preview: Bool) throws -> [Offering] {
+        var unitLists = try rows.map { row in
+            let owns = row["createdBy"] as String == viewer.id || viewer.role == .admin
+            let working = owns && (preview || row["revision"] as Int? == nil)
+            return try Self.decodeUnits(working ? row["units"] : row["publishedUnits"])
+        }
+        var all = unitLists.flatMap { $0 }
+        try Self.describe(db, &all)
+        var next = all.startIndex
+        for index in unitLists.indices {
+            unitLists[index] = Array(all[next..<next + unitLists[index].count])
+            next += unitLists[index].count
+        }
+        let usernames = try Accounts.usernames(db, ids: Set(rows.map { $0["createdBy"] as String }))
+        return zip(rows, unitLists).map { row, units in
+            Self.offering(row, units: units, viewer: viewer, preview: preview, author: usernames[row["createdBy"]] ?? row["createdBy"])
+        }
+    }
+
+    private static func offering(_ row: SQLRow, units: [Offering.Unit], viewer: User, preview: Bool, author: String) -> Offering {
+        let owns = row["createdBy"] as String == viewer.id || viewer.role == .admin
         let status = Offering.Status(rawValue: row["status"]) ?? .draft
         let working = owns && (preview || row["revision"] as Int? == nil)
-        let unitsJSON: String = working ? row["units"] : row["publishedUnits"]
-        var units = try Self.decodeUnits(unitsJSON)
-        try Self.describe(db, &units)
         return Offering(
-            id: id,
+            id: row["id"],
             course: row["course"],
             title: working ? row["title"] : row["publishedTitle"],
             description: working ? row["description"] : row["publishedDescription"],
@@ -265,7 +290,7 @@ public struct OfferingStore: Sendable {
                     || row["publishedTitle"] as String? != row["title"] as String
                     || row["publishedDescription"] as String? != row["description"] as String?) : nil,
             enrolled: row["enrolled"],
-            createdBy: try Accounts.username(db, id: row["createdBy"]),
+            createdBy: author,
             createdAt: row["createdAt"],
             updatedAt: row["updatedAt"],
             publishedAt: row["publishedAt"]

@@ -147,6 +147,52 @@ import Testing
         }
     }
 
+    @Test func aNodeRemembersCatalogueAnswersOnlyUntilTheCatalogueChangesAnywhere() async throws {
+        let first = try await TestLibrary()
+        try await first.addUser("admin", .admin)
+        let second = try await TestLibrary(directory: first.directory)
+        let token = try await first.test { client in try await client.logIn("admin") }
+        // Asked of the store: a served application polls the feed four times a second by itself.
+        func majors(_ library: TestLibrary) async throws -> [String] {
+            try await library.library.catalogue.majors(PageRequest(page: 1, pageSize: 20)).items.map(\.code)
+        }
+        // An unknown item is remembered as unknown, and then found once it is made.
+        let unknown = try await second.library.catalogue.major(code: "460110")
+        #expect(unknown == nil)
+        let before = try await majors(second)
+        #expect(before == [])
+        try await first.test { client in
+            let created = try await client.call(.post, "/api/v1/majors", token: token, json: #"{"code":"460110","role":"core"}"#)
+            #expect(created.status == .created)
+        }
+        // The node that made the change answers with it at once.
+        let onFirst = try await majors(first)
+        #expect(onFirst == ["460110"])
+        // The other remembers its answer until its change feed shows the change, then reads again.
+        let remembered = try await majors(second)
+        #expect(remembered == [])
+        try await second.library.database.feed.poll()
+        let readAgain = try await majors(second)
+        #expect(readAgain == ["460110"])
+
+        // A single item is forgotten alike.
+        let core = try await second.library.catalogue.major(code: "460110")
+        #expect(core?.role == .core)
+        try await first.test { client in
+            let created = try await client.call(.post, "/api/v1/majors", token: token, json: #"{"code":"460101","role":"served"}"#)
+            #expect(created.status == .created)
+            let renamed = try await client.call(.patch, "/api/v1/majors/460110", token: token, json: #"{"name":"智能焊接技术（试点）"}"#)
+            #expect(renamed.status == .ok)
+        }
+        let stale = try await second.library.catalogue.major(code: "460110")
+        #expect(stale?.name == "智能焊接技术")
+        try await second.library.database.feed.poll()
+        let renamed = try await second.library.catalogue.major(code: "460110")
+        #expect(renamed?.name == "智能焊接技术（试点）")
+        let both = try await majors(second)
+        #expect(both == ["460110", "460101"])
+    }
+
     @Test func listsArePagedAndFiltered() async throws {
         let lib = try await TestLibrary.seeded([])
         try await lib.test { client in

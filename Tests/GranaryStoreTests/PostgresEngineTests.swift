@@ -60,9 +60,11 @@ import Testing
         #expect(statements[2].hasSuffix("INSERT INTO a VALUES ('b')"))
     }
 
-    @Test func argumentsAreReadInOrder() {
-        let values = PostgresSQLConnection.values(of: ["a", 2, nil, 1.5, Data([1, 2])])
-        #expect(values == ["a".databaseValue, 2.databaseValue, .null, 1.5.databaseValue, Data([1, 2]).databaseValue])
+    @Test func argumentsKeepTheirOrderAndJoin() {
+        let arguments: SQLArguments = ["a", 2, nil, 1.5, Data([1, 2])]
+        #expect(arguments.values == ["a".databaseValue, 2.databaseValue, .null, 1.5.databaseValue, Data([1, 2]).databaseValue])
+        #expect((SQLArguments(["x", "y"]) + [3]).values == ["x".databaseValue, "y".databaseValue, 3.databaseValue])
+        #expect(SQLArguments().isEmpty && !arguments.isEmpty)
     }
 
     @Test func valuesComeBackAsSQLiteWouldReturnThem() async throws {

@@ -90,7 +90,7 @@ import Testing
                 let bySQL = try db.fetchOne(
                     Bool.self,
                     sql: "SELECT COUNT(*) > 0 FROM \(items.table) t WHERE t.id = ?3 AND \(ReviewedItems.visibleSQL("t"))",
-                    arguments: StatementArguments(ReviewedItems.visibleArguments(viewer) + [state.id])
+                    arguments: SQLArguments(ReviewedItems.visibleArguments(viewer) + [state.id])
                 )
                 #expect(bySQL == state.isVisible(to: viewer), "\(viewer.username): SQL and Swift disagree")
                 if state.isVisible(to: viewer) { seen.insert(viewer.username) }
@@ -150,7 +150,7 @@ import Testing
                     try db.fetchOne(
                         Int.self,
                         sql: "SELECT \(ReviewedItems.viewerVersionSQL("t")) FROM \(items.table) t WHERE t.id = ?3",
-                        arguments: StatementArguments(ReviewedItems.visibleArguments(viewer) + [id])
+                        arguments: SQLArguments(ReviewedItems.visibleArguments(viewer) + [id])
                     )
                 }
                 #expect(bySQL == version, "\(viewer.username)")

@@ -19,7 +19,7 @@ extension PaperStore {
         var headings: [String: (title: String, course: String)] = [:]
         for row in try db.fetchAll(
             sql: "SELECT id, title, course FROM papers WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
-            arguments: StatementArguments(Array(ids))
+            arguments: SQLArguments(Array(ids))
         ) {
             headings[row["id"]] = (row["title"], row["course"])
         }

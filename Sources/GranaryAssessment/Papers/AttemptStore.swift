@@ -309,11 +309,16 @@ public struct AttemptStore: Sendable {
         let learner: String = row["learner"]
         var questions: [Attempt.Item] = []
         var analyses: [String: String?] = [:]
-        for pinned in try db.fetchAll(
+        let pinned = try db.fetchAll(
             sql: "SELECT position, question, version FROM paperQuestions WHERE paper = ? ORDER BY position",
             arguments: [row["paper"] as String]
-        ) {
-            guard let question = try QuestionStore.version(db, question: pinned["question"], version: pinned["version"]) else { continue }
+        )
+        var versions: [String: Question] = [:]
+        for question in try QuestionStore.versions(db, pinned.map { (question: $0["question"], version: $0["version"]) }) {
+            versions["\(question.id)#\(question.version)"] = question
+        }
+        for pinned in pinned {
+            guard let question = versions["\(pinned["question"] as String)#\(pinned["version"] as Int)"] else { continue }
             var blanks: Int?
             if question.type == .fill, case .array(let list) = question.answer { blanks = list.count }
             questions.append(

@@ -84,12 +84,11 @@ public struct PaperStore: Sendable {
         try await self.database.read { db in
             let total =
                 try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM papers WHERE CAST(?1 AS TEXT) IS NULL OR course = ?1", arguments: [course]) ?? 0
-            let ids = try db.fetchAll(
-                String.self,
-                sql: "SELECT id FROM papers WHERE CAST(?1 AS TEXT) IS NULL OR course = ?1 ORDER BY createdAt DESC, id LIMIT ?2 OFFSET ?3",
+            let rows = try db.fetchAll(
+                sql: "SELECT * FROM papers WHERE CAST(?1 AS TEXT) IS NULL OR course = ?1 ORDER BY createdAt DESC, id LIMIT ?2 OFFSET ?3",
                 arguments: [course, page.pageSize, page.offset]
             )
-            return Page(items: try ids.compactMap { try Self.fetch(db, id: $0) }, total: total, request: page)
+            return Page(items: try Self.papers(db, rows: rows), total: total, request: page)
         }
     }
 
@@ -181,28 +180,45 @@ public struct PaperStore: Sendable {
     }
 
     static func fetch(_ db: any SQLConnection, id: String) throws -> Paper? {
-        guard let row = try db.fetchOne(sql: "SELECT * FROM papers WHERE id = ?", arguments: [id]) else { return nil }
-        var items: [Paper.Item] = []
-        for pinned in try db.fetchAll(
-            sql: "SELECT position, question, version FROM paperQuestions WHERE paper = ? ORDER BY position",
-            arguments: [id]
-        ) {
-            guard let summary = try QuestionStore.summary(db, question: pinned["question"], version: pinned["version"]) else { continue }
-            items.append(Paper.Item(summary, position: pinned["position"]))
-        }
-        let username = try Accounts.username(db, id: row["createdBy"])
-        let decoder = JSONDecoder()
-        return Paper(
-            id: id,
-            course: row["course"],
-            title: row["title"],
-            items: items,
-            totalScore: row["totalScore"],
-            blueprint: try (row["blueprint"] as String?).map { try decoder.decode(PaperBlueprintInput.self, from: Data($0.utf8)) },
-            figures: try decoder.decode(Paper.Figures.self, from: Data((row["figures"] as String).utf8)),
-            createdBy: username,
-            createdAt: row["createdAt"]
+        try Self.papers(db, rows: db.fetchAll(sql: "SELECT * FROM papers WHERE id = ?", arguments: [id])).first
+    }
+
+    /// The papers of these rows of `papers`, in their order: their questions, the versions pinned and the authors'
+    /// names are read in four statements however many papers there are.
+    static func papers(_ db: any SQLConnection, rows: [SQLRow]) throws -> [Paper] {
+        guard !rows.isEmpty else { return [] }
+        let ids: [String] = rows.map { $0["id"] }
+        let pinned = try db.fetchAll(
+            sql:
+                "SELECT paper, position, question, version FROM paperQuestions WHERE paper IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY paper, position",
+            arguments: SQLArguments(ids)
         )
+        var summaries: [String: QuestionStore.Summary] = [:]
+        for summary in try QuestionStore.summaries(db, versions: pinned.map { (question: $0["question"], version: $0["version"]) }) {
+            summaries["\(summary.question)#\(summary.version)"] = summary
+        }
+        var items: [String: [Paper.Item]] = [:]
+        for row in pinned {
+            guard let summary = summaries["\(row["question"] as String)#\(row["version"] as Int)"] else { continue }
+            items[row["paper"], default: []].append(Paper.Item(summary, position: row["position"]))
+        }
+        let usernames = try Accounts.usernames(db, ids: Set(rows.map { $0["createdBy"] as String }))
+        let decoder = JSONDecoder()
+        return try rows.map { row in
+            let id: String = row["id"]
+            let author: String = row["createdBy"]
+            return Paper(
+                id: id,
+                course: row["course"],
+                title: row["title"],
+                items: items[id] ?? [],
+                totalScore: row["totalScore"],
+                blueprint: try (row["blueprint"] as String?).map { try decoder.decode(PaperBlueprintInput.self, from: Data($0.utf8)) },
+                figures: try decoder.decode(Paper.Figures.self, from: Data((row["figures"] as String).utf8)),
+                createdBy: usernames[author] ?? author,
+                createdAt: row["createdAt"]
+            )
+        }
     }
 }
 

@@ -37,8 +37,8 @@ public struct QTIExporter: Sendable {
                 identifier: "granary-\(id)",
                 created: self.database.clock.now()
             )
-            for live in try QuestionStore.liveSummaries(db, course: id) {
-                guard var question = try QuestionStore.version(db, question: live.question, version: live.version) else { continue }
+            let live = try QuestionStore.liveSummaries(db, course: id)
+            for var question in try QuestionStore.versions(db, live.map { (question: $0.question, version: $0.version) }) {
                 question.status = .approved
                 package.add(question, major: major, course: course, pointNames: points)
             }

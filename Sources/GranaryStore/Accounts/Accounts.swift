@@ -311,7 +311,7 @@ public struct Accounts: Sendable {
         var people: [String: User] = [:]
         for row in try db.fetchAll(
             sql: "SELECT * FROM users WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
-            arguments: StatementArguments(Array(ids))
+            arguments: SQLArguments(Array(ids))
         ) {
             people[row["id"]] = Self.user(from: row)
         }
@@ -322,7 +322,7 @@ public struct Accounts: Sendable {
     public static func accounts(_ db: any SQLConnection, roles: Set<Role>) throws -> [User] {
         try db.fetchAll(
             sql: "SELECT * FROM users WHERE role IN (\(databaseQuestionMarks(count: roles.count))) ORDER BY username",
-            arguments: StatementArguments(roles.map(\.rawValue).sorted())
+            arguments: SQLArguments(roles.map(\.rawValue).sorted())
         ).map(Self.user(from:))
     }
 

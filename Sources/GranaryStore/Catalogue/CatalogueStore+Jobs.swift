@@ -48,24 +48,27 @@ extension CatalogueStore {
 
     /// One job.
     public func job(id: String) async throws -> Job? {
-        try await self.database.read { db in try Self.fetchJob(db, id: id) }
+        try await self.reads.answer("job \(id)") { try await self.database.read { db in try Self.fetchJob(db, id: id) } }
     }
 
     /// Jobs, optionally those whose name contains `query` or that require one skill point.
     public func jobs(query: String?, skill: String?, _ page: PageRequest) async throws -> Page<Job> {
-        try await self.database.read { db in
-            let filter = """
-                WHERE (CAST(?1 AS TEXT) IS NULL OR \(db.engine.contains("name", "?1")) OR occupationCode = ?1)
-                AND (CAST(?2 AS TEXT) IS NULL OR id IN (SELECT job FROM jobSkills WHERE point = ?2))
-                """
-            let query = query?.isEmpty == true ? nil : query
-            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM jobs \(filter)", arguments: [query, skill]) ?? 0
-            let ids = try db.fetchAll(
-                String.self,
-                sql: "SELECT id FROM jobs \(filter) ORDER BY name, id LIMIT ?3 OFFSET ?4",
-                arguments: [query, skill, page.pageSize, page.offset]
-            )
-            return Page(items: try ids.compactMap { try Self.fetchJob(db, id: $0) }, total: total, request: page)
+        // The query is part of the key by its length and text, so no query can pose as another key's parts.
+        let key = "jobs \(query.map { "\($0.count):\($0)" } ?? "-") \(skill ?? "-") \(page.page) \(page.pageSize)"
+        return try await self.reads.answer(key) {
+            try await self.database.read { db in
+                let filter = """
+                    WHERE (CAST(?1 AS TEXT) IS NULL OR \(db.engine.contains("name", "?1")) OR occupationCode = ?1)
+                    AND (CAST(?2 AS TEXT) IS NULL OR id IN (SELECT job FROM jobSkills WHERE point = ?2))
+                    """
+                let query = query?.isEmpty == true ? nil : query
+                let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM jobs \(filter)", arguments: [query, skill]) ?? 0
+                let rows = try db.fetchAll(
+                    sql: "SELECT * FROM jobs \(filter) ORDER BY name, id LIMIT ?3 OFFSET ?4",
+                    arguments: [query, skill, page.pageSize, page.offset]
+                )
+                return Page(items: try Self.jobs(db, rows: rows), total: total, request: page)
+            }
         }
     }
 
@@ -143,8 +146,21 @@ extension CatalogueStore {
 
     /// One job, inside the caller's transaction.
     public static func fetchJob(_ db: any SQLConnection, id: String) throws -> Job? {
-        guard let row = try db.fetchOne(sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) else { return nil }
-        let skills = try db.fetchAll(String.self, sql: "SELECT point FROM jobSkills WHERE job = ? ORDER BY point", arguments: [id])
-        return Job(id: row["id"], name: row["name"], occupationCode: row["occupationCode"], skills: skills)
+        try Self.jobs(db, rows: db.fetchAll(sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id])).first
+    }
+
+    /// The jobs of these rows of `jobs`, in their order, with their skills read in one statement.
+    static func jobs(_ db: any SQLConnection, rows: [SQLRow]) throws -> [Job] {
+        guard !rows.isEmpty else { return [] }
+        let ids: [String] = rows.map { $0["id"] }
+        var skills: [String: [String]] = [:]
+        let links = try db.fetchCursor(
+            sql: "SELECT job, point FROM jobSkills WHERE job IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY job, point",
+            arguments: SQLArguments(ids)
+        )
+        while let link = try links.next() { skills[link["job"], default: []].append(link["point"]) }
+        return rows.map { row in
+            Job(id: row["id"], name: row["name"], occupationCode: row["occupationCode"], skills: skills[row["id"]] ?? [])
+        }
     }
 }

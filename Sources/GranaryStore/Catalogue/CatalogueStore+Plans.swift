@@ -46,7 +46,7 @@ extension CatalogueStore {
 
     /// A major's plan, or nil when it has none yet.
     public func plan(major: String) async throws -> MajorPlan? {
-        try await self.database.read { db in try Self.fetchPlan(db, major: major) }
+        try await self.reads.answer("plan \(major)") { try await self.database.read { db in try Self.fetchPlan(db, major: major) } }
     }
 
     static func fetchPlan(_ db: any SQLConnection, major: String) throws -> MajorPlan? {

@@ -29,7 +29,7 @@ extension CatalogueStore {
                 SELECT prerequisite FROM pointPrerequisites WHERE point IN (\(marks))
                 UNION SELECT point FROM pointPrerequisites WHERE prerequisite IN (\(marks))
                 """,
-            arguments: StatementArguments(points + points)
+            arguments: SQLArguments(points + points)
         ).filter { !points.contains($0) }
     }
 
@@ -39,7 +39,7 @@ extension CatalogueStore {
         var names: [String: String] = [:]
         for row in try db.fetchAll(
             sql: "SELECT id, name FROM points WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
-            arguments: StatementArguments(Array(ids))
+            arguments: SQLArguments(Array(ids))
         ) {
             names[row["id"]] = row["name"]
         }
@@ -52,7 +52,7 @@ extension CatalogueStore {
         var names: [String: String] = [:]
         for row in try db.fetchAll(
             sql: "SELECT id, name FROM courses WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
-            arguments: StatementArguments(Array(ids))
+            arguments: SQLArguments(Array(ids))
         ) {
             names[row["id"]] = row["name"]
         }
@@ -66,7 +66,7 @@ extension CatalogueStore {
             try db.fetchAll(
                 String.self,
                 sql: "SELECT DISTINCT point FROM pointPrerequisites WHERE prerequisite IN (\(databaseQuestionMarks(count: points.count)))",
-                arguments: StatementArguments(Array(points))
+                arguments: SQLArguments(Array(points))
             )
         )
     }

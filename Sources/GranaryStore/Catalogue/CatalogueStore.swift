@@ -6,16 +6,21 @@ import GranaryModel
 public struct CatalogueStore: Sendable {
     /// Largest number of served majors a library may have besides its core major.
     public static let maximumServedMajors = 5
+    /// Item types of the events that change the course system (a plan's event is its major's).
+    public static let itemTypes: Set<String> = ["major", "course", "point", "job", "catalogue"]
 
     let database: LibraryDatabase
     let national: NationalCatalogue
     let occupations: OccupationClassification
+    /// What this node has read of the catalogue since it last changed.
+    let reads: CatalogueReads
 
     /// Creates the store over `database`, checking major codes against `national` and job codes against `occupations`.
     public init(database: LibraryDatabase, national: NationalCatalogue, occupations: OccupationClassification) {
         self.database = database
         self.national = national
         self.occupations = occupations
+        self.reads = CatalogueReads(feed: database.feed)
     }
 
     // MARK: - Majors
@@ -78,18 +83,20 @@ public struct CatalogueStore: Sendable {
 
     /// One major.
     public func major(code: String) async throws -> Major? {
-        try await self.database.read { db in try Self.fetchMajor(db, code: code) }
+        try await self.reads.answer("major \(code)") { try await self.database.read { db in try Self.fetchMajor(db, code: code) } }
     }
 
     /// The library's majors, core first.
     public func majors(_ page: PageRequest) async throws -> Page<Major> {
-        try await self.database.read { db in
-            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM majors") ?? 0
-            let rows = try db.fetchAll(
-                sql: "SELECT * FROM majors ORDER BY role = 'served', code LIMIT ? OFFSET ?",
-                arguments: [page.pageSize, page.offset]
-            )
-            return Page(items: rows.map(Self.major(from:)), total: total, request: page)
+        try await self.reads.answer("majors \(page.page) \(page.pageSize)") {
+            try await self.database.read { db in
+                let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM majors") ?? 0
+                let rows = try db.fetchAll(
+                    sql: "SELECT * FROM majors ORDER BY role = 'served', code LIMIT ? OFFSET ?",
+                    arguments: [page.pageSize, page.offset]
+                )
+                return Page(items: rows.map(Self.major(from:)), total: total, request: page)
+            }
         }
     }
 
@@ -206,19 +213,22 @@ public struct CatalogueStore: Sendable {
 
     /// One course.
     public func course(id: String) async throws -> Course? {
-        try await self.database.read { db in try Self.fetchCourse(db, id: id) }
+        try await self.reads.answer("course \(id)") { try await self.database.read { db in try Self.fetchCourse(db, id: id) } }
     }
 
     /// Courses, optionally of one major and one category.
     public func courses(major: String?, category: CourseCategory?, _ page: PageRequest) async throws -> Page<Course> {
-        try await self.database.read { db in
-            let filter = "WHERE (CAST(?1 AS TEXT) IS NULL OR major = ?1) AND (CAST(?2 AS TEXT) IS NULL OR category = ?2)"
-            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM courses \(filter)", arguments: [major, category?.rawValue]) ?? 0
-            let rows = try db.fetchAll(
-                sql: "SELECT * FROM courses \(filter) ORDER BY major, category, name LIMIT ?3 OFFSET ?4",
-                arguments: [major, category?.rawValue, page.pageSize, page.offset]
-            )
-            return Page(items: rows.map(Self.course(from:)), total: total, request: page)
+        let key = "courses \(major ?? "-") \(category?.rawValue ?? "-") \(page.page) \(page.pageSize)"
+        return try await self.reads.answer(key) {
+            try await self.database.read { db in
+                let filter = "WHERE (CAST(?1 AS TEXT) IS NULL OR major = ?1) AND (CAST(?2 AS TEXT) IS NULL OR category = ?2)"
+                let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM courses \(filter)", arguments: [major, category?.rawValue]) ?? 0
+                let rows = try db.fetchAll(
+                    sql: "SELECT * FROM courses \(filter) ORDER BY major, category, name LIMIT ?3 OFFSET ?4",
+                    arguments: [major, category?.rawValue, page.pageSize, page.offset]
+                )
+                return Page(items: rows.map(Self.course(from:)), total: total, request: page)
+            }
         }
     }
 
@@ -308,37 +318,51 @@ public struct CatalogueStore: Sendable {
 
     /// One point.
     public func point(id: String) async throws -> KnowledgePoint? {
-        try await self.database.read { db in try Self.fetchPoint(db, id: id) }
+        try await self.reads.answer("point \(id)") { try await self.database.read { db in try Self.fetchPoint(db, id: id) } }
     }
 
     /// Points, optionally of one course and one kind.
     public func points(course: String?, kind: PointKind?, _ page: PageRequest) async throws -> Page<KnowledgePoint> {
-        try await self.database.read { db in
-            let filter = "WHERE (CAST(?1 AS TEXT) IS NULL OR course = ?1) AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2)"
-            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM points \(filter)", arguments: [course, kind?.rawValue]) ?? 0
-            let ids = try db.fetchAll(
-                String.self,
-                sql: "SELECT id FROM points \(filter) ORDER BY course, createdAt, id LIMIT ?3 OFFSET ?4",
-                arguments: [course, kind?.rawValue, page.pageSize, page.offset]
-            )
-            return Page(items: try ids.compactMap { try Self.fetchPoint(db, id: $0) }, total: total, request: page)
+        let key = "points \(course ?? "-") \(kind?.rawValue ?? "-") \(page.page) \(page.pageSize)"
+        return try await self.reads.answer(key) {
+            try await self.database.read { db in
+                let filter = "WHERE (CAST(?1 AS TEXT) IS NULL OR course = ?1) AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2)"
+                let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM points \(filter)", arguments: [course, kind?.rawValue]) ?? 0
+                let rows = try db.fetchAll(
+                    sql: "SELECT * FROM points \(filter) ORDER BY course, createdAt, id LIMIT ?3 OFFSET ?4",
+                    arguments: [course, kind?.rawValue, page.pageSize, page.offset]
+                )
+                return Page(items: try Self.points(db, rows: rows), total: total, request: page)
+            }
         }
     }
 
     package static func fetchPoint(_ db: any SQLConnection, id: String) throws -> KnowledgePoint? {
-        guard let row = try db.fetchOne(sql: "SELECT * FROM points WHERE id = ?", arguments: [id]) else { return nil }
-        let prerequisites = try db.fetchAll(
-            String.self,
-            sql: "SELECT prerequisite FROM pointPrerequisites WHERE point = ? ORDER BY prerequisite",
-            arguments: [id]
+        try Self.points(db, rows: db.fetchAll(sql: "SELECT * FROM points WHERE id = ?", arguments: [id])).first
+    }
+
+    /// The points of these rows of `points`, in their order, with their prerequisites read in one statement.
+    static func points(_ db: any SQLConnection, rows: [SQLRow]) throws -> [KnowledgePoint] {
+        guard !rows.isEmpty else { return [] }
+        let ids: [String] = rows.map { $0["id"] }
+        var prerequisites: [String: [String]] = [:]
+        let links = try db.fetchCursor(
+            sql: """
+                SELECT point, prerequisite FROM pointPrerequisites WHERE point IN (\(databaseQuestionMarks(count: ids.count)))
+                ORDER BY point, prerequisite
+                """,
+            arguments: SQLArguments(ids)
         )
-        return KnowledgePoint(
-            id: row["id"],
-            name: row["name"],
-            course: row["course"],
-            kind: PointKind(rawValue: row["kind"])!,
-            prerequisites: prerequisites
-        )
+        while let link = try links.next() { prerequisites[link["point"], default: []].append(link["prerequisite"]) }
+        return rows.map { row in
+            KnowledgePoint(
+                id: row["id"],
+                name: row["name"],
+                course: row["course"],
+                kind: PointKind(rawValue: row["kind"])!,
+                prerequisites: prerequisites[row["id"]] ?? []
+            )
+        }
     }
 
     // MARK: - Input checks

@@ -43,7 +43,7 @@ public enum EventLog {
         let previous = try db.fetchOne(String.self, sql: "SELECT hash FROM events ORDER BY id DESC LIMIT 1") ?? Self.genesis
         try db.execute(
             sql: "INSERT INTO events (at, actor, action, itemType, itemId, before, after, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: StatementArguments(fields) + [Self.chainHash(previous: previous, fields: fields)]
+            arguments: SQLArguments(fields) + [Self.chainHash(previous: previous, fields: fields)]
         )
     }
 

@@ -13,19 +13,19 @@ public enum DatabaseEngine: String, Sendable {
 ///
 /// Stores write their statements once, in the SQL both engines understand (`?` placeholders, `ON CONFLICT`,
 /// `COALESCE`, camelCase names left unquoted), and ask `engine` where the two differ (dates in China's time zone,
-/// case-insensitive matching). Values go in as GRDB's `StatementArguments` and come out as `SQLRow`s decoded with
+/// case-insensitive matching). Values go in as `SQLArguments` (GRDB's `DatabaseValue`s) and come out as `SQLRow`s decoded with
 /// GRDB's `DatabaseValueConvertible`, so a date or a JSON column reads the same from both.
 public protocol SQLConnection: AnyObject {
     /// Which SQL dialect runs the statements.
     var engine: DatabaseEngine { get }
     /// Runs statements that return no rows (several, separated by `;`, when `arguments` is empty).
-    func execute(sql: String, arguments: StatementArguments) throws
+    func execute(sql: String, arguments: SQLArguments) throws
     /// The rows of one query, one at a time; the cursor is valid only inside the transaction.
-    func fetchCursor(sql: String, arguments: StatementArguments) throws -> SQLRowCursor
+    func fetchCursor(sql: String, arguments: SQLArguments) throws -> SQLRowCursor
     /// The rows of a query too large to hold at once (a whole table), one at a time: SQLite steps through them as
     /// `fetchCursor` does; PostgreSQL, which answers a statement whole, reads them through a server-side cursor a
     /// batch at a time, planned for reading every row. Other statements may run between rows.
-    func fetchStream(sql: String, arguments: StatementArguments) throws -> SQLRowCursor
+    func fetchStream(sql: String, arguments: SQLArguments) throws -> SQLRowCursor
     /// Whether the table exists.
     func tableExists(_ name: String) throws -> Bool
     /// Runs `body` in a savepoint: its changes are undone when it throws, and the error goes on.
@@ -35,21 +35,21 @@ public protocol SQLConnection: AnyObject {
 extension SQLConnection {
     /// Runs statements without arguments.
     public func execute(sql: String) throws {
-        try self.execute(sql: sql, arguments: StatementArguments())
+        try self.execute(sql: sql, arguments: SQLArguments())
     }
 
     /// The rows of a query without arguments, one at a time.
     public func fetchCursor(sql: String) throws -> SQLRowCursor {
-        try self.fetchCursor(sql: sql, arguments: StatementArguments())
+        try self.fetchCursor(sql: sql, arguments: SQLArguments())
     }
 
     /// The rows of a large query without arguments, one at a time (see `fetchStream(sql:arguments:)`).
     public func fetchStream(sql: String) throws -> SQLRowCursor {
-        try self.fetchStream(sql: sql, arguments: StatementArguments())
+        try self.fetchStream(sql: sql, arguments: SQLArguments())
     }
 
     /// Every row of a query.
-    public func fetchAll(sql: String, arguments: StatementArguments = StatementArguments()) throws -> [SQLRow] {
+    public func fetchAll(sql: String, arguments: SQLArguments = SQLArguments()) throws -> [SQLRow] {
         let cursor = try self.fetchCursor(sql: sql, arguments: arguments)
         var rows: [SQLRow] = []
         while let row = try cursor.next() { rows.append(row) }
@@ -57,7 +57,7 @@ extension SQLConnection {
     }
 
     /// The first row of a query, if any.
-    public func fetchOne(sql: String, arguments: StatementArguments = StatementArguments()) throws -> SQLRow? {
+    public func fetchOne(sql: String, arguments: SQLArguments = SQLArguments()) throws -> SQLRow? {
         try self.fetchCursor(sql: sql, arguments: arguments).next()
     }
 
@@ -65,7 +65,7 @@ extension SQLConnection {
     public func fetchAll<Value: DatabaseValueConvertible>(
         _ type: Value.Type,
         sql: String,
-        arguments: StatementArguments = StatementArguments()
+        arguments: SQLArguments = SQLArguments()
     ) throws -> [Value] {
         let cursor = try self.fetchCursor(sql: sql, arguments: arguments)
         var values: [Value] = []
@@ -82,7 +82,7 @@ extension SQLConnection {
     public func fetchOne<Value: DatabaseValueConvertible>(
         _ type: Value.Type,
         sql: String,
-        arguments: StatementArguments = StatementArguments()
+        arguments: SQLArguments = SQLArguments()
     ) throws -> Value? {
         guard let row = try self.fetchCursor(sql: sql, arguments: arguments).next() else { return nil }
         let value = row.value(at: 0)
@@ -99,7 +99,7 @@ extension SQLConnection {
     public func fetchValue<Value: DatabaseValueConvertible>(
         _ type: Value.Type,
         sql: String,
-        arguments: StatementArguments = StatementArguments()
+        arguments: SQLArguments = SQLArguments()
     ) throws -> Value {
         guard let row = try self.fetchCursor(sql: sql, arguments: arguments).next() else {
             throw SQLDecodingError(column: "?", value: .null, type: Value.self)
@@ -108,6 +108,44 @@ extension SQLConnection {
             throw SQLDecodingError(column: row.columns.names.first ?? "?", value: row.value(at: 0), type: Value.self)
         }
         return value
+    }
+}
+
+/// The values a statement's `?` placeholders stand for, in order.
+///
+/// GRDB's `StatementArguments` keeps its values to itself; PostgreSQL needs them one by one, so statements take these
+/// (written the same way: `[id, version]`, `SQLArguments(ids)`) and SQLite gets GRDB's from them.
+public struct SQLArguments: Sendable, Hashable, ExpressibleByArrayLiteral {
+    /// The values in placeholder order.
+    public var values: [DatabaseValue]
+
+    /// Whether there are none.
+    public var isEmpty: Bool { self.values.isEmpty }
+
+    /// No values.
+    public init() {
+        self.values = []
+    }
+
+    /// The database values of `values`; nil is NULL.
+    public init(_ values: some Sequence<(any DatabaseValueConvertible)?>) {
+        self.values = values.map { $0?.databaseValue ?? .null }
+    }
+
+    /// The database values of `values`.
+    public init(_ values: some Sequence<some DatabaseValueConvertible>) {
+        self.values = values.map(\.databaseValue)
+    }
+
+    public init(arrayLiteral elements: (any DatabaseValueConvertible)?...) {
+        self.init(elements)
+    }
+
+    /// These values, then `other`'s.
+    public static func + (left: SQLArguments, right: SQLArguments) -> SQLArguments {
+        var joined = left
+        joined.values += right.values
+        return joined
     }
 }
 
@@ -262,12 +300,12 @@ public final class SQLiteConnection: SQLConnection {
 
     public var engine: DatabaseEngine { .sqlite }
 
-    public func execute(sql: String, arguments: StatementArguments) throws {
-        try self.db.execute(sql: sql, arguments: arguments)
+    public func execute(sql: String, arguments: SQLArguments) throws {
+        try self.db.execute(sql: sql, arguments: StatementArguments(arguments.values))
     }
 
-    public func fetchCursor(sql: String, arguments: StatementArguments) throws -> SQLRowCursor {
-        let rows = try GRDB.Row.fetchCursor(self.db, sql: sql, arguments: arguments)
+    public func fetchCursor(sql: String, arguments: SQLArguments) throws -> SQLRowCursor {
+        let rows = try GRDB.Row.fetchCursor(self.db, sql: sql, arguments: StatementArguments(arguments.values))
         var columns: SQLColumns?
         return SQLRowCursor {
             guard let row = try rows.next() else { return nil }
@@ -282,7 +320,7 @@ public final class SQLiteConnection: SQLConnection {
         }
     }
 
-    public func fetchStream(sql: String, arguments: StatementArguments) throws -> SQLRowCursor {
+    public func fetchStream(sql: String, arguments: SQLArguments) throws -> SQLRowCursor {
         try self.fetchCursor(sql: sql, arguments: arguments)
     }
 

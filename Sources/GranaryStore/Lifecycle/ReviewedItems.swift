@@ -24,9 +24,9 @@ public struct ReviewedItems: Sendable {
     let table: String
     /// What the item is called in messages.
     let noun: LocalizedText
-    /// How a version is named in the review queue: its title (a question's stem, cut), kind and course; bound
-    /// to the item's id and version.
-    let headingSQL: String
+    /// How the current version is named in the review queue: a join to the table aliased `t`, and the columns
+    /// `title` (a question's stem, cut), `kind` and `course` it gives.
+    let heading: (join: String, columns: String)
     /// What publishing a version does beyond the life-cycle columns, in the deciding transaction.
     let publishing: @Sendable (_ db: any SQLConnection, _ id: String, _ version: Int) throws -> Void
 
@@ -35,7 +35,7 @@ public struct ReviewedItems: Sendable {
         kind: .resource,
         table: "resources",
         noun: LocalizedText(zh: "资源", en: "Resource"),
-        headingSQL: "SELECT title, kind, course FROM resourceVersions WHERE resource = ?1 AND version = ?2",
+        heading: ("JOIN resourceVersions h ON h.resource = t.id AND h.version = t.currentVersion", "h.title, h.kind, h.course"),
         publishing: ResourceStore.didPublish
     )
 
@@ -44,10 +44,10 @@ public struct ReviewedItems: Sendable {
         kind: .question,
         table: "questions",
         noun: LocalizedText(zh: "试题", en: "Question"),
-        headingSQL: """
-            SELECT COALESCE(substr(v.stem, 1, 80), q.id) AS title, NULL AS kind, q.course FROM questions q
-            LEFT JOIN questionVersions v ON v.question = q.id AND v.version = ?2 WHERE q.id = ?1
-            """,
+        heading: (
+            "LEFT JOIN questionVersions h ON h.question = t.id AND h.version = t.currentVersion",
+            "COALESCE(substr(h.stem, 1, 80), t.id) AS title, NULL AS kind, t.course"
+        ),
         publishing: QuestionStore.didPublish
     )
 
@@ -71,16 +71,18 @@ public struct ReviewedItems: Sendable {
         try db.fetchOne(
             sql: "SELECT id, currentVersion, publishedVersion, status, createdBy, submittedAt, updatedAt FROM \(self.table) WHERE id = ?",
             arguments: [self.key(id)]
-        ).map { row in
-            ReviewedState(
-                id: row["id"],
-                currentVersion: row["currentVersion"],
-                publishedVersion: row["publishedVersion"],
-                status: ReviewStatus(rawValue: row["status"])!,
-                createdBy: row["createdBy"],
-                submittedAt: (row["submittedAt"] as Date?) ?? (row["updatedAt"] as Date)
-            )
-        }
+        ).map(Self.state(from:))
+    }
+
+    private static func state(from row: SQLRow) -> ReviewedState {
+        ReviewedState(
+            id: row["id"],
+            currentVersion: row["currentVersion"],
+            publishedVersion: row["publishedVersion"],
+            status: ReviewStatus(rawValue: row["status"])!,
+            createdBy: row["createdBy"],
+            submittedAt: (row["submittedAt"] as Date?) ?? (row["updatedAt"] as Date)
+        )
     }
 
     /// The item as `viewer` may know it; an item they may not see does not exist for them (404, not 403).
@@ -132,7 +134,7 @@ public struct ReviewedItems: Sendable {
                 INSERT INTO \(self.table) (id, currentVersion, status, createdBy, createdAt, updatedAt\(extra.map { ", " + $0.key }.joined()))
                 VALUES (?, 1, 'draft', ?, ?, ?\(String(repeating: ", ?", count: extra.count)))
                 """,
-            arguments: StatementArguments([id, author.id, now, now] as [any DatabaseValueConvertible] + extra.map(\.value))
+            arguments: SQLArguments([id, author.id, now, now] as [any DatabaseValueConvertible] + extra.map(\.value))
         )
     }
 
@@ -244,22 +246,22 @@ public struct ReviewedItems: Sendable {
     /// The review queue: pending items, oldest submission first, and how many there are.
     public func pending(_ db: any SQLConnection, limit: Int, offset: Int) throws -> (items: [Pending], total: Int) {
         let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM \(self.table) WHERE status = 'pending'") ?? 0
-        let ids = try db.fetchAll(
-            String.self,
-            sql: "SELECT id FROM \(self.table) WHERE status = 'pending' ORDER BY COALESCE(submittedAt, updatedAt), id LIMIT ? OFFSET ?",
+        let rows = try db.fetchAll(
+            sql: """
+                SELECT t.id, t.currentVersion, t.publishedVersion, t.status, t.createdBy, t.submittedAt, t.updatedAt, \(self.heading.columns)
+                FROM \(self.table) t \(self.heading.join)
+                WHERE t.status = 'pending' ORDER BY COALESCE(t.submittedAt, t.updatedAt), t.id LIMIT ? OFFSET ?
+                """,
             arguments: [limit, offset]
         )
-        let items = try ids.compactMap { id -> Pending? in
-            guard let state = try self.state(db, id: id),
-                let heading = try db.fetchOne(sql: self.headingSQL, arguments: [id, state.currentVersion])
-            else { return nil }
-            let author = try Accounts.username(db, id: state.createdBy)
-            return Pending(
-                state: state,
-                title: heading["title"],
-                kind: (heading["kind"] as String?).flatMap(ResourceKind.init(rawValue:)),
-                course: heading["course"],
-                author: author
+        let authors = try Accounts.usernames(db, ids: Set(rows.map { $0["createdBy"] as String }))
+        let items = rows.map { row in
+            Pending(
+                state: Self.state(from: row),
+                title: row["title"],
+                kind: (row["kind"] as String?).flatMap(ResourceKind.init(rawValue:)),
+                course: row["course"],
+                author: authors[row["createdBy"]] ?? row["createdBy"]
             )
         }
         return (items, total)

@@ -193,7 +193,7 @@ public enum DatabaseCopy {
             guard pending > 0 else { return }
             try target.execute(
                 sql: insert + Array(repeating: row, count: pending).joined(separator: ", "),
-                arguments: StatementArguments(values)
+                arguments: SQLArguments(values)
             )
             copied += pending
             values.removeAll(keepingCapacity: true)

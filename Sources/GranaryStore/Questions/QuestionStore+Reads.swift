@@ -47,18 +47,34 @@ extension QuestionStore {
 
     /// One version of a question, published or not; nil when there is no such version.
     public static func summary(_ db: any SQLConnection, question: String, version: Int) throws -> Summary? {
-        guard
-            let row = try db.fetchOne(
-                sql: "SELECT question AS id, version, course, type, difficulty, score FROM questionVersions WHERE question = ? AND version = ?",
-                arguments: [question, version]
-            )
-        else { return nil }
-        let points = try db.fetchAll(
-            String.self,
-            sql: "SELECT point FROM questionVersionPoints WHERE question = ? AND version = ? ORDER BY position",
-            arguments: [question, version]
+        try Self.summaries(db, versions: [(question, version)]).first
+    }
+
+    /// These versions of questions, in the order given, in two statements; pairs that do not exist are left out.
+    public static func summaries(_ db: any SQLConnection, versions keys: [(question: String, version: Int)]) throws -> [Summary] {
+        guard !keys.isEmpty else { return [] }
+        guard keys.count <= 500 else {
+            // SQLite takes at most 32,766 arguments in one statement.
+            return try stride(from: 0, to: keys.count, by: 500).flatMap {
+                try Self.summaries(db, versions: Array(keys[$0..<min($0 + 500, keys.count)]))
+            }
+        }
+        let pairs = databaseRowValues(count: keys.count, width: 2)
+        let arguments = SQLArguments(keys.flatMap { [$0.question, $0.version] as [any DatabaseValueConvertible] })
+        let points = try Self.points(db, pairs: pairs, arguments: arguments)
+        var found: [VersionKey: Summary] = [:]
+        let rows = try db.fetchCursor(
+            sql: """
+                SELECT question AS id, version, course, type, difficulty, score FROM questionVersions
+                WHERE (question, version) IN \(pairs)
+                """,
+            arguments: arguments
         )
-        return Self.summary(row, points: points)
+        while let row = try rows.next() {
+            let key = VersionKey(id: row["id"], version: row["version"])
+            found[key] = Self.summary(row, points: points[key] ?? [])
+        }
+        return keys.compactMap { found[VersionKey(id: $0.question, version: $0.version)] }
     }
 
     /// The published version of each of `ids` that is live; the others are left out.
@@ -68,7 +84,7 @@ extension QuestionStore {
         for row in try db.fetchAll(
             sql:
                 "SELECT id, publishedVersion FROM questions q WHERE \(ReviewedItems.liveSQL("q")) AND id IN (\(databaseQuestionMarks(count: ids.count)))",
-            arguments: StatementArguments(ids)
+            arguments: SQLArguments(ids)
         ) {
             versions[row["id"]] = row["publishedVersion"]
         }
@@ -79,6 +95,11 @@ extension QuestionStore {
     /// who already hold its id and version (a paper, an attempt, an export).
     public static func version(_ db: any SQLConnection, question: String, version: Int) throws -> Question? {
         try Self.fetch(db, id: question, version: version)
+    }
+
+    /// Whole versions of questions, in the order given, in two statements; pairs that do not exist are left out.
+    public static func versions(_ db: any SQLConnection, _ keys: [(question: String, version: Int)]) throws -> [Question] {
+        try Self.fetch(db, versions: keys.map { (id: $0.question, version: $0.version) })
     }
 
     private static func summary(_ row: SQLRow, points: [String]) -> Summary {

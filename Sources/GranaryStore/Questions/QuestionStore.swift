@@ -171,7 +171,7 @@ public struct QuestionStore: Sendable {
         return try await self.database.read { db in
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let newest = state.showsEverything(to: viewer) ? state.currentVersion : state.publishedVersion ?? 0
-            return try (1...max(1, newest)).reversed().compactMap { try Self.fetch(db, id: id, version: $0) }
+            return try Self.fetch(db, versions: (1...max(1, newest)).reversed().map { (id: id, version: $0) })
         }
     }
 
@@ -223,14 +223,14 @@ public struct QuestionStore: Sendable {
             add("\(ReviewedItems.viewerStatusSQL("q")) = @", filter.status?.rawValue)
             let from =
                 "FROM questions q JOIN questionVersions v ON v.question = q.id AND v.version = \(shown) WHERE \(conditions.joined(separator: " AND "))"
-            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) \(from)", arguments: StatementArguments(arguments)) ?? 0
+            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) \(from)", arguments: SQLArguments(arguments)) ?? 0
             let count = arguments.count
             let rows = try db.fetchAll(
                 sql: "SELECT q.id, v.version \(from) ORDER BY q.createdAt DESC, q.id LIMIT ?\(count + 1) OFFSET ?\(count + 2)",
-                arguments: StatementArguments(arguments + [page.pageSize, page.offset])
+                arguments: SQLArguments(arguments + [page.pageSize, page.offset])
             )
-            let items = try rows.compactMap { row -> Question? in
-                guard var question = try Self.fetch(db, id: row["id"], version: row["version"]) else { return nil }
+            let items = try Self.fetch(db, versions: rows.map { (id: $0["id"], version: $0["version"]) }).map { question in
+                var question = question
                 if !everything, question.createdBy != viewer.username { question.status = .approved }
                 return question
             }
@@ -382,42 +382,74 @@ public struct QuestionStore: Sendable {
     }
 
     package static func fetch(_ db: any SQLConnection, id: String, version: Int) throws -> Question? {
-        guard
-            let row = try db.fetchOne(
-                sql: """
-                    SELECT q.status, q.publishedVersion, q.createdAt AS questionCreatedAt, u.username, v.*
-                    FROM questions q JOIN questionVersions v ON v.question = q.id AND v.version = ?2
-                    JOIN users u ON u.id = q.createdBy WHERE q.id = ?1
-                    """,
-                arguments: [id, version]
-            )
-        else { return nil }
-        let points = try db.fetchAll(
-            String.self,
-            sql: "SELECT point FROM questionVersionPoints WHERE question = ? AND version = ? ORDER BY position",
-            arguments: [id, version]
-        )
+        try Self.fetch(db, versions: [(id, version)]).first
+    }
+
+    /// These versions of questions, in the order given, with their points; pairs that do not exist are left out.
+    /// Two statements whatever the number, so a page, a paper or an export costs what one question does.
+    package static func fetch(_ db: any SQLConnection, versions keys: [(id: String, version: Int)]) throws -> [Question] {
+        guard !keys.isEmpty else { return [] }
+        guard keys.count <= 500 else {
+            // SQLite takes at most 32,766 arguments in one statement.
+            return try stride(from: 0, to: keys.count, by: 500).flatMap { try Self.fetch(db, versions: Array(keys[$0..<min($0 + 500, keys.count)])) }
+        }
+        let pairs = databaseRowValues(count: keys.count, width: 2)
+        let arguments = SQLArguments(keys.flatMap { [$0.id, $0.version] as [any DatabaseValueConvertible] })
+        let points = try Self.points(db, pairs: pairs, arguments: arguments)
+        var found: [VersionKey: Question] = [:]
         let decoder = JSONDecoder()
-        return Question(
-            id: id,
-            version: version,
-            course: row["course"],
-            knowledgePoints: points,
-            type: QuestionType(rawValue: row["type"])!,
-            difficulty: row["difficulty"],
-            stem: row["stem"],
-            options: try decoder.decode([Question.Option].self, from: Data((row["options"] as String).utf8)),
-            answer: try decoder.decode(JSONValue.self, from: Data((row["answer"] as String).utf8)),
-            analysis: row["analysis"],
-            rubric: try decoder.decode([Question.Criterion].self, from: Data((row["rubric"] as String).utf8)),
-            score: row["score"],
-            media: try decoder.decode([String].self, from: Data((row["media"] as String).utf8)),
-            status: ReviewStatus(rawValue: row["status"])!,
-            publishedVersion: row["publishedVersion"],
-            createdBy: row["username"],
-            createdAt: row["questionCreatedAt"],
-            updatedAt: row["createdAt"]
+        let rows = try db.fetchCursor(
+            sql: """
+                SELECT q.status, q.publishedVersion, q.createdAt AS questionCreatedAt, u.username, v.*
+                FROM questions q JOIN questionVersions v ON v.question = q.id
+                JOIN users u ON u.id = q.createdBy WHERE (v.question, v.version) IN \(pairs)
+                """,
+            arguments: arguments
         )
+        while let row = try rows.next() {
+            let key = VersionKey(id: row["question"], version: row["version"])
+            found[key] = Question(
+                id: key.id,
+                version: key.version,
+                course: row["course"],
+                knowledgePoints: points[key] ?? [],
+                type: QuestionType(rawValue: row["type"])!,
+                difficulty: row["difficulty"],
+                stem: row["stem"],
+                options: try decoder.decode([Question.Option].self, from: Data((row["options"] as String).utf8)),
+                answer: try decoder.decode(JSONValue.self, from: Data((row["answer"] as String).utf8)),
+                analysis: row["analysis"],
+                rubric: try decoder.decode([Question.Criterion].self, from: Data((row["rubric"] as String).utf8)),
+                score: row["score"],
+                media: try decoder.decode([String].self, from: Data((row["media"] as String).utf8)),
+                status: ReviewStatus(rawValue: row["status"])!,
+                publishedVersion: row["publishedVersion"],
+                createdBy: row["username"],
+                createdAt: row["questionCreatedAt"],
+                updatedAt: row["createdAt"]
+            )
+        }
+        return keys.compactMap { found[VersionKey(id: $0.id, version: $0.version)] }
+    }
+
+    /// A question version's identity.
+    struct VersionKey: Hashable {
+        let id: String
+        let version: Int
+    }
+
+    /// The points of the versions in `pairs` (a `databaseRowValues` table bound to `arguments`), in their order.
+    static func points(_ db: any SQLConnection, pairs: String, arguments: SQLArguments) throws -> [VersionKey: [String]] {
+        var points: [VersionKey: [String]] = [:]
+        let rows = try db.fetchCursor(
+            sql: """
+                SELECT question, version, point FROM questionVersionPoints WHERE (question, version) IN \(pairs)
+                ORDER BY question, version, position
+                """,
+            arguments: arguments
+        )
+        while let row = try rows.next() { points[VersionKey(id: row["question"], version: row["version"]), default: []].append(row["point"]) }
+        return points
     }
 
     private static func json(_ value: some Encodable) throws -> String {

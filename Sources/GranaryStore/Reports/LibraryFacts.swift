@@ -125,7 +125,7 @@ public enum LibraryFacts {
                 JOIN resources r ON r.id = first.id JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
                 ORDER BY first.createdAt, first.id
                 """,
-            arguments: StatementArguments(arguments + [limit])
+            arguments: SQLArguments(arguments + [limit])
         ).map { ($0["id"], $0["title"]) }
     }
 

@@ -14,7 +14,7 @@ extension ResourceStore {
                 JOIN resourceVersions v ON v.resource = r.id AND v.version = \(ReviewedItems.standingVersionSQL("r"))
                 WHERE r.id IN (\(databaseQuestionMarks(count: ids.count)))
                 """,
-            arguments: StatementArguments(Array(ids))
+            arguments: SQLArguments(Array(ids))
         ) {
             headings[row["id"]] = (row["title"], ResourceKind(rawValue: row["kind"]), row["course"])
         }
@@ -50,7 +50,7 @@ extension ResourceStore {
                 JOIN resourceVersions v ON v.resource = r.id AND v.version = r.publishedVersion
                 WHERE r.id IN (\(databaseQuestionMarks(count: ids.count))) AND \(ReviewedItems.liveSQL("r"))
                 """,
-            arguments: StatementArguments(ids)
+            arguments: SQLArguments(ids)
         ) {
             guard let kind = ResourceKind(rawValue: row["kind"]) else { continue }
             facts[row["id"]] = (row["title"], kind, row["course"])
@@ -68,7 +68,7 @@ extension ResourceStore {
                     SELECT DISTINCT p.point FROM resourceVersionPoints p JOIN resources r ON r.id = p.resource AND p.version = r.publishedVersion
                     WHERE p.resource IN (\(databaseQuestionMarks(count: ids.count)))
                     """,
-                arguments: StatementArguments(Array(ids))
+                arguments: SQLArguments(Array(ids))
             )
         )
     }
@@ -103,7 +103,7 @@ extension ResourceStore {
                 WHERE p.point IN (\(databaseQuestionMarks(count: points.count)))
                 ORDER BY r.updatedAt DESC, p.resource, p.position
                 """,
-            arguments: StatementArguments(Array(points))
+            arguments: SQLArguments(Array(points))
         ).compactMap { row in seen.insert(row["resource"]).inserted ? (row["resource"], row["point"]) : nil }.prefix(limit).map { $0 }
     }
 
@@ -137,11 +137,11 @@ extension ResourceStore {
             SELECT r.id, v.course, v.kind, r.createdBy, \(db.engine.chinaDayNumber("r.createdAt")) FROM resources r
             JOIN resourceVersions v ON v.resource = r.id AND v.version = \(ReviewedItems.standingVersionSQL("r"))
             """
-        var arguments = StatementArguments()
+        var arguments = SQLArguments()
         if let ids {
             guard !ids.isEmpty else { return }
             sql += " WHERE r.id IN (\(databaseQuestionMarks(count: ids.count)))"
-            arguments = StatementArguments(Array(ids))
+            arguments = SQLArguments(Array(ids))
         }
         let rows = try db.fetchCursor(sql: sql, arguments: arguments)
         while let row = try rows.next() {
@@ -157,11 +157,11 @@ extension ResourceStore {
         _ body: (_ resource: String, _ user: String, _ stars: Int, _ day: Int) throws -> Void
     ) throws {
         var sql = "SELECT resource, user, stars, \(db.engine.chinaDayNumber("ratedAt")) FROM ratings"
-        var arguments = StatementArguments()
+        var arguments = SQLArguments()
         if let resources {
             guard !resources.isEmpty else { return }
             sql += " WHERE resource IN (\(databaseQuestionMarks(count: resources.count)))"
-            arguments = StatementArguments(Array(resources))
+            arguments = SQLArguments(Array(resources))
         }
         let rows = try db.fetchCursor(sql: sql, arguments: arguments)
         while let row = try rows.next() {

@@ -65,7 +65,7 @@ extension ResourceStore {
             for start in stride(from: 0, to: sorted.count, by: 500) {
                 let batch = Array(sorted[start..<min(start + 500, sorted.count)])
                 let marks = databaseQuestionMarks(count: batch.count)
-                let arguments = StatementArguments(batch)
+                let arguments = SQLArguments(batch)
                 let points = try Self.documentPoints(db, where: "r.id IN (\(marks))", arguments: arguments)
                 let rows = try Self.documentRows(db, where: "r.id IN (\(marks))", arguments: arguments, limit: batch.count)
                 documents += rows.map { $0.document(points: points[$0.id] ?? []) }
@@ -88,7 +88,7 @@ extension ResourceStore {
                         JOIN resources r ON r.id = p.resource AND p.version = \(ReviewedItems.standingVersionSQL("r"))
                         WHERE p.point IN (\(marks))
                         """,
-                    arguments: StatementArguments(Array(points))
+                    arguments: SQLArguments(Array(points))
                 )
             )
         }
@@ -137,7 +137,7 @@ extension ResourceStore {
     private static func documentRows(
         _ db: any SQLConnection,
         where condition: String,
-        arguments: StatementArguments,
+        arguments: SQLArguments,
         limit: Int
     ) throws -> [DocumentRow] {
         try db.fetchAll(
@@ -157,7 +157,7 @@ extension ResourceStore {
     private static func documentPoints(
         _ db: any SQLConnection,
         where condition: String,
-        arguments: StatementArguments
+        arguments: SQLArguments
     ) throws -> [String: [(id: String, name: String)]] {
         var points: [String: [(id: String, name: String)]] = [:]
         let rows = try db.fetchCursor(

@@ -449,15 +449,15 @@ public struct ResourceStore: Sendable {
             ? "FROM resources r JOIN resourceVersions v ON v.resource = r.id AND v.version = \(shown) WHERE \(conditions.joined(separator: " AND "))"
             : "FROM resources r WHERE \(conditions.joined(separator: " AND "))"
         let limit = arguments.count + 1
-        let filterArguments = StatementArguments(arguments)
-        let pageArguments = StatementArguments(arguments + [page.pageSize, page.offset])
+        let filterArguments = SQLArguments(arguments)
+        let pageArguments = SQLArguments(arguments + [page.pageSize, page.offset])
         return try await self.database.read { db in
             let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) \(from)", arguments: filterArguments) ?? 0
             let rows = try db.fetchAll(
                 sql: "SELECT r.id, \(shown) AS version \(from) ORDER BY r.updatedAt DESC, r.id LIMIT ?\(limit) OFFSET ?\(limit + 1)",
                 arguments: pageArguments
             )
-            let items = try rows.compactMap { row in try Self.fetch(db, id: row["id"], version: row["version"]) }
+            let items = try Self.fetch(db, versions: rows.map { (id: $0["id"], version: $0["version"]) })
             return Page(items: items.map { Self.presented($0, viewer: viewer) }, total: total, request: page)
         }
     }
@@ -471,13 +471,12 @@ public struct ResourceStore: Sendable {
                 db.fetchAll(
                     sql:
                         "SELECT id, publishedVersion FROM resources r WHERE id IN (\(databaseQuestionMarks(count: ids.count))) AND \(ReviewedItems.liveSQL("r"))",
-                    arguments: StatementArguments(ids)
+                    arguments: SQLArguments(ids)
                 ).map { ($0["id"] as String, $0["publishedVersion"] as Int) },
                 uniquingKeysWith: { first, _ in first }
             )
-            return try ids.compactMap { id in
-                try versions[id].flatMap { try Self.fetch(db, id: id, version: $0) }.map { Self.presented($0, viewer: viewer) }
-            }
+            return try Self.fetch(db, versions: ids.compactMap { id in versions[id].map { (id: id, version: $0) } })
+                .map { Self.presented($0, viewer: viewer) }
         }
     }
 
@@ -628,47 +627,73 @@ public struct ResourceStore: Sendable {
     }
 
     static func fetch(_ db: any SQLConnection, id: String, version: Int) throws -> Resource? {
-        guard
-            let row = try db.fetchOne(
-                sql: """
-                    SELECT r.status, r.createdAt AS resourceCreatedAt, u.username, v.*, b.mime, b.size
-                    FROM resources r
-                    JOIN resourceVersions v ON v.resource = r.id AND v.version = ?
-                    JOIN blobs b ON b.sha256 = v.sha256
-                    JOIN users u ON u.id = r.createdBy
-                    WHERE r.id = ?
-                    """,
-                arguments: [version, id.lowercased()]
+        try Self.fetch(db, versions: [(id, version)]).first
+    }
+
+    /// These versions of resources, in the order given, with their points; pairs that do not exist are left out.
+    /// Two statements whatever the number, so a page of a list costs what one resource does.
+    static func fetch(_ db: any SQLConnection, versions keys: [(id: String, version: Int)]) throws -> [Resource] {
+        guard !keys.isEmpty else { return [] }
+        guard keys.count <= 500 else {
+            // SQLite takes at most 32,766 arguments in one statement.
+            return try stride(from: 0, to: keys.count, by: 500).flatMap { try Self.fetch(db, versions: Array(keys[$0..<min($0 + 500, keys.count)])) }
+        }
+        let keys = keys.map { (id: $0.id.lowercased(), version: $0.version) }
+        let pairs = databaseRowValues(count: keys.count, width: 2)
+        let arguments = SQLArguments(keys.flatMap { [$0.id, $0.version] as [any DatabaseValueConvertible] })
+        struct Key: Hashable {
+            let id: String
+            let version: Int
+        }
+        var points: [Key: [String]] = [:]
+        let pointRows = try db.fetchCursor(
+            sql: """
+                SELECT resource, version, point FROM resourceVersionPoints WHERE (resource, version) IN \(pairs)
+                ORDER BY resource, version, position
+                """,
+            arguments: arguments
+        )
+        while let row = try pointRows.next() {
+            points[Key(id: row["resource"], version: row["version"]), default: []].append(row["point"])
+        }
+        var found: [Key: Resource] = [:]
+        let rows = try db.fetchCursor(
+            sql: """
+                SELECT r.status, r.createdAt AS resourceCreatedAt, u.username, v.*, b.mime, b.size
+                FROM resources r
+                JOIN resourceVersions v ON v.resource = r.id
+                JOIN blobs b ON b.sha256 = v.sha256
+                JOIN users u ON u.id = r.createdBy
+                WHERE (v.resource, v.version) IN \(pairs)
+                """,
+            arguments: arguments
+        )
+        while let row = try rows.next() {
+            let key = Key(id: row["resource"], version: row["version"])
+            found[key] = Resource(
+                id: key.id,
+                version: key.version,
+                title: row["title"],
+                description: row["description"],
+                major: row["major"],
+                course: row["course"],
+                knowledgePoints: points[key] ?? [],
+                original: row["original"],
+                kind: ResourceKind(rawValue: row["kind"])!,
+                mime: row["mime"],
+                size: row["size"],
+                sha256: row["sha256"],
+                canonicalName: row["canonicalName"],
+                status: ReviewStatus(rawValue: row["status"])!,
+                license: row["license"],
+                tags: Self.tags(row["tags"]),
+                source: row["source"],
+                createdBy: row["username"],
+                createdAt: row["resourceCreatedAt"],
+                updatedAt: row["createdAt"]
             )
-        else { return nil }
-        let points = try db.fetchAll(
-            String.self,
-            sql: "SELECT point FROM resourceVersionPoints WHERE resource = ? AND version = ? ORDER BY position",
-            arguments: [id.lowercased(), version]
-        )
-        let tags = Self.tags(row["tags"])
-        return Resource(
-            id: row["resource"],
-            version: version,
-            title: row["title"],
-            description: row["description"],
-            major: row["major"],
-            course: row["course"],
-            knowledgePoints: points,
-            original: row["original"],
-            kind: ResourceKind(rawValue: row["kind"])!,
-            mime: row["mime"],
-            size: row["size"],
-            sha256: row["sha256"],
-            canonicalName: row["canonicalName"],
-            status: ReviewStatus(rawValue: row["status"])!,
-            license: row["license"],
-            tags: tags,
-            source: row["source"],
-            createdBy: row["username"],
-            createdAt: row["resourceCreatedAt"],
-            updatedAt: row["createdAt"]
-        )
+        }
+        return keys.compactMap { found[Key(id: $0.id, version: $0.version)] }
     }
 }
 

@@ -19,7 +19,7 @@ final class PostgresSQLConnection: SQLConnection {
 
     var engine: DatabaseEngine { .postgresql }
 
-    func execute(sql: String, arguments: StatementArguments) throws {
+    func execute(sql: String, arguments: SQLArguments) throws {
         if arguments.isEmpty {
             // Several statements (DDL) go one at a time: a prepared statement holds one.
             for statement in Self.statements(sql) { _ = try self.query(statement, arguments) }
@@ -28,7 +28,7 @@ final class PostgresSQLConnection: SQLConnection {
         }
     }
 
-    func fetchCursor(sql: String, arguments: StatementArguments) throws -> SQLRowCursor {
+    func fetchCursor(sql: String, arguments: SQLArguments) throws -> SQLRowCursor {
         let rows = try self.query(sql, arguments).rows
         guard let first = rows.first else { return SQLRowCursor { nil } }
         let columns = SQLColumns(first.map(\.columnName))
@@ -40,7 +40,7 @@ final class PostgresSQLConnection: SQLConnection {
         }
     }
 
-    func fetchStream(sql: String, arguments: StatementArguments) throws -> SQLRowCursor {
+    func fetchStream(sql: String, arguments: SQLArguments) throws -> SQLRowCursor {
         self.cursors += 1
         let name = "granary_rows_\(self.cursors)"
         // A cursor is planned for its first tenth by default (nested loops that start fast); this one is read whole.
@@ -48,7 +48,7 @@ final class PostgresSQLConnection: SQLConnection {
         _ = try self.query("DECLARE \(name) NO SCROLL CURSOR FOR " + sql, arguments)
         // The next batch is asked for before this one is decoded, so the server reads while this thread decodes.
         let fetch = "FETCH 2000 FROM \(name)"
-        var pending: EventLoopFuture<PostgresQueryResult>? = self.send(fetch, StatementArguments())
+        var pending: EventLoopFuture<PostgresQueryResult>? = self.send(fetch, SQLArguments())
         var batch: [PostgresRow] = []
         var index = 0
         var columns: SQLColumns?
@@ -58,7 +58,7 @@ final class PostgresSQLConnection: SQLConnection {
                 batch = try self.wait(next, fetch).rows
                 index = 0
                 if batch.count == 2000 {
-                    pending = self.send(fetch, StatementArguments())
+                    pending = self.send(fetch, SQLArguments())
                 } else {
                     pending = nil
                     try self.execute(sql: "CLOSE \(name)")
@@ -92,13 +92,13 @@ final class PostgresSQLConnection: SQLConnection {
         try self.execute(sql: "RELEASE SAVEPOINT \(name)")
     }
 
-    private func query(_ sql: String, _ arguments: StatementArguments) throws -> PostgresQueryResult {
+    private func query(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {
         try self.wait(self.send(sql, arguments), sql)
     }
 
     /// Sends a statement; its answer comes through the future (statements on one connection run in order).
-    func send(_ sql: String, _ arguments: StatementArguments = StatementArguments()) -> EventLoopFuture<PostgresQueryResult> {
-        self.connection.query(Self.placeholders(sql), Self.values(of: arguments).map(Self.data(for:)))
+    func send(_ sql: String, _ arguments: SQLArguments = SQLArguments()) -> EventLoopFuture<PostgresQueryResult> {
+        self.connection.query(Self.placeholders(sql), arguments.values.map(Self.data(for:)))
     }
 
     /// The answer to a statement sent, waited for on this thread, with the driver's errors as `SQLFailure`s.
@@ -113,20 +113,6 @@ final class PostgresSQLConnection: SQLConnection {
     }
 
     // MARK: Values
-
-    /// The positional values of `arguments`. GRDB keeps them private (it binds them to SQLite statements itself);
-    /// reading them by reflection keeps one argument type for both engines. Named arguments are not used here.
-    static func values(of arguments: StatementArguments) -> [DatabaseValue] {
-        var positional: [DatabaseValue] = []
-        for child in Mirror(reflecting: arguments).children {
-            switch (child.label, child.value) {
-            case ("values", let values as [DatabaseValue]): positional = values
-            case ("namedValues", let named as [String: DatabaseValue]): precondition(named.isEmpty, "named SQL arguments are not supported")
-            default: continue
-            }
-        }
-        return positional
-    }
 
     private static func data(for value: DatabaseValue) -> PostgresData {
         switch value.storage {
