@@ -71,10 +71,3 @@ extension DatabaseEngine {
         }
     }
 }
-
-/// `count` rows of `width` placeholders as a table, for `(a, b) IN \(databaseRowValues(count: n, width: 2))`: one
-/// statement reads a list of composite keys on both engines (SQLite 3.15+ and PostgreSQL compare row values).
-public func databaseRowValues(count: Int, width: Int) -> String {
-    let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
-    return "(VALUES " + Array(repeating: row, count: count).joined(separator: ", ") + ")"
-}

@@ -59,19 +59,20 @@ extension QuestionStore {
                 try Self.summaries(db, versions: Array(keys[$0..<min($0 + 500, keys.count)]))
             }
         }
-        let pairs = databaseRowValues(count: keys.count, width: 2)
-        let arguments = SQLArguments(keys.flatMap { [$0.question, $0.version] as [any DatabaseValueConvertible] })
-        let points = try Self.points(db, pairs: pairs, arguments: arguments)
+        let wanted = Set(keys.map { VersionKey(id: $0.question, version: $0.version) })
+        let ids = Array(Set(keys.map(\.question)))
+        let points = try Self.points(db, of: wanted, ids: ids)
         var found: [VersionKey: Summary] = [:]
         let rows = try db.fetchCursor(
             sql: """
                 SELECT question AS id, version, course, type, difficulty, score FROM questionVersions
-                WHERE (question, version) IN \(pairs)
+                WHERE question IN (\(databaseQuestionMarks(count: ids.count)))
                 """,
-            arguments: arguments
+            arguments: SQLArguments(ids)
         )
         while let row = try rows.next() {
             let key = VersionKey(id: row["id"], version: row["version"])
+            guard wanted.contains(key) else { continue }
             found[key] = Self.summary(row, points: points[key] ?? [])
         }
         return keys.compactMap { found[VersionKey(id: $0.question, version: $0.version)] }

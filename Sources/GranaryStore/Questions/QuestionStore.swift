@@ -393,21 +393,22 @@ public struct QuestionStore: Sendable {
             // SQLite takes at most 32,766 arguments in one statement.
             return try stride(from: 0, to: keys.count, by: 500).flatMap { try Self.fetch(db, versions: Array(keys[$0..<min($0 + 500, keys.count)])) }
         }
-        let pairs = databaseRowValues(count: keys.count, width: 2)
-        let arguments = SQLArguments(keys.flatMap { [$0.id, $0.version] as [any DatabaseValueConvertible] })
-        let points = try Self.points(db, pairs: pairs, arguments: arguments)
+        let wanted = Set(keys.map { VersionKey(id: $0.id, version: $0.version) })
+        let ids = Array(Set(keys.map(\.id)))
+        let points = try Self.points(db, of: wanted, ids: ids)
         var found: [VersionKey: Question] = [:]
         let decoder = JSONDecoder()
         let rows = try db.fetchCursor(
             sql: """
                 SELECT q.status, q.publishedVersion, q.createdAt AS questionCreatedAt, u.username, v.*
                 FROM questions q JOIN questionVersions v ON v.question = q.id
-                JOIN users u ON u.id = q.createdBy WHERE (v.question, v.version) IN \(pairs)
+                JOIN users u ON u.id = q.createdBy WHERE v.question IN (\(databaseQuestionMarks(count: ids.count)))
                 """,
-            arguments: arguments
+            arguments: SQLArguments(ids)
         )
         while let row = try rows.next() {
             let key = VersionKey(id: row["question"], version: row["version"])
+            guard wanted.contains(key) else { continue }
             found[key] = Question(
                 id: key.id,
                 version: key.version,
@@ -438,17 +439,22 @@ public struct QuestionStore: Sendable {
         let version: Int
     }
 
-    /// The points of the versions in `pairs` (a `databaseRowValues` table bound to `arguments`), in their order.
-    static func points(_ db: any SQLConnection, pairs: String, arguments: SQLArguments) throws -> [VersionKey: [String]] {
+    /// The points of the versions `wanted` (of the questions `ids`), in their order. By question along the primary
+    /// key, other versions left out here: SQLite does not look a row-value list up in an index, and a question has
+    /// few versions.
+    static func points(_ db: any SQLConnection, of wanted: Set<VersionKey>, ids: [String]) throws -> [VersionKey: [String]] {
         var points: [VersionKey: [String]] = [:]
         let rows = try db.fetchCursor(
             sql: """
-                SELECT question, version, point FROM questionVersionPoints WHERE (question, version) IN \(pairs)
+                SELECT question, version, point FROM questionVersionPoints WHERE question IN (\(databaseQuestionMarks(count: ids.count)))
                 ORDER BY question, version, position
                 """,
-            arguments: arguments
+            arguments: SQLArguments(ids)
         )
-        while let row = try rows.next() { points[VersionKey(id: row["question"], version: row["version"]), default: []].append(row["point"]) }
+        while let row = try rows.next() {
+            let key = VersionKey(id: row["question"], version: row["version"])
+            if wanted.contains(key) { points[key, default: []].append(row["point"]) }
+        }
         return points
     }
 

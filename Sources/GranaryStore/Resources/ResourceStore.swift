@@ -639,22 +639,27 @@ public struct ResourceStore: Sendable {
             return try stride(from: 0, to: keys.count, by: 500).flatMap { try Self.fetch(db, versions: Array(keys[$0..<min($0 + 500, keys.count)])) }
         }
         let keys = keys.map { (id: $0.id.lowercased(), version: $0.version) }
-        let pairs = databaseRowValues(count: keys.count, width: 2)
-        let arguments = SQLArguments(keys.flatMap { [$0.id, $0.version] as [any DatabaseValueConvertible] })
         struct Key: Hashable {
             let id: String
             let version: Int
         }
+        // By resource along the primary key, the versions not asked for left out here: SQLite does not look a
+        // row-value list up in an index inside a join, and a resource has few versions.
+        let wanted = Set(keys.map { Key(id: $0.id, version: $0.version) })
+        let ids = Array(Set(keys.map(\.id)))
+        let arguments = SQLArguments(ids)
+        let marks = databaseQuestionMarks(count: ids.count)
         var points: [Key: [String]] = [:]
         let pointRows = try db.fetchCursor(
             sql: """
-                SELECT resource, version, point FROM resourceVersionPoints WHERE (resource, version) IN \(pairs)
+                SELECT resource, version, point FROM resourceVersionPoints WHERE resource IN (\(marks))
                 ORDER BY resource, version, position
                 """,
             arguments: arguments
         )
         while let row = try pointRows.next() {
-            points[Key(id: row["resource"], version: row["version"]), default: []].append(row["point"])
+            let key = Key(id: row["resource"], version: row["version"])
+            if wanted.contains(key) { points[key, default: []].append(row["point"]) }
         }
         var found: [Key: Resource] = [:]
         let rows = try db.fetchCursor(
@@ -664,12 +669,13 @@ public struct ResourceStore: Sendable {
                 JOIN resourceVersions v ON v.resource = r.id
                 JOIN blobs b ON b.sha256 = v.sha256
                 JOIN users u ON u.id = r.createdBy
-                WHERE (v.resource, v.version) IN \(pairs)
+                WHERE v.resource IN (\(marks))
                 """,
             arguments: arguments
         )
         while let row = try rows.next() {
             let key = Key(id: row["resource"], version: row["version"])
+            guard wanted.contains(key) else { continue }
             found[key] = Resource(
                 id: key.id,
                 version: key.version,
