@@ -67,6 +67,50 @@ import Testing
         #expect(SQLArguments().isEmpty && !arguments.isEmpty)
     }
 
+    @Test func aPreparedQueryStatesItsArgumentsTypesAndOnlyQueriesArePrepared() {
+        let typed = PostgresSQLConnection.typed
+        #expect(
+            typed("SELECT a FROM t WHERE b = $1 AND c = $2 OR d IS $3", ["text", "int8", nil])
+                == "SELECT a FROM t WHERE b = $1::text AND c = $2::int8 OR d IS $3"
+        )
+        #expect(typed("SELECT '$1', \"$1\", $1, $12", ["float8"]) == "SELECT '$1', \"$1\", $1::float8, $12")
+        #expect(typed("SELECT $1", [nil]) == "SELECT $1")
+        for query in ["SELECT 1", "  select x FROM t", "(SELECT 1) UNION (SELECT 2)", "WITH a AS (SELECT 1) SELECT * FROM a"] {
+            #expect(PostgresSQLConnection.isQuery(query), "\(query)")
+        }
+        for other in ["INSERT INTO t VALUES (1)", "UPDATE t SET a = 1", "DELETE FROM t", "DECLARE c CURSOR FOR SELECT 1", "BEGIN", "SET LOCAL x = 1"]
+        {
+            #expect(!PostgresSQLConnection.isQuery(other), "\(other)")
+        }
+    }
+
+    @Test func aConnectionPreparesAQueryOnceForEachSetOfArgumentTypesAndKeepsItAcrossTransactions() async throws {
+        let database = try await TestDatabase.database(named: TestDatabase.name(forLibraryIn: "prepared-\(UUID().uuidString)"), schemas: [])
+        let marker = "marker-\(UUID().uuidString)"
+        let query = "SELECT CAST(? AS TEXT) AS word, ? + 1 AS next, '\(marker)' AS marker"
+        // Sixteen transactions at once, then again: every connection of the pool runs the query, with a NULL as well.
+        for round in 0..<2 {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<16 {
+                    group.addTask {
+                        let word: String? = index % 2 == 0 ? "w\(index)" : nil
+                        let row = try await database.read { db in try db.fetchOne(sql: query, arguments: [word, index]) }
+                        #expect(row?["word"] as String? == word, "round \(round)")
+                        #expect(row?["next"] as Int? == index + 1)
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        // A connection holds the statement under its typed text once per set of types, whichever transaction ran it.
+        let prepared = try await database.read { db in
+            try db.fetchAll(String.self, sql: "SELECT statement FROM pg_prepared_statements WHERE strpos(statement, ?) > 0", arguments: [marker])
+        }
+        #expect(!prepared.isEmpty && prepared.count <= 2)
+        #expect(prepared.allSatisfy { $0.contains("$2::int8") })
+        #expect(prepared.contains { $0.contains("CAST($1::text AS TEXT)") } || prepared.contains { $0.contains("CAST($1 AS TEXT)") })
+    }
+
     @Test func valuesComeBackAsSQLiteWouldReturnThem() async throws {
         let database = try await TestDatabase.database(named: TestDatabase.name(forLibraryIn: "values-\(UUID().uuidString)"), schemas: [])
         let row = try #require(

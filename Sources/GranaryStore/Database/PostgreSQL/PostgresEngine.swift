@@ -75,7 +75,7 @@ public final class PostgresEngine: Sendable {
                         let sql = PostgresSQLConnection(connection)
                         // BEGIN goes out with the first statement instead of taking a round trip of its own (a
                         // connection runs its statements in order); its answer is checked before anything counts.
-                        let begun = sql.send(begin)
+                        let begun = sql.sendControl(begin)
                         do {
                             if lock {
                                 try sql.execute(sql: "SELECT pg_advisory_xact_lock(?)", arguments: [Self.writeLock])
@@ -89,7 +89,7 @@ public final class PostgresEngine: Sendable {
                             } else {
                                 // A read's COMMIT changes nothing and cannot fail for it: not waited for. The
                                 // connection's next transaction queues behind it.
-                                sql.send("COMMIT").whenComplete { _ in }
+                                sql.sendControl("COMMIT").whenComplete { _ in }
                             }
                             return result
                         } catch {

@@ -29,7 +29,7 @@ final class PostgresSQLConnection: SQLConnection {
     }
 
     func fetchCursor(sql: String, arguments: SQLArguments) throws -> SQLRowCursor {
-        let rows = try self.query(sql, arguments).rows
+        let rows = try self.preparedRows(sql, arguments) ?? self.query(sql, arguments).rows
         guard let first = rows.first else { return SQLRowCursor { nil } }
         let columns = SQLColumns(first.map(\.columnName))
         var index = 0
@@ -92,6 +92,70 @@ final class PostgresSQLConnection: SQLConnection {
         try self.execute(sql: "RELEASE SAVEPOINT \(name)")
     }
 
+    /// The rows of a query run as a statement this connection has prepared (parsed and planned once, answered without
+    /// describing its columns again); nil when the query is not one to prepare. Queries only: a prepared statement
+    /// outlives the transaction, and the text with the arguments' types is its name's key.
+    private func preparedRows(_ sql: String, _ arguments: SQLArguments) throws -> [PostgresRow]? {
+        guard sql.utf8.count < 4096, arguments.values.count <= 64, Self.isQuery(sql) else { return nil }
+        let types = arguments.values.map(Self.typeName(of:))
+        let text = Self.typed(Self.placeholders(sql), types)
+        let binds = arguments.values.map(Self.data(for:))
+        if let prepared = PreparedStatements.shared.statement(text, on: self.connection) {
+            return try self.wait(prepared.execute(binds), sql)
+        }
+        guard PreparedStatements.shared.hasRoom(on: self.connection) else { return nil }
+        let prepared = try self.wait(self.connection.prepare(query: text), sql)
+        PreparedStatements.shared.keep(prepared, text, on: self.connection)
+        return try self.wait(prepared.execute(binds), sql)
+    }
+
+    /// Whether `sql` reads rows (a `SELECT` or `WITH`), so preparing it is worth a name.
+    static func isQuery(_ sql: String) -> Bool {
+        let start = sql.drop { $0.isWhitespace || $0 == "(" }.prefix(6).uppercased()
+        return start.hasPrefix("SELECT") || start.hasPrefix("WITH ")
+    }
+
+    /// The PostgreSQL type a value binds as, nil for NULL (whose type the statement decides).
+    static func typeName(of value: DatabaseValue) -> String? {
+        switch value.storage {
+        case .null: nil
+        case .int64: "int8"
+        case .double: "float8"
+        case .string: "text"
+        case .blob: "bytea"
+        }
+    }
+
+    /// `sql` (with `$N` placeholders) with each placeholder cast to its argument's type: a statement prepared by
+    /// name states its parameters' types in its text, as an unnamed one does in its parse message.
+    static func typed(_ sql: String, _ types: [String?]) -> String {
+        guard types.contains(where: { $0 != nil }) else { return sql }
+        var result = ""
+        var quote: Character?
+        var characters = sql.makeIterator()
+        var pending = characters.next()
+        while let character = pending {
+            pending = characters.next()
+            result.append(character)
+            if let open = quote {
+                if character == open { quote = nil }
+            } else if character == "'" || character == "\"" {
+                quote = character
+            } else if character == "$" {
+                var digits = ""
+                while let digit = pending, digit.isASCII, digit.isNumber {
+                    digits.append(digit)
+                    pending = characters.next()
+                }
+                result += digits
+                if let index = Int(digits), index >= 1, index <= types.count, let type = types[index - 1] {
+                    result += "::" + type
+                }
+            }
+        }
+        return result
+    }
+
     private func query(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {
         try self.wait(self.send(sql, arguments), sql)
     }
@@ -101,8 +165,22 @@ final class PostgresSQLConnection: SQLConnection {
         self.connection.query(Self.placeholders(sql), arguments.values.map(Self.data(for:)))
     }
 
+    /// Sends `BEGIN …` or `COMMIT`: as this connection's prepared statement once it has one (its answer is three
+    /// short messages), else as any statement while it is prepared for the next time (preparing first would let the
+    /// statements sent meanwhile overtake it).
+    func sendControl(_ sql: String) -> EventLoopFuture<Void> {
+        if let prepared = PreparedStatements.shared.statement(sql, on: self.connection) {
+            return prepared.execute().map { _ in }
+        }
+        if PreparedStatements.shared.hasRoom(on: self.connection) {
+            let connection = self.connection
+            self.connection.prepare(query: sql).whenSuccess { PreparedStatements.shared.keep($0, sql, on: connection) }
+        }
+        return self.send(sql).map { _ in }
+    }
+
     /// The answer to a statement sent, waited for on this thread, with the driver's errors as `SQLFailure`s.
-    func wait(_ answer: EventLoopFuture<PostgresQueryResult>, _ sql: String) throws -> PostgresQueryResult {
+    func wait<Answer: Sendable>(_ answer: EventLoopFuture<Answer>, _ sql: String) throws -> Answer {
         do {
             return try answer.wait()
         } catch let error as PSQLError {
@@ -114,7 +192,7 @@ final class PostgresSQLConnection: SQLConnection {
 
     // MARK: Values
 
-    private static func data(for value: DatabaseValue) -> PostgresData {
+    static func data(for value: DatabaseValue) -> PostgresData {
         switch value.storage {
         case .null: .null
         case .int64(let number): PostgresData(int64: number)
@@ -128,6 +206,10 @@ final class PostgresSQLConnection: SQLConnection {
     /// integers when whole, text as text.
     static func value(of cell: PostgresCell) throws -> DatabaseValue {
         guard cell.bytes != nil else { return .null }
+        // The driver always asks for rows in binary; a prepared statement's cells still say text, the format its
+        // columns were described in before any was asked for.
+        var cell = cell
+        cell.format = .binary
         switch cell.dataType {
         case .bool:
             return (try cell.decode(Bool.self) ? 1 : 0).databaseValue
@@ -312,5 +394,40 @@ public struct SQLFailure: Error, CustomStringConvertible {
 
     public var description: String {
         "PostgreSQL \(self.sqlState ?? "-"): \(self.message)"
+    }
+}
+
+/// The statements each connection has prepared, by their typed text; a process-wide table, as the pool hands out its
+/// connections to any transaction. A connection's entry holds the connection itself, so no new connection can take
+/// its place in the table by address, and entries of closed connections go when a new connection comes.
+final class PreparedStatements: Sendable {
+    static let shared = PreparedStatements()
+    /// Statements one connection keeps at most: lists of placeholders vary by length, and the server keeps each one.
+    static let perConnection = 256
+
+    private struct Entry {
+        let connection: PostgresConnection
+        var statements: [String: PreparedQuery]
+    }
+
+    private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
+
+    func statement(_ text: String, on connection: PostgresConnection) -> PreparedQuery? {
+        self.entries.withLock { $0[ObjectIdentifier(connection)]?.statements[text] }
+    }
+
+    func hasRoom(on connection: PostgresConnection) -> Bool {
+        self.entries.withLock { ($0[ObjectIdentifier(connection)]?.statements.count ?? 0) < Self.perConnection }
+    }
+
+    func keep(_ statement: PreparedQuery, _ text: String, on connection: PostgresConnection) {
+        self.entries.withLock { entries in
+            let key = ObjectIdentifier(connection)
+            if entries[key] == nil {
+                entries = entries.filter { !$0.value.connection.isClosed }
+                entries[key] = Entry(connection: connection, statements: [:])
+            }
+            entries[key]?.statements[text] = statement
+        }
     }
 }
