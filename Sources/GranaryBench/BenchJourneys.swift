@@ -65,17 +65,21 @@ extension Bench {
                 throw BenchError("wrk is not installed (apt-get install wrk)")
             }
             let samples = try await self.library()
-            let sqlite = try await self.timeRoutes(samples, engine: "SQLite", arguments: [])
-            var report = sqlite.json
+            var nodes = [try await self.launch(engine: "SQLite", arguments: [])]
+            defer { nodes.forEach { $0.server.stop() } }
+            if let database = self.database {
+                try await self.copyLibrary(into: database)
+                nodes.append(try await self.launch(engine: "PostgreSQL", arguments: ["--database", database]))
+            }
+            let runs = try self.timeRoutes(samples, on: nodes)
+            var report = runs[0].json
             report["size"] = [
                 "resources": self.resources, "learners": self.learners, "events": self.events, "questions": self.questions,
                 "offerings": self.offerings,
             ]
-            if let database = self.database {
-                try await self.copyLibrary(into: database)
-                let postgres = try await self.timeRoutes(samples, engine: "PostgreSQL", arguments: ["--database", database])
-                report["postgresql"] = postgres.json
-                report["postgresql_share"] = Self.compare(sqlite, postgres)
+            if runs.count == 2 {
+                report["postgresql"] = runs[1].json
+                report["postgresql_share"] = Self.compare(runs[0], runs[1])
             }
             let json = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
             try json.write(to: URL(fileURLWithPath: self.work + "/journeys.json"))
@@ -104,97 +108,141 @@ extension Bench {
             }
         }
 
-        /// Serves the library (on SQLite, or with `arguments` naming another database) and times every route.
-        func timeRoutes(_ samples: JourneyLibrary.Samples, engine: String, arguments: [String]) async throws -> EngineRun {
+        /// A served library on one engine, with a token per role.
+        struct Node {
+            var engine: String
+            var server: BenchServer
+            var tokens: [Role: String]
+        }
+
+        /// Serves the library (on SQLite, or with `arguments` naming another database) once its check is done.
+        func launch(engine: String, arguments: [String]) async throws -> Node {
             let server = try await BenchServer.launch(
                 data: self.work + "/data",
                 metadata: self.metadata,
                 arguments: ["--event-loops", "1"] + arguments,
                 username: "bench-learner"
             )
-            defer { server.stop() }
             print(String(format: "%@: granary serve answered /health %.1f s after it started", engine, server.startSeconds))
-            try await server.waitForIntegrityCheck()
-            var tokens: [Role: String] = [.learner: server.token]
-            for role in [Role.teacher, .reviewer, .admin] {
-                tokens[role] = try BenchServer.login(port: server.port, username: "bench-\(role.rawValue)")
+            do {
+                try await server.waitForIntegrityCheck()
+                var tokens: [Role: String] = [.learner: server.token]
+                for role in [Role.teacher, .reviewer, .admin] {
+                    tokens[role] = try BenchServer.login(port: server.port, username: "bench-\(role.rawValue)")
+                }
+                return Node(engine: engine, server: server, tokens: tokens)
+            } catch {
+                server.stop()
+                throw error
             }
+        }
 
+        /// Times every route on every node. With two nodes each route is timed on both back to back, in the order
+        /// first, second, second, first, and each node's figures are the mean of its two runs: the machine's load
+        /// drifts over a run of twenty minutes, and an engine timed ten minutes after the other would be compared
+        /// with another machine.
+        func timeRoutes(_ samples: JourneyLibrary.Samples, on nodes: [Node]) throws -> [EngineRun] {
             let routes = JourneyRoute.all(samples).filter { route in
                 (self.only.map { $0.split(separator: ",").contains { route.name.contains($0) } } ?? true)
                     && !(self.skip.map { $0.split(separator: ",").contains { route.name.contains($0) } } ?? false)
             }
+            let order = nodes.count == 2 ? [0, 1, 1, 0] : Array(nodes.indices)
+            /// A route's figures on each node, the mean of its runs in `order`.
+            func timeOnEach(_ route: JourneyRoute) throws -> [Figures] {
+                var runs: [[Figures]] = nodes.map { _ in [] }
+                for index in order { runs[index].append(try self.time(route, tokens: nodes[index].tokens, port: nodes[index].server.port)) }
+                return runs.map(Figures.mean)
+            }
             let health = JourneyRoute(name: "GET /api/v1/health", role: nil, paths: ["/api/v1/health"])
-            let first = try self.time(health, tokens: tokens, port: server.port)
-            print("\(engine): \(routes.count) routes; wrk, one thread, \(self.seconds) s per run; granary serve --event-loops 1")
+            let first = try timeOnEach(health)
+            print(
+                "\(routes.count) routes on \(nodes.map(\.engine).joined(separator: " and ")); wrk, one thread, \(self.seconds) s per run"
+                    + (nodes.count == 2 ? ", each route timed on both engines in turn (ABBA) and averaged" : "") + "; granary serve --event-loops 1"
+            )
             print(
                 String(
-                    format: "%-44@ %@ | %@ | %@",
+                    format: "%-55@ %@ | %@ | %@",
                     "route (role)" as NSString,
                     "alone: req/s    p50    p99" as NSString,
                     "\(self.connections) conns: req/s    p50    p99" as NSString,
                     "of health"
                 )
             )
-            print(Self.line(health, first, baseline: first.loaded.rate))
-            var timed: [(route: JourneyRoute, figures: Figures)] = []
-            var untimed: [String] = []
+            func show(_ route: JourneyRoute, _ figures: [Figures], baselines: [Double]) {
+                for (index, node) in nodes.enumerated() {
+                    print(Self.line(route, figures[index], baseline: baselines[index], engine: nodes.count > 1 ? node.engine : nil))
+                }
+            }
+            show(health, first, baselines: first.map(\.loaded.rate))
+            var timed: [[(route: JourneyRoute, figures: Figures)]] = nodes.map { _ in [] }
+            var untimed: [[String]] = nodes.map { _ in [] }
             for route in routes {
                 // A route that does not answer within a minute is not timed.
-                let status =
+                let statuses = nodes.map { node in
                     (try? runProgram(
                         "/usr/bin/curl",
                         [
-                            "-s", "--max-time", "60", "-o", "/dev/null", "-w", "%{http_code}", "-H", route.header(tokens).joined(separator: ": "),
-                            "http://127.0.0.1:\(server.port)\(route.paths[0])",
+                            "-s", "--max-time", "60", "-o", "/dev/null", "-w", "%{http_code}", "-H",
+                            route.header(node.tokens).joined(separator: ": "),
+                            "http://127.0.0.1:\(node.server.port)\(route.paths[0])",
                         ]
                     )) ?? "no answer within 60 s"
-                guard status.hasPrefix("2") else {
-                    print(String(format: "%-44@ answered %@: not timed", route.label as NSString, status as NSString))
-                    untimed.append("\(route.label): \(status)")
+                }
+                guard statuses.allSatisfy({ $0.hasPrefix("2") }) else {
+                    for (index, node) in nodes.enumerated() {
+                        print(
+                            String(format: "%-55@ answered %@: not timed", "\(node.engine): \(route.label)" as NSString, statuses[index] as NSString)
+                        )
+                        untimed[index].append("\(route.label): \(statuses[index])")
+                    }
                     continue
                 }
-                let figures = try self.time(route, tokens: tokens, port: server.port)
-                timed.append((route, figures))
-                print(Self.line(route, figures, baseline: first.loaded.rate))
+                let figures = try timeOnEach(route)
+                for index in nodes.indices { timed[index].append((route, figures[index])) }
+                show(route, figures, baselines: first.map(\.loaded.rate))
             }
-            let last = try self.time(health, tokens: tokens, port: server.port)
-            let baseline = (first.loaded.rate + last.loaded.rate) / 2
-            print(Self.line(health, last, baseline: first.loaded.rate))
-            let peak = Double(BenchServer.status(pid: server.process.processIdentifier, field: "VmHWM")) / 1024
-
-            let missed = timed.filter { !$0.route.meets($0.figures, baseline: baseline) }
-            print(
-                String(
-                    format:
-                        "/health %.0f requests/s at %d connections (mean of the first and last run); targets: p99 ≤ %.0f ms alone, ≤ %.0f ms loaded, ≥ 25%% of /health's rate (report and analytics ≤ 200 ms)",
-                    baseline,
-                    self.connections,
-                    JourneyRoute.aloneLimit,
-                    JourneyRoute.loadedLimit
-                )
-            )
-            print("\(engine): \(timed.count - missed.count) of \(timed.count) timed routes meet every target; \(untimed.count) not timed")
-            for (route, figures) in missed {
+            let last = try timeOnEach(health)
+            show(health, last, baselines: first.map(\.loaded.rate))
+            return nodes.indices.map { index in
+                let node = nodes[index]
+                let baseline = (first[index].loaded.rate + last[index].loaded.rate) / 2
+                let peak = Double(BenchServer.status(pid: node.server.process.processIdentifier, field: "VmHWM")) / 1024
+                let missed = timed[index].filter { !$0.route.meets($0.figures, baseline: baseline) }
                 print(
                     String(
-                        format: "  missed: %@ (p99 %.1f ms alone, %.1f ms loaded, %.0f%% of /health)",
-                        route.label as NSString,
-                        figures.alone.p99,
-                        figures.loaded.p99,
-                        figures.loaded.rate / baseline * 100
+                        format:
+                            "%@: /health %.0f requests/s at %d connections (mean of the first and last run); targets: p99 ≤ %.0f ms alone, ≤ %.0f ms loaded, ≥ 25%% of /health's rate (report and analytics ≤ 200 ms)",
+                        node.engine,
+                        baseline,
+                        self.connections,
+                        JourneyRoute.aloneLimit,
+                        JourneyRoute.loadedLimit
                     )
                 )
+                print(
+                    "\(node.engine): \(timed[index].count - missed.count) of \(timed[index].count) timed routes meet every target; \(untimed[index].count) not timed"
+                )
+                for (route, figures) in missed {
+                    print(
+                        String(
+                            format: "  missed: %@ (p99 %.1f ms alone, %.1f ms loaded, %.0f%% of /health)",
+                            route.label as NSString,
+                            figures.alone.p99,
+                            figures.loaded.p99,
+                            figures.loaded.rate / baseline * 100
+                        )
+                    )
+                }
+                print(String(format: "%@: server peak RSS %.0f MiB (target < 1024)", node.engine, peak))
+                return EngineRun(
+                    startSeconds: node.server.startSeconds,
+                    baseline: baseline,
+                    peak: peak,
+                    timed: timed[index],
+                    untimed: untimed[index],
+                    missed: missed.map(\.route.label)
+                )
             }
-            print(String(format: "server peak RSS %.0f MiB (target < 1024)", peak))
-            return EngineRun(
-                startSeconds: server.startSeconds,
-                baseline: baseline,
-                peak: peak,
-                timed: timed,
-                untimed: untimed,
-                missed: missed.map(\.route.label)
-            )
         }
 
         /// Copies the bench library into `database` unless it holds a library already (an earlier run's copy).
@@ -262,6 +310,20 @@ extension Bench {
         struct Figures {
             var alone: Run
             var loaded: Run
+
+            /// The mean of several runs of one route: rates and latencies averaged, notes kept.
+            static func mean(_ runs: [Figures]) -> Figures {
+                func mean(_ runs: [Run]) -> Run {
+                    let count = Double(runs.count)
+                    return Run(
+                        rate: runs.map(\.rate).reduce(0, +) / count,
+                        p50: runs.map(\.p50).reduce(0, +) / count,
+                        p99: runs.map(\.p99).reduce(0, +) / count,
+                        note: Array(Set(runs.map(\.note))).sorted().joined()
+                    )
+                }
+                return Figures(alone: mean(runs.map(\.alone)), loaded: mean(runs.map(\.loaded)))
+            }
         }
 
         func time(_ route: JourneyRoute, tokens: [Role: String], port: Int) throws -> Figures {
@@ -289,10 +351,10 @@ extension Bench {
             return Figures(alone: alone, loaded: loaded)
         }
 
-        static func line(_ route: JourneyRoute, _ figures: Figures, baseline: Double) -> String {
+        static func line(_ route: JourneyRoute, _ figures: Figures, baseline: Double, engine: String? = nil) -> String {
             String(
-                format: "%-44@ %11.0f %6.2f %6.2f | %15.0f %6.2f %6.2f | %4.0f%%%@",
-                route.label as NSString,
+                format: "%-55@ %11.0f %6.2f %6.2f | %15.0f %6.2f %6.2f | %4.0f%%%@",
+                (engine.map { "\($0): " } ?? "") + route.label as NSString,
                 figures.alone.rate,
                 figures.alone.p50,
                 figures.alone.p99,

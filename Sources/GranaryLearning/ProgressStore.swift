@@ -88,48 +88,55 @@ public struct ProgressStore: Sendable {
 
     /// Every offering `user` is enrolled in, most recent enrolment first, with progress.
     public func progress(user: User) async throws -> [OfferingProgress] {
-        try await self.database.read { db in
-            let ids = try db.fetchAll(
-                String.self,
-                sql: "SELECT offering FROM enrollments WHERE user = ? ORDER BY enrolledAt DESC, offering",
-                arguments: [user.id]
-            )
-            return try ids.compactMap { try Self.progress(db, user: user, offering: $0) }
-        }
+        try await self.database.read { db in try Self.progress(db, user: user) }
     }
 
     /// One learner's progress in one offering, or nil when they are not enrolled.
     static func progress(_ db: any SQLConnection, user: User, offering id: String) throws -> OfferingProgress? {
-        guard
-            let row = try db.fetchOne(
-                sql: """
-                    SELECT o.title, o.course, e.enrolledAt FROM enrollments e JOIN offerings o ON o.id = e.offering
-                    WHERE e.offering = ? AND e.user = ?
-                    """,
-                arguments: [id, user.id]
-            )
-        else { return nil }
-        var units = try OfferingStore.publishedUnits(db, offering: id) ?? []
-        try OfferingStore.describe(db, &units)
-        var done: [String: Date] = [:]
+        try Self.progress(db, user: user, offering: Optional(id)).first
+    }
+
+    /// One learner's progress in every offering they are enrolled in (or only in `offering`), most recent enrolment
+    /// first: four statements however many enrolments there are.
+    static func progress(_ db: any SQLConnection, user: User, offering: String? = nil) throws -> [OfferingProgress] {
+        let only = offering.map { _ in "AND e.offering = ?2" } ?? ""
+        let enrolments = try db.fetchAll(
+            sql: """
+                SELECT e.offering, o.title, o.course, e.enrolledAt, r.units FROM enrollments e JOIN offerings o ON o.id = e.offering
+                LEFT JOIN offeringRevisions r ON r.offering = o.id AND r.revision = o.revision
+                WHERE e.user = ?1 \(only) ORDER BY e.enrolledAt DESC, e.offering
+                """,
+            arguments: offering.map { [user.id, $0] } ?? [user.id]
+        )
+        guard !enrolments.isEmpty else { return [] }
+        // Every enrolment's units, described together, then dealt back in order.
+        let unitsPerOffering = try enrolments.map { row in try (row["units"] as String?).map(OfferingStore.decodeUnits) ?? [] }
+        var allUnits = unitsPerOffering.flatMap { $0 }
+        try OfferingStore.describe(db, &allUnits)
+        var done: [String: [String: Date]] = [:]
         for row in try db.fetchAll(
-            sql: "SELECT itemType, itemId, completedAt FROM progress WHERE user = ? AND offering = ?",
-            arguments: [user.id, id]
+            sql: "SELECT offering, itemType, itemId, completedAt FROM progress WHERE user = ?1 \(offering == nil ? "" : "AND offering = ?2")",
+            arguments: offering.map { [user.id, $0] } ?? [user.id]
         ) {
-            done[(row["itemType"] as String) + ":" + (row["itemId"] as String)] = row["completedAt"]
+            done[row["offering"], default: [:]][(row["itemType"] as String) + ":" + (row["itemId"] as String)] = row["completedAt"]
         }
         // A submitted attempt completes a paper even when nobody reported it.
-        let papers = try db.fetchAll(
-            String.self,
-            sql: """
-                SELECT i.itemId FROM offeringItems i JOIN offerings o ON o.id = i.offering AND o.revision = i.revision
-                WHERE i.offering = ? AND i.itemType = 'paper'
-                """,
-            arguments: [id]
-        )
-        for (paper, at) in try AttemptStore.firstSubmissions(db, learner: user.id, papers: papers) where done["paper:" + paper] == nil {
-            done["paper:" + paper] = at
+        let papers = Set(allUnits.flatMap { $0.items.compactMap(\.paper) })
+        let submitted = try AttemptStore.firstSubmissions(db, learner: user.id, papers: papers.sorted())
+        var start = 0
+        return zip(enrolments, unitsPerOffering).map { row, described in
+            let units = Array(allUnits[start..<start + described.count])
+            start += described.count
+            var finished = done[row["offering"]] ?? [:]
+            for item in units.flatMap(\.items) {
+                if let paper = item.paper, finished["paper:" + paper] == nil, let at = submitted[paper] { finished["paper:" + paper] = at }
+            }
+            return Self.progress(row, units: units, done: finished)
         }
+    }
+
+    /// An enrolment's progress from its row, its published units and when each of its items was done.
+    private static func progress(_ row: SQLRow, units: [Offering.Unit], done: [String: Date]) -> OfferingProgress {
         var total = 0
         var completed = 0
         var last: Date?
@@ -151,7 +158,7 @@ public struct ProgressStore: Sendable {
             unitProgress.append(.init(id: unit.id, title: unit.title, completed: finished.count, total: unit.items.count, done: finished))
         }
         return OfferingProgress(
-            offering: id,
+            offering: row["offering"],
             title: row["title"],
             course: row["course"],
             enrolledAt: row["enrolledAt"],

@@ -32,6 +32,32 @@ import Testing
         }
     }
 
+    @Test func aNodeRemembersTheInstitutionsOnlyUntilAnAccountOrInstitutionChangesAnywhere() async throws {
+        let first = try await TestLibrary()
+        let admin = try await first.addUser("admin", .admin)
+        let second = try await TestLibrary(directory: first.directory)
+        func accounts(_ library: TestLibrary) async throws -> [String: Int] {
+            Dictionary(uniqueKeysWithValues: try await library.library.accounts.institutions().map { ($0.name, $0.accounts) })
+        }
+        let before = try await accounts(second)
+        #expect(before == ["测试学院": 1])
+        // A new account changes its institution's count: at once where it was made, on the other node once its feed
+        // shows the event (a served application polls the feed by itself).
+        try await first.addUser("zhang", .teacher)
+        let onFirst = try await accounts(first)
+        #expect(onFirst == ["测试学院": 2])
+        let remembered = try await accounts(second)
+        #expect(remembered == ["测试学院": 1])
+        try await second.library.database.feed.poll()
+        let readAgain = try await accounts(second)
+        #expect(readAgain == ["测试学院": 2])
+        // So does a new institution.
+        _ = try await first.library.accounts.setInstitution(name: "甲职业技术学院", role: .host, actor: admin)
+        try await second.library.database.feed.poll()
+        let hosts = try await second.library.accounts.institutions().filter { $0.role == .host }.map(\.name)
+        #expect(hosts == ["甲职业技术学院"])
+    }
+
     @Test func aRoleChangeIsRecordedAndEndsTheAccountsSessions() async throws {
         let lib = try await TestLibrary.seeded([("admin", .admin), ("zhang", .teacher)])
         try await lib.test { client in

@@ -396,6 +396,11 @@ import Testing
             #expect(summary.average == 3.5)
             #expect(summary.total == 2)
             #expect(Set(summary.items.map(\.comment)) == ["好", nil])
+            // A page past the end still says how many ratings there are and their mean.
+            let second = try await client.call(.get, "/api/v1/resources/\(arc)/ratings?page=2&pageSize=1", token: b).decode(RatingSummary.self)
+            #expect(second.items.count == 1 && second.total == 2 && second.average == 3.5)
+            let beyond = try await client.call(.get, "/api/v1/resources/\(arc)/ratings?page=3&pageSize=1", token: b).decode(RatingSummary.self)
+            #expect(beyond.items.isEmpty && beyond.total == 2 && beyond.average == 3.5)
         }
     }
 }

@@ -47,6 +47,13 @@ import Testing
             let history = try await client.call(.get, "/api/v1/resources/\(first.id)/history", token: token).decode(PageOf<Event>.self)
             #expect(history.items.map(\.action) == ["resource.created", "resource.versioned", "resource.versioned"])
             #expect(history.items.allSatisfy { $0.actor == "zhang" })
+            #expect(history.total == 3)
+            let lastPage = try await client.call(.get, "/api/v1/resources/\(first.id)/history?page=2&pageSize=2", token: token)
+                .decode(PageOf<Event>.self)
+            #expect(lastPage.items.map(\.action) == ["resource.versioned"] && lastPage.total == 3)
+            let beyond = try await client.call(.get, "/api/v1/resources/\(first.id)/history?page=4&pageSize=2", token: token)
+                .decode(PageOf<Event>.self)
+            #expect(beyond.items.isEmpty && beyond.total == 3)
 
             let badPatch = try await client.call(.patch, "/api/v1/resources/\(first.id)", token: token, json: #"{"course":null}"#)
             #expect(try badPatch.problem().code == "missing_metadata")

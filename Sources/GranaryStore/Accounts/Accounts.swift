@@ -22,6 +22,8 @@ public struct Accounts: Sendable {
     /// Forgets the cached sessions of accounts whose sessions ended or whose role changed anywhere: in this
     /// process, or in another over the same database (a cluster's other nodes, `granary users`).
     private let endedSessions: FeedFollower
+    /// The institutions list, read again after an account or institution changes anywhere.
+    private let reads: RememberedReads
 
     /// Creates the account service over `database`.
     public init(database: LibraryDatabase, bcryptCost: UInt8, tokenLifetime: TimeInterval, threadPool: NIOThreadPool = .singleton) {
@@ -37,6 +39,7 @@ public struct Accounts: Sendable {
                 sessions.forget(username: change.itemId)
             }
         }
+        self.reads = RememberedReads(feed: database.feed, forgettingOn: ["user", "institution"])
     }
 
     /// A new account; `institution` is created as a participant when it does not exist yet.
@@ -232,13 +235,15 @@ public struct Accounts: Sendable {
 
     /// Every institution with its role and number of accounts.
     public func institutions() async throws -> [Institution] {
-        try await self.database.read { db in
-            try db.fetchAll(
-                sql: """
-                    SELECT i.name, i.role, (SELECT COUNT(*) FROM users u WHERE u.institution = i.name) AS accounts
-                    FROM institutions i ORDER BY i.role = 'participant', i.name
-                    """
-            ).map { Institution(name: $0["name"], role: InstitutionRole(rawValue: $0["role"])!, accounts: $0["accounts"]) }
+        try await self.reads.answer("institutions") {
+            try await self.database.read { db in
+                try db.fetchAll(
+                    sql: """
+                        SELECT i.name, i.role, (SELECT COUNT(*) FROM users u WHERE u.institution = i.name) AS accounts
+                        FROM institutions i ORDER BY i.role = 'participant', i.name
+                        """
+                ).map { Institution(name: $0["name"], role: InstitutionRole(rawValue: $0["role"])!, accounts: $0["accounts"]) }
+            }
         }
     }
 

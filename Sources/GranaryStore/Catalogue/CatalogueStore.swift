@@ -13,14 +13,14 @@ public struct CatalogueStore: Sendable {
     let national: NationalCatalogue
     let occupations: OccupationClassification
     /// What this node has read of the catalogue since it last changed.
-    let reads: CatalogueReads
+    let reads: RememberedReads
 
     /// Creates the store over `database`, checking major codes against `national` and job codes against `occupations`.
     public init(database: LibraryDatabase, national: NationalCatalogue, occupations: OccupationClassification) {
         self.database = database
         self.national = national
         self.occupations = occupations
-        self.reads = CatalogueReads(feed: database.feed)
+        self.reads = RememberedReads(feed: database.feed, forgettingOn: Self.itemTypes)
     }
 
     // MARK: - Majors

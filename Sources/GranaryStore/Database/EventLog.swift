@@ -130,12 +130,14 @@ public enum EventLog {
         offset: Int,
         limit: Int
     ) throws -> (items: [Event], total: Int) {
-        let total =
-            try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM events WHERE itemType = ? AND itemId = ?", arguments: [itemType, itemId]) ?? 0
+        // The page counts what it is a page of; only a page past the end asks again.
         let rows = try db.fetchAll(
-            sql: "SELECT * FROM events WHERE itemType = ? AND itemId = ? ORDER BY id LIMIT ? OFFSET ?",
+            sql: "SELECT *, COUNT(*) OVER () AS total FROM events WHERE itemType = ? AND itemId = ? ORDER BY id LIMIT ? OFFSET ?",
             arguments: [itemType, itemId, limit, offset]
         )
+        let total =
+            try rows.first.map { $0["total"] as Int }
+            ?? db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM events WHERE itemType = ? AND itemId = ?", arguments: [itemType, itemId]) ?? 0
         let decoder = JSONDecoder()
         let items = rows.map { row in
             Event(

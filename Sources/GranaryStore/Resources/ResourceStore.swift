@@ -324,14 +324,19 @@ public struct ResourceStore: Sendable {
             // Read for its refusal only: a resource the viewer may not see has no ratings to show them.
             _ = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let id = id.lowercased()
-            let summary = try db.fetchOne(sql: "SELECT COUNT(*) AS n, AVG(stars) AS mean FROM ratings WHERE resource = ?", arguments: [id])
-            let items = try db.fetchAll(
+            // The page carries the count and mean of every rating; only a page past the end asks for them apart.
+            let rows = try db.fetchAll(
                 sql: """
-                    SELECT r.stars, r.comment, r.ratedAt, u.username, u.displayName FROM ratings r JOIN users u ON u.id = r.user
+                    SELECT r.stars, r.comment, r.ratedAt, u.username, u.displayName, COUNT(*) OVER () AS n, AVG(r.stars) OVER () AS mean
+                    FROM ratings r JOIN users u ON u.id = r.user
                     WHERE r.resource = ? ORDER BY r.ratedAt DESC, u.username LIMIT ? OFFSET ?
                     """,
                 arguments: [id, page.pageSize, page.offset]
-            ).map { row in
+            )
+            let summary =
+                try rows.first
+                ?? db.fetchOne(sql: "SELECT COUNT(*) AS n, AVG(stars) AS mean FROM ratings WHERE resource = ?", arguments: [id])
+            let items = rows.map { row in
                 RatingSummary.Entry(
                     user: row["username"],
                     displayName: row["displayName"],

@@ -1,23 +1,24 @@
 import Synchronization
 
-/// The catalogue's answers, remembered until the course system changes.
+/// Answers to reads of what rarely changes (the course system, institutions), remembered until it changes.
 ///
 /// Majors, courses, points, jobs and plans change a few times a term and are read on almost every page, so each node
 /// keeps what it read (on PostgreSQL every read is a round trip to the server) and forgets all of it when the change
-/// feed shows a change to any of them: in this process (the write moves the feed's head before it returns, and the
-/// next read catches up first) or on another node over the same database (as soon as the feed shows it, as the
-/// graph index and the search index learn of it).
-final class CatalogueReads: Sendable {
+/// feed shows an event of one of `itemTypes`: in this process (the write moves the feed's head before it returns, and
+/// the next read catches up first) or on another node over the same database (as soon as the feed shows it, as the
+/// graph index and the search index learn of it). Whatever the answers depend on must change only with such an event.
+final class RememberedReads: Sendable {
     /// More answers than a library's catalogue pages: beyond it (free-text job searches) everything is forgotten.
     static let capacity = 4096
 
     private let answers = Answers()
     private let follower: FeedFollower
 
-    init(feed: ChangeFeed) {
+    /// Answers forgotten whenever `feed` shows an event whose item type is one of `itemTypes`.
+    init(feed: ChangeFeed, forgettingOn itemTypes: Set<String>) {
         let answers = self.answers
         self.follower = FeedFollower(feed: feed, from: feed.head) { changes in
-            if changes.contains(where: { CatalogueStore.itemTypes.contains($0.itemType) }) { answers.forget() }
+            if changes.contains(where: { itemTypes.contains($0.itemType) }) { answers.forget() }
         }
     }
 
@@ -48,7 +49,7 @@ final class CatalogueReads: Sendable {
         func keep(_ answer: any Sendable, for key: String, ifStill generation: Int) {
             self.memory.withLock { memory in
                 guard memory.generation == generation else { return }
-                if memory.answers.count >= CatalogueReads.capacity { memory.answers.removeAll() }
+                if memory.answers.count >= RememberedReads.capacity { memory.answers.removeAll() }
                 memory.answers[key] = answer
             }
         }
