@@ -231,39 +231,49 @@ public struct AttemptStore: Sendable {
     public func statistics(paper id: String) async throws -> PaperStatistics {
         try await self.database.read { db in
             guard let paper = try PaperStore.fetch(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "试卷", en: "Paper"), id) }
-            let attempts = try db.fetchAll(
-                sql: "SELECT id, score FROM attempts WHERE paper = ? AND status = 'graded' ORDER BY score, id",
-                arguments: [id]
-            )
-            var shares: [String: [String: Double]] = [:]  // attempt → question → share of full marks
-            let maxima = Dictionary(uniqueKeysWithValues: paper.items.map { ($0.question, $0.score) })
+            let responses =
+                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM attempts WHERE paper = ? AND status = 'graded'", arguments: [id]) ?? 0
+            let group = Int((Double(responses) * 0.27).rounded())
+            // Per question, the sum and number of its results over every graded attempt, over the lowest `group` by
+            // total score (ties by id) and over the highest: a few rows however many attempts there are.
+            var sums: [String: (all: Sum, top: Sum, bottom: Sum)] = [:]
             for row in try db.fetchAll(
-                sql:
-                    "SELECT r.attempt, r.question, r.score FROM attemptResults r JOIN attempts a ON a.id = r.attempt WHERE a.paper = ? AND a.status = 'graded'",
-                arguments: [id]
+                sql: """
+                    WITH ranked AS (
+                        SELECT id, ROW_NUMBER() OVER (ORDER BY score, id) AS rank FROM attempts WHERE paper = ?1 AND status = 'graded'
+                    )
+                    SELECT r.question, COUNT(*) AS n, SUM(COALESCE(r.score, 0.0)) AS total,
+                           SUM(CASE WHEN k.rank > ?2 - ?3 THEN 1 ELSE 0 END) AS topN,
+                           SUM(CASE WHEN k.rank > ?2 - ?3 THEN COALESCE(r.score, 0.0) ELSE 0.0 END) AS topTotal,
+                           SUM(CASE WHEN k.rank <= ?3 THEN 1 ELSE 0 END) AS bottomN,
+                           SUM(CASE WHEN k.rank <= ?3 THEN COALESCE(r.score, 0.0) ELSE 0.0 END) AS bottomTotal
+                    FROM attemptResults r JOIN ranked k ON k.id = r.attempt GROUP BY r.question
+                    """,
+                arguments: [id, responses, group]
             ) {
-                let question: String = row["question"]
-                shares[row["attempt"], default: [:]][question] = (row["score"] as Double? ?? 0) / (maxima[question] ?? 1)
+                sums[row["question"]] = (
+                    Sum(count: row["n"], total: row["total"]), Sum(count: row["topN"], total: row["topTotal"]),
+                    Sum(count: row["bottomN"], total: row["bottomTotal"])
+                )
             }
-            let ordered = attempts.map { $0["id"] as String }
-            let group = Int((Double(ordered.count) * 0.27).rounded())
-            let lower = Array(ordered.prefix(group))
-            let upper = Array(ordered.suffix(group))
-            func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+            let maxima = Dictionary(uniqueKeysWithValues: paper.items.map { ($0.question, $0.score) })
             func round(_ value: Double?) -> Double? { value.map { ($0 * 1000).rounded() / 1000 } }
+            /// Difficulty (mean share of full marks) and discrimination of a set of questions, over their results.
             func figures(_ questions: [String]) -> (Double?, Double?) {
-                let all = ordered.flatMap { attempt in questions.compactMap { shares[attempt]?[$0] } }
-                let top = upper.flatMap { attempt in questions.compactMap { shares[attempt]?[$0] } }
-                let bottom = lower.flatMap { attempt in questions.compactMap { shares[attempt]?[$0] } }
-                let discrimination: Double? = group == 0 ? nil : mean(top).flatMap { high in mean(bottom).map { high - $0 } }
-                return (round(mean(all)), round(discrimination))
+                func mean(_ part: KeyPath<(all: Sum, top: Sum, bottom: Sum), Sum>) -> Double? {
+                    let parts = questions.compactMap { question in sums[question].map { ($0[keyPath: part], maxima[question] ?? 1) } }
+                    let count = parts.reduce(0) { $0 + $1.0.count }
+                    return count == 0 ? nil : parts.reduce(0) { $0 + $1.0.total / $1.1 } / Double(count)
+                }
+                let discrimination: Double? = group == 0 ? nil : mean(\.top).flatMap { high in mean(\.bottom).map { high - $0 } }
+                return (round(mean(\.all)), round(discrimination))
             }
             let items = paper.items.map { item in
                 let (difficulty, discrimination) = figures([item.question])
                 return PaperStatistics.ItemFigures(
                     question: item.question,
                     version: item.version,
-                    responses: ordered.count,
+                    responses: responses,
                     difficulty: difficulty,
                     discrimination: discrimination
                 )
@@ -285,8 +295,14 @@ public struct AttemptStore: Sendable {
                     discrimination: discrimination
                 )
             }
-            return PaperStatistics(paper: id, attempts: ordered.count, items: items, points: points)
+            return PaperStatistics(paper: id, attempts: responses, items: items, points: points)
         }
+    }
+
+    /// How many results and their summed scores.
+    private struct Sum {
+        let count: Int
+        let total: Double
     }
 
     // MARK: - Rows
