@@ -66,7 +66,7 @@ extension Bench {
             }
             let samples = try await self.library()
             var nodes = [try await self.launch(engine: "SQLite", arguments: [])]
-            defer { nodes.forEach { $0.server.stop() } }
+            defer { for node in nodes { node.server.stop() } }
             if let database = self.database {
                 try await self.copyLibrary(into: database)
                 nodes.append(try await self.launch(engine: "PostgreSQL", arguments: ["--database", database]))
@@ -128,7 +128,16 @@ extension Bench {
                 try await server.waitForIntegrityCheck()
                 var tokens: [Role: String] = [.learner: server.token]
                 for role in [Role.teacher, .reviewer, .admin] {
-                    tokens[role] = try BenchServer.login(port: server.port, username: "bench-\(role.rawValue)")
+                    let username = "bench-\(role.rawValue)"
+                    // The reviewer and the admin log in with two steps: a new secret each run, on each engine's copy.
+                    let totp =
+                        Accounts.defaultTwoFactorRoles.contains(role)
+                        ? try BenchServer.enrolTwoFactor(
+                            username: username,
+                            storage: ["--data", self.work + "/data", "--metadata", self.metadata] + arguments
+                        )
+                        : nil
+                    tokens[role] = try BenchServer.login(port: server.port, username: username, totp: totp)
                 }
                 return Node(engine: engine, server: server, tokens: tokens)
             } catch {

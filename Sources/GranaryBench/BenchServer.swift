@@ -48,6 +48,8 @@ struct BenchServer {
             institution: nil,
             actor: "bench"
         )
+        // A reviewer or admin logs in with two steps, as the service has every such account do.
+        let totp = library.accounts.twoFactorRoles.contains(role) ? try await library.accounts.enrolTwoFactor(username: "bench", actor: "bench") : nil
         _ = try await library.catalogue.createMajor(code: "460110", name: nil, level: nil, role: .core, actor: "bench")
         _ = try await library.catalogue.createCourse(
             id: "c1",
@@ -63,11 +65,19 @@ struct BenchServer {
         try Data(#"{"title":"基准上传","major":"460110","course":"c1","knowledgePoints":["p1"],"original":true}"#.utf8)
             .write(to: URL(fileURLWithPath: metadataFile))
         try await prepare(library)
-        return try await Self.launch(data: data, metadata: metadata, arguments: arguments, username: "bench", metadataFile: metadataFile)
+        return try await Self.launch(data: data, metadata: metadata, arguments: arguments, username: "bench", totp: totp, metadataFile: metadataFile)
     }
 
-    /// Starts `granary serve` on a library that is already there and logs in as `username`.
-    static func launch(data: String, metadata: String, arguments: [String], username: String, metadataFile: String = "") async throws -> BenchServer {
+    /// Starts `granary serve` on a library that is already there and logs in as `username` (with a code of `totp`
+    /// when the account logs in with two steps).
+    static func launch(
+        data: String,
+        metadata: String,
+        arguments: [String],
+        username: String,
+        totp: TOTP? = nil,
+        metadataFile: String = ""
+    ) async throws -> BenchServer {
         let port = Int.random(in: 20_000..<60_000)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
@@ -87,19 +97,21 @@ struct BenchServer {
             try await Task.sleep(for: .milliseconds(50))
         }
         let startSeconds = Bench.Review.seconds(ContinuousClock.now - started)
-        guard let token = try? Self.login(port: port, username: username) else {
+        guard let token = try? Self.login(port: port, username: username, totp: totp) else {
             process.terminate()
             throw BenchError("could not log in to the bench server")
         }
         return BenchServer(process: process, port: port, token: token, metadataFile: metadataFile, startSeconds: startSeconds)
     }
 
-    /// Logs in as `username` (password `bench-password`) and returns the session token.
-    static func login(port: Int, username: String) throws -> String {
+    /// Logs in as `username` (password `bench-password`, and the current code of `totp` for an account that logs in
+    /// with two steps) and returns the session token.
+    static func login(port: Int, username: String, totp: TOTP? = nil) throws -> String {
+        let code = totp.map { #","totp":"\#($0.code(counter: TOTP.counter(at: Date())))""# } ?? ""
         let session = try runProgram(
             "/usr/bin/curl",
             [
-                "-sf", "-H", "Content-Type: application/json", "-d", #"{"username":"\#(username)","password":"bench-password"}"#,
+                "-sf", "-H", "Content-Type: application/json", "-d", #"{"username":"\#(username)","password":"bench-password"\#(code)}"#,
                 "http://127.0.0.1:\(port)/api/v1/sessions",
             ]
         )
@@ -128,6 +140,21 @@ struct BenchServer {
         guard code == "201" else { throw BenchError("upload answered \(code)") }
         let peak = Self.status(pid: pid, field: "VmHWM")
         return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, max(0, peak - before))
+    }
+
+    /// Gives `username` a new authenticator secret with `granary users totp` (on the library `storage` names: `--data`,
+    /// `--metadata`, and `--database` for another engine), as an operator would, and returns it.
+    static func enrolTwoFactor(username: String, storage: [String]) throws -> TOTP {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+        let output = try runProgram(
+            FileManager.default.isExecutableFile(atPath: executable)
+                ? executable : URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path,
+            ["users", "totp", "--username", username] + storage
+        )
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("totp-secret: ") }),
+            let secret = Base32.decode(String(line.dropFirst("totp-secret: ".count)))
+        else { throw BenchError("granary users totp printed no secret for \(username): \(output)") }
+        return TOTP(secret: secret)
     }
 
     func stop() {

@@ -7,19 +7,21 @@ import GranaryStore
 /// a dozen resources of several kinds in several review states, and one user
 /// of each role.
 public enum DemoLibrary {
-    /// A demo account and its password.
+    /// A demo account, its password, and for the roles that must log in with two steps its authenticator secret.
     public struct Login: Sendable {
         public let username: String
         public let password: String
         public let role: Role
+        /// Base32; public like the password, so a newcomer and the browser tests can make the codes.
+        public var totpSecret: String? = nil
     }
 
-    /// The demo accounts. The password is public: the demo is for trying the service, not for real data.
+    /// The demo accounts. The password and secrets are public: the demo is for trying the service, not for real data.
     public static let logins: [Login] = [
-        Login(username: "admin", password: "granary-demo", role: .admin),
+        Login(username: "admin", password: "granary-demo", role: .admin, totpSecret: "GRANARYDEMOTOTPADMIN234567ABCDEF"),
         Login(username: "zhang.laoshi", password: "granary-demo", role: .teacher),
         Login(username: "li.laoshi", password: "granary-demo", role: .teacher),
-        Login(username: "wang.shenhe", password: "granary-demo", role: .reviewer),
+        Login(username: "wang.shenhe", password: "granary-demo", role: .reviewer, totpSecret: "GRANARYDEMOTOTPREVIEWER234567ABC"),
         Login(username: "xuesheng", password: "granary-demo", role: .learner),
     ]
 
@@ -42,6 +44,9 @@ public enum DemoLibrary {
                 institution: "示范职业技术学院",
                 actor: "demo"
             )
+            if let secret = login.totpSecret.flatMap(Base32.decode) {
+                _ = try await library.accounts.enrolTwoFactor(username: login.username, secret: TOTP(secret: secret), actor: "demo")
+            }
         }
         _ = try await library.accounts.setInstitution(name: "示范职业技术学院", role: .host, actor: users["admin"]!)
         let admin = users["admin"]!.username

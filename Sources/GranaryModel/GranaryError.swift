@@ -58,7 +58,13 @@ public struct GranaryError: Error, Sendable, Equatable {
         case invalidTransition = "invalid_transition"
         case conflict = "conflict"
         case unauthorized = "unauthorized"
+        /// The password was right; the account also needs its authenticator code (动态验证码).
+        case totpRequired = "totp_required"
+        /// The authenticator or recovery code is wrong, already used, or from too long ago.
+        case totpInvalid = "totp_invalid"
         case forbidden = "forbidden"
+        /// The account's role must use two-step log-in and has not enrolled yet: only enrolment is open to it.
+        case totpEnrolmentRequired = "totp_enrolment_required"
         /// A request authenticated by the session cookie came without its CSRF token (跨站请求校验失败).
         case csrfFailed = "csrf_failed"
         case notFound = "not_found"

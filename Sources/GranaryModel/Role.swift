@@ -9,3 +9,15 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     /// Administrator: manages majors, users and institutions.
     case admin
 }
+
+extension Role {
+    /// The role's name on pages and in messages.
+    public var chineseName: String {
+        switch self {
+        case .learner: "学习者"
+        case .teacher: "教师"
+        case .reviewer: "审核员"
+        case .admin: "管理员"
+        }
+    }
+}

@@ -14,14 +14,41 @@ public struct User: Codable, Sendable, Equatable {
     public let institution: String?
     /// When the account was created.
     public let createdAt: Date
+    /// Whether log-in also asks for a code from the account's authenticator app (两步验证).
+    public let twoFactor: Bool
 
     /// Creates a user value.
-    public init(id: String, username: String, displayName: String, role: Role, institution: String?, createdAt: Date) {
+    public init(
+        id: String,
+        username: String,
+        displayName: String,
+        role: Role,
+        institution: String?,
+        createdAt: Date,
+        twoFactor: Bool = false
+    ) {
         self.id = id
         self.username = username
         self.displayName = displayName
         self.role = role
         self.institution = institution
         self.createdAt = createdAt
+        self.twoFactor = twoFactor
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, username, displayName, role, institution, createdAt, twoFactor
+    }
+
+    /// Reads an account as the API writes it; one written before two-step log-in existed has none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.id = try container.decode(String.self, forKey: .id)
+        self.username = try container.decode(String.self, forKey: .username)
+        self.displayName = try container.decode(String.self, forKey: .displayName)
+        self.role = try container.decode(Role.self, forKey: .role)
+        self.institution = try container.decodeIfPresent(String.self, forKey: .institution)
+        self.createdAt = try container.decode(Date.self, forKey: .createdAt)
+        self.twoFactor = try container.decodeIfPresent(Bool.self, forKey: .twoFactor) ?? false
     }
 }

@@ -39,6 +39,8 @@ public struct Library: Sendable {
         /// The database, already open: nil for `granary.sqlite` in the data folder, or a PostgreSQL database
         /// (`--database postgresql://…`).
         public var database: LibraryDatabase?
+        /// Roles whose accounts must log in with two steps; the service always uses the default.
+        public var twoFactorRoles: Set<Role>
 
         /// Creates options.
         public init(
@@ -46,13 +48,15 @@ public struct Library: Sendable {
             tokenLifetime: TimeInterval = 12 * 3600,
             clock: LibraryClock = .system,
             blobBackend: (any BlobBackend)? = nil,
-            database: LibraryDatabase? = nil
+            database: LibraryDatabase? = nil,
+            twoFactorRoles: Set<Role> = Accounts.defaultTwoFactorRoles
         ) {
             self.bcryptCost = bcryptCost
             self.tokenLifetime = tokenLifetime
             self.clock = clock
             self.blobBackend = blobBackend
             self.database = database
+            self.twoFactorRoles = twoFactorRoles
         }
     }
 
@@ -67,7 +71,12 @@ public struct Library: Sendable {
         self.inspector = ContentInspector()
         self.nationalCatalogue = try NationalCatalogue(contentsOf: metadataDirectory + "/catalogue/majors-2021.csv")
         self.occupations = try OccupationClassification(contentsOf: metadataDirectory + "/occupations/occupations-2022.csv")
-        self.accounts = Accounts(database: self.database, bcryptCost: options.bcryptCost, tokenLifetime: options.tokenLifetime)
+        self.accounts = Accounts(
+            database: self.database,
+            bcryptCost: options.bcryptCost,
+            tokenLifetime: options.tokenLifetime,
+            twoFactorRoles: options.twoFactorRoles
+        )
         self.catalogue = CatalogueStore(database: self.database, national: self.nationalCatalogue, occupations: self.occupations)
         self.resources = ResourceStore(database: self.database, blobs: self.blobs, inspector: self.inspector)
     }

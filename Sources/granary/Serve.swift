@@ -61,7 +61,12 @@ struct Serve: AsyncParsableCommand {
                 : "Store not empty: demo data not loaded again.\n"
             text += "Demo logins (password for all: \(DemoLibrary.logins[0].password)):\n"
             for login in DemoLibrary.logins {
-                text += "  \(login.role.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(login.username)\n"
+                text += "  \(login.role.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(login.username)"
+                if let secret = login.totpSecret {
+                    // Two-step log-in: the code comes from an authenticator app given this secret.
+                    text += "  totp-secret: \(secret)"
+                }
+                text += "\n"
             }
             // Unbuffered, so the logins show at once even when standard output is a pipe or a log file.
             FileHandle.standardOutput.write(Data(text.utf8))

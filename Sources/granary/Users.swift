@@ -6,7 +6,16 @@ import GranaryStore
 
 /// `granary users ...`: account administration from the shell (works while the service runs).
 struct Users: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage accounts.", subcommands: [Add.self])
+    static let configuration = CommandConfiguration(abstract: "Manage accounts.", subcommands: [Add.self, TwoFactor.self])
+
+    /// Prints a new authenticator secret once, for the operator to hand over: as Base32, as an address, as a QR code.
+    static func show(_ secret: TOTP, username: String) throws {
+        let uri = secret.uri(account: username, issuer: Accounts.issuer)
+        print("totp-secret: \(secret.base32)")
+        print("totp-uri: \(uri)")
+        print("Scan with an authenticator app (shown once):")
+        for line in try QRCode(uri).textLines() { print(line) }
+    }
 
     /// `granary users add`.
     struct Add: AsyncParsableCommand {
@@ -54,9 +63,39 @@ struct Users: AsyncParsableCommand {
                     actor: "cli"
                 )
                 print("created \(user.role.rawValue) \(user.username) (\(user.id))")
+                if library.accounts.twoFactorRoles.contains(user.role) {
+                    // The role must log in with two steps: enrolled now, so the first log-in needs no detour.
+                    let secret = try await library.accounts.enrolTwoFactor(username: user.username, actor: "cli")
+                    try Users.show(secret, username: user.username)
+                }
             } catch let error as GranaryError {
                 let fields = error.errors.map { "\n  \($0.field): \($0.message.en)" }.joined()
                 throw ValidationError(error.detail.en + fields)
+            }
+        }
+    }
+}
+
+extension Users {
+    /// `granary users totp`: gives an account a new authenticator secret (a lost phone), enrolled at once.
+    struct TwoFactor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "totp",
+            abstract: "Give an account a new authenticator secret (two-step log-in), replacing any it had, and print it once."
+        )
+
+        @OptionGroup var storage: StorageOptions
+
+        @Option(help: "Login name.")
+        var username: String
+
+        func run() async throws {
+            let library = try await self.storage.open()
+            do {
+                let secret = try await library.accounts.enrolTwoFactor(username: self.username, actor: "cli")
+                try Users.show(secret, username: self.username)
+            } catch let error as GranaryError {
+                throw ValidationError(error.detail.en)
             }
         }
     }

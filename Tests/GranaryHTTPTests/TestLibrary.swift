@@ -27,12 +27,17 @@ struct TestLibrary {
     /// A library in `directory` (a new folder if nil), its blobs in `blobBackend`, or in the test object store with
     /// `GRANARY_TEST_BLOBS=s3`, or in the folder; its database on the test PostgreSQL server with
     /// `GRANARY_TEST_DATABASE=postgresql`.
+    ///
+    /// Its admins and reviewers log in with a password alone unless `twoFactorRoles` says otherwise: the service
+    /// always asks them for an authenticator code (`Accounts.defaultTwoFactorRoles`), and `TwoFactorTests` test that
+    /// with the service's rule; the other tests are about other things and log in as often as they like.
     init(
         directory: String? = nil,
         maximumUploadSize: Int64 = 64 << 20,
         tokenLifetime: TimeInterval = 3600,
         clock: LibraryClock = .system,
-        blobBackend: (any BlobBackend)? = nil
+        blobBackend: (any BlobBackend)? = nil,
+        twoFactorRoles: Set<Role> = []
     ) async throws {
         let directory = directory ?? TestFolders.make("test")
         self.directory = directory
@@ -44,7 +49,8 @@ struct TestLibrary {
                 tokenLifetime: tokenLifetime,
                 clock: clock,
                 blobBackend: try blobBackend ?? TestObjectStore.defaultBackend(forLibraryIn: directory),
-                database: try await TestDatabase.defaultDatabase(forLibraryIn: directory, schemas: .all, clock: clock)
+                database: try await TestDatabase.defaultDatabase(forLibraryIn: directory, schemas: .all, clock: clock),
+                twoFactorRoles: twoFactorRoles
             ),
             schemas: .all
         )

@@ -39,6 +39,7 @@ import time
 # Helpers shared by this folder's scripts (as full_disk.py takes them).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from crash_rounds import free_port, stop_process  # noqa: E402
+import two_factor  # noqa: E402
 
 PASSWORD = "granary-demo"
 ROLES = {"admin": "admin", "teacher": "zhang.laoshi", "reviewer": "wang.shenhe", "learner": "xuesheng", "anonymous": None}
@@ -129,10 +130,11 @@ class Server:
 
 
 def log_in(port: int, username: str) -> str:
-    status, body = call(port, "POST", "/api/v1/sessions", {"username": username, "password": PASSWORD})
-    if status != 201 or not isinstance(body, dict):
-        raise RuntimeError(f"log-in of {username} failed: {status} {body}")
-    return body["token"]
+    """A token for a demo account; the admin and the reviewer add their authenticator code (two_factor.py)."""
+    def attempt(totp: str | None) -> tuple[int, object]:
+        credentials = {"username": username, "password": PASSWORD} | ({"totp": totp} if totp else {})
+        return call(port, "POST", "/api/v1/sessions", credentials)
+    return two_factor.log_in(username, attempt)["token"]
 
 
 def write_config(report_dir: str) -> str:

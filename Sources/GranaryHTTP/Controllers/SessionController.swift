@@ -3,7 +3,7 @@ import GranaryModel
 import GranaryStore
 import Hummingbird
 
-/// Log-in, log-out and learner sign-up.
+/// Log-in (with two-step log-in), log-out, learner sign-up and the account's own authenticator.
 struct SessionController {
     let accounts: Accounts
     let throttle: LoginThrottle
@@ -14,11 +14,16 @@ struct SessionController {
         let authenticated = router.group(context: AuthenticatedContext.self)
         authenticated.delete("sessions", use: self.logOut)
         authenticated.get("me", use: self.me)
+        authenticated.post("me/totp", use: self.startTwoFactor)
+        authenticated.post("me/totp/confirm", use: self.confirmTwoFactor)
+        authenticated.delete("me/totp", use: self.removeTwoFactor)
     }
 
     struct Credentials: Decodable {
         let username: String
         let password: String
+        /// The authenticator's code (or a recovery code) of an account with two-step log-in.
+        let totp: String?
     }
 
     struct SessionBody: Encodable {
@@ -30,7 +35,15 @@ struct SessionController {
     @Sendable func logIn(request: Request, context: AppRequestContext) async throws -> Response {
         let credentials = try await request.decodeJSON(as: Credentials.self, context: context)
         try await self.throttle.check(account: credentials.username, address: context.remoteAddress)
-        guard let session = try await self.accounts.logIn(username: credentials.username, password: credentials.password) else {
+        let opened: (token: String, user: User, expiresAt: Date)?
+        do {
+            opened = try await self.accounts.logIn(username: credentials.username, password: credentials.password, totp: credentials.totp)
+        } catch let error as GranaryError where error.code == .totpInvalid {
+            // A wrong code counts as a failure like a wrong password: codes cannot be guessed at speed either.
+            try await self.throttle.fail(account: credentials.username, address: context.remoteAddress)
+            throw error
+        }
+        guard let session = opened else {
             try await self.throttle.fail(account: credentials.username, address: context.remoteAddress)
             throw GranaryError(.unauthorized, LocalizedText(zh: "用户名或密码错误", en: "Wrong username or password"))
         }
@@ -45,6 +58,32 @@ struct SessionController {
 
     @Sendable func me(request: Request, context: AuthenticatedContext) async throws -> Response {
         try .json(context.user)
+    }
+
+    struct Code: Decodable {
+        let code: String
+    }
+
+    struct RecoveryCodes: Encodable {
+        let recoveryCodes: [String]
+    }
+
+    /// Starts enrolment: a new secret, its `otpauth://` address and QR code, valid once a code confirms it.
+    @Sendable func startTwoFactor(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try .json(try await self.accounts.startTwoFactor(user: context.user), status: .created)
+    }
+
+    /// Confirms enrolment with a code from the app; answers the recovery codes, shown this once.
+    @Sendable func confirmTwoFactor(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let input = try await request.decodeJSON(as: Code.self, context: context)
+        return try .json(RecoveryCodes(recoveryCodes: try await self.accounts.confirmTwoFactor(user: context.user, code: input.code)))
+    }
+
+    /// Turns two-step log-in off with a current or recovery code.
+    @Sendable func removeTwoFactor(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let input = try await request.decodeJSON(as: Code.self, context: context)
+        try await self.accounts.removeTwoFactor(user: context.user, code: input.code)
+        return Response(status: .noContent)
     }
 
     struct Registration: Decodable {

@@ -13,6 +13,10 @@ import Hummingbird
 /// A browser sends the cookie by itself, also with requests another site makes it send, so an unsafe request
 /// authenticated by the cookie must prove it comes from Granary's own pages: an `X-CSRF-Token` header (scripts) or a
 /// `_csrf` form field (HTML forms) equal to `WebSession.csrfToken(forSession:)`; otherwise 403 `csrf_failed`.
+///
+/// An account whose role must use two-step log-in and has not enrolled (made before the rule, or by an admin) may
+/// only enrol, see itself and log out: other API calls answer 403 `totp_enrolment_required`, other pages send it to
+/// the enrolment page.
 struct BearerAuthenticator: RouterMiddleware {
     let accounts: Accounts
     /// Renders a refusal as a page for requests outside `/api/` (a stale form in a browser); nil answers problem+json.
@@ -35,6 +39,7 @@ struct BearerAuthenticator: RouterMiddleware {
             }
             context.user = user
             context.token = token
+            if let refusal = try self.enrolmentFirst(user, request) { return refusal }
             return try await next(request, context)
         }
         guard let token = request.cookies[WebSession.sessionCookie]?.value, !token.isEmpty, token.utf8.count <= 256,
@@ -45,6 +50,7 @@ struct BearerAuthenticator: RouterMiddleware {
         context.user = user
         context.token = token
         context.authenticatedByCookie = true
+        if let refusal = try self.enrolmentFirst(user, request) { return refusal }
         guard !WebSession.isSafe(request.method) else { return try await next(request, context) }
         var request = request
         guard try await WebSession.carriesCSRFToken(&request, expected: WebSession.csrfToken(forSession: token), context: context) else {
@@ -56,5 +62,30 @@ struct BearerAuthenticator: RouterMiddleware {
             throw error
         }
         return try await next(request, context)
+    }
+
+    /// What may be asked before enrolment: the account itself, enrolment, and log-out.
+    static let openBeforeEnrolment: Set<String> = [
+        "GET /api/v1/me", "POST /api/v1/me/totp", "POST /api/v1/me/totp/confirm", "DELETE /api/v1/sessions",
+        "GET /account", "POST /account/totp", "POST /account/totp/confirm", "POST /logout",
+    ]
+
+    /// The answer to a request of an account that must enrol first (a refusal thrown for the API); nil when it may
+    /// go on.
+    func enrolmentFirst(_ user: User, _ request: Request) throws -> Response? {
+        guard self.accounts.twoFactorRoles.contains(user.role), !user.twoFactor else { return nil }
+        guard !Self.openBeforeEnrolment.contains("\(request.method.rawValue) \(request.uri.path)") else { return nil }
+        if !request.uri.path.hasPrefix("/api/") && WebSession.isSafe(request.method) {
+            return PageRenderer.redirect(to: "/account")
+        }
+        let error = GranaryError(
+            .totpEnrolmentRequired,
+            LocalizedText(
+                zh: "“\(user.role.chineseName)”角色必须先启用两步验证（POST /api/v1/me/totp，或页面“账户安全”）",
+                en: "Accounts of role '\(user.role.rawValue)' must enrol in two-step log-in first (POST /api/v1/me/totp)"
+            )
+        )
+        if let refusalPage = self.refusalPage, !request.uri.path.hasPrefix("/api/") { return refusalPage(error) }
+        throw error
     }
 }

@@ -57,8 +57,8 @@ extension GranaryError.Code {
         case .unsupportedMedia: .unsupportedMediaType
         case .payloadTooLarge: .contentTooLarge
         case .invalidTransition, .conflict: .conflict
-        case .unauthorized: .unauthorized
-        case .forbidden, .csrfFailed: .forbidden
+        case .unauthorized, .totpRequired, .totpInvalid: .unauthorized
+        case .forbidden, .csrfFailed, .totpEnrolmentRequired: .forbidden
         case .notFound: .notFound
         case .rangeNotSatisfiable: .rangeNotSatisfiable
         case .rateLimited: .tooManyRequests
@@ -90,7 +90,10 @@ extension GranaryError.Code {
         case .invalidTransition: LocalizedText(zh: "状态不允许此操作", en: "Invalid state transition")
         case .conflict: LocalizedText(zh: "与现有数据冲突", en: "Conflict with existing data")
         case .unauthorized: LocalizedText(zh: "未登录或登录已失效", en: "Not logged in")
+        case .totpRequired: LocalizedText(zh: "需要动态验证码", en: "Authenticator code required")
+        case .totpInvalid: LocalizedText(zh: "动态验证码无效", en: "Invalid authenticator code")
         case .forbidden: LocalizedText(zh: "没有权限", en: "Forbidden")
+        case .totpEnrolmentRequired: LocalizedText(zh: "请先启用两步验证", en: "Enrol in two-step log-in first")
         case .csrfFailed: LocalizedText(zh: "请求来源校验失败，请刷新页面后重试", en: "CSRF check failed; reload the page and retry")
         case .notFound: LocalizedText(zh: "未找到", en: "Not found")
         case .rangeNotSatisfiable: LocalizedText(zh: "请求的范围无效", en: "Range not satisfiable")

@@ -92,18 +92,6 @@ struct SiteModel: Sendable {
     let assetVersion: String
 }
 
-extension Role {
-    /// The role's name on pages.
-    var chineseName: String {
-        switch self {
-        case .learner: "学习者"
-        case .teacher: "教师"
-        case .reviewer: "审核员"
-        case .admin: "管理员"
-        }
-    }
-}
-
 // MARK: - Lookups without reflection
 
 // swift-mustache finds a name by reflection (`Mirror`) unless the value answers it itself. Reflection cost the search

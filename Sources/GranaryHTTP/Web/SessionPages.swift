@@ -17,6 +17,98 @@ struct SessionPages: Sendable {
         pages.post("logout", use: self.logOut)
         pages.get("register", use: self.registerForm)
         pages.post("register", use: self.register)
+        pages.get("account", use: self.security)
+        pages.post("account/totp", use: self.startTwoFactor)
+        pages.post("account/totp/confirm", use: self.confirmTwoFactor)
+        pages.post("account/totp/remove", use: self.removeTwoFactor)
+    }
+
+    // MARK: Two-step log-in (账户安全)
+
+    struct SecurityPage: Sendable {
+        struct Enrolment: Sendable {
+            let qr: String
+            let secret: String
+        }
+        let roleName: String
+        let enabled: Bool
+        let required: Bool
+        let mustEnrol: Bool
+        let enrolment: Enrolment?
+        let recoveryCodes: [String]
+        /// Stored, not computed: templates see stored properties only.
+        let hasRecoveryCodes: Bool
+        let error: String?
+    }
+
+    private func securityPage(
+        _ user: User,
+        context: AppRequestContext,
+        enrolment: Accounts.TwoFactorEnrolment? = nil,
+        recoveryCodes: [String] = [],
+        error: String? = nil,
+        notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let required = self.accounts.twoFactorRoles.contains(user.role)
+        let page = SecurityPage(
+            roleName: user.role.chineseName,
+            enabled: user.twoFactor,
+            required: required,
+            mustEnrol: required && !user.twoFactor,
+            enrolment: enrolment.map { SecurityPage.Enrolment(qr: $0.qr, secret: $0.secret) },
+            recoveryCodes: recoveryCodes,
+            hasRecoveryCodes: !recoveryCodes.isEmpty,
+            error: error
+        )
+        return try await self.pages.render(
+            "security",
+            title: "账户安全",
+            page: page,
+            context: context,
+            path: "/account",
+            notice: notice,
+            status: status
+        )
+    }
+
+    @Sendable func security(request: Request, context: AppRequestContext) async throws -> Response {
+        try await self.securityPage(try self.pages.viewer(context), context: context)
+    }
+
+    @Sendable func startTwoFactor(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try self.pages.viewer(context)
+        return try await self.securityPage(user, context: context, enrolment: try await self.accounts.startTwoFactor(user: user))
+    }
+
+    @Sendable func confirmTwoFactor(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try self.pages.viewer(context)
+        let form = try await self.pages.form(request, context: context)
+        do {
+            let codes = try await self.accounts.confirmTwoFactor(user: user, code: form["code"] ?? "")
+            guard let enabled = try await self.accounts.user(named: user.username) else { throw GranaryError.notFound("账户", user.username) }
+            return try await self.securityPage(enabled, context: context, recoveryCodes: codes, notice: "两步验证已启用")
+        } catch let error as GranaryError where error.code == .totpInvalid {
+            return try await self.securityPage(
+                user,
+                context: context,
+                enrolment: try await self.accounts.pendingTwoFactor(user: user),
+                error: error.detail.zh,
+                status: .unprocessableContent
+            )
+        }
+    }
+
+    @Sendable func removeTwoFactor(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try self.pages.viewer(context)
+        let form = try await self.pages.form(request, context: context)
+        do {
+            try await self.accounts.removeTwoFactor(user: user, code: form["code"] ?? "")
+        } catch let error as GranaryError where error.code == .totpInvalid {
+            return try await self.securityPage(user, context: context, error: error.detail.zh, status: .unprocessableContent)
+        }
+        guard let disabled = try await self.accounts.user(named: user.username) else { throw GranaryError.notFound("账户", user.username) }
+        return try await self.securityPage(disabled, context: context, notice: "两步验证已关闭")
     }
 
     struct LoginPage: Sendable {
@@ -24,6 +116,8 @@ struct SessionPages: Sendable {
         let next: String
         let username: String
         let error: String?
+        /// The password was right and the account asks for its authenticator code.
+        var needsCode = false
     }
 
     struct RegisterPage: Sendable {
@@ -96,8 +190,8 @@ struct SessionPages: Sendable {
         let username = (form["username"] ?? "").trimmingCharacters(in: .whitespaces)
         let next = Self.localPath(form["next"])
         let token = self.formToken(request)
-        func again(_ message: String, status: HTTPResponse.Status) async throws -> Response {
-            let page = LoginPage(formToken: token.value, next: next, username: username, error: message)
+        func again(_ message: String, status: HTTPResponse.Status, needsCode: Bool = false) async throws -> Response {
+            let page = LoginPage(formToken: token.value, next: next, username: username, error: message, needsCode: needsCode)
             return try await self.anonymousForm("login", title: "登录", page: page, token: token, request: request, context: context, status: status)
         }
         do {
@@ -107,7 +201,16 @@ struct SessionPages: Sendable {
             response.headers[.retryAfter] = String(limited.retryAfter)
             return response
         }
-        guard let session = try await self.accounts.logIn(username: username, password: form["password"] ?? "") else {
+        let opened: (token: String, user: User, expiresAt: Date)?
+        do {
+            opened = try await self.accounts.logIn(username: username, password: form["password"] ?? "", totp: form["totp"])
+        } catch let error as GranaryError where error.code == .totpRequired {
+            return try await again(error.detail.zh, status: .unauthorized, needsCode: true)
+        } catch let error as GranaryError where error.code == .totpInvalid {
+            try await self.throttle.fail(account: username, address: context.remoteAddress)
+            return try await again(error.detail.zh, status: .unauthorized, needsCode: true)
+        }
+        guard let session = opened else {
             try await self.throttle.fail(account: username, address: context.remoteAddress)
             return try await again("用户名或密码错误", status: .unauthorized)
         }

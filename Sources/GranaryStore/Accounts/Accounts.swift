@@ -11,7 +11,9 @@ import Synchronization
 /// Passwords are bcrypt-hashed on the thread pool; tokens are 256 random bits shown once to the client and
 /// stored only as their SHA-256, so a copy of the database opens no session.
 public struct Accounts: Sendable {
-    private let database: LibraryDatabase
+    let database: LibraryDatabase
+    /// Roles whose accounts must log in with two steps (password and authenticator code).
+    public let twoFactorRoles: Set<Role>
     private let bcryptCost: UInt8
     private let tokenLifetime: TimeInterval
     private let threadPool: NIOThreadPool
@@ -26,8 +28,15 @@ public struct Accounts: Sendable {
     private let reads: RememberedReads
 
     /// Creates the account service over `database`.
-    public init(database: LibraryDatabase, bcryptCost: UInt8, tokenLifetime: TimeInterval, threadPool: NIOThreadPool = .singleton) {
+    public init(
+        database: LibraryDatabase,
+        bcryptCost: UInt8,
+        tokenLifetime: TimeInterval,
+        twoFactorRoles: Set<Role> = Accounts.defaultTwoFactorRoles,
+        threadPool: NIOThreadPool = .singleton
+    ) {
         self.database = database
+        self.twoFactorRoles = twoFactorRoles
         self.bcryptCost = bcryptCost
         self.tokenLifetime = tokenLifetime
         self.threadPool = threadPool
@@ -40,6 +49,14 @@ public struct Accounts: Sendable {
             }
         }
         self.reads = RememberedReads(feed: database.feed, forgettingOn: ["user", "institution"])
+    }
+
+    /// The roles that must use two-step log-in unless the operator says otherwise: those that change what others see.
+    public static let defaultTwoFactorRoles: Set<Role> = [.admin, .reviewer]
+
+    /// Forgets this process's cached sessions of an account whose log-in changed (other nodes learn it from the feed).
+    func forgetSessions(of username: String) {
+        self.sessions.forget(username: username)
     }
 
     /// A new account; `institution` is created as a participant when it does not exist yet.
@@ -116,8 +133,10 @@ public struct Accounts: Sendable {
         return user
     }
 
-    /// Checks a password and opens a session; nil when the username or password is wrong.
-    public func logIn(username: String, password: String) async throws -> (token: String, user: User, expiresAt: Date)? {
+    /// Checks a password (and, for an account with two-step log-in, `totp`: an authenticator or recovery code) and
+    /// opens a session; nil when the username or password is wrong. Throws `totp_required` when the code is
+    /// missing and `totp_invalid` when it is wrong or used.
+    public func logIn(username: String, password: String, totp: String? = nil) async throws -> (token: String, user: User, expiresAt: Date)? {
         let found = try await self.database.read { db -> (user: User, hash: String)? in
             try db.fetchOne(sql: "SELECT * FROM users WHERE \(db.engine.sameUsername)", arguments: [username]).map {
                 (Self.user(from: $0), $0["passwordHash"])
@@ -130,6 +149,14 @@ public struct Accounts: Sendable {
                 try EventLog.record(db, actor: nil, action: "session.failed", itemType: "user", itemId: username, at: self.database.clock.now())
             }
             return nil
+        }
+        do {
+            try await self.checkSecondFactor(user, code: totp)
+        } catch let error as GranaryError where error.code == .totpInvalid {
+            try await self.database.write { db in
+                try EventLog.record(db, actor: nil, action: "session.failed", itemType: "user", itemId: username, at: self.database.clock.now())
+            }
+            throw error
         }
         var random = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
@@ -338,7 +365,8 @@ public struct Accounts: Sendable {
             displayName: row["displayName"],
             role: Role(rawValue: row["role"])!,
             institution: row["institution"],
-            createdAt: row["createdAt"]
+            createdAt: row["createdAt"],
+            twoFactor: row["totpConfirmedAt"] as Date? != nil
         )
     }
 
@@ -368,7 +396,7 @@ public struct Accounts: Sendable {
 /// while it serves).
 final class SessionCache: Sendable {
     /// The events after which an account's sessions must be looked up again.
-    static let endingActions: Set<String> = ["session.revoked", "user.role_changed"]
+    static let endingActions: Set<String> = ["session.revoked", "user.role_changed", "totp.enabled", "totp.disabled"]
 
     private struct Entry {
         let user: User

@@ -166,6 +166,9 @@ public struct LibraryDatabase: Sendable {
             // They were counted in each process's memory; a cluster's nodes must count the same failures.
             try db.execute(sql: LoginThrottle.schemaSQL)
         }
+        migrator.registerMigration("store 6 two-step log-in") { db in
+            try db.execute(sql: Accounts.twoFactorSchemaSQL(dates: "DATETIME", integers: "INTEGER"))
+        }
         for schema in schemas {
             for migration in schema.migrations {
                 migrator.registerMigration("\(schema.target) \(migration.name)") { db in try migration.migrate(db) }

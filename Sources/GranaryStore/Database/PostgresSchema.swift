@@ -304,5 +304,6 @@ extension LibraryDatabase {
                 CREATE TRIGGER events_committed AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION events_committed();
                 """
         ),
+        .init("store 3 two-step log-in", sql: Accounts.twoFactorSchemaSQL(dates: "TEXT", integers: "BIGINT")),
     ]
 }
