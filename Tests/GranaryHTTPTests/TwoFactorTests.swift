@@ -147,6 +147,9 @@ import Testing
             #expect(home.status == .seeOther && home.headers[.location] == "/account")
             let security = try await client.page("/account", cookies: cookies)
             #expect(security.status == .ok && security.body.string.contains("必须启用两步验证"))
+            // Its style sheet too, or the page would show unstyled.
+            let styles = try await client.page("/static/app.css", cookies: cookies)
+            #expect(styles.status == .ok)
 
             let enrolment = try await client.call(.post, "/api/v1/me/totp", token: token).decode(Enrolment.self)
             let confirmed = try await client.call(

@@ -64,7 +64,7 @@ struct BearerAuthenticator: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// What may be asked before enrolment: the account itself, enrolment, and log-out.
+    /// What may be asked before enrolment: the account itself, enrolment, and log-out (and the pages' assets).
     static let openBeforeEnrolment: Set<String> = [
         "GET /api/v1/me", "POST /api/v1/me/totp", "POST /api/v1/me/totp/confirm", "DELETE /api/v1/sessions",
         "GET /account", "POST /account/totp", "POST /account/totp/confirm", "POST /logout",
@@ -74,7 +74,9 @@ struct BearerAuthenticator: RouterMiddleware {
     /// go on.
     func enrolmentFirst(_ user: User, _ request: Request) throws -> Response? {
         guard self.accounts.twoFactorRoles.contains(user.role), !user.twoFactor else { return nil }
-        guard !Self.openBeforeEnrolment.contains("\(request.method.rawValue) \(request.uri.path)") else { return nil }
+        guard !Self.openBeforeEnrolment.contains("\(request.method.rawValue) \(request.uri.path)"),
+            !(request.method == .get && request.uri.path.hasPrefix("/static/"))
+        else { return nil }
         if !request.uri.path.hasPrefix("/api/") && WebSession.isSafe(request.method) {
             return PageRenderer.redirect(to: "/account")
         }
