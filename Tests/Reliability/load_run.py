@@ -53,8 +53,7 @@ import zlib
 
 # Helpers shared by this folder's scripts (as full_disk.py takes them).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from crash_rounds import free_port, multipart, stop_process  # noqa: E402
-import two_factor  # noqa: E402
+from crash_rounds import free_port, log_in, multipart, stop_process  # noqa: E402
 
 PASSWORD = "granary-demo"
 LEARNER = "xuesheng"
@@ -451,17 +450,6 @@ class Server:
     def stop(self) -> int | None:
         """Stops the server by its pid (SIGTERM, then SIGKILL after 15 s); returns its exit status."""
         return None if self.process is None else stop_process(self.process, grace=15)
-
-
-def log_in(port: int, username: str) -> str:
-    """A token for a demo account; the admin and the reviewer add their authenticator code (two_factor.py)."""
-    def attempt(totp: str | None) -> tuple[int, object]:
-        credentials = {"username": username, "password": PASSWORD} | ({"totp": totp} if totp else {})
-        return Client(port).json("POST", "/sessions", credentials)
-    try:
-        return two_factor.log_in(username, attempt)["token"]
-    except RuntimeError as error:
-        raise SystemExit(str(error))
 
 
 def add_teacher(server: Server, username: str) -> None:

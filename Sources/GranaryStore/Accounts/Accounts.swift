@@ -51,7 +51,8 @@ public struct Accounts: Sendable {
         self.reads = RememberedReads(feed: database.feed, forgettingOn: ["user", "institution"])
     }
 
-    /// The roles that must use two-step log-in unless the operator says otherwise: those that change what others see.
+    /// The roles that must use two-step log-in in the service (it has no switch; tests may leave it off): those whose
+    /// actions change what others see.
     public static let defaultTwoFactorRoles: Set<Role> = [.admin, .reviewer]
 
     /// Forgets this process's cached sessions of an account whose log-in changed (other nodes learn it from the feed).
