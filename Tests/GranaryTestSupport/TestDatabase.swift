@@ -69,7 +69,9 @@ public enum TestDatabase {
             "\(run)'\(bin)/initdb' --no-sync -U postgres -A trust -E UTF8 --locale=C.UTF-8 -D '\(folder)/data' >'\(folder)/initdb.log' 2>&1"
         )
         let port = Int.random(in: 40000...49000)
-        let options = "-c listen_addresses=127.0.0.1 -p \(port) -k '\(folder)' -c fsync=off -c synchronous_commit=off -c max_connections=400"
+        // Every library the tests hold open at once keeps a pool of up to 16 connections and one that listens; 400
+        // ran out ("too many clients already") once two-step log-in's tests added their libraries to the parallel run.
+        let options = "-c listen_addresses=127.0.0.1 -p \(port) -k '\(folder)' -c fsync=off -c synchronous_commit=off -c max_connections=1000"
         // The shell stops the server once this process is gone (a test run killed or crashed included). It signals
         // the server by the pid in postmaster.pid: a signal to runuser does not reach the server under it, and the
         // test folder (data and all) may be removed by then, which leaves pg_ctl nothing to read.
