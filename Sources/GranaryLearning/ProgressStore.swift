@@ -88,17 +88,17 @@ public struct ProgressStore: Sendable {
 
     /// Every offering `user` is enrolled in, most recent enrolment first, with progress.
     public func progress(user: User) async throws -> [OfferingProgress] {
-        try await self.database.read { db in try Self.progress(db, user: user) }
+        try await self.database.read { db in try Self.enrolments(db, user: user) }
     }
 
     /// One learner's progress in one offering, or nil when they are not enrolled.
     static func progress(_ db: any SQLConnection, user: User, offering id: String) throws -> OfferingProgress? {
-        try Self.progress(db, user: user, offering: Optional(id)).first
+        try Self.enrolments(db, user: user, only: id).first
     }
 
     /// One learner's progress in every offering they are enrolled in (or only in `offering`), most recent enrolment
     /// first: four statements however many enrolments there are.
-    static func progress(_ db: any SQLConnection, user: User, offering: String? = nil) throws -> [OfferingProgress] {
+    static func enrolments(_ db: any SQLConnection, user: User, only offering: String? = nil) throws -> [OfferingProgress] {
         let only = offering.map { _ in "AND e.offering = ?2" } ?? ""
         let enrolments = try db.fetchAll(
             sql: """
