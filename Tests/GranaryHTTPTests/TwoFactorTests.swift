@@ -40,6 +40,11 @@ import Testing
         try await lib.addUser("zhang", .teacher)
         try await lib.test { client in
             let token = try await client.logIn("zhang")
+            // Nothing to confirm or turn off before enrolment starts.
+            let early = try await client.call(.post, "/api/v1/me/totp/confirm", token: token, json: #"{"code":"123456"}"#)
+            #expect(early.status == .conflict)
+            let notOn = try await client.call(.delete, "/api/v1/me/totp", token: token, json: #"{"code":"123456"}"#)
+            #expect(notOn.status == .conflict)
             let started = try await client.call(.post, "/api/v1/me/totp", token: token)
             #expect(started.status == .created)
             let enrolment = try started.decode(Enrolment.self)
