@@ -81,6 +81,16 @@ class Node:
             time.sleep(0.1)
         raise SystemExit(f"{self.name} did not answer /health within {timeout:.0f} s")
 
+    def dump_threads(self) -> None:
+        """Every thread's stack of the running node into its log (gdb), to see where a request that hung waits."""
+        if self.process is None or self.process.poll() is not None or shutil.which("gdb") is None:
+            return
+        self.log.write(f"\n=== threads of {self.name} (pid {self.process.pid}) when the run stopped\n".encode())
+        self.log.flush()
+        subprocess.run(["gdb", "-p", str(self.process.pid), "-batch", "-ex", "thread apply all bt 30"],
+                       stdout=self.log, stderr=subprocess.STDOUT, timeout=120)
+        print(f"   {self.name}'s threads are in {self.log.name}", flush=True)
+
     def healthy(self) -> bool:
         try:
             status, _ = Client(self.port).call("GET", "/health")
@@ -442,6 +452,8 @@ def main() -> int:
     except Exception as error:  # a hang or a crash of the script itself: keep the logs to look at
         problems.append(f"the run stopped: {type(error).__name__}: {error}")
         traceback.print_exc()
+        for node in nodes:
+            node.dump_threads()
     finally:
         for node in nodes:
             node.stop()

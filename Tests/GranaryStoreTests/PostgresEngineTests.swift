@@ -267,6 +267,41 @@ extension PostgresEngineTests {
 }
 
 extension PostgresEngineTests {
+    @Test func aStatementSentAfterItsConnectionClosedFailsAsUnavailableInsteadOfWaitingForever() async throws {
+        // The driver drops what is sent on a connection already closed (a primary killed a moment before): with the
+        // wait for its answer unbounded, each such statement held one of the engine's threads for good.
+        let database = try await TestDatabase.database(named: TestDatabase.name(forLibraryIn: "closed-\(UUID().uuidString)"), schemas: [])
+        let observer = try await TestDatabase.database(named: TestDatabase.name(forLibraryIn: "closed-observer-\(UUID().uuidString)"), schemas: [])
+        let backend = Mutex<Int?>(nil)
+        let terminated = DispatchSemaphore(value: 0)
+        let reading = Task {
+            try await database.read { db in
+                backend.withLock { $0 = try? db.fetchOne(Int.self, sql: "SELECT pg_backend_pid()") }
+                terminated.wait()
+                // Long enough for the driver to see the end and take the channel down.
+                Thread.sleep(forTimeInterval: 0.5)
+                return try db.fetchOne(Int.self, sql: "SELECT 1")
+            }
+        }
+        var pid: Int?
+        while pid == nil {
+            try await Task.sleep(for: .milliseconds(10))
+            pid = backend.withLock { $0 }
+        }
+        let target = pid
+        let killed = try await observer.read { db in
+            try db.fetchOne(Bool.self, sql: "SELECT pg_terminate_backend(CAST(? AS INTEGER))", arguments: [target])
+        }
+        #expect(killed == true)
+        let asked = ContinuousClock.now
+        terminated.signal()
+        let failure = await #expect(throws: SQLFailure.self) { try await reading.value }
+        #expect(failure?.kind == .unavailable)
+        #expect(ContinuousClock.now - asked < .seconds(10))
+        // The engine's other connections go on.
+        #expect(try await database.read { db in try db.fetchOne(Int.self, sql: "SELECT 1") } == 1)
+    }
+
     @Test func aTransactionThatGetsNoConnectionFailsAsUnavailableAndTheOthersFinish() async throws {
         let database = try await TestDatabase.database(named: TestDatabase.name(forLibraryIn: "lease-\(UUID().uuidString)"), schemas: [])
         // Watches the server's processes on the library's database from a pool of its own.

@@ -93,7 +93,7 @@ public final class PostgresEngine: Sendable {
                             }
                             return result
                         } catch {
-                            try? sql.execute(sql: "ROLLBACK")
+                            if !sql.isClosed { try? sql.execute(sql: "ROLLBACK") }
                             throw error
                         }
                     }

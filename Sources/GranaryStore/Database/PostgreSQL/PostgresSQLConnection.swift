@@ -160,6 +160,12 @@ final class PostgresSQLConnection: SQLConnection {
         try self.wait(self.send(sql, arguments), sql)
     }
 
+    /// How often a statement's wait looks whether its connection closed.
+    static let closedCheck = 1.0
+
+    /// Whether the connection closed (a transaction that failed does not send its ROLLBACK then).
+    var isClosed: Bool { self.connection.isClosed }
+
     /// Sends a statement; its answer comes through the future (statements on one connection run in order).
     func send(_ sql: String, _ arguments: SQLArguments = SQLArguments()) -> EventLoopFuture<PostgresQueryResult> {
         self.connection.query(Self.placeholders(sql), arguments.values.map(Self.data(for:)))
@@ -180,9 +186,28 @@ final class PostgresSQLConnection: SQLConnection {
     }
 
     /// The answer to a statement sent, waited for on this thread, with the driver's errors as `SQLFailure`s.
+    ///
+    /// The driver never answers a statement sent after its connection closed (the primary died a moment before): the
+    /// channel drops it. So the wait looks every `closedCheck` whether the connection is still open, and once it is
+    /// closed gives the answer one more look before it fails as `unavailable`; else the engine's thread would wait
+    /// forever, and with it the request and every later one once all the threads are stuck.
     func wait<Answer: Sendable>(_ answer: EventLoopFuture<Answer>, _ sql: String) throws -> Answer {
+        let result: Result<Answer, any Error>
+        let answered = Answered<Answer>()
+        answer.whenComplete { answered.set($0) }
+        var sawClosed = false
+        while true {
+            if let outcome = answered.wait(seconds: Self.closedCheck) {
+                result = outcome
+                break
+            }
+            if sawClosed {
+                throw SQLFailure(kind: .unavailable, message: "the connection closed before PostgreSQL answered: \(sql.prefix(400))")
+            }
+            sawClosed = self.connection.isClosed
+        }
         do {
-            return try answer.wait()
+            return try result.get()
         } catch let error as PSQLError {
             throw SQLFailure(error, statement: Self.placeholders(sql))
         } catch let error as PostgresError {
@@ -400,6 +425,29 @@ public struct SQLFailure: Error, CustomStringConvertible {
 /// The statements each connection has prepared, by their typed text; a process-wide table, as the pool hands out its
 /// connections to any transaction. A connection's entry holds the connection itself, so no new connection can take
 /// its place in the table by address, and entries of closed connections go when a new connection comes.
+/// A statement's answer, handed from the event loop to the thread that waits for it.
+private final class Answered<Answer: Sendable>: @unchecked Sendable {
+    // @unchecked: `outcome` is only touched with `condition` locked.
+    private let condition = NSCondition()
+    private var outcome: Result<Answer, any Error>?
+
+    func set(_ outcome: Result<Answer, any Error>) {
+        self.condition.lock()
+        self.outcome = outcome
+        self.condition.broadcast()
+        self.condition.unlock()
+    }
+
+    /// The answer, or nil when none came within `seconds`.
+    func wait(seconds: Double) -> Result<Answer, any Error>? {
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while self.outcome == nil, self.condition.wait(until: deadline) {}
+        return self.outcome
+    }
+}
+
 final class PreparedStatements: Sendable {
     static let shared = PreparedStatements()
     /// Statements one connection keeps at most: lists of placeholders vary by length, and the server keeps each one.
