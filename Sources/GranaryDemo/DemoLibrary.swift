@@ -23,9 +23,13 @@ public enum DemoLibrary {
         Login(username: "li.laoshi", password: "granary-demo", role: .teacher),
         Login(username: "wang.shenhe", password: "granary-demo", role: .reviewer, totpSecret: "GRANARYDEMOTOTPREVIEWER234567ABC"),
         Login(username: "xuesheng", password: "granary-demo", role: .learner),
+        Login(username: "anquan", password: "granary-demo", role: .security, totpSecret: "GRANARYDEMOTOTPSECURITY234567ABC"),
+        Login(username: "shenji", password: "granary-demo", role: .auditor, totpSecret: "GRANARYDEMOTOTPAUDITOR234567ABCD"),
     ]
 
-    private static let displayNames = ["admin": "管理员", "zhang.laoshi": "张老师", "li.laoshi": "李老师", "wang.shenhe": "王审核", "xuesheng": "学生小陈"]
+    private static let displayNames = [
+        "admin": "管理员", "zhang.laoshi": "张老师", "li.laoshi": "李老师", "wang.shenhe": "王审核", "xuesheng": "学生小陈", "anquan": "安全管理员", "shenji": "审计管理员",
+    ]
 
     /// Loads the demo into an empty library. Returns false (and changes nothing) when the library already has accounts.
     ///

@@ -115,8 +115,8 @@ func buildRouter(
     let openAPIData = try Data(contentsOf: URL(fileURLWithPath: openAPIPath))
     let openAPIDocument = ByteBuffer(bytes: openAPIData)
 
-    let throttle = LoginThrottle(database: library.database)
     let reviews = ReviewService(database: library.database, claimDuration: configuration.claimDuration)
+    let audit = AuditTrail(database: library.database)
     let recommendations = Recommendations(database: library.database, resources: library.resources, search: search)
     let learning = LearningController(
         offerings: OfferingStore(database: library.database),
@@ -136,7 +136,7 @@ func buildRouter(
     )
     let web = WebInterface(
         pages: pages,
-        session: SessionPages(pages: pages, accounts: library.accounts, throttle: throttle),
+        session: SessionPages(pages: pages, accounts: library.accounts),
         home: HomePages(pages: pages, catalogue: library.catalogue),
         search: SearchPages(pages: pages, search: search),
         resources: ResourcePages(
@@ -158,7 +158,8 @@ func buildRouter(
             discussions: learning.discussions,
             learnerRecommendations: learning.recommendations
         ),
-        analytics: AnalyticsPages(pages: pages, analytics: learning.analytics)
+        analytics: AnalyticsPages(pages: pages, analytics: learning.analytics),
+        administration: AdministrationPages(pages: pages, accounts: library.accounts, audit: audit)
     )
 
     // HEAD is answered wherever GET is (RFC 9110 §9.3.2): the router runs GET and drops the body.
@@ -174,8 +175,9 @@ func buildRouter(
     router.get("metrics", use: system.metrics)
     let api = router.group("api/v1")
     system.addRoutes(to: api)
-    SessionController(accounts: library.accounts, throttle: throttle).addRoutes(to: api)
+    SessionController(accounts: library.accounts).addRoutes(to: api)
     AdminController(accounts: library.accounts).addRoutes(to: api)
+    AuditController(audit: audit).addRoutes(to: api)
     CatalogueController(catalogue: library.catalogue, national: library.nationalCatalogue, occupations: library.occupations).addRoutes(to: api)
     GraphController(graph: graph).addRoutes(to: api)
     QuestionController(questions: questions, exporter: QTIExporter(database: library.database)).addRoutes(to: api)

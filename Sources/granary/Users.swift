@@ -26,7 +26,7 @@ struct Users: AsyncParsableCommand {
         @Option(help: "Login name.")
         var username: String
 
-        @Option(help: "teacher, reviewer, admin or learner.")
+        @Option(help: "learner, teacher, reviewer, or one of the three administrators (三权分立): admin, security, auditor.")
         var role: Role
 
         @Option(help: "Institution (院校/单位) the account belongs to; created if new.")

@@ -16,6 +16,7 @@ Adding steps: write `def role_xxx(b: Browser)` using `b.login`, `b.go`, `b.click
 from __future__ import annotations
 
 import argparse
+import json
 import base64
 import os
 import re
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Callable
@@ -717,6 +719,57 @@ def role_teacher_two_factor(b: Browser) -> None:
     b.logout()
 
 
+def role_security(b: Browser) -> None:
+    """The security administrator (三权分立) finds a learner locked after five wrong passwords, unlocks it, and moves a
+    teacher to reviewer; its menu holds its duty only."""
+    for attempt in range(5):
+        request = urllib.request.Request(
+            b.base + "/api/v1/sessions", method="POST", headers={"Content-Type": "application/json"},
+            data=json.dumps({"username": "xuesheng", "password": f"wrong-{attempt}"}).encode(),
+        )
+        try:
+            urllib.request.urlopen(request, timeout=10)
+        except urllib.error.HTTPError as error:
+            b.expect(error.code == 401, f"a wrong password answers 401, got {error.code}")
+    b.login("anquan")
+    b.wait_url("/security", "the security administrator's home is 账户管理")
+    b.wait_text("main h1", "账户管理")
+    nav = [e.text for e in b.find("header nav a")]
+    b.expect(nav == ["账户管理"], f"the menu holds the duty only, got {nav}")
+    b.wait_text("main table", "xuesheng", "the locked learner in the list")
+    b.passed_step("locked-accounts", phone=True)
+    b.click_and_load(b.button("解锁", "main table"))
+    b.wait_text("body", "已解锁 xuesheng", "the unlock notice")
+    b.expect(not b.find("main table"), "no locked account left")
+    b.type("main form[action='/security/role'] input[name=username]", "li.laoshi")
+    Select(b.driver.find_element(By.CSS_SELECTOR, "main select[name=role]")).select_by_value("reviewer")
+    b.click_and_load(b.button("修改角色", "main"))
+    b.wait_text("body", "li.laoshi 的角色已改为审核员", "the role-change notice")
+    b.passed_step("role-changed")
+    b.go("/search?q=焊接")
+    b.wait_text("main", "三权分立", "a refusal outside the duty")
+    b.logout()
+
+
+def role_auditor(b: Browser) -> None:
+    """The audit administrator reads the trail (the failures, the lock-out and the unlock above), filters it and
+    exports it; its menu holds its duty only."""
+    b.login("shenji")
+    b.wait_url("/audit", "the auditor's home is 审计记录")
+    b.wait_text("main h1", "审计记录")
+    nav = [e.text for e in b.find("header nav a")]
+    b.expect(nav == ["审计记录"], f"the menu holds the duty only, got {nav}")
+    Select(b.driver.find_element(By.CSS_SELECTOR, "main select[name=action]")).select_by_value("user.")
+    b.click_and_load(b.button("查询", "main form"))
+    b.wait_text("main table", "账户锁定", "the lock-out in the trail")
+    b.wait_text("main table", "账户解锁", "the unlock in the trail")
+    b.wait_text("main table", "角色变更", "the role change in the trail")
+    csv = b.driver.find_element(By.LINK_TEXT, "导出 CSV").get_attribute("href")
+    b.expect("format=csv" in csv and "action=user." in csv, f"the export keeps the filter, got {csv}")
+    b.passed_step("audit-trail", phone=True)
+    b.logout()
+
+
 ROLES: list[tuple[str, Callable[[Browser], None]]] = [
     ("learner", role_learner),
     ("teacher", role_teacher),
@@ -727,6 +780,8 @@ ROLES: list[tuple[str, Callable[[Browser], None]]] = [
     ("learner-study", role_learner_study),
     ("admin-analytics", role_admin_analytics),
     ("teacher-2fa", role_teacher_two_factor),
+    ("security", role_security),
+    ("auditor", role_auditor),
 ]
 
 

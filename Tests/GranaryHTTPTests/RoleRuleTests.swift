@@ -189,8 +189,9 @@ import Testing
         let (lib, _) = try await Self.library()
         try await lib.test { client in
             let items = try await Self.items(client, lib)
-            let admin = try await client.logIn("admin")
-            let promoted = try await client.call(.patch, "/api/v1/users/zhang", token: admin, json: #"{"role":"reviewer"}"#)
+            try await lib.addUser("anquan", .security)
+            let security = try await client.logIn("anquan")
+            let promoted = try await client.call(.patch, "/api/v1/users/zhang", token: security, json: #"{"role":"reviewer"}"#)
             #expect(promoted.status == .ok)
             let zhang = try await client.logIn("zhang")
             #expect(try await client.call(.get, "/api/v1/reviews/queue", token: zhang).status == .ok)

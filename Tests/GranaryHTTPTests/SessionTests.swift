@@ -87,9 +87,9 @@ import Testing
     @Test func aLogOutOrRoleChangeOnOneNodeEndsTheSessionOnAnotherAtOnce() async throws {
         let first = try await TestLibrary()
         try await first.addUser("zhang", .teacher)
-        try await first.addUser("admin", .admin)
+        try await first.addUser("anquan", .security)
         let second = try await TestLibrary(directory: first.directory)
-        let (token, adminToken) = try await first.test { client in (try await client.logIn("zhang"), try await client.logIn("admin")) }
+        let (token, securityToken) = try await first.test { client in (try await client.logIn("zhang"), try await client.logIn("anquan")) }
         // The second node has looked the session up, so it would trust its copy for a minute.
         try await second.test { client in
             let response = try await client.call(.get, "/api/v1/me", token: token)
@@ -115,7 +115,7 @@ import Testing
         _ = try await first.library.accounts.changeRole(
             username: "zhang",
             to: .reviewer,
-            actor: try #require(try await first.library.accounts.user(forToken: adminToken))
+            actor: try #require(try await first.library.accounts.user(forToken: securityToken))
         )
         try await second.library.database.feed.poll()
         try await second.test { client in

@@ -55,7 +55,7 @@ import Testing
             // The admin and the reviewer log in with two steps, with the demo's published secrets.
             let code = login.totpSecret.flatMap(Base32.decode).map { TOTP(secret: $0).code(counter: TOTP.counter(at: Date())) }
             #expect((login.totpSecret != nil) == Accounts.defaultTwoFactorRoles.contains(login.role))
-            #expect(try await library.accounts.logIn(username: login.username, password: login.password, totp: code) != nil)
+            #expect(try await library.accounts.logIn(username: login.username, password: login.password, totp: code, address: "127.0.0.1") != nil)
         }
     }
 }

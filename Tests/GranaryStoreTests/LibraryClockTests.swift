@@ -33,7 +33,7 @@ import Testing
         #expect(teacher.createdAt == start)
 
         time.advance(by: 60)
-        let session = try #require(try await accounts.logIn(username: "zhang", password: "password123"))
+        let session = try #require(try await accounts.logIn(username: "zhang", password: "password123", address: "127.0.0.1"))
         #expect(session.expiresAt == start.addingTimeInterval(60 + 3600))
         let stamps = try await database.read { db in try db.fetchAll(Date.self, sql: "SELECT at FROM events ORDER BY id") }
         #expect(stamps.first == start)

@@ -42,7 +42,10 @@ from crash_rounds import free_port, stop_process  # noqa: E402
 import two_factor  # noqa: E402
 
 PASSWORD = "granary-demo"
-ROLES = {"admin": "admin", "teacher": "zhang.laoshi", "reviewer": "wang.shenhe", "learner": "xuesheng", "anonymous": None}
+ROLES = {
+    "admin": "admin", "teacher": "zhang.laoshi", "reviewer": "wang.shenhe", "learner": "xuesheng",
+    "security": "anquan", "auditor": "shenji", "anonymous": None,
+}
 LOGOUT = "DELETE /sessions"
 # Operation -> (statuses a schema-valid request may still get, why). Only rules the document cannot express in JSON
 # Schema belong here; a rule it can express (a pattern, a bound, one of two fields) goes into Tests/OpenAPI/generate.py.
@@ -244,7 +247,7 @@ def main() -> int:
     # One worker by default: with two, Hypothesis's shared lambda-source cache raced once in our runs (KeyError
     # in AST_LAMBDAS_CACHE, reported as a schemathesis "Runtime Error"), which is the tool's flake, not the service's.
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--short", action="store_true", help="CI run: admin, teacher, learner and anonymous, few examples, < 3 minutes")
+    parser.add_argument("--short", action="store_true", help="CI run: admin, teacher, learner, security, auditor and anonymous, few examples, < 4 minutes")
     parser.add_argument("--continue-on-failure", action="store_true", help="keep testing an operation after its first failure")
     parser.add_argument("--strict", action="store_true", help="positive_data_acceptance with its defaults everywhere (no SEMANTIC)")
     parser.add_argument("--report-dir", default=None)
@@ -257,7 +260,7 @@ def main() -> int:
         args.max_examples = args.max_examples or 3
         args.phases = args.phases or "examples,coverage,fuzzing"
         if args.roles == ",".join(ROLES):
-            args.roles = "admin,teacher,learner,anonymous"
+            args.roles = "admin,teacher,learner,security,auditor,anonymous"
     args.max_examples = args.max_examples or 50
     args.phases = args.phases or "examples,coverage,fuzzing,stateful"
     # CI (--short) repeats one seed so that its verdict does not change from run to run; a full run explores.

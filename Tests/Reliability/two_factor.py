@@ -14,8 +14,13 @@ import struct
 import time
 from typing import Callable
 
-# DemoLibrary.logins: the admin and the reviewer must log in with two steps.
-DEMO_SECRETS = {"admin": "GRANARYDEMOTOTPADMIN234567ABCDEF", "wang.shenhe": "GRANARYDEMOTOTPREVIEWER234567ABC"}
+# DemoLibrary.logins: the three administrators and the reviewer must log in with two steps.
+DEMO_SECRETS = {
+    "admin": "GRANARYDEMOTOTPADMIN234567ABCDEF",
+    "wang.shenhe": "GRANARYDEMOTOTPREVIEWER234567ABC",
+    "anquan": "GRANARYDEMOTOTPSECURITY234567ABC",
+    "shenji": "GRANARYDEMOTOTPAUDITOR234567ABCD",
+}
 STEP = 30
 
 _last_used: dict[str, int] = {}

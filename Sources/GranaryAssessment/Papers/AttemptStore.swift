@@ -220,7 +220,7 @@ public struct AttemptStore: Sendable {
             let authored =
                 try db.fetchOne(Bool.self, sql: "SELECT 1 FROM papers WHERE id = ? AND createdBy = ?", arguments: [paper, user.id]) ?? false
             return try authored || self.offerings.offer(db, paper: paper, publishedBy: user.id)
-        case .reviewer, .learner: return false
+        case .reviewer, .learner, .security, .auditor: return false
         }
     }
 

@@ -3,7 +3,8 @@ import GranaryModel
 import GranaryStore
 import Hummingbird
 
-/// What only admins do: institutions (主持单位 / 参与单位) and account roles.
+/// What the administrators do with accounts and institutions: the system administrator keeps the institutions
+/// (主持单位 / 参与单位); the security administrator gives accounts their roles and unlocks locked accounts.
 struct AdminController {
     let accounts: Accounts
 
@@ -12,6 +13,7 @@ struct AdminController {
         group.get("institutions", use: self.institutions)
         group.post("institutions", use: self.setInstitution)
         group.patch("users/{username}", use: self.changeRole)
+        group.post("users/{username}/unlock", use: self.unlock)
     }
 
     @Sendable func institutions(request: Request, context: AuthenticatedContext) async throws -> Response {
@@ -40,6 +42,14 @@ struct AdminController {
         let raw = try context.parameters.require("username")
         let username = raw.removingPercentEncoding ?? raw
         let input = try await request.decodeJSON(as: RoleInput.self, context: context)
-        return try .json(try await self.accounts.changeRole(username: username, to: input.role, actor: context.user))
+        return try .json(
+            try await self.accounts.changeRole(username: username, to: input.role, actor: context.user, address: context.remoteAddress)
+        )
+    }
+
+    @Sendable func unlock(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let raw = try context.parameters.require("username")
+        try await self.accounts.unlock(username: raw.removingPercentEncoding ?? raw, actor: context.user, address: context.remoteAddress)
+        return Response(status: .noContent)
     }
 }

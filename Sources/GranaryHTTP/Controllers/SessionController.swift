@@ -6,7 +6,6 @@ import Hummingbird
 /// Log-in (with two-step log-in), log-out, learner sign-up and the account's own authenticator.
 struct SessionController {
     let accounts: Accounts
-    let throttle: LoginThrottle
 
     func addRoutes(to router: RouterGroup<AppRequestContext>) {
         router.post("sessions", use: self.logIn)
@@ -34,20 +33,15 @@ struct SessionController {
 
     @Sendable func logIn(request: Request, context: AppRequestContext) async throws -> Response {
         let credentials = try await request.decodeJSON(as: Credentials.self, context: context)
-        try await self.throttle.check(account: credentials.username, address: context.remoteAddress)
-        let opened: (token: String, user: User, expiresAt: Date)?
-        do {
-            opened = try await self.accounts.logIn(username: credentials.username, password: credentials.password, totp: credentials.totp)
-        } catch let error as GranaryError where error.code == .totpInvalid {
-            // A wrong code counts as a failure like a wrong password: codes cannot be guessed at speed either.
-            try await self.throttle.fail(account: credentials.username, address: context.remoteAddress)
-            throw error
-        }
+        let opened = try await self.accounts.logIn(
+            username: credentials.username,
+            password: credentials.password,
+            totp: credentials.totp,
+            address: context.remoteAddress
+        )
         guard let session = opened else {
-            try await self.throttle.fail(account: credentials.username, address: context.remoteAddress)
             throw GranaryError(.unauthorized, LocalizedText(zh: "用户名或密码错误", en: "Wrong username or password"))
         }
-        try await self.throttle.succeed(account: credentials.username)
         return try .json(SessionBody(token: session.token, user: session.user, expiresAt: session.expiresAt), status: .created)
     }
 

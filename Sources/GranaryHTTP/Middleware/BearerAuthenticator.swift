@@ -17,6 +17,10 @@ import Hummingbird
 /// An account whose role must use two-step log-in and has not enrolled (made before the rule, or by an admin) may
 /// only enrol, see itself and log out: other API calls answer 403 `totp_enrolment_required`, other pages send it to
 /// the enrolment page.
+///
+/// The security and audit administrators hold one duty each (三权分立) and may do nothing else, whatever a route
+/// would allow any account: the security administrator changes roles and unlocks accounts, the auditor reads the
+/// audit trail; both may see and secure their own account. Anything else answers 403.
 struct BearerAuthenticator: RouterMiddleware {
     let accounts: Accounts
     /// Renders a refusal as a page for requests outside `/api/` (a stale form in a browser); nil answers problem+json.
@@ -39,7 +43,7 @@ struct BearerAuthenticator: RouterMiddleware {
             }
             context.user = user
             context.token = token
-            if let refusal = try self.enrolmentFirst(user, request) { return refusal }
+            if let refusal = try self.enrolmentFirst(user, request) ?? self.outsideDuty(user, request) { return refusal }
             return try await next(request, context)
         }
         guard let token = request.cookies[WebSession.sessionCookie]?.value, !token.isEmpty, token.utf8.count <= 256,
@@ -50,7 +54,7 @@ struct BearerAuthenticator: RouterMiddleware {
         context.user = user
         context.token = token
         context.authenticatedByCookie = true
-        if let refusal = try self.enrolmentFirst(user, request) { return refusal }
+        if let refusal = try self.enrolmentFirst(user, request) ?? self.outsideDuty(user, request) { return refusal }
         guard !WebSession.isSafe(request.method) else { return try await next(request, context) }
         var request = request
         guard try await WebSession.carriesCSRFToken(&request, expected: WebSession.csrfToken(forSession: token), context: context) else {
@@ -87,6 +91,48 @@ struct BearerAuthenticator: RouterMiddleware {
                 en: "Accounts of role '\(user.role.rawValue)' must enrol in two-step log-in first (POST /api/v1/me/totp)"
             )
         )
+        if let refusalPage = self.refusalPage, !request.uri.path.hasPrefix("/api/") { return refusalPage(error) }
+        throw error
+    }
+
+    /// What the security and audit administrators may ask besides their duty: their own account and its two-step
+    /// log-in, log-out, the health check, and the pages' assets.
+    static let openToEveryDuty: Set<String> = openBeforeEnrolment.union([
+        "DELETE /api/v1/me/totp", "GET /api/v1/health", "POST /api/v1/sessions", "POST /account/totp/remove", "GET /login", "POST /login",
+    ])
+
+    /// Whether `request` is the duty of an account of `role`; true for the roles that hold no single duty.
+    static func isDuty(of role: Role, _ request: Request) -> Bool {
+        let path = request.uri.path
+        switch role {
+        case .security:
+            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+            // PATCH /api/v1/users/{username}, POST /api/v1/users/{username}/unlock
+            if path == "/security" { return request.method == .get }
+            if path == "/security/unlock" || path == "/security/role" { return request.method == .post }
+            guard parts.count >= 5, parts[1] == "api", parts[2] == "v1", parts[3] == "users" else { return false }
+            return (request.method == .patch && parts.count == 5) || (request.method == .post && parts.count == 6 && parts[5] == "unlock")
+        case .auditor:
+            return request.method == .get && (path == "/api/v1/audit" || path == "/audit")
+        case .learner, .teacher, .reviewer, .admin:
+            return true
+        }
+    }
+
+    /// The answer to a request outside a single-duty administrator's duty (a refusal thrown for the API); nil when
+    /// it may go on.
+    func outsideDuty(_ user: User, _ request: Request) throws -> Response? {
+        guard !Self.isDuty(of: user.role, request),
+            !Self.openToEveryDuty.contains("\(request.method.rawValue) \(request.uri.path)"),
+            !(request.method == .get && request.uri.path.hasPrefix("/static/"))
+        else { return nil }
+        // Their home is their duty's page.
+        if request.uri.path == "/", request.method == .get { return PageRenderer.redirect(to: user.role == .auditor ? "/audit" : "/security") }
+        let duty =
+            user.role == .auditor
+            ? LocalizedText(zh: "审计管理员只能查阅和导出审计记录（三权分立）", en: "Audit administrators only read and export the audit trail")
+            : LocalizedText(zh: "安全管理员只能修改账户角色和解锁账户（三权分立）", en: "Security administrators only change roles and unlock accounts")
+        let error = GranaryError.forbidden(duty)
         if let refusalPage = self.refusalPage, !request.uri.path.hasPrefix("/api/") { return refusalPage(error) }
         throw error
     }

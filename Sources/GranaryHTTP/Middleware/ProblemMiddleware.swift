@@ -26,13 +26,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             if error.code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
             return Problem(error, english: english).response(status: error.code.status, headers: headers)
         case let error as RateLimited:
-            let problem = Problem(
-                GranaryError(
-                    .rateLimited,
-                    LocalizedText(zh: "登录失败次数过多，请 \(error.retryAfter) 秒后再试", en: "Too many failed log-ins; retry in \(error.retryAfter) s")
-                ),
-                english: english
-            )
+            let problem = Problem(GranaryError(.rateLimited, error.detail), english: english)
             return problem.response(status: .tooManyRequests, headers: [.retryAfter: String(error.retryAfter)])
         case let error as RangeNotSatisfiable:
             var headers: HTTPFields = [:]

@@ -61,7 +61,10 @@ struct Pages: Sendable {
     /// The links each role sees: what the role may do, nothing it may not.
     static func navigation(for role: Role?, path: String) -> [SiteModel.Link] {
         var links: [(String, String)] = [("/", "首页")]
-        if let role {
+        // The single-duty administrators see their duty only (三权分立).
+        if role == .auditor { links = [("/audit", "审计记录")] }
+        if role == .security { links = [("/security", "账户管理")] }
+        if let role, !Role.duties.contains(role) || role == .admin {
             links += [("/search", "检索"), ("/offerings", "课程"), ("/me", "我的学习")]
             if role == .teacher || role == .admin { links += [("/upload", "上传资源"), ("/offerings/new", "组课"), ("/papers/new", "组卷")] }
             if role == .reviewer || role == .admin { links.append(("/review", "审核队列")) }

@@ -8,8 +8,6 @@ import Hummingbird
 struct SessionPages: Sendable {
     let pages: Pages
     let accounts: Accounts
-    /// The same throttle as `POST /api/v1/sessions`, so the form is no way around it.
-    let throttle: LoginThrottle
 
     func addRoutes(to pages: RouterGroup<AppRequestContext>) {
         pages.get("login", use: self.loginForm)
@@ -194,27 +192,24 @@ struct SessionPages: Sendable {
             let page = LoginPage(formToken: token.value, next: next, username: username, error: message, needsCode: needsCode)
             return try await self.anonymousForm("login", title: "登录", page: page, token: token, request: request, context: context, status: status)
         }
-        do {
-            try await self.throttle.check(account: username, address: context.remoteAddress)
-        } catch let limited as RateLimited {
-            var response = try await again("登录失败次数过多，请 \(limited.retryAfter) 秒后再试", status: .tooManyRequests)
-            response.headers[.retryAfter] = String(limited.retryAfter)
-            return response
-        }
         let opened: (token: String, user: User, expiresAt: Date)?
         do {
-            opened = try await self.accounts.logIn(username: username, password: form["password"] ?? "", totp: form["totp"])
-        } catch let error as GranaryError where error.code == .totpRequired {
-            return try await again(error.detail.zh, status: .unauthorized, needsCode: true)
-        } catch let error as GranaryError where error.code == .totpInvalid {
-            try await self.throttle.fail(account: username, address: context.remoteAddress)
+            opened = try await self.accounts.logIn(
+                username: username,
+                password: form["password"] ?? "",
+                totp: form["totp"],
+                address: context.remoteAddress
+            )
+        } catch let limited as RateLimited {
+            var response = try await again(limited.detail.zh, status: .tooManyRequests)
+            response.headers[.retryAfter] = String(limited.retryAfter)
+            return response
+        } catch let error as GranaryError where error.code == .totpRequired || error.code == .totpInvalid {
             return try await again(error.detail.zh, status: .unauthorized, needsCode: true)
         }
         guard let session = opened else {
-            try await self.throttle.fail(account: username, address: context.remoteAddress)
             return try await again("用户名或密码错误", status: .unauthorized)
         }
-        try await self.throttle.succeed(account: username)
         var response = PageRenderer.redirect(to: next)
         let maxAge = max(1, Int(session.expiresAt.timeIntervalSinceNow.rounded(.down)))
         response.setCookie(WebSession.sessionCookie(token: session.token, maxAge: maxAge))

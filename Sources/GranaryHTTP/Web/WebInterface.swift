@@ -18,6 +18,7 @@ struct WebInterface: Sendable {
     let attempts: AttemptPages
     let learning: LearningPages
     let analytics: AnalyticsPages
+    let administration: AdministrationPages
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("static/{name}", use: self.pages.assets.serve)
@@ -32,5 +33,6 @@ struct WebInterface: Sendable {
         self.attempts.addRoutes(to: pages)
         self.learning.addRoutes(to: pages)
         self.analytics.addRoutes(to: pages)
+        self.administration.addRoutes(to: pages)
     }
 }

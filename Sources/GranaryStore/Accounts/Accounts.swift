@@ -26,6 +26,8 @@ public struct Accounts: Sendable {
     private let endedSessions: FeedFollower
     /// The institutions list, read again after an account or institution changes anywhere.
     private let reads: RememberedReads
+    /// Failed log-ins per account and address, and the lock-out they lead to.
+    public let throttle: LoginThrottle
 
     /// Creates the account service over `database`.
     public init(
@@ -49,11 +51,15 @@ public struct Accounts: Sendable {
             }
         }
         self.reads = RememberedReads(feed: database.feed, forgettingOn: ["user", "institution"])
+        self.throttle = LoginThrottle(database: database)
     }
 
     /// The roles that must use two-step log-in in the service (it has no switch; tests may leave it off): those whose
     /// actions change what others see.
-    public static let defaultTwoFactorRoles: Set<Role> = [.admin, .reviewer]
+    public static let defaultTwoFactorRoles: Set<Role> = [.admin, .security, .auditor, .reviewer]
+
+    /// The roles the users table accepts, as SQL (GranaryStore's migrations "store 7", "store 4" on PostgreSQL).
+    static let rolesSQL = "'learner', 'teacher', 'reviewer', 'admin', 'security', 'auditor'"
 
     /// Forgets this process's cached sessions of an account whose log-in changed (other nodes learn it from the feed).
     func forgetSessions(of username: String) {
@@ -136,8 +142,33 @@ public struct Accounts: Sendable {
 
     /// Checks a password (and, for an account with two-step log-in, `totp`: an authenticator or recovery code) and
     /// opens a session; nil when the username or password is wrong. Throws `totp_required` when the code is
-    /// missing and `totp_invalid` when it is wrong or used.
-    public func logIn(username: String, password: String, totp: String? = nil) async throws -> (token: String, user: User, expiresAt: Date)? {
+    /// missing, `totp_invalid` when it is wrong or used, and `RateLimited` while the account or the address is
+    /// locked out. Every attempt that fails or is refused is an event with the address it came from, and so is the
+    /// failure that locks the account.
+    public func logIn(
+        username: String,
+        password: String,
+        totp: String? = nil,
+        address: String
+    ) async throws -> (token: String, user: User, expiresAt: Date)? {
+        do {
+            try await self.throttle.check(account: username, address: address)
+        } catch let limited as RateLimited {
+            try await self.database.write { db in
+                try EventLog.record(
+                    db,
+                    actor: nil,
+                    action: "session.failed",
+                    itemType: "user",
+                    itemId: username,
+                    after: ["reason": "locked"],
+                    address: address,
+                    outcome: "locked",
+                    at: self.database.clock.now()
+                )
+            }
+            throw limited
+        }
         let found = try await self.database.read { db -> (user: User, hash: String)? in
             try db.fetchOne(sql: "SELECT * FROM users WHERE \(db.engine.sameUsername)", arguments: [username]).map {
                 (Self.user(from: $0), $0["passwordHash"])
@@ -146,17 +177,14 @@ public struct Accounts: Sendable {
         let hash = found?.hash ?? self.decoyHash
         let matches = try await self.threadPool.runIfActive { Bcrypt.verify(password, hash: hash) }
         guard let user = found?.user, matches else {
-            try await self.database.write { db in
-                try EventLog.record(db, actor: nil, action: "session.failed", itemType: "user", itemId: username, at: self.database.clock.now())
-            }
+            try await self.recordFailure(username: username, address: address, reason: "password")
             return nil
         }
         do {
             try await self.checkSecondFactor(user, code: totp)
         } catch let error as GranaryError where error.code == .totpInvalid {
-            try await self.database.write { db in
-                try EventLog.record(db, actor: nil, action: "session.failed", itemType: "user", itemId: username, at: self.database.clock.now())
-            }
+            // A wrong code counts as a failure like a wrong password: codes cannot be guessed at speed either.
+            try await self.recordFailure(username: username, address: address, reason: "totp")
             throw error
         }
         var random = SystemRandomNumberGenerator()
@@ -172,16 +200,82 @@ public struct Accounts: Sendable {
                 sql: "INSERT INTO tokens (tokenHash, userId, createdAt, expiresAt) VALUES (?, ?, ?, ?)",
                 arguments: [Self.digest(token), user.id, now, expiresAt]
             )
+            try self.throttle.forgetFailures(db, account: username)
             try EventLog.record(
                 db,
                 actor: user.username,
                 action: "session.created",
                 itemType: "user",
                 itemId: user.username,
+                address: address,
+                outcome: "success",
                 at: self.database.clock.now()
             )
         }
         return (token, user, expiresAt)
+    }
+
+    /// A failed log-in: counted against the account and the address, and an event; the failure that locks the
+    /// account is a second event, `user.locked`.
+    private func recordFailure(username: String, address: String, reason: String) async throws {
+        let now = self.database.clock.now()
+        try await self.database.write { db in
+            let locked = try self.throttle.recordFailure(db, account: username, address: address, now: now)
+            try EventLog.record(
+                db,
+                actor: nil,
+                action: "session.failed",
+                itemType: "user",
+                itemId: username,
+                after: ["reason": reason],
+                address: address,
+                outcome: "failure",
+                at: now
+            )
+            if locked {
+                try EventLog.record(
+                    db,
+                    actor: nil,
+                    action: "user.locked",
+                    itemType: "user",
+                    itemId: username,
+                    after: ["minutes": self.throttle.lockMinutes],
+                    address: address,
+                    outcome: "locked",
+                    at: now
+                )
+            }
+        }
+    }
+
+    /// The accounts locked out now (for the security administrator's page).
+    public func lockedAccounts() async throws -> [(username: String, failures: Int, until: Date)] {
+        try await self.throttle.lockedAccounts()
+    }
+
+    /// Ends an account's lock-out before its time (a security administrator's duty).
+    public func unlock(username: String, actor: User, address: String? = nil) async throws {
+        guard actor.role == .security else {
+            throw GranaryError.forbidden(LocalizedText(zh: "只有安全管理员能解锁账户", en: "Only security administrators unlock accounts"))
+        }
+        try await self.database.write { db in
+            guard let account = try db.fetchOne(String.self, sql: "SELECT username FROM users WHERE \(db.engine.sameUsername)", arguments: [username])
+            else {
+                throw GranaryError.notFound(LocalizedText(zh: "用户", en: "User"), username)
+            }
+            let wasLocked = try self.throttle.forgetFailures(db, account: account)
+            try EventLog.record(
+                db,
+                actor: actor.username,
+                action: "user.unlocked",
+                itemType: "user",
+                itemId: account,
+                after: ["hadFailures": wasLocked],
+                address: address,
+                outcome: "success",
+                at: self.database.clock.now()
+            )
+        }
     }
 
     /// The account a live token belongs to; nil when the token is unknown, expired or revoked.
@@ -214,11 +308,19 @@ public struct Accounts: Sendable {
         self.sessions.forget(digest: Self.digest(token))
     }
 
-    /// Gives an account another role; its open sessions end so the new role applies at once.
-    public func changeRole(username: String, to role: Role, actor: User) async throws -> User {
-        guard actor.role == .admin else {
-            throw GranaryError.forbidden(LocalizedText(zh: "只有管理员能修改角色", en: "Only admins change roles"))
+    /// Gives an account another role (a security administrator's duty); its open sessions end so the new role
+    /// applies at once. The three administrators' roles are neither given nor taken this way: the operator creates
+    /// those accounts at the console (`granary users add`), so no account gathers two duties.
+    public func changeRole(username: String, to role: Role, actor: User, address: String? = nil) async throws -> User {
+        guard actor.role == .security else {
+            throw GranaryError.forbidden(LocalizedText(zh: "只有安全管理员能修改角色", en: "Only security administrators change roles"))
         }
+        let duties = LocalizedText(
+            zh: "系统管理员、安全管理员和审计管理员的账户只能由运维人员在服务器上用 granary users add 设立，不能在线授予或改为其他角色（三权分立）",
+            en:
+                "Administrator, security and auditor accounts are created by the operator with `granary users add`; their roles are not given or changed online"
+        )
+        guard !Role.duties.contains(role) else { throw GranaryError.forbidden(duties) }
         defer { self.sessions.forget(username: username) }
         return try await self.database.write { db in
             guard
@@ -229,6 +331,7 @@ public struct Accounts: Sendable {
             guard before.id != actor.id else {
                 throw GranaryError.forbidden(LocalizedText(zh: "不能修改自己的角色", en: "Nobody changes their own role"))
             }
+            guard !Role.duties.contains(before.role) else { throw GranaryError.forbidden(duties) }
             try db.execute(sql: "UPDATE users SET role = ? WHERE id = ?", arguments: [role.rawValue, before.id])
             try db.execute(
                 sql: "UPDATE tokens SET revokedAt = ? WHERE userId = ? AND revokedAt IS NULL",
@@ -250,6 +353,8 @@ public struct Accounts: Sendable {
                 itemId: before.username,
                 before: before,
                 after: after,
+                address: address,
+                outcome: "success",
                 at: self.database.clock.now()
             )
             return after

@@ -169,6 +169,9 @@ public struct LibraryDatabase: Sendable {
         migrator.registerMigration("store 6 two-step log-in") { db in
             try db.execute(sql: Accounts.twoFactorSchemaSQL(dates: "DATETIME", integers: "INTEGER"))
         }
+        migrator.registerMigration("store 7 separation of duties and the audit trail") { db in
+            try db.execute(sql: Self.separationOfDutiesSQL)
+        }
         for schema in schemas {
             for migration in schema.migrations {
                 migrator.registerMigration("\(schema.target) \(migration.name)") { db in try migration.migrate(db) }
@@ -239,6 +242,31 @@ public struct LibraryDatabase: Sendable {
             }
         ),
     ]
+
+    /// GranaryStore's migration "store 7": the security and audit administrators' roles, and the audit trail's
+    /// address, outcome and indexes. SQLite cannot change a CHECK constraint, so the users table is built again
+    /// with the new roles (the migrator turns foreign keys off meanwhile and checks them all before it commits).
+    static let separationOfDutiesSQL = """
+        CREATE TABLE users_new (
+            id TEXT PRIMARY KEY NOT NULL,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            displayName TEXT NOT NULL,
+            passwordHash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN (\(Accounts.rolesSQL))),
+            institution TEXT REFERENCES institutions(name),
+            createdAt DATETIME NOT NULL,
+            totpSecret TEXT,
+            totpConfirmedAt DATETIME,
+            totpLastCounter INTEGER
+        );
+        INSERT INTO users_new
+            SELECT id, username, displayName, passwordHash, role, institution, createdAt, totpSecret, totpConfirmedAt, totpLastCounter
+            FROM users;
+        DROP TABLE users;
+        ALTER TABLE users_new RENAME TO users;
+        CREATE INDEX users_role ON users(role, username);
+        \(EventLog.auditSchemaSQL)
+        """
 
     private static let schemaV1 = """
         CREATE TABLE institutions (

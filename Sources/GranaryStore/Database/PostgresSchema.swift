@@ -305,5 +305,13 @@ extension LibraryDatabase {
                 """
         ),
         .init("store 3 two-step log-in", sql: Accounts.twoFactorSchemaSQL(dates: "TEXT", integers: "BIGINT")),
+        .init(
+            "store 4 separation of duties and the audit trail",
+            sql: """
+                ALTER TABLE users DROP CONSTRAINT users_role_check;
+                ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN (\(Accounts.rolesSQL)));
+                \(EventLog.auditSchemaSQL)
+                """
+        ),
     ]
 }
