@@ -95,7 +95,8 @@ struct JourneyLibrary {
                 displayName: "基准\(role.rawValue)",
                 role: role,
                 institution: nil,
-                actor: "bench"
+                actor: "bench",
+                checkingPolicy: false
             )
         }
         return Accounts(teacher: made[.teacher]!, learner: made[.learner]!)

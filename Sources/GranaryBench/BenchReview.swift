@@ -106,7 +106,8 @@ extension Bench {
                 displayName: nil,
                 role: .teacher,
                 institution: nil,
-                actor: "bench"
+                actor: "bench",
+                checkingPolicy: false
             )
             let upload = try await library.blobs.beginUpload(containing: Array("基准资源".utf8))
             let blob = try await upload.finish()

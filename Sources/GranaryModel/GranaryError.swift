@@ -65,6 +65,8 @@ public struct GranaryError: Error, Sendable, Equatable {
         case forbidden = "forbidden"
         /// The account's role must use two-step log-in and has not enrolled yet: only enrolment is open to it.
         case totpEnrolmentRequired = "totp_enrolment_required"
+        /// The account must choose a new password first (a temporary or expired one): only that is open to it.
+        case passwordChangeRequired = "password_change_required"
         /// A request authenticated by the session cookie came without its CSRF token (跨站请求校验失败).
         case csrfFailed = "csrf_failed"
         case notFound = "not_found"

@@ -16,6 +16,9 @@ public struct User: Codable, Sendable, Equatable {
     public let createdAt: Date
     /// Whether log-in also asks for a code from the account's authenticator app (两步验证).
     public let twoFactor: Bool
+    /// Whether the account must choose a new password before anything else: the security administrator set a
+    /// temporary one, or a privileged account's password is older than the library allows.
+    public var passwordChangeRequired: Bool = false
 
     /// Creates a user value.
     public init(
@@ -37,7 +40,7 @@ public struct User: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, username, displayName, role, institution, createdAt, twoFactor
+        case id, username, displayName, role, institution, createdAt, twoFactor, passwordChangeRequired
     }
 
     /// Reads an account as the API writes it; one written before two-step log-in existed has none.
@@ -50,5 +53,6 @@ public struct User: Codable, Sendable, Equatable {
         self.institution = try container.decodeIfPresent(String.self, forKey: .institution)
         self.createdAt = try container.decode(Date.self, forKey: .createdAt)
         self.twoFactor = try container.decodeIfPresent(Bool.self, forKey: .twoFactor) ?? false
+        self.passwordChangeRequired = try container.decodeIfPresent(Bool.self, forKey: .passwordChangeRequired) ?? false
     }
 }

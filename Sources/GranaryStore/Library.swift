@@ -32,6 +32,10 @@ public struct Library: Sendable {
         public var bcryptCost: UInt8
         /// How long a log-in token lives.
         public var tokenLifetime: TimeInterval
+        /// How long a session may go unused before it ends (等保三级: idle sessions end).
+        public var idleTimeout: TimeInterval
+        /// How long a privileged account's password lasts.
+        public var passwordMaximumAge: TimeInterval
         /// The time every change is recorded at: the system's, or a set one in tests.
         public var clock: LibraryClock
         /// Where blobs live: nil for the folder `blobs/` in the data folder, or a shared store (`--blobs s3://…`).
@@ -46,6 +50,8 @@ public struct Library: Sendable {
         public init(
             bcryptCost: UInt8 = 12,
             tokenLifetime: TimeInterval = 12 * 3600,
+            idleTimeout: TimeInterval = Accounts.defaultIdleTimeout,
+            passwordMaximumAge: TimeInterval = PasswordPolicy.defaultMaximumAge,
             clock: LibraryClock = .system,
             blobBackend: (any BlobBackend)? = nil,
             database: LibraryDatabase? = nil,
@@ -53,6 +59,8 @@ public struct Library: Sendable {
         ) {
             self.bcryptCost = bcryptCost
             self.tokenLifetime = tokenLifetime
+            self.idleTimeout = idleTimeout
+            self.passwordMaximumAge = passwordMaximumAge
             self.clock = clock
             self.blobBackend = blobBackend
             self.database = database
@@ -75,6 +83,8 @@ public struct Library: Sendable {
             database: self.database,
             bcryptCost: options.bcryptCost,
             tokenLifetime: options.tokenLifetime,
+            idleTimeout: options.idleTimeout,
+            passwordPolicy: PasswordPolicy(maximumAge: options.passwordMaximumAge),
             twoFactorRoles: options.twoFactorRoles
         )
         self.catalogue = CatalogueStore(database: self.database, national: self.nationalCatalogue, occupations: self.occupations)

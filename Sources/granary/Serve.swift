@@ -38,7 +38,15 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard (4...31).contains(self.bcryptCost) else { throw ValidationError("--bcrypt-cost must be 4 to 31.") }
         if let eventLoops = self.eventLoops, eventLoops < 1 { throw ValidationError("--event-loops must be at least 1.") }
+        guard (1...24 * 60).contains(self.idleMinutes) else { throw ValidationError("--idle-minutes must be 1 to 1440.") }
+        guard (1...3650).contains(self.passwordDays) else { throw ValidationError("--password-days must be 1 to 3650.") }
     }
+
+    @Option(help: "Minutes a session may go unused before it ends (等保三级; log in again afterwards).")
+    var idleMinutes: Int = Int(Accounts.defaultIdleTimeout / 60)
+
+    @Option(help: "Days the password of an administrator or reviewer lasts before it must be changed (等保三级).")
+    var passwordDays: Int = Int(PasswordPolicy.defaultMaximumAge / 86400)
 
     @Option(help: "Minutes a reviewer's claim keeps other reviewers off an item.")
     var claimMinutes: Int = 30
@@ -52,7 +60,13 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         // Before anything starts the shared event loops.
         if let eventLoops = self.eventLoops { NIOSingletons.groupLoopCountSuggestion = eventLoops }
-        let library = try await self.storage.open(.init(bcryptCost: self.bcryptCost))
+        let library = try await self.storage.open(
+            .init(
+                bcryptCost: self.bcryptCost,
+                idleTimeout: TimeInterval(self.idleMinutes * 60),
+                passwordMaximumAge: TimeInterval(self.passwordDays) * 86400
+            )
+        )
         if self.demo {
             let loaded = try await Demo.load(into: library)
             var text =

@@ -746,8 +746,25 @@ def role_security(b: Browser) -> None:
     b.click_and_load(b.button("修改角色", "main"))
     b.wait_text("body", "li.laoshi 的角色已改为审核员", "the role-change notice")
     b.passed_step("role-changed")
+    b.type("main form[action='/security/password'] input[name=username]", "li.laoshi")
+    b.click_and_load(b.button("设置临时密码", "main"))
+    temporary = b.wait_visible("main .notice code.secret", "the temporary password, shown once").text
+    b.passed_step("temporary-password")
     b.go("/search?q=焊接")
-    b.wait_text("main", "三权分立", "a refusal outside the duty")
+    b.wait_url("/security", "a page outside the duty leads back to 账户管理")
+    b.logout()
+    # The teacher logs in with it and must choose a password of their own before anything else.
+    b.login("li.laoshi", password=temporary)
+    b.wait_url("/account", "a temporary password leads to 账户安全")
+    b.wait_text("main #password", "请先修改密码")
+    b.type("main #password input[name=currentPassword]", temporary)
+    b.type("main #password input[name=newPassword]", "Li-chose-this-2026")
+    b.type("main #password input[name=newPasswordAgain]", "Li-chose-this-2026")
+    b.passed_step("must-change-password", phone=True)
+    b.click_and_load(b.button("修改密码", "main #password"))
+    b.wait_text("body", "密码已修改", "the password-changed notice")
+    b.go("/search?q=焊接")
+    b.wait_url("/search", "the account is free again")
     b.logout()
 
 

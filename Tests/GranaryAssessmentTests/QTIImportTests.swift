@@ -29,7 +29,7 @@ import Testing
             )
             self.teacher = try await self.library.accounts.createUser(
                 username: "zhang",
-                password: "password123",
+                password: "Passw0rd-123",
                 displayName: nil,
                 role: .teacher,
                 institution: "测试学院",

@@ -128,6 +128,9 @@ import Testing
             let home = try await client.call(.get, "/", token: auditor)
             #expect(home.status == .seeOther || home.status == .found)
             #expect(home.headers[.location] == "/audit")
+            // Any other page too.
+            #expect(try await client.call(.get, "/search?q=焊接", token: auditor).headers[.location] == "/audit")
+            #expect(try await client.call(.get, "/report", token: security).headers[.location] == "/security")
         }
     }
 
@@ -139,13 +142,13 @@ import Testing
                 #expect(wrong.status == .unauthorized)
             }
             // Locked now, the right password too, across restarts (the failures are rows).
-            let locked = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"password123"}"#)
+            let locked = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"Passw0rd-123"}"#)
             #expect(locked.status == .tooManyRequests)
             #expect(try locked.problem().detail.contains("锁定"))
             let security = try await client.logIn("anquan")
             #expect(try await client.call(.post, "/api/v1/users/nobody/unlock", token: security).status == .notFound)
             #expect(try await client.call(.post, "/api/v1/users/zhang/unlock", token: security).status == .noContent)
-            #expect(try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"password123"}"#).status == .created)
+            #expect(try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"Passw0rd-123"}"#).status == .created)
 
             let auditor = try await client.logIn("shenji")
             let trail = try await client.call(.get, "/api/v1/audit?itemId=zhang&pageSize=100", token: auditor).decode(PageOf<Event>.self)

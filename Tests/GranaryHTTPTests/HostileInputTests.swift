@@ -226,7 +226,7 @@ import Testing
                 body: ByteBuffer(bytes: Array(#"{"title":"焊"#.utf8) + [0] + Array(#"","units":[]}"#.utf8))
             )
             #expect(try raw.problem().code == "invalid_document")
-            let logIn = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang\u0000","password":"password123"}"#)
+            let logIn = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang\u0000","password":"Passw0rd-123"}"#)
             #expect(logIn.status == .badRequest)
             let search = try await client.call(.get, "/api/v1/search?q=%E7%84%8A%00", token: teacher)
             #expect(try search.problem().code == "invalid_query")

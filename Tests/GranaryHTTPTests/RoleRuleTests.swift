@@ -21,7 +21,7 @@ import Testing
         let accounts = lib.library.accounts
         let zhang = try await accounts.createUser(
             username: "zhang",
-            password: "password123",
+            password: "Passw0rd-123",
             displayName: "张老师",
             role: .teacher,
             institution: "甲职业技术学院",
@@ -29,7 +29,7 @@ import Testing
         )
         _ = try await accounts.createUser(
             username: "xs",
-            password: "password123",
+            password: "Passw0rd-123",
             displayName: nil,
             role: .learner,
             institution: "甲职业技术学院",
@@ -37,7 +37,7 @@ import Testing
         )
         _ = try await accounts.createUser(
             username: "li",
-            password: "password123",
+            password: "Passw0rd-123",
             displayName: "李老师",
             role: .teacher,
             institution: "乙职业学院",
@@ -45,7 +45,7 @@ import Testing
         )
         _ = try await accounts.createUser(
             username: "other",
-            password: "password123",
+            password: "Passw0rd-123",
             displayName: nil,
             role: .learner,
             institution: "乙职业学院",

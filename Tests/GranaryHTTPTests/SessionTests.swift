@@ -55,7 +55,7 @@ import Testing
                 #expect(response.status == .unauthorized)
             }
             // Even the right password waits now.
-            let limited = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"password123"}"#)
+            let limited = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"Passw0rd-123"}"#)
             #expect(limited.status == .tooManyRequests)
             #expect(try limited.problem().code == "rate_limited")
             #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 > 0)
@@ -78,7 +78,7 @@ import Testing
                 let response = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"ZHANG","password":"guess-guess"}"#)
                 #expect(response.status == .unauthorized)
             }
-            let limited = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"password123"}"#)
+            let limited = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"Passw0rd-123"}"#)
             #expect(limited.status == .tooManyRequests)
         }
         #expect(try await first.count("loginFailures") == 10)
@@ -138,7 +138,7 @@ import Testing
             for _ in 0..<5 {
                 _ = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"guess-guess"}"#)
             }
-            let limited = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"password123"}"#)
+            let limited = try await client.call(.post, "/api/v1/sessions", json: #"{"username":"zhang","password":"Passw0rd-123"}"#)
             #expect(limited.status == .tooManyRequests)
             // Sixteen minutes on, the window has passed: the right password works and the next failure sweeps the old rows.
             clock.advance(by: 16 * 60)
@@ -178,13 +178,13 @@ import Testing
             let created = try await client.call(
                 .post,
                 "/api/v1/learners/register",
-                json: #"{"username":"xiaochen","password":"long-enough-pw","displayName":"小陈"}"#
+                json: #"{"username":"xiaochen","password":"Long-enough-pw1","displayName":"小陈"}"#
             )
             #expect(created.status == .created)
             #expect(try created.decode(User.self).role == .learner)
-            _ = try await client.logIn("xiaochen", password: "long-enough-pw")
+            _ = try await client.logIn("xiaochen", password: "Long-enough-pw1")
 
-            let taken = try await client.call(.post, "/api/v1/learners/register", json: #"{"username":"XiaoChen","password":"long-enough-pw"}"#)
+            let taken = try await client.call(.post, "/api/v1/learners/register", json: #"{"username":"XiaoChen","password":"Long-enough-pw1"}"#)
             #expect(taken.status == .conflict)
             #expect(try taken.problem().code == "conflict")
 
@@ -192,7 +192,13 @@ import Testing
             #expect(short.status == .unprocessableContent)
             let problem = try short.problem()
             #expect(problem.code == "validation_failed")
-            #expect(problem.errors.map(\.field) == ["password"])
+            #expect(Set(problem.errors.map(\.field)) == ["password"])
+            // The policy (等保三级): 10 characters, three of four classes, not the username.
+            for (password, rule) in [("Ab1-short", "10 个字符"), ("alllowercase-but-long", "至少三类"), ("Other-name-1", "用户名")] {
+                let weak = try await client.call(.post, "/api/v1/learners/register", json: #"{"username":"other","password":"\#(password)"}"#)
+                #expect(weak.status == .unprocessableContent, "\(password)")
+                #expect(try weak.problem().errors.map(\.message).joined().contains(rule), "\(password)")
+            }
         }
     }
 
@@ -218,6 +224,34 @@ import Testing
         }
     }
 
+    @Test func aSessionUnusedForHalfAnHourEndsAndOneInUseGoesOnUntilItExpires() async throws {
+        let clock = SteppedClock(Date(timeIntervalSince1970: 1_790_000_000))
+        let lib = try await TestLibrary(tokenLifetime: 12 * 3600, clock: clock.clock)
+        try await lib.addUser("zhang", .teacher)
+        try await lib.test { client in
+            let busy = try await client.logIn("zhang")
+            let idle = try await client.logIn("zhang")
+            // Used every 25 minutes for three hours: never idle for 30.
+            for _ in 0..<7 {
+                clock.advance(by: 25 * 60)
+                #expect(try await client.call(.get, "/api/v1/me", token: busy).status == .ok)
+            }
+            // Unused all that time: ended, and the problem says to log in again.
+            let ended = try await client.call(.get, "/api/v1/me", token: idle)
+            #expect(ended.status == .unauthorized)
+            #expect(try ended.problem().detail.contains("重新登录"))
+            // A session this node remembers is trusted a minute at most: 31 idle minutes after it was last read, it
+            // has ended here too.
+            clock.advance(by: 31 * 60)
+            #expect(try await client.call(.get, "/api/v1/me", token: busy).status == .unauthorized)
+        }
+        // The last use is written at most once a minute, not on every request.
+        let seen = try await lib.library.database.read { db in
+            try db.fetchAll(Date.self, sql: "SELECT lastSeenAt FROM tokens WHERE lastSeenAt IS NOT NULL")
+        }
+        #expect(seen.count == 1)
+    }
+
     @Test func passwordsAndTokensAreStoredOnlyAsHashes() async throws {
         let lib = try await TestLibrary()
         try await lib.addUser("zhang", .teacher)
@@ -229,7 +263,7 @@ import Testing
             )
         }
         #expect(hash.hasPrefix("$2"))
-        #expect(!hash.contains("password123"))
+        #expect(!hash.contains("Passw0rd-123"))
         #expect(tokenHashes.count == 1)
         #expect(!tokenHashes.contains(token))
     }

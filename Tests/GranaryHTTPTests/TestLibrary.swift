@@ -35,6 +35,7 @@ struct TestLibrary {
         directory: String? = nil,
         maximumUploadSize: Int64 = 64 << 20,
         tokenLifetime: TimeInterval = 3600,
+        idleTimeout: TimeInterval = Accounts.defaultIdleTimeout,
         clock: LibraryClock = .system,
         blobBackend: (any BlobBackend)? = nil,
         twoFactorRoles: Set<Role> = []
@@ -47,6 +48,7 @@ struct TestLibrary {
             options: .init(
                 bcryptCost: 4,
                 tokenLifetime: tokenLifetime,
+                idleTimeout: idleTimeout,
                 clock: clock,
                 blobBackend: try blobBackend ?? TestObjectStore.defaultBackend(forLibraryIn: directory),
                 database: try await TestDatabase.defaultDatabase(forLibraryIn: directory, schemas: .all, clock: clock),
@@ -71,12 +73,12 @@ struct TestLibrary {
         return try await app.test(setup) { client in try await test(client) }
     }
 
-    /// A teacher, reviewer, admin or learner account with the password `password123`.
+    /// A teacher, reviewer, admin or learner account with the password `Passw0rd-123`.
     @discardableResult
     func addUser(_ username: String, _ role: Role) async throws -> User {
         try await self.library.accounts.createUser(
             username: username,
-            password: "password123",
+            password: "Passw0rd-123",
             displayName: nil,
             role: role,
             institution: "测试学院",
@@ -149,7 +151,7 @@ func multipart(
 
 extension TestClientProtocol {
     /// Logs in and returns the bearer token.
-    func logIn(_ username: String, password: String = "password123") async throws -> String {
+    func logIn(_ username: String, password: String = "Passw0rd-123") async throws -> String {
         let response = try await self.executeRequest(
             uri: "/api/v1/sessions",
             method: .post,
@@ -240,7 +242,7 @@ extension TestLibrary {
 }
 
 extension TestLibrary {
-    /// A library with the seeded catalogue and these accounts (password `password123`).
+    /// A library with the seeded catalogue and these accounts (password `Passw0rd-123`).
     static func seeded(_ users: [(String, Role)] = [("zhang", .teacher)], maximumUploadSize: Int64 = 64 << 20) async throws -> TestLibrary {
         let lib = try await TestLibrary(maximumUploadSize: maximumUploadSize)
         for (username, role) in users { try await lib.addUser(username, role) }

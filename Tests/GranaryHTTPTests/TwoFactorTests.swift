@@ -21,7 +21,7 @@ import Testing
 
     static func logIn(_ client: any TestClientProtocol, _ username: String, totp: String?) async throws -> TestResponse {
         let code = totp.map { #","totp":"\#($0)""# } ?? ""
-        return try await client.call(.post, "/api/v1/sessions", json: #"{"username":"\#(username)","password":"password123"\#(code)}"#)
+        return try await client.call(.post, "/api/v1/sessions", json: #"{"username":"\#(username)","password":"Passw0rd-123"\#(code)}"#)
     }
 
     struct Enrolment: Decodable {
@@ -224,13 +224,15 @@ import Testing
             let formCookie = try #require(form.cookie("granary_csrf"))
             let withoutCode = try await client.postForm(
                 "/login",
-                fields: [("_csrf", formCookie), ("username", "xue"), ("password", "password123"), ("next", "/")],
+                fields: [("_csrf", formCookie), ("username", "xue"), ("password", "Passw0rd-123"), ("next", "/")],
                 cookie: "granary_csrf=\(formCookie)"
             )
             #expect(withoutCode.status == .unauthorized && withoutCode.body.string.contains("动态验证码"))
             let withCode = try await client.postForm(
                 "/login",
-                fields: [("_csrf", formCookie), ("username", "xue"), ("password", "password123"), ("totp", Self.code(secret, clock)), ("next", "/")],
+                fields: [
+                    ("_csrf", formCookie), ("username", "xue"), ("password", "Passw0rd-123"), ("totp", Self.code(secret, clock)), ("next", "/"),
+                ],
                 cookie: "granary_csrf=\(formCookie)"
             )
             #expect(withCode.status == .seeOther && withCode.cookie("granary_session") != nil)

@@ -57,7 +57,7 @@ extension TestClientProtocol {
     }
 
     /// Logs in through the HTML form as a browser does: fetch the form (double-submit cookie), post it back.
-    func webLogIn(_ username: String, password: String = "password123") async throws -> WebSessionCookies {
+    func webLogIn(_ username: String, password: String = "Passw0rd-123") async throws -> WebSessionCookies {
         let form = try await self.page("/login")
         let formCookie = try #require(form.cookie("granary_csrf"))
         #expect(form.csrfToken == formCookie)

@@ -25,7 +25,7 @@ import Testing
             users.append(
                 try await accounts.createUser(
                     username: "u\(index)",
-                    password: "password123",
+                    password: "Passw0rd-123",
                     displayName: nil,
                     role: index == 0 ? .teacher : .learner,
                     institution: nil,

@@ -24,7 +24,7 @@ import Testing
         let accounts = Accounts(database: database, bcryptCost: 4, tokenLifetime: 3600)
         let teacher = try await accounts.createUser(
             username: "zhang",
-            password: "password123",
+            password: "Passw0rd-123",
             displayName: nil,
             role: .teacher,
             institution: nil,
@@ -32,7 +32,7 @@ import Testing
         )
         let learner = try await accounts.createUser(
             username: "xue",
-            password: "password123",
+            password: "Passw0rd-123",
             displayName: nil,
             role: .learner,
             institution: nil,

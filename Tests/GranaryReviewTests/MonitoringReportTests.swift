@@ -28,7 +28,7 @@ import Testing
             )
             self.teacher = try await self.library.accounts.createUser(
                 username: "zhang",
-                password: "password123",
+                password: "Passw0rd-123",
                 displayName: nil,
                 role: .teacher,
                 institution: "主持学院",
@@ -328,7 +328,7 @@ import Testing
         for name in ["a1", "a2", "a3", "idle"] {
             _ = try await fixture.library.accounts.createUser(
                 username: name,
-                password: "password123",
+                password: "Passw0rd-123",
                 displayName: nil,
                 role: .learner,
                 institution: "主持学院",
@@ -337,7 +337,7 @@ import Testing
         }
         _ = try await fixture.library.accounts.createUser(
             username: "guest",
-            password: "password123",
+            password: "Passw0rd-123",
             displayName: nil,
             role: .learner,
             institution: "参与学院",
@@ -351,7 +351,7 @@ import Testing
 
         _ = try await fixture.library.accounts.createUser(
             username: "idle2",
-            password: "password123",
+            password: "Passw0rd-123",
             displayName: nil,
             role: .teacher,
             institution: "主持学院",
@@ -369,7 +369,7 @@ import Testing
             for index in 0..<10 {
                 let learner = try await fixture.library.accounts.createUser(
                     username: "s\(index)",
-                    password: "password123",
+                    password: "Passw0rd-123",
                     displayName: nil,
                     role: .learner,
                     institution: nil,

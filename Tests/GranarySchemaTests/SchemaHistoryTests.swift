@@ -34,7 +34,7 @@ import Testing
         "store 4 live resources counted for the report",
         "store 5 failed log-ins shared by every node",
         "store 6 two-step log-in",
-        "store 7 separation of duties and the audit trail",
+        "store 7 separation of duties, audit trail, idle sessions, password policy",
         "assessment 1 papers and attempts",
         "assessment 2 indexes for teaching analytics",
         "learning 1 offerings, enrolments, progress, discussions, resource use",

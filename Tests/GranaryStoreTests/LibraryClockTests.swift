@@ -21,10 +21,11 @@ import Testing
         let start = try Date("2026-03-05T06:00:00Z", strategy: .iso8601)
         let time = SetClock(start)
         let database = try LibraryDatabase(DatabaseQueue(), schemas: [], clock: time.clock)
-        let accounts = Accounts(database: database, bcryptCost: 4, tokenLifetime: 3600)
+        // Idle sessions end later than this token expires: here the token's own expiry is tested.
+        let accounts = Accounts(database: database, bcryptCost: 4, tokenLifetime: 3600, idleTimeout: 2 * 3600)
         let teacher = try await accounts.createUser(
             username: "zhang",
-            password: "password123",
+            password: "Passw0rd-123",
             displayName: nil,
             role: .teacher,
             institution: "测试学院",
@@ -33,7 +34,7 @@ import Testing
         #expect(teacher.createdAt == start)
 
         time.advance(by: 60)
-        let session = try #require(try await accounts.logIn(username: "zhang", password: "password123", address: "127.0.0.1"))
+        let session = try #require(try await accounts.logIn(username: "zhang", password: "Passw0rd-123", address: "127.0.0.1"))
         #expect(session.expiresAt == start.addingTimeInterval(60 + 3600))
         let stamps = try await database.read { db in try db.fetchAll(Date.self, sql: "SELECT at FROM events ORDER BY id") }
         #expect(stamps.first == start)

@@ -67,6 +67,38 @@ import Testing
         #expect(truncated == ["events \(last)–\(last) are missing from the end of the trail"])
     }
 
+    @Test func anEventsAddressAndOutcomeAreInTheChainAndEventsWithoutThemKeepTheirHashes() async throws {
+        let library = try await Self.library()
+        let before = try await library.database.read { db in try db.fetchAll(String.self, sql: "SELECT hash FROM events ORDER BY id") }
+        try await library.database.write { db in
+            try EventLog.record(
+                db,
+                actor: nil,
+                action: "session.failed",
+                itemType: "user",
+                itemId: "zhang",
+                address: "10.0.0.7",
+                outcome: "failure",
+                at: library.database.clock.now()
+            )
+            try EventLog.record(db, actor: "zhang", action: "session.created", itemType: "user", itemId: "zhang", at: library.database.clock.now())
+        }
+        #expect(try await library.database.read { db in try EventLog.verifyChain(db) } == [])
+        // The events written before are untouched and their hashes the same.
+        let after = try await library.database.read { db in try db.fetchAll(String.self, sql: "SELECT hash FROM events ORDER BY id") }
+        #expect(Array(after.prefix(before.count)) == before)
+        // Hiding where a failed log-in came from breaks the chain at that event.
+        let failed = try await library.database.write { db -> Int64 in
+            try db.execute(sql: "DROP TRIGGER events_no_update")
+            let id = try db.fetchOne(Int64.self, sql: "SELECT id FROM events WHERE address = '10.0.0.7'") ?? 0
+            try db.execute(sql: "UPDATE events SET address = '127.0.0.1' WHERE id = ?", arguments: [id])
+            return id
+        }
+        let problems = try await library.database.read { db in try EventLog.verifyChain(db) }
+        #expect(problems.count == 1)
+        #expect(problems.first?.hasPrefix("event \(failed) ") == true)
+    }
+
     @Test func eventsWrittenBeforeTheChainAreHashedInOrder() async throws {
         let library = try await Self.library()
         let before = try await library.database.read { db in try db.fetchAll(String.self, sql: "SELECT hash FROM events ORDER BY id") }

@@ -24,7 +24,7 @@ import Testing
             func user(_ name: String, _ role: Role) async throws -> User {
                 try await library.accounts.createUser(
                     username: name,
-                    password: "password123",
+                    password: "Passw0rd-123",
                     displayName: nil,
                     role: role,
                     institution: "测试学院",

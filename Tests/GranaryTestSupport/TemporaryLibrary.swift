@@ -29,12 +29,12 @@ public enum TemporaryLibrary {
         }
     }
 
-    /// A teacher `zhang` (password `password123`) and the major 460110 with the course `weld`.
+    /// A teacher `zhang` (password `Passw0rd-123`) and the major 460110 with the course `weld`.
     @discardableResult
     public static func seedTeacherAndCourse(_ library: Library) async throws -> User {
         let teacher = try await library.accounts.createUser(
             username: "zhang",
-            password: "password123",
+            password: "Passw0rd-123",
             displayName: nil,
             role: .teacher,
             institution: "测试学院",

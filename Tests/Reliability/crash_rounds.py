@@ -154,10 +154,11 @@ class Server:
             stop_process(self.process)
 
 
-def log_in(port: int, username: str) -> str:
-    """A token for a demo account; the admin and the reviewer add their authenticator code (two_factor.py)."""
+def log_in(port: int, username: str, password: str = PASSWORD) -> str:
+    """A token for a demo account (or another with `password`); the administrators and the reviewer add their
+    authenticator code (two_factor.py)."""
     def attempt(totp: str | None) -> tuple[int, object]:
-        credentials = {"username": username, "password": PASSWORD} | ({"totp": totp} if totp else {})
+        credentials = {"username": username, "password": password} | ({"totp": totp} if totp else {})
         return Client(port).json("POST", "/sessions", credentials)
     try:
         return two_factor.log_in(username, attempt)["token"]

@@ -56,6 +56,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from crash_rounds import free_port, log_in, multipart, stop_process  # noqa: E402
 
 PASSWORD = "granary-demo"
+# The extra teachers' password: `granary users add` holds it to the password policy (10+ characters, 3 classes).
+TEACHER_PASSWORD = "Load-teacher-2026"
 LEARNER = "xuesheng"
 DEMO_TEACHERS = ["zhang.laoshi", "li.laoshi"]
 MAJOR = "460110"
@@ -456,7 +458,7 @@ def add_teacher(server: Server, username: str) -> None:
     result = subprocess.run(
         [server.binary, "users", "add", "--data", server.data, "--metadata", server.metadata, "--username", username,
          "--role", "teacher", "--institution", "负载测试学院", "--password-stdin", "--bcrypt-cost", "4"],
-        input=PASSWORD + "\n", capture_output=True, text=True,
+        input=TEACHER_PASSWORD + "\n", capture_output=True, text=True,
     )
     if result.returncode != 0:
         raise SystemExit(f"granary users add {username} failed: {result.stdout}{result.stderr}")
@@ -660,7 +662,7 @@ def main() -> int:
             name = f"load.teacher{number}"
             add_teacher(server, name)
             teacher_names.append(name)
-        tokens = {name: log_in(server.port, name) for name in teacher_names}
+        tokens = {name: log_in(server.port, name, PASSWORD if name in DEMO_TEACHERS else TEACHER_PASSWORD) for name in teacher_names}
         learner = log_in(server.port, LEARNER)
         status, listing = Client(server.port, learner).json("GET", "/resources?pageSize=100")
         if status != 200 or not listing["items"]:

@@ -14,6 +14,7 @@ struct AdminController {
         group.post("institutions", use: self.setInstitution)
         group.patch("users/{username}", use: self.changeRole)
         group.post("users/{username}/unlock", use: self.unlock)
+        group.post("users/{username}/password", use: self.resetPassword)
     }
 
     @Sendable func institutions(request: Request, context: AuthenticatedContext) async throws -> Response {
@@ -51,5 +52,18 @@ struct AdminController {
         let raw = try context.parameters.require("username")
         try await self.accounts.unlock(username: raw.removingPercentEncoding ?? raw, actor: context.user, address: context.remoteAddress)
         return Response(status: .noContent)
+    }
+
+    struct TemporaryPassword: Encodable {
+        let username: String
+        /// Shown once: the account must replace it at its next log-in.
+        let temporaryPassword: String
+    }
+
+    @Sendable func resetPassword(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let raw = try context.parameters.require("username")
+        let username = raw.removingPercentEncoding ?? raw
+        let temporary = try await self.accounts.resetPassword(username: username, actor: context.user, address: context.remoteAddress)
+        return try .json(TemporaryPassword(username: username, temporaryPassword: temporary), status: .created)
     }
 }

@@ -16,6 +16,7 @@ struct SessionController {
         authenticated.post("me/totp", use: self.startTwoFactor)
         authenticated.post("me/totp/confirm", use: self.confirmTwoFactor)
         authenticated.delete("me/totp", use: self.removeTwoFactor)
+        authenticated.post("me/password", use: self.changePassword)
     }
 
     struct Credentials: Decodable {
@@ -43,6 +44,23 @@ struct SessionController {
             throw GranaryError(.unauthorized, LocalizedText(zh: "用户名或密码错误", en: "Wrong username or password"))
         }
         return try .json(SessionBody(token: session.token, user: session.user, expiresAt: session.expiresAt), status: .created)
+    }
+
+    struct PasswordChange: Decodable {
+        let currentPassword: String
+        let newPassword: String
+    }
+
+    @Sendable func changePassword(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let input = try await request.decodeJSON(as: PasswordChange.self, context: context)
+        try await self.accounts.changePassword(
+            context.user,
+            keeping: context.token,
+            current: input.currentPassword,
+            new: input.newPassword,
+            address: context.remoteAddress
+        )
+        return Response(status: .noContent)
     }
 
     @Sendable func logOut(request: Request, context: AuthenticatedContext) async throws -> Response {

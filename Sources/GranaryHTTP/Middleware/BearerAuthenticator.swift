@@ -20,7 +20,8 @@ import Hummingbird
 ///
 /// The security and audit administrators hold one duty each (三权分立) and may do nothing else, whatever a route
 /// would allow any account: the security administrator changes roles and unlocks accounts, the auditor reads the
-/// audit trail; both may see and secure their own account. Anything else answers 403.
+/// audit trail; both may see and secure their own account. Any other API call answers 403, any other page leads to
+/// their duty's page.
 struct BearerAuthenticator: RouterMiddleware {
     let accounts: Accounts
     /// Renders a refusal as a page for requests outside `/api/` (a stale form in a browser); nil answers problem+json.
@@ -43,7 +44,9 @@ struct BearerAuthenticator: RouterMiddleware {
             }
             context.user = user
             context.token = token
-            if let refusal = try self.enrolmentFirst(user, request) ?? self.outsideDuty(user, request) { return refusal }
+            if let refusal = try self.enrolmentFirst(user, request) ?? self.passwordFirst(user, request) ?? self.outsideDuty(user, request) {
+                return refusal
+            }
             return try await next(request, context)
         }
         guard let token = request.cookies[WebSession.sessionCookie]?.value, !token.isEmpty, token.utf8.count <= 256,
@@ -54,7 +57,9 @@ struct BearerAuthenticator: RouterMiddleware {
         context.user = user
         context.token = token
         context.authenticatedByCookie = true
-        if let refusal = try self.enrolmentFirst(user, request) ?? self.outsideDuty(user, request) { return refusal }
+        if let refusal = try self.enrolmentFirst(user, request) ?? self.passwordFirst(user, request) ?? self.outsideDuty(user, request) {
+            return refusal
+        }
         guard !WebSession.isSafe(request.method) else { return try await next(request, context) }
         var request = request
         guard try await WebSession.carriesCSRFToken(&request, expected: WebSession.csrfToken(forSession: token), context: context) else {
@@ -78,19 +83,50 @@ struct BearerAuthenticator: RouterMiddleware {
     /// go on.
     func enrolmentFirst(_ user: User, _ request: Request) throws -> Response? {
         guard self.accounts.twoFactorRoles.contains(user.role), !user.twoFactor else { return nil }
-        guard !Self.openBeforeEnrolment.contains("\(request.method.rawValue) \(request.uri.path)"),
-            !(request.method == .get && request.uri.path.hasPrefix("/static/"))
-        else { return nil }
-        if !request.uri.path.hasPrefix("/api/") && WebSession.isSafe(request.method) {
-            return PageRenderer.redirect(to: "/account")
-        }
-        let error = GranaryError(
-            .totpEnrolmentRequired,
-            LocalizedText(
-                zh: "“\(user.role.chineseName)”角色必须先启用两步验证（POST /api/v1/me/totp，或页面“账户安全”）",
-                en: "Accounts of role '\(user.role.rawValue)' must enrol in two-step log-in first (POST /api/v1/me/totp)"
+        return try self.onlyFirst(
+            request,
+            open: Self.openBeforeEnrolment,
+            page: "/account",
+            GranaryError(
+                .totpEnrolmentRequired,
+                LocalizedText(
+                    zh: "“\(user.role.chineseName)”角色必须先启用两步验证（POST /api/v1/me/totp，或页面“账户安全”）",
+                    en: "Accounts of role '\(user.role.rawValue)' must enrol in two-step log-in first (POST /api/v1/me/totp)"
+                )
             )
         )
+    }
+
+    /// What may be asked while the password must be changed: the account, the change, and log-out.
+    static let openBeforePasswordChange: Set<String> = [
+        "GET /api/v1/me", "POST /api/v1/me/password", "DELETE /api/v1/sessions", "GET /account", "POST /account/password", "POST /logout",
+    ]
+
+    /// The answer to a request of an account that must change its password first (a temporary one, or a privileged
+    /// account's that expired); nil when it may go on.
+    func passwordFirst(_ user: User, _ request: Request) throws -> Response? {
+        guard user.passwordChangeRequired else { return nil }
+        return try self.onlyFirst(
+            request,
+            open: Self.openBeforePasswordChange,
+            page: "/account#password",
+            GranaryError(
+                .passwordChangeRequired,
+                LocalizedText(
+                    zh: "请先修改密码（POST /api/v1/me/password，或页面“账户安全”）：密码是临时的或已过期",
+                    en: "Change the password first (POST /api/v1/me/password): it is temporary or has expired"
+                )
+            )
+        )
+    }
+
+    /// For an account held to one step first: nil for a request in `open` (or a page asset); else a page view is sent
+    /// to `page`, a page post gets the refusal page, and the API gets `error` thrown.
+    private func onlyFirst(_ request: Request, open: Set<String>, page: String, _ error: GranaryError) throws -> Response? {
+        guard !open.contains("\(request.method.rawValue) \(request.uri.path)"),
+            !(request.method == .get && request.uri.path.hasPrefix("/static/"))
+        else { return nil }
+        if !request.uri.path.hasPrefix("/api/") && WebSession.isSafe(request.method) { return PageRenderer.redirect(to: page) }
         if let refusalPage = self.refusalPage, !request.uri.path.hasPrefix("/api/") { return refusalPage(error) }
         throw error
     }
@@ -98,7 +134,8 @@ struct BearerAuthenticator: RouterMiddleware {
     /// What the security and audit administrators may ask besides their duty: their own account and its two-step
     /// log-in, log-out, the health check, and the pages' assets.
     static let openToEveryDuty: Set<String> = openBeforeEnrolment.union([
-        "DELETE /api/v1/me/totp", "GET /api/v1/health", "POST /api/v1/sessions", "POST /account/totp/remove", "GET /login", "POST /login",
+        "POST /api/v1/me/password", "POST /account/password", "DELETE /api/v1/me/totp", "GET /api/v1/health", "POST /api/v1/sessions",
+        "POST /account/totp/remove", "GET /login", "POST /login",
     ])
 
     /// Whether `request` is the duty of an account of `role`; true for the roles that hold no single duty.
@@ -109,9 +146,10 @@ struct BearerAuthenticator: RouterMiddleware {
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)
             // PATCH /api/v1/users/{username}, POST /api/v1/users/{username}/unlock
             if path == "/security" { return request.method == .get }
-            if path == "/security/unlock" || path == "/security/role" { return request.method == .post }
+            if ["/security/unlock", "/security/role", "/security/password"].contains(path) { return request.method == .post }
             guard parts.count >= 5, parts[1] == "api", parts[2] == "v1", parts[3] == "users" else { return false }
-            return (request.method == .patch && parts.count == 5) || (request.method == .post && parts.count == 6 && parts[5] == "unlock")
+            return (request.method == .patch && parts.count == 5)
+                || (request.method == .post && parts.count == 6 && (parts[5] == "unlock" || parts[5] == "password"))
         case .auditor:
             return request.method == .get && (path == "/api/v1/audit" || path == "/audit")
         case .learner, .teacher, .reviewer, .admin:
@@ -122,18 +160,17 @@ struct BearerAuthenticator: RouterMiddleware {
     /// The answer to a request outside a single-duty administrator's duty (a refusal thrown for the API); nil when
     /// it may go on.
     func outsideDuty(_ user: User, _ request: Request) throws -> Response? {
-        guard !Self.isDuty(of: user.role, request),
-            !Self.openToEveryDuty.contains("\(request.method.rawValue) \(request.uri.path)"),
-            !(request.method == .get && request.uri.path.hasPrefix("/static/"))
-        else { return nil }
-        // Their home is their duty's page.
-        if request.uri.path == "/", request.method == .get { return PageRenderer.redirect(to: user.role == .auditor ? "/audit" : "/security") }
+        guard !Self.isDuty(of: user.role, request) else { return nil }
         let duty =
             user.role == .auditor
             ? LocalizedText(zh: "审计管理员只能查阅和导出审计记录（三权分立）", en: "Audit administrators only read and export the audit trail")
-            : LocalizedText(zh: "安全管理员只能修改账户角色和解锁账户（三权分立）", en: "Security administrators only change roles and unlock accounts")
-        let error = GranaryError.forbidden(duty)
-        if let refusalPage = self.refusalPage, !request.uri.path.hasPrefix("/api/") { return refusalPage(error) }
-        throw error
+            : LocalizedText(zh: "安全管理员只能修改账户角色、重置密码和解锁账户（三权分立）", en: "Security administrators only change roles, reset passwords and unlock accounts")
+        // Any other page leads to their duty's page, which is their home (and holds their only menu entry).
+        return try self.onlyFirst(
+            request,
+            open: Self.openToEveryDuty,
+            page: user.role == .auditor ? "/audit" : "/security",
+            GranaryError.forbidden(duty)
+        )
     }
 }

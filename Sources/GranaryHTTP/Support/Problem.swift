@@ -58,7 +58,7 @@ extension GranaryError.Code {
         case .payloadTooLarge: .contentTooLarge
         case .invalidTransition, .conflict: .conflict
         case .unauthorized, .totpRequired, .totpInvalid: .unauthorized
-        case .forbidden, .csrfFailed, .totpEnrolmentRequired: .forbidden
+        case .forbidden, .csrfFailed, .totpEnrolmentRequired, .passwordChangeRequired: .forbidden
         case .notFound: .notFound
         case .rangeNotSatisfiable: .rangeNotSatisfiable
         case .rateLimited: .tooManyRequests
@@ -94,6 +94,7 @@ extension GranaryError.Code {
         case .totpInvalid: LocalizedText(zh: "动态验证码无效", en: "Invalid authenticator code")
         case .forbidden: LocalizedText(zh: "没有权限", en: "Forbidden")
         case .totpEnrolmentRequired: LocalizedText(zh: "请先启用两步验证", en: "Enrol in two-step log-in first")
+        case .passwordChangeRequired: LocalizedText(zh: "请先修改密码", en: "Change the password first")
         case .csrfFailed: LocalizedText(zh: "请求来源校验失败，请刷新页面后重试", en: "CSRF check failed; reload the page and retry")
         case .notFound: LocalizedText(zh: "未找到", en: "Not found")
         case .rangeNotSatisfiable: LocalizedText(zh: "请求的范围无效", en: "Range not satisfiable")

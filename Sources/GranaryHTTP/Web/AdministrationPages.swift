@@ -16,6 +16,7 @@ struct AdministrationPages: Sendable {
         pages.get("security", use: self.securityPage)
         pages.post("security/unlock", use: self.unlock)
         pages.post("security/role", use: self.changeRole)
+        pages.post("security/password", use: self.resetPassword)
     }
 
     // MARK: - The audit trail
@@ -56,7 +57,8 @@ struct AdministrationPages: Sendable {
     static let actionNames: [(String, String)] = [
         ("session.", "登录与退出（全部）"), ("session.created", "登录成功"), ("session.failed", "登录失败"), ("session.revoked", "退出登录"),
         ("user.", "账户（全部）"), ("user.created", "创建账户"), ("user.role_changed", "角色变更"), ("user.locked", "账户锁定"),
-        ("user.unlocked", "账户解锁"), ("totp.", "两步验证"), ("audit.", "审计记录的查阅与导出"),
+        ("user.unlocked", "账户解锁"), ("user.password_reset", "重置密码"), ("user.password_changed", "修改密码"), ("totp.", "两步验证"),
+        ("audit.", "审计记录的查阅与导出"),
     ]
 
     static let outcomeNames: [(String, String)] = [("success", "成功"), ("failure", "失败"), ("locked", "锁定"), ("denied", "拒绝")]
@@ -116,6 +118,13 @@ struct AdministrationPages: Sendable {
         let locked: [Locked]
         let roles: [Choice]
         let error: String?
+        /// A temporary password just set, shown this once.
+        let temporary: Temporary?
+
+        struct Temporary: Sendable {
+            let username: String
+            let password: String
+        }
     }
 
     @Sendable func securityPage(request: Request, context: AppRequestContext) async throws -> Response {
@@ -126,6 +135,7 @@ struct AdministrationPages: Sendable {
         context: AppRequestContext,
         notice: String? = nil,
         error: String? = nil,
+        temporary: AccountAdminModel.Temporary? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         _ = try self.pages.require(context, roles: .security, to: "管理账户")
@@ -134,7 +144,8 @@ struct AdministrationPages: Sendable {
             limit: self.accounts.throttle.accountLimit,
             locked: locked.map { .init(username: $0.username, failures: $0.failures, until: Pages.format($0.until)) },
             roles: [Role.learner, .teacher, .reviewer].map { Choice(value: $0.rawValue, label: $0.chineseName, selected: false) },
-            error: error
+            error: error,
+            temporary: temporary
         )
         return try await self.pages.render(
             "account-admin",
@@ -169,6 +180,18 @@ struct AdministrationPages: Sendable {
         do {
             let changed = try await self.accounts.changeRole(username: username, to: role, actor: user, address: context.remoteAddress)
             return try await self.securityPage(context: context, notice: "\(changed.username) 的角色已改为\(role.chineseName)")
+        } catch let error as GranaryError where error.code == .notFound || error.code == .forbidden {
+            return try await self.securityPage(context: context, error: error.detail.zh, status: error.code.status)
+        }
+    }
+
+    @Sendable func resetPassword(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try self.pages.require(context, roles: .security, to: "重置密码")
+        let form = try await self.pages.form(request, context: context)
+        let username = (form["username"] ?? "").trimmingCharacters(in: .whitespaces)
+        do {
+            let password = try await self.accounts.resetPassword(username: username, actor: user, address: context.remoteAddress)
+            return try await self.securityPage(context: context, temporary: .init(username: username, password: password))
         } catch let error as GranaryError where error.code == .notFound || error.code == .forbidden {
             return try await self.securityPage(context: context, error: error.detail.zh, status: error.code.status)
         }

@@ -19,6 +19,7 @@ struct SessionPages: Sendable {
         pages.post("account/totp", use: self.startTwoFactor)
         pages.post("account/totp/confirm", use: self.confirmTwoFactor)
         pages.post("account/totp/remove", use: self.removeTwoFactor)
+        pages.post("account/password", use: self.changePassword)
     }
 
     // MARK: Two-step log-in (账户安全)
@@ -37,6 +38,9 @@ struct SessionPages: Sendable {
         /// Stored, not computed: templates see stored properties only.
         let hasRecoveryCodes: Bool
         let error: String?
+        /// The password must be changed before anything else.
+        let mustChangePassword: Bool
+        let passwordError: String?
     }
 
     private func securityPage(
@@ -45,6 +49,7 @@ struct SessionPages: Sendable {
         enrolment: Accounts.TwoFactorEnrolment? = nil,
         recoveryCodes: [String] = [],
         error: String? = nil,
+        passwordError: String? = nil,
         notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
@@ -57,7 +62,9 @@ struct SessionPages: Sendable {
             enrolment: enrolment.map { SecurityPage.Enrolment(qr: $0.qr, secret: $0.secret) },
             recoveryCodes: recoveryCodes,
             hasRecoveryCodes: !recoveryCodes.isEmpty,
-            error: error
+            error: error,
+            mustChangePassword: user.passwordChangeRequired,
+            passwordError: passwordError
         )
         return try await self.pages.render(
             "security",
@@ -107,6 +114,32 @@ struct SessionPages: Sendable {
         }
         guard let disabled = try await self.accounts.user(named: user.username) else { throw GranaryError.notFound("账户", user.username) }
         return try await self.securityPage(disabled, context: context, notice: "两步验证已关闭")
+    }
+
+    @Sendable func changePassword(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try self.pages.viewer(context)
+        guard let token = context.token else { throw GranaryError(.unauthorized, LocalizedText(zh: "请先登录", en: "Log in first")) }
+        let form = try await self.pages.form(request, context: context)
+        let new = form["newPassword"] ?? ""
+        guard new == form["newPasswordAgain"] else {
+            return try await self.securityPage(user, context: context, passwordError: "两次输入的新密码不一致", status: .unprocessableContent)
+        }
+        do {
+            try await self.accounts.changePassword(
+                user,
+                keeping: token,
+                current: form["currentPassword"] ?? "",
+                new: new,
+                address: context.remoteAddress
+            )
+        } catch let error as GranaryError where error.code == .validationFailed {
+            return try await self.securityPage(user, context: context, passwordError: error.detail.zh, status: .unprocessableContent)
+        } catch let limited as RateLimited {
+            return try await self.securityPage(user, context: context, passwordError: limited.detail.zh, status: .tooManyRequests)
+        }
+        guard var changed = try await self.accounts.user(named: user.username) else { throw GranaryError.notFound("账户", user.username) }
+        changed.passwordChangeRequired = false
+        return try await self.securityPage(changed, context: context, notice: "密码已修改；其他设备上的登录已退出")
     }
 
     struct LoginPage: Sendable {

@@ -14,9 +14,13 @@ public struct Accounts: Sendable {
     let database: LibraryDatabase
     /// Roles whose accounts must log in with two steps (password and authenticator code).
     public let twoFactorRoles: Set<Role>
-    private let bcryptCost: UInt8
+    let bcryptCost: UInt8
     private let tokenLifetime: TimeInterval
-    private let threadPool: NIOThreadPool
+    /// How long a session may go unused before it ends.
+    public let idleTimeout: TimeInterval
+    /// When privileged accounts' passwords expire.
+    public let passwordPolicy: PasswordPolicy
+    let threadPool: NIOThreadPool
     /// A real hash checked against when the username does not exist, so timing does not reveal which usernames exist.
     private let decoyHash: String
     /// Live sessions already looked up, so an authenticated request costs no database read.
@@ -34,6 +38,8 @@ public struct Accounts: Sendable {
         database: LibraryDatabase,
         bcryptCost: UInt8,
         tokenLifetime: TimeInterval,
+        idleTimeout: TimeInterval = Accounts.defaultIdleTimeout,
+        passwordPolicy: PasswordPolicy = PasswordPolicy(),
         twoFactorRoles: Set<Role> = Accounts.defaultTwoFactorRoles,
         threadPool: NIOThreadPool = .singleton
     ) {
@@ -41,6 +47,8 @@ public struct Accounts: Sendable {
         self.twoFactorRoles = twoFactorRoles
         self.bcryptCost = bcryptCost
         self.tokenLifetime = tokenLifetime
+        self.idleTimeout = idleTimeout
+        self.passwordPolicy = passwordPolicy
         self.threadPool = threadPool
         self.decoyHash = Bcrypt.hash("granary-decoy-password", cost: bcryptCost)
         let sessions = SessionCache()
@@ -58,6 +66,13 @@ public struct Accounts: Sendable {
     /// actions change what others see.
     public static let defaultTwoFactorRoles: Set<Role> = [.admin, .security, .auditor, .reviewer]
 
+    /// How long a session may go unused before it ends, unless the service is told otherwise (`--idle-minutes`).
+    public static let defaultIdleTimeout: TimeInterval = 30 * 60
+
+    /// How stale a session's last use may get before a request records it again: a write at most once a minute per
+    /// session, not one per request.
+    static let seenResolution: TimeInterval = 60
+
     /// The roles the users table accepts, as SQL (GranaryStore's migrations "store 7", "store 4" on PostgreSQL).
     static let rolesSQL = "'learner', 'teacher', 'reviewer', 'admin', 'security', 'auditor'"
 
@@ -66,14 +81,17 @@ public struct Accounts: Sendable {
         self.sessions.forget(username: username)
     }
 
-    /// A new account; `institution` is created as a participant when it does not exist yet.
+    /// A new account; `institution` is created as a participant when it does not exist yet. Its password must meet
+    /// `PasswordPolicy`, except with `checkingPolicy: false`, for accounts whose password is public by design (the
+    /// demo's, the bench's).
     public func createUser(
         username: String,
         password: String,
         displayName: String?,
         role: Role,
         institution: String?,
-        actor: String?
+        actor: String?,
+        checkingPolicy: Bool = true
     ) async throws -> User {
         var errors: [FieldError] = []
         let username = username.trimmingCharacters(in: .whitespaces)
@@ -88,7 +106,9 @@ public struct Accounts: Sendable {
                 )
             )
         }
-        if password.count < 8 || password.utf8.count > 72 {
+        if checkingPolicy {
+            errors += PasswordPolicy.problems(password, username: username).map { FieldError(field: "password", message: $0) }
+        } else if password.count < 8 || password.utf8.count > 72 {
             errors.append(
                 FieldError(field: "password", message: LocalizedText(zh: "密码须为 8–72 字节", en: "password must be 8 to 72 bytes long"))
             )
@@ -122,10 +142,10 @@ public struct Accounts: Sendable {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO users (id, username, displayName, passwordHash, role, institution, createdAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO users (id, username, displayName, passwordHash, role, institution, createdAt, passwordChangedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [user.id, username, displayName, hash, role.rawValue, institution, user.createdAt]
+                arguments: [user.id, username, displayName, hash, role.rawValue, institution, user.createdAt, user.createdAt]
             )
             try EventLog.record(
                 db,
@@ -169,9 +189,10 @@ public struct Accounts: Sendable {
             }
             throw limited
         }
+        let now = self.database.clock.now()
         let found = try await self.database.read { db -> (user: User, hash: String)? in
             try db.fetchOne(sql: "SELECT * FROM users WHERE \(db.engine.sameUsername)", arguments: [username]).map {
-                (Self.user(from: $0), $0["passwordHash"])
+                (self.user(from: $0, now: now), $0["passwordHash"])
             }
         }
         let hash = found?.hash ?? self.decoyHash
@@ -191,7 +212,6 @@ public struct Accounts: Sendable {
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
         let token = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
-        let now = self.database.clock.now()
         let expiresAt = now.addingTimeInterval(self.tokenLifetime)
         try await self.database.write { db in
             // Sessions that ended long ago are of no use to anyone; dropping them keeps the table small.
@@ -217,7 +237,7 @@ public struct Accounts: Sendable {
 
     /// A failed log-in: counted against the account and the address, and an event; the failure that locks the
     /// account is a second event, `user.locked`.
-    private func recordFailure(username: String, address: String, reason: String) async throws {
+    func recordFailure(username: String, address: String, reason: String) async throws {
         let now = self.database.clock.now()
         try await self.database.write { db in
             let locked = try self.throttle.recordFailure(db, account: username, address: address, now: now)
@@ -278,7 +298,11 @@ public struct Accounts: Sendable {
         }
     }
 
-    /// The account a live token belongs to; nil when the token is unknown, expired or revoked.
+    /// The account a live token belongs to; nil when the token is unknown, expired, revoked, or unused for longer than
+    /// `idleTimeout`.
+    ///
+    /// A session's last use is recorded at most once a minute, and a session this process remembers is trusted for at
+    /// most a minute, so a session ends between `idleTimeout` and two minutes more after its last request.
     public func user(forToken token: String, now: Date? = nil) async throws -> User? {
         let now = now ?? self.database.clock.now()
         let digest = Self.digest(token)
@@ -288,14 +312,21 @@ public struct Accounts: Sendable {
         let found = try await self.database.read { db in
             try db.fetchOne(
                 sql: """
-                    SELECT users.*, tokens.expiresAt AS tokenExpiresAt FROM tokens JOIN users ON users.id = tokens.userId
+                    SELECT users.*, tokens.expiresAt AS tokenExpiresAt, COALESCE(tokens.lastSeenAt, tokens.createdAt) AS tokenSeenAt
+                    FROM tokens JOIN users ON users.id = tokens.userId
                     WHERE tokens.tokenHash = ? AND tokens.expiresAt > ? AND tokens.revokedAt IS NULL
                     """,
                 arguments: [digest, now]
-            ).map { (user: Self.user(from: $0), expiresAt: $0["tokenExpiresAt"] as Date) }
+            ).map { (user: self.user(from: $0, now: now), expiresAt: $0["tokenExpiresAt"] as Date, seenAt: $0["tokenSeenAt"] as Date) }
         }
-        guard let found else { return nil }
-        self.sessions.remember(digest, user: found.user, expiresAt: found.expiresAt, now: now)
+        guard let found, now.timeIntervalSince(found.seenAt) <= self.idleTimeout else { return nil }
+        if now.timeIntervalSince(found.seenAt) >= Self.seenResolution {
+            try await self.database.write { db in
+                try db.execute(sql: "UPDATE tokens SET lastSeenAt = ? WHERE tokenHash = ?", arguments: [now, digest])
+            }
+        }
+        // Trusted for a minute at most, and never past the moment it would go idle.
+        self.sessions.remember(digest, user: found.user, expiresAt: min(found.expiresAt, now.addingTimeInterval(self.idleTimeout)), now: now)
         return found.user
     }
 
@@ -464,6 +495,15 @@ public struct Accounts: Sendable {
         ).map(Self.user(from:))
     }
 
+    /// The account of a users row, with whether it must change its password first as of `now`.
+    func user(from row: SQLRow, now: Date) -> User {
+        var user = Self.user(from: row)
+        let changedAt = row["passwordChangedAt"] as Date? ?? user.createdAt
+        user.passwordChangeRequired =
+            (row["mustChangePassword"] as Int? ?? 0) != 0 || self.passwordPolicy.hasExpired(changedAt, role: user.role, now: now)
+        return user
+    }
+
     static func user(from row: SQLRow) -> User {
         User(
             id: row["id"],
@@ -502,7 +542,9 @@ public struct Accounts: Sendable {
 /// while it serves).
 final class SessionCache: Sendable {
     /// The events after which an account's sessions must be looked up again.
-    static let endingActions: Set<String> = ["session.revoked", "user.role_changed", "totp.enabled", "totp.disabled"]
+    static let endingActions: Set<String> = [
+        "session.revoked", "user.role_changed", "totp.enabled", "totp.disabled", "user.password_changed", "user.password_reset",
+    ]
 
     private struct Entry {
         let user: User

@@ -169,7 +169,7 @@ public struct LibraryDatabase: Sendable {
         migrator.registerMigration("store 6 two-step log-in") { db in
             try db.execute(sql: Accounts.twoFactorSchemaSQL(dates: "DATETIME", integers: "INTEGER"))
         }
-        migrator.registerMigration("store 7 separation of duties and the audit trail") { db in
+        migrator.registerMigration("store 7 separation of duties, audit trail, idle sessions, password policy") { db in
             try db.execute(sql: Self.separationOfDutiesSQL)
         }
         for schema in schemas {
@@ -243,8 +243,9 @@ public struct LibraryDatabase: Sendable {
         ),
     ]
 
-    /// GranaryStore's migration "store 7": the security and audit administrators' roles, and the audit trail's
-    /// address, outcome and indexes. SQLite cannot change a CHECK constraint, so the users table is built again
+    /// GranaryStore's migration "store 7": the security and audit administrators' roles, the audit trail's
+    /// address, outcome and indexes, each session's last use (idle sessions end), and the password policy's dates,
+    /// flag and history. SQLite cannot change a CHECK constraint, so the users table is built again
     /// with the new roles (the migrator turns foreign keys off meanwhile and checks them all before it commits).
     static let separationOfDutiesSQL = """
         CREATE TABLE users_new (
@@ -257,15 +258,19 @@ public struct LibraryDatabase: Sendable {
             createdAt DATETIME NOT NULL,
             totpSecret TEXT,
             totpConfirmedAt DATETIME,
-            totpLastCounter INTEGER
+            totpLastCounter INTEGER,
+            passwordChangedAt DATETIME,
+            mustChangePassword INTEGER NOT NULL DEFAULT 0
         );
-        INSERT INTO users_new
+        INSERT INTO users_new (id, username, displayName, passwordHash, role, institution, createdAt, totpSecret, totpConfirmedAt, totpLastCounter)
             SELECT id, username, displayName, passwordHash, role, institution, createdAt, totpSecret, totpConfirmedAt, totpLastCounter
             FROM users;
         DROP TABLE users;
         ALTER TABLE users_new RENAME TO users;
         CREATE INDEX users_role ON users(role, username);
         \(EventLog.auditSchemaSQL)
+        ALTER TABLE tokens ADD COLUMN lastSeenAt DATETIME;
+        \(Accounts.passwordHistorySQL(dates: "DATETIME"))
         """
 
     private static let schemaV1 = """

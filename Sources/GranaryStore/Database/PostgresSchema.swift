@@ -306,11 +306,15 @@ extension LibraryDatabase {
         ),
         .init("store 3 two-step log-in", sql: Accounts.twoFactorSchemaSQL(dates: "TEXT", integers: "BIGINT")),
         .init(
-            "store 4 separation of duties and the audit trail",
+            "store 4 separation of duties, audit trail, idle sessions, password policy",
             sql: """
                 ALTER TABLE users DROP CONSTRAINT users_role_check;
                 ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN (\(Accounts.rolesSQL)));
                 \(EventLog.auditSchemaSQL)
+                ALTER TABLE tokens ADD COLUMN lastSeenAt TEXT;
+                ALTER TABLE users ADD COLUMN passwordChangedAt TEXT;
+                ALTER TABLE users ADD COLUMN mustChangePassword BIGINT NOT NULL DEFAULT 0;
+                \(Accounts.passwordHistorySQL(dates: "TEXT"))
                 """
         ),
     ]
