@@ -105,6 +105,7 @@ import Testing
             // Each sees and secures its own account …
             for token in [security, auditor] {
                 #expect(try await client.call(.get, "/api/v1/me", token: token).status == .ok)
+                #expect(try await client.call(.get, "/api/v1/openapi.json", token: token).status == .ok)
             }
             // … and does nothing outside its duty, even what any account may do.
             for (method, path) in [
@@ -118,6 +119,8 @@ import Testing
                 }
             }
             #expect(try await client.call(.get, "/api/v1/audit", token: security).status == .forbidden)
+            // A method no route has is still a 405 for them, as for anyone.
+            #expect(try await client.call(.trace, "/api/v1/majors", token: auditor).status == .methodNotAllowed)
             #expect(try await client.call(.patch, "/api/v1/users/zhang", token: auditor, json: #"{"role":"learner"}"#).status == .forbidden)
             #expect(try await client.call(.post, "/api/v1/users/zhang/unlock", token: auditor).status == .forbidden)
             // The system administrator neither reads the audit trail nor unlocks accounts.

@@ -131,10 +131,11 @@ struct BearerAuthenticator: RouterMiddleware {
         throw error
     }
 
-    /// What the security and audit administrators may ask besides their duty: their own account and its two-step
-    /// log-in, log-out, the health check, and the pages' assets.
+    /// What the security and audit administrators may ask besides their duty: their own account, its password and
+    /// two-step log-in, log-in and log-out, the health check, the API's description, and the pages' assets.
     static let openToEveryDuty: Set<String> = openBeforeEnrolment.union([
-        "POST /api/v1/me/password", "POST /account/password", "DELETE /api/v1/me/totp", "GET /api/v1/health", "POST /api/v1/sessions",
+        "POST /api/v1/me/password", "POST /account/password", "DELETE /api/v1/me/totp", "GET /api/v1/health", "GET /api/v1/openapi.json",
+        "POST /api/v1/sessions",
         "POST /account/totp/remove", "GET /login", "POST /login",
     ])
 

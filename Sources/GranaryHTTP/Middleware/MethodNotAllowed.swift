@@ -32,20 +32,29 @@ struct MethodNotAllowed<Context: RequestContext>: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Answered before anything below looks at the request: whoever asks, a method the path lacks is a 405 (an
+        // account fenced into one duty would otherwise get its 403 for a route that does not exist).
+        if let allow = self.allow(path: request.uri.path), !allow.split(separator: ", ").contains(Substring(request.method.rawValue)) {
+            return Self.refusal(allow, request)
+        }
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
             // Only the router's own 404 (no route for path and method) is an HTTPError; handlers throw GranaryError.
             guard let allow = self.allow(path: request.uri.path) else { throw error }
-            return Problem(
-                code: "method_not_allowed",
-                status: .methodNotAllowed,
-                title: LocalizedText(zh: "不支持此请求方法", en: "Method not allowed"),
-                detail: LocalizedText(zh: "此地址只接受 \(allow)", en: "This path accepts \(allow) only"),
-                errors: [],
-                english: request.prefersEnglish
-            ).response(status: .methodNotAllowed, headers: [.allow: allow])
+            return Self.refusal(allow, request)
         }
+    }
+
+    private static func refusal(_ allow: String, _ request: Request) -> Response {
+        Problem(
+            code: "method_not_allowed",
+            status: .methodNotAllowed,
+            title: LocalizedText(zh: "不支持此请求方法", en: "Method not allowed"),
+            detail: LocalizedText(zh: "此地址只接受 \(allow)", en: "This path accepts \(allow) only"),
+            errors: [],
+            english: request.prefersEnglish
+        ).response(status: .methodNotAllowed, headers: [.allow: allow])
     }
 
     /// The methods of the template that matches `path` with the most literal segments (the router prefers a literal
