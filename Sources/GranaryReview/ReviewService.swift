@@ -188,14 +188,17 @@ public struct ReviewService: Sendable {
     /// Every review of an item, oldest first: for its author, reviewers and admins.
     public func reviews(_ type: ReviewItemType, id: String, viewer: User) async throws -> [Review] {
         try await self.database.read { db in
+            // Sent before the refusal is known, and shown only after it.
+            let query = (
+                sql: "SELECT * FROM reviews WHERE itemType = ? AND itemId = ? ORDER BY id",
+                arguments: [type.rawValue, ReviewedItems.of(type).key(id)] as SQLArguments
+            )
+            db.sendAhead(sql: query.sql, arguments: query.arguments)
             let item = try Self.item(db, type, id: id)
             guard viewer.role == .reviewer || viewer.role == .admin || item.createdBy == viewer.id else {
                 throw GranaryError.forbidden(LocalizedText(zh: "只有作者和审核员能查看审核意见", en: "Only the author and reviewers see reviews"))
             }
-            let rows = try db.fetchAll(
-                sql: "SELECT * FROM reviews WHERE itemType = ? AND itemId = ? ORDER BY id",
-                arguments: [type.rawValue, item.id]
-            )
+            let rows = try db.fetchAll(sql: query.sql, arguments: query.arguments)
             let names = try Accounts.usernames(db, ids: Set(rows.map { $0["reviewer"] as String }))
             return rows.map { row in
                 Review(

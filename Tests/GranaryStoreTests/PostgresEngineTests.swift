@@ -167,6 +167,38 @@ import Testing
         #expect(refused?.sqlState == "42P01")
     }
 
+    @Test func aQuerySentAheadRunsBeforeTheStatementsAfterItAndItsFetchTakesThatAnswer() async throws {
+        let database = try await TestDatabase.database(named: TestDatabase.name(forLibraryIn: "ahead-\(UUID().uuidString)"), schemas: [])
+        // nextval shows which statement ran when, and how often.
+        let next = "SELECT nextval('ahead') AS n, ? AS tag"
+        let (taken, between, again, other) = try await database.write { db in
+            try db.execute(sql: "CREATE SEQUENCE ahead")
+            db.sendAhead(sql: next, arguments: ["a"])
+            db.sendAhead(sql: next, arguments: ["a"])  // the same query twice goes out once
+            let between = try db.fetchValue(Int.self, sql: "SELECT nextval('ahead')")
+            let taken = try db.fetchValue(Int.self, sql: next, arguments: ["a"])
+            // Taken once: the same query again runs anew, and other arguments are another query.
+            let again = try db.fetchValue(Int.self, sql: next, arguments: ["a"])
+            db.sendAhead(sql: next, arguments: ["b"])
+            let other = try db.fetchValue(Int.self, sql: next, arguments: ["c"])
+            return (taken, between, again, other)
+        }
+        #expect(taken == 1)
+        #expect(between == 2)
+        #expect(again == 3)
+        #expect(other == 5)
+        // A query sent ahead and never fetched (the read was refused first) leaves the connection fit for the next.
+        await #expect(throws: GranaryError.self) {
+            try await database.read { db in
+                db.sendAhead(sql: "SELECT ? AS unread", arguments: [1])
+                throw GranaryError.forbidden(LocalizedText(zh: "拒绝", en: "Refused"))
+            }
+        }
+        for round in 0..<20 {
+            #expect(try await database.read { db in try db.fetchValue(Int.self, sql: "SELECT ? + 1", arguments: [round]) } == round + 1)
+        }
+    }
+
     @Test func aRefusedStatementRollsBackTheWholeTransactionAndSaysWhatKindOfFailure() async throws {
         let database = try await TestDatabase.database(named: TestDatabase.name(forLibraryIn: "refused-\(UUID().uuidString)"), schemas: [])
         let failure = await #expect(throws: SQLFailure.self) {

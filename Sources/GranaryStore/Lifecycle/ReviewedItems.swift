@@ -62,7 +62,7 @@ public struct ReviewedItems: Sendable {
     // MARK: - State
 
     /// Resource ids are lower-case UUIDs, accepted in any case.
-    func key(_ id: String) -> String {
+    public func key(_ id: String) -> String {
         self.kind == .resource ? id.lowercased() : id
     }
 

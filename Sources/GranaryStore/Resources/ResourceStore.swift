@@ -321,18 +321,21 @@ public struct ResourceStore: Sendable {
     /// The ratings and comments of a resource (open evaluation, 公开评价), newest first, with their mean.
     public func ratings(id: String, viewer: User, _ page: PageRequest) async throws -> RatingSummary {
         try await self.database.read { db in
-            // Read for its refusal only: a resource the viewer may not see has no ratings to show them.
-            _ = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let id = id.lowercased()
             // The page carries the count and mean of every rating; only a page past the end asks for them apart.
-            let rows = try db.fetchAll(
+            let query = (
                 sql: """
-                    SELECT r.stars, r.comment, r.ratedAt, u.username, u.displayName, COUNT(*) OVER () AS n, AVG(r.stars) OVER () AS mean
-                    FROM ratings r JOIN users u ON u.id = r.user
-                    WHERE r.resource = ? ORDER BY r.ratedAt DESC, u.username LIMIT ? OFFSET ?
-                    """,
-                arguments: [id, page.pageSize, page.offset]
+                SELECT r.stars, r.comment, r.ratedAt, u.username, u.displayName, COUNT(*) OVER () AS n, AVG(r.stars) OVER () AS mean
+                FROM ratings r JOIN users u ON u.id = r.user
+                WHERE r.resource = ? ORDER BY r.ratedAt DESC, u.username LIMIT ? OFFSET ?
+                """,
+                arguments: [id, page.pageSize, page.offset] as SQLArguments
             )
+            // Sent before the refusal is known, and shown only after it: a resource the viewer may not see has no
+            // ratings to show them.
+            db.sendAhead(sql: query.sql, arguments: query.arguments)
+            _ = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
+            let rows = try db.fetchAll(sql: query.sql, arguments: query.arguments)
             let summary =
                 try rows.first
                 ?? db.fetchOne(sql: "SELECT COUNT(*) AS n, AVG(stars) AS mean FROM ratings WHERE resource = ?", arguments: [id])
@@ -362,6 +365,8 @@ public struct ResourceStore: Sendable {
     /// version for everyone else. `version` asks for an older one (not for learners).
     public func resource(id: String, version: Int? = nil, viewer: User) async throws -> Resource {
         try await self.database.read { db in
+            // Every version is read, so the rows need not wait for the state that picks the one shown.
+            Self.sendFetchAhead(db, id: id)
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let shown = try state.shownVersion(requested: version, viewer: viewer)
             guard let resource = try Self.fetch(db, id: id, version: shown) else { throw Self.notFound(id) }
@@ -651,33 +656,19 @@ public struct ResourceStore: Sendable {
         // By resource along the primary key, the versions not asked for left out here: SQLite does not look a
         // row-value list up in an index inside a join, and a resource has few versions.
         let wanted = Set(keys.map { Key(id: $0.id, version: $0.version) })
-        let ids = Array(Set(keys.map(\.id)))
+        let ids = Array(Set(keys.map(\.id))).sorted()
         let arguments = SQLArguments(ids)
-        let marks = databaseQuestionMarks(count: ids.count)
+        let queries = Self.fetchQueries(count: ids.count)
+        // Both go out before the first is answered: neither depends on the other.
+        db.sendAhead(sql: queries.versions, arguments: arguments)
         var points: [Key: [String]] = [:]
-        let pointRows = try db.fetchCursor(
-            sql: """
-                SELECT resource, version, point FROM resourceVersionPoints WHERE resource IN (\(marks))
-                ORDER BY resource, version, position
-                """,
-            arguments: arguments
-        )
+        let pointRows = try db.fetchCursor(sql: queries.points, arguments: arguments)
         while let row = try pointRows.next() {
             let key = Key(id: row["resource"], version: row["version"])
             if wanted.contains(key) { points[key, default: []].append(row["point"]) }
         }
         var found: [Key: Resource] = [:]
-        let rows = try db.fetchCursor(
-            sql: """
-                SELECT r.status, r.createdAt AS resourceCreatedAt, u.username, v.*, b.mime, b.size
-                FROM resources r
-                JOIN resourceVersions v ON v.resource = r.id
-                JOIN blobs b ON b.sha256 = v.sha256
-                JOIN users u ON u.id = r.createdBy
-                WHERE v.resource IN (\(marks))
-                """,
-            arguments: arguments
-        )
+        let rows = try db.fetchCursor(sql: queries.versions, arguments: arguments)
         while let row = try rows.next() {
             let key = Key(id: row["resource"], version: row["version"])
             guard wanted.contains(key) else { continue }
@@ -705,6 +696,35 @@ public struct ResourceStore: Sendable {
             )
         }
         return keys.compactMap { found[Key(id: $0.id, version: $0.version)] }
+    }
+
+    /// Sends ahead what `fetch` reads for the resource `id`, so that a read checking its state first waits once.
+    static func sendFetchAhead(_ db: any SQLConnection, id: String) {
+        let queries = Self.fetchQueries(count: 1)
+        let arguments: SQLArguments = [id.lowercased()]
+        db.sendAhead(sql: queries.points, arguments: arguments)
+        db.sendAhead(sql: queries.versions, arguments: arguments)
+    }
+
+    /// The two queries of `fetch` for `count` resources: every version's points, and every version with its blob.
+    private static func fetchQueries(count: Int) -> (points: String, versions: String) {
+        let marks = databaseQuestionMarks(count: count)
+        return (
+            points: """
+            SELECT resource, version, point FROM resourceVersionPoints WHERE resource IN (\(marks))
+            ORDER BY resource, version, position
+            """,
+            // By resource along the primary key, the versions not asked for left out by the caller: SQLite does not
+            // look a row-value list up in an index inside a join, and a resource has few versions.
+            versions: """
+            SELECT r.status, r.createdAt AS resourceCreatedAt, u.username, v.*, b.mime, b.size
+            FROM resources r
+            JOIN resourceVersions v ON v.resource = r.id
+            JOIN blobs b ON b.sha256 = v.sha256
+            JOIN users u ON u.id = r.createdBy
+            WHERE v.resource IN (\(marks))
+            """
+        )
     }
 }
 

@@ -12,6 +12,13 @@ final class PostgresSQLConnection: SQLConnection {
     private let connection: PostgresConnection
     private var savepoints = 0
     private var cursors = 0
+    /// Answers to queries sent ahead, until their fetch takes them.
+    private var ahead: [Query: EventLoopFuture<[PostgresRow]>] = [:]
+
+    private struct Query: Hashable {
+        let sql: String
+        let arguments: SQLArguments
+    }
 
     init(_ connection: PostgresConnection) {
         self.connection = connection
@@ -29,7 +36,12 @@ final class PostgresSQLConnection: SQLConnection {
     }
 
     func fetchCursor(sql: String, arguments: SQLArguments) throws -> SQLRowCursor {
-        let rows = try self.preparedRows(sql, arguments) ?? self.query(sql, arguments).rows
+        let rows: [PostgresRow]
+        if let answer = self.ahead.removeValue(forKey: Query(sql: sql, arguments: arguments)) {
+            rows = try self.wait(answer, sql)
+        } else {
+            rows = try self.preparedRows(sql, arguments) ?? self.query(sql, arguments).rows
+        }
         guard let first = rows.first else { return SQLRowCursor { nil } }
         let columns = SQLColumns(first.map(\.columnName))
         var index = 0
@@ -92,13 +104,26 @@ final class PostgresSQLConnection: SQLConnection {
         try self.execute(sql: "RELEASE SAVEPOINT \(name)")
     }
 
+    func sendAhead(sql: String, arguments: SQLArguments) {
+        let query = Query(sql: sql, arguments: arguments)
+        guard self.ahead[query] == nil else { return }
+        // As a prepared statement when the connection has it; else as any statement, while it is prepared for the
+        // next time (a query's answer does not depend on which of the two runs first).
+        if let text = Self.preparedText(sql, arguments) {
+            if let prepared = PreparedStatements.shared.statement(text, on: self.connection) {
+                self.ahead[query] = prepared.execute(arguments.values.map(Self.data(for:)))
+                return
+            }
+            self.prepareInBackground(text)
+        }
+        self.ahead[query] = self.send(sql, arguments).map(\.rows)
+    }
+
     /// The rows of a query run as a statement this connection has prepared (parsed and planned once, answered without
     /// describing its columns again); nil when the query is not one to prepare. Queries only: a prepared statement
     /// outlives the transaction, and the text with the arguments' types is its name's key.
     private func preparedRows(_ sql: String, _ arguments: SQLArguments) throws -> [PostgresRow]? {
-        guard sql.utf8.count < 4096, arguments.values.count <= 64, Self.isQuery(sql) else { return nil }
-        let types = arguments.values.map(Self.typeName(of:))
-        let text = Self.typed(Self.placeholders(sql), types)
+        guard let text = Self.preparedText(sql, arguments) else { return nil }
         let binds = arguments.values.map(Self.data(for:))
         if let prepared = PreparedStatements.shared.statement(text, on: self.connection) {
             return try self.wait(prepared.execute(binds), sql)
@@ -107,6 +132,20 @@ final class PostgresSQLConnection: SQLConnection {
         let prepared = try self.wait(self.connection.prepare(query: text), sql)
         PreparedStatements.shared.keep(prepared, text, on: self.connection)
         return try self.wait(prepared.execute(binds), sql)
+    }
+
+    /// The text `sql` is prepared under with these arguments' types (its name's key), nil when it is not one to
+    /// prepare: not a query, or too long.
+    private static func preparedText(_ sql: String, _ arguments: SQLArguments) -> String? {
+        guard sql.utf8.count < 4096, arguments.values.count <= 64, Self.isQuery(sql) else { return nil }
+        return Self.typed(Self.placeholders(sql), arguments.values.map(Self.typeName(of:)))
+    }
+
+    /// Prepares `text` for this connection's later statements, without waiting, when it has room for another.
+    private func prepareInBackground(_ text: String) {
+        guard PreparedStatements.shared.hasRoom(on: self.connection) else { return }
+        let connection = self.connection
+        self.connection.prepare(query: text).whenSuccess { PreparedStatements.shared.keep($0, text, on: connection) }
     }
 
     /// Whether `sql` reads rows (a `SELECT` or `WITH`), so preparing it is worth a name.
@@ -178,10 +217,7 @@ final class PostgresSQLConnection: SQLConnection {
         if let prepared = PreparedStatements.shared.statement(sql, on: self.connection) {
             return prepared.execute().map { _ in }
         }
-        if PreparedStatements.shared.hasRoom(on: self.connection) {
-            let connection = self.connection
-            self.connection.prepare(query: sql).whenSuccess { PreparedStatements.shared.keep($0, sql, on: connection) }
-        }
+        self.prepareInBackground(sql)
         return self.send(sql).map { _ in }
     }
 
