@@ -367,21 +367,36 @@ actor UseWriter {
         self.writing = false
     }
 
-    /// Inserts the rows in one transaction, each in a savepoint of its own, so a bad row (a resource that is not
-    /// there) fails alone; returns each row's error, or nil.
+    /// Inserts the rows in one transaction: all in one statement, as they nearly always can be; when that fails (a
+    /// resource that is no longer there), each in a savepoint of its own, so a bad row fails alone. Returns each row's
+    /// error, or nil. One statement instead of a savepoint per row: on PostgreSQL each of those is a round trip.
     private func write(_ rows: [Row]) async throws -> [(any Error)?] {
         try await self.database.write { db in
-            rows.map { row in
-                do {
-                    try db.inSavepoint {
+            do {
+                try db.inSavepoint {
+                    // At most 4 × 500 arguments, well under SQLite's limit; the batch is what arrived during one commit.
+                    for chunk in stride(from: 0, to: rows.count, by: 500).map({ rows[$0..<min($0 + 500, rows.count)] }) {
                         try db.execute(
-                            sql: "INSERT INTO resourceUses (resource, user, action, at) VALUES (?, ?, ?, ?)",
-                            arguments: [row.resource, row.user, row.action, row.at]
+                            sql: "INSERT INTO resourceUses (resource, user, action, at) VALUES "
+                                + Array(repeating: "(?, ?, ?, ?)", count: chunk.count).joined(separator: ", "),
+                            arguments: SQLArguments(chunk.flatMap { [$0.resource, $0.user, $0.action, $0.at] as [(any DatabaseValueConvertible)?] })
                         )
                     }
-                    return nil
-                } catch {
-                    return error
+                }
+                return rows.map { _ in nil }
+            } catch {
+                return rows.map { row in
+                    do {
+                        try db.inSavepoint {
+                            try db.execute(
+                                sql: "INSERT INTO resourceUses (resource, user, action, at) VALUES (?, ?, ?, ?)",
+                                arguments: [row.resource, row.user, row.action, row.at]
+                            )
+                        }
+                        return nil
+                    } catch {
+                        return error
+                    }
                 }
             }
         }
