@@ -27,6 +27,9 @@ let package = Package(
         // HTTP client for the S3 object store (signed with GranaryS3's SigV4).
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // HTTPS served by `granary serve --tls-cert --tls-key` (HummingbirdHTTP2 over it); async-http-client already
+        // depends on both.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // NIOHTTPTypes, for the 100-continue handler in the server pipeline; Hummingbird already depends on it.
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -162,8 +165,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -6,9 +6,12 @@ import GranaryReview
 import GranarySearch
 import GranaryStore
 import Hummingbird
+import HummingbirdCore
+import HummingbirdHTTP2
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Prometheus
 
 /// How the service is started.
@@ -25,6 +28,8 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// How long a reviewer's claim keeps others off an item, in seconds.
     public var claimDuration: TimeInterval
+    /// The certificate and key to serve HTTPS with; nil serves plain HTTP (behind a proxy that does TLS).
+    public var tls: TLSFiles?
 
     /// Creates a configuration.
     public init(
@@ -33,7 +38,8 @@ public struct AppConfiguration: Sendable {
         maximumUploadSize: Int64 = 2048 << 20,
         metadataDirectory: String = "Metadata",
         logLevel: Logger.Level = .info,
-        claimDuration: TimeInterval = 30 * 60
+        claimDuration: TimeInterval = 30 * 60,
+        tls: TLSFiles? = nil
     ) {
         self.host = host
         self.port = port
@@ -41,6 +47,52 @@ public struct AppConfiguration: Sendable {
         self.metadataDirectory = metadataDirectory
         self.logLevel = logLevel
         self.claimDuration = claimDuration
+        self.tls = tls
+    }
+}
+
+/// A certificate chain and its private key, PEM files, for serving HTTPS.
+public struct TLSFiles: Sendable {
+    /// The certificate, then any intermediates.
+    public var certificate: String
+    /// The private key, unencrypted.
+    public var key: String
+
+    public init(certificate: String, key: String) {
+        self.certificate = certificate
+        self.key = key
+    }
+
+    /// TLS 1.2 and 1.3 with this certificate and key; HTTP/2 offered by ALPN beside HTTP/1.1. A file that cannot
+    /// be read is named in the error, before the service listens.
+    func configuration() throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(self.certificate)
+        } catch {
+            throw TLSFilesError(file: self.certificate, what: "certificate", error: error)
+        }
+        guard !chain.isEmpty else { throw TLSFilesError(file: self.certificate, what: "certificate", error: nil) }
+        do {
+            key = try NIOSSLPrivateKey(file: self.key, format: .pem)
+        } catch {
+            throw TLSFilesError(file: self.key, what: "private key", error: error)
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = .tlsv12
+        return configuration
+    }
+}
+
+/// A certificate or key file that could not be read as PEM.
+public struct TLSFilesError: Error, CustomStringConvertible {
+    let file: String
+    let what: String
+    let error: (any Error)?
+
+    public var description: String {
+        "cannot read the \(self.what) in \(self.file) as PEM" + (self.error.map { ": \($0)" } ?? ": it holds none")
     }
 }
 
@@ -50,6 +102,8 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
     var logger = Logger(label: "granary")
     logger.logLevel = configuration.logLevel
     try library.removeUnfinishedUploads(logger: logger)
+    // A node given another key than the library's stops here, before it listens.
+    try await library.accounts.prepareSealing()
     // The last service was killed: a blob stored just before then may have no row.
     let unclean = try library.beginRun()
     if unclean && !library.blobs.backend.isShared {
@@ -92,9 +146,17 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
         graph: graph,
         analytics: analytics
     )
+    // The upload handler answers `Expect: 100-continue` itself, on HTTP/1.1 and on each HTTP/2 stream alike.
+    let http = HTTP1Channel.Configuration(additionalChannelHandlers: [ExpectContinueHandler()])
+    let server: HTTPServerBuilder =
+        if let tls = configuration.tls {
+            try .http2Upgrade(tlsConfiguration: tls.configuration(), configuration: .init(streamConfiguration: http))
+        } else {
+            .http1(configuration: http)
+        }
     return Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+        server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Granary"),
         services: [integrity, polling],
         logger: logger
@@ -164,7 +226,9 @@ func buildRouter(
 
     // HEAD is answered wherever GET is (RFC 9110 §9.3.2): the router runs GET and drops the body.
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
-    // Outermost first: metrics see the final status, problems cover every error below them.
+    // Outermost first: HSTS and secure cookies on every answer, metrics see the final status, problems cover every
+    // error below them.
+    if configuration.tls != nil { router.add(middleware: TransportSecurity()) }
     router.add(middleware: RequestMetrics(factory: PrometheusMetricsFactory(registry: registry)))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: try MethodNotAllowed(openAPIDocument: openAPIData))
@@ -176,6 +240,13 @@ func buildRouter(
     let api = router.group("api/v1")
     system.addRoutes(to: api)
     SessionController(accounts: library.accounts).addRoutes(to: api)
+    PersonalDataController(
+        accounts: library.accounts,
+        resources: library.resources,
+        progress: learning.progress,
+        attempts: attempts,
+        discussions: learning.discussions
+    ).addRoutes(to: api)
     AdminController(accounts: library.accounts).addRoutes(to: api)
     AuditController(audit: audit).addRoutes(to: api)
     CatalogueController(catalogue: library.catalogue, national: library.nationalCatalogue, occupations: library.occupations).addRoutes(to: api)

@@ -128,6 +128,13 @@ public struct DiscussionStore: Sendable {
         }
     }
 
+    /// Every post `user` wrote, hidden ones too, oldest first (their data export).
+    public func posts(by user: User) async throws -> [Post] {
+        try await self.database.read { db in
+            try Self.fetch(db, where: "p.author = ? ORDER BY p.createdAt, p.id", arguments: [user.id], owner: false, viewer: user)
+        }
+    }
+
     // MARK: - Shared
 
     /// Checks that the unit is in the offering as `viewer` sees it; returns whether `viewer` teaches it.

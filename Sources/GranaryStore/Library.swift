@@ -45,6 +45,9 @@ public struct Library: Sendable {
         public var database: LibraryDatabase?
         /// Roles whose accounts must log in with two steps; the service always uses the default.
         public var twoFactorRoles: Set<Role>
+        /// The key personal information is sealed with: nil for `secrets.key` in the data folder, made at first
+        /// start (`--secrets FILE` names another, which a cluster's nodes share).
+        public var sealingKey: SealingKey?
 
         /// Creates options.
         public init(
@@ -55,7 +58,8 @@ public struct Library: Sendable {
             clock: LibraryClock = .system,
             blobBackend: (any BlobBackend)? = nil,
             database: LibraryDatabase? = nil,
-            twoFactorRoles: Set<Role> = Accounts.defaultTwoFactorRoles
+            twoFactorRoles: Set<Role> = Accounts.defaultTwoFactorRoles,
+            sealingKey: SealingKey? = nil
         ) {
             self.bcryptCost = bcryptCost
             self.tokenLifetime = tokenLifetime
@@ -65,6 +69,7 @@ public struct Library: Sendable {
             self.blobBackend = blobBackend
             self.database = database
             self.twoFactorRoles = twoFactorRoles
+            self.sealingKey = sealingKey
         }
     }
 
@@ -85,7 +90,8 @@ public struct Library: Sendable {
             tokenLifetime: options.tokenLifetime,
             idleTimeout: options.idleTimeout,
             passwordPolicy: PasswordPolicy(maximumAge: options.passwordMaximumAge),
-            twoFactorRoles: options.twoFactorRoles
+            twoFactorRoles: options.twoFactorRoles,
+            sealingKey: try options.sealingKey ?? SealingKey.file(dataDirectory + "/" + SealingKey.defaultFile, creating: true)
         )
         self.catalogue = CatalogueStore(database: self.database, national: self.nationalCatalogue, occupations: self.occupations)
         self.resources = ResourceStore(database: self.database, blobs: self.blobs, inspector: self.inspector)

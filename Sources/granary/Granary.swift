@@ -41,6 +41,14 @@ struct StorageOptions: ParsableArguments {
     )
     var database: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The key personal information and authenticator secrets are sealed with (or GRANARY_SECRETS): 32 random bytes in Base64, made with `head -c 32 /dev/urandom | base64 > FILE`; every node of a cluster reads the same file. Without it: secrets.key in the data folder, made at first start.",
+            valueName: "file"
+        )
+    )
+    var secrets: String?
+
     /// The database location given, by option or environment.
     var databaseLocation: String? {
         self.database ?? ProcessInfo.processInfo.environment["GRANARY_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
@@ -73,9 +81,22 @@ struct StorageOptions: ParsableArguments {
         return try await LibraryDatabase(postgresql: location, schemas: .all, clock: clock, logger: Logger(label: "granary.postgresql"))
     }
 
+    /// The sealing key given, by option or environment; nil for the data folder's.
+    func sealingKey() throws -> SealingKey? {
+        guard let path = self.secrets ?? ProcessInfo.processInfo.environment["GRANARY_SECRETS"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            return nil
+        }
+        do {
+            return try SealingKey.file(path)
+        } catch let problem as SealingKey.Problem {
+            throw ValidationError(problem.description)
+        }
+    }
+
     /// Opens the library these options name, with every target's tables.
     func open(_ options: Library.Options = .init()) async throws -> Library {
         var options = options
+        options.sealingKey = try self.sealingKey()
         options.blobBackend = try self.blobBackend()
         options.database = try await self.postgresDatabase(clock: options.clock)
         return try Library(dataDirectory: self.data, metadataDirectory: self.metadata, options: options, schemas: .all)

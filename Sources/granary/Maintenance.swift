@@ -178,6 +178,8 @@ extension Copy {
         }
         let rows = report.tables.reduce(0) { $0 + $1.rows }
         print("\(rows) rows in \(report.tables.count) tables copied into \(path) in \(ContinuousClock.now - started)")
+        // The copy is a library of its own: it takes the key its personal information is sealed with.
+        try library.accounts.sealingKey.write(to: folder + "/" + SealingKey.defaultFile)
         started = ContinuousClock.now
         let blobs = try FolderBlobBackend(root: folder + "/blobs")
         let copied = try await LibraryCopy.blobs(of: library, to: blobs) { done, total in

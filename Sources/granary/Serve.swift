@@ -40,6 +40,7 @@ struct Serve: AsyncParsableCommand {
         if let eventLoops = self.eventLoops, eventLoops < 1 { throw ValidationError("--event-loops must be at least 1.") }
         guard (1...24 * 60).contains(self.idleMinutes) else { throw ValidationError("--idle-minutes must be 1 to 1440.") }
         guard (1...3650).contains(self.passwordDays) else { throw ValidationError("--password-days must be 1 to 3650.") }
+        guard (self.tlsCert == nil) == (self.tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together.") }
     }
 
     @Option(help: "Minutes a session may go unused before it ends (等保三级; log in again afterwards).")
@@ -47,6 +48,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Days the password of an administrator or reviewer lasts before it must be changed (等保三级).")
     var passwordDays: Int = Int(PasswordPolicy.defaultMaximumAge / 86400)
+
+    @Option(help: "PEM certificate chain: serve HTTPS (TLS 1.2+, HTTP/2 when the client offers it, HSTS). Needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
 
     @Option(help: "Minutes a reviewer's claim keeps other reviewers off an item.")
     var claimMinutes: Int = 30
@@ -93,7 +100,8 @@ struct Serve: AsyncParsableCommand {
                 maximumUploadSize: self.maxUploadMB << 20,
                 metadataDirectory: self.storage.metadata,
                 logLevel: self.logLevel,
-                claimDuration: TimeInterval(self.claimMinutes * 60)
+                claimDuration: TimeInterval(self.claimMinutes * 60),
+                tls: self.tlsCert.map { TLSFiles(certificate: $0, key: self.tlsKey ?? "") }
             )
         )
         try await app.runService()

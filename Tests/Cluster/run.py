@@ -22,6 +22,7 @@ After each phase every acknowledged upload, version and approval is read back an
 `granary verify` on the cluster must be clean. Prints one line per phase and a summary; exits 1 on a broken promise.
 """
 import argparse
+import base64
 import hashlib
 import http.client
 import json
@@ -356,7 +357,12 @@ def main() -> int:
         seaweed.start()
         print(f"servers: PostgreSQL primary :{postgres.primary_port} + synchronous standby :{postgres.standby_port}, "
               f"SeaweedFS {seaweed.endpoint} on two volume servers ({time.monotonic() - started:.1f} s)", flush=True)
-        nodes = [Node(f"node{i + 1}", binary, metadata, work, postgres.url(), seaweed.blobs_url(), seaweed.environment()) for i in range(2)]
+        # Every node, and every command an operator runs beside them, reads the same sealing key (--secrets).
+        secrets = os.path.join(work, "secrets.key")
+        with open(os.open(secrets, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as key:
+            key.write(base64.b64encode(os.urandom(32)).decode() + "\n")
+        environment = dict(seaweed.environment(), GRANARY_SECRETS=secrets)
+        nodes = [Node(f"node{i + 1}", binary, metadata, work, postgres.url(), seaweed.blobs_url(), environment) for i in range(2)]
         first = nodes[0].start(demo=True)
         second = nodes[1].start()
         haproxy = Haproxy(work, nodes)

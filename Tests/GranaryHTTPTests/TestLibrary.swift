@@ -38,7 +38,8 @@ struct TestLibrary {
         idleTimeout: TimeInterval = Accounts.defaultIdleTimeout,
         clock: LibraryClock = .system,
         blobBackend: (any BlobBackend)? = nil,
-        twoFactorRoles: Set<Role> = []
+        twoFactorRoles: Set<Role> = [],
+        sealingKey: SealingKey? = nil
     ) async throws {
         let directory = directory ?? TestFolders.make("test")
         self.directory = directory
@@ -52,7 +53,8 @@ struct TestLibrary {
                 clock: clock,
                 blobBackend: try blobBackend ?? TestObjectStore.defaultBackend(forLibraryIn: directory),
                 database: try await TestDatabase.defaultDatabase(forLibraryIn: directory, schemas: .all, clock: clock),
-                twoFactorRoles: twoFactorRoles
+                twoFactorRoles: twoFactorRoles,
+                sealingKey: sealingKey
             ),
             schemas: .all
         )

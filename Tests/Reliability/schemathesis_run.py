@@ -60,6 +60,7 @@ SEMANTIC = {
     "POST /offerings": ([422], "the course, resources and papers must exist and be published"),
     "GET /audit": ([400], "from and to must be real dates or times (the pattern lets a 0000-00-00 or a 31 February through)"),
     "POST /me/password": ([422, 429], "the current password must be right and the new one meet the password policy; wrong ones lock the account"),
+    "POST /me/close": ([422, 429], "the password must be right (and the account a learner's); wrong ones lock the account"),
     "PATCH /offerings/{id}": ([422], "resources and papers must exist and be published; the course cannot change"),
     "POST /papers": ([422], "questions must be published questions of the course; a blueprint must be feasible (total = sum of byType)"),
     "POST /questions": ([422], "the answer must fit the question type and its options; course and points must exist"),

@@ -13,6 +13,9 @@
    the log-in form without its double-submit token likewise.
 5. Separation of duties: the security and audit administrators get 403 outside their duty, the system administrator
    gets 403 on the audit trail and on role changes.
+6. HTTPS: `granary serve --tls-cert --tls-key` with a throwaway certificate answers curl over HTTP/2 and HTTP/1.1,
+   with HSTS on every answer and every cookie Secure, and nothing in clear; personal information a learner saves over
+   it is sealed in the database file (no digit of the phone number in it).
 
     python3 Tests/Reliability/security_run.py --binary .build/debug/granary
 """
@@ -23,12 +26,17 @@ import http.client
 import json
 import os
 import re
+import shutil
+import sqlite3
+import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import two_factor  # noqa: E402
+from crash_rounds import free_port, stop_process  # noqa: E402
 from schemathesis_run import Server  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -215,6 +223,56 @@ def duties(port: int, checks: Checks) -> None:
           flush=True)
 
 
+def curl(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["curl", "-s", "--max-time", "20", *arguments], capture_output=True, text=True, timeout=60)
+
+
+def https(binary: str, metadata: str, log_path: str, checks: Checks) -> None:
+    work = tempfile.mkdtemp(prefix="granary-tls-")
+    cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    port = free_port()
+    data = os.path.join(work, "data")
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen([binary, "serve", "--demo", "--data", data, "--metadata", metadata, "--port", str(port),
+                                    "--bcrypt-cost", "4", "--tls-cert", cert, "--tls-key", key], stdout=log, stderr=log)
+    base = f"https://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while curl("-k", "-o", "/dev/null", "-w", "%{http_code}", base + "/api/v1/health").stdout != "200":
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"granary serve over HTTPS did not start; see {log_path}")
+            time.sleep(0.2)
+        version = curl("-k", "--http2", "-o", "/dev/null", "-w", "%{http_version}", base + "/api/v1/health").stdout
+        checks.expect(version == "2", f"HTTP/2 when the client offers it ({version})")
+        head = curl("-k", "--http1.1", "-D", "-", "-o", "/dev/null", base + "/login").stdout.lower()
+        checks.expect("strict-transport-security: max-age=31536000" in head, "HSTS on the log-in page")
+        cookies = [line for line in head.splitlines() if line.startswith("set-cookie:")]
+        checks.expect(bool(cookies) and all("; secure" in line for line in cookies), f"every cookie Secure ({cookies})")
+        plain = curl("-o", "/dev/null", "-w", "%{http_code}", f"http://127.0.0.1:{port}/api/v1/health").stdout
+        checks.expect(plain in ("000", "400"), f"nothing answered in clear ({plain})")
+        # A learner saves a phone number over HTTPS; the database file holds it sealed.
+        answer = curl("-k", "--http2", "-H", "Content-Type: application/json", "-d",
+                      json.dumps({"username": "xuesheng", "password": PASSWORD}), base + "/api/v1/sessions").stdout
+        token = json.loads(answer).get("token", "")
+        saved = curl("-k", "--http2", "-X", "PUT", "-o", "/dev/null", "-w", "%{http_code}", "-H", f"Authorization: Bearer {token}",
+                     "-H", "Content-Type: application/json", "-d", json.dumps({"realName": "薛同学", "phone": "13812345678"}),
+                     base + "/api/v1/me/personal").stdout
+        checks.expect(saved == "200", f"personal information saved over HTTP/2 ({saved})")
+        with sqlite3.connect(os.path.join(data, "granary.sqlite")) as database:
+            sealed = database.execute("SELECT personal FROM users WHERE username = 'xuesheng'").fetchone()[0] or ""
+        checks.expect(sealed.startswith("v1:") and "13812345678" not in sealed, "personal information sealed at rest")
+        with open(os.path.join(data, "granary.sqlite"), "rb") as file:
+            checks.expect(b"13812345678" not in file.read(), "no phone number anywhere in the database file")
+    finally:
+        stop_process(process)
+        shutil.rmtree(work, ignore_errors=True)
+    print("6. HTTPS: HTTP/2 by ALPN, HSTS, Secure cookies, nothing in clear; personal information sealed in the database",
+          flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "debug", "granary"))
@@ -229,6 +287,7 @@ def main() -> int:
             run(server.port, checks)
     finally:
         server.stop()
+    https(os.path.abspath(args.binary), os.path.abspath(args.metadata), log, checks)
     print("security run " + ("passed" if not checks.failures else f"FAILED ({len(checks.failures)} checks; server log {log})"), flush=True)
     return 1 if checks.failures else 0
 

@@ -211,6 +211,14 @@ public struct AttemptStore: Sendable {
         }
     }
 
+    /// Every attempt `user` sat, oldest first (their data export).
+    public func attempts(of user: User) async throws -> [Attempt] {
+        try await self.database.read { db in
+            try db.fetchAll(String.self, sql: "SELECT id FROM attempts WHERE learner = ? ORDER BY startedAt, id", arguments: [user.id])
+                .compactMap { try Self.fetch(db, id: $0) }
+        }
+    }
+
     /// Whether `user` reads and grades the attempts of `paper`: an admin, the paper's author, or a teacher who
     /// published an offering that gives it (any revision). Another teacher, here or at another institution, does not.
     func teaches(_ db: any SQLConnection, paper: String, user: User) throws -> Bool {

@@ -12,6 +12,7 @@ struct AdminController {
         let group = router.group(context: AuthenticatedContext.self)
         group.get("institutions", use: self.institutions)
         group.post("institutions", use: self.setInstitution)
+        group.get("users", use: self.users)
         group.patch("users/{username}", use: self.changeRole)
         group.post("users/{username}/unlock", use: self.unlock)
         group.post("users/{username}/password", use: self.resetPassword)
@@ -33,6 +34,13 @@ struct AdminController {
     @Sendable func setInstitution(request: Request, context: AuthenticatedContext) async throws -> Response {
         let input = try await request.decodeJSON(as: InstitutionInput.self, context: context)
         return try .json(try await self.accounts.setInstitution(name: input.name, role: input.role, actor: context.user))
+    }
+
+    /// The accounts, personal information masked (138****1234), for the system and security administrators.
+    @Sendable func users(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let role = try request.uri.value("role", as: Role.self)
+        let query = request.uri.value("q")
+        return try .json(try await self.accounts.accounts(viewer: context.user, role: role, query: query, try request.uri.pageRequest()))
     }
 
     struct RoleInput: Decodable {

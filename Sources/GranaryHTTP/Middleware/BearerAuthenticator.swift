@@ -135,7 +135,7 @@ struct BearerAuthenticator: RouterMiddleware {
     /// two-step log-in, log-in and log-out, the health check, the API's description, and the pages' assets.
     static let openToEveryDuty: Set<String> = openBeforeEnrolment.union([
         "POST /api/v1/me/password", "POST /account/password", "DELETE /api/v1/me/totp", "GET /api/v1/health", "GET /api/v1/openapi.json",
-        "POST /api/v1/sessions",
+        "POST /api/v1/sessions", "GET /api/v1/me/personal", "PUT /api/v1/me/personal", "GET /api/v1/me/export", "POST /account/personal",
         "POST /account/totp/remove", "GET /login", "POST /login",
     ])
 
@@ -146,7 +146,7 @@ struct BearerAuthenticator: RouterMiddleware {
         case .security:
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)
             // PATCH /api/v1/users/{username}, POST /api/v1/users/{username}/unlock
-            if path == "/security" { return request.method == .get }
+            if path == "/security" || path == "/api/v1/users" { return request.method == .get }
             if ["/security/unlock", "/security/role", "/security/password"].contains(path) { return request.method == .post }
             guard parts.count >= 5, parts[1] == "api", parts[2] == "v1", parts[3] == "users" else { return false }
             return (request.method == .patch && parts.count == 5)

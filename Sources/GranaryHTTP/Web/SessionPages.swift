@@ -20,6 +20,8 @@ struct SessionPages: Sendable {
         pages.post("account/totp/confirm", use: self.confirmTwoFactor)
         pages.post("account/totp/remove", use: self.removeTwoFactor)
         pages.post("account/password", use: self.changePassword)
+        pages.post("account/personal", use: self.setPersonalInfo)
+        pages.post("account/close", use: self.closeAccount)
     }
 
     // MARK: Two-step log-in (账户安全)
@@ -41,6 +43,12 @@ struct SessionPages: Sendable {
         /// The password must be changed before anything else.
         let mustChangePassword: Bool
         let passwordError: String?
+        /// The person's own information, whole.
+        let personal: PersonalInfo
+        let personalError: String?
+        /// Learners close their own accounts; staff accounts are closed by their institution.
+        let canClose: Bool
+        let closeError: String?
     }
 
     private func securityPage(
@@ -50,10 +58,15 @@ struct SessionPages: Sendable {
         recoveryCodes: [String] = [],
         error: String? = nil,
         passwordError: String? = nil,
+        personal: PersonalInfo? = nil,
+        personalError: String? = nil,
+        closeError: String? = nil,
         notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let required = self.accounts.twoFactorRoles.contains(user.role)
+        var shown = personal
+        if shown == nil { shown = try await self.accounts.personalInfo(of: user) }
         let page = SecurityPage(
             roleName: user.role.chineseName,
             enabled: user.twoFactor,
@@ -64,7 +77,11 @@ struct SessionPages: Sendable {
             hasRecoveryCodes: !recoveryCodes.isEmpty,
             error: error,
             mustChangePassword: user.passwordChangeRequired,
-            passwordError: passwordError
+            passwordError: passwordError,
+            personal: shown ?? PersonalInfo(),
+            personalError: personalError,
+            canClose: user.role == .learner,
+            closeError: closeError
         )
         return try await self.pages.render(
             "security",
@@ -114,6 +131,40 @@ struct SessionPages: Sendable {
         }
         guard let disabled = try await self.accounts.user(named: user.username) else { throw GranaryError.notFound("账户", user.username) }
         return try await self.securityPage(disabled, context: context, notice: "两步验证已关闭")
+    }
+
+    @Sendable func setPersonalInfo(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try self.pages.viewer(context)
+        let form = try await self.pages.form(request, context: context)
+        let entered = PersonalInfo(realName: form["realName"], phone: form["phone"], email: form["email"], studentNumber: form["studentNumber"])
+        do {
+            let saved = try await self.accounts.setPersonalInfo(of: user, to: entered)
+            return try await self.securityPage(user, context: context, personal: saved, notice: "个人信息已保存")
+        } catch let error as GranaryError where error.code == .validationFailed {
+            let problems = error.errors.map(\.message.zh).joined(separator: "；")
+            return try await self.securityPage(
+                user,
+                context: context,
+                personal: entered,
+                personalError: problems.isEmpty ? error.detail.zh : problems,
+                status: .unprocessableContent
+            )
+        }
+    }
+
+    @Sendable func closeAccount(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try self.pages.viewer(context)
+        let form = try await self.pages.form(request, context: context)
+        do {
+            try await self.accounts.closeAccount(user, password: form["password"] ?? "", address: context.remoteAddress)
+        } catch let error as GranaryError where error.code == .validationFailed {
+            return try await self.securityPage(user, context: context, closeError: error.detail.zh, status: .unprocessableContent)
+        } catch let limited as RateLimited {
+            return try await self.securityPage(user, context: context, closeError: limited.detail.zh, status: .tooManyRequests)
+        }
+        var response = PageRenderer.redirect(to: "/login?closed=1")
+        response.setCookie(WebSession.expiredSessionCookie)
+        return response
     }
 
     @Sendable func changePassword(request: Request, context: AppRequestContext) async throws -> Response {

@@ -38,9 +38,10 @@ extension Accounts {
                     LocalizedText(zh: "两步验证已启用；如需更换手机，请先关闭再重新启用", en: "Two-step log-in is on; turn it off before enrolling again")
                 )
             }
+            try self.sealingKey.check(db, recording: true)
             try db.execute(
                 sql: "UPDATE users SET totpSecret = ?, totpConfirmedAt = NULL, totpLastCounter = NULL WHERE id = ?",
-                arguments: [totp.base32, user.id]
+                arguments: [try self.sealingKey.seal(totp.base32, field: Self.secretField), user.id]
             )
         }
         let uri = totp.uri(account: user.username, issuer: Self.issuer)
@@ -51,6 +52,7 @@ extension Accounts {
     public func pendingTwoFactor(user: User) async throws -> TwoFactorEnrolment? {
         let secret = try await self.database.read { db in
             try db.fetchOne(String.self, sql: "SELECT totpSecret FROM users WHERE id = ? AND totpConfirmedAt IS NULL", arguments: [user.id])
+                .map { try self.sealingKey.open($0, field: Self.secretField) }
         }
         guard let secret, let bytes = Base32.decode(secret) else { return nil }
         let uri = TOTP(secret: bytes).uri(account: user.username, issuer: Self.issuer)
@@ -64,7 +66,7 @@ extension Accounts {
         try await self.database.write { db in
             guard
                 let row = try db.fetchOne(sql: "SELECT totpSecret, totpConfirmedAt FROM users WHERE id = ?", arguments: [user.id]),
-                let secret = (row["totpSecret"] as String?).flatMap(Base32.decode)
+                let secret = try (row["totpSecret"] as String?).map({ try self.sealingKey.open($0, field: Self.secretField) }).flatMap(Base32.decode)
             else {
                 throw GranaryError(.conflict, LocalizedText(zh: "请先开始启用两步验证", en: "Start enrolment first"))
             }
@@ -103,10 +105,10 @@ extension Accounts {
         }
         let now = self.database.clock.now()
         try await self.database.write { db in
-            guard try Self.twoFactorSecret(db, user: user.id) != nil else {
+            guard try self.twoFactorSecret(db, user: user.id) != nil else {
                 throw GranaryError(.conflict, LocalizedText(zh: "两步验证未启用", en: "Two-step log-in is off"))
             }
-            guard try Self.useSecondFactor(db, user: user.id, code: code, at: now) else { throw Self.invalidCode }
+            guard try self.useSecondFactor(db, user: user.id, code: code, at: now) else { throw Self.invalidCode }
             try db.execute(
                 sql: "UPDATE users SET totpSecret = NULL, totpConfirmedAt = NULL, totpLastCounter = NULL WHERE id = ?",
                 arguments: [user.id]
@@ -121,10 +123,11 @@ extension Accounts {
     public func enrolTwoFactor(username: String, secret: TOTP = .generate(), actor: String) async throws -> TOTP {
         let now = self.database.clock.now()
         try await self.database.write { db in
+            try self.sealingKey.check(db, recording: true)
             let enrolled = try db.fetchOne(
                 String.self,
                 sql: "UPDATE users SET totpSecret = ?, totpConfirmedAt = ?, totpLastCounter = NULL WHERE \(db.engine.sameUsername) RETURNING id",
-                arguments: [secret.base32, now, username]
+                arguments: [try self.sealingKey.seal(secret.base32, field: Self.secretField), now, username]
             )
             guard enrolled != nil else { throw GranaryError.notFound(LocalizedText(zh: "账户", en: "Account"), username) }
             try EventLog.record(db, actor: actor, action: "totp.enabled", itemType: "user", itemId: username, at: now)
@@ -144,7 +147,7 @@ extension Accounts {
             )
         }
         let now = self.database.clock.now()
-        let accepted = try await self.database.write { db in try Self.useSecondFactor(db, user: user.id, code: code, at: now) }
+        let accepted = try await self.database.write { db in try self.useSecondFactor(db, user: user.id, code: code, at: now) }
         guard accepted else { throw Self.invalidCode }
     }
 
@@ -171,22 +174,43 @@ extension Accounts {
         LocalizedText(zh: "动态验证码错误、已使用过或已过期", en: "The code is wrong, already used, or expired")
     )
 
+    /// The column the secret is sealed for.
+    static let secretField = "users.totpSecret"
+
     /// The confirmed secret of an account, or nil when two-step log-in is off.
-    static func twoFactorSecret(_ db: any SQLConnection, user: String) throws -> TOTP? {
+    func twoFactorSecret(_ db: any SQLConnection, user: String) throws -> TOTP? {
         guard
-            let row = try db.fetchOne(
+            let sealed = try db.fetchOne(
+                String.self,
                 sql: "SELECT totpSecret FROM users WHERE id = ? AND totpConfirmedAt IS NOT NULL",
                 arguments: [user]
             ),
-            let secret = (row["totpSecret"] as String?).flatMap(Base32.decode)
+            let secret = Base32.decode(try self.sealingKey.open(sealed, field: Self.secretField))
         else { return nil }
         return TOTP(secret: secret)
     }
 
+    /// Seals the secrets kept in clear before sealing came (GranaryStore's migration "store 8"): the key is outside
+    /// the database, so no migration can; every start does, and finds none after the first.
+    public func sealClearSecrets() async throws -> Int {
+        try await self.database.write { db in
+            let clear = try db.fetchAll(sql: "SELECT id, totpSecret FROM users WHERE totpSecret IS NOT NULL AND totpSecret NOT LIKE 'v1:%'")
+            guard !clear.isEmpty else { return 0 }
+            try self.sealingKey.check(db, recording: true)
+            for row in clear {
+                try db.execute(
+                    sql: "UPDATE users SET totpSecret = ? WHERE id = ?",
+                    arguments: [try self.sealingKey.seal(row["totpSecret"], field: Self.secretField), row["id"] as String]
+                )
+            }
+            return clear.count
+        }
+    }
+
     /// Uses `code` up: an authenticator code of a step after the last one used, or an unused recovery code. Whether
     /// it was one. The step moves on in the same statement that checks it, so two nodes cannot both accept a code.
-    static func useSecondFactor(_ db: any SQLConnection, user: String, code: String, at now: Date) throws -> Bool {
-        guard let totp = try Self.twoFactorSecret(db, user: user) else { return false }
+    func useSecondFactor(_ db: any SQLConnection, user: String, code: String, at now: Date) throws -> Bool {
+        guard let totp = try self.twoFactorSecret(db, user: user) else { return false }
         if let counter = totp.matchingCounter(code, at: now) {
             return try db.fetchOne(
                 String.self,

@@ -172,6 +172,9 @@ public struct LibraryDatabase: Sendable {
         migrator.registerMigration("store 7 separation of duties, audit trail, idle sessions, password policy") { db in
             try db.execute(sql: Self.separationOfDutiesSQL)
         }
+        migrator.registerMigration("store 8 personal information sealed outside the database") { db in
+            try db.execute(sql: Accounts.personalDataSQL)
+        }
         for schema in schemas {
             for migration in schema.migrations {
                 migrator.registerMigration("\(schema.target) \(migration.name)") { db in try migration.migrate(db) }

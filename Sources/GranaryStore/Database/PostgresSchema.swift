@@ -317,5 +317,6 @@ extension LibraryDatabase {
                 \(Accounts.passwordHistorySQL(dates: "TEXT"))
                 """
         ),
+        .init("store 5 personal information sealed outside the database", sql: Accounts.personalDataSQL),
     ]
 }

@@ -322,24 +322,28 @@ public struct ResourceStore: Sendable {
     public func ratings(id: String, viewer: User, _ page: PageRequest) async throws -> RatingSummary {
         try await self.database.read { db in
             let id = id.lowercased()
-            // The page carries the count and mean of every rating; only a page past the end asks for them apart.
+            // One statement whatever the page: the count and mean of every rating, joined to the page's rows (none
+            // past the end, when the one row left holds only the summary).
             let query = (
                 sql: """
-                SELECT r.stars, r.comment, r.ratedAt, u.username, u.displayName, COUNT(*) OVER () AS n, AVG(r.stars) OVER () AS mean
-                FROM ratings r JOIN users u ON u.id = r.user
-                WHERE r.resource = ? ORDER BY r.ratedAt DESC, u.username LIMIT ? OFFSET ?
+                SELECT s.n, s.mean, p.stars, p.comment, p.ratedAt, p.username, p.displayName
+                FROM (SELECT COUNT(*) AS n, AVG(stars) AS mean FROM ratings WHERE resource = ?) s
+                LEFT JOIN (
+                    SELECT r.stars, r.comment, r.ratedAt, u.username, u.displayName
+                    FROM ratings r JOIN users u ON u.id = r.user
+                    WHERE r.resource = ? ORDER BY r.ratedAt DESC, u.username LIMIT ? OFFSET ?
+                ) p ON 1 = 1
+                ORDER BY p.ratedAt DESC, p.username
                 """,
-                arguments: [id, page.pageSize, page.offset] as SQLArguments
+                arguments: [id, id, page.pageSize, page.offset] as SQLArguments
             )
             // Sent before the refusal is known, and shown only after it: a resource the viewer may not see has no
             // ratings to show them.
             db.sendAhead(sql: query.sql, arguments: query.arguments)
             _ = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let rows = try db.fetchAll(sql: query.sql, arguments: query.arguments)
-            let summary =
-                try rows.first
-                ?? db.fetchOne(sql: "SELECT COUNT(*) AS n, AVG(stars) AS mean FROM ratings WHERE resource = ?", arguments: [id])
-            let items = rows.map { row in
+            let summary = rows.first
+            let items = rows.filter { $0["username"] as String? != nil }.map { row in
                 RatingSummary.Entry(
                     user: row["username"],
                     displayName: row["displayName"],
@@ -356,6 +360,15 @@ public struct ResourceStore: Sendable {
                 page: page.page,
                 pageSize: page.pageSize
             )
+        }
+    }
+
+    /// Every rating `user` gave, newest first (their data export).
+    public func ratings(by user: User) async throws -> [Rating] {
+        try await self.database.read { db in
+            try db.fetchAll(sql: "SELECT * FROM ratings WHERE user = ? ORDER BY ratedAt DESC, resource", arguments: [user.id]).map { row in
+                Rating(resource: row["resource"], user: user.username, stars: row["stars"], comment: row["comment"], ratedAt: row["ratedAt"])
+            }
         }
     }
 
