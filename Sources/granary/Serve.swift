@@ -74,6 +74,8 @@ struct Serve: AsyncParsableCommand {
                 passwordMaximumAge: TimeInterval(self.passwordDays) * 86400
             )
         )
+        // A start with other log-in policies than the last one recorded is a change of policy, and audited.
+        try await library.accounts.recordPolicies(https: self.tlsCert != nil)
         if self.demo {
             let loaded = try await Demo.load(into: library)
             var text =

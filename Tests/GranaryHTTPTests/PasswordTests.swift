@@ -129,4 +129,21 @@ import Testing
             #expect(try await client.call(.get, "/api/v1/reviews/queue", token: reviewer).status == .ok)
         }
     }
+
+    @Test func aStartWithOtherLogInPoliciesIsAnAuditedChangeOfPolicy() async throws {
+        let lib = try await TestLibrary()
+        #expect(try await lib.library.accounts.recordPolicies(https: false))
+        let again = try await lib.library.accounts.recordPolicies(https: false)
+        #expect(!again)
+        // Another node, or a restart, with a shorter idle time and HTTPS.
+        let other = try await TestLibrary(directory: lib.directory, idleTimeout: 10 * 60)
+        #expect(try await other.library.accounts.recordPolicies(https: true))
+        let events = try await lib.library.database.read { db in
+            try db.fetchAll(sql: "SELECT before, after FROM events WHERE action = 'policy.changed' ORDER BY id")
+        }
+        #expect(events.count == 2)
+        let after = try JSONDecoder().decode(LoginPolicies.self, from: Data((events[1]["after"] as String).utf8))
+        #expect(after.idleMinutes == 10 && after.https && after.lockoutFailures == 5 && after.lockoutMinutes == 15)
+        #expect((events[1]["before"] as String?)?.contains("\"idleMinutes\":30") == true)
+    }
 }

@@ -17,6 +17,29 @@ import Testing
         }
     }
 
+    @Test func aDownloadOfAnUnpublishedVersionIsAuditedOncePerDownloadAndAPublishedOneIsNot() async throws {
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("xue", .learner)])
+        try await lib.test { client in
+            let token = try await client.logIn("zhang")
+            let resource = try await client.upload(try fixture("wps.pdf"), metadata: validMetadata, token: token).decode(Resource.self)
+            #expect(try await client.call(.get, "/api/v1/resources/\(resource.id)/content", token: token).status == .ok)
+            // A later range of the same download, and a HEAD, are not downloads of their own.
+            let range = try await client.call(.get, "/api/v1/resources/\(resource.id)/content", token: token, headers: [.range: "bytes=10-"])
+            #expect(range.status == .partialContent)
+            #expect(try await client.call(.head, "/api/v1/resources/\(resource.id)/content", token: token).status == .ok)
+            try await lib.publish(resource.id)
+            let learner = try await client.logIn("xue")
+            #expect(try await client.call(.get, "/api/v1/resources/\(resource.id)/content", token: learner).status == .ok)
+            #expect(try await client.call(.get, "/api/v1/resources/\(resource.id)/content", token: token).status == .ok)
+        }
+        let audited = try await lib.library.database.read { db in
+            try db.fetchAll(sql: "SELECT actor, address, outcome, after FROM events WHERE action = 'resource.unpublished_downloaded'")
+        }
+        #expect(audited.count == 1)
+        #expect(audited.first?["actor"] as String? == "zhang" && audited.first?["outcome"] as String? == "success")
+        #expect(audited.first?["address"] as String? != nil && (audited.first?["after"] as String?)?.contains("\"version\":1") == true)
+    }
+
     @Test func theBytesComeBackWithTheirHashAsETagAndTheChineseNameEncoded() async throws {
         try await self.withPDF { client, token, resource in
             let response = try await client.call(.get, "/api/v1/resources/\(resource.id)/content", token: token)

@@ -143,7 +143,7 @@ import Testing
             #expect(try library.blobs.temporaryFiles().isEmpty)
             #expect(!FileManager.default.fileExists(atPath: folder + "/blobs/" + BlobStore.key(forSHA256: resource.sha256)))
             #expect(try await backend.contains(sha256: resource.sha256))
-            let (_, content) = try await library.resources.content(id: resource.id, viewer: teacher)
+            let (_, content, _) = try await library.resources.content(id: resource.id, viewer: teacher)
             #expect(content.localPath == nil)
             #expect(String(decoding: try await content.prefix(18), as: UTF8.self) == "焊接电弧是气")
             let indexed = try await library.database.read { db in

@@ -238,27 +238,40 @@ public struct AttemptStore: Sendable {
     /// over fully graded attempts, per question and per point.
     public func statistics(paper id: String) async throws -> PaperStatistics {
         try await self.database.read { db in
-            guard let paper = try PaperStore.fetch(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "试卷", en: "Paper"), id) }
-            let responses =
-                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM attempts WHERE paper = ? AND status = 'graded'", arguments: [id]) ?? 0
-            let group = Int((Double(responses) * 0.27).rounded())
-            // Per question, the sum and number of its results over every graded attempt, over the lowest `group` by
-            // total score (ties by id) and over the highest: a few rows however many attempts there are.
-            var sums: [String: (all: Sum, top: Sum, bottom: Sum)] = [:]
-            for row in try db.fetchAll(
+            // Per question, the sum and number of its results over every graded attempt, over the lowest 27% by total
+            // score (ties by id; rounded half up) and over the highest: a few rows however many attempts there are,
+            // each with the number of graded attempts. Sent before the paper is read: it needs nothing from it. The
+            // filter on attempt says again what the join implies: without it PostgreSQL hashes every result of every
+            // paper (16 ms at the bench's size) instead of looking up this paper's (4 ms); SQLite takes 4 ms either way.
+            let query = (
                 sql: """
-                    WITH ranked AS (
-                        SELECT id, ROW_NUMBER() OVER (ORDER BY score, id) AS rank FROM attempts WHERE paper = ?1 AND status = 'graded'
-                    )
-                    SELECT r.question, COUNT(*) AS n, SUM(COALESCE(r.score, 0.0)) AS total,
-                           SUM(CASE WHEN k.rank > ?2 - ?3 THEN 1 ELSE 0 END) AS topN,
-                           SUM(CASE WHEN k.rank > ?2 - ?3 THEN COALESCE(r.score, 0.0) ELSE 0.0 END) AS topTotal,
-                           SUM(CASE WHEN k.rank <= ?3 THEN 1 ELSE 0 END) AS bottomN,
-                           SUM(CASE WHEN k.rank <= ?3 THEN COALESCE(r.score, 0.0) ELSE 0.0 END) AS bottomTotal
-                    FROM attemptResults r JOIN ranked k ON k.id = r.attempt GROUP BY r.question
-                    """,
-                arguments: [id, responses, group]
-            ) {
+                WITH ranked AS (
+                    SELECT id, ROW_NUMBER() OVER (ORDER BY score, id) AS rank, COUNT(*) OVER () AS responses
+                    FROM attempts WHERE paper = ? AND status = 'graded'
+                ), bounds AS (
+                    SELECT id, rank, responses, (responses * 27 + 50) / 100 AS grp FROM ranked
+                )
+                SELECT r.question, MAX(k.responses) AS responses, COUNT(*) AS n, SUM(COALESCE(r.score, 0.0)) AS total,
+                       SUM(CASE WHEN k.rank > k.responses - k.grp THEN 1 ELSE 0 END) AS topN,
+                       SUM(CASE WHEN k.rank > k.responses - k.grp THEN COALESCE(r.score, 0.0) ELSE 0.0 END) AS topTotal,
+                       SUM(CASE WHEN k.rank <= k.grp THEN 1 ELSE 0 END) AS bottomN,
+                       SUM(CASE WHEN k.rank <= k.grp THEN COALESCE(r.score, 0.0) ELSE 0.0 END) AS bottomTotal
+                FROM attemptResults r JOIN bounds k ON k.id = r.attempt
+                WHERE r.attempt IN (SELECT id FROM attempts WHERE paper = ? AND status = 'graded')
+                GROUP BY r.question
+                """,
+                arguments: [id, id] as SQLArguments
+            )
+            db.sendAhead(sql: query.sql, arguments: query.arguments)
+            guard let paper = try PaperStore.fetch(db, id: id) else { throw GranaryError.notFound(LocalizedText(zh: "试卷", en: "Paper"), id) }
+            let rows = try db.fetchAll(sql: query.sql, arguments: query.arguments)
+            // Graded attempts without a single result (there are none today) are counted apart.
+            let responses: Int =
+                try rows.first?["responses"]
+                ?? db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM attempts WHERE paper = ? AND status = 'graded'", arguments: [id]) ?? 0
+            let group = (responses * 27 + 50) / 100
+            var sums: [String: (all: Sum, top: Sum, bottom: Sum)] = [:]
+            for row in rows {
                 sums[row["question"]] = (
                     Sum(count: row["n"], total: row["total"]), Sum(count: row["topN"], total: row["topTotal"]),
                     Sum(count: row["bottomN"], total: row["bottomTotal"])

@@ -180,7 +180,14 @@ public struct PaperStore: Sendable {
     }
 
     static func fetch(_ db: any SQLConnection, id: String) throws -> Paper? {
-        try Self.papers(db, rows: db.fetchAll(sql: "SELECT * FROM papers WHERE id = ?", arguments: [id])).first
+        // Its questions are asked for with the paper: they need only its id.
+        db.sendAhead(sql: Self.pinnedQuery(count: 1), arguments: [id])
+        return try Self.papers(db, rows: db.fetchAll(sql: "SELECT * FROM papers WHERE id = ?", arguments: [id])).first
+    }
+
+    /// The questions and versions pinned by `count` papers.
+    private static func pinnedQuery(count: Int) -> String {
+        "SELECT paper, position, question, version FROM paperQuestions WHERE paper IN (\(databaseQuestionMarks(count: count))) ORDER BY paper, position"
     }
 
     /// The papers of these rows of `papers`, in their order: their questions, the versions pinned and the authors'
@@ -188,11 +195,7 @@ public struct PaperStore: Sendable {
     static func papers(_ db: any SQLConnection, rows: [SQLRow]) throws -> [Paper] {
         guard !rows.isEmpty else { return [] }
         let ids: [String] = rows.map { $0["id"] }
-        let pinned = try db.fetchAll(
-            sql:
-                "SELECT paper, position, question, version FROM paperQuestions WHERE paper IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY paper, position",
-            arguments: SQLArguments(ids)
-        )
+        let pinned = try db.fetchAll(sql: Self.pinnedQuery(count: ids.count), arguments: SQLArguments(ids))
         var summaries: [String: QuestionStore.Summary] = [:]
         for summary in try QuestionStore.summaries(db, versions: pinned.map { (question: $0["question"], version: $0["version"]) }) {
             summaries["\(summary.question)#\(summary.version)"] = summary

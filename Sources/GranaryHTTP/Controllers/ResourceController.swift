@@ -162,7 +162,7 @@ struct ResourceController {
     }
 
     @Sendable func download(request: Request, context: AuthenticatedContext) async throws -> Response {
-        let (resource, content) = try await self.resources.content(
+        let (resource, content, published) = try await self.resources.content(
             id: try Self.id(context),
             version: try request.uri.positiveInt("version"),
             viewer: context.user
@@ -212,6 +212,7 @@ struct ResourceController {
         // One use per playback or download: a player's later range requests do not start at byte 0.
         if bytes.lowerBound == 0 {
             try await self.analytics.record(inline ? .view : .download, resource: resource.id, user: context.user)
+            if !published { try await self.resources.auditUnpublishedDownload(resource, viewer: context.user, address: context.remoteAddress) }
         }
         let body: ResponseBody
         if let path = content.localPath {

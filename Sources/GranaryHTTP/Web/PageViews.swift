@@ -91,7 +91,7 @@ extension Pages {
     /// The start of a plain-text resource, for showing it in place.
     static func textPreview(of resource: Resource, viewer: User, resources: ResourceStore) async throws -> String? {
         guard MediaView.showsText(resource) else { return nil }
-        let (_, content) = try await resources.content(id: resource.id, version: resource.version, viewer: viewer)
+        let (_, content, _) = try await resources.content(id: resource.id, version: resource.version, viewer: viewer)
         // A cut through a multi-byte character loses only that character.
         return String(decoding: try await content.prefix(64 << 10), as: UTF8.self)
     }

@@ -28,7 +28,8 @@ public struct LoginThrottle: Sendable {
     /// Failures within the window that lock an account.
     public let accountLimit: Int
     private let addressLimit: Int
-    private let window: TimeInterval
+    /// How long a failure counts.
+    public let window: TimeInterval
 
     /// Allows `accountLimit` failures per account and `addressLimit` per address within `window` seconds.
     public init(database: LibraryDatabase, accountLimit: Int = 5, addressLimit: Int = 100, window: TimeInterval = 15 * 60) {

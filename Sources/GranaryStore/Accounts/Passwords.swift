@@ -142,3 +142,55 @@ extension Accounts {
         """
     }
 }
+
+/// The log-in policies a service enforces, as the audit trail records them.
+public struct LoginPolicies: Codable, Sendable, Equatable {
+    public let lockoutFailures: Int
+    public let lockoutMinutes: Int
+    public let idleMinutes: Int
+    public let passwordDays: Int
+    public let passwordMinimumLength: Int
+    public let twoFactorRoles: [String]
+    public let https: Bool
+}
+
+extension Accounts {
+    /// The policies of this process.
+    public func policies(https: Bool) -> LoginPolicies {
+        LoginPolicies(
+            lockoutFailures: self.throttle.accountLimit,
+            lockoutMinutes: Int(self.throttle.window / 60),
+            idleMinutes: Int(self.idleTimeout / 60),
+            passwordDays: Int(self.passwordPolicy.maximumAge / 86400),
+            passwordMinimumLength: PasswordPolicy.minimumLength,
+            twoFactorRoles: self.twoFactorRoles.map(\.rawValue).sorted(),
+            https: https
+        )
+    }
+
+    /// Records the policies `granary serve` starts with as `policy.changed` when they differ from the last ones
+    /// recorded (等保三级 安全审计: a change of policy is an event; the policies are the service's settings, so they
+    /// change only with a restart). Whether they did.
+    @discardableResult
+    public func recordPolicies(https: Bool, address: String? = nil) async throws -> Bool {
+        let policies = self.policies(https: https)
+        let now = self.database.clock.now()
+        return try await self.database.write { db in
+            let last = try db.fetchOne(String.self, sql: "SELECT after FROM events WHERE action = 'policy.changed' ORDER BY id DESC LIMIT 1")
+            if let last, (try? JSONDecoder().decode(LoginPolicies.self, from: Data(last.utf8))) == policies { return false }
+            try EventLog.record(
+                db,
+                actor: nil,
+                action: "policy.changed",
+                itemType: "policy",
+                itemId: "login",
+                before: last.flatMap { try? JSONDecoder().decode(LoginPolicies.self, from: Data($0.utf8)) },
+                after: policies,
+                address: address,
+                outcome: "success",
+                at: now
+            )
+            return true
+        }
+    }
+}

@@ -12,9 +12,7 @@ extension Accounts {
 
     /// What `user` told the library about themselves.
     public func personalInfo(of user: User) async throws -> PersonalInfo {
-        try await self.database.read { db in
-            try self.personalInfo(db, sealed: db.fetchOne(String.self, sql: "SELECT personal FROM users WHERE id = ?", arguments: [user.id]))
-        }
+        try await self.database.read { db in try self.personalInfo(db, of: user.id) }
     }
 
     /// Replaces what `user` told the library about themselves (fields left out are removed); each field checked. The
@@ -24,10 +22,7 @@ extension Accounts {
         let now = self.database.clock.now()
         try await self.database.write { db in
             try self.sealingKey.check(db, recording: true)
-            let before = try self.personalInfo(
-                db,
-                sealed: db.fetchOne(String.self, sql: "SELECT personal FROM users WHERE id = ?", arguments: [user.id])
-            )
+            let before = try self.personalInfo(db, of: user.id)
             let sealed =
                 try info.isEmpty ? nil : self.sealingKey.seal(String(decoding: JSONEncoder().encode(info), as: UTF8.self), field: Self.personalField)
             try db.execute(sql: "UPDATE users SET personal = ? WHERE id = ?", arguments: [sealed, user.id])
@@ -57,10 +52,7 @@ extension Accounts {
     public func exportedData(of user: User, address: String) async throws -> (personal: PersonalInfo, events: [Event], eventCount: Int) {
         let now = self.database.clock.now()
         return try await self.database.write { db in
-            let personal = try self.personalInfo(
-                db,
-                sealed: db.fetchOne(String.self, sql: "SELECT personal FROM users WHERE id = ?", arguments: [user.id])
-            )
+            let personal = try self.personalInfo(db, of: user.id)
             try EventLog.record(
                 db,
                 actor: user.username,
@@ -190,6 +182,10 @@ extension Accounts {
     public func prepareSealing() async throws {
         try await self.database.read { db in try self.sealingKey.check(db, recording: false) }
         _ = try await self.sealClearSecrets()
+    }
+
+    private func personalInfo(_ db: any SQLConnection, of id: String) throws -> PersonalInfo {
+        try self.personalInfo(db, sealed: db.fetchOne(String.self, sql: "SELECT personal FROM users WHERE id = ?", arguments: [id]))
     }
 
     private func personalInfo(_ db: any SQLConnection, sealed: String?) throws -> PersonalInfo {

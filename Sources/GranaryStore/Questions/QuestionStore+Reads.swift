@@ -61,15 +61,15 @@ extension QuestionStore {
         }
         let wanted = Set(keys.map { VersionKey(id: $0.question, version: $0.version) })
         let ids = Array(Set(keys.map(\.question)))
+        let versions = """
+            SELECT question AS id, version, course, type, difficulty, score FROM questionVersions
+            WHERE question IN (\(databaseQuestionMarks(count: ids.count)))
+            """
+        // Both go out before the first is answered: neither depends on the other.
+        db.sendAhead(sql: versions, arguments: SQLArguments(ids))
         let points = try Self.points(db, of: wanted, ids: ids)
         var found: [VersionKey: Summary] = [:]
-        let rows = try db.fetchCursor(
-            sql: """
-                SELECT question AS id, version, course, type, difficulty, score FROM questionVersions
-                WHERE question IN (\(databaseQuestionMarks(count: ids.count)))
-                """,
-            arguments: SQLArguments(ids)
-        )
+        let rows = try db.fetchCursor(sql: versions, arguments: SQLArguments(ids))
         while let row = try rows.next() {
             let key = VersionKey(id: row["id"], version: row["version"])
             guard wanted.contains(key) else { continue }

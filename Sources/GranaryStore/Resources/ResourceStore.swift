@@ -377,20 +377,49 @@ public struct ResourceStore: Sendable {
     /// A resource as `viewer` may see it: the current version for its author, reviewers and admins, the published
     /// version for everyone else. `version` asks for an older one (not for learners).
     public func resource(id: String, version: Int? = nil, viewer: User) async throws -> Resource {
+        try await self.shown(id: id, version: version, viewer: viewer).resource
+    }
+
+    /// The resource as `viewer` may see it, and whether that is its published version.
+    private func shown(id: String, version: Int?, viewer: User) async throws -> (resource: Resource, published: Bool) {
         try await self.database.read { db in
             // Every version is read, so the rows need not wait for the state that picks the one shown.
             Self.sendFetchAhead(db, id: id)
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: viewer)
             let shown = try state.shownVersion(requested: version, viewer: viewer)
             guard let resource = try Self.fetch(db, id: id, version: shown) else { throw Self.notFound(id) }
-            return Self.presented(resource, viewer: viewer)
+            return (Self.presented(resource, viewer: viewer), shown == state.publishedVersion)
         }
     }
 
-    /// The bytes of the resource as `viewer` may see it.
-    public func content(id: String, version: Int? = nil, viewer: User) async throws -> (resource: Resource, content: BlobContent) {
-        let resource = try await self.resource(id: id, version: version, viewer: viewer)
-        return (resource, BlobContent(sha256: resource.sha256, size: resource.size, store: self.blobs))
+    /// The bytes of the resource as `viewer` may see it, and whether they are its published version (downloads of
+    /// anything else are audited: `auditUnpublishedDownload`).
+    public func content(
+        id: String,
+        version: Int? = nil,
+        viewer: User
+    ) async throws -> (resource: Resource, content: BlobContent, published: Bool) {
+        let (resource, published) = try await self.shown(id: id, version: version, viewer: viewer)
+        return (resource, BlobContent(sha256: resource.sha256, size: resource.size, store: self.blobs), published)
+    }
+
+    /// Records that `viewer` downloaded a version nobody outside its author, reviewers and admins may see (等保三级
+    /// 安全审计: a draft, a pending or rejected version, an older one): once per download, not per range.
+    public func auditUnpublishedDownload(_ resource: Resource, viewer: User, address: String) async throws {
+        let now = self.database.clock.now()
+        try await self.database.write { db in
+            try EventLog.record(
+                db,
+                actor: viewer.username,
+                action: "resource.unpublished_downloaded",
+                itemType: "resource",
+                itemId: resource.id,
+                after: ["version": resource.version],
+                address: address,
+                outcome: "success",
+                at: now
+            )
+        }
     }
 
     /// Every version of a resource, newest first.
