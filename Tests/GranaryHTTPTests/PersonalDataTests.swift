@@ -19,6 +19,24 @@ import Testing
         #expect(PersonalInfo(studentNumber: "A12").masked.studentNumber == "****")
     }
 
+    @Test func aSealedValueOpensOnlyWithItsKeyInItsColumnAndUntouched() throws {
+        let key = SealingKey.ephemeral()
+        let sealed = try key.seal("13812341234", field: "users.personal")
+        #expect(sealed.hasPrefix("v1:") && !sealed.contains("1381"))
+        #expect(try key.open(sealed, field: "users.personal") == "13812341234")
+        // Sealed twice, two different texts (a fresh nonce each time).
+        #expect(try key.seal("13812341234", field: "users.personal") != sealed)
+        // Another column, another key, or one changed byte: refused, never a wrong answer.
+        #expect(throws: SealingKey.Problem.self) { try key.open(sealed, field: "users.totpSecret") }
+        #expect(throws: SealingKey.Problem.self) { try SealingKey.ephemeral().open(sealed, field: "users.personal") }
+        var bytes = Array(Data(base64Encoded: String(sealed.dropFirst(3)))!)
+        bytes[bytes.count / 2] ^= 1
+        #expect(throws: SealingKey.Problem.self) { try key.open("v1:" + Data(bytes).base64EncodedString(), field: "users.personal") }
+        // A value from before sealing reads as it is until the start seals it.
+        #expect(try key.open("JBSWY3DPEHPK3PXP", field: "users.totpSecret") == "JBSWY3DPEHPK3PXP")
+        #expect(key.fingerprint.count == 32 && key.fingerprint != SealingKey.ephemeral().fingerprint)
+    }
+
     @Test func eachFieldIsCheckedAndEveryFieldInErrorIsNamed() throws {
         let valid = try PersonalInfo(realName: "  张三 ", phone: "13812341234", email: "", studentNumber: "2023-01").validated()
         #expect(throws: GranaryError.self) { try PersonalInfo(phone: " 13812341234").validated() }

@@ -76,11 +76,6 @@ public struct SealingKey: Sendable {
         return text
     }
 
-    /// Whether `value` is sealed already.
-    static func isSealed(_ value: String) -> Bool {
-        value.hasPrefix(Self.marker)
-    }
-
     /// Checks, inside a transaction, that the library's values are sealed with this key; a write records the key's
     /// fingerprint when the library has none yet.
     func check(_ db: any SQLConnection, recording: Bool) throws {
