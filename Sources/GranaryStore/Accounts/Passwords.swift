@@ -177,14 +177,15 @@ extension Accounts {
         let now = self.database.clock.now()
         return try await self.database.write { db in
             let last = try db.fetchOne(String.self, sql: "SELECT after FROM events WHERE action = 'policy.changed' ORDER BY id DESC LIMIT 1")
-            if let last, (try? JSONDecoder().decode(LoginPolicies.self, from: Data(last.utf8))) == policies { return false }
+                .flatMap { try? JSONDecoder().decode(LoginPolicies.self, from: Data($0.utf8)) }
+            guard last != policies else { return false }
             try EventLog.record(
                 db,
                 actor: nil,
                 action: "policy.changed",
                 itemType: "policy",
                 itemId: "login",
-                before: last.flatMap { try? JSONDecoder().decode(LoginPolicies.self, from: Data($0.utf8)) },
+                before: last,
                 after: policies,
                 address: address,
                 outcome: "success",
