@@ -54,6 +54,8 @@ public struct Question: Codable, Sendable, Equatable {
     public var rubric: [Criterion]
     /// Full marks.
     public var score: Double
+    /// How answers earn points when not by the plain rule of the type (partial credit, numbers, case).
+    public var scoring: QuestionScoring?
     /// Published resources the question shows (a drawing, a photo of a weld, a video), by id.
     public var media: [String]
     /// Review state.
@@ -81,6 +83,7 @@ public struct Question: Codable, Sendable, Equatable {
         analysis: String?,
         rubric: [Criterion],
         score: Double,
+        scoring: QuestionScoring? = nil,
         media: [String] = [],
         status: ReviewStatus,
         publishedVersion: Int?,
@@ -100,6 +103,7 @@ public struct Question: Codable, Sendable, Equatable {
         self.analysis = analysis
         self.rubric = rubric
         self.score = score
+        self.scoring = scoring
         self.media = media
         self.status = status
         self.publishedVersion = publishedVersion
@@ -123,6 +127,8 @@ public struct QuestionContent: Codable, Sendable, Equatable {
     public var analysis: String?
     public var rubric: [Question.Criterion]
     public var score: Double
+    /// Scoring beyond the type's plain rule, checked against the answer: a perfect answer earns exactly `score`.
+    public var scoring: QuestionScoring?
     /// Published resources the question shows, by id.
     public var media: [String]
 
@@ -139,6 +145,7 @@ public struct QuestionContent: Codable, Sendable, Equatable {
         analysis: String?,
         rubric: [Question.Criterion],
         score: Double,
+        scoring: QuestionScoring? = nil,
         media: [String] = []
     ) throws(GranaryError) {
         var problems: [FieldError] = []
@@ -233,6 +240,27 @@ public struct QuestionContent: Codable, Sendable, Equatable {
                 }
             problem("answer", "\(type.rawValue) 题的答案应为\(shape.zh)", "a \(type.rawValue) answer is \(shape.en)")
         }
+        if let scoring, problems.isEmpty {
+            let accepted = QuestionGrading.blanks(normalized)
+            problems += scoring.problems(type: type, options: options.map(\.id), blanks: accepted)
+            let best = QuestionGrading.best(type: type, key: normalized, score: score, scoring: scoring)
+            let keyed = QuestionGrading.grade(type == .fill ? nil : normalized, key: normalized, type: type, score: score, scoring: scoring)
+            let earned = type == .fill ? best : keyed?.score ?? best
+            func figure(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
+            if problems.isEmpty, abs(earned - score) > 0.005 {
+                problem(
+                    "scoring",
+                    "按评分规则，标准答案得 \(figure(earned)) 分，与题目分值 \(figure(score)) 不符",
+                    "under the rule the answer earns \(figure(earned)), not the score \(figure(score))"
+                )
+            } else if problems.isEmpty, abs(best - score) > 0.005 {
+                problem(
+                    "scoring",
+                    "按评分规则，最高可得 \(figure(best)) 分，与题目分值 \(figure(score)) 不符",
+                    "under the rule the best answer earns \(figure(best)), not the score \(figure(score))"
+                )
+            }
+        }
         guard problems.isEmpty else {
             throw GranaryError(
                 .validationFailed,
@@ -253,6 +281,7 @@ public struct QuestionContent: Codable, Sendable, Equatable {
         self.analysis = analysis
         self.rubric = rubric
         self.score = score
+        self.scoring = scoring
         self.media = media
     }
 }

@@ -5,6 +5,7 @@ import GranaryModel
 import GranaryStore
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite struct PaperTests {
@@ -65,6 +66,55 @@ import Testing
         var ids: [String] = []
         for input in inputs { ids.append(try await Self.published(lib, input, by: author)) }
         return ids
+    }
+
+    @Test func anAttemptIsScoredByEveryRuleItsImportedQuestionsBrought() async throws {
+        let lib = try await TestLibrary.seeded([("learner", .learner)])
+        let teacher = try await lib.addUser("zhang", .teacher)
+        // Fixture, then answers and what each earns under the source's own response processing.
+        let cases: [(file: String, answers: [(String, Double)])] = [
+            ("numeric-exact.xml", [(#"["４"]"#, 2), (#"["4.1"]"#, 0)]),
+            ("numeric-tolerance.xml", [(#"["9.84"]"#, 2), (#"["9.9"]"#, 0)]),
+            ("numeric-rounded.xml", [(#"["3.14"]"#, 1), (#"["3.15"]"#, 0)]),
+            ("case-sensitive.xml", [(#"["Fe"]"#, 1), (#"["FE"]"#, 0)]),
+            ("partial-multiple.xml", [(#"["Ar"]"#, 1), (#"["Ar","N2"]"#, 0)]),
+            ("partial-single.xml", [(#""U""#, 1), (#""V""#, 2)]),
+            ("three-different.xml", [(#"["红","红","红"]"#, 1), (#"["蓝","红","黄"]"#, 3)]),
+            ("weighted-blanks.xml", [(#"["","短弧"]"#, 3), (#"["直流反接",""]"#, 1)]),
+            ("all-or-nothing.xml", [(#"["角焊缝","5"]"#, 0), (#"["角焊缝","6"]"#, 2)]),
+        ]
+        try await lib.test { client in
+            let token = try await client.logIn("zhang")
+            var ids: [String] = []
+            for item in cases {
+                let response = try await client.executeRequest(
+                    uri: "/api/v1/questions/import?course=weld&knowledgePoints=arc",
+                    method: .post,
+                    headers: [.authorization: "Bearer \(token)", .contentType: "application/xml"],
+                    body: ByteBuffer(bytes: try fixture("qti-scoring/" + item.file))
+                )
+                #expect(response.status == .created, "\(item.file): \(response.body.string)")
+                let id = try response.decode(QTIReport.self).imported[0]
+                try await lib.library.database.write { db in try ReviewedItems.questions.publishCurrentVersion(db, id: id) }
+                ids.append(id)
+            }
+            let body = #"{"course":"weld","title":"评分规则","questions":[\#(ids.map { "\"\($0)\"" }.joined(separator: ","))]}"#
+            let paper = try await client.call(.post, "/api/v1/papers", token: token, json: body).decode(Paper.self)
+            let learner = try await client.logIn("learner")
+            for round in 0..<2 {
+                let attempt = try await client.call(.post, "/api/v1/papers/\(paper.id)/attempts", token: learner).decode(Attempt.self)
+                let answers = zip(ids, cases).map { "\"\($0)\":\($1.answers[round].0)" }.joined(separator: ",")
+                let saved = try await client.call(.put, "/api/v1/attempts/\(attempt.id)/answers", token: learner, json: #"{"answers":{\#(answers)}}"#)
+                #expect(saved.status == .ok, "\(saved.body.string)")
+                let submitted = try await client.call(.post, "/api/v1/attempts/\(attempt.id)/submit", token: learner).decode(Attempt.self)
+                #expect(submitted.status == "graded")
+                let earned = Dictionary(uniqueKeysWithValues: (submitted.items ?? []).map { ($0.question, $0.score) })
+                for (id, item) in zip(ids, cases) {
+                    #expect(earned[id] == item.answers[round].1, "\(item.file) round \(round)")
+                }
+                #expect(submitted.score == cases.reduce(0) { $0 + $1.answers[round].1 })
+            }
+        }
     }
 
     @Test func aHandMadePaperIsTakenScoredAtOnceAndGradedByRubric() async throws {

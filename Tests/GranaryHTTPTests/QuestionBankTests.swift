@@ -108,6 +108,44 @@ import Testing
         }
     }
 
+    @Test func aScoringRuleIsWrittenCheckedKeptAndRemoved() async throws {
+        let lib = try await TestLibrary.seeded([("zhang", .teacher)])
+        try await lib.test { client in
+            let token = try await client.logIn("zhang")
+            let body = """
+                {"course":"weld","knowledgePoints":["arc"],"type":"fill","difficulty":3,"stem":"焊接电流约 ____ A，电弧电压约 ____ V。",
+                 "answer":[["120"],["22"]],"score":3,
+                 "scoring":{"blanks":[{"points":2,"numeric":{"tolerance":10}},{"points":1,"numeric":{"relativeTolerance":5}}]}}
+                """
+            let created = try await client.call(.post, "/api/v1/questions", token: token, json: body)
+            #expect(created.status == .created)
+            let question = try created.decode(Question.self)
+            #expect(question.scoring?.blanks?.map(\.numeric?.tolerance) == [10, nil])
+            #expect(try await client.call(.get, "/api/v1/questions/\(question.id)", token: token).decode(Question.self).scoring == question.scoring)
+
+            // The rule's points must make exactly the score; a numeric blank accepts numbers only.
+            let short = body.replacingOccurrences(of: #""points":2"#, with: #""points":1"#)
+            let problem = try await client.call(.post, "/api/v1/questions", token: token, json: short).problem()
+            #expect(problem.status == 422)
+            #expect(problem.detail.contains("按评分规则，标准答案得 2 分，与题目分值 3 不符"), "\(problem.detail)")
+            let words = body.replacingOccurrences(of: #"[["120"],["22"]]"#, with: #"[["一百二"],["22"]]"#)
+            #expect(
+                try await client.call(.post, "/api/v1/questions", token: token, json: words).problem().errors.map(\.field) == [
+                    "scoring.blanks[0].numeric"
+                ]
+            )
+
+            // A new answer drops a rule written for the old one unless it comes with one; null removes it.
+            let kept = try await client.call(.patch, "/api/v1/questions/\(question.id)", token: token, json: #"{"difficulty":4}"#).decode(
+                Question.self
+            )
+            #expect(kept.scoring == question.scoring)
+            let removed = try await client.call(.patch, "/api/v1/questions/\(question.id)", token: token, json: #"{"scoring":null}"#)
+            #expect(try removed.decode(Question.self).scoring == nil)
+            #expect(try removed.decode(Question.self).version == 3)
+        }
+    }
+
     @Test func questionsAreVersionedAndReviewedAndTheReportKeepsThePublishedOne() async throws {
         let lib = try await TestLibrary.seeded([("zhang", .teacher), ("li", .teacher), ("wang", .reviewer), ("admin", .admin)])
         try await lib.test { client in

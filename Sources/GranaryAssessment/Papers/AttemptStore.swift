@@ -76,8 +76,8 @@ public struct AttemptStore: Sendable {
             let now = self.database.clock.now()
             var pending = 0
             for item in attempt.questions {
-                let key = try Self.key(db, question: item.question, version: item.version)
-                if let result = Grading.grade(attempt.answers[item.question], key: key, type: item.type, score: item.score) {
+                let question = try QuestionStore.version(db, question: item.question, version: item.version)
+                if let question, let result = Grading.grade(attempt.answers[item.question], question: question, score: item.score) {
                     try db.execute(
                         sql: "INSERT INTO attemptResults (attempt, question, correct, score, gradedAt) VALUES (?, ?, ?, ?, ?)",
                         arguments: [id, item.question, result.correct, result.score, now]
@@ -333,10 +333,6 @@ public struct AttemptStore: Sendable {
             throw GranaryError.notFound(LocalizedText(zh: "作答", en: "Attempt"), id)
         }
         return attempt
-    }
-
-    private static func key(_ db: any SQLConnection, question: String, version: Int) throws -> JSONValue {
-        try QuestionStore.version(db, question: question, version: version)?.answer ?? .null
     }
 
     static func fetch(_ db: any SQLConnection, id: String) throws -> Attempt? {

@@ -151,7 +151,7 @@ public enum QTIExport {
     // MARK: - Writing an item
 
     /// Writes one item, element by element, in the spelling of one QTI version.
-    private struct Builder {
+    struct Builder {
         /// The question written.
         let question: Question
         /// The spelling written in.
@@ -199,29 +199,33 @@ public enum QTIExport {
         }
 
         /// The identifier a choice answer id stands for.
-        private func choiceIdentifier(_ answer: String) -> String? {
+        func choiceIdentifier(_ answer: String) -> String? {
             guard let index = self.question.options.firstIndex(where: { $0.id == answer }) else { return nil }
             return self.choiceIdentifiers[index]
         }
 
-        private var blanks: [[String]] { QTIExport.blanks(self.question.answer) }
+        var blanks: [[String]] { QTIExport.blanks(self.question.answer) }
 
-        private func responseIdentifier(blank index: Int, of count: Int) -> String {
+        func responseIdentifier(blank index: Int, of count: Int) -> String {
             count == 1 ? "RESPONSE" : "RESPONSE_\(index + 1)"
         }
 
         private mutating func responseDeclarations() {
+            if let scoring = self.question.scoring, self.question.type.isObjective {
+                self.scoredResponseDeclarations(scoring)
+                return
+            }
             let score = QTIExport.number(self.question.score)
             switch (self.question.type, self.question.answer) {
             case (.single, .string(let answer)):
                 let correct = self.choiceIdentifier(answer)
                 self.declareResponse("RESPONSE", cardinality: "single", baseType: "identifier", correct: correct.map { [$0] } ?? []) { builder in
-                    if let correct { builder.mapping(["defaultValue": "0"], entries: [(correct, score, nil)]) }
+                    if let correct { builder.mapping([("defaultValue", "0")], entries: [(correct, score, nil)]) }
                 }
             case (.judge, .bool(let truth)):
                 let correct = truth ? "true" : "false"
                 self.declareResponse("RESPONSE", cardinality: "single", baseType: "identifier", correct: [correct]) { builder in
-                    builder.mapping(["defaultValue": "0"], entries: [(correct, score, nil)])
+                    builder.mapping([("defaultValue", "0")], entries: [(correct, score, nil)])
                 }
             case (.multiple, .array(let answers)):
                 let correct = answers.compactMap { value -> String? in
@@ -235,7 +239,7 @@ public enum QTIExport {
                 for (index, accepted) in blanks.enumerated() {
                     let identifier = self.responseIdentifier(blank: index, of: blanks.count)
                     self.declareResponse(identifier, cardinality: "single", baseType: "string", correct: Array(accepted.prefix(1))) { builder in
-                        if !accepted.isEmpty { builder.mapping(["defaultValue": "0"], entries: accepted.map { ($0, share, "false") }) }
+                        if !accepted.isEmpty { builder.mapping([("defaultValue", "0")], entries: accepted.map { ($0, share, "false") }) }
                     }
                 }
             case (.single, _), (.multiple, _):
@@ -248,7 +252,7 @@ public enum QTIExport {
             }
         }
 
-        private mutating func declareResponse(
+        mutating func declareResponse(
             _ identifier: String,
             cardinality: String,
             baseType: String,
@@ -269,8 +273,8 @@ public enum QTIExport {
         }
 
         /// A mapping: `attributes` in QTI 2 spelling, entries of key, mapped value and case sensitivity.
-        private mutating func mapping(_ attributes: KeyValuePairs<String, String>, entries: [(String, String, String?)]) {
-            self.writer.open(self.version.element("mapping"), attributes.map { (self.version.attribute($0.key), $0.value) })
+        mutating func mapping(_ attributes: [(String, String)], entries: [(String, String, String?)]) {
+            self.writer.open(self.version.element("mapping"), attributes.map { (self.version.attribute($0.0), $0.1) })
             for (key, value, caseSensitive) in entries {
                 self.writer.empty(
                     self.version.element("mapEntry"),
@@ -432,6 +436,10 @@ public enum QTIExport {
         // MARK: Response processing
 
         private mutating func responseProcessing() {
+            if let scoring = self.question.scoring, self.question.type.isObjective {
+                self.scoredResponseProcessing(scoring)
+                return
+            }
             let processing = self.version.element("responseProcessing")
             switch self.question.type {
             case .single, .judge:
@@ -480,7 +488,7 @@ public enum QTIExport {
             }
         }
 
-        private mutating func setScore(to value: String) {
+        mutating func setScore(to value: String) {
             self.writer.open(self.version.element("setOutcomeValue"), [("identifier", "SCORE")])
             self.writer.leaf(self.version.element("baseValue"), [(self.version.attribute("baseType"), "float")], value)
             self.writer.close()

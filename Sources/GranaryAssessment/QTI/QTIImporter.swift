@@ -73,6 +73,16 @@ public struct QTIImporter: Sendable {
         let head = try Self.prefix(of: path, count: 4)
         if head == [0x50, 0x4B, 0x03, 0x04] {
             files = try Self.packageItems(at: path, report: &report)
+            if files.isEmpty, report.failed.isEmpty {
+                throw GranaryError(
+                    .validationFailed,
+                    LocalizedText(
+                        zh: "压缩包中没有 QTI 试题（没有 XML 文件，或清单未列出试题）",
+                        en: "The package holds no QTI item (no XML file, or none the manifest lists as an item)"
+                    ),
+                    errors: [FieldError(field: "body", message: LocalizedText(zh: "没有可读的试题", en: "no item to read"))]
+                )
+            }
         } else {
             let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
             guard bytes.count <= XMLTree.maximumBytes else {
@@ -120,7 +130,8 @@ public struct QTIImporter: Sendable {
                 answer: item.answer,
                 analysis: .some(item.analysis),
                 rubric: item.rubric,
-                score: item.score
+                score: item.score,
+                scoring: .some(item.scoring)
             ),
             author: author
         )

@@ -17,8 +17,14 @@ enum QTIItemReader {
         var analysis: String?
         var rubric: [Question.Criterion] = []
         var score: Double
+        /// The item's rule of scoring when it is not the plain one of its type.
+        var scoring: QuestionScoring?
         /// What could not be carried over, for the import report.
         var warnings: [String] = []
+        /// MAXSCORE (or SCORE's normal maximum) as the item declares it.
+        var declaredMaximum: Double?
+        /// Responses of base type float or integer: their blanks are numbers.
+        var numericResponses: Set<String> = []
     }
 
     /// The QTI versions read, by namespace.
@@ -49,6 +55,13 @@ enum QTIItemReader {
     /// The question `item` (an `assessmentItem` root) describes, or the reason it cannot be one.
     static func read(_ item: XMLTree) throws(XMLTree.Failure) -> Imported {
         guard let body = item.element("itemBody") else { throw XMLTree.Failure(reason: "the item has no itemBody") }
+        if let template = item.descendants(where: { ["templateDeclaration", "templateProcessing", "printedVariable"].contains($0.name) }).first {
+            throw XMLTree.Failure(
+                reason:
+                    "the item is generated from a template (\(template.name)): its numbers change for each candidate, and a bank question is fixed"
+            )
+        }
+        let processing = try QTIResponseProcessing(item: item)
         let responses = Dictionary(
             item.elements("responseDeclaration").map { ($0.attributes["identifier"] ?? "", Response($0)) },
             uniquingKeysWith: { a, _ in a }
@@ -101,23 +114,34 @@ enum QTIItemReader {
         }
 
         var imported: Imported
+        var binding: Binding?
         if kinds.isSubset(of: ["textEntryInteraction", "inlineChoiceInteraction"]) {
             if interactions.count == 1, interactions[0].name == "inlineChoiceInteraction" {
-                let choices = Self.choices(interactions[0], element: "inlineChoice")
-                let correct = try response(interactions[0]).correct
-                guard correct.count == 1, choices.contains(where: { $0.id == correct[0] }) else {
-                    throw XMLTree.Failure(reason: "the inline choice has no single correct choice")
-                }
+                let (choices, sources) = Self.choices(interactions[0], element: "inlineChoice")
+                let correct = try response(interactions[0]).correct.compactMap { sources[$0] }
+                guard correct.count == 1 else { throw XMLTree.Failure(reason: "the inline choice has no single correct choice") }
                 imported = Imported(type: .single, stem: stem, options: choices, answer: .string(correct[0]), score: maximum ?? 1)
+                binding = .choice(
+                    response: interactions[0].attributes["responseIdentifier"] ?? "",
+                    options: sources.map { (source: $0.key, option: $0.value) }.sorted { $0.option < $1.option }
+                )
             } else {
                 var blanks: [JSONValue] = []
+                var bound: [Blank] = []
+                var numeric: Set<String> = []
                 for (number, interaction) in interactions.enumerated() {
                     let declared = try response(interaction)
+                    let identifier = interaction.attributes["responseIdentifier"] ?? ""
                     var accepted: [String]
                     if interaction.name == "inlineChoiceInteraction" {
-                        let choices = Self.choices(interaction, element: "inlineChoice")
+                        let choices = Self.choices(interaction, element: "inlineChoice").options
                         accepted = declared.correct.compactMap { id in choices.first { $0.id == id }?.text }
+                        bound.append(
+                            Blank(response: identifier, choices: Dictionary(choices.map { ($0.text, $0.id) }, uniquingKeysWith: { a, _ in a }))
+                        )
                     } else {
+                        bound.append(Blank(response: identifier))
+                        if ["float", "integer"].contains(declared.baseType) { numeric.insert(identifier) }
                         accepted = declared.correct + declared.mapping.filter { $0.value > 0 }.map(\.key)
                     }
                     accepted = accepted.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
@@ -126,6 +150,8 @@ enum QTIItemReader {
                     blanks.append(.array(accepted.map(JSONValue.string)))
                 }
                 imported = Imported(type: .fill, stem: stem, answer: .array(blanks), score: maximum ?? Double(blanks.count))
+                imported.numericResponses = numeric
+                binding = .blanks(bound)
             }
         } else if kinds.count > 1 || interactions.count > 1 {
             throw XMLTree.Failure(
@@ -133,17 +159,27 @@ enum QTIItemReader {
             )
         } else if kinds == ["choiceInteraction"] {
             let interaction = interactions[0]
-            let choices = Self.choices(interaction, element: "simpleChoice")
+            let (choices, sources) = Self.choices(interaction, element: "simpleChoice")
             let declared = try response(interaction)
-            let correct = declared.correct.isEmpty ? declared.mapping.filter { $0.value > 0 }.map(\.key) : declared.correct
-            guard !correct.isEmpty, correct.allSatisfy({ id in choices.contains { $0.id == id } }) else {
+            let correctSources = declared.correct.isEmpty ? declared.mapping.filter { $0.value > 0 }.map(\.key) : declared.correct
+            let correct = correctSources.compactMap { sources[$0] }
+            guard !correct.isEmpty, correct.count == correctSources.count else {
                 throw XMLTree.Failure(reason: "the choice interaction has no correct choice among its choices")
             }
+            let responseIdentifier = interaction.attributes["responseIdentifier"] ?? ""
+            binding = .choice(
+                response: responseIdentifier,
+                options: choices.compactMap { option in sources.first { $0.value == option.id }.map { (source: $0.key, option: option.id) } }
+            )
             let maxChoices = Int(interaction.attributes["maxChoices"] ?? "1") ?? 1
             if maxChoices == 1 && declared.cardinality != "multiple" {
                 guard correct.count == 1 else { throw XMLTree.Failure(reason: "a single-choice interaction declares several correct choices") }
                 if choices.count == 2, let truth = Self.truth(choices, correct: correct[0]) {
                     imported = Imported(type: .judge, stem: stem, answer: .bool(truth), score: maximum ?? 1)
+                    let sourceOf = { (id: String) in sources.first { $0.value == id }?.key ?? id }
+                    let other = choices[0].id == correct[0] ? choices[1].id : choices[0].id
+                    let (yes, no) = truth ? (correct[0], other) : (other, correct[0])
+                    binding = .judge(response: responseIdentifier, truth: sourceOf(yes), falsehood: sourceOf(no))
                 } else {
                     imported = Imported(type: .single, stem: stem, options: choices, answer: .string(correct[0]), score: maximum ?? 1)
                 }
@@ -201,6 +237,8 @@ enum QTIItemReader {
         }
         imported.analysis = analysis.isEmpty ? nil : analysis
         imported.score = Self.scoreStep(imported.score)
+        imported.declaredMaximum = maximum
+        if let binding { try Self.prove(&imported, processing: processing, binding: binding) }
         if imported.type == .practical, criteria.isEmpty {
             imported.rubric = imported.rubric.map { .init(criterion: $0.criterion, points: imported.score) }
         }
@@ -213,11 +251,13 @@ enum QTIItemReader {
     /// A response declaration: its cardinality, correct values and mapping.
     struct Response {
         let cardinality: String
+        let baseType: String
         let correct: [String]
         let mapping: [(key: String, value: Double)]
 
         init(_ declaration: XMLTree) {
             self.cardinality = declaration.attributes["cardinality"] ?? "single"
+            self.baseType = declaration.attributes["baseType"] ?? "identifier"
             self.correct = declaration.element("correctResponse")?.elements("value").map { XMLTree.collapse($0.text) } ?? []
             self.mapping =
                 declaration.element("mapping")?.elements("mapEntry").compactMap { entry in
@@ -227,12 +267,19 @@ enum QTIItemReader {
         }
     }
 
-    private static func choices(_ interaction: XMLTree, element: String) -> [Question.Option] {
-        interaction.descendants { $0.name == element }.compactMap { choice in
+    /// The choices of an interaction as options, and each source identifier's option id. Identifiers the bank
+    /// cannot keep (over 16 characters, as Onyx writes `choice_1658152974`) make every option A, B, C… in order.
+    private static func choices(_ interaction: XMLTree, element: String) -> (options: [Question.Option], sources: [String: String]) {
+        var options = interaction.descendants { $0.name == element }.compactMap { choice -> Question.Option? in
             guard let id = choice.attributes["identifier"] else { return nil }
             let text = choice.text(excluding: Self.skipped)
             return Question.Option(id: id, text: text.isEmpty ? id : text)
         }
+        let sources = options.map(\.id)
+        if sources.contains(where: { $0.count > 16 }) || Set(sources).count != sources.count, options.count <= 26 {
+            for index in options.indices { options[index].id = String(UnicodeScalar(UInt8(ascii: "A") + UInt8(index))) }
+        }
+        return (options, Dictionary(zip(sources, options.map(\.id)), uniquingKeysWith: { a, _ in a }))
     }
 
     /// Identifier → text of everything choosable inside an interaction, for writing out a correct response.
@@ -278,11 +325,32 @@ enum QTIItemReader {
     }
 
     /// A score the bank accepts: a multiple of 0.5 from 0.5 to 1000.
-    private static func scoreStep(_ score: Double) -> Double {
+    static func scoreStep(_ score: Double) -> Double {
         min(1_000, max(0.5, (score * 2).rounded() / 2))
     }
 
     // MARK: - The stem
+
+    /// `text` with each run of three or more `_` written as full-width low lines (＿), which look the same and mark no blank.
+    static func literalUnderscores(_ text: String) -> String {
+        guard text.contains("___") else { return text }
+        var output = ""
+        var run = 0
+        func flush() {
+            output += String(repeating: run >= QTIExport.blankRun ? "＿" : "_", count: run)
+            run = 0
+        }
+        for character in text {
+            if character == "_" {
+                run += 1
+            } else {
+                flush()
+                output.append(character)
+            }
+        }
+        flush()
+        return output
+    }
 
     private static let blocks: Set<String> = [
         "p", "div", "blockquote", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr", "pre", "prompt", "simpleBlock",
@@ -296,7 +364,9 @@ enum QTIItemReader {
             for child in tree.children {
                 switch child {
                 case .text(let text):
-                    output += text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\t", with: " ")
+                    // Underscores the author typed are not blanks: only an interaction is (a run of three or more
+                    // would otherwise become one more blank on every export and import).
+                    output += Self.literalUnderscores(text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\t", with: " "))
                 case .element(let element):
                     switch element.name {
                     case _ where Self.skipped.contains(element.name): break
@@ -309,8 +379,11 @@ enum QTIItemReader {
                         output += "[图片：\(name)]"
                         warnings.append("image \(element.attributes["src"] ?? "") is not imported; the stem names it")
                     case "object", "audio", "video":
-                        output += "[媒体：\(element.attributes["data"] ?? element.attributes["src"] ?? "")]"
-                        warnings.append("media \(element.attributes["data"] ?? element.attributes["src"] ?? "") is not imported")
+                        let file =
+                            element.attributes["data"] ?? element.attributes["src"]
+                            ?? element.descendants(where: { $0.name == "source" }).compactMap { $0.attributes["src"] }.first ?? "（未注明文件）"
+                        output += "[媒体：\(file)]"
+                        warnings.append("media \(file) (\(element.name)) is not imported; the stem names it")
                     case _ where element.name.hasSuffix("Interaction"):
                         output += "\n"
                         visit(element)

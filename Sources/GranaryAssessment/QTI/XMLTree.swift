@@ -40,7 +40,7 @@ struct XMLTree: Sendable {
     /// needs neither, and refusing them rules out external entities (XXE) and entity expansion bombs alike.
     static func parse(_ bytes: [UInt8]) throws(Failure) -> XMLTree {
         guard bytes.count <= Self.maximumBytes else { throw Failure(code: "malformed", reason: "larger than \(Self.maximumBytes >> 20) MiB") }
-        if Self.contains(bytes, "<!DOCTYPE") || Self.contains(bytes, "<!ENTITY") {
+        if Self.declaresDocumentType(bytes) {
             throw Failure(code: "malformed", reason: "document type declarations and entities are not accepted (DOCTYPE/ENTITY)")
         }
         _ = Self.parserReady
@@ -110,21 +110,39 @@ struct XMLTree: Sendable {
         return parts.enumerated().map { $0.offset == 0 ? String($0.element) : $0.element.prefix(1).uppercased() + $0.element.dropFirst() }.joined()
     }
 
-    private static func contains(_ bytes: [UInt8], _ needle: String) -> Bool {
-        let pattern = Array(needle.utf8)
-        guard bytes.count >= pattern.count else { return false }
-        return bytes.withUnsafeBufferPointer { buffer in
-            var start = 0
-            while start <= buffer.count - pattern.count {
-                guard let found = memchr(buffer.baseAddress! + start, Int32(pattern[0]), buffer.count - start - pattern.count + 1) else {
-                    return false
-                }
-                let offset = buffer.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                if memcmp(buffer.baseAddress! + offset, pattern, pattern.count) == 0 { return true }
-                start = offset + 1
-            }
-            return false
+    /// Whether `bytes` hold a `<!DOCTYPE` or `<!ENTITY` declaration as markup: the words inside a comment or a CDATA
+    /// section (a QTI item about XML may quote them) are text.
+    static func declaresDocumentType(_ bytes: [UInt8]) -> Bool {
+        func starts(_ needle: String, at index: Int) -> Bool {
+            let pattern = Array(needle.utf8)
+            return index + pattern.count <= bytes.count && bytes[index..<(index + pattern.count)].elementsEqual(pattern)
         }
+        func skip(to end: String, from index: Int) -> Int {
+            let pattern = Array(end.utf8)
+            var at = index
+            while at + pattern.count <= bytes.count {
+                if bytes[at] == pattern[0], bytes[at..<(at + pattern.count)].elementsEqual(pattern) { return at + pattern.count }
+                at += 1
+            }
+            return bytes.count
+        }
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] == UInt8(ascii: "<") else {
+                index += 1
+                continue
+            }
+            if starts("<!--", at: index) {
+                index = skip(to: "-->", from: index + 4)
+            } else if starts("<![CDATA[", at: index) {
+                index = skip(to: "]]>", from: index + 9)
+            } else if starts("<!DOCTYPE", at: index) || starts("<!ENTITY", at: index) {
+                return true
+            } else {
+                index += 1
+            }
+        }
+        return false
     }
 
     // MARK: - Reading

@@ -84,7 +84,29 @@ struct QuestionController {
         let analysis: String?
         let rubric: [Question.Criterion]?
         let score: Double?
+        /// Absent: kept; `null`: removed; a rule: set.
+        let scoring: QuestionScoring??
         let media: [String]?
+
+        private enum CodingKeys: String, CodingKey {
+            case course, knowledgePoints, type, difficulty, stem, options, answer, analysis, rubric, score, scoring, media
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.course = try container.decodeIfPresent(String.self, forKey: .course)
+            self.knowledgePoints = try container.decodeIfPresent([String].self, forKey: .knowledgePoints)
+            self.type = try container.decodeIfPresent(QuestionType.self, forKey: .type)
+            self.difficulty = try container.decodeIfPresent(Int.self, forKey: .difficulty)
+            self.stem = try container.decodeIfPresent(String.self, forKey: .stem)
+            self.options = try container.decodeIfPresent([Question.Option].self, forKey: .options)
+            self.answer = try container.decodeIfPresent(JSONValue.self, forKey: .answer)
+            self.analysis = try container.decodeIfPresent(String.self, forKey: .analysis)
+            self.rubric = try container.decodeIfPresent([Question.Criterion].self, forKey: .rubric)
+            self.score = try container.decodeIfPresent(Double.self, forKey: .score)
+            self.scoring = container.contains(.scoring) ? .some(try container.decodeIfPresent(QuestionScoring.self, forKey: .scoring)) : nil
+            self.media = try container.decodeIfPresent([String].self, forKey: .media)
+        }
 
         var store: QuestionStore.Input {
             QuestionStore.Input(
@@ -98,6 +120,7 @@ struct QuestionController {
                 analysis: self.analysis.map { .some($0) },
                 rubric: self.rubric,
                 score: self.score,
+                scoring: self.scoring,
                 media: self.media
             )
         }

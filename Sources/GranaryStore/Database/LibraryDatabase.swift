@@ -175,6 +175,10 @@ public struct LibraryDatabase: Sendable {
         migrator.registerMigration("store 8 personal information sealed outside the database") { db in
             try db.execute(sql: Accounts.personalDataSQL)
         }
+        migrator.registerMigration("store 9 scoring rules of questions") { db in
+            // Adding a column fires no trigger, so versions stay immutable.
+            try db.execute(sql: Self.scoringSQL)
+        }
         for schema in schemas {
             for migration in schema.migrations {
                 migrator.registerMigration("\(schema.target) \(migration.name)") { db in try migration.migrate(db) }
@@ -182,6 +186,9 @@ public struct LibraryDatabase: Sendable {
         }
         return migrator
     }
+
+    /// Partial credit, numbers with a tolerance, case rules: how a question version's answers earn points (JSON).
+    static let scoringSQL = "ALTER TABLE questionVersions ADD COLUMN scoring TEXT"
 
     /// The single migration list of before, each step reduced to what it did to GranaryStore's tables (v7 and v9
     /// created only other targets' tables; v2 also the review queue's).

@@ -318,5 +318,6 @@ extension LibraryDatabase {
                 """
         ),
         .init("store 5 personal information sealed outside the database", sql: Accounts.personalDataSQL),
+        .init("store 6 scoring rules of questions", sql: LibraryDatabase.scoringSQL),
     ]
 }

@@ -26,6 +26,8 @@ public struct QuestionStore: Sendable {
         public var analysis: String??
         public var rubric: [Question.Criterion]?
         public var score: Double?
+        /// A rule of scoring; `.some(nil)` removes one.
+        public var scoring: QuestionScoring??
         public var media: [String]?
 
         /// Creates an input.
@@ -40,6 +42,7 @@ public struct QuestionStore: Sendable {
             analysis: String?? = nil,
             rubric: [Question.Criterion]? = nil,
             score: Double? = nil,
+            scoring: QuestionScoring?? = nil,
             media: [String]? = nil
         ) {
             self.course = course
@@ -52,6 +55,7 @@ public struct QuestionStore: Sendable {
             self.analysis = analysis
             self.rubric = rubric
             self.score = score
+            self.scoring = scoring
             self.media = media
         }
     }
@@ -292,6 +296,8 @@ public struct QuestionStore: Sendable {
             analysis: input.analysis ?? current?.analysis,
             rubric: input.rubric ?? (typeChanged && type != .practical ? [] : current?.rubric ?? []),
             score: score,
+            // A change of type or of the answer leaves a rule written for the old one behind.
+            scoring: input.scoring ?? (typeChanged || input.answer != nil || input.options != nil ? nil : current?.scoring),
             media: input.media ?? current?.media ?? []
         )
     }
@@ -348,13 +354,14 @@ public struct QuestionStore: Sendable {
         try db.execute(
             sql: """
                 INSERT INTO questionVersions
-                    (question, version, course, type, difficulty, stem, options, answer, analysis, rubric, score, media, createdBy, createdAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    (question, version, course, type, difficulty, stem, options, answer, analysis, rubric, score, scoring, media, createdBy,
+                     createdAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 id, version, content.course, content.type.rawValue, content.difficulty, content.stem, try Self.json(content.options),
                 try Self.json(content.answer), content.analysis, try Self.json(content.rubric), content.score,
-                try Self.json(content.media.map { $0.lowercased() }), author.id, now,
+                try content.scoring.map { try Self.json($0) }, try Self.json(content.media.map { $0.lowercased() }), author.id, now,
             ]
         )
         for (position, point) in content.knowledgePoints.enumerated() {
@@ -422,6 +429,7 @@ public struct QuestionStore: Sendable {
                 analysis: row["analysis"],
                 rubric: try decoder.decode([Question.Criterion].self, from: Data((row["rubric"] as String).utf8)),
                 score: row["score"],
+                scoring: try (row["scoring"] as String?).map { try decoder.decode(QuestionScoring.self, from: Data($0.utf8)) },
                 media: try decoder.decode([String].self, from: Data((row["media"] as String).utf8)),
                 status: ReviewStatus(rawValue: row["status"])!,
                 publishedVersion: row["publishedVersion"],
