@@ -16,7 +16,7 @@ import Testing
         let folder: String
         let library: Library
         let teacher: User
-        let importer: QTIImporter
+        let importer: QuestionImporter
         let questions: QuestionStore
 
         init() async throws {
@@ -49,10 +49,10 @@ import Testing
             _ = try await catalogue.createPoint(id: "arc", name: "焊接电弧", course: "weld", kind: .knowledge, prerequisites: [], actor: "test")
             _ = try await catalogue.createPoint(id: "gmaw", name: "熔化极气体保护焊", course: "weld", kind: .skill, prerequisites: [], actor: "test")
             self.questions = QuestionStore(database: self.library.database)
-            self.importer = QTIImporter(questions: self.questions)
+            self.importer = QuestionImporter(questions: self.questions)
         }
 
-        func run(_ bytes: [UInt8], name: String = "item.xml") async throws -> QTIImporter.Report {
+        func run(_ bytes: [UInt8], name: String = "item.xml") async throws -> QuestionImporter.Report {
             let path = self.folder + "/upload-\(UUID().uuidString)"
             #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
             return try await self.importer.importFile(
@@ -65,9 +65,9 @@ import Testing
             )
         }
 
-        func run(_ xml: String) async throws -> QTIImporter.Report { try await self.run(Array(xml.utf8)) }
+        func run(_ xml: String) async throws -> QuestionImporter.Report { try await self.run(Array(xml.utf8)) }
 
-        func question(_ report: QTIImporter.Report) async throws -> Question {
+        func question(_ report: QuestionImporter.Report) async throws -> Question {
             let id = try #require(report.imported.first)
             return try await self.questions.question(id: id, viewer: self.teacher)
         }

@@ -271,6 +271,42 @@ import Testing
 }
 
 extension QuestionBankTests {
+    @Test func theWordTemplateDownloadsAndImportsAndFormatsAreNamedOrTold() async throws {
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("learner", .learner)])
+        try await lib.test { client in
+            let teacher = try await client.logIn("zhang")
+            let template = try await client.call(.get, "/api/v1/questions/import/template?format=docx", token: teacher)
+            #expect(template.status == .ok)
+            #expect(template.headers[.contentDisposition]?.contains("filename*=UTF-8''%E8%AF%95%E9%A2%98") == true)
+            let learner = try await client.logIn("learner")
+            #expect(try await client.call(.get, "/api/v1/questions/import/template", token: learner).status == .forbidden)
+            #expect(try await client.call(.get, "/api/v1/questions/import/template?format=pdf", token: teacher).problem().code == "invalid_query")
+
+            func post(_ bytes: [UInt8], _ query: String) async throws -> TestResponse {
+                try await client.executeRequest(
+                    uri: "/api/v1/questions/import?course=weld&knowledgePoints=gmaw&\(query)",
+                    method: .post,
+                    headers: [.authorization: "Bearer \(teacher)", .contentType: "application/octet-stream"],
+                    body: ByteBuffer(bytes: bytes)
+                )
+            }
+            let word = try await post(Array(template.body.readableBytesView), "name=%E6%A8%A1%E6%9D%BF.docx")
+            #expect(word.status == .created)
+            let report = try word.decode(QTIReport.self)
+            #expect(report.imported.count == 6)
+            #expect(report.format == "docx")
+            let excel = try await post(try fixture("question-formats/welding-openpyxl.xlsx"), "format=xlsx")
+            #expect(try excel.decode(QTIReport.self).imported.count == 7)
+            let gift = try await post(try fixture("question-formats/welding.gift"), "name=bank.gift")
+            #expect(try gift.decode(QTIReport.self).format == "gift")
+            #expect(try await post(Array("随便写的文字".utf8), "name=a.txt").problem().code == "unsupported_media")
+            #expect(try await post(Array("x".utf8), "format=word").problem().errors.map(\.field) == ["format"])
+            let aiken = try await post(Array("题？\nA. 甲\nB. 乙\nANSWER: C\n".utf8), "format=aiken")
+            #expect(aiken.status == .unprocessableContent)
+            #expect(try aiken.problem().detail == "无法导入：第 1 题（第 1 行）：ANSWER: C 不是本题的选项")
+        }
+    }
+
     @Test func aQuestionAndACoursesBankExportAsQTIThatValidatesAndImportsBack() async throws {
         let lib = try await TestLibrary.seeded([("zhang", .teacher), ("wang", .reviewer), ("learner", .learner)])
         let metadata = URL(fileURLWithPath: TestLibrary.metadataDirectory)
@@ -377,6 +413,7 @@ struct QTIReport: Decodable {
         let reason: String
     }
 
+    let format: String?
     let imported: [String]
     let failed: [Failure]
 }

@@ -25,6 +25,21 @@ enum QTIItemReader {
         var declaredMaximum: Double?
         /// Responses of base type float or integer: their blanks are numbers.
         var numericResponses: Set<String> = []
+
+        /// The question as every import format hands it on.
+        var question: ImportedQuestion {
+            ImportedQuestion(
+                type: self.type,
+                stem: self.stem,
+                options: self.options,
+                answer: self.answer,
+                analysis: self.analysis,
+                rubric: self.rubric,
+                score: self.score,
+                scoring: self.scoring,
+                warnings: self.warnings
+            )
+        }
     }
 
     /// The QTI versions read, by namespace.

@@ -38,8 +38,8 @@ struct XMLTree: Sendable {
 
     /// Parses `bytes`. A document with a DOCTYPE or an entity declaration is refused before libxml2 sees it: QTI
     /// needs neither, and refusing them rules out external entities (XXE) and entity expansion bombs alike.
-    static func parse(_ bytes: [UInt8]) throws(Failure) -> XMLTree {
-        guard bytes.count <= Self.maximumBytes else { throw Failure(code: "malformed", reason: "larger than \(Self.maximumBytes >> 20) MiB") }
+    static func parse(_ bytes: [UInt8], maximumBytes: Int = Self.maximumBytes) throws(Failure) -> XMLTree {
+        guard bytes.count <= maximumBytes else { throw Failure(code: "malformed", reason: "larger than \(maximumBytes >> 20) MiB") }
         if Self.declaresDocumentType(bytes) {
             throw Failure(code: "malformed", reason: "document type declarations and entities are not accepted (DOCTYPE/ENTITY)")
         }
@@ -172,6 +172,16 @@ struct XMLTree: Sendable {
 
     /// All text inside, whitespace collapsed.
     var text: String { self.text(excluding: []) }
+
+    /// All text inside exactly as written: spaces, line breaks and ideographic spaces kept (Office runs, HTML in CDATA).
+    var rawText: String {
+        self.children.map { child in
+            switch child {
+            case .text(let text): text
+            case .element(let element): element.rawText
+            }
+        }.joined()
+    }
 
     /// The text inside, leaving out elements of the given names (feedback inside a choice, say).
     func text(excluding names: Set<String>) -> String {

@@ -5,10 +5,12 @@ import GranaryStore
 import Hummingbird
 import NIOCore
 
-/// The question bank: questions of six types, each change a new version, reviewed like resources; QTI import.
+/// The question bank: questions of six types, each change a new version, reviewed like resources; imports and exports.
 struct QuestionController {
     let questions: QuestionStore
     let exporter: QTIExporter
+    /// Where `templates/question-import.docx` and `.xlsx` are.
+    let metadataDirectory: String
 
     /// Largest QTI document or package accepted.
     static let maximumImportBytes = 64 << 20
@@ -16,7 +18,8 @@ struct QuestionController {
     func addRoutes(to router: RouterGroup<AppRequestContext>) {
         let group = router.group("questions", context: AuthenticatedContext.self)
         group.post(use: self.create)
-        group.post("import", use: self.importQTI)
+        group.post("import", use: self.importQuestions)
+        group.get("import/template", use: self.template)
         group.get(use: self.list)
         group.get("{id}", use: self.get)
         group.patch("{id}", use: self.update)
@@ -66,6 +69,38 @@ struct QuestionController {
                     disposition: "attachment",
                     fileName: fileName,
                     fallbackName: "questions-qti\(version.rawValue).zip"
+                ),
+            ],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+        )
+    }
+
+    /// The Word (`format=docx`, the default) or Excel (`format=xlsx`) template the importer reads, with examples.
+    @Sendable func template(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try context.require(.teacher, .admin, to: LocalizedText(zh: "下载试题模板", en: "download the question template"))
+        let format = request.uri.value("format") ?? "docx"
+        let types = [
+            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ]
+        guard let type = types[format] else {
+            throw GranaryError(
+                .invalidQuery,
+                LocalizedText(zh: "模板格式应为 docx 或 xlsx", en: "format must be docx or xlsx"),
+                errors: [FieldError(field: "format", message: LocalizedText(zh: "取值无效", en: "invalid value"))]
+            )
+        }
+        guard let bytes = FileManager.default.contents(atPath: self.metadataDirectory + "/templates/question-import." + format) else {
+            throw GranaryError.notFound(LocalizedText(zh: "试题模板", en: "Question template"), format)
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: type,
+                .contentDisposition: ContentDisposition.header(
+                    disposition: "attachment",
+                    fileName: "试题导入模板.\(format)",
+                    fallbackName: "question-import.\(format)"
                 ),
             ],
             body: .init(byteBuffer: ByteBuffer(bytes: bytes))
@@ -155,9 +190,11 @@ struct QuestionController {
         try .json(try await self.questions.retire(id: try context.parameters.require("id"), actor: context.user))
     }
 
-    /// The body is one QTI item (XML) or an IMS content package (zip); `course` and `knowledgePoints`
-    /// (comma-separated) say where the questions go, since QTI does not; `difficulty` defaults to 3.
-    @Sendable func importQTI(request: Request, context: AuthenticatedContext) async throws -> Response {
+    /// The body is a question file: QTI (an item or an IMS content package), QTI 1.2, Moodle XML, GIFT, Aiken, or a
+    /// Word (.docx) or Excel (.xlsx) template; `format` names it when the bytes and `name` (the file name) do not tell.
+    /// `course` says where the questions go; `knowledgePoints` (comma-separated) and `difficulty` (3 by default) are
+    /// for questions that do not name their own.
+    @Sendable func importQuestions(request: Request, context: AuthenticatedContext) async throws -> Response {
         try context.require(.teacher, .admin, to: LocalizedText(zh: "导入试题", en: "import questions"))
         guard let course = request.uri.value("course") else {
             throw GranaryError(
@@ -168,7 +205,22 @@ struct QuestionController {
         }
         let points = (request.uri.value("knowledgePoints") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
-        let difficulty = try request.uri.positiveInt("difficulty") ?? 3
+        let difficulty = try request.uri.positiveInt("difficulty")
+        var format: QuestionFormat?
+        if let raw = request.uri.value("format") {
+            guard let named = QuestionFormat(rawValue: raw) else {
+                throw GranaryError(
+                    .invalidQuery,
+                    LocalizedText(
+                        zh: "format 应为 \(QuestionFormat.allCases.map(\.rawValue).joined(separator: "、")) 之一",
+                        en: "format must be one of \(QuestionFormat.allCases.map(\.rawValue).joined(separator: ", "))"
+                    ),
+                    errors: [FieldError(field: "format", message: LocalizedText(zh: "取值无效", en: "invalid value"))]
+                )
+            }
+            format = named
+        }
+        let fileName = request.uri.value("name") ?? "upload"
         var request = request
         let body: ByteBuffer
         do {
@@ -180,36 +232,38 @@ struct QuestionController {
             )
         }
         guard body.readableBytes > 0 else {
-            throw GranaryError(.invalidDocument, LocalizedText(zh: "请求体为空：请发送 QTI XML 或内容包", en: "Empty body: send QTI XML or a content package"))
+            throw GranaryError(.invalidDocument, LocalizedText(zh: "请求体为空：请发送题目文件", en: "Empty body: send a question file"))
         }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("granary-qti-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         guard FileManager.default.createFile(atPath: path, contents: Data(body.readableBytesView)) else {
             throw GranaryError(.insufficientStorage, LocalizedText(zh: "无法暂存上传内容", en: "The upload could not be stored"))
         }
-        let report = try await QTIImporter(questions: self.questions).importFile(
+        let report = try await QuestionImporter(questions: self.questions).importFile(
             at: path,
-            name: "upload",
+            name: fileName,
+            format: format,
             course: course,
             knowledgePoints: points,
             difficulty: difficulty,
             author: context.user
         )
-        // A single XML document that could not be read is the request's own fault.
-        if report.imported.isEmpty, report.failed.count == 1, report.ignored.isEmpty, report.failed[0].file == "upload" {
+        // A file of which nothing could be imported failed as a whole; each failure says why.
+        if report.imported.isEmpty, report.failed.count == 1, report.ignored.isEmpty {
+            let failure = report.failed[0]
+            let place = failure.file == fileName ? "" : failure.file + "："
             throw GranaryError(
-                ["malformed", "not_qti"].contains(report.failed[0].code) ? .invalidDocument : .validationFailed,
-                LocalizedText(zh: "无法导入：\(report.failed[0].reason)", en: "Cannot import: \(report.failed[0].reason)"),
-                errors: [FieldError(field: "body", message: LocalizedText(stringLiteral: report.failed[0].reason))]
+                ["malformed", "not_qti"].contains(failure.code) ? .invalidDocument : .validationFailed,
+                LocalizedText(zh: "无法导入：\(place)\(failure.reason)", en: "Cannot import: \(place)\(failure.reason)"),
+                errors: [FieldError(field: failure.file == fileName ? "body" : failure.file, message: LocalizedText(stringLiteral: failure.reason))]
             )
         }
-        // A package of which nothing could be imported failed as a whole; each file says why.
         if report.imported.isEmpty, !report.failed.isEmpty {
             throw GranaryError(
                 .validationFailed,
                 LocalizedText(
-                    zh: "压缩包中没有可导入的试题（\(report.failed.count) 个文件有误）",
-                    en: "Nothing in the package could be imported (\(report.failed.count) files failed)"
+                    zh: "没有可导入的试题（\(report.failed.count) 处有误）",
+                    en: "Nothing could be imported (\(report.failed.count) failed)"
                 ),
                 errors: report.failed.prefix(100).map {
                     FieldError(field: $0.file, message: LocalizedText(stringLiteral: "\($0.code): \($0.reason)"))

@@ -153,6 +153,16 @@ public struct QuestionStore: Sendable {
         }
     }
 
+    /// The points of `course`, by id and name, for imports that name points; the course must exist.
+    public func coursePoints(_ course: String) async throws -> [(id: String, name: String)] {
+        try await self.database.read { db in
+            try Self.checkReferences(db, course: course, points: [], media: [])
+            return try db.fetchAll(sql: "SELECT id, name FROM points WHERE course = ? ORDER BY createdAt, id", arguments: [course]).map {
+                (id: $0["id"] as String, name: $0["name"] as String)
+            }
+        }
+    }
+
     // MARK: - Reading
 
     /// One question: the current version for its author, reviewers and admins, the published one for other teachers.

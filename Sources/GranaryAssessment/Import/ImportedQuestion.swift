@@ -1,0 +1,47 @@
+import Foundation
+import GranaryModel
+
+/// A question as a file of another system describes it, before it is given a course and points of the bank.
+struct ImportedQuestion: Sendable {
+    var type: QuestionType
+    var stem: String
+    var options: [Question.Option] = []
+    /// Shaped as `QuestionContent.answer` wants it.
+    var answer: JSONValue
+    var analysis: String?
+    var rubric: [Question.Criterion] = []
+    /// Full marks, when the source says (else 1, or one per blank).
+    var score: Double?
+    var scoring: QuestionScoring?
+    /// 1–5, when the source says.
+    var difficulty: Int?
+    /// Knowledge or skill points by id or name, when the source names them (知识点): each must be a point of the course.
+    var points: [String] = []
+    /// A name that may be a point of the course (the last part of a Moodle category): used when it is one.
+    var pointHint: String?
+    /// What could not be carried over, for the report.
+    var warnings: [String] = []
+}
+
+/// Why a question of a file was not imported.
+struct ImportFailure: Error, Sendable {
+    /// `malformed` (the file cannot be read), `not_qti` (not a format the bank reads), `unsupported` (a question the
+    /// bank cannot hold faithfully), or `invalid` (it breaks a bank rule).
+    var code = "unsupported"
+    let reason: String
+
+    init(code: String = "unsupported", reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    init(_ failure: XMLTree.Failure) {
+        self.init(code: failure.code, reason: failure.reason)
+    }
+}
+
+/// One question of a file, read or not: `name` says where it is (a file of a package, 第 3 题, a row).
+struct ImportEntry: Sendable {
+    var name: String
+    var result: Result<ImportedQuestion, ImportFailure>
+}
