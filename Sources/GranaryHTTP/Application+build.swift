@@ -251,8 +251,12 @@ func buildRouter(
     AuditController(audit: audit).addRoutes(to: api)
     CatalogueController(catalogue: library.catalogue, national: library.nationalCatalogue, occupations: library.occupations).addRoutes(to: api)
     GraphController(graph: graph).addRoutes(to: api)
-    QuestionController(questions: questions, exporter: QTIExporter(database: library.database), metadataDirectory: configuration.metadataDirectory)
-        .addRoutes(to: api)
+    QuestionController(
+        questions: questions,
+        exporter: QuestionExporter(database: library.database),
+        metadataDirectory: configuration.metadataDirectory
+    )
+    .addRoutes(to: api)
     PaperController(papers: papers, attempts: attempts).addRoutes(to: api)
     ResourceController(
         resources: library.resources,

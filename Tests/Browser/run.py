@@ -451,6 +451,22 @@ def role_teacher(b: Browser) -> None:
     b.wait_text("[data-upload-result] .form-status.ok", "已提交审核", "the 已提交审核 message")
     b.passed_step("uploaded-submitted")
 
+    # Question import: the shipped Word template, its six example questions as drafts.
+    b.click_and_load(b.link("导入试题", "header nav"))
+    b.wait_url("/questions/import")
+    b.expect(len(b.find("a[href='/api/v1/questions/import/template?format=docx']")) == 1, "the Word template's download link")
+    Select(b.wait_visible("form[data-import-form] select[name=course]")).select_by_value("weld-methods")
+    point = b.wait(
+        EC.element_to_be_clickable((By.CSS_SELECTOR, "form[data-import-form] [data-points] input[name=knowledgePoints][value='arc']")),
+        "the knowledge-point checkboxes on the import form",
+    )
+    b.click(point)
+    template = Path(__file__).resolve().parent.parent.parent / "Metadata" / "templates" / "question-import.docx"
+    b.find("form[data-import-form] input[type=file]")[0].send_keys(str(template))
+    b.click(b.button("导入", "form[data-import-form]"))
+    b.wait_text("[data-import-result] [data-import-summary]", "已导入 6 题", "the import summary 已导入 6 题（草稿）")
+    b.passed_step("questions-imported")
+
     # Paper builder: a blueprint the demo bank can meet.
     b.click_and_load(b.link("组卷", "header nav"))
     form = "form[data-paper-form]"

@@ -355,6 +355,19 @@ extension QuestionBankTests {
             #expect(manifestValidator.validate(bytes) == [])
             #expect(archive.entries.filter { $0.name.hasPrefix("items/") }.count == 6)
             #expect(try await client.call(.get, "/api/v1/courses/nope/questions/export", token: teacher).status == .notFound)
+            let moodle = try await client.call(.get, "/api/v1/courses/weld/questions/export?format=moodle", token: teacher)
+            #expect(moodle.headers[.contentType] == "application/xml; charset=utf-8")
+            #expect(moodle.body.string.components(separatedBy: "<question type=").count - 1 == 6 + 2)
+            let word = try await client.call(.get, "/api/v1/courses/weld/questions/export?format=docx", token: teacher)
+            #expect(word.headers[.contentType] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+            #expect(Array(word.body.readableBytesView.prefix(2)) == [0x50, 0x4B])
+            #expect(
+                try await client.call(.get, "/api/v1/courses/weld/questions/export?format=pdf", token: teacher).problem().errors.map(\.field) == [
+                    "format"
+                ]
+            )
+            let learner = try await client.logIn("learner")
+            #expect(try await client.call(.get, "/api/v1/courses/weld/questions/export?format=docx", token: learner).status == .forbidden)
 
             // The package imports back: six new drafts of the same types.
             let reimported = try await client.executeRequest(

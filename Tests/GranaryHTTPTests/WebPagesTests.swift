@@ -183,6 +183,25 @@ import Testing
         }
     }
 
+    @Test func theImportPageOffersBothTemplatesToTeachersOnly() async throws {
+        let lib = try await TestLibrary.seeded([("zhang", .teacher), ("xue", .learner)])
+        try await lib.test { client in
+            let teacher = try await client.webLogIn("zhang")
+            let page = try await client.page("/questions/import", cookies: teacher)
+            #expect(page.status == .ok)
+            let html = page.body.string
+            #expect(html.contains(#"href="/api/v1/questions/import/template?format=docx""#))
+            #expect(html.contains(#"href="/api/v1/questions/import/template?format=xlsx""#))
+            #expect(html.contains("data-import-form") && html.contains("焊接方法与设备"))
+            #expect(html.contains(#"<a href="/questions/import" aria-current="page">导入试题</a>"#) || html.contains("导入试题</a>"))
+            let download = try await client.page("/api/v1/questions/import/template?format=xlsx", cookies: teacher)
+            #expect(download.status == .ok)
+            let learner = try await client.webLogIn("xue")
+            #expect(try await client.page("/questions/import", cookies: learner).status == .forbidden)
+            #expect(!(try await client.page("/", cookies: learner).body.string.contains("导入试题")))
+        }
+    }
+
     @Test func everyPageCarriesTheContentSecurityPolicyAndNosniff() async throws {
         let lib = try await TestLibrary.seeded([("admin", .admin), ("zhang", .teacher)])
         try await lib.test { client in
@@ -191,7 +210,7 @@ import Testing
             let admin = try await client.webLogIn("admin")
             let pages = [
                 "/", "/login", "/register", "/courses", "/search", "/search?q=电弧", "/resources/\(resource.id)", "/upload", "/review",
-                "/review/resource/\(resource.id)", "/report", "/papers/new", "/resources/\(UUID().uuidString)",
+                "/review/resource/\(resource.id)", "/report", "/papers/new", "/resources/\(UUID().uuidString)", "/questions/import",
             ]
             for uri in pages {
                 let response = try await client.page(uri, cookies: uri == "/login" || uri == "/register" ? nil : admin)

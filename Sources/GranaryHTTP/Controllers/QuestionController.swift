@@ -8,7 +8,7 @@ import NIOCore
 /// The question bank: questions of six types, each change a new version, reviewed like resources; imports and exports.
 struct QuestionController {
     let questions: QuestionStore
-    let exporter: QTIExporter
+    let exporter: QuestionExporter
     /// Where `templates/question-import.docx` and `.xlsx` are.
     let metadataDirectory: String
 
@@ -57,19 +57,30 @@ struct QuestionController {
         )
     }
 
-    /// A course's published questions as an IMS content package (zip) with LOM metadata.
+    /// A course's published questions: `format=qti21` (the default; or `version=2.1`), `qti30` (`version=3.0`) as an
+    /// IMS content package with LOM metadata, `moodle` as Moodle XML, `docx` as a Word exam paper with its answers.
     @Sendable func export(request: Request, context: AuthenticatedContext) async throws -> Response {
-        let version = try Self.version(request)
-        let (fileName, bytes) = try await self.exporter.coursePackage(course: try context.parameters.require("id"), as: version, viewer: context.user)
+        let format: QuestionExporter.Format
+        if let raw = request.uri.value("format") {
+            guard let named = QuestionExporter.Format(rawValue: raw) else {
+                throw GranaryError(
+                    .invalidQuery,
+                    LocalizedText(zh: "format 应为 qti21、qti30、moodle 或 docx", en: "format must be qti21, qti30, moodle or docx"),
+                    errors: [FieldError(field: "format", message: LocalizedText(zh: "取值无效", en: "invalid value"))]
+                )
+            }
+            format = named
+        } else {
+            format = try Self.version(request) == .v3p0 ? .qti30 : .qti21
+        }
+        let (fileName, type, bytes) = try await self.exporter.course(try context.parameters.require("id"), as: format, viewer: context.user)
+        let fallback =
+            fileName.hasSuffix(".zip") ? "questions-\(format.rawValue).zip" : fileName.hasSuffix(".xml") ? "questions-moodle.xml" : "questions.docx"
         return Response(
             status: .ok,
             headers: [
-                .contentType: "application/zip",
-                .contentDisposition: ContentDisposition.header(
-                    disposition: "attachment",
-                    fileName: fileName,
-                    fallbackName: "questions-qti\(version.rawValue).zip"
-                ),
+                .contentType: type,
+                .contentDisposition: ContentDisposition.header(disposition: "attachment", fileName: fileName, fallbackName: fallback),
             ],
             body: .init(byteBuffer: ByteBuffer(bytes: bytes))
         )

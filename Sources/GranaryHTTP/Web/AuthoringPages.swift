@@ -4,8 +4,8 @@ import GranaryModel
 import GranaryStore
 import Hummingbird
 
-/// `/upload` and `/papers/new`: forms that `app.js` sends to `POST /api/v1/resources` and `POST /api/v1/papers`,
-/// so uploads stream and are checked exactly as API uploads are.
+/// `/upload`, `/questions/import` and `/papers/new`: forms that `app.js` sends to `POST /api/v1/resources`,
+/// `POST /api/v1/questions/import` and `POST /api/v1/papers`, so uploads are checked exactly as API uploads are.
 struct AuthoringPages: Sendable {
     let pages: Pages
     let papers: PaperStore
@@ -15,6 +15,7 @@ struct AuthoringPages: Sendable {
 
     func addRoutes(to pages: RouterGroup<AppRequestContext>) {
         pages.get("upload", use: self.uploadPage)
+        pages.get("questions/import", use: self.importPage)
         pages.get("papers/new", use: self.paperBuilder)
         pages.get("papers/{id}", use: self.paperPage)
     }
@@ -34,6 +35,38 @@ struct AuthoringPages: Sendable {
             maximumSize: Pages.size(self.maximumUploadSize)
         )
         return try await self.pages.render("upload", title: "上传资源", page: page, context: context, path: "/upload")
+    }
+
+    struct ImportPage: Sendable {
+        struct Choice: Sendable {
+            let value: String
+            let label: String
+            let selected: Bool
+        }
+
+        let picker: Pages.CoursePicker
+        let difficulties: [Choice]
+        let formats: [Choice]
+        let maximumSize: String
+    }
+
+    /// `/questions/import`: a question file into the bank through `POST /api/v1/questions/import`, with the templates.
+    @Sendable func importPage(request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try self.pages.require(context, roles: .teacher, .admin, to: "导入试题")
+        let names = ["易", "较易", "中", "较难", "难"]
+        let formats: [(QuestionFormat, String)] = [
+            (.docx, "Word 模板（.docx）"), (.xlsx, "Excel 模板（.xlsx）"), (.moodle, "Moodle XML"), (.gift, "GIFT"), (.aiken, "Aiken"),
+            (.qti, "QTI 2.1/2.2/3.0"), (.qti12, "QTI 1.2（Canvas、Blackboard）"),
+        ]
+        let page = ImportPage(
+            picker: Pages.CoursePicker(try await self.pages.names.current()),
+            difficulties: names.enumerated().map {
+                .init(value: String($0.offset + 1), label: "\($0.offset + 1) \($0.element)", selected: $0.offset == 2)
+            },
+            formats: formats.map { .init(value: $0.0.rawValue, label: $0.1, selected: false) },
+            maximumSize: Pages.size(Int64(QuestionController.maximumImportBytes))
+        )
+        return try await self.pages.render("question-import", title: "导入试题", page: page, context: context, path: "/questions/import")
     }
 
     struct PaperBuilderPage: Sendable {

@@ -66,7 +66,9 @@ struct Pages: Sendable {
         if role == .security { links = [("/security", "账户管理")] }
         if let role, !Role.duties.contains(role) || role == .admin {
             links += [("/search", "检索"), ("/offerings", "课程"), ("/me", "我的学习")]
-            if role == .teacher || role == .admin { links += [("/upload", "上传资源"), ("/offerings/new", "组课"), ("/papers/new", "组卷")] }
+            if role == .teacher || role == .admin {
+                links += [("/upload", "上传资源"), ("/questions/import", "导入试题"), ("/offerings/new", "组课"), ("/papers/new", "组卷")]
+            }
             if role == .reviewer || role == .admin { links.append(("/review", "审核队列")) }
             if role == .admin { links.append(("/report", "监测报告")) }
             if role != .learner { links.append(("/analytics", "数据分析")) }

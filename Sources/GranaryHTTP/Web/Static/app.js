@@ -11,7 +11,9 @@
     // Problem bodies in Chinese whatever the browser's own language list says: the pages are Chinese.
     const headers = { "X-CSRF-Token": csrf, "Accept": "application/json", "Accept-Language": "zh-CN" };
     let payload = body;
-    if (body !== undefined && !(body instanceof FormData)) {
+    if (body instanceof Blob) {
+      headers["Content-Type"] = "application/octet-stream";
+    } else if (body !== undefined && !(body instanceof FormData)) {
       headers["Content-Type"] = "application/json";
       payload = JSON.stringify(body);
     }
@@ -181,6 +183,60 @@
       panel.hidden = false;
       upload.reset();
       loadPoints(upload);
+      panel.scrollIntoView({ behavior: "smooth" });
+    });
+  }
+
+  // Importing a question file: the file as the body, where it goes in the query (POST /api/v1/questions/import).
+  const importForm = document.querySelector("[data-import-form]");
+  if (importForm) {
+    importForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearProblem(importForm);
+      const status = importForm.querySelector(".form-status");
+      const data = new FormData(importForm);
+      const file = importForm.querySelector('input[type="file"]').files[0];
+      const query = new URLSearchParams({ course: String(data.get("course") || "") });
+      const points = checkedPoints(importForm);
+      if (points.length) query.set("knowledgePoints", points.join(","));
+      query.set("difficulty", String(data.get("difficulty") || "3"));
+      if (data.get("format")) query.set("format", String(data.get("format")));
+      if (file) query.set("name", file.name);
+      const button = importForm.querySelector('button[type="submit"]');
+      button.disabled = true;
+      setStatus(status, "正在导入……", null);
+      const result = await api("POST", "/api/v1/questions/import?" + query.toString(), file || new Blob([]));
+      button.disabled = false;
+      setStatus(status, "", null);
+      if (!result.ok) {
+        showProblem(importForm, result.body);
+        return;
+      }
+      const report = result.body;
+      const panel = document.querySelector("[data-import-result]");
+      panel.querySelector("[data-import-summary]").textContent =
+        "已导入 " + report.imported.length + " 题（草稿）" + (report.failed.length ? "，" + report.failed.length + " 处未导入" : "") + "。";
+      const table = panel.querySelector("[data-import-failed]");
+      const rows = table.querySelector("tbody");
+      rows.textContent = "";
+      report.failed.forEach((failure) => {
+        const row = document.createElement("tr");
+        [failure.file, failure.reason].forEach((text) => {
+          const cell = document.createElement("td");
+          cell.textContent = text;
+          row.append(cell);
+        });
+        rows.append(row);
+      });
+      table.hidden = report.failed.length === 0;
+      const warnings = panel.querySelector("[data-import-warnings]");
+      warnings.textContent = "";
+      report.warnings.forEach((warning) => {
+        const item = document.createElement("li");
+        item.textContent = warning.file + "：" + warning.warning;
+        warnings.append(item);
+      });
+      panel.hidden = false;
       panel.scrollIntoView({ behavior: "smooth" });
     });
   }
