@@ -35,6 +35,12 @@ extension Bench {
         @Flag(inversion: .prefixedNo, help: "Run paper_milp.py's HiGHS solver (highs_red) for the optimum.")
         var anchor = true
 
+        @Option(help: "Parallel papers (A卷, B卷, …) of the parallel family, per instance; 0 leaves the family out.")
+        var parallel: Int = 2
+
+        @Option(help: "Largest share of a paper's questions two parallel papers may have in common.")
+        var maxOverlap: Double = 0.1
+
         @Option(help: "Scratch folder.")
         var work: String = "/tmp/granary-bench-papers"
 
@@ -73,6 +79,8 @@ extension Bench {
                     row["feasible"] = check.feasible
                     row["objective"] = check.objective
                     row["considered"] = paper.consideredItems
+                    row["bound"] = paper.bound
+                    row["bound_gap"] = paper.bound > 0 ? Double(paper.bound - paper.value) / Double(paper.bound) : 0
                     if check.objective != paper.value { throw BenchError("instance \(instance): the paper's value differs from the check's") }
                 case .infeasible(let reason):
                     row["feasible"] = false
@@ -80,7 +88,43 @@ extension Bench {
                     row["message"] = reason.message
                 case nil: break
                 }
+                if self.parallel > 1 {
+                    // The parallel family: A卷, B卷, … from one blueprint, any two sharing at most maxOverlap of a paper.
+                    let maxShared = Int((self.maxOverlap * Double(blueprint.questionCount) + 1e-9).rounded(.down))
+                    let start = ContinuousClock.now
+                    let set = assembler.assemble(candidates, blueprint: blueprint, papers: self.parallel, maxShared: maxShared)
+                    row["parallel_s"] = Review.seconds(ContinuousClock.now - start)
+                    let papers = set.compactMap(\.paper)
+                    row["parallel_feasible"] =
+                        papers.count == self.parallel
+                        && papers.allSatisfy { shared.check(instance: instance, selection: $0.items.map(Int.init)).feasible }
+                    row["parallel_objectives"] = papers.map(\.value)
+                    row["parallel_bound"] = papers.first?.bound
+                    row["parallel_worst_gap"] = papers.map { $0.bound > 0 ? Double($0.bound - $0.value) / Double($0.bound) : 0 }.max()
+                    var most = 0
+                    for a in papers.indices {
+                        for b in papers.indices where b > a { most = max(most, Set(papers[a].items).intersection(papers[b].items).count) }
+                    }
+                    row["parallel_shared"] = most
+                    row["parallel_max_shared"] = maxShared
+                }
                 rows.append(row)
+                print(
+                    String(
+                        format:
+                            "instance %d: bound %@ (gap %.3f%%); %d parallel papers %@ objectives %@, sharing at most %@ of %d allowed, worst gap to the bound %.3f%%, %.1f ms",
+                        instance,
+                        (row["bound"] as? Int).map(String.init) ?? "-",
+                        (row["bound_gap"] as? Double ?? .nan) * 100,
+                        self.parallel,
+                        (row["parallel_feasible"] as? Bool) == true ? "feasible" : "NOT ALL FEASIBLE",
+                        ((row["parallel_objectives"] as? [Int]) ?? []).map(String.init).joined(separator: "/"),
+                        (row["parallel_shared"] as? Int).map(String.init) ?? "-",
+                        row["parallel_max_shared"] as? Int ?? 0,
+                        (row["parallel_worst_gap"] as? Double ?? .nan) * 100,
+                        (row["parallel_s"] as? Double ?? .nan) * 1000
+                    )
+                )
                 print(
                     String(
                         format: "instance %d: Granary %@ objective %@ in %.1f ms (median of %d; first %.1f ms), %@ questions after reduction",
@@ -95,7 +139,12 @@ extension Bench {
                 )
             }
 
-            var report: [String: Any] = ["bank": self.bank, "instances": self.instances, "seed": self.seed, "rounds": self.rounds]
+            var report: [String: Any] = [
+                "bank": self.bank, "instances": self.instances, "seed": self.seed, "rounds": self.rounds, "parallel": self.parallel,
+                "max_overlap": self.maxOverlap,
+            ]
+            report["max_bound_gap"] = rows.compactMap { $0["bound_gap"] as? Double }.max()
+            report["parallel_worst_gap"] = rows.compactMap { $0["parallel_worst_gap"] as? Double }.max()
             if self.anchor {
                 print("running paper_milp.py \(self.instances) \(self.bank) \(self.anchorTimeLimit) highs_red …")
                 _ = try runProgram("/usr/bin/env", ["python3", script, "\(self.instances)", "\(self.bank)", "\(self.anchorTimeLimit)", "highs_red"])
@@ -138,7 +187,13 @@ extension Bench {
                 report["min_objective_ratio"] = ratios.min()
                 report["max_time_ratio"] = timeRatios.max()
                 report["feasible_where_highs_is"] = rows.allSatisfy { ($0["highs_feasible"] as? Bool) != true || ($0["feasible"] as? Bool) == true }
+                // The bound is proven: HiGHS's optimum must never exceed it.
+                report["bound_holds"] = rows.allSatisfy { row in
+                    guard let optimum = row["highs_objective"] as? Int, let bound = row["bound"] as? Int else { return true }
+                    return optimum <= bound
+                }
                 print("targets: objective ratio ≥ 0.99 on every instance, time ratio ≤ 0.1 (Granary's median over HiGHS's solve time)")
+                print("bound: HiGHS's optimum ≤ Granary's bound on every instance: \((report["bound_holds"] as? Bool) == true ? "yes" : "NO")")
             }
             report["results"] = rows
             print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))

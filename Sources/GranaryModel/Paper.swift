@@ -46,6 +46,13 @@ public struct Paper: Codable, Sendable, Equatable {
         public var maxPerPoint: Int
         /// Sum of the selection's values (100 − earlier uses), which assembly maximises.
         public var objective: Int?
+        /// A proven upper bound on the objective of any paper meeting the blueprint (a Lagrangian relaxation): the
+        /// paper is within `1 − objective / bound` of the best possible.
+        public var bound: Int?
+        /// The papers assembled together from one blueprint (A卷, B卷, …), this one included, in order.
+        public var parallel: [String]?
+        /// The most questions this paper shares with another paper of its set.
+        public var shared: Int?
 
         /// Creates figures.
         public init(
@@ -57,7 +64,10 @@ public struct Paper: Codable, Sendable, Equatable {
             covered: [String],
             uncovered: [String],
             maxPerPoint: Int,
-            objective: Int?
+            objective: Int?,
+            bound: Int? = nil,
+            parallel: [String]? = nil,
+            shared: Int? = nil
         ) {
             self.questions = questions
             self.byType = byType
@@ -68,6 +78,9 @@ public struct Paper: Codable, Sendable, Equatable {
             self.uncovered = uncovered
             self.maxPerPoint = maxPerPoint
             self.objective = objective
+            self.bound = bound
+            self.parallel = parallel
+            self.shared = shared
         }
     }
 
@@ -151,6 +164,10 @@ public struct PaperBlueprintInput: Codable, Sendable, Equatable {
     public var excludeRecent: Int?
     /// Seed: the same bank and blueprint with the same seed give the same paper.
     public var seed: UInt64?
+    /// Parallel papers (A卷, B卷, …) assembled at once, each meeting the whole blueprint; 1 when absent.
+    public var papers: Int?
+    /// The largest share of a paper's questions any two of the parallel papers may have in common (0.1: 10%).
+    public var maxOverlap: Double?
 }
 
 /// A learner's sitting of a paper (作答).

@@ -70,9 +70,35 @@ import Testing
             #expect(enumerated.provenOptimal)
             #expect(enumerated.value == optimum, "seed \(seed)")
             let searched = try #require(Self.assembler(exhaustiveLimit: 0).assemble(bank, blueprint: planted.blueprint).paper)
-            #expect(!searched.provenOptimal)
+            #expect(searched.provenOptimal == (searched.bound == searched.value))
             #expect(searched.value == optimum, "seed \(seed)")
+            // The relaxation's bound is never below the optimum.
+            #expect(searched.bound >= optimum, "seed \(seed)")
             #expect(TestBanks.problems(searched, bank: bank, blueprint: planted.blueprint) == [])
+        }
+    }
+
+    @Test func parallelPapersEachMeetTheBlueprintShareAtMostTheAllowanceAndCarryTheBound() throws {
+        let quotas: [QuestionType: Int] = [.single: 3, .judge: 2, .short: 1]
+        for seed in UInt64(1)...8 {
+            let bank = TestBanks.bank(size: 60, points: 8, maxPoints: 2, seed: seed)
+            let planted = TestBanks.plantedBlueprint(bank: bank, quotas: quotas, seed: seed, capped: false, fixedScore: false)
+            let answers = Self.assembler(exhaustiveLimit: 0).assemble(bank, blueprint: planted.blueprint, papers: 3, maxShared: 1)
+            let papers = answers.compactMap(\.paper)
+            guard papers.count == 3 else {
+                // A bank too small for three papers names the constraint the last one could not meet.
+                #expect(answers.last?.infeasibility != nil, "seed \(seed)")
+                continue
+            }
+            for paper in papers {
+                #expect(TestBanks.problems(paper, bank: bank, blueprint: planted.blueprint) == [], "seed \(seed)")
+                #expect(paper.bound == papers[0].bound && paper.value <= paper.bound, "seed \(seed)")
+            }
+            for (a, b) in [(0, 1), (0, 2), (1, 2)] {
+                #expect(Set(papers[a].items).intersection(papers[b].items).count <= 1, "seed \(seed)")
+            }
+            #expect(papers[0].value >= papers[1].value, "seed \(seed)")
+            if let optimum = TestBanks.bruteForceOptimum(bank, planted.blueprint) { #expect(papers[0].bound >= optimum) }
         }
     }
 

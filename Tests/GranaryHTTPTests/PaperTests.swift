@@ -331,6 +331,8 @@ import Testing
             #expect(paper.figures.uncovered == [])
             #expect(paper.figures.score == 26)
             #expect(paper.blueprint?.seed == 7)
+            #expect(paper.figures.bound.map { $0 >= paper.figures.objective ?? .max } == true)
+            #expect(paper.figures.parallel == nil)
 
             let fresh = try await client.call(
                 .post,
@@ -340,6 +342,28 @@ import Testing
                     #"{"course":"weld","title":"再组一份","blueprint":{"total":8,"byType":{"single":3,"multiple":1,"judge":2,"short":1,"practical":1},"difficulty":{"target":3,"tolerance":0.5},"excludeRecent":1}}"#
             ).decode(Paper.self)
             #expect(Set(fresh.items.map(\.question)).isDisjoint(with: paper.items.map(\.question)))
+
+            // A卷 and B卷 at once: each meets the blueprint, they share at most 2 of 8 questions.
+            let pair = try await client.call(
+                .post,
+                "/api/v1/papers",
+                token: token,
+                json: #"{"course":"weld","title":"期末","blueprint":\#(blueprint.dropLast()),"papers":2,"maxOverlap":0.25}}"#
+            )
+            #expect(pair.status == .created)
+            let a = try pair.decode(Paper.self)
+            #expect(a.title == "期末（A卷）")
+            let ids = try #require(a.figures.parallel)
+            #expect(ids.count == 2 && ids[0] == a.id)
+            let b = try await client.call(.get, "/api/v1/papers/\(ids[1])", token: token).decode(Paper.self)
+            #expect(b.title == "期末（B卷）")
+            #expect(Set(a.items.map(\.question)).intersection(b.items.map(\.question)).count <= 2)
+            #expect(a.figures.shared == b.figures.shared && (a.figures.shared ?? 9) <= 2)
+            for sat in [a, b] {
+                let items = sat.items.map { written[$0.question]! }
+                #expect(items.reduce(0) { $0 + scores[$1.type]! } == 26)
+                #expect(sat.figures.bound == a.figures.bound && (sat.figures.objective ?? 0) <= (sat.figures.bound ?? 0))
+            }
 
             func refusal(_ blueprint: String) async throws -> ProblemBody {
                 try await client.call(.post, "/api/v1/papers", token: token, json: #"{"course":"weld","title":"x","blueprint":\#(blueprint)}"#)
@@ -353,6 +377,14 @@ import Testing
             let total = try await refusal(#"{"total":3,"byType":{"judge":2},"difficulty":{"target":3,"tolerance":2}}"#)
             #expect(total.code == "validation_failed")
             #expect(total.errors.map(\.field) == ["blueprint.total"])
+            let many = try await refusal(#"{"total":2,"byType":{"judge":2},"difficulty":{"target":3,"tolerance":2},"papers":9,"maxOverlap":1.5}"#)
+            #expect(many.errors.map(\.field) == ["blueprint.papers", "blueprint.maxOverlap"])
+            // Four disjoint papers of six practical questions from a bank of eight: the second cannot be made.
+            let disjoint = try await refusal(
+                #"{"total":6,"byType":{"practical":6},"difficulty":{"target":3,"tolerance":2},"papers":2,"maxOverlap":0}"#
+            )
+            #expect(disjoint.code == "infeasible_blueprint")
+            #expect(disjoint.detail.contains("（B卷）"), "\(disjoint.detail)")
             let cover = try await refusal(#"{"total":2,"byType":{"judge":2},"difficulty":{"target":3,"tolerance":2},"cover":["ut"]}"#)
             #expect(cover.code == "unknown_knowledge_point")
             _ = try await lib.library.catalogue.createPoint(

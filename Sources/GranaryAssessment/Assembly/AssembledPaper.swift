@@ -20,6 +20,8 @@ public struct AssembledPaper: Sendable, Hashable {
     public var consideredItems: Int
     /// Whether every selection of the reduced bank was tried, so that no paper of higher value exists.
     public var provenOptimal: Bool
+    /// A proven upper bound on the value of any paper meeting the blueprint (`PaperBound`); `value` when optimal.
+    public var bound: Int
 
     /// Mean difficulty of the paper's questions.
     public var difficultyMean: Double {

@@ -51,6 +51,12 @@ public struct PaperAssembler: Sendable {
             return .infeasible(search.failure(proven: exhaustive))
         }
         let chosen = best.map { bank[reduced.source[$0]] }
+        let value = chosen.reduce(0) { $0 + $1.value }
+        let bound =
+            exhaustive
+            ? value
+            : PaperBound(bank: reduced, quotas: quotas, target: blueprint.score, band: blueprint.difficultySum, cap: blueprint.maxPerPoint)
+                .value(known: value)
         var countByType: [QuestionType: Int] = [:]
         var perPoint: [Int32: Int] = [:]
         for candidate in chosen {
@@ -65,10 +71,44 @@ public struct PaperAssembler: Sendable {
                 difficultySum: chosen.reduce(0) { $0 + $1.difficulty },
                 coveredPoints: perPoint.keys.sorted(),
                 maxItemsOnOnePoint: perPoint.values.max() ?? 0,
-                value: chosen.reduce(0) { $0 + $1.value },
+                value: value,
                 consideredItems: reduced.count,
-                provenOptimal: exhaustive
+                provenOptimal: exhaustive || bound == value,
+                bound: bound
             )
         )
+    }
+
+    /// `papers` parallel papers (A卷, B卷, …) for `blueprint`, any two sharing at most `maxShared` questions, the
+    /// first the best found over the whole bank.
+    ///
+    /// Each paper after the first is assembled over the bank without the questions of the papers before it, except
+    /// the `maxShared` most valuable of each: so no two share more. Every paper meets the whole blueprint and carries
+    /// the first paper's bound, the best any single paper can reach, so its gap says what sharing less cost. The
+    /// answers stop at the first paper that cannot be assembled, which names the constraint.
+    public func assemble(_ bank: [PaperCandidate], blueprint: PaperBlueprint, papers: Int, maxShared: Int) -> [PaperAssembly] {
+        var answers: [PaperAssembly] = []
+        var excluded = Set<Int32>()
+        var bound: Int?
+        let values = Dictionary(bank.map { ($0.index, $0.value) }, uniquingKeysWith: { a, _ in a })
+        for _ in 0..<max(1, papers) {
+            let open = excluded.isEmpty ? bank : bank.filter { !excluded.contains($0.index) }
+            var answer = self.assemble(open, blueprint: blueprint)
+            guard var paper = answer.paper else {
+                answers.append(answer)
+                break
+            }
+            if let bound {
+                paper.bound = bound
+                paper.provenOptimal = paper.value == bound
+                answer = .assembled(paper)
+            } else {
+                bound = paper.bound
+            }
+            answers.append(answer)
+            let kept = paper.items.sorted { (values[$0] ?? 0, -$0) > (values[$1] ?? 0, -$1) }.prefix(max(0, maxShared))
+            excluded.formUnion(Set(paper.items).subtracting(kept))
+        }
+        return answers
     }
 }

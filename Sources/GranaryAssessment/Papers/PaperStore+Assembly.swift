@@ -46,6 +46,17 @@ extension PaperStore {
         if let cap = input.maxPerPoint, cap < 1 {
             problems.append(FieldError(field: "blueprint.maxPerPoint", message: LocalizedText(zh: "至少为 1", en: "at least 1")))
         }
+        if let papers = input.papers, !(1...Self.maximumParallelPapers).contains(papers) {
+            problems.append(
+                FieldError(
+                    field: "blueprint.papers",
+                    message: LocalizedText(zh: "平行试卷应为 1–\(Self.maximumParallelPapers) 份", en: "1 to \(Self.maximumParallelPapers) papers")
+                )
+            )
+        }
+        if let overlap = input.maxOverlap, !(overlap >= 0 && overlap <= 1) {
+            problems.append(FieldError(field: "blueprint.maxOverlap", message: LocalizedText(zh: "重复率应为 0–1", en: "0 to 1")))
+        }
         guard problems.isEmpty else {
             throw GranaryError(.validationFailed, LocalizedText(zh: "组卷蓝图有误", en: "Invalid blueprint"), errors: problems)
         }
@@ -79,46 +90,75 @@ extension PaperStore {
                 maxPerPoint: input.maxPerPoint,
                 seed: input.seed ?? 0
             )
-            switch await Self.solve(candidates, blueprint) {
-            case .infeasible(let infeasibility):
-                let message = Self.naming(infeasibility.message, points: bank.coursePoints)
-                let chinese = infeasibility.chinese.map { Self.naming($0, points: bank.coursePoints, word: "") } ?? Self.chinese(infeasibility.reason)
-                throw GranaryError(
-                    .infeasibleBlueprint,
-                    LocalizedText(
-                        zh: "按此蓝图无法组卷（\(Self.chinese(infeasibility.reason))）：\(chinese)",
-                        en: "The blueprint cannot be met (\(infeasibility.reason.rawValue)): \(message)"
-                    ),
-                    errors: [
-                        FieldError(field: "blueprint.\(infeasibility.reason.rawValue)", message: LocalizedText(zh: chinese, en: message))
-                    ]
-                )
-            case .assembled(let assembled):
-                let chosen = assembled.items.sorted {
-                    (bank.items[Int($0)].type.ordinalForPaper, $0) < (bank.items[Int($1)].type.ordinalForPaper, $1)
+            let papers = input.papers ?? 1
+            let maxShared = Int(((input.maxOverlap ?? 0) * Double(count) + 1e-9).rounded(.down))
+            var sets: [[Paper.Item]] = []
+            var assembledPapers: [AssembledPaper] = []
+            for (index, answer) in await Self.solve(candidates, blueprint, papers: papers, maxShared: maxShared).enumerated() {
+                switch answer {
+                case .infeasible(let infeasibility):
+                    let message = Self.naming(infeasibility.message, points: bank.coursePoints)
+                    let chinese =
+                        infeasibility.chinese.map { Self.naming($0, points: bank.coursePoints, word: "") } ?? Self.chinese(infeasibility.reason)
+                    let which = papers > 1 ? "（\(Self.paperLetter(index))卷）" : ""
+                    let whichEnglish = papers > 1 ? " (paper \(Self.paperLetter(index)))" : ""
+                    throw GranaryError(
+                        .infeasibleBlueprint,
+                        LocalizedText(
+                            zh: "按此蓝图无法组卷\(which)（\(Self.chinese(infeasibility.reason))）：\(chinese)",
+                            en: "The blueprint cannot be met\(whichEnglish) (\(infeasibility.reason.rawValue)): \(message)"
+                        ),
+                        errors: [
+                            FieldError(field: "blueprint.\(infeasibility.reason.rawValue)", message: LocalizedText(zh: chinese, en: message))
+                        ]
+                    )
+                case .assembled(let assembled):
+                    let chosen = assembled.items.sorted {
+                        (bank.items[Int($0)].type.ordinalForPaper, $0) < (bank.items[Int($1)].type.ordinalForPaper, $1)
+                    }
+                    sets.append(
+                        chosen.enumerated().map { position, index in
+                            var item = bank.items[Int(index)]
+                            item.position = position + 1
+                            return item
+                        }
+                    )
+                    assembledPapers.append(assembled)
                 }
-                let selected = chosen.enumerated().map { position, index in
-                    var item = bank.items[Int(index)]
-                    item.position = position + 1
-                    return item
-                }
-                let cover = bank.cover
-                let paper = try await self.database.write { db -> Paper? in
-                    guard try Self.stillPublished(db, selected) else { return nil }
-                    let figures = try Self.figures(db, course: course, items: selected, cover: cover, objective: assembled.value)
-                    return try Self.insert(
-                        db,
-                        course: course,
-                        title: title,
-                        items: selected,
-                        blueprint: input,
-                        figures: figures,
-                        author: author,
-                        at: self.database.clock.now()
+            }
+            let cover = bank.cover
+            let chosenSets = sets
+            let solved = assembledPapers
+            let created = try await self.database.write { db -> [Paper]? in
+                for selected in chosenSets { guard try Self.stillPublished(db, selected) else { return nil } }
+                let ids = chosenSets.map { _ in UUID().uuidString.lowercased() }
+                let questionSets = chosenSets.map { Set($0.map(\.question)) }
+                var created: [Paper] = []
+                for (index, selected) in chosenSets.enumerated() {
+                    var figures = try Self.figures(db, course: course, items: selected, cover: cover, objective: solved[index].value)
+                    figures.bound = solved[index].bound
+                    if chosenSets.count > 1 {
+                        figures.parallel = ids
+                        figures.shared = questionSets.indices.filter { $0 != index }.map { questionSets[$0].intersection(questionSets[index]).count }
+                            .max()
+                    }
+                    created.append(
+                        try Self.insert(
+                            db,
+                            id: ids[index],
+                            course: course,
+                            title: chosenSets.count > 1 ? "\(title)（\(Self.paperLetter(index))卷）" : title,
+                            items: selected,
+                            blueprint: input,
+                            figures: figures,
+                            author: author,
+                            at: self.database.clock.now()
+                        )
                     )
                 }
-                if let paper { return paper }
+                return created
             }
+            if let first = created?.first { return first }
         }
         throw GranaryError(
             .conflict,
@@ -128,12 +168,17 @@ extension PaperStore {
 
     /// Runs the solver (up to its time limit) on a thread of its own: on the cooperative pool it would hold one of
     /// the few threads every request shares (two on a two-core machine) for as long as it searches.
-    static func solve(_ candidates: [PaperCandidate], _ blueprint: PaperBlueprint) async -> PaperAssembly {
+    static func solve(_ candidates: [PaperCandidate], _ blueprint: PaperBlueprint, papers: Int, maxShared: Int) async -> [PaperAssembly] {
         await withCheckedContinuation { continuation in
             DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(returning: PaperAssembler().assemble(candidates, blueprint: blueprint))
+                continuation.resume(returning: PaperAssembler().assemble(candidates, blueprint: blueprint, papers: papers, maxShared: maxShared))
             }
         }
+    }
+
+    /// A, B, C, D: the letter of a parallel paper.
+    static func paperLetter(_ index: Int) -> String {
+        String(UnicodeScalar(UInt8(65 + index)))
     }
 
     /// What assembly reads of the bank, in one read transaction.

@@ -10,6 +10,8 @@ public struct PaperStore: Sendable {
 
     /// Most questions on one paper.
     public static let maximumQuestions = 300
+    /// Most parallel papers (A卷 to D卷) one blueprint assembles.
+    public static let maximumParallelPapers = 4
 
     /// Creates the store over the library's database.
     public init(database: LibraryDatabase) {
@@ -150,6 +152,7 @@ public struct PaperStore: Sendable {
 
     static func insert(
         _ db: any SQLConnection,
+        id: String = UUID().uuidString.lowercased(),
         course: String,
         title: String,
         items: [Paper.Item],
@@ -158,7 +161,6 @@ public struct PaperStore: Sendable {
         author: User,
         at now: Date
     ) throws -> Paper {
-        let id = UUID().uuidString.lowercased()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try db.execute(
