@@ -229,8 +229,8 @@ import Testing
                 knowledgePoints: ["arc"],
                 type: .single,
                 difficulty: 1,
-                stem: "电弧的本质是",
-                options: [.init(id: "A", text: "气体放电"), .init(id: "B", text: "固体导电")],
+                stem: #"电弧的本质是<math><mi onclick="alert(1)" mathvariant="bold">E</mi></math><script>alert(2)</script>"#,
+                options: [.init(id: "A", text: "气体放电"), .init(id: "B", text: "固体导电<math><mfrac><mn>1</mn><mn>2</mn></mfrac></math>")],
                 answer: .string("A"),
                 analysis: "解析：电弧是气体放电丙",
                 score: 6
@@ -259,6 +259,10 @@ import Testing
             #expect(html.contains("name=\"q-\(single)\" value=\"A\""))
             #expect(html.contains("data-blank=\"1\""))
             #expect(html.contains("data-attempt-submit"))
+            // Formulae are MathML the browser draws; nothing but MathML's presentation comes through.
+            #expect(html.contains(#"电弧的本质是<math xmlns="http://www.w3.org/1998/Math/MathML"><mi mathvariant="bold">E</mi></math>&lt;script&gt;"#))
+            #expect(html.contains(#"固体导电<math xmlns="http://www.w3.org/1998/Math/MathML"><mfrac><mn>1</mn><mn>2</mn></mfrac></math>"#))
+            #expect(!html.contains("onclick") && !html.contains("<script>alert"))
             for secret in ["惰性气体甲", "保护气隔绝空气乙", "气体放电丙", "checked"] {
                 #expect(!html.contains(secret), "\(secret)")
             }

@@ -132,7 +132,7 @@ enum MoodleXMLExport {
         var output = ""
         if pieces.count - 1 == blanks.count {
             for (index, piece) in pieces.enumerated() {
-                output += Self.escaped(piece)
+                output += QuestionText.html(piece)
                 if index < embedded.count { output += embedded[index] }
             }
         } else {
@@ -193,9 +193,9 @@ enum MoodleXMLExport {
         writer.close()
     }
 
-    /// Plain text as HTML paragraphs.
+    /// Plain text as HTML paragraphs, MathML fragments kept (Moodle's MathJax filter draws them).
     static func html(_ text: String) -> String {
-        QTIExport.paragraphs(text).map { "<p>" + Self.escaped($0) + "</p>" }.joined()
+        QTIExport.paragraphs(text).map { "<p>" + QuestionText.html($0) + "</p>" }.joined()
     }
 
     static func escaped(_ text: String) -> String {

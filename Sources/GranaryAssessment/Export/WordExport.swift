@@ -44,7 +44,7 @@ enum WordExport {
                 Self.paragraph(&body, [.init("评分标准：" + rubric)], indent: true)
             }
             if let analysis = question.analysis, !analysis.isEmpty {
-                for line in QTIExport.paragraphs("解析：" + analysis) { Self.paragraph(&body, [.init(line)], indent: true) }
+                for line in QTIExport.paragraphs("解析：" + QuestionText.plain(analysis)) { Self.paragraph(&body, [.init(line)], indent: true) }
             }
         }
         body.open("w:sectPr")
@@ -70,7 +70,7 @@ enum WordExport {
     // MARK: - Questions
 
     private static func question(_ question: Question, number: Int, into body: inout XMLDocumentWriter) {
-        let lines = QTIExport.paragraphs(question.stem)
+        let lines = QTIExport.paragraphs(QuestionText.plain(question.stem))
         for (index, line) in lines.enumerated() {
             var runs: [Run] = index == 0 ? [.init("\(number). ")] : []
             if question.type == .fill {
@@ -86,7 +86,9 @@ enum WordExport {
         }
         switch question.type {
         case .single, .multiple:
-            for option in question.options { Self.paragraph(&body, [.init("\(option.id). \(QTIExport.oneLine(option.text))")], indent: true) }
+            for option in question.options {
+                Self.paragraph(&body, [.init("\(option.id). \(QTIExport.oneLine(QuestionText.plain(option.text)))")], indent: true)
+            }
         case .judge:
             Self.paragraph(&body, [.init("（　　）")], indent: true)
         case .fill:
@@ -106,7 +108,7 @@ enum WordExport {
     /// The key as a person reads it: B; A、C; 对; 红 / 赤；蓝; or the reference text.
     static func answer(_ question: Question) -> String {
         switch question.answer {
-        case .string(let text): return text
+        case .string(let text): return QuestionText.plain(text)
         case .bool(let truth): return truth ? "对" : "错"
         case .array(let values):
             if question.type == .fill {

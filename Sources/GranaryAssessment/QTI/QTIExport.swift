@@ -40,7 +40,17 @@ public enum QTIExport {
 
     /// The item's title: the stem on one line, cut to `titleLength` characters.
     public static func title(of question: Question) -> String {
-        Self.shortened(Self.oneLine(question.stem), to: Self.titleLength)
+        Self.shortened(Self.oneLine(QuestionText.plain(question.stem)), to: Self.titleLength)
+    }
+
+    /// Text as mixed content: words escaped, MathML fragments as markup.
+    static func inlines(_ text: String) -> [XMLDocumentWriter.Inline] {
+        QuestionText.segments(text).map { segment in
+            switch segment {
+            case .text(let words): .text(words)
+            case .math(let markup): .markup(markup)
+            }
+        }
     }
 
     // MARK: - Text helpers
@@ -327,7 +337,7 @@ public enum QTIExport {
         }
 
         private mutating func stemParagraphs() {
-            for paragraph in QTIExport.paragraphs(self.question.stem) { self.writer.leaf("p", [], paragraph) }
+            for paragraph in QTIExport.paragraphs(self.question.stem) { self.writer.inline("p", [], QTIExport.inlines(paragraph)) }
         }
 
         private mutating func choiceInteraction() {
@@ -342,7 +352,7 @@ public enum QTIExport {
             )
             let texts = self.question.type == .judge ? ["对", "错"] : self.question.options.map(\.text)
             for (identifier, text) in zip(self.choiceIdentifiers, texts) {
-                self.writer.leaf(self.version.element("simpleChoice"), [("identifier", identifier)], QTIExport.oneLine(text))
+                self.writer.inline(self.version.element("simpleChoice"), [("identifier", identifier)], QTIExport.inlines(QTIExport.oneLine(text)))
             }
             self.writer.close()
         }
@@ -356,12 +366,12 @@ public enum QTIExport {
             if marked == count {
                 var next = 0
                 for pieces in paragraphs {
-                    let content = pieces.map { piece -> XMLDocumentWriter.Inline in
+                    let content = pieces.flatMap { piece -> [XMLDocumentWriter.Inline] in
                         switch piece {
-                        case .text(let text): return .text(text)
+                        case .text(let text): return QTIExport.inlines(text)
                         case .blank:
                             defer { next += 1 }
-                            return self.textEntry(self.responseIdentifier(blank: next, of: count))
+                            return [self.textEntry(self.responseIdentifier(blank: next, of: count))]
                         }
                     }
                     self.writer.inline("p", [], content)

@@ -287,7 +287,7 @@ enum QTIItemReader {
     private static func choices(_ interaction: XMLTree, element: String) -> (options: [Question.Option], sources: [String: String]) {
         var options = interaction.descendants { $0.name == element }.compactMap { choice -> Question.Option? in
             guard let id = choice.attributes["identifier"] else { return nil }
-            let text = choice.text(excluding: Self.skipped)
+            let text = Self.richText(choice)
             return Question.Option(id: id, text: text.isEmpty ? id : text)
         }
         let sources = options.map(\.id)
@@ -346,6 +346,23 @@ enum QTIItemReader {
 
     // MARK: - The stem
 
+    /// The text of `tree` on one line, MathML kept as markup (a choice's words and formulae).
+    static func richText(_ tree: XMLTree) -> String {
+        var output = ""
+        func visit(_ node: XMLTree) {
+            for child in node.children {
+                switch child {
+                case .text(let text): output += Self.literalUnderscores(text)
+                case .element(let element) where element.name == "math": output += QuestionText.markup(element)
+                case .element(let element) where !Self.skipped.contains(element.name): visit(element)
+                case .element: break
+                }
+            }
+        }
+        visit(tree)
+        return XMLTree.collapse(output)
+    }
+
     /// `text` with each run of three or more `_` written as full-width low lines (＿), which look the same and mark no blank.
     static func literalUnderscores(_ text: String) -> String {
         guard text.contains("___") else { return text }
@@ -388,6 +405,7 @@ enum QTIItemReader {
                     case "textEntryInteraction", "inlineChoiceInteraction": output += "____"
                     case "gap": output += "____"
                     case "gapText", "gapImg", "simpleChoice", "simpleAssociableChoice", "simpleMatchSet", "inlineChoice": break
+                    case "math": output += QuestionText.markup(element)
                     case "br": output += "\n"
                     case "img":
                         let name = element.attributes["alt"].flatMap { $0.isEmpty ? nil : $0 } ?? element.attributes["src"] ?? ""

@@ -13,6 +13,8 @@ struct XMLDocumentWriter {
         case text(String)
         /// An empty element with its attributes, e.g. a text entry interaction.
         case empty(String, [(String, String?)])
+        /// Markup already checked and escaped (a MathML fragment from `QuestionText`), written as it is.
+        case markup(String)
     }
 
     /// The document written so far.
@@ -65,6 +67,7 @@ struct XMLDocumentWriter {
             switch piece {
             case .text(let text): self.output += Markup.escape(text)
             case .empty(let element, let attributes): self.output += "<" + element + Self.attributes(attributes) + "/>"
+            case .markup(let markup): self.output += markup
             }
         }
         self.output += "</" + name + ">"

@@ -129,8 +129,8 @@ struct AuthoringPages: Sendable {
                     type: item.type.chineseName,
                     difficulty: item.difficulty,
                     score: Pages.number(item.score),
-                    stem: question?.stem ?? "（试题 \(item.question) 不可见）",
-                    options: question?.options ?? [],
+                    stem: question.map { QuestionText.html($0.stem) } ?? "（试题 \(item.question) 不可见）",
+                    options: (question?.options ?? []).map { Question.Option(id: $0.id, text: QuestionText.html($0.text)) },
                     answer: showsAnswers ? question.map { Pages.answerText($0) } : nil
                 )
             )

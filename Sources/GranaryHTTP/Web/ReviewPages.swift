@@ -1,4 +1,5 @@
 import Foundation
+import GranaryAssessment
 import GranaryModel
 import GranaryReview
 import GranarySearch
@@ -178,7 +179,7 @@ struct ReviewPages: Sendable {
             let names = try await self.pages.names.current(courses: [question.course])
             var points: [String] = []
             for point in question.knowledgePoints { points.append(try await self.catalogue.point(id: point)?.name ?? point) }
-            title = "\(question.type.chineseName)：" + String(question.stem.prefix(40))
+            title = "\(question.type.chineseName)：" + String(QuestionText.plain(question.stem).prefix(40))
             version = question.version
             facts = [
                 Pages.Fact(label: "课程", value: names.courses[question.course]?.name ?? question.course),
@@ -190,8 +191,8 @@ struct ReviewPages: Sendable {
             questionView = ReviewItemPage.QuestionView(
                 type: question.type.chineseName,
                 difficulty: question.difficulty,
-                stem: question.stem,
-                options: question.options,
+                stem: QuestionText.html(question.stem),
+                options: question.options.map { Question.Option(id: $0.id, text: QuestionText.html($0.text)) },
                 answer: Pages.answerText(question),
                 analysis: question.analysis,
                 rubric: question.rubric.map { "\($0.criterion)（\(Pages.number($0.points)) 分）" },
