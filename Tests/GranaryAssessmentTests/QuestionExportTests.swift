@@ -40,7 +40,6 @@ import Testing
         #expect(export.fileName == "焊接方法与设备-试题-Moodle.xml")
         let entries = MoodleXMLReader.read(export.bytes, name: "export.xml")
         #expect(entries.count == questions.count)
-        let exported = Dictionary(uniqueKeysWithValues: questions.map { ($0.id, $0) })
         let xml = String(decoding: export.bytes, as: UTF8.self)
         #expect(xml.contains("<text>$course$/top/焊接方法与设备/焊接电弧</text>"))
         var same = 0
@@ -84,7 +83,6 @@ import Testing
                 )
             }
             same += 1
-            _ = exported
         }
         #expect(same >= 12)
     }

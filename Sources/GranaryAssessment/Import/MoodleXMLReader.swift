@@ -165,7 +165,7 @@ enum MoodleXMLReader {
     static func cloze(_ html: String) throws(ImportFailure) -> ImportedQuestion {
         var images: [String] = []
         let text = HTMLText.text(html, images: &images)
-        let pattern = try! NSRegularExpression(pattern: #"\{(\d*):([A-Z_]+):((?:\\.|[^}])*)\}"#)
+        let pattern = Self.clozePattern
         let source = text as NSString
         var stem = ""
         var last = 0
@@ -234,6 +234,15 @@ enum MoodleXMLReader {
         question.warnings = warnings + images.map { "图片 \($0) 未导入，题干中以名称代替" }
         return question
     }
+
+    /// `{weight:KIND:answers}` of a cloze text.
+    private static let clozePattern: NSRegularExpression = {
+        do {
+            return try NSRegularExpression(pattern: #"\{(\d*):([A-Z_]+):((?:\\.|[^}])*)\}"#)
+        } catch {
+            preconditionFailure("bad cloze pattern: \(error)")
+        }
+    }()
 
     /// A short-answer stem with its blank marked (Moodle puts none; a run of underscores already there is it).
     private static func withBlank(_ stem: String) -> String {

@@ -133,10 +133,8 @@ enum WordQuestionReader {
     /// The fields of a field line: `答案：B`, `【答案】B`, or several on one line (`难度：易  分值：2`); empty for
     /// another line.
     static func fields(in line: String) -> [(ChineseLayout.Draft.Field, String)] {
-        let labels = Self.fields.map(\.0).joined(separator: "|")
-        let pattern = try! NSRegularExpression(pattern: #"(?:^|[\s\u3000]+)[【\[]?("# + labels + #")[】\]]?\s*[：:】\]]?\s*"#)
         let text = line as NSString
-        let matches = pattern.matches(in: line, range: NSRange(location: 0, length: text.length)).filter { match in
+        let matches = Self.fieldPattern.matches(in: line, range: NSRange(location: 0, length: text.length)).filter { match in
             // A label counts when a colon or a bracket marks it.
             let marked = text.substring(with: match.range)
             return marked.contains("：") || marked.contains(":") || marked.contains("】") || marked.contains("]")
@@ -153,11 +151,26 @@ enum WordQuestionReader {
         return found
     }
 
+    /// A field's label where a line or a run of spaces starts, in 【】 or before a colon.
+    private static let fieldPattern = Self.regex(
+        #"(?:^|[\s\u3000]+)[【\[]?("# + Self.fields.map(\.0).joined(separator: "|") + #")[】\]]?\s*[：:】\]]?\s*"#
+    )
+    /// An option letter where a line or a run of spaces starts, before its mark.
+    private static let optionPattern = Self.regex(#"(?:^|[\s\u3000])([A-Ha-h])\s*[.．、:：)）]"#)
+
+    /// A pattern written in this file: compiled once; a mistake in it is a programming error.
+    private static func regex(_ pattern: String) -> NSRegularExpression {
+        do {
+            return try NSRegularExpression(pattern: pattern)
+        } catch {
+            preconditionFailure("bad pattern \(pattern): \(error)")
+        }
+    }
+
     /// The options on one line: `A. 阴极区  B. 弧柱区` is two.
     static func options(in line: String) -> [(letter: String, text: String)] {
-        let pattern = try! NSRegularExpression(pattern: #"(?:^|[\s\u3000])([A-Ha-h])\s*[.．、:：)）]"#)
         let text = line as NSString
-        let matches = pattern.matches(in: line, range: NSRange(location: 0, length: text.length))
+        let matches = Self.optionPattern.matches(in: line, range: NSRange(location: 0, length: text.length))
         var options: [(letter: String, text: String)] = []
         for (index, match) in matches.enumerated() {
             let start = match.range.location + match.range.length
