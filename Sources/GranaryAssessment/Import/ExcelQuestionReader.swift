@@ -133,7 +133,8 @@ enum ExcelQuestionReader {
     /// `C12` → 2.
     static func columnIndex(_ reference: String) -> Int? {
         let letters = reference.prefix { $0.isLetter }
-        guard !letters.isEmpty else { return nil }
+        // Excel's last column is XFD; longer letters are not a reference (and would overflow).
+        guard (1...3).contains(letters.count), letters.allSatisfy({ $0.isASCII }) else { return nil }
         return letters.uppercased().unicodeScalars.reduce(0) { $0 * 26 + Int($1.value) - 64 } - 1
     }
 

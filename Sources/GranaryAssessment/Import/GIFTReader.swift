@@ -117,8 +117,7 @@ enum GIFTReader {
     }
 
     private static func choice(_ answers: [Answer], stem: String) throws(ImportFailure) -> ImportedQuestion {
-        let options = answers.enumerated().map { Question.Option(id: String(UnicodeScalar(UInt8(65 + $0.offset))), text: $0.element.text) }
-        guard options.count >= 2, options.count <= 26 else { throw ImportFailure(code: "invalid", reason: "选择题应有 2–26 个选项") }
+        let options = try ImportedQuestion.lettered(answers.map(\.text))
         let right = answers.indices.filter { answers[$0].mark == "=" }
         if right.count == 1 {
             var question = ImportedQuestion(type: .single, stem: stem, options: options, answer: .string(options[right[0]].id))

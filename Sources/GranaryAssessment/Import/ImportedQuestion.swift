@@ -23,6 +23,14 @@ struct ImportedQuestion: Sendable {
     var warnings: [String] = []
 }
 
+extension ImportedQuestion {
+    /// Options lettered A, B, C… from their texts: 2 to 26 of them, else the failure a choice question gets.
+    static func lettered(_ texts: [String]) throws(ImportFailure) -> [Question.Option] {
+        guard (2...26).contains(texts.count) else { throw ImportFailure(code: "invalid", reason: "选择题应有 2–26 个选项，本题有 \(texts.count) 个") }
+        return texts.enumerated().map { Question.Option(id: String(UnicodeScalar(UInt8(65 + $0.offset))), text: $0.element) }
+    }
+}
+
 /// Why a question of a file was not imported.
 struct ImportFailure: Error, Sendable {
     /// `malformed` (the file cannot be read), `not_qti` (not a format the bank reads), `unsupported` (a question the

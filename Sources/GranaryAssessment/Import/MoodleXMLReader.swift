@@ -76,8 +76,7 @@ enum MoodleXMLReader {
         var question: ImportedQuestion
         switch type {
         case "multichoice":
-            let options = answers.enumerated().map { Question.Option(id: String(UnicodeScalar(UInt8(65 + $0.offset))), text: $0.element.text) }
-            guard options.count >= 2, options.count <= 26 else { throw ImportFailure(code: "invalid", reason: "选择题应有 2–26 个选项") }
+            let options = try ImportedQuestion.lettered(answers.map(\.text))
             var points: [String: Double] = [:]
             for (option, answer) in zip(options, answers) where answer.fraction != 0 { points[option.id] = answer.fraction / 100 * score }
             let single = element.element("single").map { Self.text($0).trimmingCharacters(in: .whitespaces) } != "false"

@@ -130,8 +130,7 @@ enum QTI12Reader {
     }
 
     private static func choice(_ response: Response, correct: [String], stem: String, kind: String) throws(ImportFailure) -> ImportedQuestion {
-        let options = response.labels.enumerated().map { Question.Option(id: String(UnicodeScalar(UInt8(65 + $0.offset))), text: $0.element.text) }
-        guard options.count >= 2, options.count <= 26 else { throw ImportFailure(code: "invalid", reason: "选择题应有 2–26 个选项") }
+        let options = try ImportedQuestion.lettered(response.labels.map(\.text))
         let chosen = correct.compactMap { id in response.labels.firstIndex { $0.ident == id } }.map { options[$0].id }
         guard !chosen.isEmpty else { throw ImportFailure(code: "invalid", reason: "选择题没有正确选项") }
         if kind == "true_false_question" || options.count == 2 && options.allSatisfy({ ChineseLayout.truth($0.text) != nil }),

@@ -285,7 +285,8 @@ enum WordQuestionReader {
             let key = id + "/" + level
             self.counters[key, default: 0] += 1
             // A deeper level restarts when a shallower one moves on.
-            for other in self.counters.keys where other.hasPrefix(id + "/") && (Int(other.split(separator: "/")[1]) ?? 0) > (Int(level) ?? 0) {
+            for other in self.counters.keys where other.hasPrefix(id + "/") && (Int(other.split(separator: "/").last ?? "") ?? 0) > (Int(level) ?? 0)
+            {
                 self.counters[other] = 0
             }
             let count = self.counters[key]!

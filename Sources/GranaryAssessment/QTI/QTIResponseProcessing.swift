@@ -456,8 +456,8 @@ struct QTIResponseProcessing {
             )
         case "equalRounded":
             let (a, b) = try two()
-            guard let figures = Int(element.attributes["figures"] ?? "") else {
-                throw XMLTree.Failure(reason: "equalRounded's figures is not a number (a template variable?)")
+            guard let figures = Int(element.attributes["figures"] ?? ""), (-6...15).contains(figures) else {
+                throw XMLTree.Failure(reason: "equalRounded's figures is not a number from -6 to 15 (a template variable?)")
             }
             return .equalRounded(a, b, significantFigures: element.attributes["roundingMode"] != "decimalPlaces", figures: figures)
         case "member":
