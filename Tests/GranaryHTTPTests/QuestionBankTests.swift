@@ -140,9 +140,18 @@ import Testing
                 Question.self
             )
             #expect(kept.scoring == question.scoring)
+            let same = #"{"answer":[["120"],["22"]]}"#
+            #expect(
+                try await client.call(.patch, "/api/v1/questions/\(question.id)", token: token, json: same).decode(Question.self).scoring
+                    == question.scoring
+            )
             let removed = try await client.call(.patch, "/api/v1/questions/\(question.id)", token: token, json: #"{"scoring":null}"#)
             #expect(try removed.decode(Question.self).scoring == nil)
-            #expect(try removed.decode(Question.self).version == 3)
+            #expect(try removed.decode(Question.self).version == 4)
+            let ruled = #"{"scoring":{"blanks":[{"points":2,"numeric":{"tolerance":10}},{"points":1}]}}"#
+            #expect(try await client.call(.patch, "/api/v1/questions/\(question.id)", token: token, json: ruled).decode(Question.self).scoring != nil)
+            let other = #"{"answer":[["130"],["22"]]}"#
+            #expect(try await client.call(.patch, "/api/v1/questions/\(question.id)", token: token, json: other).decode(Question.self).scoring == nil)
         }
     }
 

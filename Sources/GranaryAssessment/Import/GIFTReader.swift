@@ -86,7 +86,7 @@ enum GIFTReader {
         guard !before.isEmpty || !after.isEmpty else { throw ImportFailure(code: "invalid", reason: "没有题干") }
         var question: ImportedQuestion
         switch content.uppercased() {
-        case "": return Self.essay(stem: stem, reference: general)
+        case "": return ImportedQuestion.essay(stem: stem, reference: general)
         case "T", "TRUE", "F", "FALSE":
             question = ImportedQuestion(type: .judge, stem: stem, answer: .bool(content.uppercased().hasPrefix("T")))
             question.analysis = general
@@ -107,12 +107,6 @@ enum GIFTReader {
         }
         let feedback = (try? Self.answers(Substring(content)))?.compactMap { answer in answer.feedback.map { "\(answer.text)：\($0)" } } ?? []
         question.analysis = ([general].compactMap { $0 } + feedback).joined(separator: "\n").nilIfEmpty
-        return question
-    }
-
-    private static func essay(stem: String, reference: String?) -> ImportedQuestion {
-        var question = ImportedQuestion(type: .short, stem: stem, answer: .string(reference ?? "（原题未提供参考答案，由教师评阅）"))
-        if reference == nil { question.warnings.append("原题没有参考答案，以说明代替") }
         return question
     }
 
@@ -192,15 +186,7 @@ enum GIFTReader {
             let sides = answer.text.components(separatedBy: "->").map { $0.trimmingCharacters(in: .whitespaces) }
             return sides.joined(separator: " — ")
         }
-        var question = ImportedQuestion(
-            type: .practical,
-            stem: stem,
-            answer: .string("正确对应：" + pairs.joined(separator: "；")),
-            rubric: [Question.Criterion(criterion: "与参考答案一致", points: 1)]
-        )
-        question.score = 1
-        question.warnings.append("匹配题成为综合实践题，按写出的正确对应评分")
-        return question
+        return ImportedQuestion.matching(stem: stem, pairs: pairs, score: 1)
     }
 
     /// The answers of a block: each starts at an unescaped `=` or `~`.

@@ -24,6 +24,26 @@ struct ImportedQuestion: Sendable {
 }
 
 extension ImportedQuestion {
+    /// A short question graded by a teacher against `reference`; without one, a note says so (and the report).
+    static func essay(stem: String, reference: String?) -> ImportedQuestion {
+        var question = ImportedQuestion(type: .short, stem: stem, answer: .string(reference ?? "（原题未提供参考答案，由教师评阅）"))
+        if reference == nil { question.warnings.append("原题没有参考答案，以说明代替") }
+        return question
+    }
+
+    /// A matching question as the bank holds it: practical, graded against the pairs written out, one criterion.
+    static func matching(stem: String, pairs: [String], score: Double) -> ImportedQuestion {
+        var question = ImportedQuestion(
+            type: .practical,
+            stem: stem,
+            answer: .string("正确对应：" + pairs.joined(separator: "；")),
+            rubric: [Question.Criterion(criterion: "与参考答案一致", points: score)]
+        )
+        question.score = score
+        question.warnings.append("匹配题成为综合实践题，按写出的正确对应评分")
+        return question
+    }
+
     /// Options lettered A, B, C… from their texts: 2 to 26 of them, else the failure a choice question gets.
     static func lettered(_ texts: [String]) throws(ImportFailure) -> [Question.Option] {
         guard (2...26).contains(texts.count) else { throw ImportFailure(code: "invalid", reason: "选择题应有 2–26 个选项，本题有 \(texts.count) 个") }

@@ -132,8 +132,7 @@ enum MoodleXMLReader {
             }
         case "essay":
             let reference = element.element("graderinfo").map { HTMLText.text(Self.text($0)) }?.nilIfEmpty ?? general
-            question = ImportedQuestion(type: .short, stem: stem, answer: .string(reference ?? "（原题未提供参考答案，由教师评阅）"))
-            if reference == nil { question.warnings.append("原题没有参考答案，以说明代替") }
+            question = ImportedQuestion.essay(stem: stem, reference: reference)
         case "matching":
             let pairs = element.elements("subquestion").compactMap { sub -> String? in
                 let left = HTMLText.text(Self.text(sub))
@@ -141,13 +140,7 @@ enum MoodleXMLReader {
                 return left.isEmpty ? nil : "\(left) — \(right)"
             }
             guard !pairs.isEmpty else { throw ImportFailure(code: "invalid", reason: "匹配题没有子题") }
-            question = ImportedQuestion(
-                type: .practical,
-                stem: stem,
-                answer: .string("正确对应：" + pairs.joined(separator: "；")),
-                rubric: [Question.Criterion(criterion: "与参考答案一致", points: score)]
-            )
-            question.warnings.append("匹配题成为综合实践题，按写出的正确对应评分")
+            question = ImportedQuestion.matching(stem: stem, pairs: pairs, score: score)
         case "multianswer", "cloze":
             question = try Self.cloze(html)
         default:

@@ -80,18 +80,11 @@ enum QTI12Reader {
                     .map { Self.materials($0, skipping: ["render_choice"], images: &ignored) } ?? response.ident
                 return "\(left) — \(right.joined(separator: "、"))"
             }
-            question = ImportedQuestion(
-                type: .practical,
-                stem: stem,
-                answer: .string("正确对应：" + pairs.joined(separator: "；")),
-                rubric: [Question.Criterion(criterion: "与参考答案一致", points: score)]
-            )
-            question.warnings.append("匹配题成为综合实践题，按写出的正确对应评分")
+            question = ImportedQuestion.matching(stem: stem, pairs: pairs, score: score)
         } else if responses.count == 1, responses[0].choice {
             question = try Self.choice(responses[0], correct: correct.values[responses[0].ident] ?? [], stem: stem, kind: kind)
         } else if responses.allSatisfy({ !$0.choice }) && (kind == "essay_question" || correct.values.isEmpty && correct.ranges.isEmpty) {
-            question = ImportedQuestion(type: .short, stem: stem, answer: .string(feedback.first ?? "（原题未提供参考答案，由教师评阅）"))
-            if feedback.isEmpty { question.warnings.append("原题没有参考答案，以说明代替") }
+            question = ImportedQuestion.essay(stem: stem, reference: feedback.first)
         } else {
             // Blanks: text entries, or Canvas's blanks and dropdowns (a choice per blank, named [blank] in the stem).
             var blanks: [JSONValue] = []

@@ -306,8 +306,11 @@ public struct QuestionStore: Sendable {
             analysis: input.analysis ?? current?.analysis,
             rubric: input.rubric ?? (typeChanged && type != .practical ? [] : current?.rubric ?? []),
             score: score,
-            // A change of type or of the answer leaves a rule written for the old one behind.
-            scoring: input.scoring ?? (typeChanged || input.answer != nil || input.options != nil ? nil : current?.scoring),
+            // A change of type, answer or options leaves a rule written for the old ones behind (the same ones sent
+            // again keep it).
+            scoring: input.scoring
+                ?? (typeChanged || input.answer.map { $0 != current?.answer } == true || input.options.map { $0 != current?.options } == true
+                    ? nil : current?.scoring),
             media: input.media ?? current?.media ?? []
         )
     }
