@@ -8,37 +8,41 @@ import GranaryModel
 /// match → `practical`, with the correct response written out as the reference answer and one rubric criterion.
 /// Interactions that need an image area, a drawing, an upload or a custom widget are refused with a reason.
 enum QTIItemReader {
-    /// The question an item becomes, before it is given a course and points.
+    /// The question an item becomes, before it is given a course and points: the question every format hands on,
+    /// with its full marks always known and what proving its scoring needs.
+    @dynamicMemberLookup
     struct Imported: Sendable {
-        var type: QuestionType
-        var stem: String
-        var options: [Question.Option] = []
-        var answer: JSONValue
-        var analysis: String?
-        var rubric: [Question.Criterion] = []
+        /// Type, stem, options, answer, analysis, rubric, scoring and warnings, read through `imported.stem` etc.
+        var base: ImportedQuestion
+        /// Full marks.
         var score: Double
-        /// The item's rule of scoring when it is not the plain one of its type.
-        var scoring: QuestionScoring?
-        /// What could not be carried over, for the import report.
-        var warnings: [String] = []
         /// MAXSCORE (or SCORE's normal maximum) as the item declares it.
         var declaredMaximum: Double?
         /// Responses of base type float or integer: their blanks are numbers.
         var numericResponses: Set<String> = []
 
+        init(
+            type: QuestionType,
+            stem: String,
+            options: [Question.Option] = [],
+            answer: JSONValue,
+            rubric: [Question.Criterion] = [],
+            score: Double
+        ) {
+            self.base = ImportedQuestion(type: type, stem: stem, options: options, answer: answer, rubric: rubric)
+            self.score = score
+        }
+
+        subscript<Value>(dynamicMember field: WritableKeyPath<ImportedQuestion, Value>) -> Value {
+            get { self.base[keyPath: field] }
+            set { self.base[keyPath: field] = newValue }
+        }
+
         /// The question as every import format hands it on.
         var question: ImportedQuestion {
-            ImportedQuestion(
-                type: self.type,
-                stem: self.stem,
-                options: self.options,
-                answer: self.answer,
-                analysis: self.analysis,
-                rubric: self.rubric,
-                score: self.score,
-                scoring: self.scoring,
-                warnings: self.warnings
-            )
+            var question = self.base
+            question.score = self.score
+            return question
         }
     }
 
