@@ -189,6 +189,7 @@ func buildRouter(
     )
     let attempts = AttemptStore(database: library.database, offerings: learning.offerings)
     let questions = QuestionStore(database: library.database)
+    let questionFiles = QuestionFiles(database: library.database, blobs: library.blobs, inspector: library.inspector)
     let papers = PaperStore(database: library.database)
     let pages = Pages(
         renderer: try PageRenderer.load(),
@@ -209,7 +210,13 @@ func buildRouter(
             offerings: learning.offerings,
             progress: learning.progress
         ),
-        authoring: AuthoringPages(pages: pages, papers: papers, questions: questions, maximumUploadSize: configuration.maximumUploadSize),
+        authoring: AuthoringPages(
+            pages: pages,
+            papers: papers,
+            questions: questions,
+            catalogue: library.catalogue,
+            maximumUploadSize: configuration.maximumUploadSize
+        ),
         review: ReviewPages(pages: pages, reviews: reviews, resources: library.resources, questions: questions, catalogue: library.catalogue),
         report: ReportPages(pages: pages, reports: ReportService(database: library.database, analytics: learning.analytics)),
         attempts: AttemptPages(pages: pages, attempts: attempts, offerings: learning.offerings, papers: papers),
@@ -251,9 +258,11 @@ func buildRouter(
     AuditController(audit: audit).addRoutes(to: api)
     CatalogueController(catalogue: library.catalogue, national: library.nationalCatalogue, occupations: library.occupations).addRoutes(to: api)
     GraphController(graph: graph).addRoutes(to: api)
+    QuestionFileController(files: questionFiles, attempts: attempts, blobs: library.blobs, fileIO: FileIO(threadPool: .singleton)).addRoutes(to: api)
     QuestionController(
         questions: questions,
-        exporter: QuestionExporter(database: library.database),
+        files: questionFiles,
+        exporter: QuestionExporter(database: library.database, files: questionFiles),
         metadataDirectory: configuration.metadataDirectory
     )
     .addRoutes(to: api)

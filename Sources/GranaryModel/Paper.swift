@@ -187,6 +187,8 @@ public struct Attempt: Codable, Sendable, Equatable {
         public var score: Double
         /// Published resources the question shows.
         public var media: [String]
+        /// The question's files its stem and options show (and, once submitted, its analysis).
+        public var files: [Question.Attachment]
 
         /// Creates a value.
         public init(
@@ -199,7 +201,8 @@ public struct Attempt: Codable, Sendable, Equatable {
             blanks: Int?,
             rubric: [Question.Criterion],
             score: Double,
-            media: [String] = []
+            media: [String] = [],
+            files: [Question.Attachment] = []
         ) {
             self.question = question
             self.version = version
@@ -211,6 +214,7 @@ public struct Attempt: Codable, Sendable, Equatable {
             self.rubric = rubric
             self.score = score
             self.media = media
+            self.files = files
         }
     }
 

@@ -30,6 +30,86 @@ public struct Question: Codable, Sendable, Equatable {
         }
     }
 
+    /// A file a question shows (a picture, a sound, a film), kept as a blob like every upload: content-addressed,
+    /// typed by libmagic. The text shows it where it says `[图片：name]` (or `[音频：…]`, `[视频：…]`, `[媒体：…]`).
+    public struct Attachment: Codable, Sendable, Equatable {
+        /// The name the text uses for it, unique in the question, e.g. `image1.png`.
+        public var name: String
+        /// SHA-256 of the bytes, lowercase hex.
+        public var sha256: String
+        /// MIME type, from libmagic.
+        public var mime: String
+        /// Size in bytes.
+        public var size: Int64
+
+        /// Creates an attachment value.
+        public init(name: String, sha256: String, mime: String, size: Int64) {
+            self.name = name
+            self.sha256 = sha256
+            self.mime = mime
+            self.size = size
+        }
+
+        /// Most files one question version holds.
+        public static let maximumCount = 50
+        /// The marker words a text may use, by what the file is.
+        public static let markerWords = ["图片", "音频", "视频", "媒体"]
+
+        /// Whether `name` can stand in a marker: 1–120 characters, no brackets, colon or line break.
+        public static func isValidName(_ name: String) -> Bool {
+            !name.isEmpty && name.count <= 120 && !name.contains { "[]：\n\r".contains($0) }
+        }
+
+        /// The word a marker uses for a file of `mime` (图片, 音频, 视频).
+        public static func markerWord(forMIME mime: String) -> String {
+            mime.hasPrefix("audio/") ? "音频" : mime.hasPrefix("video/") ? "视频" : "图片"
+        }
+
+        /// The marker that shows this file in a text.
+        public var marker: String { "[\(Self.markerWord(forMIME: self.mime))：\(self.name)]" }
+
+        /// The names `text`'s markers use, in order, each once.
+        public static func names(in text: String) -> [String] {
+            var names: [String] = []
+            for case .file(_, let name) in Self.pieces(of: text) where !names.contains(name) { names.append(name) }
+            return names
+        }
+
+        /// A piece of a question's text: words, or a marker naming a file.
+        public enum Piece: Equatable, Sendable {
+            case text(String)
+            /// `[word：name]`: the word (图片, 音频, 视频, 媒体) and the file's name.
+            case file(word: String, name: String)
+        }
+
+        /// `text` cut at its markers (a marker never spans lines).
+        public static func pieces(of text: String) -> [Piece] {
+            guard text.contains("：") else { return [.text(text)] }
+            var pieces: [Piece] = []
+            var words = ""
+            var rest = Substring(text)
+            while let open = rest.firstIndex(of: "[") {
+                let after = rest[rest.index(after: open)...]
+                if let word = Self.markerWords.first(where: { after.hasPrefix($0 + "：") }) {
+                    let start = after.index(after.startIndex, offsetBy: word.count + 1)
+                    if let close = after[start...].firstIndex(where: { $0 == "]" || $0 == "\n" }), after[close] == "]", close > start {
+                        words += rest[..<open]
+                        if !words.isEmpty { pieces.append(.text(words)) }
+                        words = ""
+                        pieces.append(.file(word: word, name: String(after[start..<close])))
+                        rest = after[after.index(after: close)...]
+                        continue
+                    }
+                }
+                words += rest[...open]
+                rest = after
+            }
+            words += rest
+            if !words.isEmpty { pieces.append(.text(words)) }
+            return pieces
+        }
+    }
+
     /// Identifier.
     public var id: String
     /// Version shown.
@@ -58,6 +138,8 @@ public struct Question: Codable, Sendable, Equatable {
     public var scoring: QuestionScoring?
     /// Published resources the question shows (a drawing, a photo of a weld, a video), by id.
     public var media: [String]
+    /// Files the question's texts show in place.
+    public var attachments: [Attachment]
     /// Review state.
     public var status: ReviewStatus
     /// Version learners and papers see, once one is approved.
@@ -85,6 +167,7 @@ public struct Question: Codable, Sendable, Equatable {
         score: Double,
         scoring: QuestionScoring? = nil,
         media: [String] = [],
+        attachments: [Attachment] = [],
         status: ReviewStatus,
         publishedVersion: Int?,
         createdBy: String,
@@ -105,6 +188,7 @@ public struct Question: Codable, Sendable, Equatable {
         self.score = score
         self.scoring = scoring
         self.media = media
+        self.attachments = attachments
         self.status = status
         self.publishedVersion = publishedVersion
         self.createdBy = createdBy
@@ -131,6 +215,8 @@ public struct QuestionContent: Codable, Sendable, Equatable {
     public var scoring: QuestionScoring?
     /// Published resources the question shows, by id.
     public var media: [String]
+    /// Files the texts show in place, each named once.
+    public var attachments: [Question.Attachment]
 
     /// Checks every field for the type and reports all problems at once; normalises the answer's shape
     /// (a fill blank given as one string becomes a one-element array, multiple-choice ids are sorted).
@@ -146,7 +232,8 @@ public struct QuestionContent: Codable, Sendable, Equatable {
         rubric: [Question.Criterion],
         score: Double,
         scoring: QuestionScoring? = nil,
-        media: [String] = []
+        media: [String] = [],
+        attachments: [Question.Attachment] = []
     ) throws(GranaryError) {
         var problems: [FieldError] = []
         func problem(_ field: String, _ zh: String, _ en: String) {
@@ -162,6 +249,19 @@ public struct QuestionContent: Codable, Sendable, Equatable {
         }
         if media.count > 20 || Set(media).count != media.count {
             problem("media", "最多引用 20 个资源，且不重复", "at most 20 resources, each once")
+        }
+        if attachments.count > Question.Attachment.maximumCount {
+            problem("attachments", "每题最多 \(Question.Attachment.maximumCount) 个文件", "at most \(Question.Attachment.maximumCount) files a question")
+        }
+        var fileNames = Set<String>()
+        for (index, file) in attachments.enumerated() {
+            if !Question.Attachment.isValidName(file.name) || !fileNames.insert(file.name).inserted {
+                problem(
+                    "attachments[\(index)].name",
+                    "文件名应为 1–120 字，不含方括号、全角冒号或换行，且在本题中不重复",
+                    "file names are 1 to 120 characters without brackets, full-width colons or line breaks, each once"
+                )
+            }
         }
         if let analysis, analysis.count > 20_000 { problem("analysis", "解析不超过 20000 字", "analysis must be at most 20000 characters") }
 
@@ -283,5 +383,6 @@ public struct QuestionContent: Codable, Sendable, Equatable {
         self.score = score
         self.scoring = scoring
         self.media = media
+        self.attachments = attachments
     }
 }

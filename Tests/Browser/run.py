@@ -467,6 +467,23 @@ def role_teacher(b: Browser) -> None:
     b.wait_text("[data-import-result] [data-import-summary]", "已导入 6 题", "the import summary 已导入 6 题（草稿）")
     b.passed_step("questions-imported")
 
+    # A QTI package whose items show pictures: each question imported opens on its page, its pictures in place.
+    package = Path(__file__).resolve().parent.parent / "Fixtures" / "question-formats" / "welding-media-qti.zip"
+    b.find("form[data-import-form] input[type=file]")[0].send_keys(str(package))
+    b.click(b.button("导入", "form[data-import-form]"))
+    b.wait_text("[data-import-result] [data-import-summary]", "已导入 2 题", "the import summary 已导入 2 题 for the package")
+    b.click_and_load(b.link("第 1 题", "[data-import-result] [data-import-imported]"))
+    b.wait_url("/questions/")
+    pictures = b.find("main img.question-file")
+    b.expect(len(pictures) == 4, f"the stem's picture, two options' and the analysis's, got {len(pictures)}")
+    b.wait(
+        lambda d: all(d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", p) for p in pictures),
+        "every picture of the question to load from the bank (naturalWidth > 0)",
+    )
+    b.passed_step("question-pictures")
+    b.click(b.button("提交审核", "main"))
+    b.wait_text("main .form-status.ok", "已提交审核", "the question's 已提交审核 message")
+
     # Paper builder: a blueprint the demo bank can meet.
     b.click_and_load(b.link("组卷", "header nav"))
     form = "form[data-paper-form]"

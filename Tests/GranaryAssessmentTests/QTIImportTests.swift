@@ -18,6 +18,7 @@ import Testing
         let teacher: User
         let importer: QuestionImporter
         let questions: QuestionStore
+        let files: QuestionFiles
 
         init() async throws {
             self.folder = TestFolders.make("qti")
@@ -49,7 +50,8 @@ import Testing
             _ = try await catalogue.createPoint(id: "arc", name: "焊接电弧", course: "weld", kind: .knowledge, prerequisites: [], actor: "test")
             _ = try await catalogue.createPoint(id: "gmaw", name: "熔化极气体保护焊", course: "weld", kind: .skill, prerequisites: [], actor: "test")
             self.questions = QuestionStore(database: self.library.database)
-            self.importer = QuestionImporter(questions: self.questions)
+            self.files = QuestionFiles(database: self.library.database, blobs: self.library.blobs, inspector: self.library.inspector)
+            self.importer = QuestionImporter(questions: self.questions, files: self.files)
         }
 
         func run(_ bytes: [UInt8], name: String = "item.xml") async throws -> QuestionImporter.Report {

@@ -36,7 +36,7 @@ import Testing
 
     @Test func moodleXMLReadsBackWithTheSameAnswersScoresAndRules() async throws {
         let (bank, questions) = try await Self.publishedBank()
-        let export = try await QuestionExporter(database: bank.library.database).course("weld", as: .moodle, viewer: bank.teacher)
+        let export = try await QuestionExporter(database: bank.library.database, files: bank.files).course("weld", as: .moodle, viewer: bank.teacher)
         #expect(export.fileName == "焊接方法与设备-试题-Moodle.xml")
         let entries = MoodleXMLReader.read(export.bytes, name: "export.xml")
         #expect(entries.count == questions.count)
@@ -89,7 +89,7 @@ import Testing
 
     @Test func theWordPaperHasSectionsNumberedQuestionsAndTheAnswersAfterABreak() async throws {
         let (bank, questions) = try await Self.publishedBank()
-        let export = try await QuestionExporter(database: bank.library.database).course("weld", as: .docx, viewer: bank.teacher)
+        let export = try await QuestionExporter(database: bank.library.database, files: bank.files).course("weld", as: .docx, viewer: bank.teacher)
         #expect(export.fileName == "焊接方法与设备-试卷.docx")
         let path = TestFolders.make("word-export") + ".docx"
         #expect(FileManager.default.createFile(atPath: path, contents: Data(export.bytes)))

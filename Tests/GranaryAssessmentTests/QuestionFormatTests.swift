@@ -132,14 +132,59 @@ import Testing
         #expect(report.imported.count == 2)
         #expect(report.failed.map(\.reason) == ["答案“E”中有不存在的选项", "课程中没有知识（技能）点“不存在的点”"])
         let q = try await Self.questions(report, bank)
-        #expect(q[0].stem == "如图所示的焊缝缺陷是（ ）\n[图片：media/image1.png]")
+        // The picture is a file of the question now: the fixture's PNG, typed by libmagic, shown where it stood.
+        #expect(q[0].stem == "如图所示的焊缝缺陷是（ ）\n[图片：image1.png]")
         #expect(q[0].knowledgePoints == ["gmaw", "arc"])
-        #expect(report.warnings.map(\.warning) == ["图片未导入：题干中以文件名代替"])
+        #expect(report.warnings.isEmpty)
+        let picture = try Data(contentsOf: QTIImportTests.root.appendingPathComponent("Tests/Fixtures/weld-bead.png"))
+        #expect(q[0].attachments.map(\.name) == ["image1.png"])
+        #expect(q[0].attachments.map(\.mime) == ["image/png"])
+        #expect(try await bank.files.bytes(of: q[0].attachments[0]) == [UInt8](picture))
         #expect(q[1].type == .short)
         #expect(q[1].stem == "说明焊前预热的作用。")
         #expect(q[1].answer == .string("降低冷却速度，防止冷裂纹；\n减小焊接应力。"))
         #expect(q[1].difficulty == 4)
         #expect(q[1].score == 6)
+    }
+
+    @Test func aQTIPackageKeepsThePicturesAndFilmsItsItemsShowAndNamesWhatItLacks() async throws {
+        let bank = try await QTIImportTests.Bank()
+        let report = try await Self.run("welding-media-qti.zip", in: bank)
+        #expect(report.failed.isEmpty, "\(report.failed)")
+        let q = try await Self.questions(report, bank)
+        #expect(q.count == 2)
+        // Pictures in the stem, as options and in the analysis, relative to the item, one file for one picture.
+        #expect(q[0].stem == "下图焊缝中的缺陷是哪一种？\n[图片：bead.png]")
+        #expect(q[0].options.map(\.text) == ["[图片：pore.png]", "[图片：crack x.png]", "没有缺陷"])
+        #expect(q[0].analysis == "气孔呈圆形：[图片：pore.png]")
+        #expect(q[0].attachments.map(\.name) == ["bead.png", "pore.png", "crack x.png"])
+        #expect(q[0].attachments.allSatisfy { $0.mime == "image/png" })
+        #expect(Self.points(q[0], .string("pore")) == 1 && Self.points(q[0], .string("crack")) == 0)
+        // The film is kept; a missing picture, a PDF posing as one and a path out of the package stay names.
+        #expect(q[1].attachments.map(\.name) == ["arc.mp4"])
+        #expect(q[1].attachments.map(\.mime) == ["video/mp4"])
+        #expect(q[1].stem.hasPrefix("看视频：[媒体：arc.mp4]\n参考图：[图片：../images/missing.png] 讲义：[图片：../images/notes.pdf]"))
+        #expect(
+            report.warnings.filter { $0.question == q[1].id }.map(\.warning) == [
+                "文件“../images/missing.png”不在上传的内容中，题中以文件名代替",
+                "文件“../images/notes.pdf”未导入：文件“notes.pdf”的内容是 application/pdf：试题中只能显示图片、音频和视频",
+                "文件“../../../etc/passwd”不在上传的内容中，题中以文件名代替",
+            ]
+        )
+    }
+
+    @Test func moodleXMLBringsTheFilesItCarriesAndDataURLs() async throws {
+        let bank = try await QTIImportTests.Bank()
+        let report = try await Self.run("welding-media-moodle.xml", in: bank)
+        #expect(report.failed.isEmpty && report.warnings.isEmpty, "\(report)")
+        let q = try await Self.questions(report, bank)[0]
+        #expect(q.stem == "图中的现象是：\n[图片：spatter photo.png]")
+        #expect(q.options.map(\.text) == ["飞溅", "[图片：pore.png]", "[图片：内嵌文件3]"])
+        #expect(q.analysis == "对照：[图片：bead.png]")
+        #expect(q.attachments.map(\.name) == ["spatter photo.png", "pore.png", "内嵌文件3", "bead.png"])
+        #expect(Set(q.attachments.map(\.sha256)).count == 4)
+        #expect(q.attachments.allSatisfy { $0.mime == "image/png" && $0.size > 0 })
+        #expect(q.knowledgePoints == ["arc"])
     }
 
     @Test func excelBanksReadTheirColumnsByNameOnEverySheet() async throws {

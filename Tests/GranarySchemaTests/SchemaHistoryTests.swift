@@ -37,6 +37,7 @@ import Testing
         "store 7 separation of duties, audit trail, idle sessions, password policy",
         "store 8 personal information sealed outside the database",
         "store 9 scoring rules of questions",
+        "store 10 files questions show",
         "assessment 1 papers and attempts",
         "assessment 2 indexes for teaching analytics",
         "learning 1 offerings, enrolments, progress, discussions, resource use",
@@ -87,8 +88,8 @@ import Testing
     static func currentTables() throws -> [String: String] {
         // The live resource counts and the triggers that keep them, as store 4 makes them, and two-step log-in's
         // columns and recovery codes, as store 6 adds them, the new roles and the audit trail's columns, as store 7
-        // adds them, the sealed personal information, as store 8 adds it, and the questions' scoring rules (store 9), on
-        // top of the single list.
+        // adds them, the sealed personal information, as store 8 adds it, and the questions' scoring rules (store 9) and files (store 10),
+        // on top of the single list.
         let withCounts = try DatabaseQueue().write { db in
             try db.execute(sql: Self.singleListSchema)
             try db.execute(sql: LibraryFacts.liveCountsSQL)
@@ -96,6 +97,7 @@ import Testing
             try db.execute(sql: LibraryDatabase.separationOfDutiesSQL)
             try db.execute(sql: Accounts.personalDataSQL)
             try db.execute(sql: LibraryDatabase.scoringSQL)
+            try db.execute(sql: LibraryDatabase.questionFilesSQL)
             return try Self.schema(SQLiteConnection(db))
         }
         return withCounts.merging(Self.addedSince) { _, added in added }

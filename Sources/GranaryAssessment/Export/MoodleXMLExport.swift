@@ -16,7 +16,9 @@ enum MoodleXMLExport {
         100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667, 14.28571, 12.5, 11.11111, 10, 5, 0,
     ]
 
-    static func document(_ questions: [Question], courseName: String, pointNames: [String: String]) -> String {
+    /// `files` holds the bytes of the questions' files by SHA-256: each goes base64 into the text that shows it, as
+    /// Moodle writes them (`@@PLUGINFILE@@/name`); a file not given is left a marker.
+    static func document(_ questions: [Question], courseName: String, pointNames: [String: String], files: [String: [UInt8]] = [:]) -> String {
         var writer = XMLDocumentWriter()
         writer.open("quiz")
         var category: String?
@@ -30,7 +32,7 @@ enum MoodleXMLExport {
                 writer.close()
                 writer.close()
             }
-            Self.question(question, into: &writer)
+            Self.question(question, files: files, into: &writer)
         }
         writer.close()
         return writer.finish()
@@ -43,7 +45,14 @@ enum MoodleXMLExport {
         return points.flatMap { point in questions.filter { ($0.knowledgePoints.first ?? "") == point } }
     }
 
-    private static func question(_ question: Question, into writer: inout XMLDocumentWriter) {
+    private static func question(_ question: Question, files bytes: [String: [UInt8]], into writer: inout XMLDocumentWriter) {
+        let shown = question.attachments.filter { bytes[$0.sha256] != nil }
+        func html(_ text: String) -> String { Self.html(text, files: shown) }
+        /// The files of `texts` that travel with the element written.
+        func files(_ texts: String...) -> [(Question.Attachment, [UInt8])] {
+            let names = Set(texts.flatMap(Question.Attachment.names(in:)))
+            return shown.filter { names.contains($0.name) }.map { ($0, bytes[$0.sha256]!) }
+        }
         let blanks = QuestionGrading.blanks(question.answer)
         let rules = question.scoring?.blanks ?? []
         let type: String =
@@ -58,9 +67,9 @@ enum MoodleXMLExport {
         writer.open("name")
         writer.leaf("text", [], QTIExport.title(of: question))
         writer.close()
-        let stem = question.type == .fill && blanks.count > 1 ? Self.cloze(question) : Self.html(question.stem)
-        Self.text("questiontext", stem, into: &writer)
-        Self.text("generalfeedback", question.analysis.map(Self.html) ?? "", into: &writer)
+        let stem = question.type == .fill && blanks.count > 1 ? Self.cloze(question, files: shown) : html(question.stem)
+        Self.text("questiontext", stem, files: files(question.stem), into: &writer)
+        Self.text("generalfeedback", question.analysis.map(html) ?? "", files: files(question.analysis ?? ""), into: &writer)
         if type != "cloze" { writer.leaf("defaultgrade", [], QTIExport.number(question.score)) }
         writer.leaf("penalty", [], "0")
         writer.leaf("hidden", [], "0")
@@ -70,7 +79,9 @@ enum MoodleXMLExport {
             writer.leaf("single", [], question.type == .single ? "true" : "false")
             writer.leaf("shuffleanswers", [], "false")
             writer.leaf("answernumbering", [], "ABCD")
-            for option in question.options { Self.answer(Self.html(option.text), fraction: Self.fraction(option.id, of: question), into: &writer) }
+            for option in question.options {
+                Self.answer(html(option.text), fraction: Self.fraction(option.id, of: question), files: files(option.text), into: &writer)
+            }
         case .judge:
             let truth = question.answer == .bool(true)
             Self.answer("true", fraction: truth ? 100 : 0, into: &writer)
@@ -110,7 +121,7 @@ enum MoodleXMLExport {
     }
 
     /// A cloze text: each `____` (or, when the stem marks fewer, the end) becomes `{weight:KIND:=answer…}`.
-    private static func cloze(_ question: Question) -> String {
+    private static func cloze(_ question: Question, files: [Question.Attachment]) -> String {
         let blanks = QuestionGrading.blanks(question.answer)
         let rules = question.scoring?.blanks ?? []
         let points = blanks.indices.map { QuestionGrading.blankPoints($0, accepted: blanks, rules: rules, score: question.score) }
@@ -132,7 +143,7 @@ enum MoodleXMLExport {
         var output = ""
         if pieces.count - 1 == blanks.count {
             for (index, piece) in pieces.enumerated() {
-                output += QuestionText.html(piece)
+                output += QuestionText.html(piece, files: files, url: Self.pluginFile)
                 if index < embedded.count { output += embedded[index] }
             }
         } else {
@@ -181,21 +192,41 @@ enum MoodleXMLExport {
         return percent < 0 ? -magnitude : magnitude
     }
 
-    private static func answer(_ text: String, fraction: Double, into writer: inout XMLDocumentWriter) {
+    private static func answer(
+        _ text: String,
+        fraction: Double,
+        files: [(Question.Attachment, [UInt8])] = [],
+        into writer: inout XMLDocumentWriter
+    ) {
         writer.open("answer", [("fraction", QTIExport.number(fraction)), ("format", "html")])
         writer.leaf("text", [], text)
+        Self.write(files, into: &writer)
         writer.close()
     }
 
-    private static func text(_ element: String, _ html: String, into writer: inout XMLDocumentWriter) {
+    private static func text(_ element: String, _ html: String, files: [(Question.Attachment, [UInt8])] = [], into writer: inout XMLDocumentWriter) {
         writer.open(element, [("format", "html")])
         writer.leaf("text", [], html)
+        Self.write(files, into: &writer)
         writer.close()
     }
 
-    /// Plain text as HTML paragraphs, MathML fragments kept (Moodle's MathJax filter draws them).
-    static func html(_ text: String) -> String {
-        QTIExport.paragraphs(text).map { "<p>" + QuestionText.html($0) + "</p>" }.joined()
+    private static func write(_ files: [(Question.Attachment, [UInt8])], into writer: inout XMLDocumentWriter) {
+        for (file, bytes) in files {
+            writer.leaf("file", [("name", file.name), ("path", "/"), ("encoding", "base64")], Data(bytes).base64EncodedString())
+        }
+    }
+
+    /// Plain text as HTML paragraphs, MathML fragments kept (Moodle's MathJax filter draws them), and `files` drawn
+    /// where the text shows them.
+    static func html(_ text: String, files: [Question.Attachment] = []) -> String {
+        QTIExport.paragraphs(text).map { "<p>" + QuestionText.html($0, files: files, url: Self.pluginFile) + "</p>" }.joined()
+    }
+
+    /// How Moodle's texts name a file that travels with them.
+    static func pluginFile(_ file: Question.Attachment) -> String {
+        "@@PLUGINFILE@@/"
+            + (file.name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/;?#"))) ?? file.name)
     }
 
     static func escaped(_ text: String) -> String {

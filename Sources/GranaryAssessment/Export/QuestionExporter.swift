@@ -14,11 +14,13 @@ public struct QuestionExporter: Sendable {
 
     private let database: LibraryDatabase
     private let questions: QuestionStore
+    private let files: QuestionFiles
 
-    /// Creates an exporter over the library's database.
-    public init(database: LibraryDatabase) {
+    /// Creates an exporter over the library's database, packing the questions' files from `files`.
+    public init(database: LibraryDatabase, files: QuestionFiles) {
         self.database = database
         self.questions = QuestionStore(database: database)
+        self.files = files
     }
 
     /// One question (the version the viewer may see, or `version`) as a QTI item document.
@@ -46,22 +48,28 @@ public struct QuestionExporter: Sendable {
             return (questions, course, major, points)
         }
         let now = self.database.clock.now()
+        // The files go with the questions (a Word paper takes only the pictures).
+        var bytes: [String: [UInt8]] = [:]
+        for file in questions.flatMap(\.attachments) where bytes[file.sha256] == nil {
+            if format == .docx, !file.mime.hasPrefix("image/") { continue }
+            bytes[file.sha256] = try await self.files.bytes(of: file)
+        }
         switch format {
         case .qti21, .qti30:
             let version: QTIVersion = format == .qti21 ? .v2p1 : .v3p0
             var package = ContentPackage(version: version, title: "\(course.name) 试题库", identifier: "granary-\(id)", created: now)
             for question in questions { package.add(question, major: major, course: course, pointNames: points) }
             do {
-                return ("\(course.name)-试题-QTI\(version.rawValue).zip", "application/zip", try package.archive())
+                return ("\(course.name)-试题-QTI\(version.rawValue).zip", "application/zip", try package.archive(files: bytes))
             } catch {
                 throw GranaryError(.payloadTooLarge, LocalizedText(zh: "题库过大，无法打包", en: "The bank is too large to package"))
             }
         case .moodle:
-            let xml = MoodleXMLExport.document(questions, courseName: course.name, pointNames: points)
+            let xml = MoodleXMLExport.document(questions, courseName: course.name, pointNames: points, files: bytes)
             return ("\(course.name)-试题-Moodle.xml", "application/xml; charset=utf-8", Array(xml.utf8))
         case .docx:
-            let bytes = try WordExport.document(questions, title: "\(course.name) 试题", created: now)
-            return ("\(course.name)-试卷.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", bytes)
+            let document = try WordExport.document(questions, title: "\(course.name) 试题", created: now, files: bytes)
+            return ("\(course.name)-试卷.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", document)
         }
     }
 

@@ -5,16 +5,23 @@ import GranaryModel
 /// (一、单选题（共 4 题，8 分）), each numbered, options lettered, blanks as underlined gaps and a line to write on
 /// for short and practical questions; then, on a new page, 参考答案与评分标准 with each answer, its analysis and the
 /// rubric. The document is WordprocessingML that Word, WPS and LibreOffice open; Chinese text is set in 宋体.
+/// Pictures a question shows are drawn in place (DrawingML, at their own size up to the text's width); a sound or
+/// a film, which paper cannot hold, stays its marker.
 enum WordExport {
-    static func document(_ questions: [Question], title: String, created: Date) throws -> [UInt8] {
+    /// `files` holds the bytes of the questions' pictures by SHA-256.
+    static func document(_ questions: [Question], title: String, created: Date, files: [String: [UInt8]] = [:]) throws -> [UInt8] {
         var body = XMLDocumentWriter()
         body.open(
             "w:document",
             [
                 ("xmlns:w", "http://schemas.openxmlformats.org/wordprocessingml/2006/main"),
                 ("xmlns:r", "http://schemas.openxmlformats.org/officeDocument/2006/relationships"),
+                ("xmlns:wp", "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"),
+                ("xmlns:a", "http://schemas.openxmlformats.org/drawingml/2006/main"),
+                ("xmlns:pic", "http://schemas.openxmlformats.org/drawingml/2006/picture"),
             ]
         )
+        var pictures = Pictures(bytes: files)
         body.open("w:body")
         Self.paragraph(&body, [.init(title, bold: true, size: 32)], centred: true)
         let total = questions.reduce(0) { $0 + $1.score }
@@ -32,7 +39,7 @@ enum WordExport {
             for question in list {
                 number += 1
                 numbered.append((number, question))
-                Self.question(question, number: number, into: &body)
+                Self.question(question, number: number, pictures: &pictures, into: &body)
             }
         }
         Self.pageBreak(&body)
@@ -44,7 +51,9 @@ enum WordExport {
                 Self.paragraph(&body, [.init("评分标准：" + rubric)], indent: true)
             }
             if let analysis = question.analysis, !analysis.isEmpty {
-                for line in QTIExport.paragraphs("解析：" + QuestionText.plain(analysis)) { Self.paragraph(&body, [.init(line)], indent: true) }
+                for line in QTIExport.paragraphs("解析：" + QuestionText.plain(analysis)) {
+                    Self.paragraph(&body, pictures.runs(line, of: question), indent: true)
+                }
             }
         }
         body.open("w:sectPr")
@@ -56,11 +65,12 @@ enum WordExport {
 
         var zip = ZipWriter(modified: created)
         do {
-            try zip.add("[Content_Types].xml", Array(Self.contentTypes.utf8))
+            try zip.add("[Content_Types].xml", Array(pictures.contentTypes().utf8))
             try zip.add("_rels/.rels", Array(Self.relationships.utf8))
             try zip.add("word/document.xml", Array(body.finish().utf8))
             try zip.add("word/styles.xml", Array(Self.styles.utf8))
-            try zip.add("word/_rels/document.xml.rels", Array(Self.documentRelationships.utf8))
+            try zip.add("word/_rels/document.xml.rels", Array(pictures.relationships().utf8))
+            for picture in pictures.placed { try zip.add("word/" + picture.target, files[picture.sha256] ?? []) }
             return try zip.finish()
         } catch {
             throw GranaryError(.payloadTooLarge, LocalizedText(zh: "题库过大，无法生成 Word 文档", en: "The bank is too large for a Word document"))
@@ -69,17 +79,17 @@ enum WordExport {
 
     // MARK: - Questions
 
-    private static func question(_ question: Question, number: Int, into body: inout XMLDocumentWriter) {
+    private static func question(_ question: Question, number: Int, pictures: inout Pictures, into body: inout XMLDocumentWriter) {
         let lines = QTIExport.paragraphs(QuestionText.plain(question.stem))
         for (index, line) in lines.enumerated() {
             var runs: [Run] = index == 0 ? [.init("\(number). ")] : []
             if question.type == .fill {
                 for (position, piece) in line.components(separatedBy: "____").enumerated() {
                     if position > 0 { runs.append(.init("\u{3000}\u{3000}\u{3000}\u{3000}", underlined: true)) }
-                    runs.append(.init(piece))
+                    runs += pictures.runs(piece, of: question)
                 }
             } else {
-                runs.append(.init(line))
+                runs += pictures.runs(line, of: question)
             }
             if index == lines.count - 1 { runs.append(.init("（\(QTIExport.number(question.score)) 分）", size: 18)) }
             Self.paragraph(&body, runs)
@@ -87,7 +97,11 @@ enum WordExport {
         switch question.type {
         case .single, .multiple:
             for option in question.options {
-                Self.paragraph(&body, [.init("\(option.id). \(QTIExport.oneLine(QuestionText.plain(option.text)))")], indent: true)
+                Self.paragraph(
+                    &body,
+                    pictures.runs("\(option.id). \(QTIExport.oneLine(QuestionText.plain(option.text)))", of: question),
+                    indent: true
+                )
             }
         case .judge:
             Self.paragraph(&body, [.init("（　　）")], indent: true)
@@ -139,6 +153,8 @@ enum WordExport {
         var underlined = false
         /// Half-points (21 is 10.5 pt, 五号).
         var size: Int?
+        /// A picture drawn instead of text.
+        var picture: Pictures.Placed?
 
         init(_ text: String, bold: Bool = false, underlined: Bool = false, size: Int? = nil) {
             self.text = text
@@ -165,9 +181,49 @@ enum WordExport {
                 if let size = run.size { body.empty("w:sz", [("w:val", String(size))]) }
                 body.close()
             }
-            body.leaf("w:t", [("xml:space", "preserve")], run.text)
+            if let picture = run.picture {
+                Self.drawing(picture, into: &body)
+            } else {
+                body.leaf("w:t", [("xml:space", "preserve")], run.text)
+            }
             body.close()
         }
+        body.close()
+    }
+
+    /// An inline DrawingML picture.
+    private static func drawing(_ picture: Pictures.Placed, into body: inout XMLDocumentWriter) {
+        let extent = [("cx", String(picture.width)), ("cy", String(picture.height))]
+        body.open("w:drawing")
+        body.open("wp:inline", [("distT", "0"), ("distB", "0"), ("distL", "0"), ("distR", "0")])
+        body.empty("wp:extent", extent)
+        body.empty("wp:docPr", [("id", String(picture.number)), ("name", picture.name), ("descr", picture.name)])
+        body.open("a:graphic")
+        body.open("a:graphicData", [("uri", "http://schemas.openxmlformats.org/drawingml/2006/picture")])
+        body.open("pic:pic")
+        body.open("pic:nvPicPr")
+        body.empty("pic:cNvPr", [("id", String(picture.number)), ("name", picture.name)])
+        body.empty("pic:cNvPicPr")
+        body.close()
+        body.open("pic:blipFill")
+        body.empty("a:blip", [("r:embed", picture.relationship)])
+        body.open("a:stretch")
+        body.empty("a:fillRect")
+        body.close()
+        body.close()
+        body.open("pic:spPr")
+        body.open("a:xfrm")
+        body.empty("a:off", [("x", "0"), ("y", "0")])
+        body.empty("a:ext", extent)
+        body.close()
+        body.open("a:prstGeom", [("prst", "rect")])
+        body.empty("a:avLst")
+        body.close()
+        body.close()
+        body.close()
+        body.close()
+        body.close()
+        body.close()
         body.close()
     }
 
@@ -179,27 +235,10 @@ enum WordExport {
         body.close()
     }
 
-    private static let contentTypes = """
-        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-        <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
-        <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
-        <Default Extension="xml" ContentType="application/xml"/>\
-        <Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>\
-        <Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/>\
-        </Types>
-        """
-
     private static let relationships = """
         <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
         <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
         <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>\
-        </Relationships>
-        """
-
-    private static let documentRelationships = """
-        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-        <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
-        <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
         </Relationships>
         """
 
@@ -213,4 +252,109 @@ enum WordExport {
         <w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/></w:style>\
         </w:styles>
         """
+
+    /// The pictures placed in the document: each file once, a part `media/imageN.ext` with a relationship.
+    struct Pictures {
+        /// One picture file in the document.
+        struct Placed {
+            let sha256: String
+            let name: String
+            /// `media/image3.png`, from `word/`.
+            let target: String
+            let relationship: String
+            /// The drawing's number (`docPr` id), distinct in the document.
+            let number: Int
+            /// Size in EMU (914,400 an inch).
+            let width: Int
+            let height: Int
+        }
+
+        let bytes: [String: [UInt8]]
+        private(set) var placed: [Placed] = []
+        private var drawings = 0
+
+        init(bytes: [String: [UInt8]]) {
+            self.bytes = bytes
+        }
+
+        /// Text runs of `line` with each picture of `question` it shows drawn in place; other markers stay text.
+        mutating func runs(_ line: String, of question: Question) -> [Run] {
+            guard !question.attachments.isEmpty else { return [Run(line)] }
+            return Question.Attachment.pieces(of: line).map { piece in
+                switch piece {
+                case .text(let words): return Run(words)
+                case .file(let word, let name):
+                    guard let file = question.attachments.first(where: { $0.name == name }), let picture = self.place(file) else {
+                        return Run("[\(word)：\(name)]")
+                    }
+                    var run = Run("")
+                    run.picture = picture
+                    return run
+                }
+            }
+        }
+
+        /// The picture of `file`, placed once; nil for what is no picture Word draws or whose bytes are missing.
+        private mutating func place(_ file: Question.Attachment) -> Placed? {
+            guard let ext = Self.extensions[file.mime], let bytes = self.bytes[file.sha256] else { return nil }
+            self.drawings += 1
+            let (pixelsWide, pixelsHigh) = ImageSize.pixels(of: bytes) ?? (320, 240)
+            // 96 pixels an inch; at most the text's width (6.27 in on A4 with 1 in margins less a little).
+            let scale = min(1, 5_486_400 / Double(max(pixelsWide, 1) * 9_525))
+            let width = Int(Double(pixelsWide * 9_525) * scale)
+            let height = Int(Double(pixelsHigh * 9_525) * scale)
+            if let known = self.placed.first(where: { $0.sha256 == file.sha256 }) {
+                return Placed(
+                    sha256: known.sha256,
+                    name: file.name,
+                    target: known.target,
+                    relationship: known.relationship,
+                    number: self.drawings,
+                    width: width,
+                    height: height
+                )
+            }
+            let number = self.placed.count + 1
+            let picture = Placed(
+                sha256: file.sha256,
+                name: file.name,
+                target: "media/image\(number).\(ext)",
+                relationship: "rIdImage\(number)",
+                number: self.drawings,
+                width: width,
+                height: height
+            )
+            self.placed.append(picture)
+            return picture
+        }
+
+        static let extensions = ["image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif", "image/bmp": "bmp", "image/tiff": "tiff"]
+
+        func contentTypes() -> String {
+            let types = Set(self.placed.compactMap { $0.target.split(separator: ".").last.map(String.init) }).sorted()
+            return """
+                <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+                <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
+                <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
+                <Default Extension="xml" ContentType="application/xml"/>\
+                \(types.map { "<Default Extension=\"\($0)\" ContentType=\"image/\($0)\"/>" }.joined())\
+                <Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>\
+                <Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/>\
+                </Types>
+                """
+        }
+
+        func relationships() -> String {
+            let pictures = self.placed.map {
+                "<Relationship Id=\"\($0.relationship)\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/image\" Target=\"\($0.target)\"/>"
+            }
+            return """
+                <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+                <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+                <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
+                \(pictures.joined())\
+                </Relationships>
+                """
+        }
+    }
 }

@@ -3,8 +3,9 @@ import Foundation
 /// The text of the HTML fragments Moodle, Canvas and Blackboard write question text in: tags dropped, `<br>` and
 /// block ends as line breaks, images named, entities read. Only for reading words out; nothing is rendered.
 enum HTMLText {
-    /// The text of `html`, with `[图片：src]` for each image (its `src` also listed in `images`).
-    static func text(_ html: String, images: inout [String]) -> String {
+    /// The text of `html`, with `[图片：src]` for each image and `[媒体：src]` for each sound, film or object: the
+    /// importer finds the file it names.
+    static func text(_ html: String) -> String {
         var output = ""
         var index = html.startIndex
         while index < html.endIndex {
@@ -16,10 +17,15 @@ enum HTMLText {
                 case "br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "pre", "blockquote":
                     output += "\n"
                 case "img":
-                    let source = Self.attribute("src", in: String(tag)) ?? ""
-                    let alt = Self.attribute("alt", in: String(tag)).flatMap { $0.isEmpty ? nil : $0 }
-                    images.append(source)
-                    output += "[图片：\(alt ?? source.split(separator: "/").last.map(String.init) ?? "")]"
+                    let source = (Self.attribute("src", in: String(tag)) ?? "").filter { !"[]：\n\r".contains($0) }
+                    output += "[图片：\(source.isEmpty ? "未注明文件" : source)]"
+                case "audio", "video", "source", "object":
+                    // A player names its file by `src` (or a `source` inside it), an object by `data`.
+                    if let source = (Self.attribute(name == "object" ? "data" : "src", in: String(tag)))?.filter({ !"[]：\n\r".contains($0) }),
+                        !source.isEmpty
+                    {
+                        output += "[媒体：\(source)]"
+                    }
                 case "sup": output += tag.hasPrefix("/") ? "" : "^"
                 default: break
                 }
@@ -31,11 +37,6 @@ enum HTMLText {
         }
         let lines = Self.entities(output).split(separator: "\n").map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }
         return lines.filter { !$0.isEmpty }.joined(separator: "\n")
-    }
-
-    static func text(_ html: String) -> String {
-        var images: [String] = []
-        return Self.text(html, images: &images)
     }
 
     /// The value of attribute `name` in a tag's text.

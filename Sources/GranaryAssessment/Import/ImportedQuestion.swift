@@ -21,6 +21,67 @@ struct ImportedQuestion: Sendable {
     var pointHint: String?
     /// What could not be carried over, for the report.
     var warnings: [String] = []
+    /// Bytes of the files the texts' markers name, by the name as the marker writes it (the source's own path or
+    /// URL): found in the file by its reader, or in the package by the importer.
+    var files: [String: [UInt8]] = [:]
+
+    /// The files the texts' markers name, as the source wrote them, each once.
+    var fileSources: [String] {
+        var names: [String] = []
+        for text in [self.stem] + self.options.map(\.text) + [self.analysis ?? ""] {
+            for name in Question.Attachment.names(in: text) where !names.contains(name) { names.append(name) }
+        }
+        return names
+    }
+
+    /// Reads the bytes of each file the texts name that `read` finds (a package's entry); a `data:` URL carries its own.
+    mutating func fetchFiles(_ read: (String) -> [UInt8]?) {
+        for source in self.fileSources where self.files[source] == nil {
+            if let bytes = Self.dataURL(source) ?? read(source) { self.files[source] = bytes }
+        }
+    }
+
+    /// Renames the file `source` to `name` in every marker of the texts.
+    mutating func renameFile(_ source: String, to name: String) {
+        guard source != name else { return }
+        func renamed(_ text: String) -> String {
+            Question.Attachment.pieces(of: text).map { piece in
+                switch piece {
+                case .text(let words): words
+                case .file(let word, let file): "[\(word)：\(file == source ? name : file)]"
+                }
+            }.joined()
+        }
+        self.stem = renamed(self.stem)
+        self.options = self.options.map { Question.Option(id: $0.id, text: renamed($0.text)) }
+        self.analysis = self.analysis.map(renamed)
+    }
+
+    /// The bytes a `data:…;base64,` URL holds.
+    static func dataURL(_ source: String) -> [UInt8]? {
+        guard source.hasPrefix("data:"), let comma = source.firstIndex(of: ","), source[..<comma].hasSuffix(";base64") else { return nil }
+        return Data(base64Encoded: String(source[source.index(after: comma)...]), options: .ignoreUnknownCharacters).map { [UInt8]($0) }
+    }
+
+    /// `reference` (a relative or absolute path, percent-encoded or not) as the path of an entry of a package, from
+    /// the folder `base` (`items/`, `word/`); nil for a URL of another place or a path that leaves the package.
+    static func packagePath(_ reference: String, from base: String) -> String? {
+        var path = reference.split(separator: "#", maxSplits: 1).first.map(String.init) ?? ""
+        path = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+        path = path.removingPercentEncoding ?? path
+        guard !path.isEmpty, !path.contains("://"), !path.hasPrefix("data:") else { return nil }
+        var parts: [Substring] = path.hasPrefix("/") ? [] : base.split(separator: "/")
+        for part in path.split(separator: "/") {
+            switch part {
+            case ".": continue
+            case "..":
+                guard !parts.isEmpty else { return nil }
+                parts.removeLast()
+            default: parts.append(part)
+            }
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "/")
+    }
 }
 
 extension ImportedQuestion {

@@ -60,9 +60,8 @@ enum MoodleXMLReader {
 
     static func question(_ element: XMLTree, type: String) throws(ImportFailure) -> ImportedQuestion {
         if let what = Self.refused[type] { throw ImportFailure(code: "unsupported", reason: "\(what)，题库的六种题型无法保存") }
-        var images: [String] = []
         let html = element.element("questiontext").map(Self.text) ?? ""
-        let stem = HTMLText.text(html, images: &images)
+        let stem = HTMLText.text(html)
         let score = element.element("defaultgrade").flatMap { Double(Self.text($0).trimmingCharacters(in: .whitespaces)) } ?? 1
         let general = element.element("generalfeedback").map { HTMLText.text(Self.text($0)) }?.nilIfEmpty
         let answers = element.elements("answer").map { answer in
@@ -149,14 +148,22 @@ enum MoodleXMLReader {
         if type != "multianswer" && type != "cloze" { question.score = score }
         let feedback = answers.compactMap { answer in answer.feedback.map { "\(answer.text)：\($0)" } }
         question.analysis = ([general].compactMap { $0 } + (type == "essay" ? [] : feedback)).joined(separator: "\n").nilIfEmpty
-        question.warnings += images.map { "图片 \($0) 未导入，题干中以名称代替" }
+        // Files travel inside the XML, base64, each named by `@@PLUGINFILE@@` and its path in the text's `src`.
+        var files: [String: [UInt8]] = [:]
+        for file in element.descendants(where: { $0.name == "file" }) {
+            guard let name = file.attributes["name"], let bytes = Data(base64Encoded: file.rawText, options: .ignoreUnknownCharacters) else {
+                continue
+            }
+            let path = file.attributes["path"] ?? "/"
+            files["@@PLUGINFILE@@" + (path.hasSuffix("/") ? path : path + "/") + name] = [UInt8](bytes)
+        }
+        question.fetchFiles { source in files[source] ?? source.removingPercentEncoding.flatMap { files[$0] } }
         return question
     }
 
     /// A cloze text: `{1:SHORTANSWER:=红#对~%50%橙}`, `{2:NUMERICAL:=9.81:0.05}`, `{1:MULTICHOICE:=甲~乙}` each a blank.
     static func cloze(_ html: String) throws(ImportFailure) -> ImportedQuestion {
-        var images: [String] = []
-        let text = HTMLText.text(html, images: &images)
+        let text = HTMLText.text(html)
         let pattern = Self.clozePattern
         let source = text as NSString
         var stem = ""
@@ -223,7 +230,7 @@ enum MoodleXMLReader {
         var question = ImportedQuestion(type: .fill, stem: stem.trimmingCharacters(in: .whitespacesAndNewlines), answer: .array(blanks))
         question.score = rules.reduce(0) { $0 + ($1.answerPoints?.max() ?? $1.points ?? 0) }
         question.scoring = QuestionScoring(blanks: rules)
-        question.warnings = warnings + images.map { "图片 \($0) 未导入，题干中以名称代替" }
+        question.warnings = warnings
         return question
     }
 

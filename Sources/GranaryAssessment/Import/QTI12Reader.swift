@@ -46,17 +46,15 @@ enum QTI12Reader {
         default: break
         }
         guard let presentation = item.element("presentation") else { throw ImportFailure(code: "malformed", reason: "item 没有 presentation") }
-        var images: [String] = []
         let responseNames: Set<String> = ["response_lid", "response_str", "response_num", "response_xy", "response_grp"]
-        var stem = Self.materials(presentation, skipping: responseNames, images: &images)
+        var stem = Self.materials(presentation, skipping: responseNames)
         let responses = presentation.descendants { responseNames.contains($0.name) }.map { element in
             Response(
                 ident: element.attributes["ident"] ?? "",
                 choice: element.name == "response_lid",
                 multiple: (element.attributes["rcardinality"] ?? "Single").lowercased() == "multiple",
                 labels: element.descendants { $0.name == "response_label" }.map { label in
-                    var ignored: [String] = []
-                    return (label.attributes["ident"] ?? "", Self.materials(label, skipping: [], images: &ignored))
+                    (label.attributes["ident"] ?? "", Self.materials(label, skipping: []))
                 }
             )
         }
@@ -67,17 +65,15 @@ enum QTI12Reader {
         let correct = Self.correctValues(item)
         let score = metadata["points_possible"].flatMap(Double.init) ?? 1
         let feedback = item.elements("itemfeedback").map { feedback -> String in
-            var ignored: [String] = []
-            return Self.materials(feedback, skipping: [], images: &ignored)
+            Self.materials(feedback, skipping: [])
         }.filter { !$0.isEmpty }
         var question: ImportedQuestion
         if kind == "matching_question" {
             let pairs = responses.map { response -> String in
                 let right = correct.values[response.ident]?.compactMap { id in response.labels.first { $0.ident == id }?.text } ?? []
-                var ignored: [String] = []
                 let left =
                     presentation.descendants { $0.name == "response_lid" && $0.attributes["ident"] == response.ident }.first
-                    .map { Self.materials($0, skipping: ["render_choice"], images: &ignored) } ?? response.ident
+                    .map { Self.materials($0, skipping: ["render_choice"]) } ?? response.ident
                 return "\(left) — \(right.joined(separator: "、"))"
             }
             question = ImportedQuestion.matching(stem: stem, pairs: pairs, score: score)
@@ -118,7 +114,6 @@ enum QTI12Reader {
         }
         question.score = score
         question.analysis = question.type == .short ? nil : feedback.joined(separator: "\n").nilIfEmpty
-        question.warnings += images.map { "图片 \($0) 未导入，题干中以名称代替" }
         return question
     }
 
@@ -217,7 +212,7 @@ enum QTI12Reader {
     }
 
     /// The text of the materials in `tree` (HTML read as text), outside elements named in `skipping`.
-    private static func materials(_ tree: XMLTree, skipping: Set<String>, images: inout [String]) -> String {
+    private static func materials(_ tree: XMLTree, skipping: Set<String>) -> String {
         var parts: [String] = []
         func visit(_ node: XMLTree) {
             for child in node.elements() where !skipping.contains(child.name) {
@@ -225,11 +220,10 @@ enum QTI12Reader {
                 case "mattext", "mat_formattedtext":
                     let raw = child.rawText
                     let html = (child.attributes["texttype"] ?? child.attributes["type"] ?? "").lowercased().contains("html") || raw.contains("<")
-                    parts.append(html ? HTMLText.text(raw, images: &images) : XMLTree.collapse(raw))
+                    parts.append(html ? HTMLText.text(raw) : XMLTree.collapse(raw))
                 case "matimage":
-                    let uri = child.attributes["uri"] ?? ""
-                    images.append(uri)
-                    parts.append("[图片：\(uri)]")
+                    let uri = (child.attributes["uri"] ?? "").filter { !"[]：\n\r".contains($0) }
+                    parts.append("[图片：\(uri.isEmpty ? "未注明文件" : uri)]")
                 default:
                     visit(child)
                 }

@@ -54,10 +54,12 @@ public struct QuestionImporter: Sendable {
     public static let maximumPackageBytes = 256 << 20
 
     private let questions: QuestionStore
+    private let files: QuestionFiles
 
-    /// Creates an importer writing into `questions`.
-    public init(questions: QuestionStore) {
+    /// Creates an importer writing into `questions`, keeping the pictures, sounds and films they show in `files`.
+    public init(questions: QuestionStore, files: QuestionFiles) {
         self.questions = questions
+        self.files = files
     }
 
     /// Imports the file at `path` (named `name`: its extension helps tell the format) as drafts of `course`, each on
@@ -96,6 +98,7 @@ public struct QuestionImporter: Sendable {
                     }
                 }
                 let points = try Self.points(named, of: coursePoints, default: knowledgePoints)
+                let attachments = try await self.keepFiles(of: &item)
                 let question = try await self.questions.create(
                     QuestionStore.Input(
                         course: course,
@@ -108,7 +111,8 @@ public struct QuestionImporter: Sendable {
                         analysis: .some(item.analysis),
                         rubric: item.rubric,
                         score: item.score ?? Self.defaultScore(item),
-                        scoring: .some(item.scoring)
+                        scoring: .some(item.scoring),
+                        attachments: attachments
                     ),
                     author: author
                 )
@@ -128,12 +132,53 @@ public struct QuestionImporter: Sendable {
         return report
     }
 
+    /// Stores the files `item`'s texts show and names each in its markers by its own name (`image1.png`, made unique
+    /// in the question); a file the upload does not hold, or that is no picture, sound or film, stays a named marker
+    /// and is reported.
+    private func keepFiles(of item: inout ImportedQuestion) async throws -> [Question.Attachment] {
+        var kept: [Question.Attachment] = []
+        for (index, source) in item.fileSources.enumerated() {
+            let shown = source.hasPrefix("data:") ? "第 \(index + 1) 个内嵌文件" : source
+            guard let bytes = item.files[source] else {
+                item.warnings.append("文件“\(shown)”不在上传的内容中，题中以文件名代替")
+                continue
+            }
+            var name = Self.fileName(source, index: index)
+            var copy = 1
+            while kept.contains(where: { $0.name == name }) {
+                copy += 1
+                name = "\(copy)-" + Self.fileName(source, index: index)
+            }
+            do {
+                let file = try await self.files.keep(bytes, name: name)
+                if let same = kept.first(where: { $0.sha256 == file.sha256 }) {
+                    item.renameFile(source, to: same.name)
+                } else {
+                    kept.append(file)
+                    item.renameFile(source, to: name)
+                }
+            } catch let error as GranaryError {
+                item.warnings.append("文件“\(shown)”未导入：\(error.detail.zh)")
+            }
+        }
+        return kept
+    }
+
+    /// The name a file is shown by: the last part of its path, or 内嵌文件N for one a `data:` URL carried.
+    static func fileName(_ source: String, index: Int) -> String {
+        guard !source.hasPrefix("data:") else { return "内嵌文件\(index + 1)" }
+        let path = source.split(separator: "?").first.map(String.init) ?? source
+        let last = (path.removingPercentEncoding ?? path).split(separator: "/").last.map(String.init) ?? ""
+        let name = String(last.filter { !"[]：\n\r".contains($0) }.suffix(120))
+        return name.isEmpty ? "文件\(index + 1)" : name
+    }
+
     /// The entries of the file in `format`.
     private static func read(path: String, name: String, format: QuestionFormat, report: inout Report) throws -> [ImportEntry] {
         switch format {
         case .qti, .qti12:
             if try Self.prefix(of: path, count: 4) == [0x50, 0x4B, 0x03, 0x04] {
-                let files = try Self.packageItems(at: path, report: &report)
+                let (archive, files) = try Self.packageItems(at: path, report: &report)
                 guard !files.isEmpty || !report.failed.isEmpty else {
                     throw GranaryError(
                         .validationFailed,
@@ -144,7 +189,16 @@ public struct QuestionImporter: Sendable {
                         errors: [FieldError(field: "body", message: LocalizedText(zh: "没有可读的试题", en: "no item to read"))]
                     )
                 }
-                return files.flatMap { Self.qtiEntries($0.bytes, name: $0.name) }
+                return files.flatMap { file in
+                    // A file an item shows is named relative to the item (Canvas: to its folder of files).
+                    let folder = file.name.split(separator: "/").dropLast().joined(separator: "/")
+                    return Self.qtiEntries(file.bytes, name: file.name).map { entry in
+                        Self.fetchingFiles(entry) { source in
+                            let canvas = source.replacingOccurrences(of: "$IMS-CC-FILEBASE$", with: "/web_resources")
+                            return ImportedQuestion.packagePath(canvas, from: folder).flatMap { Self.media($0, of: archive) }
+                        }
+                    }
+                }
             }
             return Self.qtiEntries(try Self.document(at: path), name: name)
         case .moodle:
@@ -186,6 +240,18 @@ public struct QuestionImporter: Sendable {
         } catch {
             return [ImportEntry(name: name, result: .failure(ImportFailure(error)))]
         }
+    }
+
+    /// `entry` with the bytes of the files its texts name that `read` finds.
+    static func fetchingFiles(_ entry: ImportEntry, _ read: (String) -> [UInt8]?) -> ImportEntry {
+        guard case .success(var question) = entry.result else { return entry }
+        question.fetchFiles(read)
+        return ImportEntry(name: entry.name, result: .success(question))
+    }
+
+    /// The bytes of the package entry at `path`, when it is there and no larger than a question's file may be.
+    static func media(_ path: String, of archive: ZipArchive) -> [UInt8]? {
+        archive.entry(named: path).flatMap { Self.read($0, of: archive, maximumBytes: Int(QuestionFiles.maximumBytes)) }
     }
 
     /// `named` (ids or names of `coursePoints`) as ids; `fallback` when the question names none.
@@ -265,7 +331,7 @@ public struct QuestionImporter: Sendable {
     }
 
     /// The items a content package holds: those its manifest lists, or every XML file when it has no manifest.
-    private static func packageItems(at path: String, report: inout Report) throws -> [(name: String, bytes: [UInt8])] {
+    private static func packageItems(at path: String, report: inout Report) throws -> (ZipArchive, [(name: String, bytes: [UInt8])]) {
         guard let archive = ZipArchive(path: path) else {
             throw GranaryError(.invalidDocument, LocalizedText(zh: "压缩包已损坏或无法读取", en: "The zip package is damaged or unreadable"))
         }
@@ -318,7 +384,7 @@ public struct QuestionImporter: Sendable {
                 .init(file: "imsmanifest.xml", code: "unsupported", reason: "more than \(Self.maximumItems) items; the rest were not read")
             )
         }
-        return files
+        return (archive, files)
     }
 
     /// Refuses an archive whose entries declare more than `maximumPackageBytes` inflated.

@@ -46,7 +46,12 @@ enum WordQuestionReader {
             .flatMap { try? XMLTree.parse($0) }
         var lines = Lines(numbering: numbering.map(Numbering.init), relationships: images)
         if let body = document.element("body") { lines.read(body) }
-        return Self.questions(in: lines.lines, name: name)
+        // Pictures are the document's parts its relationships name, relative to `word/`.
+        return Self.questions(in: lines.lines, name: name).map { entry in
+            QuestionImporter.fetchingFiles(entry) { target in
+                ImportedQuestion.packagePath(target, from: "word").flatMap { QuestionImporter.media($0, of: archive) }
+            }
+        }
     }
 
     // MARK: - Questions from lines
@@ -74,9 +79,6 @@ enum WordQuestionReader {
         func flush() {
             guard started, !draft.isEmpty else { return }
             number += 1
-            if draft.stem.contains("[图片：") || draft.options.contains(where: { $0.text.contains("[图片：") }) {
-                draft.warnings.append("图片未导入：题干中以文件名代替")
-            }
             let label = "第 \(number) 题"
             do throws(ImportFailure) {
                 entries.append(ImportEntry(name: label, result: .success(try ChineseLayout.question(draft, section: section))))

@@ -211,6 +211,16 @@ public struct AttemptStore: Sendable {
         }
     }
 
+    /// A file a question of the attempt shows to its learner now (stem and options; the analysis once submitted),
+    /// for those who may see the attempt.
+    public func file(attempt id: String, sha256: String, viewer: User) async throws -> Question.Attachment {
+        let attempt = try await self.attempt(id: id, viewer: viewer)
+        guard let file = attempt.questions.lazy.flatMap(\.files).first(where: { $0.sha256 == sha256 }) else {
+            throw GranaryError.notFound(LocalizedText(zh: "试题文件", en: "Question file"), sha256)
+        }
+        return file
+    }
+
     /// Every attempt `user` sat, oldest first (their data export).
     public func attempts(of user: User) async throws -> [Attempt] {
         try await self.database.read { db in
@@ -352,6 +362,9 @@ public struct AttemptStore: Sendable {
         }
         for pinned in pinned {
             guard let question = versions["\(pinned["question"] as String)#\(pinned["version"] as Int)"] else { continue }
+            // The files the learner is shown: those of stem and options, and of the analysis once it is shown too.
+            let texts = [question.stem] + question.options.map(\.text) + (status == "open" ? [] : [question.analysis ?? ""])
+            let shown = Set(texts.flatMap(Question.Attachment.names(in:)))
             var blanks: Int?
             if question.type == .fill, case .array(let list) = question.answer { blanks = list.count }
             questions.append(
@@ -365,7 +378,8 @@ public struct AttemptStore: Sendable {
                     blanks: blanks,
                     rubric: question.rubric,
                     score: question.score,
-                    media: question.media
+                    media: question.media,
+                    files: question.attachments.filter { shown.contains($0.name) }
                 )
             )
             analyses[question.id] = question.analysis

@@ -159,6 +159,7 @@ public struct ContentPackage: Sendable {
             self.record(of: item).write(into: &writer, prefix: "lom:")
             writer.close()
             writer.empty("file", [("href", item.path)])
+            for file in item.question.attachments { writer.empty("file", [("href", QTIExport.fileReference(file, item: item.identifier))]) }
             writer.close()
         }
         writer.close()
@@ -218,12 +219,18 @@ public struct ContentPackage: Sendable {
 
     // MARK: - The archive
 
-    /// The package as zip bytes: `imsmanifest.xml` first, then the items.
-    public func archive() throws(ArchiveError) -> [UInt8] {
+    /// The package as zip bytes: `imsmanifest.xml` first, then the items, each followed by the files it shows
+    /// (`files`: bytes by SHA-256; a file not given is left out).
+    public func archive(files: [String: [UInt8]] = [:]) throws(ArchiveError) -> [UInt8] {
         var zip = ZipWriter(modified: self.created)
         do {
             try zip.add("imsmanifest.xml", Array(self.manifest().utf8))
-            for item in self.items { try zip.add(item.path, Array(self.document(of: item).utf8)) }
+            for item in self.items {
+                try zip.add(item.path, Array(self.document(of: item).utf8))
+                for file in item.question.attachments {
+                    if let bytes = files[file.sha256] { try zip.add(QTIExport.filePath(file, item: item.identifier), bytes) }
+                }
+            }
             return try zip.finish()
         } catch {
             switch error {

@@ -33,6 +33,19 @@ public enum QTIExport {
         return builder.build(identifier: identifier, label: Self.label(question, courseName: courseName, pointNames: pointNames))
     }
 
+    /// Where a package holds a file of the item `item`: `media/<item>/<name>`.
+    static func filePath(_ file: Question.Attachment, item: String) -> String {
+        "media/\(item)/\(file.name)"
+    }
+
+    /// `filePath` as a URI reference, percent-encoded.
+    static func fileReference(_ file: Question.Attachment, item: String) -> String {
+        let path = Self.filePath(file, item: item)
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: ";?#[]")
+        return path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path
+    }
+
     /// An NCName naming `question`: `q-` and its id, with characters other than `[A-Za-z0-9._-]` replaced by `_`.
     public static func identifier(for question: Question) -> String {
         "q-" + String(question.id.map { Self.isNameCharacter($0) ? $0 : "_" })
@@ -40,7 +53,7 @@ public enum QTIExport {
 
     /// The item's title: the stem on one line, cut to `titleLength` characters.
     public static func title(of question: Question) -> String {
-        Self.shortened(Self.oneLine(QuestionText.plain(question.stem)), to: Self.titleLength)
+        Self.shortened(Self.oneLine(QuestionText.title(question.stem)), to: Self.titleLength)
     }
 
     /// Text as mixed content: words escaped, MathML fragments as markup.
@@ -168,6 +181,8 @@ public enum QTIExport {
         let version: QTIVersion
         /// The document so far.
         var writer = XMLDocumentWriter()
+        /// The item's identifier, which names the folder of its files in a package.
+        var identifier = ""
 
         /// A builder with an empty document.
         init(question: Question, version: QTIVersion) {
@@ -177,6 +192,7 @@ public enum QTIExport {
 
         /// The whole item, named `identifier`, with `label` if any.
         mutating func build(identifier: String, label: String?) -> String {
+            self.identifier = identifier
             let item = self.version.element("assessmentItem")
             let attributes: [(String, String?)] = [
                 ("xmlns", self.version.itemNamespace),
@@ -337,7 +353,7 @@ public enum QTIExport {
         }
 
         private mutating func stemParagraphs() {
-            for paragraph in QTIExport.paragraphs(self.question.stem) { self.writer.inline("p", [], QTIExport.inlines(paragraph)) }
+            for paragraph in QTIExport.paragraphs(self.question.stem) { self.writer.inline("p", [], self.inlines(paragraph)) }
         }
 
         private mutating func choiceInteraction() {
@@ -352,7 +368,7 @@ public enum QTIExport {
             )
             let texts = self.question.type == .judge ? ["对", "错"] : self.question.options.map(\.text)
             for (identifier, text) in zip(self.choiceIdentifiers, texts) {
-                self.writer.inline(self.version.element("simpleChoice"), [("identifier", identifier)], QTIExport.inlines(QTIExport.oneLine(text)))
+                self.writer.inline(self.version.element("simpleChoice"), [("identifier", identifier)], self.inlines(QTIExport.oneLine(text)))
             }
             self.writer.close()
         }
@@ -368,7 +384,7 @@ public enum QTIExport {
                 for pieces in paragraphs {
                     let content = pieces.flatMap { piece -> [XMLDocumentWriter.Inline] in
                         switch piece {
-                        case .text(let text): return QTIExport.inlines(text)
+                        case .text(let text): return self.inlines(text)
                         case .blank:
                             defer { next += 1 }
                             return [self.textEntry(self.responseIdentifier(blank: next, of: count))]
@@ -381,6 +397,23 @@ public enum QTIExport {
                 for index in 0..<count {
                     let entry = self.textEntry(self.responseIdentifier(blank: index, of: count))
                     self.writer.inline("p", [], count == 1 ? [entry] : [.text("（\(index + 1)）"), entry])
+                }
+            }
+        }
+
+        /// Text as mixed content: words, MathML, and each file the question has in place of its marker (a picture as
+        /// `img`, a sound or film as `object`), from the item's folder of files in a package (`QTIExport.filePath`).
+        func inlines(_ text: String) -> [XMLDocumentWriter.Inline] {
+            let files = self.question.attachments
+            guard !files.isEmpty else { return QTIExport.inlines(text) }
+            return Question.Attachment.pieces(of: text).flatMap { piece -> [XMLDocumentWriter.Inline] in
+                switch piece {
+                case .text(let words): return QTIExport.inlines(words)
+                case .file(let word, let name):
+                    guard let file = files.first(where: { $0.name == name }) else { return [.text("[\(word)：\(name)]")] }
+                    let source = "../" + QTIExport.fileReference(file, item: self.identifier)
+                    if file.mime.hasPrefix("image/") { return [.empty("img", [("src", source), ("alt", name)])] }
+                    return [.empty("object", [("data", source), ("type", file.mime)])]
                 }
             }
         }
@@ -422,7 +455,7 @@ public enum QTIExport {
             if let analysis = self.question.analysis, !QTIExport.paragraphs(analysis).isEmpty {
                 self.rubricBlock(view: "scorer tutor") { builder in
                     builder.writer.leaf("h4", [], "解析")
-                    for paragraph in QTIExport.paragraphs(analysis) { builder.writer.leaf("p", [], paragraph) }
+                    for paragraph in QTIExport.paragraphs(analysis) { builder.writer.inline("p", [], builder.inlines(paragraph)) }
                 }
             }
         }

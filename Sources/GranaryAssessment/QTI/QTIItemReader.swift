@@ -93,9 +93,9 @@ enum QTIItemReader {
             }
         }
         var warnings: [String] = []
-        let stem = Self.stem(of: body, warnings: &warnings)
+        let stem = Self.stem(of: body)
         guard !stem.isEmpty else { throw XMLTree.Failure(reason: "the item has no text to ask") }
-        var feedback = item.elements("modalFeedback").map(\.text).filter { !$0.isEmpty }
+        var feedback = item.elements("modalFeedback").map(Self.richText).filter { !$0.isEmpty }
         feedback += body.descendants { $0.name == "feedbackBlock" || $0.name == "feedbackInline" }.compactMap { block in
             let text = block.text
             guard !text.isEmpty else { return nil }
@@ -108,7 +108,7 @@ enum QTIItemReader {
         var criteria: [Question.Criterion] = []
         for block in body.descendants(where: { $0.name == "rubricBlock" }) {
             let heading = block.descendants { $0.name == "h4" }.first?.text
-            let paragraphs = block.descendants { $0.name == "p" }.map(\.text).filter { !$0.isEmpty }.joined(separator: "\n")
+            let paragraphs = block.descendants { $0.name == "p" }.map(Self.richText).filter { !$0.isEmpty }.joined(separator: "\n")
             switch heading {
             case "参考答案": reference = paragraphs
             case "解析": feedback.append(paragraphs)
@@ -358,6 +358,7 @@ enum QTIItemReader {
                 switch child {
                 case .text(let text): output += Self.literalUnderscores(text)
                 case .element(let element) where element.name == "math": output += QuestionText.markup(element)
+                case .element(let element) where ["img", "object", "audio", "video"].contains(element.name): output += Self.fileMarker(element)
                 case .element(let element) where !Self.skipped.contains(element.name): visit(element)
                 case .element: break
                 }
@@ -365,6 +366,17 @@ enum QTIItemReader {
         }
         visit(tree)
         return XMLTree.collapse(output)
+    }
+
+    /// A picture, sound or film as the marker that shows it, naming the file as the item does (the importer finds it
+    /// in the package and names it anew): `[图片：images/bead.png]`, `[媒体：media/arc.mp3]`.
+    static func fileMarker(_ element: XMLTree) -> String {
+        let file =
+            element.attributes["src"] ?? element.attributes["data"]
+            ?? element.descendants(where: { $0.name == "source" }).compactMap { $0.attributes["src"] }.first ?? ""
+        let name = file.filter { !"[]：\n\r".contains($0) }
+        guard !name.isEmpty else { return "[\(element.name == "img" ? "图片" : "媒体")：未注明文件]" }
+        return "[\(element.name == "img" ? "图片" : "媒体")：\(name)]"
     }
 
     /// `text` with each run of three or more `_` written as full-width low lines (＿), which look the same and mark no blank.
@@ -394,7 +406,7 @@ enum QTIItemReader {
     private static let skipped: Set<String> = ["rubricBlock", "modalFeedback", "feedbackBlock", "feedbackInline", "templateBlock", "templateInline"]
 
     /// The item body as text: prompts kept, choices left to `options`, each blank as `____`, images named.
-    static func stem(of body: XMLTree, warnings: inout [String]) -> String {
+    static func stem(of body: XMLTree) -> String {
         var output = ""
         func visit(_ tree: XMLTree) {
             for child in tree.children {
@@ -411,16 +423,7 @@ enum QTIItemReader {
                     case "gapText", "gapImg", "simpleChoice", "simpleAssociableChoice", "simpleMatchSet", "inlineChoice": break
                     case "math": output += QuestionText.markup(element)
                     case "br": output += "\n"
-                    case "img":
-                        let name = element.attributes["alt"].flatMap { $0.isEmpty ? nil : $0 } ?? element.attributes["src"] ?? ""
-                        output += "[图片：\(name)]"
-                        warnings.append("image \(element.attributes["src"] ?? "") is not imported; the stem names it")
-                    case "object", "audio", "video":
-                        let file =
-                            element.attributes["data"] ?? element.attributes["src"]
-                            ?? element.descendants(where: { $0.name == "source" }).compactMap { $0.attributes["src"] }.first ?? "（未注明文件）"
-                        output += "[媒体：\(file)]"
-                        warnings.append("media \(file) (\(element.name)) is not imported; the stem names it")
+                    case "img", "object", "audio", "video": output += Self.fileMarker(element)
                     case _ where element.name.hasSuffix("Interaction"):
                         output += "\n"
                         visit(element)

@@ -43,6 +43,28 @@ public enum QuestionText {
         }.joined()
     }
 
+    /// `text` as HTML with each marker of one of `files` drawn in place: a picture as `img`, a sound or a film with its
+    /// player, each from `url(file)`; a marker naming no file of the question stays text.
+    public static func html(_ text: String, files: [Question.Attachment], url: (Question.Attachment) -> String) -> String {
+        guard !files.isEmpty else { return Self.html(text) }
+        return Question.Attachment.pieces(of: text).map { piece in
+            switch piece {
+            case .text(let words): return Self.html(words)
+            case .file(let word, let name):
+                guard let file = files.first(where: { $0.name == name }) else { return Self.html("[\(word)：\(name)]") }
+                let source = Markup.escape(url(file), whitespace: .referenced)
+                let label = Markup.escape(name, whitespace: .referenced)
+                if file.mime.hasPrefix("audio/") {
+                    return "<audio class=\"question-file\" controls preload=\"metadata\" src=\"\(source)\" title=\"\(label)\"></audio>"
+                }
+                if file.mime.hasPrefix("video/") {
+                    return "<video class=\"question-file\" controls preload=\"metadata\" src=\"\(source)\" title=\"\(label)\"></video>"
+                }
+                return "<img class=\"question-file\" src=\"\(source)\" alt=\"\(label)\">"
+            }
+        }.joined()
+    }
+
     /// `text` with each MathML fragment written out linearly, for places that hold only text.
     public static func plain(_ text: String) -> String {
         guard text.contains("<math") else { return text }
@@ -50,6 +72,16 @@ public enum QuestionText {
             switch segment {
             case .text(let words): words
             case .math(let markup): (try? XMLTree.parse(Array(markup.utf8))).map(Self.linear) ?? markup
+            }
+        }.joined()
+    }
+
+    /// `text` as a title says it: formulae written out, each file as the word for what it is (（图片）).
+    public static func title(_ text: String) -> String {
+        Question.Attachment.pieces(of: Self.plain(text)).map { piece in
+            switch piece {
+            case .text(let words): words
+            case .file(let word, _): "（\(word)）"
             }
         }.joined()
     }

@@ -8,6 +8,8 @@ import NIOCore
 /// The question bank: questions of six types, each change a new version, reviewed like resources; imports and exports.
 struct QuestionController {
     let questions: QuestionStore
+    /// Where imported questions' pictures, sounds and films are kept.
+    let files: QuestionFiles
     let exporter: QuestionExporter
     /// Where `templates/question-import.docx` and `.xlsx` are.
     let metadataDirectory: String
@@ -133,9 +135,17 @@ struct QuestionController {
         /// Absent: kept; `null`: removed; a rule: set.
         let scoring: QuestionScoring??
         let media: [String]?
+        /// Files by name and SHA-256 (as `POST /questions/files` answered); their type and size are looked up.
+        let attachments: [Question.Attachment]?
+
+        /// A file as a client names it.
+        private struct FileReference: Decodable {
+            let name: String
+            let sha256: String
+        }
 
         private enum CodingKeys: String, CodingKey {
-            case course, knowledgePoints, type, difficulty, stem, options, answer, analysis, rubric, score, scoring, media
+            case course, knowledgePoints, type, difficulty, stem, options, answer, analysis, rubric, score, scoring, media, attachments
         }
 
         init(from decoder: any Decoder) throws {
@@ -152,6 +162,9 @@ struct QuestionController {
             self.score = try container.decodeIfPresent(Double.self, forKey: .score)
             self.scoring = container.contains(.scoring) ? .some(try container.decodeIfPresent(QuestionScoring.self, forKey: .scoring)) : nil
             self.media = try container.decodeIfPresent([String].self, forKey: .media)
+            self.attachments = try container.decodeIfPresent([FileReference].self, forKey: .attachments)?.map {
+                Question.Attachment(name: $0.name, sha256: $0.sha256, mime: "", size: 0)
+            }
         }
 
         var store: QuestionStore.Input {
@@ -167,7 +180,8 @@ struct QuestionController {
                 rubric: self.rubric,
                 score: self.score,
                 scoring: self.scoring,
-                media: self.media
+                media: self.media,
+                attachments: self.attachments
             )
         }
     }
@@ -250,7 +264,7 @@ struct QuestionController {
         guard FileManager.default.createFile(atPath: path, contents: Data(body.readableBytesView)) else {
             throw GranaryError(.insufficientStorage, LocalizedText(zh: "无法暂存上传内容", en: "The upload could not be stored"))
         }
-        let report = try await QuestionImporter(questions: self.questions).importFile(
+        let report = try await QuestionImporter(questions: self.questions, files: self.files).importFile(
             at: path,
             name: fileName,
             format: format,

@@ -147,89 +147,31 @@ struct ResourceController {
 
     // MARK: - Download
 
-    /// Media a browser may show in place; everything else (HTML, SVG, XML, Office files) is always an attachment,
-    /// so a resource can never run script on the service's origin.
-    private static func isSafeInline(_ mime: String) -> Bool {
-        (mime.hasPrefix("image/") && mime != "image/svg+xml") || mime.hasPrefix("video/") || mime.hasPrefix("audio/") || mime == "application/pdf"
-            || mime == "text/plain"
-    }
-
-    /// Nothing a resource holds may run or load anything. A sandboxed response is also what a browser refuses to
-    /// hand to its PDF viewer, so PDFs, which run no script of the page's origin in that viewer, go without `sandbox`.
-    private static func contentPolicy(_ mime: String) -> String {
-        let policy = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'"
-        return mime == "application/pdf" ? policy + "; object-src 'self'" : policy + "; sandbox"
-    }
-
     @Sendable func download(request: Request, context: AuthenticatedContext) async throws -> Response {
         let (resource, content, published) = try await self.resources.content(
             id: try Self.id(context),
             version: try request.uri.positiveInt("version"),
             viewer: context.user
         )
-        let etag = "\"\(resource.sha256)\""
-        var headers: HTTPFields = [
-            .eTag: etag,
-            .acceptRanges: "bytes",
-            .cacheControl: "private, no-cache",
-            .xContentTypeOptions: "nosniff",
-            .contentSecurityPolicy: Self.contentPolicy(resource.mime),
-        ]
-        let forceDownload = try request.uri.bool("download") == true
-        let inline = Self.isSafeInline(resource.mime) && !forceDownload
-        headers[.contentDisposition] = ContentDisposition.header(
-            disposition: inline ? "inline" : "attachment",
+        return try await BlobResponse.response(
+            content,
+            mime: resource.mime,
             fileName: resource.canonicalName,
-            fallbackName: "\(resource.id).\(MediaPolicy.fileExtension(forMIME: resource.mime))"
-        )
-        headers[.contentType] = resource.mime == "text/plain" ? "text/plain; charset=utf-8" : resource.mime
-
-        if let match = request.headers[.ifNoneMatch],
-            match == "*" || match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
-        {
-            return Response(status: .notModified, headers: headers)
+            fallbackName: "\(resource.id).\(MediaPolicy.fileExtension(forMIME: resource.mime))",
+            download: try request.uri.bool("download") == true,
+            request: request,
+            context: context,
+            fileIO: self.fileIO
+        ) { bytes, inline in
+            // One use per playback or download: a player's later range requests do not start at byte 0.
+            if bytes.lowerBound == 0 {
+                try await self.analytics.record(inline ? .view : .download, resource: resource.id, user: context.user)
+                if !published { try await self.resources.auditUnpublishedDownload(resource, viewer: context.user, address: context.remoteAddress) }
+            }
         }
-        var range = ByteRange.parse(request.headers[.range], size: resource.size)
-        if let ifRange = request.headers[.ifRange], ifRange != etag { range = .whole }
-        let status: HTTPResponse.Status
-        let bytes: ClosedRange<Int64>
-        switch range {
-        case .whole:
-            status = .ok
-            bytes = 0...(resource.size - 1)
-        case .part(let part):
-            status = .partialContent
-            bytes = part
-            headers[.contentRange] = "bytes \(part.lowerBound)-\(part.upperBound)/\(resource.size)"
-        case .unsatisfiable:
-            headers[.contentRange] = "bytes */\(resource.size)"
-            throw RangeNotSatisfiable(headers: headers)
-        }
-        headers[.contentLength] = String(bytes.count)
-        if request.method == .head {
-            return Response(status: status, headers: headers)
-        }
-        // One use per playback or download: a player's later range requests do not start at byte 0.
-        if bytes.lowerBound == 0 {
-            try await self.analytics.record(inline ? .view : .download, resource: resource.id, user: context.user)
-            if !published { try await self.resources.auditUnpublishedDownload(resource, viewer: context.user, address: context.remoteAddress) }
-        }
-        let body: ResponseBody
-        if let path = content.localPath {
-            body = try await self.fileIO.loadFile(path: path, range: Int(bytes.lowerBound)...Int(bytes.upperBound), context: context)
-        } else {
-            // An object store: its ranged GET streams through, one buffer at a time.
-            body = ResponseBody(asyncSequence: try await content.read(range: bytes))
-        }
-        return Response(status: status, headers: headers, body: body)
     }
 
     private static func id(_ context: AuthenticatedContext) throws -> String {
         try context.parameters.require("id", as: UUID.self).uuidString.lowercased()
     }
-}
-
-/// A 416 that still carries `Content-Range: bytes */size`.
-struct RangeNotSatisfiable: Error {
-    let headers: HTTPFields
 }

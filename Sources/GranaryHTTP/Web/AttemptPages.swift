@@ -82,7 +82,13 @@ struct AttemptPages: Sendable {
         let results = Dictionary((attempt.items ?? []).map { ($0.question, $0) }, uniquingKeysWith: { first, _ in first })
         let pending = Set(attempt.pending ?? [])
         let items = attempt.questions.sorted { $0.position < $1.position }.map { question in
-            Self.attemptItem(question, answer: attempt.answers[question.question], result: results[question.question], pending: pending)
+            Self.attemptItem(
+                question,
+                of: attempt.id,
+                answer: attempt.answers[question.question],
+                result: results[question.question],
+                pending: pending
+            )
         }
         // After submission, the way on through the offering it was opened from.
         var next: String?
@@ -109,7 +115,19 @@ struct AttemptPages: Sendable {
     }
 
     /// One question as the form (open) or the result (submitted) shows it, with the learner's own answer.
-    static func attemptItem(_ question: Attempt.Item, answer: JSONValue?, result: Attempt.Result?, pending: Set<String>) -> AttemptPage.Item {
+    static func attemptItem(
+        _ question: Attempt.Item,
+        of attempt: String,
+        answer: JSONValue?,
+        result: Attempt.Result?,
+        pending: Set<String>
+    )
+        -> AttemptPage.Item
+    {
+        // The attempt shows the question's files to its learner, and only those its texts show now.
+        func html(_ text: String) -> String {
+            QuestionText.html(text, files: question.files) { "/api/v1/attempts/\(attempt)/files/\($0.sha256)" }
+        }
         var chosen: Set<String> = []
         var blanks: [String] = []
         var written = ""
@@ -135,7 +153,7 @@ struct AttemptPages: Sendable {
                 wrong: result.correct == false,
                 pending: pending.contains(question.question),
                 score: result.score.map(Pages.number) ?? "—",
-                analysis: result.analysis
+                analysis: result.analysis.map(html)
             )
         }
         let answered: String =
@@ -151,13 +169,13 @@ struct AttemptPages: Sendable {
             type: question.type.rawValue,
             typeName: question.type.chineseName,
             score: Pages.number(question.score),
-            stem: QuestionText.html(question.stem),
+            stem: html(question.stem),
             single: question.type == .single,
             multiple: question.type == .multiple,
             judge: question.type == .judge,
             fill: question.type == .fill,
             text: question.type == .short || question.type == .practical,
-            choices: question.options.map { AttemptPage.Choice(id: $0.id, text: QuestionText.html($0.text), checked: chosen.contains($0.id)) },
+            choices: question.options.map { AttemptPage.Choice(id: $0.id, text: html($0.text), checked: chosen.contains($0.id)) },
             judgedTrue: judged == true,
             judgedFalse: judged == false,
             blanks: (0..<count).map { AttemptPage.Blank(number: $0 + 1, value: $0 < blanks.count ? blanks[$0] : "") },

@@ -5,17 +5,20 @@ import GranaryStore
 import Hummingbird
 
 /// `/upload`, `/questions/import` and `/papers/new`: forms that `app.js` sends to `POST /api/v1/resources`,
-/// `POST /api/v1/questions/import` and `POST /api/v1/papers`, so uploads are checked exactly as API uploads are.
+/// `POST /api/v1/questions/import` and `POST /api/v1/papers`, so uploads are checked exactly as API uploads are; and
+/// what they make: a question (`/questions/{id}`, with its files in place) and a paper.
 struct AuthoringPages: Sendable {
     let pages: Pages
     let papers: PaperStore
     let questions: QuestionStore
+    let catalogue: CatalogueStore
     /// Largest upload, shown on the upload form.
     let maximumUploadSize: Int64
 
     func addRoutes(to pages: RouterGroup<AppRequestContext>) {
         pages.get("upload", use: self.uploadPage)
         pages.get("questions/import", use: self.importPage)
+        pages.get("questions/{id}", use: self.questionPage)
         pages.get("papers/new", use: self.paperBuilder)
         pages.get("papers/{id}", use: self.paperPage)
     }
@@ -67,6 +70,35 @@ struct AuthoringPages: Sendable {
             maximumSize: Pages.size(Int64(QuestionController.maximumImportBytes))
         )
         return try await self.pages.render("question-import", title: "导入试题", page: page, context: context, path: "/questions/import")
+    }
+
+    struct QuestionPage: Sendable {
+        let id: String
+        let title: String
+        let question: Pages.QuestionView
+        let facts: [Pages.Fact]
+        /// Whether the viewer may send it to review now (its author, while it is a draft or sent back).
+        let submittable: Bool
+    }
+
+    /// `/questions/{id}`: a question as the bank shows it to a teacher, reviewer or admin (the version they may see, or
+    /// `?version=`), its pictures, sounds and films in place; its author sends a draft to review from here.
+    @Sendable func questionPage(request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try self.pages.require(context, roles: .teacher, .reviewer, .admin, to: "查看试题")
+        let question = try await self.questions.question(
+            id: try context.parameters.require("id"),
+            version: try request.uri.positiveInt("version"),
+            viewer: user
+        )
+        let names = try await self.pages.names.current(courses: [question.course])
+        let page = QuestionPage(
+            id: question.id,
+            title: "\(question.type.chineseName)：" + String(QuestionText.title(question.stem).prefix(40)),
+            question: Pages.QuestionView(question),
+            facts: try await self.pages.facts(of: question, names: names, catalogue: self.catalogue),
+            submittable: question.createdBy == user.username && [.draft, .changesRequested, .rejected].contains(question.status)
+        )
+        return try await self.pages.render("question", title: page.title, page: page, context: context, path: request.uri.path)
     }
 
     struct PaperBuilderPage: Sendable {
@@ -129,8 +161,8 @@ struct AuthoringPages: Sendable {
                     type: item.type.chineseName,
                     difficulty: item.difficulty,
                     score: Pages.number(item.score),
-                    stem: question.map { QuestionText.html($0.stem) } ?? "（试题 \(item.question) 不可见）",
-                    options: (question?.options ?? []).map { Question.Option(id: $0.id, text: QuestionText.html($0.text)) },
+                    stem: question.map { Pages.html($0.stem, of: $0) } ?? "（试题 \(item.question) 不可见）",
+                    options: question.map { question in question.options.map { .init(id: $0.id, text: Pages.html($0.text, of: question)) } } ?? [],
                     answer: showsAnswers ? question.map { Pages.answerText($0) } : nil
                 )
             )

@@ -1,4 +1,5 @@
 import Foundation
+import GranaryAssessment
 import GranaryLearning
 import GranaryModel
 import GranaryStore
@@ -108,6 +109,54 @@ extension Pages {
     /// `100` or `2.5`.
     static func number(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+    }
+
+    /// A text of `question` (stem, option, analysis) as HTML, its files drawn from the bank's route: for those who
+    /// read the bank (learners see files through their attempts).
+    static func html(_ text: String, of question: Question) -> String {
+        QuestionText.html(text, files: question.attachments) { "/api/v1/questions/\(question.id)/files/\($0.sha256)" }
+    }
+
+    /// A question as the bank's pages show it (`question-card`): its texts with their files drawn in place, its
+    /// answer, analysis and rubric.
+    struct QuestionView: Sendable {
+        let type: String
+        let difficulty: Int
+        let stem: String
+        let options: [Question.Option]
+        let answer: String
+        let analysis: String?
+        let rubric: [String]
+        let score: String
+
+        init(_ question: Question) {
+            self.type = question.type.chineseName
+            self.difficulty = question.difficulty
+            self.stem = Pages.html(question.stem, of: question)
+            self.options = question.options.map { Question.Option(id: $0.id, text: Pages.html($0.text, of: question)) }
+            self.answer = Pages.answerText(question)
+            self.analysis = question.analysis.map { Pages.html($0, of: question) }
+            self.rubric = question.rubric.map { "\($0.criterion)（\(Pages.number($0.points)) 分）" }
+            self.score = Pages.number(question.score)
+        }
+    }
+
+    /// The facts of a question, with names instead of ids.
+    func facts(of question: Question, names: CatalogueNames.Snapshot, catalogue: CatalogueStore) async throws -> [Fact] {
+        var points: [String] = []
+        for point in question.knowledgePoints { points.append(try await catalogue.point(id: point)?.name ?? point) }
+        var facts = [
+            Fact(label: "课程", value: names.courses[question.course]?.name ?? question.course),
+            Fact(label: "知识（技能）点", value: points.joined(separator: "、")),
+            Fact(label: "作者", value: try await self.personName(question.createdBy)),
+            Fact(label: "状态", value: question.status.chineseName),
+            Fact(label: "版本", value: "第 \(question.version) 版，\(Self.format(question.updatedAt))"),
+        ]
+        if !question.attachments.isEmpty {
+            let files = question.attachments.map { "\($0.name)（\($0.mime)，\(Self.size($0.size))）" }
+            facts.append(Fact(label: "文件", value: files.joined(separator: "；")))
+        }
+        return facts
     }
 
     /// A question's reference answer as a line of text.

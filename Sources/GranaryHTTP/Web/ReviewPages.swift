@@ -95,17 +95,6 @@ struct ReviewPages: Sendable {
     }
 
     struct ReviewItemPage: Sendable {
-        struct QuestionView: Sendable {
-            let type: String
-            let difficulty: Int
-            let stem: String
-            let options: [Question.Option]
-            let answer: String
-            let analysis: String?
-            let rubric: [String]
-            let score: String
-        }
-
         struct Check: Sendable {
             let name: String
             let label: String
@@ -131,7 +120,7 @@ struct ReviewPages: Sendable {
         let version: Int
         let facts: [Pages.Fact]
         let media: Pages.MediaView?
-        let question: QuestionView?
+        let question: Pages.QuestionView?
         let checks: [Check]
         let decisions: [Decision]
         let comment: String
@@ -163,7 +152,7 @@ struct ReviewPages: Sendable {
         let version: Int
         var facts: [Pages.Fact]
         var media: Pages.MediaView?
-        var questionView: ReviewItemPage.QuestionView?
+        var questionView: Pages.QuestionView?
         switch type {
         case .resource:
             let resource = try await self.resources.resource(id: id, viewer: user)
@@ -177,27 +166,10 @@ struct ReviewPages: Sendable {
         case .question:
             let question = try await self.questions.question(id: id, viewer: user)
             let names = try await self.pages.names.current(courses: [question.course])
-            var points: [String] = []
-            for point in question.knowledgePoints { points.append(try await self.catalogue.point(id: point)?.name ?? point) }
-            title = "\(question.type.chineseName)：" + String(QuestionText.plain(question.stem).prefix(40))
+            title = "\(question.type.chineseName)：" + String(QuestionText.title(question.stem).prefix(40))
             version = question.version
-            facts = [
-                Pages.Fact(label: "课程", value: names.courses[question.course]?.name ?? question.course),
-                Pages.Fact(label: "知识（技能）点", value: points.joined(separator: "、")),
-                Pages.Fact(label: "作者", value: try await self.pages.personName(question.createdBy)),
-                Pages.Fact(label: "状态", value: question.status.chineseName),
-                Pages.Fact(label: "版本", value: "第 \(question.version) 版，\(Pages.format(question.updatedAt))"),
-            ]
-            questionView = ReviewItemPage.QuestionView(
-                type: question.type.chineseName,
-                difficulty: question.difficulty,
-                stem: QuestionText.html(question.stem),
-                options: question.options.map { Question.Option(id: $0.id, text: QuestionText.html($0.text)) },
-                answer: Pages.answerText(question),
-                analysis: question.analysis,
-                rubric: question.rubric.map { "\($0.criterion)（\(Pages.number($0.points)) 分）" },
-                score: Pages.number(question.score)
-            )
+            facts = try await self.pages.facts(of: question, names: names, catalogue: self.catalogue)
+            questionView = Pages.QuestionView(question)
         }
         let past = try await self.reviews.reviews(type, id: id, viewer: user)
         let checks = form.checks

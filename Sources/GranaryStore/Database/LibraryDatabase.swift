@@ -179,6 +179,9 @@ public struct LibraryDatabase: Sendable {
             // Adding a column fires no trigger, so versions stay immutable.
             try db.execute(sql: Self.scoringSQL)
         }
+        migrator.registerMigration("store 10 files questions show") { db in
+            try db.execute(sql: Self.questionFilesSQL)
+        }
         for schema in schemas {
             for migration in schema.migrations {
                 migrator.registerMigration("\(schema.target) \(migration.name)") { db in try migration.migrate(db) }
@@ -189,6 +192,9 @@ public struct LibraryDatabase: Sendable {
 
     /// Partial credit, numbers with a tolerance, case rules: how a question version's answers earn points (JSON).
     static let scoringSQL = "ALTER TABLE questionVersions ADD COLUMN scoring TEXT"
+
+    /// The files a question version's texts show in place: `[Question.Attachment]` as JSON, each naming a blob.
+    static let questionFilesSQL = "ALTER TABLE questionVersions ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]'"
 
     /// The single migration list of before, each step reduced to what it did to GranaryStore's tables (v7 and v9
     /// created only other targets' tables; v2 also the review queue's).

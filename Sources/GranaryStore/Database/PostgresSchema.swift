@@ -319,5 +319,6 @@ extension LibraryDatabase {
         ),
         .init("store 5 personal information sealed outside the database", sql: Accounts.personalDataSQL),
         .init("store 6 scoring rules of questions", sql: LibraryDatabase.scoringSQL),
+        .init("store 7 files questions show", sql: LibraryDatabase.questionFilesSQL),
     ]
 }

@@ -29,6 +29,9 @@ public struct QuestionStore: Sendable {
         /// A rule of scoring; `.some(nil)` removes one.
         public var scoring: QuestionScoring??
         public var media: [String]?
+        /// Files the texts show, by name and SHA-256 (stored already, `QuestionFiles.keep`); their type and size are
+        /// looked up.
+        public var attachments: [Question.Attachment]?
 
         /// Creates an input.
         public init(
@@ -43,7 +46,8 @@ public struct QuestionStore: Sendable {
             rubric: [Question.Criterion]? = nil,
             score: Double? = nil,
             scoring: QuestionScoring?? = nil,
-            media: [String]? = nil
+            media: [String]? = nil,
+            attachments: [Question.Attachment]? = nil
         ) {
             self.course = course
             self.knowledgePoints = knowledgePoints
@@ -57,6 +61,7 @@ public struct QuestionStore: Sendable {
             self.score = score
             self.scoring = scoring
             self.media = media
+            self.attachments = attachments
         }
     }
 
@@ -65,10 +70,12 @@ public struct QuestionStore: Sendable {
     /// Adds a question as a draft (version 1).
     public func create(_ input: Input, author: User) async throws -> Question {
         try Self.lifecycle.requireAuthor(author)
-        let content = try Self.content(input, over: nil)
+        let checked = try Self.content(input, over: nil)
         let id = UUID().uuidString.lowercased()
         return try await self.database.write { db in
+            var content = checked
             try Self.checkReferences(db, course: content.course, points: content.knowledgePoints, media: content.media)
+            content.attachments = try QuestionFiles.resolve(db, content.attachments)
             let now = self.database.clock.now()
             try Self.lifecycle.insertDraft(db, id: id, author: author, at: now, columns: ["course": content.course, "type": content.type.rawValue])
             try Self.insertVersion(db, id: id, version: 1, content: content, author: author, at: now)
@@ -94,8 +101,9 @@ public struct QuestionStore: Sendable {
             let state = try Self.lifecycle.visibleState(db, id: id, viewer: actor)
             try Self.lifecycle.checkEditable(state, by: actor, action: "question.versioned")
             let before = try Self.fetch(db, id: id, version: state.currentVersion)!
-            let content = try Self.content(input, over: before)
+            var content = try Self.content(input, over: before)
             try Self.checkReferences(db, course: content.course, points: content.knowledgePoints, media: content.media)
+            if input.attachments != nil { content.attachments = try QuestionFiles.resolve(db, content.attachments) }
             let version = state.currentVersion + 1
             let now = self.database.clock.now()
             try Self.insertVersion(db, id: id, version: version, content: content, author: actor, at: now)
@@ -311,7 +319,8 @@ public struct QuestionStore: Sendable {
             scoring: input.scoring
                 ?? (typeChanged || input.answer.map { $0 != current?.answer } == true || input.options.map { $0 != current?.options } == true
                     ? nil : current?.scoring),
-            media: input.media ?? current?.media ?? []
+            media: input.media ?? current?.media ?? [],
+            attachments: input.attachments ?? current?.attachments ?? []
         )
     }
 
@@ -367,14 +376,15 @@ public struct QuestionStore: Sendable {
         try db.execute(
             sql: """
                 INSERT INTO questionVersions
-                    (question, version, course, type, difficulty, stem, options, answer, analysis, rubric, score, scoring, media, createdBy,
-                     createdAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    (question, version, course, type, difficulty, stem, options, answer, analysis, rubric, score, scoring, media, attachments,
+                     createdBy, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 id, version, content.course, content.type.rawValue, content.difficulty, content.stem, try Self.json(content.options),
                 try Self.json(content.answer), content.analysis, try Self.json(content.rubric), content.score,
-                try content.scoring.map { try Self.json($0) }, try Self.json(content.media.map { $0.lowercased() }), author.id, now,
+                try content.scoring.map { try Self.json($0) }, try Self.json(content.media.map { $0.lowercased() }),
+                try Self.json(content.attachments), author.id, now,
             ]
         )
         for (position, point) in content.knowledgePoints.enumerated() {
@@ -444,6 +454,7 @@ public struct QuestionStore: Sendable {
                 score: row["score"],
                 scoring: try (row["scoring"] as String?).map { try decoder.decode(QuestionScoring.self, from: Data($0.utf8)) },
                 media: try decoder.decode([String].self, from: Data((row["media"] as String).utf8)),
+                attachments: try decoder.decode([Question.Attachment].self, from: Data((row["attachments"] as String).utf8)),
                 status: ReviewStatus(rawValue: row["status"])!,
                 publishedVersion: row["publishedVersion"],
                 createdBy: row["username"],

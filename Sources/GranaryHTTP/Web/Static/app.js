@@ -117,14 +117,15 @@
     return Array.from(form.querySelectorAll('input[name="knowledgePoints"]:checked')).map((input) => input.value);
   }
 
-  // Submitting a draft for review (resource page and after an upload).
-  document.querySelectorAll("[data-submit-resource]").forEach((button) => {
+  // Submitting a draft for review (resource page and after an upload; a question's page).
+  document.querySelectorAll("[data-submit-resource], [data-submit-question]").forEach((button) => {
     button.addEventListener("click", async () => {
-      const id = button.getAttribute("data-submit-resource");
-      const status = button.parentElement.querySelector("[data-status-for='submit']");
+      const question = button.hasAttribute("data-submit-question");
+      const id = button.getAttribute(question ? "data-submit-question" : "data-submit-resource");
+      const status = button.parentElement.querySelector(question ? ".form-status" : "[data-status-for='submit']");
       if (!id) return;
       button.disabled = true;
-      const result = await api("POST", "/api/v1/resources/" + encodeURIComponent(id) + "/submit");
+      const result = await api("POST", "/api/v1/" + (question ? "questions/" : "resources/") + encodeURIComponent(id) + "/submit");
       if (result.ok) {
         setStatus(status, "已提交审核，等待审核员处理。", "ok");
         button.hidden = true;
@@ -229,6 +230,17 @@
         rows.append(row);
       });
       table.hidden = report.failed.length === 0;
+      // Each question imported, to check it (its pictures in place) and send it to review.
+      const imported = panel.querySelector("[data-import-imported]");
+      imported.textContent = "";
+      report.imported.forEach((id, index) => {
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = "/questions/" + encodeURIComponent(id);
+        link.textContent = "第 " + (index + 1) + " 题";
+        item.append(link);
+        imported.append(item);
+      });
       const warnings = panel.querySelector("[data-import-warnings]");
       warnings.textContent = "";
       report.warnings.forEach((warning) => {
