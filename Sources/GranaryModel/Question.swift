@@ -55,9 +55,17 @@ public struct Question: Codable, Sendable, Equatable {
         /// The marker words a text may use, by what the file is.
         public static let markerWords = ["图片", "音频", "视频", "媒体"]
 
-        /// Whether `name` can stand in a marker: 1–120 characters, no brackets, colon or line break.
+        /// What a name cannot hold: it would end its marker early or break it across lines.
+        static let forbidden: Set<Character> = ["[", "]", "：", "\n", "\r", "\r\n"]
+
+        /// Whether `name` can stand in a marker: 1–120 characters, no brackets, full-width colon or line break.
         public static func isValidName(_ name: String) -> Bool {
-            !name.isEmpty && name.count <= 120 && !name.contains { "[]：\n\r".contains($0) }
+            !name.isEmpty && name.count <= 120 && !name.contains(where: Self.forbidden.contains)
+        }
+
+        /// `reference` (a path, a URL) with what a marker cannot hold left out, to stand in one.
+        public static func markerName(_ reference: String) -> String {
+            reference.filter { !Self.forbidden.contains($0) }
         }
 
         /// The word a marker uses for a file of `mime` (图片, 音频, 视频).
@@ -92,7 +100,7 @@ public struct Question: Codable, Sendable, Equatable {
                 let after = rest[rest.index(after: open)...]
                 if let word = Self.markerWords.first(where: { after.hasPrefix($0 + "：") }) {
                     let start = after.index(after.startIndex, offsetBy: word.count + 1)
-                    if let close = after[start...].firstIndex(where: { $0 == "]" || $0 == "\n" }), after[close] == "]", close > start {
+                    if let close = after[start...].firstIndex(where: { $0 == "]" || $0.isNewline }), after[close] == "]", close > start {
                         words += rest[..<open]
                         if !words.isEmpty { pieces.append(.text(words)) }
                         words = ""

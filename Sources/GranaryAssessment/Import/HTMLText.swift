@@ -1,4 +1,5 @@
 import Foundation
+import GranaryModel
 
 /// The text of the HTML fragments Moodle, Canvas and Blackboard write question text in: tags dropped, `<br>` and
 /// block ends as line breaks, images named, entities read. Only for reading words out; nothing is rendered.
@@ -17,11 +18,11 @@ enum HTMLText {
                 case "br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "pre", "blockquote":
                     output += "\n"
                 case "img":
-                    let source = (Self.attribute("src", in: String(tag)) ?? "").filter { !"[]：\n\r".contains($0) }
+                    let source = Question.Attachment.markerName(Self.attribute("src", in: String(tag)) ?? "")
                     output += "[图片：\(source.isEmpty ? "未注明文件" : source)]"
                 case "audio", "video", "source", "object":
                     // A player names its file by `src` (or a `source` inside it), an object by `data`.
-                    if let source = (Self.attribute(name == "object" ? "data" : "src", in: String(tag)))?.filter({ !"[]：\n\r".contains($0) }),
+                    if let source = Self.attribute(name == "object" ? "data" : "src", in: String(tag)).map(Question.Attachment.markerName),
                         !source.isEmpty
                     {
                         output += "[媒体：\(source)]"

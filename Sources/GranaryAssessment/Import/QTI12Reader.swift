@@ -222,7 +222,7 @@ enum QTI12Reader {
                     let html = (child.attributes["texttype"] ?? child.attributes["type"] ?? "").lowercased().contains("html") || raw.contains("<")
                     parts.append(html ? HTMLText.text(raw) : XMLTree.collapse(raw))
                 case "matimage":
-                    let uri = (child.attributes["uri"] ?? "").filter { !"[]：\n\r".contains($0) }
+                    let uri = Question.Attachment.markerName(child.attributes["uri"] ?? "")
                     parts.append("[图片：\(uri.isEmpty ? "未注明文件" : uri)]")
                 default:
                     visit(child)

@@ -169,7 +169,7 @@ public struct QuestionImporter: Sendable {
         guard !source.hasPrefix("data:") else { return "内嵌文件\(index + 1)" }
         let path = source.split(separator: "?").first.map(String.init) ?? source
         let last = (path.removingPercentEncoding ?? path).split(separator: "/").last.map(String.init) ?? ""
-        let name = String(last.filter { !"[]：\n\r".contains($0) }.suffix(120))
+        let name = String(Question.Attachment.markerName(last).suffix(120))
         return name.isEmpty ? "文件\(index + 1)" : name
     }
 

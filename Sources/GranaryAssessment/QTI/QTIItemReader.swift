@@ -374,7 +374,7 @@ enum QTIItemReader {
         let file =
             element.attributes["src"] ?? element.attributes["data"]
             ?? element.descendants(where: { $0.name == "source" }).compactMap { $0.attributes["src"] }.first ?? ""
-        let name = file.filter { !"[]：\n\r".contains($0) }
+        let name = Question.Attachment.markerName(file)
         guard !name.isEmpty else { return "[\(element.name == "img" ? "图片" : "媒体")：未注明文件]" }
         return "[\(element.name == "img" ? "图片" : "媒体")：\(name)]"
     }
