@@ -8,9 +8,12 @@ import GranaryModel
 /// `<title>` that starts with the full name; every edge is a `<path class="edge edge-RELATION" data-from="…" data-to="…">`.
 /// Edges whose ends are not nodes of the graph are not drawn.
 public enum CourseSystemMap {
-    /// Renders `graph` as an SVG document headed by `title` (e.g. "460110 智能焊接技术 课程体系图谱").
-    public static func svg(_ graph: CourseSystemGraph, title: String) -> String {
+    /// Renders `graph` as an SVG document headed by `title` (e.g. "460110 智能焊接技术 课程体系图谱"). With `mastery`
+    /// (a learner's, 0–1 by point key), each point they have answered on is filled by how well they master it
+    /// (`mastery-high` from 0.8, `mastery-mid` from 0.5, `mastery-low` below) and says so in its title.
+    public static func svg(_ graph: CourseSystemGraph, title: String, mastery: [String: Double] = [:]) -> String {
         var layout = MapLayout(graph: graph, title: title)
+        layout.mastery = mastery
         layout.place()
         return MapWriter(layout: layout).document()
     }
@@ -241,6 +244,8 @@ private struct MapLayout {
     var bands: [Band] = []
     var nodes: [PlacedNode] = []
     var edges: [RoutedEdge] = []
+    /// A learner's mastery by point key, when the map shows it.
+    var mastery: [String: Double] = [:]
 
     /// Height of the lane above the content that carries the major's targets edges to the jobs.
     private var laneY = 0.0
@@ -501,6 +506,10 @@ private struct MapLayout {
                 if let questions = node.questions { tooltip += " · 试题 \(questions)" }
             }
             if !badges.isEmpty { classes += " missing" }
+            if let mastery = self.mastery[node.key] {
+                classes += mastery >= 0.8 ? " mastery-high" : mastery >= 0.5 ? " mastery-mid" : " mastery-low"
+                tooltip += " · 掌握度 \(Int((mastery * 100).rounded()))%"
+            }
             let reserved = badges.reduce(0) { $0 + Self.badgeWidth($1) + Metrics.badgeGap }
             self.append(
                 PlacedNode(
@@ -771,6 +780,13 @@ private struct MapLayout {
             LegendItem(sample: .line(classes: "sample sample-required_by", arc: false), text: "岗位所需技能"),
             LegendItem(sample: .line(classes: "sample sample-targets", arc: false), text: "职业面向"),
         ]
+        if !self.mastery.isEmpty {
+            items += [
+                LegendItem(sample: .box(classes: "sample mastery-high", cornerRadius: 3), text: "已掌握（≥80%）"),
+                LegendItem(sample: .box(classes: "sample mastery-mid", cornerRadius: 3), text: "学习中（50%–80%）"),
+                LegendItem(sample: .box(classes: "sample mastery-low", cornerRadius: 3), text: "薄弱（<50%）"),
+            ]
+        }
         let right = self.width - Metrics.margin
         var x = Metrics.margin
         var y = top
@@ -983,6 +999,9 @@ private struct MapWriter {
         .external rect{fill:#f8f9fa;stroke:#adb5bd;stroke-dasharray:4 3}
         .node.external text{fill:#868e96}
         .missing rect{stroke:#f76707;stroke-width:2}
+        .mastery-high rect,rect.mastery-high{fill:#b2f2bb}
+        .mastery-mid rect,rect.mastery-mid{fill:#ffec99}
+        .mastery-low rect,rect.mastery-low{fill:#ffc9c9}
         .node-job rect{fill:#fff9db;stroke:#f59f00}
         .node-job .label{font-weight:700}
         .node:hover rect{stroke-width:2.5}

@@ -225,7 +225,8 @@ func buildRouter(
             offerings: learning.offerings,
             progress: learning.progress,
             discussions: learning.discussions,
-            learnerRecommendations: learning.recommendations
+            learnerRecommendations: learning.recommendations,
+            mastery: MasteryStore(database: library.database)
         ),
         analytics: AnalyticsPages(pages: pages, analytics: learning.analytics),
         administration: AdministrationPages(pages: pages, accounts: library.accounts, audit: audit)
@@ -257,7 +258,7 @@ func buildRouter(
     AdminController(accounts: library.accounts).addRoutes(to: api)
     AuditController(audit: audit).addRoutes(to: api)
     CatalogueController(catalogue: library.catalogue, national: library.nationalCatalogue, occupations: library.occupations).addRoutes(to: api)
-    GraphController(graph: graph).addRoutes(to: api)
+    GraphController(graph: graph, mastery: MasteryStore(database: library.database)).addRoutes(to: api)
     QuestionFileController(files: questionFiles, attempts: attempts, blobs: library.blobs, fileIO: FileIO(threadPool: .singleton)).addRoutes(to: api)
     QuestionController(
         questions: questions,
@@ -266,7 +267,7 @@ func buildRouter(
         metadataDirectory: configuration.metadataDirectory
     )
     .addRoutes(to: api)
-    PaperController(papers: papers, attempts: attempts).addRoutes(to: api)
+    PaperController(papers: papers, attempts: attempts, mastery: MasteryStore(database: library.database)).addRoutes(to: api)
     ResourceController(
         resources: library.resources,
         search: search,

@@ -713,6 +713,20 @@ def role_learner_study(b: Browser) -> None:
     b.click_and_load(b.wait_visible("[data-enrol]", "the 选课 button"))
     b.wait_visible("[data-progress]", "progress shown once enrolled")
     b.passed_step("enrolled")
+
+    # The scored attempt shows on 我的学习 as mastery of the points its questions assess.
+    b.click_and_load(b.link("我的学习", "header nav"))
+    rows = b.find("[data-mastery] ul.mastery li")
+    b.expect(rows, "points with their mastery under 知识点掌握度 after a scored attempt")
+    b.expect(all(re.search(r"\d+%", row.text) for row in rows), "a percentage on every point")
+    image = b.wait_visible("[data-mastery] img[data-mastery-map]", "the course-system map coloured by mastery")
+    b.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", image)  # it loads lazily
+    b.wait(
+        lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", image),
+        "the mastery map to load (naturalWidth > 0)",
+    )
+    b.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", rows[0])
+    b.passed_step("mastery", phone=True)
     b.logout()
 
 

@@ -114,6 +114,22 @@ import FoundationXML
         #expect(arc.children.first { $0.name == "rect" }?.attributes["rx"] != smaw.children.first { $0.name == "rect" }?.attributes["rx"])
     }
 
+    @Test func aLearnersMasteryFillsThePointsTheyAnsweredOnAndTheLegendSaysHow() throws {
+        let plain = try SVGTree.parse(CourseSystemMap.svg(Self.weldingGraph(), title: "图谱"))
+        #expect(!plain.all("text").map(\.text).contains("已掌握（≥80%）"))
+        let root = try SVGTree.parse(CourseSystemMap.svg(Self.weldingGraph(), title: "图谱", mastery: ["arc": 0.86, "smaw": 0.5, "gmaw": 0.2]))
+        #expect(root.node("point:arc")!.classes.contains("mastery-high"))
+        #expect(root.node("point:smaw")!.classes.contains("mastery-mid"))
+        #expect(root.node("point:gmaw")!.classes.contains("mastery-low"))
+        #expect(root.node("point:arc")!.children.first { $0.name == "title" }!.text.hasSuffix("掌握度 86%"))
+        let others = root.all("g").filter {
+            $0.classes.contains("node-point") && !["point:arc", "point:smaw", "point:gmaw"].contains($0.attributes["data-id"])
+        }
+        #expect(!others.isEmpty && others.allSatisfy { !$0.classes.contains { $0.hasPrefix("mastery-") } })
+        let legend = root.all("text").map(\.text)
+        #expect(legend.contains("已掌握（≥80%）") && legend.contains("学习中（50%–80%）") && legend.contains("薄弱（<50%）"))
+    }
+
     @Test func jobsAreOrderedByTheMeanHeightOfTheSkillsTheyRequire() throws {
         for graph in [Self.weldingGraph(), Self.largeGraph()] {
             let root = try SVGTree.parse(CourseSystemMap.svg(graph, title: "图谱"))

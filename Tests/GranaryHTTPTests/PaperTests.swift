@@ -406,4 +406,72 @@ import Testing
             )
         }
     }
+
+    @Test func gradedAnswersMoveTheLearnersMasteryOfEachPointAtOnce() async throws {
+        let lib = try await TestLibrary.seeded([("xs", .learner), ("other", .learner)])
+        let teacher = try await lib.addUser("zhang", .teacher)
+        let q = try await Self.sixTypes(lib, by: teacher)
+        try await lib.test { client in
+            let token = try await client.logIn("zhang")
+            let body = #"{"course":"weld","title":"掌握度","questions":[\#(q.map { "\"\($0)\"" }.joined(separator: ","))]}"#
+            let paper = try await client.call(.post, "/api/v1/papers", token: token, json: body).decode(Paper.self)
+            let learner = try await client.logIn("xs")
+            struct Report: Decodable {
+                struct Item: Decodable {
+                    let point: String
+                    let name: String
+                    let course: String
+                    let mastery: Double
+                    let answers: Int
+                    let level: String
+                }
+                let model: String
+                let items: [Item]
+            }
+            let before = try await client.call(.get, "/api/v1/me/mastery", token: learner).decode(Report.self)
+            #expect(before.model == "elo" && before.items.isEmpty)
+
+            // arc: single right, judge wrong, short pending; gmaw: multiple right, fill half right, practical pending.
+            let attempt = try await client.call(.post, "/api/v1/papers/\(paper.id)/attempts", token: learner).decode(Attempt.self)
+            let answers = #"""
+                {"answers":{"\#(q[0])":"B","\#(q[1])":["A","B"],"\#(q[2])":false,"\#(q[3])":["10-15","9"],"\#(q[4])":"阴极区、弧柱区","\#(q[5])":"完成平焊"}}
+                """#
+            #expect(try await client.call(.put, "/api/v1/attempts/\(attempt.id)/answers", token: learner, json: answers).status == .ok)
+            // An open attempt counts for nothing yet.
+            #expect(try await client.call(.get, "/api/v1/me/mastery", token: learner).decode(Report.self).items.isEmpty)
+            #expect(try await client.call(.post, "/api/v1/attempts/\(attempt.id)/submit", token: learner).status == .ok)
+            let after = try await client.call(.get, "/api/v1/me/mastery", token: learner).decode(Report.self)
+            let byPoint = Dictionary(uniqueKeysWithValues: after.items.map { ($0.point, $0) })
+            #expect(byPoint["arc"]?.answers == 2 && byPoint["gmaw"]?.answers == 2)
+            #expect(byPoint["arc"]?.name == "焊接电弧" && byPoint["arc"]?.course == "weld")
+            #expect((byPoint["gmaw"]?.mastery ?? 0) > (byPoint["arc"]?.mastery ?? 1))
+            #expect(after.items.map(\.point) == ["arc", "gmaw"], "weakest first")
+
+            // A teacher's grades count as soon as they are given; another learner has none.
+            let grades = #"{"grades":{"\#(q[4])":{"score":5},"\#(q[5])":{"rubric":[6,4]}}}"#
+            #expect(try await client.call(.post, "/api/v1/attempts/\(attempt.id)/grades", token: token, json: grades).status == .ok)
+            let graded = try await client.call(.get, "/api/v1/me/mastery?course=weld", token: learner).decode(Report.self)
+            #expect(graded.items.map(\.answers) == [3, 3])
+            #expect(graded.items.allSatisfy { item in item.mastery > (byPoint[item.point]?.mastery ?? 1) })
+            #expect(try await client.call(.get, "/api/v1/me/mastery?course=check", token: learner).decode(Report.self).items.isEmpty)
+            #expect(try await client.call(.get, "/api/v1/me/mastery", token: try await client.logIn("other")).decode(Report.self).items.isEmpty)
+
+            // The major's map fills the answered points by mastery, for the learner alone.
+            let map = try await client.call(.get, "/api/v1/graph/majors/460110/mastery", token: learner)
+            #expect(map.headers[.contentType] == "image/svg+xml; charset=utf-8" && map.headers[.cacheControl] == "private, no-store")
+            #expect(map.body.string.range(of: #"class="[^"]*mastery-(high|mid|low)" data-id="point:arc""#, options: .regularExpression) != nil)
+            #expect(map.body.string.contains("掌握度 \(Int(((graded.items.first { $0.point == "arc" }?.mastery ?? 0) * 100).rounded()))%"))
+            #expect(try await client.call(.get, "/api/v1/graph/majors/460110/mastery").status == .unauthorized)
+            let someoneElse = try await client.call(.get, "/api/v1/graph/majors/460110/mastery", token: try await client.logIn("other"))
+            #expect(someoneElse.status == .ok)
+            #expect(someoneElse.body.string.range(of: #"class="[^"]*mastery-"#, options: .regularExpression) == nil)
+
+            // /me shows each point's meter under its course.
+            let page = try await client.page("/me", cookies: try await client.webLogIn("xs")).body.string
+            #expect(page.contains("知识点掌握度"))
+            #expect(page.contains(#"<span class="mastery-name">焊接电弧</span><meter"#))
+            #expect(page.contains("3 次作答"))
+            #expect(page.contains(#"<img src="/api/v1/graph/majors/460110/mastery""#))
+        }
+    }
 }

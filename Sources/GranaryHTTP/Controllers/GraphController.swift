@@ -1,4 +1,5 @@
 import Foundation
+import GranaryAssessment
 import GranaryGraph
 import GranaryModel
 import Hummingbird
@@ -8,9 +9,11 @@ import NIOCore
 /// path, and the gaps.
 ///
 /// The map and the job reachability are public like the rest of the course system; a job's path lists resources, so
-/// it needs a log-in; the gaps are for the people who fill them (teachers, reviewers, admins).
+/// it needs a log-in; the gaps are for the people who fill them (teachers, reviewers, admins). The map coloured by a
+/// learner's mastery is theirs alone.
 struct GraphController {
     let graph: GraphService
+    let mastery: MasteryStore
 
     func addRoutes(to router: RouterGroup<AppRequestContext>) {
         router.get("graph/majors/{code}", use: self.courseSystem)
@@ -18,6 +21,37 @@ struct GraphController {
         let authenticated = router.group(context: AuthenticatedContext.self)
         authenticated.get("graph/jobs/{id}/path", use: self.jobPath)
         authenticated.get("graph/gaps", use: self.gaps)
+        authenticated.get("graph/majors/{code}/mastery", use: self.masteryMap)
+    }
+
+    /// The drawn map as a response: an image that can run nothing.
+    private static func map(_ svg: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: "image/svg+xml; charset=utf-8",
+                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'",
+                .xContentTypeOptions: "nosniff",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: svg))
+        )
+    }
+
+    /// The major's map with each point the viewer has answered on filled by how well they master it (SVG).
+    @Sendable func masteryMap(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let code = try context.parameters.require("code")
+        let system = try await self.graph.courseSystem(major: code)
+        let mastery = try await self.mastery.mastery(of: context.user)
+        let name = system.nodes.first?.name ?? code
+        var response = Self.map(
+            CourseSystemMap.svg(
+                system,
+                title: "\(code) \(name) 课程体系图谱 · \(context.user.displayName) 的掌握度",
+                mastery: Dictionary(mastery.map { ($0.point, $0.mastery) }, uniquingKeysWith: { first, _ in first })
+            )
+        )
+        response.headers[.cacheControl] = "private, no-store"
+        return response
     }
 
     @Sendable func courseSystem(request: Request, context: AppRequestContext) async throws -> Response {
@@ -33,15 +67,7 @@ struct GraphController {
         let system = try await self.graph.courseSystem(major: code)
         guard format == "svg" else { return try .json(system) }
         let name = system.nodes.first?.name ?? code
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: "image/svg+xml; charset=utf-8",
-                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'",
-                .xContentTypeOptions: "nosniff",
-            ],
-            body: .init(byteBuffer: ByteBuffer(string: CourseSystemMap.svg(system, title: "\(code) \(name) 课程体系图谱")))
-        )
+        return Self.map(CourseSystemMap.svg(system, title: "\(code) \(name) 课程体系图谱"))
     }
 
     @Sendable func jobsOfCourse(request: Request, context: AppRequestContext) async throws -> Response {

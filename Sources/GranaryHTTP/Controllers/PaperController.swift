@@ -4,10 +4,11 @@ import GranaryModel
 import Hummingbird
 
 /// Papers (组卷) by hand or from a blueprint, attempts (作答) with instant scoring of objective questions,
-/// rubric grading, and item statistics.
+/// rubric grading, item statistics, and the mastery of points a learner's graded answers show.
 struct PaperController {
     let papers: PaperStore
     let attempts: AttemptStore
+    let mastery: MasteryStore
 
     func addRoutes(to router: RouterGroup<AppRequestContext>) {
         let group = router.group(context: AuthenticatedContext.self)
@@ -20,6 +21,19 @@ struct PaperController {
         group.put("attempts/{id}/answers", use: self.save)
         group.post("attempts/{id}/submit", use: self.submit)
         group.post("attempts/{id}/grades", use: self.grade)
+        group.get("me/mastery", use: self.myMastery)
+    }
+
+    /// What `GET /me/mastery` answers: the model, and each point the viewer's graded answers assessed, weakest first.
+    struct MasteryReport: Encodable {
+        let model = "elo"
+        let masteredAt = MasteryModel.masteredAt
+        let items: [MasteryStore.PointMastery]
+    }
+
+    /// The viewer's mastery per knowledge or skill point (`course=` narrows to one course).
+    @Sendable func myMastery(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try .json(MasteryReport(items: try await self.mastery.mastery(of: context.user, course: request.uri.value("course"))))
     }
 
     struct PaperInput: Decodable {

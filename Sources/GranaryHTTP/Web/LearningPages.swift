@@ -1,17 +1,19 @@
 import Foundation
+import GranaryAssessment
 import GranaryLearning
 import GranaryModel
 import Hummingbird
 
 /// `/offerings`, `/offerings/{id}`, `/offerings/{id}/units/{unit}` and `/me`: the offerings teachers assemble (组课),
-/// read through `OfferingStore`, `ProgressStore`, `DiscussionStore` and `LearnerRecommendations` as the API reads
-/// them. Enrolling, completing items and posting go from `app.js` to `/api/v1` itself.
+/// read through `OfferingStore`, `ProgressStore`, `DiscussionStore`, `LearnerRecommendations` and `MasteryStore` as
+/// the API reads them. Enrolling, completing items and posting go from `app.js` to `/api/v1` itself.
 struct LearningPages: Sendable {
     let pages: Pages
     let offerings: OfferingStore
     let progress: ProgressStore
     let discussions: DiscussionStore
     let learnerRecommendations: LearnerRecommendations
+    let mastery: MasteryStore
 
     func addRoutes(to pages: RouterGroup<AppRequestContext>) {
         pages.get("offerings", use: self.offeringList)
@@ -323,16 +325,42 @@ struct LearningPages: Sendable {
             let reason: String
         }
 
+        /// A course's points the learner has answered questions on, weakest first.
+        struct MasteryCourse: Sendable {
+            struct Point: Sendable {
+                let name: String
+                /// 0–100.
+                let percent: Int
+                let answers: Int
+                let level: String
+                let levelName: String
+            }
+
+            let course: String
+            let points: [Point]
+        }
+
         let name: String
         let enrolments: [Enrolment]
         let suggestions: [Suggestion]
+        let mastery: [MasteryCourse]
+        /// The map of the major of the courses answered on most, coloured by mastery.
+        let masteryMap: String?
     }
+
+    static let levelNames = ["mastered": "已掌握", "learning": "学习中", "weak": "薄弱", "new": "待练习"]
 
     @Sendable func myLearning(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try self.pages.viewer(context)
         let enrolments = try await self.progress.progress(user: user)
         let suggestions = try await self.learnerRecommendations.suggestions(for: user, limit: 8)
-        let names = try await self.pages.names.current(courses: enrolments.map(\.course) + suggestions.map(\.course))
+        let mastery = try await self.mastery.mastery(of: user)
+        let names = try await self.pages.names.current(courses: enrolments.map(\.course) + suggestions.map(\.course) + mastery.map(\.course))
+        var courses: [String] = []
+        for point in mastery where !courses.contains(point.course) { courses.append(point.course) }
+        var answersByMajor: [String: Int] = [:]
+        for point in mastery { if let major = names.courses[point.course]?.major { answersByMajor[major, default: 0] += point.answers } }
+        let major = answersByMajor.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
         let page = MyLearningPage(
             name: user.displayName,
             enrolments: enrolments.map { progress in
@@ -357,7 +385,22 @@ struct LearningPages: Sendable {
                     course: names.courses[suggestion.course]?.name ?? suggestion.course,
                     reason: Self.reason(suggestion)
                 )
-            }
+            },
+            mastery: courses.map { course in
+                MyLearningPage.MasteryCourse(
+                    course: names.courses[course]?.name ?? course,
+                    points: mastery.filter { $0.course == course }.map { point in
+                        .init(
+                            name: point.name,
+                            percent: Int((point.mastery * 100).rounded()),
+                            answers: point.answers,
+                            level: point.level,
+                            levelName: Self.levelNames[point.level] ?? point.level
+                        )
+                    }
+                )
+            },
+            masteryMap: major.map { "/api/v1/graph/majors/\($0)/mastery" }
         )
         return try await self.pages.render("me", title: "我的学习", page: page, context: context, path: "/me")
     }
