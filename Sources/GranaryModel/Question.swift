@@ -68,14 +68,6 @@ public struct Question: Codable, Sendable, Equatable {
             reference.filter { !Self.forbidden.contains($0) }
         }
 
-        /// The word a marker uses for a file of `mime` (图片, 音频, 视频).
-        public static func markerWord(forMIME mime: String) -> String {
-            mime.hasPrefix("audio/") ? "音频" : mime.hasPrefix("video/") ? "视频" : "图片"
-        }
-
-        /// The marker that shows this file in a text.
-        public var marker: String { "[\(Self.markerWord(forMIME: self.mime))：\(self.name)]" }
-
         /// The names `text`'s markers use, in order, each once.
         public static func names(in text: String) -> [String] {
             var names: [String] = []

@@ -189,13 +189,14 @@ public struct QuestionImporter: Sendable {
                         errors: [FieldError(field: "body", message: LocalizedText(zh: "没有可读的试题", en: "no item to read"))]
                     )
                 }
+                let media = PackageMedia(archive)
                 return files.flatMap { file in
                     // A file an item shows is named relative to the item (Canvas: to its folder of files).
                     let folder = file.name.split(separator: "/").dropLast().joined(separator: "/")
                     return Self.qtiEntries(file.bytes, name: file.name).map { entry in
                         Self.fetchingFiles(entry) { source in
                             let canvas = source.replacingOccurrences(of: "$IMS-CC-FILEBASE$", with: "/web_resources")
-                            return ImportedQuestion.packagePath(canvas, from: folder).flatMap { Self.media($0, of: archive) }
+                            return ImportedQuestion.packagePath(canvas, from: folder).flatMap(media.bytes)
                         }
                     }
                 }
@@ -249,9 +250,25 @@ public struct QuestionImporter: Sendable {
         return ImportEntry(name: entry.name, result: .success(question))
     }
 
-    /// The bytes of the package entry at `path`, when it is there and no larger than a question's file may be.
-    static func media(_ path: String, of archive: ZipArchive) -> [UInt8]? {
-        archive.entry(named: path).flatMap { Self.read($0, of: archive, maximumBytes: Int(QuestionFiles.maximumBytes)) }
+    /// The files of a package its questions show, each read once however many questions show it (a logo on every
+    /// item is one copy in memory, not one per item).
+    final class PackageMedia {
+        private let archive: ZipArchive
+        private var read: [String: [UInt8]?] = [:]
+
+        init(_ archive: ZipArchive) {
+            self.archive = archive
+        }
+
+        /// The bytes of the entry at `path`, when it is there and no larger than a question's file may be.
+        func bytes(_ path: String) -> [UInt8]? {
+            if let known = self.read[path] { return known }
+            let bytes = self.archive.entry(named: path).flatMap {
+                QuestionImporter.read($0, of: self.archive, maximumBytes: Int(QuestionFiles.maximumBytes))
+            }
+            self.read[path] = .some(bytes)
+            return bytes
+        }
     }
 
     /// `named` (ids or names of `coursePoints`) as ids; `fallback` when the question names none.

@@ -47,10 +47,9 @@ enum WordQuestionReader {
         var lines = Lines(numbering: numbering.map(Numbering.init), relationships: images)
         if let body = document.element("body") { lines.read(body) }
         // Pictures are the document's parts its relationships name, relative to `word/`.
+        let media = QuestionImporter.PackageMedia(archive)
         return Self.questions(in: lines.lines, name: name).map { entry in
-            QuestionImporter.fetchingFiles(entry) { target in
-                ImportedQuestion.packagePath(target, from: "word").flatMap { QuestionImporter.media($0, of: archive) }
-            }
+            QuestionImporter.fetchingFiles(entry) { target in ImportedQuestion.packagePath(target, from: "word").flatMap(media.bytes) }
         }
     }
 
