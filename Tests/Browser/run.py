@@ -727,6 +727,19 @@ def role_learner_study(b: Browser) -> None:
     )
     b.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", rows[0])
     b.passed_step("mastery", phone=True)
+
+    # A personal access token for an assistant: made on 我的学习, its secret shown once, then revoked.
+    b.type("form[data-token-form] input[name=name]", "浏览器测试助手")
+    b.click(b.button("创建令牌", "form[data-token-form]"))
+    secret = b.wait_visible("[data-token-secret] code", "the new token's secret, shown once")
+    b.expect(len(secret.text) >= 40, f"a long secret, got {secret.text!r}")
+    row = b.wait(
+        lambda d: next((r for r in d.find_elements(By.CSS_SELECTOR, "[data-token-rows] tr") if "浏览器测试助手" in r.text), False),
+        "the new token in the list",
+    )
+    b.passed_step("token-made")
+    b.click(row.find_element(By.CSS_SELECTOR, "[data-revoke-token]"))
+    b.wait(lambda d: not any("浏览器测试助手" in r.text for r in d.find_elements(By.CSS_SELECTOR, "[data-token-rows] tr")), "the token gone once revoked")
     b.logout()
 
 

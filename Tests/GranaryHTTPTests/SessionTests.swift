@@ -252,6 +252,70 @@ import Testing
         #expect(seen.count == 1)
     }
 
+    @Test func aPersonalAccessTokenActsAsItsOwnerUntilItExpiresOrIsRevoked() async throws {
+        struct Token: Decodable {
+            let id: String
+            let name: String
+            let expiresAt: Date
+            let token: String?
+        }
+        struct Tokens: Decodable { let items: [Token] }
+        let clock = SteppedClock(Date(timeIntervalSince1970: 1_790_000_000))
+        let lib = try await TestLibrary(tokenLifetime: 12 * 3600, clock: clock.clock)
+        try await lib.addUser("xs", .learner)
+        try await lib.addUser("other", .learner)
+        try await lib.addUser("wang", .reviewer)
+        try await lib.test { client in
+            let session = try await client.logIn("xs")
+            let made = try await client.call(.post, "/api/v1/me/tokens", token: session, json: #"{"name":"桌面客户端","days":30}"#)
+            #expect(made.status == .created && made.headers[.cacheControl] == "no-store")
+            let token = try made.decode(Token.self)
+            let secret = try #require(token.token)
+            #expect(token.name == "桌面客户端" && token.expiresAt == clock.clock.now().addingTimeInterval(30 * 24 * 3600))
+            #expect(try await client.call(.get, "/api/v1/me", token: secret).decode(User.self).username == "xs")
+            let listed = try await client.call(.get, "/api/v1/me/tokens", token: session)
+            #expect(try listed.decode(Tokens.self).items.map(\.id) == [token.id])
+            #expect(!listed.body.string.contains(secret))
+            #expect(try await client.call(.get, "/api/v1/me/tokens", token: try await client.logIn("other")).decode(Tokens.self).items.isEmpty)
+
+            // Unused for days it still works (no idle timeout), while the session has ended; at its end it stops.
+            clock.advance(by: 3 * 24 * 3600)
+            #expect(try await client.call(.get, "/api/v1/me", token: session).status == .unauthorized)
+            #expect(try await client.call(.get, "/api/v1/me", token: secret).status == .ok)
+            let fresh = try await client.logIn("xs")
+            // A token cannot make tokens; bad names and lifetimes, other roles and an eleventh token are refused.
+            let minted = try await client.call(.post, "/api/v1/me/tokens", token: secret, json: #"{"name":"再来一个"}"#)
+            #expect(minted.status == .forbidden)
+            #expect(try minted.problem().detail.contains("个人访问令牌不能用来创建令牌"))
+            let bad = try await client.call(.post, "/api/v1/me/tokens", token: fresh, json: #"{"name":" ","days":400}"#)
+            #expect(try bad.problem().errors.map(\.field) == ["name", "days"])
+            let reviewer = try await client.call(.post, "/api/v1/me/tokens", token: try await client.logIn("wang"), json: #"{"name":"x"}"#)
+            #expect(reviewer.status == .forbidden)
+            for number in 2...10 {
+                #expect(try await client.call(.post, "/api/v1/me/tokens", token: fresh, json: #"{"name":"令牌\#(number)"}"#).status == .created)
+            }
+            #expect(try await client.call(.post, "/api/v1/me/tokens", token: fresh, json: #"{"name":"第十一个"}"#).status == .conflict)
+
+            // Revoked by its owner it stops at once; someone else's id, or it again, is not found.
+            let others = try await client.logIn("other")
+            #expect(try await client.call(.delete, "/api/v1/me/tokens/\(token.id)", token: others).status == .notFound)
+            #expect(try await client.call(.delete, "/api/v1/me/tokens/\(token.id)", token: fresh).status == .noContent)
+            #expect(try await client.call(.get, "/api/v1/me", token: secret).status == .unauthorized)
+            #expect(try await client.call(.delete, "/api/v1/me/tokens/\(token.id)", token: fresh).status == .notFound)
+            // 我的学习 lists them for their owner (not the secret), and offers none to a reviewer.
+            let page = try await client.page("/me", cookies: try await client.webLogIn("xs")).body.string
+            #expect(page.contains("data-token-form") && page.contains("令牌10") && !page.contains("桌面客户端") && !page.contains(secret))
+            #expect(!(try await client.page("/me", cookies: try await client.webLogIn("wang")).body.string.contains("data-token-form")))
+            let last = try await client.call(.post, "/api/v1/me/tokens", token: fresh, json: #"{"name":"最后一个","days":1}"#).decode(Token.self)
+            clock.advance(by: 24 * 3600 + 1)
+            #expect(try await client.call(.get, "/api/v1/me", token: try #require(last.token)).status == .unauthorized)
+        }
+        let events = try await lib.library.database.read { db in
+            try db.fetchAll(String.self, sql: "SELECT action FROM events WHERE action IN ('token.created', 'session.revoked') ORDER BY id")
+        }
+        #expect(events.filter { $0 == "token.created" }.count == 11 && events.contains("session.revoked"))
+    }
+
     @Test func passwordsAndTokensAreStoredOnlyAsHashes() async throws {
         let lib = try await TestLibrary()
         try await lib.addUser("zhang", .teacher)

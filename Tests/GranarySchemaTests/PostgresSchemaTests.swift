@@ -54,7 +54,7 @@ import Testing
                 "store 1 every table as of store 5", "store 2 wake the change feed's followers", "store 3 two-step log-in",
                 "store 4 separation of duties, audit trail, idle sessions, password policy",
                 "store 5 personal information sealed outside the database",
-                "store 6 scoring rules of questions", "store 7 files questions show",
+                "store 6 scoring rules of questions", "store 7 files questions show", "store 8 personal access tokens",
             ]
         )
         #expect(try await first.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM events") } == 0)

@@ -38,6 +38,7 @@ import Testing
         "store 8 personal information sealed outside the database",
         "store 9 scoring rules of questions",
         "store 10 files questions show",
+        "store 11 personal access tokens",
         "assessment 1 papers and attempts",
         "assessment 2 indexes for teaching analytics",
         "learning 1 offerings, enrolments, progress, discussions, resource use",
@@ -88,7 +89,7 @@ import Testing
     static func currentTables() throws -> [String: String] {
         // The live resource counts and the triggers that keep them, as store 4 makes them, and two-step log-in's
         // columns and recovery codes, as store 6 adds them, the new roles and the audit trail's columns, as store 7
-        // adds them, the sealed personal information, as store 8 adds it, and the questions' scoring rules (store 9) and files (store 10),
+        // adds them, the sealed personal information, as store 8 adds it, and the questions' scoring rules (store 9), files (store 10) and personal access tokens (store 11),
         // on top of the single list.
         let withCounts = try DatabaseQueue().write { db in
             try db.execute(sql: Self.singleListSchema)
@@ -98,6 +99,7 @@ import Testing
             try db.execute(sql: Accounts.personalDataSQL)
             try db.execute(sql: LibraryDatabase.scoringSQL)
             try db.execute(sql: LibraryDatabase.questionFilesSQL)
+            try db.execute(sql: Accounts.personalTokensSQL)
             return try Self.schema(SQLiteConnection(db))
         }
         return withCounts.merging(Self.addedSince) { _, added in added }

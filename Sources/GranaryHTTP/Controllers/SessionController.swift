@@ -3,7 +3,8 @@ import GranaryModel
 import GranaryStore
 import Hummingbird
 
-/// Log-in (with two-step log-in), log-out, learner sign-up and the account's own authenticator.
+/// Log-in (with two-step log-in), log-out, learner sign-up, the account's own authenticator and its personal access
+/// tokens (for programs that act as it, such as an assistant over MCP).
 struct SessionController {
     let accounts: Accounts
 
@@ -17,6 +18,43 @@ struct SessionController {
         authenticated.post("me/totp/confirm", use: self.confirmTwoFactor)
         authenticated.delete("me/totp", use: self.removeTwoFactor)
         authenticated.post("me/password", use: self.changePassword)
+        authenticated.get("me/tokens", use: self.tokens)
+        authenticated.post("me/tokens", use: self.createToken)
+        authenticated.delete("me/tokens/{id}", use: self.revokeToken)
+    }
+
+    struct TokenRequest: Decodable {
+        let name: String
+        /// Lifetime in days, 1–365 (90 when left out).
+        let days: Int?
+    }
+
+    struct TokenList: Encodable {
+        let items: [Accounts.PersonalToken]
+    }
+
+    @Sendable func tokens(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try .json(TokenList(items: try await self.accounts.personalTokens(of: context.user)))
+    }
+
+    /// A new personal access token; its secret is in this answer only.
+    @Sendable func createToken(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let input = try await request.decodeJSON(as: TokenRequest.self, context: context)
+        let token = try await self.accounts.createPersonalToken(
+            name: input.name,
+            days: input.days,
+            user: context.user,
+            session: context.token,
+            address: context.remoteAddress
+        )
+        var response = try Response.json(token, status: .created)
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    @Sendable func revokeToken(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try await self.accounts.revokePersonalToken(id: try context.parameters.require("id"), user: context.user, address: context.remoteAddress)
+        return Response(status: .noContent)
     }
 
     struct Credentials: Decodable {

@@ -2,6 +2,7 @@ import Foundation
 import GranaryAssessment
 import GranaryLearning
 import GranaryModel
+import GranaryStore
 import Hummingbird
 
 /// `/offerings`, `/offerings/{id}`, `/offerings/{id}/units/{unit}` and `/me`: the offerings teachers assemble (组课),
@@ -346,6 +347,20 @@ struct LearningPages: Sendable {
         let mastery: [MasteryCourse]
         /// The map of the major of the courses answered on most, coloured by mastery.
         let masteryMap: String?
+        /// Personal access tokens, for teachers and learners (who may make them).
+        let tokens: Tokens?
+
+        struct Tokens: Sendable {
+            struct Item: Sendable {
+                let id: String
+                let name: String
+                let created: String
+                let expires: String
+                let lastUsed: String
+            }
+
+            let items: [Item]
+        }
     }
 
     static let levelNames = ["mastered": "已掌握", "learning": "学习中", "weak": "薄弱", "new": "待练习"]
@@ -400,7 +415,19 @@ struct LearningPages: Sendable {
                     }
                 )
             },
-            masteryMap: major.map { "/api/v1/graph/majors/\($0)/mastery" }
+            masteryMap: major.map { "/api/v1/graph/majors/\($0)/mastery" },
+            tokens: user.role == .teacher || user.role == .learner
+                ? MyLearningPage.Tokens(
+                    items: try await self.pages.accounts.personalTokens(of: user).map { token in
+                        .init(
+                            id: token.id,
+                            name: token.name,
+                            created: Pages.day(token.createdAt),
+                            expires: Pages.day(token.expiresAt),
+                            lastUsed: token.lastUsedAt.map(Pages.format) ?? "未使用"
+                        )
+                    }
+                ) : nil
         )
         return try await self.pages.render("me", title: "我的学习", page: page, context: context, path: "/me")
     }

@@ -24,7 +24,7 @@ public struct Accounts: Sendable {
     /// A real hash checked against when the username does not exist, so timing does not reveal which usernames exist.
     private let decoyHash: String
     /// Live sessions already looked up, so an authenticated request costs no database read.
-    private let sessions: SessionCache
+    let sessions: SessionCache
     /// Forgets the cached sessions of accounts whose sessions ended or whose role changed anywhere: in this
     /// process, or in another over the same database (a cluster's other nodes, `granary users`).
     private let endedSessions: FeedFollower
@@ -212,10 +212,7 @@ public struct Accounts: Sendable {
             try await self.recordFailure(username: username, address: address, reason: "totp")
             throw error
         }
-        var random = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
-        let token = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let token = Self.newToken()
         let expiresAt = now.addingTimeInterval(self.tokenLifetime)
         try await self.database.write { db in
             // Sessions that ended long ago are of no use to anyone; dropping them keeps the table small.
@@ -302,8 +299,16 @@ public struct Accounts: Sendable {
         }
     }
 
-    /// The account a live token belongs to; nil when the token is unknown, expired, revoked, or unused for longer than
-    /// `idleTimeout`.
+    /// 32 random bytes, base64url without padding: a session's or a personal access token's secret.
+    static func newToken() -> String {
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The account a live token belongs to; nil when the token is unknown, expired, revoked, or (a session, not a
+    /// personal access token) unused for longer than `idleTimeout`.
     ///
     /// A session's last use is recorded at most once a minute, and a session this process remembers is trusted for at
     /// most a minute, so a session ends between `idleTimeout` and two minutes more after its last request.
@@ -316,14 +321,21 @@ public struct Accounts: Sendable {
         let found = try await self.database.read { db in
             try db.fetchOne(
                 sql: """
-                    SELECT users.*, tokens.expiresAt AS tokenExpiresAt, COALESCE(tokens.lastSeenAt, tokens.createdAt) AS tokenSeenAt
+                    SELECT users.*, tokens.expiresAt AS tokenExpiresAt, COALESCE(tokens.lastSeenAt, tokens.createdAt) AS tokenSeenAt,
+                        tokens.name AS tokenName
                     FROM tokens JOIN users ON users.id = tokens.userId
                     WHERE tokens.tokenHash = ? AND tokens.expiresAt > ? AND tokens.revokedAt IS NULL
                     """,
                 arguments: [digest, now]
-            ).map { (user: self.user(from: $0, now: now), expiresAt: $0["tokenExpiresAt"] as Date, seenAt: $0["tokenSeenAt"] as Date) }
+            ).map {
+                (
+                    user: self.user(from: $0, now: now), expiresAt: $0["tokenExpiresAt"] as Date, seenAt: $0["tokenSeenAt"] as Date,
+                    personal: ($0["tokenName"] as String?) != nil
+                )
+            }
         }
-        guard let found, now.timeIntervalSince(found.seenAt) <= self.idleTimeout else { return nil }
+        // A personal access token is a program's key, used now and then: it ends when it expires or is revoked.
+        guard let found, found.personal || now.timeIntervalSince(found.seenAt) <= self.idleTimeout else { return nil }
         if now.timeIntervalSince(found.seenAt) >= Self.seenResolution {
             try await self.database.write { db in
                 try db.execute(sql: "UPDATE tokens SET lastSeenAt = ? WHERE tokenHash = ?", arguments: [now, digest])

@@ -182,6 +182,9 @@ public struct LibraryDatabase: Sendable {
         migrator.registerMigration("store 10 files questions show") { db in
             try db.execute(sql: Self.questionFilesSQL)
         }
+        migrator.registerMigration("store 11 personal access tokens") { db in
+            try db.execute(sql: Accounts.personalTokensSQL)
+        }
         for schema in schemas {
             for migration in schema.migrations {
                 migrator.registerMigration("\(schema.target) \(migration.name)") { db in try migration.migrate(db) }

@@ -320,5 +320,6 @@ extension LibraryDatabase {
         .init("store 5 personal information sealed outside the database", sql: Accounts.personalDataSQL),
         .init("store 6 scoring rules of questions", sql: LibraryDatabase.scoringSQL),
         .init("store 7 files questions show", sql: LibraryDatabase.questionFilesSQL),
+        .init("store 8 personal access tokens", sql: Accounts.personalTokensSQL),
     ]
 }

@@ -253,6 +253,57 @@
     });
   }
 
+  // Personal access tokens on /me: made here (the secret shown once), revoked here.
+  const tokenForm = document.querySelector("[data-token-form]");
+  if (tokenForm) {
+    const rows = document.querySelector("[data-token-rows]");
+    const revoke = async (button) => {
+      button.disabled = true;
+      const result = await api("DELETE", "/api/v1/me/tokens/" + encodeURIComponent(button.getAttribute("data-revoke-token")));
+      if (result.ok) {
+        button.closest("tr").remove();
+      } else {
+        button.disabled = false;
+        setStatus(tokenForm.querySelector(".form-status"), result.body.detail || "撤销失败", "bad");
+      }
+    };
+    rows.querySelectorAll("[data-revoke-token]").forEach((button) => button.addEventListener("click", () => revoke(button)));
+    tokenForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearProblem(tokenForm);
+      const data = new FormData(tokenForm);
+      const status = tokenForm.querySelector(".form-status");
+      const result = await api("POST", "/api/v1/me/tokens", { name: String(data.get("name") || ""), days: Number(data.get("days") || 90) });
+      if (!result.ok) {
+        showProblem(tokenForm, result.body);
+        return;
+      }
+      const token = result.body;
+      const secret = document.querySelector("[data-token-secret]");
+      secret.querySelector("code").textContent = token.token;
+      secret.hidden = false;
+      setStatus(status, "已创建“" + token.name + "”", "ok");
+      const row = document.createElement("tr");
+      const day = (iso) => iso.slice(0, 10);
+      [token.name, day(token.createdAt), day(token.expiresAt), "未使用"].forEach((text) => {
+        const cell = document.createElement("td");
+        cell.textContent = text;
+        row.append(cell);
+      });
+      const cell = document.createElement("td");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "button secondary small";
+      button.textContent = "撤销";
+      button.setAttribute("data-revoke-token", token.id);
+      button.addEventListener("click", () => revoke(button));
+      cell.append(button);
+      row.append(cell);
+      rows.prepend(row);
+      tokenForm.reset();
+    });
+  }
+
   // Rating a resource.
   document.querySelectorAll("[data-rate-resource]").forEach((form) => {
     form.addEventListener("submit", async (event) => {
