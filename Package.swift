@@ -41,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // Server-rendered pages (the web interface), compiled once at start.
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        // The Model Context Protocol: Granary's tools for AI clients, over streamable HTTP at `/mcp` and over stdio.
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
     ],
     targets: [
         .systemLibrary(
@@ -152,10 +154,28 @@ let package = Package(
             dependencies: ["GranaryAssessment", "GranaryLearning", "GranaryReview", "GranaryStore"],
             swiftSettings: swiftSettings
         ),
+        // The learning assistant (学习助手) as a Model Context Protocol server: tools, resources and prompts over the
+        // same stores and services as the API, for whichever AI client a college uses.
+        .target(
+            name: "GranaryAssistant",
+            dependencies: [
+                "GranaryAssessment",
+                "GranaryGraph",
+                "GranaryLearning",
+                "GranaryModel",
+                "GranaryReview",
+                "GranarySearch",
+                "GranaryStore",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "GranaryHTTP",
             dependencies: [
                 "GranaryAssessment",
+                "GranaryAssistant",
                 "GranaryGraph",
                 "GranaryLearning",
                 "GranaryModel",
@@ -166,6 +186,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -206,6 +227,7 @@ let package = Package(
         .executableTarget(
             name: "granary",
             dependencies: [
+                "GranaryAssistant",
                 "GranaryBench",
                 "GranaryDemo",
                 "GranaryHTTP",
@@ -218,6 +240,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

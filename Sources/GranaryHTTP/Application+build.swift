@@ -1,5 +1,6 @@
 import Foundation
 import GranaryAssessment
+import GranaryAssistant
 import GranaryGraph
 import GranaryLearning
 import GranaryReview
@@ -280,6 +281,15 @@ func buildRouter(
     ReviewController(reviews: reviews).addRoutes(to: api)
     SearchController(search: search, recommendations: recommendations).addRoutes(to: api)
     ReportController(reports: ReportService(database: library.database, analytics: learning.analytics)).addRoutes(to: api)
+    // The learning assistant for AI clients (Model Context Protocol), over the same services.
+    let assistant = Assistant(
+        library: library,
+        search: search,
+        graph: graph,
+        learnerRecommendations: learning.recommendations,
+        logger: Logger(label: "granary.assistant")
+    )
+    AssistantController(sessions: AssistantSessions(assistant: assistant), secure: configuration.tls != nil).addRoutes(to: router)
     // The Chinese pages at `/`, clients of the same stores and services.
     web.addRoutes(to: router)
     return router

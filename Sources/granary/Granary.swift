@@ -12,7 +12,10 @@ struct Granary: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "granary",
         abstract: "Granary: a teaching resource repository for vocational colleges (职业教育专业教学资源库).",
-        subcommands: [Serve.self, Users.self, Import.self, Report.self, Reindex.self, Backup.self, Restore.self, Verify.self, Copy.self, Bench.self],
+        subcommands: [
+            Serve.self, AssistantCommand.self, Users.self, Import.self, Report.self, Reindex.self, Backup.self, Restore.self, Verify.self, Copy.self,
+            Bench.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }

@@ -380,6 +380,16 @@ public struct ResourceStore: Sendable {
         try await self.shown(id: id, version: version, viewer: viewer).resource
     }
 
+    /// The resource as `viewer` may see it and the text extracted from its file (nil when the kind has none, e.g.
+    /// a picture, or extraction found none).
+    public func text(id: String, viewer: User) async throws -> (resource: Resource, text: String?) {
+        let resource = try await self.resource(id: id, viewer: viewer)
+        let text = try await self.database.read { db in
+            try db.fetchOne(String.self, sql: "SELECT text FROM blobTexts WHERE sha256 = ?", arguments: [resource.sha256])
+        }
+        return (resource, text)
+    }
+
     /// The resource as `viewer` may see it, and whether that is its published version.
     private func shown(id: String, version: Int?, viewer: User) async throws -> (resource: Resource, published: Bool) {
         try await self.database.read { db in
