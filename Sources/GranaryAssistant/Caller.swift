@@ -5,7 +5,7 @@ import NIOConcurrencyHelpers
 ///
 /// Over HTTP every request of the session is authenticated again (its bearer token must still be live and belong to
 /// this account), and the account as that request found it replaces the one held here, so a tool always obeys the
-/// account's role as it is now. Over stdio the token was checked once, at start, for the one local user.
+/// account's role as it is now. Over stdio the token is checked again before every call in the same way.
 public final class Caller: Sendable {
     private let current: NIOLockedValueBox<User>
     /// What links to pages start with (`https://ziyuan.example.edu.cn`); empty gives paths (`/resources/…`).

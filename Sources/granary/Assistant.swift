@@ -45,7 +45,10 @@ struct AssistantCommand: AsyncParsableCommand {
             graph: graph,
             learnerRecommendations: LearnerRecommendations(database: library.database),
             catchUp: {
-                // No feed follower runs in this process: catch up, and see that the token still stands.
+                // No feed polling runs in this process: read the feed's head (on SQLite it moves only by this process's
+                // own commits or a poll), bring the indexes up to it, and see that the token still stands (a
+                // revocation is an event of the feed too).
+                _ = try await library.database.feed.poll()
                 try await search.catchUp()
                 try await graph.catchUp()
                 guard let now = try await accounts.user(forToken: token), now.id == user.id else {
