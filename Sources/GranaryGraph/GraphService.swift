@@ -259,15 +259,7 @@ public struct GraphService: Sendable {
         )
         let steps = skills.map { skill in
             let key = index.keys[Int(skill)]
-            let course = index.predecessors(of: skill, via: .teaches).first
-            let courseStep = course.map { course in
-                JobPath.CourseStep(
-                    id: index.keys[Int(course)],
-                    name: index.names[Int(course)],
-                    major: index.predecessors(of: course, via: .hasCourse).first.map { index.keys[Int($0)] } ?? "",
-                    category: index.details[Int(course)].flatMap(CourseCategory.init) ?? .core
-                )
-            }
+            let courseStep = Self.course(teaching: skill, index)
             let prerequisites = index.predecessors(of: skill, via: .prerequisiteOf).map {
                 JobPath.PointReference(id: index.keys[Int($0)], name: index.names[Int($0)])
             }
@@ -281,6 +273,67 @@ public struct GraphService: Sendable {
             )
         }
         return JobPath(job: stored, skills: steps)
+    }
+
+    /// The course that teaches `point`, when one does.
+    private static func course(teaching point: GraphIndex.Node, _ index: GraphIndex) -> JobPath.CourseStep? {
+        index.predecessors(of: point, via: .teaches).first.map { course in
+            JobPath.CourseStep(
+                id: index.keys[Int(course)],
+                name: index.names[Int(course)],
+                major: index.predecessors(of: course, via: .hasCourse).first.map { index.keys[Int($0)] } ?? "",
+                category: index.details[Int(course)].flatMap(CourseCategory.init) ?? .core
+            )
+        }
+    }
+
+    /// Most resources listed per step of a learning path.
+    public static let resourcesPerStep = 3
+
+    /// The learning path to a job (学习路径): its skills and every point they build on, prerequisites first, each with
+    /// its newest published resources and its count of published questions. Nobody's mastery yet: see
+    /// `LearningPath.standing`.
+    public func learningPath(job id: String) async throws -> LearningPath {
+        let index = try await self.index()
+        guard let job = index.node(.job, id), let stored = try await self.database.read({ db in try CatalogueStore.fetchJob(db, id: id) })
+        else {
+            throw GranaryError.notFound(LocalizedText(zh: "岗位", en: "Job"), id)
+        }
+        let required = Set(index.predecessors(of: job, via: .requiredBy))
+        // The skills and, transitively, what they build on.
+        var members: [GraphIndex.Node] = []
+        var seen = Set<GraphIndex.Node>()
+        var stack = Array(required)
+        while let point = stack.popLast() {
+            guard seen.insert(point).inserted else { continue }
+            members.append(point)
+            stack.append(contentsOf: index.predecessors(of: point, via: .prerequisiteOf))
+        }
+        let courses = Dictionary(uniqueKeysWithValues: members.map { ($0, Self.course(teaching: $0, index)) })
+        // Ties broken by course, then name: a course's points stay together where the prerequisites allow.
+        members.sort { (courses[$0]??.name ?? "", index.names[Int($0)], $0) < (courses[$1]??.name ?? "", index.names[Int($1)], $1) }
+        let keys = members.map { index.keys[Int($0)] }
+        let nodes = Dictionary(uniqueKeysWithValues: zip(keys, members))
+        let prerequisites = Dictionary(
+            uniqueKeysWithValues: zip(keys, members.map { index.predecessors(of: $0, via: .prerequisiteOf).map { index.keys[Int($0)] }.sorted() })
+        )
+        let resources = try await self.resourceCounts.newestResources(onPoints: Set(keys), limit: Self.resourcesPerStep)
+        let questions = try await self.database.read { db in try LibraryFacts.liveQuestionsPerPoint(db, points: Set(keys)) }
+        let steps = LearningPath.ordered(keys, prerequisites: prerequisites).map { key in
+            let node = nodes[key]!
+            return LearningPath.Step(
+                id: key,
+                name: index.names[Int(node)],
+                kind: index.kinds[Int(node)] == .skill ? .skill : .knowledge,
+                course: courses[node] ?? nil,
+                prerequisites: prerequisites[key] ?? [],
+                required: required.contains(node),
+                resources: resources[key]?.newest ?? [],
+                resourceCount: resources[key]?.count ?? 0,
+                questionCount: questions[key] ?? 0
+            )
+        }
+        return LearningPath(job: stored, steps: steps)
     }
 }
 

@@ -227,7 +227,9 @@ func buildRouter(
             progress: learning.progress,
             discussions: learning.discussions,
             learnerRecommendations: learning.recommendations,
-            mastery: MasteryStore(database: library.database)
+            mastery: MasteryStore(database: library.database),
+            graph: graph,
+            catalogue: library.catalogue
         ),
         analytics: AnalyticsPages(pages: pages, analytics: learning.analytics),
         administration: AdministrationPages(pages: pages, accounts: library.accounts, audit: audit)

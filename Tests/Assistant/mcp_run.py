@@ -63,8 +63,8 @@ PASSWORD = "granary-demo"
 ACCOUNTS = {"learner": "xuesheng", "teacher": "li.laoshi", "reviewer": "wang.shenhe", "admin": "admin"}
 EVERYONE = {"search_resources", "read_resource", "recommend_resources", "course_system", "job_path"}
 TOOLS = {
-    "learner": EVERYONE | {"my_progress"},
-    "teacher": EVERYONE | {"my_progress", "draft_offering", "draft_paper", "list_review_items"},
+    "learner": EVERYONE | {"my_progress", "learning_path"},
+    "teacher": EVERYONE | {"my_progress", "learning_path", "draft_offering", "draft_paper", "list_review_items"},
     "reviewer": EVERYONE | {"list_review_items"},
     "admin": EVERYONE | {"draft_offering", "draft_paper", "list_review_items"},
 }
@@ -146,6 +146,7 @@ def valid_arguments(tool: str, context: Context) -> dict:
         "course_system": {"major": "460110"},
         "job_path": {"job": "welder"},
         "my_progress": {},
+        "learning_path": {"job": "welder"},
         "draft_offering": {"course": "weld-methods", "title": "不应起草的课程"},
         "draft_paper": {"course": "weld-methods", "title": "不应组出的试卷", "blueprint": FEASIBLE},
         "list_review_items": {},
@@ -330,6 +331,22 @@ async def check_review_items(session: ClientSession, role: str, context: Context
                   f"{role}: list_review_items type question answers ({data_of(result).get('total')} items)", data_of(result))
 
 
+async def check_learning_path(session: ClientSession, role: str, checks: Checks) -> None:
+    result = await session.call_tool("learning_path", {"job": "welder"})
+    path = data_of(result)
+    steps = path.get("steps") or []
+    ids = [step.get("id") for step in steps]
+    # Prerequisites come first: every step's prerequisites are earlier in the path.
+    ordered = all(ids.index(before) < number for number, step in enumerate(steps) for before in step.get("prerequisites", []) if before in ids)
+    required = {step.get("id") for step in steps if step.get("required")}
+    checks.expect(not result.is_error and (path.get("job") or {}).get("id") == "welder" and ordered
+                  and required == {"fitup", "gmaw", "gtaw", "smaw"} and "arc" in ids and path.get("next") in ids and "下一步" in text_of(result),
+                  f"{role}: learning_path welder has {len(steps)} steps in prerequisite order, the four required skills, next {path.get('next')}",
+                  path)
+    unknown = await session.call_tool("learning_path", {"job": "no-such-job"})
+    checks.expect(refusal(unknown)[0] == "not_found", f"{role}: learning_path of an unknown job is not_found", text_of(unknown))
+
+
 async def tools_per_role(context: Context, checks: Checks) -> None:
     print("2. tools per role over HTTP", flush=True)
     for role in ACCOUNTS:
@@ -339,6 +356,8 @@ async def tools_per_role(context: Context, checks: Checks) -> None:
             await check_everyone(session, role, context, checks)
             if "my_progress" in TOOLS[role]:
                 await check_progress(session, role, checks)
+            if "learning_path" in TOOLS[role]:
+                await check_learning_path(session, role, checks)
             if "draft_offering" in TOOLS[role]:
                 await check_drafting(session, role, context, checks)
             if "list_review_items" in TOOLS[role]:

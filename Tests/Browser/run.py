@@ -728,6 +728,23 @@ def role_learner_study(b: Browser) -> None:
     b.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", rows[0])
     b.passed_step("mastery", phone=True)
 
+    # 学习路径: the path to 焊工, prerequisites first, the next step marked; the learner follows it to a resource.
+    Select(b.wait_visible("[data-path] select[name=job]", "the job chooser of 学习路径")).select_by_visible_text("焊工")
+    b.click_and_load(b.button("查看路径", "[data-path]"))
+    steps = b.find("[data-path] ol.path > li")
+    b.expect(len(steps) >= 4, f"the steps of the path to 焊工, got {len(steps)}")
+    b.expect(re.search(r"已掌握 \d+ 步", b.wait_visible("[data-path] p", "the path's tally").text), "how many steps are mastered")
+    following = b.wait_visible("[data-path] li.path-next", "the next step marked 下一步")
+    b.expect("下一步" in following.text, "下一步 on the next step")
+    b.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", following)
+    b.passed_step("learning-path", phone=True)
+    resource = next(iter(b.find("[data-path] li.path-next ul a") or b.find("[data-path] ol.path ul a")), None)
+    b.expect(resource is not None, "a resource to learn a step with")
+    title = resource.text
+    b.click_and_load(resource)
+    b.wait_text("main h1", title, "the path's resource opened")
+    b.go("/me")
+
     # A personal access token for an assistant: made on 我的学习, its secret shown once, then revoked.
     b.type("form[data-token-form] input[name=name]", "浏览器测试助手")
     b.click(b.button("创建令牌", "form[data-token-form]"))

@@ -466,6 +466,33 @@ import Testing
             #expect(someoneElse.status == .ok)
             #expect(someoneElse.body.string.range(of: #"class="[^"]*mastery-"#, options: .regularExpression) == nil)
 
+            // The learning path to a job requiring gmaw: arc (its prerequisite) first, each with the learner's mastery.
+            _ = try await lib.library.catalogue.createJob(id: "welder", name: "焊工", occupationCode: "6-18-02-04", skills: ["gmaw"], actor: "test")
+            struct Path: Decodable {
+                struct Step: Decodable {
+                    let id: String
+                    let required: Bool
+                    let prerequisites: [String]
+                    let mastery: Double?
+                    let answers: Int
+                    let level: String
+                }
+                let steps: [Step]
+                let mastered: Int
+                let next: String?
+            }
+            let path = try await client.call(.get, "/api/v1/me/path?job=welder", token: learner).decode(Path.self)
+            #expect(path.steps.map(\.id) == ["arc", "gmaw"] && path.steps.map(\.required) == [false, true])
+            #expect(path.steps[1].prerequisites == ["arc"] && path.steps.map(\.answers) == [3, 3])
+            let levels = Dictionary(uniqueKeysWithValues: graded.items.map { ($0.point, $0) })
+            #expect(path.steps.map(\.mastery) == [levels["arc"]?.mastery, levels["gmaw"]?.mastery])
+            #expect(path.mastered == graded.items.filter { $0.level == "mastered" }.count)
+            #expect(path.next == (levels["arc"]?.level == "mastered" ? (levels["gmaw"]?.level == "mastered" ? nil : "gmaw") : "arc"))
+            let fresh = try await client.call(.get, "/api/v1/me/path?job=welder", token: try await client.logIn("other")).decode(Path.self)
+            #expect(fresh.steps.allSatisfy { $0.mastery == nil && $0.level == "new" } && fresh.next == "arc" && fresh.mastered == 0)
+            #expect(try await client.call(.get, "/api/v1/me/path?job=nobody", token: learner).status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/me/path", token: learner).status == .badRequest)
+
             // /me shows each point's meter under its course.
             let page = try await client.page("/me", cookies: try await client.webLogIn("xs")).body.string
             #expect(page.contains("知识点掌握度"))

@@ -48,6 +48,12 @@ public struct MasteryStore: Sendable {
         }
     }
 
+    /// `learner`'s standing on a learning path: each step's mastery, what is mastered, where to go on.
+    public func standing(on path: LearningPath, of learner: User) async throws -> LearningPath {
+        let mastery = try await self.mastery(of: learner)
+        return path.standing(Dictionary(mastery.map { ($0.point, ($0.mastery, $0.answers, $0.level)) }, uniquingKeysWith: { first, _ in first }))
+    }
+
     /// Every graded answer of the learner with id `learner`, in the order the attempts were submitted, with the
     /// points and difficulty of the version answered.
     static func answers(_ db: any SQLConnection, learner: String) throws -> [MasteryModel.Answer] {

@@ -22,6 +22,22 @@ struct GraphController {
         authenticated.get("graph/jobs/{id}/path", use: self.jobPath)
         authenticated.get("graph/gaps", use: self.gaps)
         authenticated.get("graph/majors/{code}/mastery", use: self.masteryMap)
+        authenticated.get("me/path", use: self.myPath)
+    }
+
+    /// The viewer's learning path to `job=` (学习路径): what is left to master, prerequisites first.
+    @Sendable func myPath(request: Request, context: AuthenticatedContext) async throws -> Response {
+        guard let job = request.uri.value("job"), !job.isEmpty else {
+            throw GranaryError(
+                .invalidQuery,
+                LocalizedText(zh: "请给出目标岗位 job", en: "job is required"),
+                errors: [FieldError(field: "job", message: LocalizedText(zh: "必填", en: "required"))]
+            )
+        }
+        let path = try await self.mastery.standing(on: try await self.graph.learningPath(job: job), of: context.user)
+        var response = try Response.json(path)
+        response.headers[.cacheControl] = "private, no-store"
+        return response
     }
 
     /// The drawn map as a response: an image that can run nothing.

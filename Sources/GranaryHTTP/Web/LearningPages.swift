@@ -1,5 +1,6 @@
 import Foundation
 import GranaryAssessment
+import GranaryGraph
 import GranaryLearning
 import GranaryModel
 import GranaryStore
@@ -15,6 +16,9 @@ struct LearningPages: Sendable {
     let discussions: DiscussionStore
     let learnerRecommendations: LearnerRecommendations
     let mastery: MasteryStore
+    /// The learning paths to jobs (学习路径) and the jobs to choose from.
+    let graph: GraphService
+    let catalogue: CatalogueStore
 
     func addRoutes(to pages: RouterGroup<AppRequestContext>) {
         pages.get("offerings", use: self.offeringList)
@@ -349,6 +353,44 @@ struct LearningPages: Sendable {
         let masteryMap: String?
         /// Personal access tokens, for teachers and learners (who may make them).
         let tokens: Tokens?
+        /// The jobs to choose a path to, and the chosen one's path.
+        let jobs: [Job]
+        let path: Path?
+
+        struct Job: Sendable {
+            let id: String
+            let name: String
+            let selected: Bool
+        }
+
+        struct Path: Sendable {
+            struct Step: Sendable {
+                struct Resource: Sendable {
+                    let href: String
+                    let title: String
+                }
+
+                let id: String
+                let name: String
+                let course: String
+                let kindName: String
+                let required: Bool
+                let questions: Int
+                let level: String
+                let levelName: String
+                /// "63%" when an answer assessed it.
+                let figure: String?
+                let next: Bool
+                let resources: [Resource]
+                let hasResources: Bool
+            }
+
+            let job: String
+            let total: Int
+            let mastered: Int
+            let percent: Int
+            let steps: [Step]
+        }
 
         struct Tokens: Sendable {
             struct Item: Sendable {
@@ -376,6 +418,10 @@ struct LearningPages: Sendable {
         var answersByMajor: [String: Int] = [:]
         for point in mastery { if let major = names.courses[point.course]?.major { answersByMajor[major, default: 0] += point.answers } }
         let major = answersByMajor.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
+        let chosen = request.uri.value("job")
+        var path: LearningPath? = nil
+        if let chosen { path = try await self.mastery.standing(on: try await self.graph.learningPath(job: chosen), of: user) }
+        let pathNames = try await self.pages.names.current(courses: path?.steps.compactMap(\.course?.id) ?? [])
         let page = MyLearningPage(
             name: user.displayName,
             enrolments: enrolments.map { progress in
@@ -427,7 +473,34 @@ struct LearningPages: Sendable {
                             lastUsed: token.lastUsedAt.map(Pages.format) ?? "未使用"
                         )
                     }
-                ) : nil
+                ) : nil,
+            jobs: try await self.catalogue.jobs(query: nil, skill: nil, PageRequest(page: 1, pageSize: 100)).items.map {
+                .init(id: $0.id, name: $0.name, selected: $0.id == chosen)
+            },
+            path: path.map { path in
+                MyLearningPage.Path(
+                    job: path.job.name,
+                    total: path.steps.count,
+                    mastered: path.mastered,
+                    percent: Int((path.ratio * 100).rounded()),
+                    steps: path.steps.map { step in
+                        .init(
+                            id: step.id,
+                            name: step.name,
+                            course: step.course.map { pathNames.courses[$0.id]?.name ?? $0.name } ?? "（尚无课程讲授）",
+                            kindName: step.kind == .skill ? "技能点" : "知识点",
+                            required: step.required,
+                            questions: step.questionCount,
+                            level: step.level,
+                            levelName: Self.levelNames[step.level] ?? step.level,
+                            figure: step.mastery.map { "\(Int(($0 * 100).rounded()))%" },
+                            next: step.id == path.next,
+                            resources: step.resources.map { .init(href: "/resources/\($0.id)", title: $0.title) },
+                            hasResources: !step.resources.isEmpty
+                        )
+                    }
+                )
+            }
         )
         return try await self.pages.render("me", title: "我的学习", page: page, context: context, path: "/me")
     }
