@@ -337,6 +337,7 @@ let package = Package(
         .testTarget(
             name: "GranarySchemaTests",
             dependencies: [
+                "GranaryAssessment",
                 "GranaryModel",
                 "GranarySchema",
                 "GranaryStore",

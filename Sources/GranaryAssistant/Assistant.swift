@@ -22,6 +22,8 @@ public struct Assistant: Sendable {
     let progress: ProgressStore
     let mastery: MasteryStore
     let papers: PaperStore
+    let practice: PracticeStore
+    let attempts: AttemptStore
     let questions: QuestionStore
     let reviews: ReviewService
     /// Brings the in-process indexes up to the change feed before a call, where nothing else follows it (stdio).
@@ -48,6 +50,8 @@ public struct Assistant: Sendable {
         self.progress = ProgressStore(database: database)
         self.mastery = MasteryStore(database: database)
         self.papers = PaperStore(database: database)
+        self.practice = PracticeStore(database: database)
+        self.attempts = AttemptStore(database: database, offerings: OfferingStore(database: database))
         self.questions = QuestionStore(database: database)
         self.reviews = ReviewService(database: database)
         self.catchUp = catchUp

@@ -270,7 +270,12 @@ func buildRouter(
         metadataDirectory: configuration.metadataDirectory
     )
     .addRoutes(to: api)
-    PaperController(papers: papers, attempts: attempts, mastery: MasteryStore(database: library.database)).addRoutes(to: api)
+    PaperController(
+        papers: papers,
+        attempts: attempts,
+        mastery: MasteryStore(database: library.database),
+        practice: PracticeStore(database: library.database)
+    ).addRoutes(to: api)
     ResourceController(
         resources: library.resources,
         search: search,

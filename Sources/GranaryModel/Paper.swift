@@ -94,6 +94,14 @@ public struct Paper: Codable, Sendable, Equatable {
     public var figures: Figures
     public var createdBy: String
     public var createdAt: Date
+    /// `exam` (a teacher's, for offerings) or `practice` (练一练: a learner's own set on their weakest points).
+    public var kind: Kind
+
+    /// What a paper is for.
+    public enum Kind: String, Codable, Sendable {
+        case exam
+        case practice
+    }
 
     /// Creates a paper value.
     public init(
@@ -105,8 +113,10 @@ public struct Paper: Codable, Sendable, Equatable {
         blueprint: PaperBlueprintInput?,
         figures: Figures,
         createdBy: String,
-        createdAt: Date
+        createdAt: Date,
+        kind: Kind = .exam
     ) {
+        self.kind = kind
         self.id = id
         self.course = course
         self.title = title
@@ -228,6 +238,10 @@ public struct Attempt: Codable, Sendable, Equatable {
         public var analysis: String?
         /// Points per rubric criterion, once graded.
         public var rubricScores: [Double]?
+        /// The right answer: shown in practice (练一练) once the answer is checked, never for an exam.
+        public var rightAnswer: JSONValue?
+        /// When the answer was checked in an open practice attempt (nil for an exam and for answers handed in).
+        public var checkedAt: Date?
 
         /// Creates a value.
         public init(
@@ -236,8 +250,12 @@ public struct Attempt: Codable, Sendable, Equatable {
             score: Double?,
             maxScore: Double,
             analysis: String?,
-            rubricScores: [Double]?
+            rubricScores: [Double]?,
+            rightAnswer: JSONValue? = nil,
+            checkedAt: Date? = nil
         ) {
+            self.rightAnswer = rightAnswer
+            self.checkedAt = checkedAt
             self.question = question
             self.correct = correct
             self.score = score
@@ -256,12 +274,14 @@ public struct Attempt: Codable, Sendable, Equatable {
     public var answers: [String: JSONValue]
     public var score: Double?
     public var maxScore: Double
-    /// Results, once submitted.
+    /// Results, once submitted (in practice, also those of the answers checked so far).
     public var items: [Result]?
     /// Questions waiting for a teacher's grading.
     public var pending: [String]?
     public var startedAt: Date
     public var submittedAt: Date?
+    /// Whether it is a practice set (练一练): each answer may be checked at once, with its analysis.
+    public var practice: Bool
 
     /// Creates a value.
     public init(
@@ -276,8 +296,10 @@ public struct Attempt: Codable, Sendable, Equatable {
         items: [Result]?,
         pending: [String]?,
         startedAt: Date,
-        submittedAt: Date?
+        submittedAt: Date?,
+        practice: Bool = false
     ) {
+        self.practice = practice
         self.id = id
         self.paper = paper
         self.learner = learner

@@ -63,8 +63,8 @@ PASSWORD = "granary-demo"
 ACCOUNTS = {"learner": "xuesheng", "teacher": "li.laoshi", "reviewer": "wang.shenhe", "admin": "admin"}
 EVERYONE = {"search_resources", "read_resource", "recommend_resources", "course_system", "job_path"}
 TOOLS = {
-    "learner": EVERYONE | {"my_progress", "learning_path"},
-    "teacher": EVERYONE | {"my_progress", "learning_path", "draft_offering", "draft_paper", "list_review_items"},
+    "learner": EVERYONE | {"my_progress", "learning_path", "build_practice_set", "check_practice_answer"},
+    "teacher": EVERYONE | {"my_progress", "learning_path", "build_practice_set", "check_practice_answer", "draft_offering", "draft_paper", "list_review_items"},
     "reviewer": EVERYONE | {"list_review_items"},
     "admin": EVERYONE | {"draft_offering", "draft_paper", "list_review_items"},
 }
@@ -147,6 +147,8 @@ def valid_arguments(tool: str, context: Context) -> dict:
         "job_path": {"job": "welder"},
         "my_progress": {},
         "learning_path": {"job": "welder"},
+        "build_practice_set": {"course": "weld-methods"},
+        "check_practice_answer": {"attempt": "00000000-0000-0000-0000-000000000000", "question": "q", "answer": "A"},
         "draft_offering": {"course": "weld-methods", "title": "不应起草的课程"},
         "draft_paper": {"course": "weld-methods", "title": "不应组出的试卷", "blueprint": FEASIBLE},
         "list_review_items": {},
@@ -347,6 +349,40 @@ async def check_learning_path(session: ClientSession, role: str, checks: Checks)
     checks.expect(refusal(unknown)[0] == "not_found", f"{role}: learning_path of an unknown job is not_found", text_of(unknown))
 
 
+def an_answer(question: dict):
+    """Some well-formed answer to a practice question (right or wrong does not matter here)."""
+    kind = question.get("type")
+    if kind == "single":
+        return question["options"][0].split(".")[0]
+    if kind == "multiple":
+        return [question["options"][0].split(".")[0]]
+    if kind == "judge":
+        return True
+    return ["10"] * (question.get("blanks") or 1)
+
+
+async def check_practice(session: ClientSession, role: str, checks: Checks) -> None:
+    built = await session.call_tool("build_practice_set", {"course": "weld-methods", "count": 3})
+    practice = data_of(built)
+    questions = practice.get("questions") or []
+    checks.expect(not built.is_error and 1 <= len(questions) <= 3 and "/attempts/" in practice.get("link", "") and practice.get("focus")
+                  and all(q.get("type") in ("single", "multiple", "judge", "fill") and "answer" not in q for q in questions),
+                  f"{role}: build_practice_set gives {len(questions)} objective questions without their answers, on the weakest points "
+                  f"{[f.get('point') for f in practice.get('focus') or []]}", practice)
+    if not questions:
+        return
+    first = questions[0]
+    arguments = {"attempt": practice.get("attempt"), "question": first["question"], "answer": an_answer(first)}
+    checked = await session.call_tool("check_practice_answer", arguments)
+    result = data_of(checked)
+    checks.expect(not checked.is_error and isinstance(result.get("correct"), bool) and result.get("rightAnswer") is not None
+                  and result.get("remaining") == len(questions) - 1,
+                  f"{role}: check_practice_answer scores the answer at once with the right answer ({'right' if result.get('correct') else 'wrong'})",
+                  result)
+    again = await session.call_tool("check_practice_answer", arguments)
+    checks.expect(refusal(again)[0] == "conflict", f"{role}: a checked answer cannot be checked again (conflict)", text_of(again))
+
+
 async def tools_per_role(context: Context, checks: Checks) -> None:
     print("2. tools per role over HTTP", flush=True)
     for role in ACCOUNTS:
@@ -358,6 +394,8 @@ async def tools_per_role(context: Context, checks: Checks) -> None:
                 await check_progress(session, role, checks)
             if "learning_path" in TOOLS[role]:
                 await check_learning_path(session, role, checks)
+            if "build_practice_set" in TOOLS[role]:
+                await check_practice(session, role, checks)
             if "draft_offering" in TOOLS[role]:
                 await check_drafting(session, role, context, checks)
             if "list_review_items" in TOOLS[role]:

@@ -745,6 +745,29 @@ def role_learner_study(b: Browser) -> None:
     b.wait_text("main h1", title, "the path's resource opened")
     b.go("/me")
 
+    # 练一练: a set on the weakest points of a course; one answer checked at once shows the right answer and the
+    # analysis, and the mastery on 我的学习 counts it while the set is still open.
+    def answers_counted() -> int:
+        return sum(int(n) for n in re.findall(r"(\d+) 次作答", b.wait_visible("[data-mastery]", "知识点掌握度").text))
+    before = answers_counted()
+    b.click_and_load(b.wait_visible("[data-mastery] [data-practice]", "a 练一练 button beside a course"))
+    b.wait_visible("[data-practice-note]", "the practice set's note about 核对")
+    question = b.wait_visible("li.question", "the practice set's first question")
+    kind = question.get_attribute("data-type")
+    if kind == "fill":
+        for blank in question.find_elements(By.CSS_SELECTOR, "[data-blank]"):
+            blank.send_keys("10-15")
+    else:
+        b.click(question.find_elements(By.CSS_SELECTOR, "input")[0])
+    b.click_and_load(question.find_element(By.CSS_SELECTOR, "[data-check-answer]"))
+    b.wait_visible("li.question [data-right-answer]", "the right answer shown after 核对")
+    b.expect(b.find("li.question [data-outcome]"), "correct or wrong shown at once")
+    b.expect(b.find("li.question [data-check-answer]") or len(b.find("li.question")) == 1, "the other questions still to answer")
+    b.passed_step("practice-checked", phone=True)
+    b.go("/me")
+    after = answers_counted()
+    b.expect(after > before, f"the checked answer counted for mastery at once ({before} → {after} answers)")
+
     # A personal access token for an assistant: made on 我的学习, its secret shown once, then revoked.
     b.type("form[data-token-form] input[name=name]", "浏览器测试助手")
     b.click(b.button("创建令牌", "form[data-token-form]"))

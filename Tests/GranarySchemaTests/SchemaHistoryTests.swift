@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GranaryAssessment
 import GranaryModel
 import GranarySchema
 import GranaryTestSupport
@@ -41,6 +42,7 @@ import Testing
         "store 11 personal access tokens",
         "assessment 1 papers and attempts",
         "assessment 2 indexes for teaching analytics",
+        "assessment 3 practice sets",
         "learning 1 offerings, enrolments, progress, discussions, resource use",
         "review 1 claims and decisions",
     ]
@@ -89,7 +91,7 @@ import Testing
     static func currentTables() throws -> [String: String] {
         // The live resource counts and the triggers that keep them, as store 4 makes them, and two-step log-in's
         // columns and recovery codes, as store 6 adds them, the new roles and the audit trail's columns, as store 7
-        // adds them, the sealed personal information, as store 8 adds it, and the questions' scoring rules (store 9), files (store 10) and personal access tokens (store 11),
+        // adds them, the sealed personal information, as store 8 adds it, and the questions' scoring rules (store 9), files (store 10) and personal access tokens (store 11), and practice sets (assessment 3),
         // on top of the single list.
         let withCounts = try DatabaseQueue().write { db in
             try db.execute(sql: Self.singleListSchema)
@@ -100,6 +102,7 @@ import Testing
             try db.execute(sql: LibraryDatabase.scoringSQL)
             try db.execute(sql: LibraryDatabase.questionFilesSQL)
             try db.execute(sql: Accounts.personalTokensSQL)
+            try db.execute(sql: PaperStore.practiceSQL(dates: "DATETIME"))
             return try Self.schema(SQLiteConnection(db))
         }
         return withCounts.merging(Self.addedSince) { _, added in added }

@@ -54,16 +54,16 @@ public struct MasteryStore: Sendable {
         return path.standing(Dictionary(mastery.map { ($0.point, ($0.mastery, $0.answers, $0.level)) }, uniquingKeysWith: { first, _ in first }))
     }
 
-    /// Every graded answer of the learner with id `learner`, in the order the attempts were submitted, with the
-    /// points and difficulty of the version answered.
+    /// Every graded answer of the learner with id `learner` (handed in, or checked in an open practice set), in the
+    /// order they were given, with the points and difficulty of the version answered.
     static func answers(_ db: any SQLConnection, learner: String) throws -> [MasteryModel.Answer] {
         let rows = try db.fetchAll(
             sql: """
                 SELECT r.question, q.version, r.score FROM attempts a
                 JOIN attemptResults r ON r.attempt = a.id
                 JOIN paperQuestions q ON q.paper = a.paper AND q.question = r.question
-                WHERE a.learner = ? AND a.status <> 'open' AND r.score IS NOT NULL
-                ORDER BY a.submittedAt, a.id, q.position
+                WHERE a.learner = ? AND (a.status <> 'open' OR r.checkedAt IS NOT NULL) AND r.score IS NOT NULL
+                ORDER BY COALESCE(r.checkedAt, a.submittedAt), a.id, q.position
                 """,
             arguments: [learner]
         )

@@ -13,12 +13,13 @@ public protocol PaperOfferings: Sendable {
 /// What other targets read of papers and attempts, inside their own transactions: the narrow read model through
 /// which they see this target's tables.
 extension PaperStore {
-    /// The title and course of each of these papers, in one read; ids of no paper are left out.
+    /// The title and course of each of these papers, in one read; ids of no paper are left out, and so are
+    /// practice sets (a learner's own: no offering gives them).
     public static func headings(_ db: any SQLConnection, ids: Set<String>) throws -> [String: (title: String, course: String)] {
         guard !ids.isEmpty else { return [:] }
         var headings: [String: (title: String, course: String)] = [:]
         for row in try db.fetchAll(
-            sql: "SELECT id, title, course FROM papers WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+            sql: "SELECT id, title, course FROM papers WHERE kind = 'exam' AND id IN (\(databaseQuestionMarks(count: ids.count)))",
             arguments: SQLArguments(Array(ids))
         ) {
             headings[row["id"]] = (row["title"], row["course"])
@@ -61,7 +62,7 @@ extension AttemptStore {
         for row in try db.fetchAll(
             sql: """
                 SELECT p.createdBy, COUNT(DISTINCT a.paper), COUNT(*) FROM attempts a JOIN papers p ON p.id = a.paper
-                WHERE a.submittedAt >= ? AND a.submittedAt < ? GROUP BY p.createdBy
+                WHERE a.submittedAt >= ? AND a.submittedAt < ? AND p.kind = 'exam' GROUP BY p.createdBy
                 """,
             arguments: [from, to]
         ) {

@@ -17,6 +17,9 @@ extension TableSchema {
                 // Grading hours read only the results a teacher graded, not every automatic one.
                 try db.execute(sql: "CREATE INDEX attemptResults_grader ON attemptResults(gradedBy, attempt, gradedAt) WHERE gradedBy IS NOT NULL")
             },
+            .init("3 practice sets") { db in
+                try db.execute(sql: PaperStore.practiceSQL(dates: "DATETIME"))
+            },
         ],
         postgresql: [
             .init(
@@ -71,12 +74,22 @@ extension TableSchema {
                     CREATE TRIGGER paperQuestions_immutable BEFORE UPDATE ON paperQuestions
                         FOR EACH ROW EXECUTE FUNCTION granary_refuse('a paper keeps the versions it was given');
                     """
-            )
+            ),
+            .init("2 practice sets", sql: PaperStore.practiceSQL(dates: "TEXT")),
         ]
     )
 }
 
 extension PaperStore {
+    /// 练一练: a paper is an exam (made by a teacher, given in offerings) or a learner's own practice set, which no
+    /// teacher's list, assembly or analytics counts; an answer checked in an open practice attempt keeps when.
+    public static func practiceSQL(dates: String) -> String {
+        """
+        ALTER TABLE papers ADD COLUMN kind TEXT NOT NULL DEFAULT 'exam' CHECK (kind IN ('exam', 'practice'));
+        ALTER TABLE attemptResults ADD COLUMN checkedAt \(dates);
+        """
+    }
+
     static let schemaV1 = """
         CREATE TABLE papers (
             id TEXT PRIMARY KEY NOT NULL,

@@ -22,22 +22,19 @@ public struct AttemptStore: Sendable {
             guard try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM papers WHERE id = ?", arguments: [paper]) == 1 else {
                 throw GranaryError.notFound(LocalizedText(zh: "试卷", en: "Paper"), paper)
             }
-            let id = UUID().uuidString.lowercased()
-            try db.execute(
-                sql: "INSERT INTO attempts (id, paper, learner, status, startedAt) VALUES (?, ?, ?, 'open', ?)",
-                arguments: [id, paper, user.id, self.database.clock.now()]
-            )
-            try EventLog.record(
-                db,
-                actor: user.username,
-                action: "attempt.started",
-                itemType: "attempt",
-                itemId: id,
-                after: ["paper": paper],
-                at: self.database.clock.now()
-            )
-            return try Self.fetch(db, id: id)!
+            return try Self.begin(db, paper: paper, user: user, at: self.database.clock.now())
         }
+    }
+
+    /// Starts an attempt of `paper` inside the caller's transaction.
+    static func begin(_ db: any SQLConnection, paper: String, user: User, at now: Date) throws -> Attempt {
+        let id = UUID().uuidString.lowercased()
+        try db.execute(
+            sql: "INSERT INTO attempts (id, paper, learner, status, startedAt) VALUES (?, ?, ?, 'open', ?)",
+            arguments: [id, paper, user.id, now]
+        )
+        try EventLog.record(db, actor: user.username, action: "attempt.started", itemType: "attempt", itemId: id, after: ["paper": paper], at: now)
+        return try Self.fetch(db, id: id)!
     }
 
     /// Saves answers (merged over those saved before) while the attempt is open.
@@ -46,8 +43,15 @@ public struct AttemptStore: Sendable {
             let attempt = try Self.owned(db, id: id, by: user)
             guard attempt.status == "open" else { throw GranaryError.invalidTransition(from: attempt.status, action: "attempt.answered") }
             let types = Dictionary(uniqueKeysWithValues: attempt.questions.map { ($0.question, $0.type) })
+            let checked = Set((attempt.items ?? []).map(\.question))
             var problems: [FieldError] = []
             for (question, answer) in answers.sorted(by: { $0.key < $1.key }) {
+                if checked.contains(question) && answer != attempt.answers[question] {
+                    problems.append(
+                        FieldError(field: "answers.\(question)", message: LocalizedText(zh: "已核对的题目不能再改答案", en: "checked already"))
+                    )
+                    continue
+                }
                 guard let type = types[question] else {
                     problems.append(
                         FieldError(field: "answers.\(question)", message: LocalizedText(zh: "试卷中没有这道题", en: "not a question of this paper"))
@@ -75,7 +79,9 @@ public struct AttemptStore: Sendable {
             guard attempt.status == "open" else { throw GranaryError.invalidTransition(from: attempt.status, action: "attempt.submitted") }
             let now = self.database.clock.now()
             var pending = 0
-            for item in attempt.questions {
+            // Answers checked in practice have their result already.
+            let checked = Set((attempt.items ?? []).map(\.question))
+            for item in attempt.questions where !checked.contains(item.question) {
                 let question = try QuestionStore.version(db, question: item.question, version: item.version)
                 if let question, let result = Grading.grade(attempt.answers[item.question], question: question, score: item.score) {
                     try db.execute(
@@ -108,6 +114,54 @@ public struct AttemptStore: Sendable {
                 itemId: id,
                 after: ["pending": pending],
                 at: self.database.clock.now()
+            )
+            return try Self.fetch(db, id: id)!
+        }
+    }
+
+    /// 练一练: checks one answer of an open practice attempt at once. It is scored by the question's rule, kept (it
+    /// cannot change afterwards) and counts for mastery at once; the attempt then shows its result, analysis and
+    /// the right answer.
+    public func check(id: String, question: String, answer: JSONValue, user: User) async throws -> Attempt {
+        try await self.database.write { db in
+            let attempt = try Self.owned(db, id: id, by: user)
+            guard attempt.practice else {
+                throw GranaryError(.conflict, LocalizedText(zh: "只有练一练可以逐题核对；考试交卷后统一评分", en: "Only practice sets check answers one by one"))
+            }
+            guard attempt.status == "open" else { throw GranaryError.invalidTransition(from: attempt.status, action: "attempt.checked") }
+            guard let item = attempt.questions.first(where: { $0.question == question }),
+                let version = try QuestionStore.version(db, question: item.question, version: item.version)
+            else {
+                throw GranaryError(
+                    .validationFailed,
+                    LocalizedText(zh: "练习中没有这道题", en: "Not a question of this practice set"),
+                    errors: [FieldError(field: "question", message: LocalizedText(zh: "不是本练习的题目", en: "not in this set"))]
+                )
+            }
+            guard !(attempt.items ?? []).contains(where: { $0.question == question }) else {
+                throw GranaryError(.conflict, LocalizedText(zh: "这道题已经核对过了", en: "This answer was checked already"))
+            }
+            if let shape = Grading.shapeProblem(answer, type: item.type) {
+                throw GranaryError(
+                    .validationFailed,
+                    LocalizedText(zh: "答案格式应为 \(shape)", en: "The answer should be \(shape)"),
+                    errors: [FieldError(field: "answer", message: LocalizedText(zh: "答案格式应为 \(shape)", en: "expected \(shape)"))]
+                )
+            }
+            guard answer != .null, let result = Grading.grade(answer, question: version, score: item.score) else {
+                throw GranaryError(
+                    .validationFailed,
+                    LocalizedText(zh: answer == .null ? "请先作答再核对" : "这道题需要教师评分，交卷后由教师批改", en: "Answer first; open answers are graded by a teacher"),
+                    errors: [FieldError(field: "answer", message: LocalizedText(zh: "无法立即核对", en: "cannot be checked at once"))]
+                )
+            }
+            let now = self.database.clock.now()
+            var answers = attempt.answers
+            answers[question] = answer
+            try db.execute(sql: "UPDATE attempts SET answers = ? WHERE id = ?", arguments: [try Self.json(answers), id])
+            try db.execute(
+                sql: "INSERT INTO attemptResults (attempt, question, correct, score, gradedAt, checkedAt) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [id, question, result.correct, result.score, now, now]
             )
             return try Self.fetch(db, id: id)!
         }
@@ -346,10 +400,20 @@ public struct AttemptStore: Sendable {
     }
 
     static func fetch(_ db: any SQLConnection, id: String) throws -> Attempt? {
-        guard let row = try db.fetchOne(sql: "SELECT * FROM attempts WHERE id = ?", arguments: [id]) else { return nil }
+        guard let row = try db.fetchOne(sql: "SELECT a.*, p.kind FROM attempts a JOIN papers p ON p.id = a.paper WHERE a.id = ?", arguments: [id])
+        else { return nil }
         let decoder = JSONDecoder()
         let status: String = row["status"]
         let learner: String = row["learner"]
+        let practice = (row["kind"] as String) == Paper.Kind.practice.rawValue
+        // Results: every one once handed in; in practice, those of the answers checked so far.
+        let resultRows = Dictionary(
+            uniqueKeysWithValues: try db.fetchAll(sql: "SELECT * FROM attemptResults WHERE attempt = ?", arguments: [id]).map {
+                ($0["question"] as String, $0)
+            }
+        )
+        let checked = Set(resultRows.filter { ($0.value["checkedAt"] as Date?) != nil }.keys)
+        var rightAnswers: [String: JSONValue] = [:]
         var questions: [Attempt.Item] = []
         var analyses: [String: String?] = [:]
         let pinned = try db.fetchAll(
@@ -363,7 +427,8 @@ public struct AttemptStore: Sendable {
         for pinned in pinned {
             guard let question = versions["\(pinned["question"] as String)#\(pinned["version"] as Int)"] else { continue }
             // The files the learner is shown: those of stem and options, and of the analysis once it is shown too.
-            let texts = [question.stem] + question.options.map(\.text) + (status == "open" ? [] : [question.analysis ?? ""])
+            let analysisShown = status != "open" || checked.contains(question.id)
+            let texts = [question.stem] + question.options.map(\.text) + (analysisShown ? [question.analysis ?? ""] : [])
             let shown = Set(texts.flatMap(Question.Attachment.names(in:)))
             var blanks: Int?
             if question.type == .fill, case .array(let list) = question.answer { blanks = list.count }
@@ -383,27 +448,25 @@ public struct AttemptStore: Sendable {
                 )
             )
             analyses[question.id] = question.analysis
+            if practice { rightAnswers[question.id] = question.answer }
         }
         var results: [Attempt.Result]?
         var pending: [String]?
-        if status != "open" {
-            let rows = Dictionary(
-                uniqueKeysWithValues: try db.fetchAll(sql: "SELECT * FROM attemptResults WHERE attempt = ?", arguments: [id]).map {
-                    ($0["question"] as String, $0)
-                }
-            )
-            results = try questions.map { item in
-                let result = rows[item.question]
+        if status != "open" || practice {
+            results = try questions.filter { status != "open" || checked.contains($0.question) }.map { item in
+                let result = resultRows[item.question]
                 return Attempt.Result(
                     question: item.question,
                     correct: result?["correct"],
                     score: result?["score"],
                     maxScore: item.score,
                     analysis: analyses[item.question] ?? nil,
-                    rubricScores: try (result?["rubricScores"] as String?).map { try decoder.decode([Double].self, from: Data($0.utf8)) }
+                    rubricScores: try (result?["rubricScores"] as String?).map { try decoder.decode([Double].self, from: Data($0.utf8)) },
+                    rightAnswer: rightAnswers[item.question],
+                    checkedAt: result?["checkedAt"]
                 )
             }
-            pending = results?.filter { $0.score == nil }.map(\.question)
+            if status != "open" { pending = results?.filter { $0.score == nil }.map(\.question) }
         }
         return Attempt(
             id: id,
@@ -417,7 +480,8 @@ public struct AttemptStore: Sendable {
             items: results,
             pending: pending,
             startedAt: row["startedAt"],
-            submittedAt: row["submittedAt"]
+            submittedAt: row["submittedAt"],
+            practice: practice
         )
     }
 

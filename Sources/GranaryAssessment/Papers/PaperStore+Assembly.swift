@@ -222,14 +222,17 @@ extension PaperStore {
                     String.self,
                     sql: """
                         SELECT DISTINCT question FROM paperQuestions WHERE paper IN
-                            (SELECT id FROM papers WHERE course = ? ORDER BY createdAt DESC, id LIMIT ?)
+                            (SELECT id FROM papers WHERE course = ? AND kind = 'exam' ORDER BY createdAt DESC, id LIMIT ?)
                         """,
                     arguments: [course, recent]
                 )
             )
         }
         let uses = Dictionary(
-            uniqueKeysWithValues: try db.fetchAll(sql: "SELECT question, COUNT(*) AS n FROM paperQuestions GROUP BY question").map {
+            uniqueKeysWithValues: try db.fetchAll(
+                sql:
+                    "SELECT q.question, COUNT(*) AS n FROM paperQuestions q JOIN papers p ON p.id = q.paper WHERE p.kind = 'exam' GROUP BY q.question"
+            ).map {
                 ($0["question"] as String, $0["n"] as Int)
             }
         )

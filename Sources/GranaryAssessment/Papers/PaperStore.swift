@@ -85,9 +85,16 @@ public struct PaperStore: Sendable {
     public func list(course: String?, _ page: PageRequest) async throws -> Page<Paper> {
         try await self.database.read { db in
             let total =
-                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM papers WHERE CAST(?1 AS TEXT) IS NULL OR course = ?1", arguments: [course]) ?? 0
+                try db.fetchOne(
+                    Int.self,
+                    sql: "SELECT COUNT(*) FROM papers WHERE kind = 'exam' AND (CAST(?1 AS TEXT) IS NULL OR course = ?1)",
+                    arguments: [course]
+                ) ?? 0
             let rows = try db.fetchAll(
-                sql: "SELECT * FROM papers WHERE CAST(?1 AS TEXT) IS NULL OR course = ?1 ORDER BY createdAt DESC, id LIMIT ?2 OFFSET ?3",
+                sql: """
+                    SELECT * FROM papers WHERE kind = 'exam' AND (CAST(?1 AS TEXT) IS NULL OR course = ?1)
+                    ORDER BY createdAt DESC, id LIMIT ?2 OFFSET ?3
+                    """,
                 arguments: [course, page.pageSize, page.offset]
             )
             return Page(items: try Self.papers(db, rows: rows), total: total, request: page)
@@ -159,15 +166,17 @@ public struct PaperStore: Sendable {
         blueprint: PaperBlueprintInput?,
         figures: Paper.Figures,
         author: User,
-        at now: Date
+        at now: Date,
+        kind: Paper.Kind = .exam
     ) throws -> Paper {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try db.execute(
-            sql: "INSERT INTO papers (id, course, title, blueprint, figures, totalScore, createdBy, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            sql:
+                "INSERT INTO papers (id, course, title, blueprint, figures, totalScore, createdBy, createdAt, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: [
                 id, course, title, try blueprint.map { String(decoding: try encoder.encode($0), as: UTF8.self) },
-                String(decoding: try encoder.encode(figures), as: UTF8.self), figures.score, author.id, now,
+                String(decoding: try encoder.encode(figures), as: UTF8.self), figures.score, author.id, now, kind.rawValue,
             ]
         )
         for item in items {
@@ -221,7 +230,8 @@ public struct PaperStore: Sendable {
                 blueprint: try (row["blueprint"] as String?).map { try decoder.decode(PaperBlueprintInput.self, from: Data($0.utf8)) },
                 figures: try decoder.decode(Paper.Figures.self, from: Data((row["figures"] as String).utf8)),
                 createdBy: usernames[author] ?? author,
-                createdAt: row["createdAt"]
+                createdAt: row["createdAt"],
+                kind: Paper.Kind(rawValue: row["kind"]) ?? .exam
             )
         }
     }

@@ -9,6 +9,7 @@ struct PaperController {
     let papers: PaperStore
     let attempts: AttemptStore
     let mastery: MasteryStore
+    let practice: PracticeStore
 
     func addRoutes(to router: RouterGroup<AppRequestContext>) {
         let group = router.group(context: AuthenticatedContext.self)
@@ -22,6 +23,44 @@ struct PaperController {
         group.post("attempts/{id}/submit", use: self.submit)
         group.post("attempts/{id}/grades", use: self.grade)
         group.get("me/mastery", use: self.myMastery)
+        group.post("practice", use: self.startPractice)
+        group.post("attempts/{id}/check", use: self.check)
+    }
+
+    struct PracticeInput: Decodable {
+        let course: String
+        let count: Int?
+    }
+
+    /// What `POST /practice` answers: the open attempt and the points it works on, weakest first.
+    struct PracticeStarted: Encodable {
+        let attempt: Attempt
+        let focus: [PracticeStore.Focus]
+    }
+
+    /// 练一练: a practice set on the viewer's weakest points of a course, begun at once.
+    @Sendable func startPractice(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let input = try await request.decodeJSON(as: PracticeInput.self, context: context)
+        let (attempt, focus) = try await self.practice.start(course: input.course, count: input.count ?? 5, learner: context.user)
+        return try .json(PracticeStarted(attempt: attempt, focus: focus), status: .created)
+    }
+
+    struct CheckInput: Decodable {
+        let question: String
+        let answer: JSONValue
+    }
+
+    /// Checks one answer of an open practice set at once.
+    @Sendable func check(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let input = try await request.decodeJSON(as: CheckInput.self, context: context)
+        return try .json(
+            try await self.attempts.check(
+                id: try context.parameters.require("id"),
+                question: input.question,
+                answer: input.answer,
+                user: context.user
+            )
+        )
     }
 
     /// What `GET /me/mastery` answers: the model, and each point the viewer's graded answers assessed, weakest first.

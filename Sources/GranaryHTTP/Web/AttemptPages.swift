@@ -56,6 +56,14 @@ struct AttemptPages: Sendable {
             let rubric: [String]
             let answered: String
             let outcome: Outcome?
+            /// Answer fields: while open and, in practice, until the answer is checked.
+            let editable: Bool
+            /// 核对 (practice only): the answer can be checked now.
+            let checkable: Bool
+            /// The result, the learner's answer and the analysis: once submitted, or once checked in practice.
+            let showResult: Bool
+            /// The right answer, in practice once checked.
+            let rightAnswer: String?
         }
 
         let id: String
@@ -71,6 +79,10 @@ struct AttemptPages: Sendable {
         let items: [Item]
         let backHref: String?
         let nextHref: String?
+        /// 练一练: answers are checked one by one.
+        let practice: Bool
+        /// Answers checked so far in an open practice set; nil when none.
+        let checkedCount: Int?
     }
 
     @Sendable func attemptPage(request: Request, context: AppRequestContext) async throws -> Response {
@@ -87,7 +99,9 @@ struct AttemptPages: Sendable {
                 of: attempt.id,
                 answer: attempt.answers[question.question],
                 result: results[question.question],
-                pending: pending
+                pending: pending,
+                open: attempt.status == "open",
+                practice: attempt.practice
             )
         }
         // After submission, the way on through the offering it was opened from.
@@ -109,7 +123,9 @@ struct AttemptPages: Sendable {
             hasPending: !pending.isEmpty,
             items: items,
             backHref: offeringId.map { "/offerings/\($0)" },
-            nextHref: next
+            nextHref: next,
+            practice: attempt.practice,
+            checkedCount: attempt.status == "open" && !results.isEmpty ? results.count : nil
         )
         return try await self.pages.render("attempt", title: paper.title, page: page, context: context, path: request.uri.path)
     }
@@ -120,7 +136,9 @@ struct AttemptPages: Sendable {
         of attempt: String,
         answer: JSONValue?,
         result: Attempt.Result?,
-        pending: Set<String>
+        pending: Set<String>,
+        open: Bool = true,
+        practice: Bool = false
     )
         -> AttemptPage.Item
     {
@@ -182,7 +200,29 @@ struct AttemptPages: Sendable {
             written: written,
             rubric: question.rubric.map { "\($0.criterion)（\(Pages.number($0.points)) 分）" },
             answered: answered.isEmpty ? "（未作答）" : answered,
-            outcome: outcome
+            outcome: outcome,
+            editable: open && result == nil,
+            checkable: open && practice && result == nil && question.type != .short && question.type != .practical,
+            showResult: !open || result != nil,
+            rightAnswer: result?.rightAnswer.map { Self.words(of: $0, for: question) }
         )
+    }
+
+    /// A right answer as a learner reads it: option letters, 对/错, blanks with their alternatives.
+    static func words(of answer: JSONValue, for question: Attempt.Item) -> String {
+        switch (question.type, answer) {
+        case (.judge, .bool(let value)): return value ? "对" : "错"
+        case (_, .string(let value)): return value
+        case (_, .array(let values)):
+            return values.map { value in
+                switch value {
+                case .string(let text): text
+                case .array(let alternatives):
+                    alternatives.compactMap { if case .string(let text) = $0 { text } else { nil } }.joined(separator: " 或 ")
+                default: ""
+                }
+            }.joined(separator: question.type == .fill ? "；" : "、")
+        default: return ""
+        }
     }
 }

@@ -342,6 +342,8 @@ struct LearningPages: Sendable {
             }
 
             let course: String
+            /// The course's id, for 练一练.
+            let courseId: String
             let points: [Point]
         }
 
@@ -381,6 +383,8 @@ struct LearningPages: Sendable {
                 /// "63%" when an answer assessed it.
                 let figure: String?
                 let next: Bool
+                /// The course to practise the step in (练一练), when it has questions to practise with.
+                let practiceCourse: String?
                 let resources: [Resource]
                 let hasResources: Bool
             }
@@ -450,6 +454,7 @@ struct LearningPages: Sendable {
             mastery: courses.map { course in
                 MyLearningPage.MasteryCourse(
                     course: names.courses[course]?.name ?? course,
+                    courseId: course,
                     points: mastery.filter { $0.course == course }.map { point in
                         .init(
                             name: point.name,
@@ -495,6 +500,7 @@ struct LearningPages: Sendable {
                             levelName: Self.levelNames[step.level] ?? step.level,
                             figure: step.mastery.map { "\(Int(($0 * 100).rounded()))%" },
                             next: step.id == path.next,
+                            practiceCourse: step.questionCount > 0 ? step.course?.id : nil,
                             resources: step.resources.map { .init(href: "/resources/\($0.id)", title: $0.title) },
                             hasResources: !step.resources.isEmpty
                         )

@@ -450,6 +450,15 @@
     });
   });
 
+  // 练一练: a practice set on the learner's weakest points of a course, begun at once.
+  document.querySelectorAll("[data-practice]").forEach((button) => {
+    button.addEventListener("click", () => press(button, button.closest("section") || document.body, async () => {
+      const result = await api("POST", "/api/v1/practice", { course: button.getAttribute("data-practice"), count: 5 });
+      if (result.ok) window.location.href = "/attempts/" + result.body.attempt.id;
+      return result;
+    }));
+  });
+
   // 开始作答 on a paper page.
   document.querySelectorAll("[data-start-attempt]").forEach((button) => {
     button.addEventListener("click", () => press(button, button.closest("section") || document.body, async () => {
@@ -486,6 +495,25 @@
       return all;
     };
     const save = () => api("PUT", "/api/v1/attempts/" + encodeURIComponent(id) + "/answers", { answers: answers() });
+    // 练一练: 核对 checks one answer at once; the page then shows its result, the right answer and the analysis.
+    attempt.querySelectorAll("[data-check-answer]").forEach((button) => {
+      button.addEventListener("click", () => {
+        const box = button.closest("[data-question]");
+        const question = box.getAttribute("data-question");
+        const answer = answers()[question];
+        if (answer === undefined) {
+          setStatus(attempt.querySelector(".form-status"), "请先作答再核对", "error");
+          return;
+        }
+        press(button, box, async () => {
+          const saved = await save();
+          if (!saved.ok) return saved;
+          const result = await api("POST", "/api/v1/attempts/" + encodeURIComponent(id) + "/check", { question, answer });
+          if (result.ok) window.location.reload();
+          return result;
+        });
+      });
+    });
     const status = attempt.querySelector(".form-status");
     const saveButton = attempt.querySelector("[data-attempt-save]");
     saveButton.addEventListener("click", () => press(saveButton, attempt, async () => {
