@@ -151,7 +151,26 @@ let package = Package(
         // The composition of every target's tables, for those that open the whole library.
         .target(
             name: "GranarySchema",
-            dependencies: ["GranaryAssessment", "GranaryLearning", "GranaryReview", "GranaryStore"],
+            dependencies: ["GranaryAssessment", "GranaryEmbeddings", "GranaryLearning", "GranaryReview", "GranaryStore"],
+            swiftSettings: swiftSettings
+        ),
+        // Search by meaning: passages of published resources embedded by an OpenAI-compatible model service, an
+        // in-process index, and fusion with the word ranking.
+        .target(
+            name: "GranaryEmbeddings",
+            dependencies: [
+                "GranaryModel",
+                "GranarySearch",
+                "GranaryStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The learning assistant (学习助手) as a Model Context Protocol server: tools, resources and prompts over the
@@ -160,6 +179,7 @@ let package = Package(
             name: "GranaryAssistant",
             dependencies: [
                 "GranaryAssessment",
+                "GranaryEmbeddings",
                 "GranaryGraph",
                 "GranaryLearning",
                 "GranaryModel",
@@ -176,6 +196,7 @@ let package = Package(
             dependencies: [
                 "GranaryAssessment",
                 "GranaryAssistant",
+                "GranaryEmbeddings",
                 "GranaryGraph",
                 "GranaryLearning",
                 "GranaryModel",
@@ -212,6 +233,7 @@ let package = Package(
             name: "GranaryBench",
             dependencies: [
                 "GranaryAssessment",
+                "GranaryEmbeddings",
                 "GranaryGraph",
                 "GranaryModel",
                 "GranaryReview",
@@ -229,6 +251,7 @@ let package = Package(
             dependencies: [
                 "GranaryAssistant",
                 "GranaryBench",
+                "GranaryEmbeddings",
                 "GranaryDemo",
                 "GranaryHTTP",
                 "GranaryModel",
@@ -281,6 +304,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GranaryEmbeddingsTests",
+            dependencies: ["GranaryEmbeddings", "GranaryModel"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -338,6 +366,7 @@ let package = Package(
             name: "GranarySchemaTests",
             dependencies: [
                 "GranaryAssessment",
+                "GranaryEmbeddings",
                 "GranaryModel",
                 "GranarySchema",
                 "GranaryStore",

@@ -1,5 +1,6 @@
 import Foundation
 import GranaryAssessment
+import GranaryEmbeddings
 import GranaryGraph
 import GranaryLearning
 import GranaryModel
@@ -15,6 +16,8 @@ import MCP
 public struct Assistant: Sendable {
     let resources: ResourceStore
     let search: SearchService
+    /// Search by meaning, when the service has a model (`--embeddings`).
+    let meaning: MeaningSearch?
     let recommendations: Recommendations
     let learnerRecommendations: LearnerRecommendations
     let graph: GraphService
@@ -37,12 +40,14 @@ public struct Assistant: Sendable {
         search: SearchService,
         graph: GraphService,
         learnerRecommendations: LearnerRecommendations,
+        meaning: MeaningSearch? = nil,
         catchUp: @escaping @Sendable () async throws -> Void = {},
         logger: Logger
     ) {
         let database = library.database
         self.resources = library.resources
         self.search = search
+        self.meaning = meaning
         self.recommendations = Recommendations(database: database, resources: library.resources, search: search)
         self.learnerRecommendations = learnerRecommendations
         self.graph = graph

@@ -8,7 +8,7 @@ import GranaryStore
 public struct Bench: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Measure Granary beside its anchors.",
-        subcommands: [Graph.self, Ingest.self, Journeys.self, Papers.self, Review.self, Search.self, Web.self]
+        subcommands: [Graph.self, Ingest.self, Journeys.self, Meaning.self, Papers.self, Review.self, Search.self, Web.self]
     )
 
     /// Parsing fills the subcommands' options; the command itself has none.

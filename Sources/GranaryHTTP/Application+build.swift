@@ -1,6 +1,7 @@
 import Foundation
 import GranaryAssessment
 import GranaryAssistant
+import GranaryEmbeddings
 import GranaryGraph
 import GranaryLearning
 import GranaryReview
@@ -31,6 +32,8 @@ public struct AppConfiguration: Sendable {
     public var claimDuration: TimeInterval
     /// The certificate and key to serve HTTPS with; nil serves plain HTTP (behind a proxy that does TLS).
     public var tls: TLSFiles?
+    /// An OpenAI-compatible embeddings service for search by meaning (`--embeddings`); nil searches by words only.
+    public var embeddings: EmbeddingClient?
 
     /// Creates a configuration.
     public init(
@@ -40,8 +43,10 @@ public struct AppConfiguration: Sendable {
         metadataDirectory: String = "Metadata",
         logLevel: Logger.Level = .info,
         claimDuration: TimeInterval = 30 * 60,
-        tls: TLSFiles? = nil
+        tls: TLSFiles? = nil,
+        embeddings: EmbeddingClient? = nil
     ) {
+        self.embeddings = embeddings
         self.host = host
         self.port = port
         self.maximumUploadSize = maximumUploadSize
@@ -132,6 +137,14 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
     // A shared store is listed in the background, once the node serves (a large bucket takes a while to list).
     let integrity = IntegrityCheck(library: library, logger: logger, sweepSharedOrphans: unclean && library.blobs.backend.isShared)
     let analytics = Analytics(database: library.database)
+    // Search by meaning, when a model service is configured: passages embedded off the request path.
+    var meaning: MeaningSearch?
+    var embedder: Embedder?
+    if let client = configuration.embeddings {
+        let index = VectorIndex()
+        embedder = Embedder(client: client, library: library, index: index, logger: logger)
+        meaning = MeaningSearch(client: client, index: index, search: search, library: library)
+    }
     let polling = ChangeFeedPolling(
         feed: library.database.feed,
         // The usage index comes last: its first catch-up builds it (seconds at full size), off the request path.
@@ -145,7 +158,8 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
         integrity: integrity,
         search: search,
         graph: graph,
-        analytics: analytics
+        analytics: analytics,
+        meaning: meaning
     )
     // The upload handler answers `Expect: 100-continue` itself, on HTTP/1.1 and on each HTTP/2 stream alike.
     let http = HTTP1Channel.Configuration(additionalChannelHandlers: [ExpectContinueHandler()])
@@ -159,7 +173,7 @@ public func buildApplication(library: Library, configuration: AppConfiguration) 
         router: router,
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Granary"),
-        services: [integrity, polling],
+        services: [integrity, polling] + (embedder.map { [$0] } ?? []),
         logger: logger
     )
 }
@@ -171,7 +185,8 @@ func buildRouter(
     integrity: IntegrityCheck,
     search: SearchService,
     graph: GraphService,
-    analytics: Analytics? = nil
+    analytics: Analytics? = nil,
+    meaning: MeaningSearch? = nil
 ) throws -> Router<AppRequestContext> {
     let registry = PrometheusCollectorRegistry()
     let openAPIPath = configuration.metadataDirectory + "/openapi.json"
@@ -202,7 +217,7 @@ func buildRouter(
         pages: pages,
         session: SessionPages(pages: pages, accounts: library.accounts),
         home: HomePages(pages: pages, catalogue: library.catalogue),
-        search: SearchPages(pages: pages, search: search),
+        search: SearchPages(pages: pages, search: search, meaning: meaning),
         resources: ResourcePages(
             pages: pages,
             resources: library.resources,
@@ -286,7 +301,7 @@ func buildRouter(
     ).addRoutes(to: api)
     learning.addRoutes(to: api)
     ReviewController(reviews: reviews).addRoutes(to: api)
-    SearchController(search: search, recommendations: recommendations).addRoutes(to: api)
+    SearchController(search: search, recommendations: recommendations, meaning: meaning).addRoutes(to: api)
     ReportController(reports: ReportService(database: library.database, analytics: learning.analytics)).addRoutes(to: api)
     // The learning assistant for AI clients (Model Context Protocol), over the same services.
     let assistant = Assistant(
@@ -294,6 +309,7 @@ func buildRouter(
         search: search,
         graph: graph,
         learnerRecommendations: learning.recommendations,
+        meaning: meaning,
         logger: Logger(label: "granary.assistant")
     )
     AssistantController(sessions: AssistantSessions(assistant: assistant), secure: configuration.tls != nil).addRoutes(to: router)

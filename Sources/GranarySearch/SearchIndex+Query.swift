@@ -20,6 +20,17 @@ extension SearchIndex.State {
 
     static let empty = SearchResults(total: 0, hits: [], facets: SearchResults.Facets())
 
+    /// The documents of `ids` that `query`'s viewer and filters admit, in the order given, each with the start of its
+    /// text: for a ranking made elsewhere (by meaning) shown under the same rules as a search by words.
+    func admitted(_ ids: [String], _ query: SearchQuery) -> [SearchResults.Hit] {
+        let filter = CompiledFilter(query, columns: self.columns)
+        guard filter.satisfiable else { return [] }
+        return ids.compactMap { id in
+            guard let slot = self.slots[id].map(Int.init), self.columns.alive[slot], filter.admits(slot, self.columns) else { return nil }
+            return SearchResults.Hit(document: self.document(slot), score: 0, snippet: self.snippet(slot, terms: []))
+        }
+    }
+
     func search(_ query: SearchQuery, readings: [UInt16: [UInt16]]) -> SearchResults {
         var plans: [TermPlan] = []
         for term in query.terms {

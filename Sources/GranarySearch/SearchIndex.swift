@@ -86,6 +86,12 @@ public final class SearchIndex: Sendable {
         self.state.write { $0.compact() }
     }
 
+    /// The documents of `ids` that `query`'s viewer and filters admit (its terms are not looked at), in the order
+    /// given.
+    public func admitted(_ ids: [String], by query: SearchQuery) -> [SearchResults.Hit] {
+        self.state.read { $0.admitted(ids, query) }
+    }
+
     /// Runs a query. The total and facets of a ranked query are remembered until the index changes, so the next
     /// page of the same query, or the same query again, runs only the ranked part, which skips what cannot reach
     /// the page.

@@ -120,5 +120,7 @@ public struct SearchResults: Sendable {
         public var course: [String: Int] = [:]
         public var major: [String: Int] = [:]
         public var original: [String: Int] = [:]
+
+        public init() {}
     }
 }

@@ -89,6 +89,12 @@ public struct SearchService: Sendable {
         return self.index.search(query)
     }
 
+    /// The documents of `ids` that `query`'s viewer and filters admit, in the order given, as of now.
+    public func admitted(_ ids: [String], by query: SearchQuery) async throws -> [SearchResults.Hit] {
+        try await self.current()
+        return self.index.admitted(ids, by: query)
+    }
+
     /// The published resources most related to `signals`, as of now (see `SearchIndex.related`).
     public func related(_ signals: SearchIndex.Relatedness, limit: Int) async throws -> [SearchIndex.RelatedHit] {
         try await self.current()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GranaryDemo
+import GranaryEmbeddings
 import GranaryHTTP
 import GranaryModel
 import GranarySchema
@@ -61,6 +62,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Load a sample major with courses, points, resources and users into an empty store, and print the logins.")
     var demo = false
 
+    @Option(help: "An OpenAI-compatible embeddings service (http://HOST:PORT/v1) for search by meaning; without it, search is by words.")
+    var embeddings: String?
+
+    @Option(help: "The model to ask --embeddings for (default: the first the service lists).")
+    var embeddingsModel: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -103,7 +110,8 @@ struct Serve: AsyncParsableCommand {
                 metadataDirectory: self.storage.metadata,
                 logLevel: self.logLevel,
                 claimDuration: TimeInterval(self.claimMinutes * 60),
-                tls: self.tlsCert.map { TLSFiles(certificate: $0, key: self.tlsKey ?? "") }
+                tls: self.tlsCert.map { TLSFiles(certificate: $0, key: self.tlsKey ?? "") },
+                embeddings: self.embeddings.map { EmbeddingClient(url: $0, model: self.embeddingsModel) }
             )
         )
         try await app.runService()

@@ -137,6 +137,14 @@ import Testing
                 #expect(facet.values.reduce(0, +) == 3)
             }
             #expect(all.facets.course == ["weld": 2, "check": 1])
+            // Without a model service (--embeddings), search by meaning is refused by name, words are as ever.
+            for mode in ["meaning", "hybrid"] {
+                let refused = try await client.call(.get, "/api/v1/search?q=%E7%84%8A%E6%8E%A5&mode=\(mode)", token: learner)
+                #expect(refused.status == .badRequest)
+                #expect(try refused.problem().errors.map(\.field) == ["mode"])
+            }
+            #expect(try await client.call(.get, "/api/v1/search?q=x&mode=vectors", token: learner).status == .badRequest)
+            #expect(try await client.call(.get, "/api/v1/search?q=%E7%84%8A%E6%8E%A5&mode=words", token: learner).decode(Found.self).total == 3)
             let videos = try await client.call(.get, "/api/v1/search?q=%E7%84%8A%E6%8E%A5&kind=video", token: learner).decode(Found.self)
             #expect(videos.total == 1)
             let point = try await client.call(.get, "/api/v1/search?knowledgePoint=gmaw", token: learner).decode(Found.self)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GranaryAssessment
+import GranaryEmbeddings
 import GranaryModel
 import GranarySchema
 import GranaryTestSupport
@@ -45,6 +46,7 @@ import Testing
         "assessment 3 practice sets",
         "learning 1 offerings, enrolments, progress, discussions, resource use",
         "review 1 claims and decisions",
+        "embeddings 1 passages and their vectors",
     ]
 
     /// Every table, index and trigger with its SQL, white space folded; GRDB's own table left out.
@@ -103,6 +105,7 @@ import Testing
             try db.execute(sql: LibraryDatabase.questionFilesSQL)
             try db.execute(sql: Accounts.personalTokensSQL)
             try db.execute(sql: PaperStore.practiceSQL(dates: "DATETIME"))
+            try db.execute(sql: PassageVectors.schemaSQL)
             return try Self.schema(SQLiteConnection(db))
         }
         return withCounts.merging(Self.addedSince) { _, added in added }

@@ -1,4 +1,5 @@
 import Foundation
+import GranaryEmbeddings
 import GranaryLearning
 import GranaryModel
 import GranarySearch
@@ -23,6 +24,7 @@ extension Assistant {
 
     struct SearchAnswer: Encodable {
         let query: String
+        let mode: String
         let total: Int
         let page: Int
         let items: [FoundResource]
@@ -58,7 +60,10 @@ extension Assistant {
             AssistantTool(
                 name: "search_resources",
                 title: "检索资源",
-                description: "按关键词检索资源库中的教学资源（可按专业、课程、知识点、类型筛选）。返回标题、所属课程、命中的文字片段和可引用的链接。学习者只会检索到已审核通过的资源。",
+                description: """
+                    检索资源库中的教学资源（可按专业、课程、知识点、类型筛选）。本站配置了语义模型时默认综合按词和按语义检索（mode=hybrid），\
+                    能找到换了说法的问题（如“怎么防止焊接时工件变形”）；返回标题、所属课程、命中的文字片段和可引用的链接。学习者只会检索到已审核通过的资源。
+                    """,
                 properties: [
                     "query": Schema.string("检索词，如“焊接变形 控制”；多个词以空格分隔"),
                     "major": Schema.string("专业代码，如 460110"),
@@ -67,6 +72,7 @@ extension Assistant {
                     "kind": Schema.string("资源类型", choices: ResourceKind.allCases.map(\.rawValue)),
                     "page": Schema.integer("页码", minimum: 1, maximum: 1000, default: 1),
                     "page_size": Schema.integer("每页条数", minimum: 1, maximum: 20, default: 10),
+                    "mode": Schema.string("words 按词；meaning 按语义；hybrid 综合（配置了语义模型时的默认）", choices: MeaningSearch.Mode.allCases.map(\.rawValue)),
                 ],
                 required: ["query"],
                 roles: Self.everyone
@@ -127,7 +133,19 @@ extension Assistant {
             knowledgePoint: try arguments.string("knowledge_point"),
             kind: try arguments.choice("kind", as: ResourceKind.self)
         )
-        let results = try await self.search.search(SearchQuery(text, viewer: caller.user, page: page, filter: filter))
+        let query = SearchQuery(text, viewer: caller.user, page: page, filter: filter)
+        let mode = try arguments.choice("mode", as: MeaningSearch.Mode.self) ?? (self.meaning == nil ? .words : .hybrid)
+        let results: (total: Int, hits: [(document: SearchDocument, snippet: Snippet)])
+        if mode == .words {
+            let found = try await self.search.search(query)
+            results = (found.total, found.hits.map { ($0.document, $0.snippet) })
+        } else {
+            guard let meaning = self.meaning else {
+                throw ToolArguments.invalid("mode", "只能为 words：本站未配置语义模型", "must be words: no model is configured")
+            }
+            let found = try await meaning.search(query, text: text, mode: mode)
+            results = (found.total, found.hits.map { ($0.document, $0.snippet) })
+        }
         let items = results.hits.map { hit in
             FoundResource(
                 id: hit.document.id,
@@ -143,7 +161,7 @@ extension Assistant {
         let lines = items.enumerated().map { "\($0.offset + 1). \($0.element.title)（\($0.element.link)）\n   \($0.element.snippet)" }
         return try ToolOutput(
             "“\(text)”共找到 \(results.total) 个资源" + (items.isEmpty ? "。" : "，本页 \(items.count) 个：\n" + lines.joined(separator: "\n")),
-            SearchAnswer(query: text, total: results.total, page: page.page, items: items)
+            SearchAnswer(query: text, mode: mode.rawValue, total: results.total, page: page.page, items: items)
         )
     }
 

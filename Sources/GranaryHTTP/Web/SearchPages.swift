@@ -1,4 +1,5 @@
 import Foundation
+import GranaryEmbeddings
 import GranaryModel
 import GranarySearch
 import Hummingbird
@@ -11,6 +12,8 @@ import Mustache
 struct SearchPages: Sendable {
     let pages: Pages
     let search: SearchService
+    /// Search by meaning, when the service has a model (`--embeddings`): the page then offers 按语义 and 综合.
+    var meaning: MeaningSearch? = nil
 
     func addRoutes(to pages: RouterGroup<AppRequestContext>) {
         pages.get("search", use: self.searchPage)
@@ -69,6 +72,8 @@ struct SearchPages: Sendable {
         let facets: [FacetGroup]
         let filters: [Filter]
         let sorts: [Option]
+        /// 按词、按语义、综合: offered only when search by meaning is configured.
+        let modes: [Option]?
         let hidden: [Hidden]
         let pages: [PageLink]
         let previous: String?
@@ -78,6 +83,7 @@ struct SearchPages: Sendable {
     }
 
     private static let sortNames: [(SearchQuery.Sort, String)] = [(.relevance, "相关度"), (.newest, "最新"), (.popular, "最受欢迎")]
+    private static let modeNames: [(MeaningSearch.Mode, String)] = [(.words, "按词"), (.hybrid, "综合（词 + 语义）"), (.meaning, "按语义")]
 
     @Sendable func searchPage(request: Request, context: AppRequestContext) async throws -> Response {
         let user = try self.pages.viewer(context)
@@ -88,13 +94,22 @@ struct SearchPages: Sendable {
         let pageRequest = try PageRequest(page: uri.value("page"), pageSize: nil)
         let sort = try uri.value("sort", as: SearchQuery.Sort.self) ?? .relevance
         let text = uri.value("q") ?? ""
-        let results = try await self.search.search(SearchQuery(text, viewer: user, sort: sort, page: pageRequest, filter: filter))
+        let mode = self.meaning == nil ? .words : try uri.value("mode", as: MeaningSearch.Mode.self) ?? .words
+        let query = SearchQuery(text, viewer: user, sort: sort, page: pageRequest, filter: filter)
+        let results: (total: Int, hits: [(document: SearchDocument, snippet: Snippet)], facets: SearchResults.Facets)
+        if let meaning = self.meaning, mode != .words {
+            let found = try await meaning.search(query, text: text, mode: mode)
+            results = (found.total, found.hits.map { ($0.document, $0.snippet) }, found.facets)
+        } else {
+            let found = try await self.search.search(query)
+            results = (found.total, found.hits.map { ($0.document, $0.snippet) }, found.facets)
+        }
         let names = try await self.pages.names.current(courses: results.hits.map(\.document.course))
 
         let current: [(String, String?)] = [
             ("q", text), ("kind", filter.kind?.rawValue), ("course", filter.course), ("major", filter.major),
             ("knowledgePoint", filter.knowledgePoint), ("original", filter.original.map { $0 ? "true" : "false" }),
-            ("sort", sort == .relevance ? nil : sort.rawValue),
+            ("sort", sort == .relevance ? nil : sort.rawValue), ("mode", mode == .words ? nil : mode.rawValue),
         ]
         /// The current search with `name` set to `value` (nil removes it), back on the first page.
         func with(_ name: String, _ value: String?) -> String {
@@ -147,8 +162,9 @@ struct SearchPages: Sendable {
             facets: facets,
             filters: filters,
             sorts: Self.sortNames.map { SearchPage.Option(value: $0.0.rawValue, label: $0.1, selected: $0.0 == sort) },
+            modes: self.meaning == nil ? nil : Self.modeNames.map { SearchPage.Option(value: $0.0.rawValue, label: $0.1, selected: $0.0 == mode) },
             hidden: current.compactMap { name, value in
-                guard name != "q", name != "sort", let value else { return nil }
+                guard name != "q", name != "sort", name != "mode", let value else { return nil }
                 return SearchPage.Hidden(name: name, value: value)
             },
             pages: lastPage > 1 ? window.map { SearchPage.PageLink(number: $0, href: pageHref($0), current: $0 == pageRequest.page) } : [],
@@ -172,6 +188,8 @@ extension SearchPages.SearchPage: MustacheParent {
         case "facets": self.facets
         case "filters": self.filters
         case "sorts": self.sorts
+        case "modes": self.modes
+        case "modeChoice": self.modes != nil
         case "hidden": self.hidden
         case "pages": self.pages
         case "previous": self.previous
