@@ -367,6 +367,7 @@ let package = Package(
             dependencies: [
                 "GranaryAssessment",
                 "GranaryEmbeddings",
+                "GranaryLearning",
                 "GranaryModel",
                 "GranarySchema",
                 "GranaryStore",

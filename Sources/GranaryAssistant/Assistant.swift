@@ -22,6 +22,7 @@ public struct Assistant: Sendable {
     let learnerRecommendations: LearnerRecommendations
     let graph: GraphService
     let offerings: OfferingStore
+    let discussions: DiscussionStore
     let progress: ProgressStore
     let mastery: MasteryStore
     let papers: PaperStore
@@ -52,6 +53,7 @@ public struct Assistant: Sendable {
         self.learnerRecommendations = learnerRecommendations
         self.graph = graph
         self.offerings = OfferingStore(database: database)
+        self.discussions = DiscussionStore(database: database)
         self.progress = ProgressStore(database: database)
         self.mastery = MasteryStore(database: database)
         self.papers = PaperStore(database: database)

@@ -50,12 +50,14 @@ public enum DemoCourse {
             parent: nil,
             author: learner
         )
-        _ = try await discussions.post(
+        let answer = try await discussions.post(
             offering: offering.id,
             unit: "arc",
             body: "弧柱中的气体被电离成等离子体，电流通过时产生大量热量，所以温度很高。",
             parent: question.id,
             author: teacher
         )
+        // The teacher's reply is the answer (解答): the pair is a question and answer of the course.
+        _ = try await discussions.markAnswer(post: answer.id, user: teacher)
     }
 }

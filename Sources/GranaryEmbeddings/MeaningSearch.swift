@@ -96,6 +96,14 @@ public struct MeaningSearch: Sendable {
         return Results(total: fused.count, hits: hits, facets: words?.facets ?? SearchResults.Facets())
     }
 
+    /// 答疑: the passages best fit to answer a learner's question, by both rankings, as `asker` may see them.
+    public func suggestions(for question: String, asker: User, limit: Int = 3) async throws -> [Post.Suggestion] {
+        let query = SearchQuery(question, viewer: asker, page: PageRequest(page: 1, pageSize: limit))
+        return try await self.search(query, text: question, mode: .hybrid).hits.map {
+            Post.Suggestion(resource: $0.document.id, title: $0.document.title, passage: $0.snippet.text)
+        }
+    }
+
     /// Reciprocal rank fusion of rankings (best first): each id scores Σ 1/(constant + rank), rank from 1; best first,
     /// ties by the order of first appearance.
     public static func fuse(_ rankings: [[String]], constant: Double = Self.fusionConstant) -> [(id: String, score: Double)] {

@@ -4,6 +4,7 @@ import GranaryAssistant
 import GranaryEmbeddings
 import GranaryGraph
 import GranaryLearning
+import GranaryModel
 import GranaryReview
 import GranarySearch
 import GranaryStore
@@ -196,12 +197,15 @@ func buildRouter(
     let reviews = ReviewService(database: library.database, claimDuration: configuration.claimDuration)
     let audit = AuditTrail(database: library.database)
     let recommendations = Recommendations(database: library.database, resources: library.resources, search: search)
+    var suggestPassages: (@Sendable (String, User) async throws -> [Post.Suggestion])?
+    if let meaning { suggestPassages = { question, asker in try await meaning.suggestions(for: question, asker: asker) } }
     let learning = LearningController(
         offerings: OfferingStore(database: library.database),
         progress: ProgressStore(database: library.database),
         discussions: DiscussionStore(database: library.database),
         recommendations: LearnerRecommendations(database: library.database, finder: IndexedResourceFinder(search: search)),
-        analytics: analytics ?? Analytics(database: library.database)
+        analytics: analytics ?? Analytics(database: library.database),
+        suggestPassages: suggestPassages
     )
     let attempts = AttemptStore(database: library.database, offerings: learning.offerings)
     let questions = QuestionStore(database: library.database)

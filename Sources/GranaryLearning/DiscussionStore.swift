@@ -128,6 +128,106 @@ public struct DiscussionStore: Sendable {
         }
     }
 
+    // MARK: - 答疑
+
+    /// Keeps the passages suggested to a question its author just asked (at most 5), for everyone who reads the thread.
+    public func keep(suggestions: [Post.Suggestion], for post: Post, author: User) async throws -> Post {
+        guard post.parent == nil, !suggestions.isEmpty else { return post }
+        return try await self.database.write { db in
+            guard try db.fetchOne(String.self, sql: "SELECT author FROM posts WHERE id = ?", arguments: [post.id]) == author.id else {
+                throw GranaryError.notFound(LocalizedText(zh: "帖子", en: "Post"), post.id)
+            }
+            try db.execute(sql: "DELETE FROM postSuggestions WHERE post = ?", arguments: [post.id])
+            for (position, suggestion) in suggestions.prefix(5).enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO postSuggestions (post, position, resource, title, passage) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [post.id, position, suggestion.resource, suggestion.title, String(suggestion.passage.prefix(300))]
+                )
+            }
+            var kept = post
+            kept.suggestions = Array(suggestions.prefix(5))
+            return kept
+        }
+    }
+
+    /// Marks a reply as the answer to its thread (解答); only the offering's teacher and admins may, and a thread has
+    /// one answer (marking another moves the mark). The question and the answer are then found by `answers`.
+    public func markAnswer(post id: String, user: User) async throws -> Post {
+        try await self.database.write { db in
+            guard
+                let row = try db.fetchOne(
+                    sql:
+                        "SELECT p.parent, p.hiddenAt, p.offering, p.unit, o.createdBy FROM posts p JOIN offerings o ON o.id = p.offering WHERE p.id = ?",
+                    arguments: [id]
+                )
+            else { throw GranaryError.notFound(LocalizedText(zh: "帖子", en: "Post"), id) }
+            guard row["createdBy"] as String == user.id || user.role == .admin else {
+                throw GranaryError.forbidden(LocalizedText(zh: "只有授课教师和管理员能标记解答", en: "Only the offering's teacher and admins mark answers"))
+            }
+            guard let parent = row["parent"] as String?, row["hiddenAt"] as Date? == nil else {
+                throw GranaryError(
+                    .conflict,
+                    LocalizedText(zh: "只有未隐藏的回复可以标为解答", en: "Only a reply that is not hidden can be the answer")
+                )
+            }
+            let now = self.database.clock.now()
+            try db.execute(sql: "UPDATE posts SET answeredAt = NULL WHERE parent = ? AND answeredAt IS NOT NULL", arguments: [parent])
+            try db.execute(sql: "UPDATE posts SET answeredAt = ? WHERE id = ?", arguments: [now, id])
+            try EventLog.record(db, actor: user.username, action: "post.answered", itemType: "post", itemId: id, after: ["thread": parent], at: now)
+            return try Self.fetch(db, where: "p.id = ?", arguments: [id], owner: true, viewer: user)[0]
+        }
+    }
+
+    /// The questions of published offerings whose answer a teacher marked, newest answer first: every term of
+    /// `query` (split at spaces) in the question or the answer, of `course` only when given. Hidden posts are left out.
+    public func answers(query: String, course: String?, _ page: PageRequest) async throws -> Page<QuestionAnswer> {
+        var conditions = [
+            "a.answeredAt IS NOT NULL", "a.hiddenAt IS NULL", "q.hiddenAt IS NULL", "o.status = 'published'",
+        ]
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let course {
+            conditions.append("o.course = ?")
+            arguments.append(course)
+        }
+        for term in query.split(whereSeparator: \.isWhitespace).prefix(8) {
+            let escaped = term.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_")
+            conditions.append("(LOWER(q.body) LIKE ? ESCAPE '\\' OR LOWER(a.body) LIKE ? ESCAPE '\\')")
+            arguments += ["%\(escaped)%", "%\(escaped)%"]
+        }
+        let from = "FROM posts a JOIN posts q ON q.id = a.parent JOIN offerings o ON o.id = a.offering WHERE " + conditions.joined(separator: " AND ")
+        let filterArguments = SQLArguments(arguments)
+        let pageArguments = SQLArguments(arguments + [page.pageSize, page.offset])
+        return try await self.database.read { db in
+            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) \(from)", arguments: filterArguments) ?? 0
+            let rows = try db.fetchAll(
+                sql: """
+                    SELECT a.id, a.body AS answer, a.author, a.answeredAt, a.unit, q.id AS question, q.body AS asked, q.createdAt AS askedAt,
+                           o.id AS offering, o.title, o.course
+                    \(from) ORDER BY a.answeredAt DESC, a.id LIMIT ? OFFSET ?
+                    """,
+                arguments: pageArguments
+            )
+            let people = try Accounts.people(db, ids: Set(rows.map { $0["author"] as String }))
+            let items = rows.map { row in
+                QuestionAnswer(
+                    question: row["question"],
+                    asked: row["asked"],
+                    askedAt: row["askedAt"],
+                    answer: row["id"],
+                    answered: row["answer"],
+                    answeredBy: people[row["author"]]?.displayName ?? row["author"],
+                    answeredAt: row["answeredAt"],
+                    offering: row["offering"],
+                    offeringTitle: row["title"],
+                    course: row["course"],
+                    unit: row["unit"]
+                )
+            }
+            return Page(items: items, total: total, request: page)
+        }
+    }
+
     /// Every post `user` wrote, hidden ones too, oldest first (their data export).
     public func posts(by user: User) async throws -> [Post] {
         try await self.database.read { db in
@@ -158,6 +258,18 @@ public struct DiscussionStore: Sendable {
     ) throws -> [Post] {
         let rows = try db.fetchAll(sql: "SELECT p.* FROM posts p WHERE \(clause)", arguments: arguments)
         let authors = try Accounts.people(db, ids: Set(rows.map { $0["author"] as String }))
+        // The passages suggested to each question (threads only).
+        var suggestions: [String: [Post.Suggestion]] = [:]
+        let threads = rows.filter { ($0["parent"] as String?) == nil }.map { $0["id"] as String }
+        if !threads.isEmpty {
+            for row in try db.fetchAll(
+                sql:
+                    "SELECT post, resource, title, passage FROM postSuggestions WHERE post IN (\(databaseQuestionMarks(count: threads.count))) ORDER BY post, position",
+                arguments: SQLArguments(threads)
+            ) {
+                suggestions[row["post"], default: []].append(Post.Suggestion(resource: row["resource"], title: row["title"], passage: row["passage"]))
+            }
+        }
         return rows.map { row in
             let hidden = row["hiddenAt"] as Date? != nil
             let mine = row["author"] as String == viewer.id
@@ -173,7 +285,9 @@ public struct DiscussionStore: Sendable {
                 body: hidden && !owner && !mine ? nil : row["body"],
                 hidden: hidden,
                 createdAt: row["createdAt"],
-                replies: nil
+                replies: nil,
+                answer: row["answeredAt"] as Date? != nil,
+                suggestions: (row["parent"] as String?) == nil ? suggestions[row["id"]] ?? [] : nil
             )
         }
     }

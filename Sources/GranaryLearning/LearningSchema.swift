@@ -12,7 +12,10 @@ extension TableSchema {
                 // A library from before each target had its schema got these tables from GranaryStore's v9.
                 guard try !db.tableExists("offerings") else { return }
                 try db.execute(sql: OfferingStore.schemaV1)
-            }
+            },
+            .init("2 answers and suggested passages") { db in
+                try db.execute(sql: DiscussionStore.answersSQL(dates: "DATETIME"))
+            },
         ],
         postgresql: [
             .init(
@@ -99,9 +102,29 @@ extension TableSchema {
                     CREATE TRIGGER offeringRevisions_immutable BEFORE UPDATE ON offeringRevisions
                         FOR EACH ROW EXECUTE FUNCTION granary_refuse('published revisions are immutable');
                     """
-            )
+            ),
+            .init("2 answers and suggested passages", sql: DiscussionStore.answersSQL(dates: "TEXT")),
         ]
     )
+}
+
+extension DiscussionStore {
+    /// 答疑: a reply the offering's teacher marks as the answer to its thread, and the passages suggested to a
+    /// question when it was asked.
+    public static func answersSQL(dates: String) -> String {
+        """
+        ALTER TABLE posts ADD COLUMN answeredAt \(dates);
+        CREATE INDEX posts_answers ON posts(offering, answeredAt) WHERE answeredAt IS NOT NULL;
+        CREATE TABLE postSuggestions (
+            post TEXT NOT NULL REFERENCES posts(id),
+            position INTEGER NOT NULL CHECK (position >= 0),
+            resource TEXT NOT NULL REFERENCES resources(id),
+            title TEXT NOT NULL,
+            passage TEXT NOT NULL,
+            PRIMARY KEY (post, position)
+        );
+        """
+    }
 }
 
 extension OfferingStore {

@@ -216,6 +216,25 @@ public struct Post: Codable, Sendable, Equatable {
     public var createdAt: Date
     /// Replies, oldest first (threads only).
     public var replies: [Post]?
+    /// Whether the offering's teacher marked this reply as the answer to its thread (解答): the pair is then a
+    /// question and answer of the course, found by `GET /answers`.
+    public var answer: Bool
+    /// Passages of the library suggested to the question as it was asked (答疑, threads only; by meaning when the
+    /// service has a model).
+    public var suggestions: [Suggestion]?
+
+    /// A passage suggested to a question, with what to cite.
+    public struct Suggestion: Codable, Sendable, Equatable {
+        public var resource: String
+        public var title: String
+        public var passage: String
+
+        public init(resource: String, title: String, passage: String) {
+            self.resource = resource
+            self.title = title
+            self.passage = passage
+        }
+    }
 
     /// Creates a post.
     public init(
@@ -229,8 +248,12 @@ public struct Post: Codable, Sendable, Equatable {
         body: String?,
         hidden: Bool,
         createdAt: Date,
-        replies: [Post]?
+        replies: [Post]?,
+        answer: Bool = false,
+        suggestions: [Suggestion]? = nil
     ) {
+        self.answer = answer
+        self.suggestions = suggestions
         self.id = id
         self.offering = offering
         self.unit = unit
@@ -243,4 +266,51 @@ public struct Post: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.replies = replies
     }
+}
+
+/// A question of a course's discussion and the reply its teacher marked as the answer (答疑): searchable beside the
+/// resources.
+public struct QuestionAnswer: Codable, Sendable, Equatable {
+    /// The thread's post and its text.
+    public var question: String
+    public var asked: String
+    public var askedAt: Date
+    /// The answer's post, its text, who gave it and when it was marked.
+    public var answer: String
+    public var answered: String
+    public var answeredBy: String
+    public var answeredAt: Date
+    public var offering: String
+    public var offeringTitle: String
+    public var course: String
+    public var unit: String
+
+    public init(
+        question: String,
+        asked: String,
+        askedAt: Date,
+        answer: String,
+        answered: String,
+        answeredBy: String,
+        answeredAt: Date,
+        offering: String,
+        offeringTitle: String,
+        course: String,
+        unit: String
+    ) {
+        self.question = question
+        self.asked = asked
+        self.askedAt = askedAt
+        self.answer = answer
+        self.answered = answered
+        self.answeredBy = answeredBy
+        self.answeredAt = answeredAt
+        self.offering = offering
+        self.offeringTitle = offeringTitle
+        self.course = course
+        self.unit = unit
+    }
+
+    /// Where the thread is read.
+    public var path: String { "/offerings/\(self.offering)/units/\(self.unit)#post-\(self.question)" }
 }

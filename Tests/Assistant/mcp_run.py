@@ -61,7 +61,7 @@ from mcp.shared.exceptions import MCPError  # noqa: E402
 
 PASSWORD = "granary-demo"
 ACCOUNTS = {"learner": "xuesheng", "teacher": "li.laoshi", "reviewer": "wang.shenhe", "admin": "admin"}
-EVERYONE = {"search_resources", "read_resource", "recommend_resources", "course_system", "job_path"}
+EVERYONE = {"search_resources", "read_resource", "recommend_resources", "course_system", "job_path", "search_answers"}
 TOOLS = {
     "learner": EVERYONE | {"my_progress", "learning_path", "build_practice_set", "check_practice_answer"},
     "teacher": EVERYONE | {"my_progress", "learning_path", "build_practice_set", "check_practice_answer", "draft_offering", "draft_paper", "list_review_items"},
@@ -145,6 +145,7 @@ def valid_arguments(tool: str, context: Context) -> dict:
         "recommend_resources": {"limit": 3},
         "course_system": {"major": "460110"},
         "job_path": {"job": "welder"},
+        "search_answers": {"query": "弧柱"},
         "my_progress": {},
         "learning_path": {"job": "welder"},
         "build_practice_set": {"course": "weld-methods"},
@@ -225,6 +226,11 @@ async def check_everyone(session: ClientSession, role: str, context: Context, ch
     if role == "learner":
         texts = [i["id"] for i in items if i.get("kind") == "text"]
         context.text_id = texts[0] if texts else (items[0]["id"] if items else "")
+    answers = await session.call_tool("search_answers", {"query": "弧柱 温度"})
+    found = data_of(answers).get("items") or []
+    checks.expect(not answers.is_error and len(found) == 1 and "等离子体" in found[0].get("answer", "") and "#post-" in found[0].get("link", ""),
+                  f"{role}: search_answers finds the demo's question and the teacher's marked answer, with a link to the thread",
+                  text_of(answers))
     narrowed = await session.call_tool("search_resources", {"query": "焊接", "course": "weld-methods", "page_size": 2})
     hits = data_of(narrowed).get("items") or []
     checks.expect(not narrowed.is_error and 0 < len(hits) <= 2 and all(h["course"] == "weld-methods" for h in hits),

@@ -675,6 +675,7 @@ def role_learner_study(b: Browser) -> None:
     # The unit discussion: the demo's question has the teacher's answer; the learner replies.
     b.click_and_load(b.find("[data-discussion-link]")[0])
     b.wait_visible(".thread .teacher-badge", "the teacher's reply marked 教师")
+    b.wait_text(".thread .replies [data-answer]", "解答", "the teacher's reply marked 解答 (答疑)")
     reply = "谢谢老师，明白了：等离子体导电发热。"
     b.click(b.wait_visible(".thread details.reply-box summary", "the 回复 opener under the thread"))
     b.type(".thread form[data-post-form] textarea[name=body]", reply)

@@ -231,6 +231,29 @@ import Testing
             }
             #expect(events.count == 1)
             #expect(events.first?.contains("无关内容") == true)
+
+            // 答疑: only the offering's teacher marks a reply as the answer; a thread, a hidden reply or another
+            // teacher cannot. The pair is then found by words; no model here, so the question got no suggestions.
+            #expect(thread.suggestions == [] && answer.suggestions == nil && !answer.answer)
+            #expect(try await client.call(.post, "/api/v1/posts/\(answer.id)/answer", token: learner, json: "{}").status == .forbidden)
+            #expect(try await client.call(.post, "/api/v1/posts/\(answer.id)/answer", token: li, json: "{}").status == .forbidden)
+            #expect(try await client.call(.post, "/api/v1/posts/\(thread.id)/answer", token: teacher, json: "{}").status == .conflict)
+            #expect(try await client.call(.post, "/api/v1/posts/\(followUp.id)/answer", token: teacher, json: "{}").status == .conflict)
+            let marked = try await client.call(.post, "/api/v1/posts/\(answer.id)/answer", token: teacher, json: "{}")
+            #expect(marked.status == .ok)
+            #expect(try marked.decode(Post.self).answer)
+            let shown = try await client.call(.get, posts, token: other).decode(PageOf<Post>.self)
+            #expect(shown.items.first?.replies?.map(\.answer) == [true, false])
+            let found = try await client.call(.get, "/api/v1/answers?q=%E7%94%B5%E5%BC%A7%20K&course=weld", token: other).decode(
+                PageOf<QuestionAnswer>.self
+            )
+            #expect(found.total == 1 && found.items.first?.asked == "电弧温度有多高？" && found.items.first?.answered == "弧柱 5000–8000 K")
+            #expect(found.items.first?.path == "/offerings/\(offering.id)/units/u1#post-\(thread.id)")
+            #expect(try await client.call(.get, "/api/v1/answers?q=%E7%84%8A%E6%9D%A1", token: other).decode(PageOf<QuestionAnswer>.self).total == 0)
+            #expect(try await client.call(.get, "/api/v1/answers?q=100%25_", token: other).decode(PageOf<QuestionAnswer>.self).total == 0)
+            // Once the answer is hidden, the pair is no longer found.
+            _ = try await client.call(.post, "/api/v1/posts/\(answer.id)/hide", token: teacher, json: "{}")
+            #expect(try await client.call(.get, "/api/v1/answers?course=weld", token: other).decode(PageOf<QuestionAnswer>.self).total == 0)
         }
     }
 

@@ -51,7 +51,7 @@ import Testing
         #expect(
             applied == [
                 "assessment 1 papers and attempts", "assessment 2 practice sets", "embeddings 1 passages and their vectors",
-                "learning 1 offerings, progress, discussions and resource use",
+                "learning 1 offerings, progress, discussions and resource use", "learning 2 answers and suggested passages",
                 "review 1 claims and reviews",
                 "store 1 every table as of store 5", "store 2 wake the change feed's followers", "store 3 two-step log-in",
                 "store 4 separation of duties, audit trail, idle sessions, password policy",

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GranaryAssessment
 import GranaryEmbeddings
+import GranaryLearning
 import GranaryModel
 import GranarySchema
 import GranaryTestSupport
@@ -45,6 +46,7 @@ import Testing
         "assessment 2 indexes for teaching analytics",
         "assessment 3 practice sets",
         "learning 1 offerings, enrolments, progress, discussions, resource use",
+        "learning 2 answers and suggested passages",
         "review 1 claims and decisions",
         "embeddings 1 passages and their vectors",
     ]
@@ -105,6 +107,7 @@ import Testing
             try db.execute(sql: LibraryDatabase.questionFilesSQL)
             try db.execute(sql: Accounts.personalTokensSQL)
             try db.execute(sql: PaperStore.practiceSQL(dates: "DATETIME"))
+            try db.execute(sql: DiscussionStore.answersSQL(dates: "DATETIME"))
             try db.execute(sql: PassageVectors.schemaSQL)
             return try Self.schema(SQLiteConnection(db))
         }

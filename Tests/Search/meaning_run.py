@@ -195,6 +195,18 @@ def main() -> int:
         checks.expect(found_at >= 0, f"embedded from the change feed and found by meaning {found_at:.1f} s after approval")
         status, _, page = api(server.port, "GET", "/search?q=x&mode=hybrid", token=learner)
         checks.expect(status == 200 and page.get("mode") == "hybrid", "hybrid answers with its mode", page)
+        # 答疑: a question asked in a unit's discussion gets passages of the library at once, kept with the thread.
+        _, _, offerings = api(server.port, "GET", "/offerings", token=learner)
+        demo = next(item for item in offerings["items"] if "示范课" in item["title"])
+        status, _, asked = api(server.port, "POST", f"/offerings/{demo['id']}/units/arc/posts", {"body": "焊接时电弧的温度为什么那么高？"}, token=learner)
+        suggested = asked.get("suggestions") or [] if isinstance(asked, dict) else []
+        checks.expect(status == 201 and 1 <= len(suggested) <= 3 and all(item.get("resource") and item.get("passage") for item in suggested)
+                      and any(item["title"] == "焊接电弧的物理本质" for item in suggested),
+                      f"答疑: the question gets {len(suggested)} passages at once, 焊接电弧的物理本质 among them",
+                      [item.get("title") for item in suggested])
+        _, _, threads = api(server.port, "GET", f"/offerings/{demo['id']}/units/arc/posts", token=learner)
+        kept = next((post for post in threads["items"] if post["id"] == asked.get("id")), {})
+        checks.expect(kept.get("suggestions") == suggested, "the suggestions are kept with the thread for every reader", kept)
         # The search page offers the modes and shows what meaning found.
         import http.client
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)

@@ -93,6 +93,50 @@ extension Assistant {
                 try await self.readResource(arguments, caller: caller)
             },
             AssistantTool(
+                name: "search_answers",
+                title: "检索课程问答",
+                description: "检索课程讨论区中被授课教师标为“解答”的问答（答疑）：问题或回答包含每个检索词（空格分隔），可限定课程。返回问题、教师的解答和讨论链接。",
+                properties: [
+                    "query": Schema.string("检索词，空格分隔；不填则列出最新的问答"),
+                    "course": Schema.string("课程编号（可选）"),
+                    "page": Schema.integer("页码", minimum: 1, maximum: 1000, default: 1),
+                ],
+                roles: Self.everyone
+            ) { arguments, caller in
+                let found = try await self.discussions.answers(
+                    query: try arguments.string("query") ?? "",
+                    course: try arguments.string("course"),
+                    PageRequest(page: try arguments.integer("page", in: 1...1000, default: 1), pageSize: 10)
+                )
+                struct Item: Encodable {
+                    let question: String
+                    let answer: String
+                    let answeredBy: String
+                    let offering: String
+                    let course: String
+                    let link: String
+                }
+                struct Answers: Encodable {
+                    let total: Int
+                    let items: [Item]
+                }
+                let items = found.items.map {
+                    Item(
+                        question: $0.asked,
+                        answer: $0.answered,
+                        answeredBy: $0.answeredBy,
+                        offering: $0.offeringTitle,
+                        course: $0.course,
+                        link: caller.link($0.path)
+                    )
+                }
+                let lines = items.map { "· 问：\($0.question)\n  答（\($0.answeredBy)）：\($0.answer)\n  \($0.link)" }
+                return try ToolOutput(
+                    "找到 \(found.total) 条课程问答" + (items.isEmpty ? "。" : "：\n" + lines.joined(separator: "\n")),
+                    Answers(total: found.total, items: items)
+                )
+            },
+            AssistantTool(
                 name: "recommend_resources",
                 title: "推荐资源",
                 description: "推荐资源：给出 resource 时推荐与该资源相关的资源（同知识点、相邻知识点、同课程、同好评）；不给时按当前学习者的学习记录推荐下一步该学的资源。",

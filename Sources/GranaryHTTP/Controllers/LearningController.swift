@@ -12,6 +12,9 @@ struct LearningController {
     let discussions: DiscussionStore
     let recommendations: LearnerRecommendations
     let analytics: Analytics
+    /// 答疑: passages of the library for a question just asked (by meaning, when the service has a model); nil
+    /// suggests none.
+    var suggestPassages: (@Sendable (_ question: String, _ asker: User) async throws -> [Post.Suggestion])? = nil
 
     func addRoutes(to router: RouterGroup<AppRequestContext>) {
         let group = router.group(context: AuthenticatedContext.self)
@@ -25,6 +28,8 @@ struct LearningController {
         group.get("offerings/{id}/units/{unit}/posts", use: self.threads)
         group.post("offerings/{id}/units/{unit}/posts", use: self.post)
         group.post("posts/{id}/hide", use: self.hide)
+        group.post("posts/{id}/answer", use: self.markAnswer)
+        group.get("answers", use: self.answers)
         group.post("progress", use: self.complete)
         group.get("me/progress", use: self.myProgress)
         group.get("me/recommendations", use: self.recommend)
@@ -131,7 +136,24 @@ struct LearningController {
             parent: input.parent,
             author: context.user
         )
-        return try .json(post, status: .created)
+        // A new question gets passages of the library at once; a model service that fails loses only the suggestions.
+        guard post.parent == nil, let suggest = self.suggestPassages,
+            let suggestions = try? await suggest(input.body, context.user), !suggestions.isEmpty
+        else {
+            return try .json(post, status: .created)
+        }
+        return try .json(try await self.discussions.keep(suggestions: suggestions, for: post, author: context.user), status: .created)
+    }
+
+    /// Marks a reply as the answer to its thread (解答).
+    @Sendable func markAnswer(request: Request, context: AuthenticatedContext) async throws -> Response {
+        try .json(try await self.discussions.markAnswer(post: try Self.id(context), user: context.user))
+    }
+
+    /// The courses' questions and their marked answers, found by words (`q=`), of one course (`course=`).
+    @Sendable func answers(request: Request, context: AuthenticatedContext) async throws -> Response {
+        let uri = request.uri
+        return try .json(try await self.discussions.answers(query: uri.value("q") ?? "", course: uri.value("course"), try uri.pageRequest()))
     }
 
     struct HideInput: Decodable {

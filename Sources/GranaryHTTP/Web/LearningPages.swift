@@ -213,6 +213,18 @@ struct LearningPages: Sendable {
             let time: String
             let canHide: Bool
             let replies: [PostView]
+            /// 解答: the reply the offering's teacher marked as the answer, and whether the viewer may mark this one.
+            let answer: Bool
+            let canMarkAnswer: Bool
+            /// Passages of the library suggested to the question when it was asked.
+            let suggestions: [Suggestion]
+            let hasSuggestions: Bool
+
+            struct Suggestion: Sendable {
+                let href: String
+                let title: String
+                let passage: String
+            }
         }
 
         let offeringId: String
@@ -257,7 +269,11 @@ struct LearningPages: Sendable {
                 hidden: post.hidden,
                 time: Pages.format(post.createdAt),
                 canHide: owner && !post.hidden,
-                replies: (post.replies ?? []).map(view)
+                replies: (post.replies ?? []).map(view),
+                answer: post.answer,
+                canMarkAnswer: owner && post.parent != nil && !post.hidden && !post.answer,
+                suggestions: (post.suggestions ?? []).map { .init(href: "/resources/\($0.resource)", title: $0.title, passage: $0.passage) },
+                hasSuggestions: !(post.suggestions ?? []).isEmpty
             )
         }
         let here = "/offerings/\(id)/units/\(Pages.queryEscaped(unitId))"

@@ -459,6 +459,15 @@
     }));
   });
 
+  // 答疑: the offering's teacher marks a reply as the answer to its question.
+  document.querySelectorAll("[data-mark-answer]").forEach((button) => {
+    button.addEventListener("click", () => press(button, document.body, async () => {
+      const result = await api("POST", "/api/v1/posts/" + encodeURIComponent(button.getAttribute("data-mark-answer")) + "/answer", {});
+      if (result.ok) window.location.reload();
+      return result;
+    }));
+  });
+
   // 开始作答 on a paper page.
   document.querySelectorAll("[data-start-attempt]").forEach((button) => {
     button.addEventListener("click", () => press(button, button.closest("section") || document.body, async () => {
