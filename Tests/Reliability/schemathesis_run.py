@@ -98,10 +98,10 @@ def call(port: int, method: str, path: str, body: dict | None = None, token: str
 
 
 class Server:
-    """One `granary serve --demo` with its own data folder; stop() ends it by pid."""
+    """One `granary serve --demo` with its own data folder (and `extra` options); stop() ends it by pid."""
 
-    def __init__(self, binary: str, metadata: str, log_path: str):
-        self.binary, self.metadata = binary, metadata
+    def __init__(self, binary: str, metadata: str, log_path: str, extra: tuple[str, ...] = ()):
+        self.binary, self.metadata, self.extra = binary, metadata, list(extra)
         self.data = tempfile.mkdtemp(prefix="granary-st-")
         self.port = free_port()
         self.log = open(log_path, "ab")
@@ -110,7 +110,7 @@ class Server:
     def start(self) -> None:
         arguments = [
             self.binary, "serve", "--demo", "--data", self.data, "--metadata", self.metadata,
-            "--host", "127.0.0.1", "--port", str(self.port), "--bcrypt-cost", "4",
+            "--host", "127.0.0.1", "--port", str(self.port), "--bcrypt-cost", "4", *self.extra,
         ]
         self.process = subprocess.Popen(arguments, stdout=self.log, stderr=self.log)
         deadline = time.monotonic() + 120

