@@ -74,6 +74,8 @@ SEMANTIC = {
     "POST /learners/register": ([422], "the password must be 8-72 bytes of UTF-8 (bcrypt), not characters"),
     "GET /analytics/resources": ([400], "from must not be after to (two parameters)"),
     "GET /analytics/teaching": ([400], "from must not be after to (two parameters)"),
+    "GET /search": ([400], "mode=meaning and mode=hybrid need a model service (--embeddings); the demo serves words only"),
+    "POST /practice": ([422], "the course must exist and have published objective questions to practise with"),
 }
 DEFAULT_POSITIVE = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 HERE = os.path.dirname(os.path.abspath(__file__))
