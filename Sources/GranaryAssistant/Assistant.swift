@@ -121,8 +121,13 @@ public struct Assistant: Sendable {
         } catch let error as GranaryError {
             return ToolOutput.failure(error)
         } catch {
+            // A fault of the service, not of the request: no API code fits, so the result names none of them.
             self.logger.error("assistant tool \(name) failed: \(error)")
-            return ToolOutput.failure(GranaryError(.conflict, LocalizedText(zh: "工具运行出错，请稍后重试", en: "The tool failed; retry later")))
+            return CallTool.Result(
+                content: [.text(text: "未完成：工具运行出错，请稍后重试", annotations: nil, _meta: nil)],
+                structuredContent: Optional(.object(["code": "internal_error", "detail": "工具运行出错，请稍后重试"])),
+                isError: true
+            )
         }
     }
 }
