@@ -39,30 +39,7 @@ extension Bench {
         func run() async throws {
             let viewer = User(id: "bench", username: "bench", displayName: "bench", role: .learner, institution: nil, createdAt: Date())
             let client = EmbeddingClient(url: self.embeddings)
-            var documents: [SearchDocument] = []
-            for line in try String(contentsOfFile: self.corpus, encoding: .utf8).split(separator: "\n").prefix(self.documents) {
-                guard let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
-                documents.append(
-                    SearchDocument(
-                        id: "\(record["id"] ?? documents.count)",
-                        title: record["title"] as? String ?? "",
-                        description: record["description"] as? String,
-                        pointNames: [],
-                        knowledgePoints: [],
-                        tags: [],
-                        kind: .document,
-                        course: record["domain"] as? String ?? "",
-                        major: "460110",
-                        original: true,
-                        status: .approved,
-                        published: true,
-                        author: "bench",
-                        createdAt: Date(timeIntervalSince1970: Double(documents.count)),
-                        ratings: 0,
-                        averageStars: 0
-                    )
-                )
-            }
+            let documents = try Search.corpusDocuments(self.corpus, limit: self.documents)
             let words = SearchIndex()
             _ = await words.replaceAll { add in add(documents) }
             // Each record is one passage (its heading), as the embedder makes it for a resource without file text.

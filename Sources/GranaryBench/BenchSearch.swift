@@ -66,21 +66,16 @@ extension Bench {
 
         static func frequentName(_ name: String) -> String { name.hasPrefix("q") ? "f" + name.dropFirst() : "f" + name }
 
-        func run() async throws {
-            let viewer = User(id: "bench", username: "bench", displayName: "bench", role: .learner, institution: nil, createdAt: Date())
-            let buildStart = ContinuousClock.now
+        /// The first `limit` records of corpus.jsonl as published documents of one major, a course per domain.
+        static func corpusDocuments(_ path: String, limit: Int = .max) throws -> [SearchDocument] {
             var documents: [SearchDocument] = []
-            var texts: [[UInt16]] = []
-            let lines = try String(contentsOfFile: self.corpus, encoding: .utf8).split(separator: "\n")
-            for line in lines {
+            for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").prefix(limit) {
                 guard let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
-                let title = record["title"] as? String ?? ""
-                let description = record["description"] as? String ?? ""
                 documents.append(
                     SearchDocument(
                         id: "\(record["id"] ?? documents.count)",
-                        title: title,
-                        description: description,
+                        title: record["title"] as? String ?? "",
+                        description: record["description"] as? String ?? "",
                         pointNames: [],
                         knowledgePoints: [],
                         tags: [],
@@ -96,8 +91,15 @@ extension Bench {
                         averageStars: 0
                     )
                 )
-                texts.append(Array((title + "\n" + description).lowercased().utf16))
             }
+            return documents
+        }
+
+        func run() async throws {
+            let viewer = User(id: "bench", username: "bench", displayName: "bench", role: .learner, institution: nil, createdAt: Date())
+            let buildStart = ContinuousClock.now
+            let documents = try Self.corpusDocuments(self.corpus)
+            let texts = documents.map { Array(($0.title + "\n" + ($0.description ?? "")).lowercased().utf16) }
             let loaded = ContinuousClock.now - buildStart
             let index = SearchIndex()
             let anonymousBefore = BenchServer.status(pid: getpid(), field: "RssAnon")
@@ -169,7 +171,7 @@ extension Bench {
             }
             if self.http {
                 report["http"] = try await Self.overHTTP(
-                    corpus: lines,
+                    corpus: documents,
                     queries: queries,
                     work: self.work,
                     metadata: self.metadata,

@@ -5,7 +5,7 @@ extension Bench.Search {
     /// The corpus as published resources of a `granary serve` process, searched over HTTP by wrk with `connections`
     /// keep-alive connections, one query class at a time. Returns the figures for the JSON report.
     static func overHTTP(
-        corpus: [Substring],
+        corpus: [SearchDocument],
         queries: [String: [[String]]],
         work: String,
         metadata: String,
@@ -18,10 +18,7 @@ extension Bench.Search {
             return [:]
         }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let texts: [(title: String, description: String)] = corpus.compactMap { line in
-            guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
-            return (record["title"] as? String ?? "", record["description"] as? String ?? "")
-        }
+        let texts: [(title: String, description: String)] = corpus.map { ($0.title, $0.description ?? "") }
         // wrk and the server share this machine's cores: one event loop and one wrk thread leave the fewest threads
         // waiting for a core (with a loop per core and two wrk threads, p99 was twice as long).
         let server = try await BenchServer.start(work: work, metadata: metadata, role: .learner, arguments: ["--event-loops", "1"]) { library in
