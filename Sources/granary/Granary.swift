@@ -64,7 +64,11 @@ struct StorageOptions: ParsableArguments {
 
     /// The object store `--blobs` names, or nil for the data folder's `blobs/`.
     func blobBackend() throws -> (any BlobBackend)? {
-        guard let location = self.blobLocation else { return nil }
+        try self.blobLocation.map(Self.objectStore)
+    }
+
+    /// The S3 store `location` names (s3://BUCKET?endpoint=URL&region=R); a malformed one is a usage error.
+    static func objectStore(_ location: String) throws -> any BlobBackend {
         do {
             return try S3BlobBackend(location: location)
         } catch let problem as S3Location.Problem {
@@ -75,13 +79,22 @@ struct StorageOptions: ParsableArguments {
     /// The PostgreSQL database `--database` names, connected and migrated, or nil for the data folder's SQLite file.
     func postgresDatabase(clock: LibraryClock = .system) async throws -> LibraryDatabase? {
         guard let url = self.databaseLocation else { return nil }
+        return try await Self.postgres(url, clock: clock, label: "granary.postgresql").database
+    }
+
+    /// The PostgreSQL database `url` names, connected and migrated; a malformed URL is a usage error.
+    static func postgres(
+        _ url: String,
+        clock: LibraryClock = .system,
+        label: String
+    ) async throws -> (database: LibraryDatabase, location: PostgresLocation) {
         let location: PostgresLocation
         do {
             location = try PostgresLocation(url)
         } catch {
             throw ValidationError(error.message)
         }
-        return try await LibraryDatabase(postgresql: location, schemas: .all, clock: clock, logger: Logger(label: "granary.postgresql"))
+        return (try await LibraryDatabase(postgresql: location, schemas: .all, clock: clock, logger: Logger(label: label)), location)
     }
 
     /// The sealing key given, by option or environment; nil for the data folder's.
@@ -103,5 +116,12 @@ struct StorageOptions: ParsableArguments {
         options.blobBackend = try self.blobBackend()
         options.database = try await self.postgresDatabase(clock: options.clock)
         return try Library(dataDirectory: self.data, metadataDirectory: self.metadata, options: options, schemas: .all)
+    }
+}
+
+/// A progress report on standard error every 1,000 items and at the end: "copied 3000/4200 blobs".
+func counting(_ verb: String, _ noun: String? = nil) -> @Sendable (Int, Int) -> Void {
+    { done, total in
+        if done == total || done % 1000 == 0 { FileHandle.standardError.write(Data("\(verb) \(done)/\(total)\(noun.map { " " + $0 } ?? "")\n".utf8)) }
     }
 }

@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
-import GranaryS3
 import GranarySchema
 import GranaryStore
-import Logging
 
 /// `granary backup DIR`: a consistent copy of the library while the service keeps serving.
 struct Backup: AsyncParsableCommand {
@@ -20,11 +18,7 @@ struct Backup: AsyncParsableCommand {
     func run() async throws {
         let library = try await self.storage.open()
         let started = ContinuousClock.now
-        let manifest = try await LibraryBackup.backup(library, to: self.destination) { done, total in
-            if done == total || done % 1000 == 0 {
-                FileHandle.standardError.write(Data("copied \(done)/\(total) blobs\n".utf8))
-            }
-        }
+        let manifest = try await LibraryBackup.backup(library, to: self.destination, progress: counting("copied", "blobs"))
         let bytes = manifest.blobs.reduce(manifest.database.size) { $0 + $1.size }
         print(
             "backup in \(self.destination): \(manifest.resources) resources, \(manifest.blobs.count) blobs, \(manifest.events) events, "
@@ -53,12 +47,9 @@ struct Restore: AsyncParsableCommand {
             from: self.source,
             to: self.storage.data,
             blobBackend: try self.storage.blobBackend(),
-            force: self.force
-        ) { done, total in
-            if done == total || done % 1000 == 0 {
-                FileHandle.standardError.write(Data("checked and copied \(done)/\(total)\n".utf8))
-            }
-        }
+            force: self.force,
+            progress: counting("checked and copied")
+        )
         print("restored \(manifest.resources) resources and \(manifest.blobs.count) blobs from the backup of \(manifest.createdAt)")
         let library = try await self.storage.open()
         let report = try await LibraryVerifier(library: library).run()
@@ -119,13 +110,7 @@ struct Copy: AsyncParsableCommand {
             return
         }
         if let toDatabase = self.toDatabase {
-            let location: PostgresLocation
-            do {
-                location = try PostgresLocation(toDatabase)
-            } catch {
-                throw ValidationError(error.message)
-            }
-            let target = try await LibraryDatabase(postgresql: location, schemas: .all, logger: Logger(label: "granary.copy"))
+            let (target, location) = try await StorageOptions.postgres(toDatabase, label: "granary.copy")
             let started = ContinuousClock.now
             let report = try await DatabaseCopy.copy(from: library.database, to: target) { table, rows in
                 FileHandle.standardError.write(Data("copied \(rows) rows of \(table)\n".utf8))
@@ -134,22 +119,9 @@ struct Copy: AsyncParsableCommand {
             print("\(rows) rows in \(report.tables.count) tables copied into \(location) in \(ContinuousClock.now - started)")
         }
         if let toBlobs = self.toBlobs {
-            let target: any BlobBackend
-            if toBlobs.hasPrefix("s3:") {
-                do {
-                    target = try S3BlobBackend(location: toBlobs)
-                } catch let problem as S3Location.Problem {
-                    throw ValidationError(problem.message)
-                }
-            } else {
-                target = try FolderBlobBackend(root: toBlobs)
-            }
+            let target: any BlobBackend = toBlobs.hasPrefix("s3:") ? try StorageOptions.objectStore(toBlobs) : try FolderBlobBackend(root: toBlobs)
             let started = ContinuousClock.now
-            let report = try await LibraryCopy.blobs(of: library, to: target) { done, total in
-                if done == total || done % 1000 == 0 {
-                    FileHandle.standardError.write(Data("copied \(done)/\(total) blobs\n".utf8))
-                }
-            }
+            let report = try await LibraryCopy.blobs(of: library, to: target, progress: counting("copied", "blobs"))
             print(
                 "\(report.blobs) blobs in \(target.description): \(report.copied) copied "
                     + String(
@@ -166,30 +138,23 @@ struct Copy: AsyncParsableCommand {
 extension Copy {
     /// The way back: the cluster's rows into a new SQLite database in `folder`, then its blobs into `folder/blobs`.
     func copyBack(_ library: Library, into folder: String) async throws {
-        let path = folder + "/granary.sqlite"
-        guard !FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("\(folder) holds a library already (granary.sqlite): copy into a new folder")
+        let report: LibraryCopy.FolderReport
+        do {
+            report = try await LibraryCopy.intoFolder(
+                library,
+                folder: folder,
+                schemas: .all,
+                rows: { table, rows in FileHandle.standardError.write(Data("copied \(rows) rows of \(table)\n".utf8)) },
+                blobs: counting("copied", "blobs")
+            )
+        } catch let taken as LibraryCopy.FolderTaken {
+            throw ValidationError(taken.description)
         }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let target = try LibraryDatabase(path: path, schemas: .all)
-        var started = ContinuousClock.now
-        let report = try await DatabaseCopy.copyBack(from: library.database, to: target) { table, rows in
-            FileHandle.standardError.write(Data("copied \(rows) rows of \(table)\n".utf8))
-        }
-        let rows = report.tables.reduce(0) { $0 + $1.rows }
-        print("\(rows) rows in \(report.tables.count) tables copied into \(path) in \(ContinuousClock.now - started)")
-        // The copy is a library of its own: it takes the key its personal information is sealed with.
-        try library.accounts.sealingKey.write(to: folder + "/" + SealingKey.defaultFile)
-        started = ContinuousClock.now
-        let blobs = try FolderBlobBackend(root: folder + "/blobs")
-        let copied = try await LibraryCopy.blobs(of: library, to: blobs) { done, total in
-            if done == total || done % 1000 == 0 {
-                FileHandle.standardError.write(Data("copied \(done)/\(total) blobs\n".utf8))
-            }
-        }
+        let rows = report.rows.tables.reduce(0) { $0 + $1.rows }
+        print("\(rows) rows in \(report.rows.tables.count) tables copied into \(folder)/granary.sqlite in \(report.rowsTook)")
         print(
-            "\(copied.blobs) blobs in \(blobs.description): \(copied.copied) copied "
-                + String(format: "(%.1f MB) in %@", Double(copied.bytesCopied) / 1e6, "\(ContinuousClock.now - started)")
+            "\(report.blobs.blobs) blobs in folder \(folder)/blobs: \(report.blobs.copied) copied "
+                + String(format: "(%.1f MB) in %@", Double(report.blobs.bytesCopied) / 1e6, "\(report.blobsTook)")
         )
     }
 }
@@ -208,11 +173,7 @@ struct Verify: AsyncParsableCommand {
 
     func run() async throws {
         let library = try await self.storage.open()
-        let report = try await LibraryVerifier(library: library).run { done, total in
-            if done == total || done % 1000 == 0 {
-                FileHandle.standardError.write(Data("hashed \(done)/\(total) blobs\n".utf8))
-            }
-        }
+        let report = try await LibraryVerifier(library: library).run(progress: counting("hashed", "blobs"))
         if self.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

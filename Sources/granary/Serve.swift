@@ -84,20 +84,7 @@ struct Serve: AsyncParsableCommand {
         // A start with other log-in policies than the last one recorded is a change of policy, and audited.
         try await library.accounts.recordPolicies(https: self.tlsCert != nil)
         if self.demo {
-            let loaded = try await Demo.load(into: library)
-            var text =
-                loaded
-                ? "Demo library loaded: 460110 智能焊接技术, 4 courses, 16 points, 12 resources, 8 questions, a paper and an offering.\n"
-                : "Store not empty: demo data not loaded again.\n"
-            text += "Demo logins (password for all: \(DemoLibrary.logins[0].password)):\n"
-            for login in DemoLibrary.logins {
-                text += "  \(login.role.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(login.username)"
-                if let secret = login.totpSecret {
-                    // Two-step log-in: the code comes from an authenticator app given this secret.
-                    text += "  totp-secret: \(secret)"
-                }
-                text += "\n"
-            }
+            let text = Demo.banner(loaded: try await Demo.load(into: library))
             // Unbuffered, so the logins show at once even when standard output is a pipe or a log file.
             FileHandle.standardOutput.write(Data(text.utf8))
         }

@@ -42,4 +42,41 @@ public enum LibraryCopy {
         }
         return Report(blobs: blobs.count, copied: copied, bytesCopied: bytes)
     }
+
+    /// What a copy back into a folder did, and how long each half took.
+    public struct FolderReport: Sendable {
+        public let rows: DatabaseCopy.Report
+        public let rowsTook: Duration
+        public let blobs: Report
+        public let blobsTook: Duration
+    }
+
+    /// A new data folder is asked for, and `folder` holds a library already.
+    public struct FolderTaken: Error, CustomStringConvertible {
+        public let folder: String
+        public var description: String { "\(self.folder) holds a library already (granary.sqlite): copy into a new folder" }
+    }
+
+    /// `granary copy --to-data`, the way back: a cluster's rows into a new SQLite library in `folder` (with
+    /// `schemas`), the key its personal information is sealed with beside them (the copy is a library of its own),
+    /// then its blobs into `folder/blobs`.
+    public static func intoFolder(
+        _ library: Library,
+        folder: String,
+        schemas: [TableSchema],
+        rows: @escaping @Sendable (String, Int) -> Void = { _, _ in },
+        blobs progress: (Int, Int) -> Void = { _, _ in }
+    ) async throws -> FolderReport {
+        let path = folder + "/granary.sqlite"
+        guard !FileManager.default.fileExists(atPath: path) else { throw FolderTaken(folder: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let target = try LibraryDatabase(path: path, schemas: schemas)
+        var started = ContinuousClock.now
+        let copiedRows = try await DatabaseCopy.copyBack(from: library.database, to: target, progress: rows)
+        let rowsTook = ContinuousClock.now - started
+        try library.accounts.sealingKey.write(to: folder + "/" + SealingKey.defaultFile)
+        started = ContinuousClock.now
+        let copiedBlobs = try await Self.blobs(of: library, to: try FolderBlobBackend(root: folder + "/blobs"), progress: progress)
+        return FolderReport(rows: copiedRows, rowsTook: rowsTook, blobs: copiedBlobs, blobsTook: ContinuousClock.now - started)
+    }
 }
